@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { ErrorBody } from '@invigil/contracts';
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { openDatabase } from './db/open-database.js';
+import { systemClock, type Clock } from './ports/clock.port.js';
+import { AuthService } from './services/auth.service.js';
+import { ExamService } from './services/exams.service.js';
+import { RegistrationService } from './services/registrations.service.js';
+import { SessionService } from './services/sessions.service.js';
+import { TokenService } from './services/tokens.service.js';
+import { registerAuthHook, SESSION_COOKIE } from './http/auth-hook.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { auditRoutes } from './http/audit/routes.js';
+import { authRoutes } from './http/auth/routes.js';
+import { examRoutes } from './http/exams/routes.js';
+import { healthRoutes } from './http/health/routes.js';
+import { registrationRoutes } from './http/registrations/routes.js';
+import { sessionRoutes } from './http/sessions/routes.js';
+import { tokenRoutes } from './http/tokens/routes.js';
+import { userRoutes } from './http/users/routes.js';
+
+/** A running application: the HTTP server and the resources it owns. */
+export interface InvigilApp {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+  /** Stop accepting requests, then release the database. */
+  close(): Promise<void>;
+}
+
+/** Overrides for tests: a controllable clock, an already-open database. */
+export interface AppOverrides {
+  clock?: Clock;
+  database?: Database;
+}
+
+/**
+ * The composition root: builds the adapters named by `config`, hands each service the
+ * ports it needs, and mounts the HTTP routes. Nothing else chooses a backend.
+ */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<InvigilApp> {
+  const clock = overrides.clock ?? systemClock;
+  mkdirSync(config.blobDir, { recursive: true });
+  const database = overrides.database ?? (await openDatabase(config.database));
+  if (!overrides.database) await database.migrate();
+  const { db } = database;
+
+  const auth = new AuthService(db, clock, {
+    sessionTtlHours: config.sessionTtlHours,
+    lockoutThreshold: config.loginLockoutThreshold,
+    lockoutMinutes: config.loginLockoutMinutes,
+  });
+  const exams = new ExamService(db, clock);
+  const registrations = new RegistrationService(db, clock);
+  const sessions = new SessionService(db, clock);
+  const tokens = new TokenService(db, clock);
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    bodyLimit: 1_048_576,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-correlation-id', req.id);
+  });
+  registerErrorHandling(app);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: { 'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null },
+    },
+    hsts: config.publicUrl.startsWith('https:'),
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Invigil API',
+        version: '0.1.0',
+        description:
+          'Exam registration, accounts and proctoring. Browser sessions use a cookie and send ' +
+          '`x-csrf-token` on every mutation; integrations use `Authorization: Bearer <token>`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () =>
+    app.swagger(),
+  );
+
+  registerAuthHook(app, auth);
+  await app.register(healthRoutes, { database });
+  await app.register(authRoutes, {
+    db,
+    auth,
+    cookieSecure: config.cookieSecure,
+    loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  });
+  await app.register(userRoutes, { db });
+  await app.register(tokenRoutes, { tokens });
+  await app.register(examRoutes, { exams });
+  await app.register(registrationRoutes, { registrations });
+  await app.register(sessionRoutes, { sessions });
+  await app.register(auditRoutes, { db });
+
+  const indexHtml = path.join(config.webDistDir, 'index.html');
+  const hasWeb = existsSync(indexHtml);
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: config.webDistDir, index: false });
+  } else {
+    app.log.warn({ webDistDir: config.webDistDir }, 'web app not built; serving the API only');
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const isApi = req.url.startsWith('/api/') || req.url === '/api';
+    if (!isApi && hasWeb && req.method === 'GET') {
+      // Client-side routes (/student, /admin/...) all load the single-page app.
+      return reply.type('text/html').sendFile('index.html');
+    }
+    const body: ErrorBody = {
+      code: 'ROUTE_NOT_FOUND',
+      message: `No route ${req.method} ${req.url.split('?')[0]}`,
+      correlationId: String(req.id),
+    };
+    return reply.status(404).send(body);
+  });
+
+  return {
+    app,
+    database,
+    config,
+    close: async () => {
+      await app.close();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

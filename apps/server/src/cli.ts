@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CreateUserBody } from '@invigil/contracts';
+import { createApp } from './app.js';
+import { ConfigError, type Config, describeEnv, loadConfig } from './config/config.js';
+import { openDatabase } from './db/open-database.js';
+import { appendAudit } from './services/audit.service.js';
+import { insertUser } from './services/users.service.js';
+import { formatDemoCredentials, readDemoCredentials, seedDemoIfEmpty } from './seed/demo.js';
+import { AppError } from './errors.js';
+
+const USAGE = `Usage: invigil <command>
+
+Commands:
+  start                          migrate, seed the demo (if enabled and empty), serve
+  migrate                        apply database migrations
+  seed-demo                      seed demo accounts and an exam into an empty database
+  user add --email E --role R [--name N]
+                                 create a user; the password is read from standard input
+  config                         list every environment variable
+`;
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function start(): Promise<void> {
+  const cfg = config();
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const server = await createApp(cfg);
+  if (cfg.seedDemo) await seedDemoIfEmpty(server.database.db, cfg.dataDir);
+  const creds = cfg.seedDemo ? readDemoCredentials(cfg.dataDir) : null;
+  const address = await server.app.listen({ host: cfg.host, port: cfg.port });
+  console.log(`\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.engine})`);
+  if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, cfg: Config) => Promise<T>) {
+  const cfg = config();
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const database = await openDatabase(cfg.database);
+  try {
+    await database.migrate();
+    return await fn(database, cfg);
+  } finally {
+    await database.close();
+  }
+}
+
+async function userAdd(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
+  });
+  const password = await readStdin();
+  const parsed = CreateUserBody.safeParse({
+    email: values.email ?? '',
+    role: values.role ?? '',
+    name: values.name ?? values.email?.split('@')[0] ?? '',
+    password,
+  });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+    process.exit(2);
+  }
+  await withDatabase(async ({ db }) => {
+    const user = await db.transaction(async (tx) => {
+      const row = await insertUser(tx, parsed.data);
+      await appendAudit(tx, {
+        actorId: null,
+        action: 'user.create.cli',
+        entityType: 'user',
+        entityId: row.id,
+        data: { email: row.email, role: row.role },
+      });
+      return row;
+    });
+    console.log(`Created ${user.role} ${user.email} (${user.id})`);
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'migrate':
+      return withDatabase(async (d) => console.log(`Migrations applied (${d.engine}).`));
+    case 'seed-demo':
+      return withDatabase(async ({ db }, cfg) => {
+        const creds = await seedDemoIfEmpty(db, cfg.dataDir);
+        console.log(creds ? formatDemoCredentials(creds) : 'The database is not empty; nothing seeded.');
+      });
+    case 'user':
+      if (rest[0] === 'add') return userAdd(rest.slice(1));
+      break;
+    case 'config':
+      console.log(describeEnv());
+      return;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+  }
+  console.error(`Unknown command: ${argv.join(' ')}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof AppError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  console.error(err);
+  process.exit(1);
+});

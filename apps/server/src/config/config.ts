@@ -1,0 +1,155 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'Use true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'Must be a whole number' })
+    .int({ message: 'Must be a whole number' })
+    .min(min)
+    .max(max);
+
+/**
+ * Every environment variable the server reads, with its default and meaning.
+ * This object is the documentation: `invigil config` prints it and README lists it.
+ */
+export const ENV_SCHEMA = {
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('development | production | test. Production refuses demo seeding.'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on; 0.0.0.0 for all.'),
+  PORT: int(0, 65535).default(8080).describe('HTTP port.'),
+  PUBLIC_URL: z
+    .url({ message: 'Must be an absolute http(s) URL' })
+    .optional()
+    .describe('Address users reach the server at; https makes cookies Secure. Default http://localhost:PORT.'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Directory for embedded data (database, blobs).'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'Must start with postgres:// or postgresql://')
+    .optional()
+    .describe('PostgreSQL connection string. Unset: embedded PGlite in DATA_DIR/pglite.'),
+  BLOB_DIR: z.string().min(1).optional().describe('Local-disk blob directory. Default DATA_DIR/blobs.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Log level.'),
+  TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+  COOKIE_SECURE: bool
+    .optional()
+    .describe('Mark session cookies Secure. Default: true when PUBLIC_URL is https.'),
+  SESSION_TTL_HOURS: int(1, 24 * 30).default(12).describe('Sign-in session lifetime.'),
+  LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 10_000)
+    .default(10)
+    .describe('Login and sign-up attempts allowed per client address per minute.'),
+  LOGIN_LOCKOUT_THRESHOLD: int(1, 100)
+    .default(5)
+    .describe('Consecutive failed logins that lock an account.'),
+  LOGIN_LOCKOUT_MINUTES: int(1, 24 * 60).default(15).describe('How long a locked account stays locked.'),
+  SEED_DEMO: bool
+    .optional()
+    .describe('Seed demo accounts and an exam into an empty database. Default: true unless production.'),
+  WEB_DIST_DIR: z.string().min(1).optional().describe('Built web app to serve. Default apps/web/dist.'),
+} as const;
+
+const EnvSchema = z.object(ENV_SCHEMA);
+type Env = z.infer<typeof EnvSchema>;
+
+/** Where the database lives: embedded PGlite (a directory, or memory when undefined) or PostgreSQL. */
+export type DatabaseConfig = { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string };
+
+/** The resolved server configuration. Built from the environment by `loadConfig`, or by tests directly. */
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  blobDir: string;
+  database: DatabaseConfig;
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean;
+  cookieSecure: boolean;
+  sessionTtlHours: number;
+  loginRateLimitPerMinute: number;
+  loginLockoutThreshold: number;
+  loginLockoutMinutes: number;
+  seedDemo: boolean;
+  webDistDir: string;
+}
+
+/** Raised when the environment is invalid; `problems` lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const defaultWebDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/**
+ * Parse and cross-check the whole environment at once, so an operator sees every problem
+ * in one go. Empty strings count as unset.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(ENV_SCHEMA)) {
+    const value = source[key];
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  const https = publicUrl.startsWith('https:');
+  if (!/^https?:/.test(publicUrl)) problems.push('PUBLIC_URL: must use http or https');
+  const cookieSecure = e.COOKIE_SECURE ?? https;
+  if (cookieSecure && !https) {
+    problems.push('COOKIE_SECURE=true conflicts with an http PUBLIC_URL: browsers would drop the cookie');
+  }
+  const seedDemo = e.SEED_DEMO ?? e.NODE_ENV !== 'production';
+  if (seedDemo && e.NODE_ENV === 'production') {
+    problems.push('SEED_DEMO=true conflicts with NODE_ENV=production: demo accounts have known roles');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    dataDir,
+    blobDir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    cookieSecure,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    loginLockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
+    loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+    seedDemo,
+    webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist),
+  };
+}
+
+/** Human-readable list of the variables, for `invigil config` and the README. */
+export function describeEnv(): string {
+  return Object.entries(ENV_SCHEMA)
+    .map(([key, schema]) => `${key}\n    ${schema.description ?? ''}`)
+    .join('\n');
+}

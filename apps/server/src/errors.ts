@@ -1,0 +1,44 @@
+import type { ErrorCode } from '@invigil/contracts';
+
+/** An expected failure with a stable code; the HTTP layer turns it into `{code, message, details}`. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** Error factories: one per kind of failure, so codes and statuses never drift apart. */
+export const errors = {
+  validation: (message: string, details?: unknown) =>
+    new AppError(400, 'VALIDATION_FAILED', message, details),
+  unauthenticated: (message = 'Sign in first') => new AppError(401, 'UNAUTHENTICATED', message),
+  invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'E-mail or password is wrong'),
+  accountLocked: (until: Date) => {
+    const retryAfter = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+    return new AppError(
+      423,
+      'ACCOUNT_LOCKED',
+      `Too many failed sign-ins; try again in ${Math.ceil(retryAfter / 60)} minute(s)`,
+      { lockedUntil: until.toISOString(), retryAfterSeconds: retryAfter },
+      { 'retry-after': String(retryAfter) },
+    );
+  },
+  accountDisabled: () => new AppError(403, 'ACCOUNT_DISABLED', 'This account is disabled'),
+  csrf: () =>
+    new AppError(403, 'CSRF_FAILED', 'Missing or wrong x-csrf-token header for this session'),
+  forbidden: (message = 'You are not allowed to do this') => new AppError(403, 'FORBIDDEN', message),
+  insufficientScope: (scope: string) =>
+    new AppError(403, 'INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`, { scope }),
+  notFound: (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`),
+  conflict: (code: ErrorCode, message: string, details?: unknown) =>
+    new AppError(409, code, message, details),
+  badRequest: (code: ErrorCode, message: string, details?: unknown) =>
+    new AppError(400, code, message, details),
+};

@@ -1,0 +1,133 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ChangePasswordBody,
+  LoginBody,
+  MeResponse,
+  Ok,
+  PublicSettings,
+  SignupBody,
+} from '@invigil/contracts';
+import type { AuthService, SignedIn } from '../../services/auth.service.js';
+import { getSignupSettings } from '../../services/settings.service.js';
+import { toUser } from '../../services/users.service.js';
+import { users } from '../../db/schema.js';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import { errors } from '../../errors.js';
+import { SESSION_COOKIE } from '../auth-hook.js';
+import { ANY_ROLE, actorOf } from '../route-policy.js';
+import { responses, zod } from '../responses.js';
+
+/** Options for the auth routes. */
+export interface AuthRoutesOptions {
+  db: Db;
+  auth: AuthService;
+  cookieSecure: boolean;
+  loginRateLimitPerMinute: number;
+}
+
+/** Sign-in, sign-up, sign-out, who-am-I and password change. */
+export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) {
+  const r = zod(app);
+  const tags = ['auth'];
+  const rateLimit = { max: opts.loginRateLimitPerMinute, timeWindow: 60_000 };
+  const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
+
+  const me = async (userId: string, csrfToken: string): Promise<MeResponse> => {
+    const [row] = await opts.db.select().from(users).where(eq(users.id, userId));
+    if (!row) throw errors.unauthenticated();
+    return { user: toUser(row), csrfToken };
+  };
+  const setCookie = (reply: FastifyReply, s: SignedIn) =>
+    reply.setCookie(SESSION_COOKIE, s.secret, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: opts.cookieSecure,
+      path: '/',
+      expires: s.expiresAt,
+    });
+
+  r.get(
+    '/api/settings/public',
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'Settings the sign-in page needs', response: responses({ 200: PublicSettings }) },
+    },
+    async () => ({ signupEnabled: (await getSignupSettings(opts.db)).enabled }),
+  );
+
+  r.post(
+    '/api/auth/login',
+    {
+      config: { auth: 'public', rateLimit },
+      schema: { tags, summary: 'Sign in with e-mail and password', body: LoginBody, response: responses({ 200: MeResponse }) },
+    },
+    async (req, reply) => {
+      const signedIn = await opts.auth.login(req.body.email, req.body.password, meta(req));
+      setCookie(reply, signedIn);
+      return me(signedIn.userId, signedIn.csrfToken);
+    },
+  );
+
+  r.post(
+    '/api/auth/signup',
+    {
+      config: { auth: 'public', rateLimit },
+      schema: {
+        tags,
+        summary: 'Create a student account (when self sign-up is enabled)',
+        body: SignupBody,
+        response: responses({ 201: MeResponse }),
+      },
+    },
+    async (req, reply) => {
+      const signedIn = await opts.auth.signup(req.body, meta(req));
+      setCookie(reply, signedIn);
+      return reply.status(201).send(await me(signedIn.userId, signedIn.csrfToken));
+    },
+  );
+
+  r.get(
+    '/api/auth/me',
+    {
+      config: { auth: { roles: ANY_ROLE, scope: null } },
+      schema: { tags, summary: 'The signed-in user and CSRF token', response: responses({ 200: MeResponse }) },
+    },
+    async (req) => me(actorOf(req).userId, req.authn?.csrfToken ?? ''),
+  );
+
+  r.post(
+    '/api/auth/logout',
+    {
+      config: { auth: { roles: ANY_ROLE, scope: null } },
+      schema: { tags, summary: 'Sign out (revokes this session)', response: responses({ 200: Ok }) },
+    },
+    async (req, reply) => {
+      if (req.authn?.sessionId) await opts.auth.logout(req.authn.sessionId);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true as const };
+    },
+  );
+
+  r.post(
+    '/api/auth/password',
+    {
+      config: { auth: { roles: ANY_ROLE, scope: null }, rateLimit },
+      schema: {
+        tags,
+        summary: 'Change your password (signs out your other sessions)',
+        body: ChangePasswordBody,
+        response: responses({ 200: Ok }),
+      },
+    },
+    async (req) => {
+      await opts.auth.changePassword(
+        actorOf(req),
+        req.authn?.sessionId,
+        req.body.currentPassword,
+        req.body.newPassword,
+      );
+      return { ok: true as const };
+    },
+  );
+}

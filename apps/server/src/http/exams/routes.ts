@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  AssignStaffBody,
+  CreateExamBody,
+  Exam,
+  ExamStaffParams,
+  IdParams,
+  ListExamsQuery,
+  Ok,
+  StaffAssignment,
+} from '@invigil/contracts';
+import type { ExamService } from '../../services/exams.service.js';
+import { STAFF, actorOf } from '../route-policy.js';
+import { responses, zod } from '../responses.js';
+import { UpdateExamBody } from '@invigil/contracts';
+
+const MANAGERS = ['instructor', 'admin'] as const;
+
+/** Exams and their staff, for staff. Per-exam access is checked in the service. */
+export async function examRoutes(app: FastifyInstance, opts: { exams: ExamService }) {
+  const r = zod(app);
+  const tags = ['exams'];
+  const read = { auth: { roles: STAFF, scope: 'exams:read' as const } };
+  const write = { auth: { roles: MANAGERS, scope: 'exams:write' as const } };
+
+  r.get(
+    '/api/exams',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Exams you may see (admins: all; other staff: assigned)',
+        querystring: ListExamsQuery,
+        response: responses({ 200: z.array(Exam) }),
+      },
+    },
+    async (req) => opts.exams.list(actorOf(req), req.query),
+  );
+
+  r.post(
+    '/api/exams',
+    {
+      config: write,
+      schema: { tags, summary: 'Create an exam', body: CreateExamBody, response: responses({ 201: Exam }) },
+    },
+    async (req, reply) => reply.status(201).send(await opts.exams.create(actorOf(req), req.body)),
+  );
+
+  r.get(
+    '/api/exams/:id',
+    {
+      config: read,
+      schema: { tags, summary: 'One exam', params: IdParams, response: responses({ 200: Exam }) },
+    },
+    async (req) => opts.exams.get(actorOf(req), req.params.id),
+  );
+
+  r.patch(
+    '/api/exams/:id',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Update an exam',
+        params: IdParams,
+        body: UpdateExamBody,
+        response: responses({ 200: Exam }),
+      },
+    },
+    async (req) => opts.exams.update(actorOf(req), req.params.id, req.body),
+  );
+
+  r.post(
+    '/api/exams/:id/archive',
+    {
+      config: write,
+      schema: { tags, summary: 'Archive an exam', params: IdParams, response: responses({ 200: Exam }) },
+    },
+    async (req) => opts.exams.archive(actorOf(req), req.params.id),
+  );
+
+  r.get(
+    '/api/exams/:id/staff',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Staff assigned to an exam',
+        params: IdParams,
+        response: responses({ 200: z.array(StaffAssignment) }),
+      },
+    },
+    async (req) => opts.exams.listStaff(actorOf(req), req.params.id),
+  );
+
+  r.put(
+    '/api/exams/:id/staff/:userId',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Assign a proctor or instructor to an exam',
+        params: ExamStaffParams,
+        body: AssignStaffBody,
+        response: responses({ 200: StaffAssignment, 201: StaffAssignment }),
+      },
+    },
+    async (req, reply) => {
+      const { assignment, created } = await opts.exams.assignStaff(
+        actorOf(req),
+        req.params.id,
+        req.params.userId,
+        req.body.role,
+      );
+      return reply.status(created ? 201 : 200).send(assignment);
+    },
+  );
+
+  r.delete(
+    '/api/exams/:id/staff/:userId',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Remove a staff member from an exam',
+        params: ExamStaffParams,
+        response: responses({ 200: Ok }),
+      },
+    },
+    async (req) => {
+      await opts.exams.removeStaff(actorOf(req), req.params.id, req.params.userId);
+      return { ok: true as const };
+    },
+  );
+}

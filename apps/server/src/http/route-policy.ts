@@ -1,0 +1,34 @@
+import type { Role, TokenScope } from '@invigil/contracts';
+import type { Actor } from '../services/actor.js';
+import type { ResolvedAuth } from '../services/auth.service.js';
+
+/**
+ * Who may call a route, declared beside each route in `config.auth`:
+ * - `public`: anyone (sign-in, health, docs);
+ * - otherwise the caller must be signed in with one of `roles`; an API token additionally
+ *   needs `scope` (routes with `scope: null` are for browser sessions only).
+ */
+export type RoutePolicy =
+  | 'public'
+  | { roles: readonly Role[]; scope: TokenScope | null; csrf?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RoutePolicy;
+  }
+  interface FastifyRequest {
+    /** Set by the auth hook when the caller is authenticated. */
+    authn?: ResolvedAuth;
+  }
+}
+
+/** Every role. */
+export const ANY_ROLE: readonly Role[] = ['student', 'proctor', 'instructor', 'admin'];
+/** Every staff role. */
+export const STAFF: readonly Role[] = ['proctor', 'instructor', 'admin'];
+
+/** The authenticated actor of a guarded route (the hook has already refused anonymous callers). */
+export function actorOf(req: { authn?: ResolvedAuth }): Actor {
+  if (!req.authn) throw new Error('actorOf called on an unguarded route');
+  return req.authn.actor;
+}

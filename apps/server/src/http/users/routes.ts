@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  CreateUserBody,
+  IdParams,
+  ImportUsersBody,
+  ImportUsersReport,
+  ListUsersQuery,
+  SignupSettings,
+  UpdateUserBody,
+  User,
+} from '@invigil/contracts';
+import type { Db } from '../../db/database.js';
+import { getSignupSettings, setSignupSettings } from '../../services/settings.service.js';
+import { createUser, importUsersCsv, listUsers, updateUser } from '../../services/users.service.js';
+import { actorOf } from '../route-policy.js';
+import { responses, zod } from '../responses.js';
+
+const ADMIN = ['admin'] as const;
+
+/** User management and sign-up settings: admins only. */
+export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
+  const r = zod(app);
+  const tags = ['users'];
+  const read = { auth: { roles: ADMIN, scope: 'users:read' as const } };
+  const write = { auth: { roles: ADMIN, scope: 'users:write' as const } };
+
+  r.get(
+    '/api/users',
+    {
+      config: read,
+      schema: { tags, summary: 'List users', querystring: ListUsersQuery, response: responses({ 200: z.array(User) }) },
+    },
+    async (req) => listUsers(opts.db, req.query),
+  );
+
+  r.post(
+    '/api/users',
+    {
+      config: write,
+      schema: { tags, summary: 'Create a user', body: CreateUserBody, response: responses({ 201: User }) },
+    },
+    async (req, reply) => reply.status(201).send(await createUser(opts.db, actorOf(req), req.body)),
+  );
+
+  r.patch(
+    '/api/users/:id',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Rename, change role, disable or enable a user',
+        params: IdParams,
+        body: UpdateUserBody,
+        response: responses({ 200: User }),
+      },
+    },
+    async (req) => updateUser(opts.db, actorOf(req), req.params.id, req.body),
+  );
+
+  r.post(
+    '/api/users/import',
+    {
+      config: write,
+      bodyLimit: 2_500_000,
+      schema: {
+        tags,
+        summary: 'Import users from CSV (header email,name,role[,password]); per-row report',
+        body: ImportUsersBody,
+        response: responses({ 200: ImportUsersReport }),
+      },
+    },
+    async (req) => importUsersCsv(opts.db, actorOf(req), req.body.csv),
+  );
+
+  r.get(
+    '/api/settings/signup',
+    {
+      config: read,
+      schema: { tags, summary: 'Self sign-up settings', response: responses({ 200: SignupSettings }) },
+    },
+    async () => getSignupSettings(opts.db),
+  );
+
+  r.put(
+    '/api/settings/signup',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Enable or disable student self sign-up, optionally for some e-mail domains only',
+        body: SignupSettings,
+        response: responses({ 200: SignupSettings }),
+      },
+    },
+    async (req) => setSignupSettings(opts.db, actorOf(req), req.body),
+  );
+}

@@ -1,0 +1,35 @@
+import { describeError, fieldIssues } from '../api/errors';
+
+const FIELD_KEYS = new Set([
+  'title',
+  'description',
+  'status',
+  'opensAt',
+  'closesAt',
+  'registrationDeadline',
+  'durationMinutes',
+  'capacity',
+  'policy.snapshotIntervalSeconds',
+  'policy.maxFaces',
+  'policy.gazeAwaySeconds',
+  'policy.allowedUrls',
+]);
+
+/**
+ * Splits an API error on the exam form into errors shown beside fields and messages for the
+ * summary (problems without a field of their own).
+ */
+export function splitExamErrors(error: unknown): {
+  fields: Record<string, string>;
+  summary: string[];
+} {
+  const fields: Record<string, string> = {};
+  const summary: string[] = [];
+  for (const issue of fieldIssues(error)) {
+    const key = issue.path.startsWith('policy.allowedUrls') ? 'policy.allowedUrls' : issue.path;
+    if (FIELD_KEYS.has(key)) fields[key] ??= issue.message;
+    else summary.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
+  }
+  if (Object.keys(fields).length === 0 && summary.length === 0) summary.push(describeError(error));
+  return { fields, summary };
+}

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, type Exam } from '@invigil/contracts';
+import { changedFields, emptyExamForm, examToForm, formToBody } from './exam-form-model';
+
+const originalTz = process.env.TZ;
+beforeAll(() => {
+  process.env.TZ = 'America/New_York';
+});
+afterAll(() => {
+  process.env.TZ = originalTz;
+});
+
+const exam: Exam = {
+  id: '00000000-0000-4000-8000-000000000001',
+  title: 'Algebra final',
+  description: 'Bring a pencil',
+  status: 'published',
+  opensAt: '2025-06-10T13:00:00.000Z',
+  closesAt: '2025-06-10T15:00:00.000Z',
+  registrationDeadline: '2025-06-09T13:00:00.000Z',
+  durationMinutes: 90,
+  capacity: 40,
+  policy: DEFAULT_POLICY,
+  registeredCount: 3,
+  createdAt: '2025-05-01T00:00:00.000Z',
+  updatedAt: '2025-05-01T00:00:00.000Z',
+};
+
+describe('exam form model', () => {
+  it('starts a new exam a week ahead with a valid schedule', () => {
+    const form = emptyExamForm(new Date(2025, 0, 1, 15, 20));
+    expect(form.opensAt).toBe('2025-01-08T09:00');
+    expect(form.closesAt).toBe('2025-01-08T11:00');
+    expect(form.registrationDeadline).toBe('2025-01-07T23:59');
+    const result = formToBody({ ...form, title: 'Quiz' });
+    expect(result.ok).toBe(true);
+  });
+
+  it('converts an exam to local inputs and back to the same instants', () => {
+    const form = examToForm(exam);
+    expect(form.opensAt).toBe('2025-06-10T09:00');
+    const result = formToBody(form);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.body.opensAt).toBe('2025-06-10T09:00:00-04:00');
+    expect(changedFields(exam, result.body)).toEqual({});
+  });
+
+  it('reports only what changed', () => {
+    const form = { ...examToForm(exam), capacity: '50' };
+    form.switches.roomScan = true;
+    const result = formToBody(form);
+    if (!result.ok) throw new Error('invalid');
+    const patch = changedFields(exam, result.body);
+    expect(Object.keys(patch).sort()).toEqual(['capacity', 'policy']);
+  });
+
+  it('finds field errors before sending', () => {
+    const form = {
+      ...examToForm(exam),
+      title: ' ',
+      closesAt: '2025-06-10T08:00',
+      capacity: '0',
+      allowedUrls: 'https://ok.example\nnot a url',
+    };
+    form.numbers.maxFaces = '11';
+    const result = formToBody(form);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.errors).sort()).toEqual([
+      'capacity',
+      'closesAt',
+      'policy.allowedUrls',
+      'policy.maxFaces',
+      'title',
+    ]);
+  });
+
+  it('rejects a duration longer than the window', () => {
+    const result = formToBody({ ...examToForm(exam), durationMinutes: '150' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.durationMinutes).toMatch(/does not fit/);
+  });
+});

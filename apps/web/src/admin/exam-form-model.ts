@@ -1,0 +1,193 @@
+import {
+  DEFAULT_POLICY,
+  type CreateExamBody,
+  type Exam,
+  type ProctoringPolicy,
+  type UpdateExamBody,
+} from '@invigil/contracts';
+import { dateToLocalInput, isoToLocalInput, localInputToIso } from '../lib/datetime';
+
+/** Boolean policy switches, in display order, with their labels. */
+export const POLICY_SWITCHES = [
+  ['webcam', 'Webcam recording'],
+  ['microphone', 'Microphone recording'],
+  ['screen', 'Screen recording'],
+  ['identityCheck', 'Identity check before start'],
+  ['roomScan', 'Room scan before start'],
+  ['flagTabSwitch', 'Flag tab or window switches'],
+] as const;
+
+/** Numeric policy settings with their labels and bounds. */
+export const POLICY_NUMBERS = [
+  ['snapshotIntervalSeconds', 'Snapshot interval (seconds)', 2, 300, 1],
+  ['maxFaces', 'Faces allowed in view', 1, 10, 1],
+  ['gazeAwaySeconds', 'Flag looking away after (seconds)', 1, 120, 0.5],
+] as const;
+
+type SwitchKey = (typeof POLICY_SWITCHES)[number][0];
+type NumberKey = (typeof POLICY_NUMBERS)[number][0];
+
+/** The exam form as edited: inputs hold strings; times are datetime-local values. */
+export interface ExamFormState {
+  title: string;
+  description: string;
+  status: 'draft' | 'published';
+  opensAt: string;
+  closesAt: string;
+  registrationDeadline: string;
+  durationMinutes: string;
+  capacity: string;
+  switches: Record<SwitchKey, boolean>;
+  numbers: Record<NumberKey, string>;
+  /** One URL per line. */
+  allowedUrls: string;
+}
+
+function policyToForm(policy: ProctoringPolicy): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls'> {
+  return {
+    switches: Object.fromEntries(POLICY_SWITCHES.map(([key]) => [key, policy[key]])) as Record<
+      SwitchKey,
+      boolean
+    >,
+    numbers: Object.fromEntries(POLICY_NUMBERS.map(([key]) => [key, String(policy[key])])) as Record<
+      NumberKey,
+      string
+    >,
+    allowedUrls: policy.allowedUrls.join('\n'),
+  };
+}
+
+/** A new exam's starting values: a week from `now`, 09:00–11:00 local, register by the day before. */
+export function emptyExamForm(now: Date): ExamFormState {
+  const opens = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 7, 9, 0);
+  const closes = new Date(opens.getTime() + 2 * 60 * 60 * 1000);
+  const deadline = new Date(opens.getFullYear(), opens.getMonth(), opens.getDate() - 1, 23, 59);
+  return {
+    title: '',
+    description: '',
+    status: 'draft',
+    opensAt: dateToLocalInput(opens),
+    closesAt: dateToLocalInput(closes),
+    registrationDeadline: dateToLocalInput(deadline),
+    durationMinutes: '90',
+    capacity: '30',
+    ...policyToForm(DEFAULT_POLICY),
+  };
+}
+
+/** The form values of an existing exam. */
+export function examToForm(exam: Exam): ExamFormState {
+  return {
+    title: exam.title,
+    description: exam.description,
+    status: exam.status === 'published' ? 'published' : 'draft',
+    opensAt: isoToLocalInput(exam.opensAt),
+    closesAt: isoToLocalInput(exam.closesAt),
+    registrationDeadline: isoToLocalInput(exam.registrationDeadline),
+    durationMinutes: String(exam.durationMinutes),
+    capacity: String(exam.capacity),
+    ...policyToForm(exam.policy),
+  };
+}
+
+/** Either a valid request body or the field errors (keyed like the API's paths). */
+export type FormResult =
+  | { ok: true; body: Required<CreateExamBody> }
+  | { ok: false; errors: Record<string, string> };
+
+function integer(value: string, min: number, max: number): number | null {
+  const n = Number(value);
+  return value.trim() !== '' && Number.isInteger(n) && n >= min && n <= max ? n : null;
+}
+
+function isUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Checks the form and converts it into a create body; schedule rules are re-checked by the server. */
+export function formToBody(form: ExamFormState): FormResult {
+  const errors: Record<string, string> = {};
+  const title = form.title.trim();
+  if (!title) errors.title = 'Enter a title.';
+  else if (title.length > 200) errors.title = 'Use at most 200 characters.';
+
+  const opensAt = localInputToIso(form.opensAt);
+  const closesAt = localInputToIso(form.closesAt);
+  const registrationDeadline = localInputToIso(form.registrationDeadline);
+  if (!opensAt) errors.opensAt = 'Enter a date and time.';
+  if (!closesAt) errors.closesAt = 'Enter a date and time.';
+  if (!registrationDeadline) errors.registrationDeadline = 'Enter a date and time.';
+
+  const durationMinutes = integer(form.durationMinutes, 1, 24 * 60);
+  if (durationMinutes === null) errors.durationMinutes = 'Enter whole minutes from 1 to 1440.';
+  const capacity = integer(form.capacity, 1, 100_000);
+  if (capacity === null) errors.capacity = 'Enter a whole number from 1 to 100000.';
+
+  if (opensAt && closesAt) {
+    const windowMinutes = (Date.parse(closesAt) - Date.parse(opensAt)) / 60_000;
+    if (windowMinutes <= 0) errors.closesAt = 'The exam must close after it opens.';
+    else if (durationMinutes !== null && durationMinutes > windowMinutes) {
+      errors.durationMinutes = 'The duration does not fit in the exam window.';
+    }
+  }
+  if (closesAt && registrationDeadline && Date.parse(registrationDeadline) > Date.parse(closesAt)) {
+    errors.registrationDeadline = 'Registration must close before the exam closes.';
+  }
+
+  const numbers: Partial<Record<NumberKey, number>> = {};
+  for (const [key, , min, max, step] of POLICY_NUMBERS) {
+    const raw = form.numbers[key];
+    const n = Number(raw);
+    const whole = step === 1;
+    if (raw.trim() === '' || Number.isNaN(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
+      errors[`policy.${key}`] = `Enter ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}.`;
+    } else numbers[key] = n;
+  }
+
+  const allowedUrls = form.allowedUrls
+    .split(/\s+/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const badUrl = allowedUrls.find((url) => !isUrl(url));
+  if (badUrl) errors['policy.allowedUrls'] = `Not a valid URL: ${badUrl}`;
+  else if (allowedUrls.length > 50) errors['policy.allowedUrls'] = 'Use at most 50 URLs.';
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    body: {
+      title,
+      description: form.description,
+      status: form.status,
+      opensAt: opensAt!,
+      closesAt: closesAt!,
+      registrationDeadline: registrationDeadline!,
+      durationMinutes: durationMinutes!,
+      capacity: capacity!,
+      policy: { ...form.switches, ...(numbers as Record<NumberKey, number>), allowedUrls },
+    },
+  };
+}
+
+/** The fields of `next` that differ from the exam as loaded (for PATCH). */
+export function changedFields(exam: Exam, next: Required<CreateExamBody>): UpdateExamBody {
+  const patch: Record<string, unknown> = {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b);
+  if (next.title !== exam.title) patch.title = next.title;
+  if (next.description !== exam.description) patch.description = next.description;
+  if (next.status !== exam.status) patch.status = next.status;
+  for (const key of ['opensAt', 'closesAt', 'registrationDeadline'] as const) {
+    if (!sameInstant(next[key], exam[key])) patch[key] = next[key];
+  }
+  if (next.durationMinutes !== exam.durationMinutes) patch.durationMinutes = next.durationMinutes;
+  if (next.capacity !== exam.capacity) patch.capacity = next.capacity;
+  const policy = next.policy as ProctoringPolicy;
+  if (!same({ ...exam.policy, ...policy }, exam.policy)) patch.policy = policy;
+  return patch as UpdateExamBody;
+}

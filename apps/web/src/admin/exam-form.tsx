@@ -1,0 +1,228 @@
+import { useState, type FormEvent } from 'react';
+import type { CreateExamBody } from '@invigil/contracts';
+import { localTimeZone } from '../lib/datetime';
+import { Checkbox, Field } from '../ui/field';
+import {
+  POLICY_NUMBERS,
+  POLICY_SWITCHES,
+  formToBody,
+  type ExamFormState,
+} from './exam-form-model';
+
+/** Props of ExamForm. */
+export interface ExamFormProps {
+  initial: ExamFormState;
+  submitLabel: string;
+  pending: boolean;
+  /** Read-only (archived exams, or no permission). */
+  readOnly?: boolean;
+  /** Field errors from the server, keyed by dotted path. */
+  serverErrors: Record<string, string>;
+  onSubmit: (body: Required<CreateExamBody>) => void;
+  /** Called with client-side errors so the page can announce them. */
+  onInvalid: (errors: Record<string, string>) => void;
+}
+
+/** The exam editor: details, schedule (local time) and proctoring policy. */
+export function ExamForm({
+  initial,
+  submitLabel,
+  pending,
+  readOnly = false,
+  serverErrors,
+  onSubmit,
+  onInvalid,
+}: ExamFormProps) {
+  const [form, setForm] = useState<ExamFormState>(initial);
+  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
+  const errors = { ...serverErrors, ...clientErrors };
+  const set = <K extends keyof ExamFormState>(key: K, value: ExamFormState[K]) =>
+    setForm((prev) => ({ ...prev, [key]: value }));
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const result = formToBody(form);
+    if (!result.ok) {
+      setClientErrors(result.errors);
+      onInvalid(result.errors);
+      return;
+    }
+    setClientErrors({});
+    onSubmit(result.body);
+  };
+
+  const timeHint = `Your local time (${localTimeZone()}).`;
+
+  return (
+    <form className="form" onSubmit={submit} aria-label="Exam">
+      <fieldset disabled={readOnly || pending} className="card">
+        <legend>Details</legend>
+        <Field label="Title" error={errors.title}>
+          {(c) => (
+            <input
+              {...c}
+              required
+              maxLength={200}
+              value={form.title}
+              onChange={(e) => set('title', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Description" hint="Shown to students in the catalogue." error={errors.description}>
+          {(c) => (
+            <textarea
+              {...c}
+              rows={4}
+              maxLength={10_000}
+              value={form.description}
+              onChange={(e) => set('description', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
+          label="Status"
+          hint="Students only see published exams."
+          error={errors.status}
+        >
+          {(c) => (
+            <select
+              {...c}
+              value={form.status}
+              onChange={(e) => set('status', e.target.value as ExamFormState['status'])}
+            >
+              <option value="draft">Draft</option>
+              <option value="published">Published</option>
+            </select>
+          )}
+        </Field>
+      </fieldset>
+
+      <fieldset disabled={readOnly || pending} className="card">
+        <legend>Schedule</legend>
+        <div className="grid-3">
+          <Field label="Opens at" hint={timeHint} error={errors.opensAt}>
+            {(c) => (
+              <input
+                {...c}
+                type="datetime-local"
+                required
+                value={form.opensAt}
+                onChange={(e) => set('opensAt', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Closes at" hint={timeHint} error={errors.closesAt}>
+            {(c) => (
+              <input
+                {...c}
+                type="datetime-local"
+                required
+                value={form.closesAt}
+                onChange={(e) => set('closesAt', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Registration deadline" hint={timeHint} error={errors.registrationDeadline}>
+            {(c) => (
+              <input
+                {...c}
+                type="datetime-local"
+                required
+                value={form.registrationDeadline}
+                onChange={(e) => set('registrationDeadline', e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <div className="grid-3">
+          <Field
+            label="Duration (minutes)"
+            hint="Must fit in the window."
+            error={errors.durationMinutes}
+          >
+            {(c) => (
+              <input
+                {...c}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={1440}
+                required
+                value={form.durationMinutes}
+                onChange={(e) => set('durationMinutes', e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Capacity (seats)" error={errors.capacity}>
+            {(c) => (
+              <input
+                {...c}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={100000}
+                required
+                value={form.capacity}
+                onChange={(e) => set('capacity', e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+      </fieldset>
+
+      <fieldset disabled={readOnly || pending} className="card">
+        <legend>Proctoring policy</legend>
+        <div className="checkbox-grid">
+          {POLICY_SWITCHES.map(([key, label]) => (
+            <Checkbox
+              key={key}
+              label={label}
+              checked={form.switches[key]}
+              onChange={(checked) => set('switches', { ...form.switches, [key]: checked })}
+            />
+          ))}
+        </div>
+        <div className="grid-3">
+          {POLICY_NUMBERS.map(([key, label, min, max, step]) => (
+            <Field key={key} label={label} error={errors[`policy.${key}`]}>
+              {(c) => (
+                <input
+                  {...c}
+                  type="number"
+                  min={min}
+                  max={max}
+                  step={step}
+                  required
+                  value={form.numbers[key]}
+                  onChange={(e) => set('numbers', { ...form.numbers, [key]: e.target.value })}
+                />
+              )}
+            </Field>
+          ))}
+        </div>
+        <Field
+          label="Allowed URLs"
+          hint="Websites students may open during the exam, one per line (https://…)."
+          error={errors['policy.allowedUrls'] ?? errors.policy}
+        >
+          {(c) => (
+            <textarea
+              {...c}
+              rows={3}
+              value={form.allowedUrls}
+              onChange={(e) => set('allowedUrls', e.target.value)}
+            />
+          )}
+        </Field>
+      </fieldset>
+
+      {readOnly ? null : (
+        <div className="form-actions">
+          <button type="submit" className="button primary" disabled={pending}>
+            {pending ? 'Saving…' : submitLabel}
+          </button>
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,102 @@
+import type { MeResponse } from '@invigil/contracts';
+import { ApiError, NETWORK_ERROR, parseApiError, parseRetryAfter } from './errors';
+
+export { ApiError } from './errors';
+
+let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+/** Remembers the CSRF token from a login, signup or /me response (null when signed out). */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Registers what to do when a call reports that the session has ended. */
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
+
+/** Options for one API call. */
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Set for calls where a 401 is expected (login, the initial /me) and must not sign out. */
+  quietAuth?: boolean;
+}
+
+const NO_CSRF_PATHS = new Set(['/api/auth/login', '/api/auth/signup']);
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
+  const method = options.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && !NO_CSRF_PATHS.has(path) && csrfToken) {
+    headers['x-csrf-token'] = csrfToken;
+  }
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+    throw new ApiError({
+      status: 0,
+      code: NETWORK_ERROR,
+      message: 'Could not reach the server. Check your connection and try again.',
+    });
+  }
+}
+
+async function toError(response: Response): Promise<ApiError> {
+  const text = await response.text().catch(() => '');
+  return parseApiError(
+    response.status,
+    text,
+    parseRetryAfter(response.headers.get('retry-after')),
+  );
+}
+
+/** Fetches a fresh CSRF token after the server rejected ours; true when one was obtained. */
+async function refreshCsrf(): Promise<boolean> {
+  const response = await send('/api/auth/me', { quietAuth: true });
+  if (!response.ok) return false;
+  const me = (await response.json()) as MeResponse;
+  setCsrfToken(me.csrfToken);
+  return true;
+}
+
+/**
+ * Calls the API and returns the parsed JSON body. Sends the session cookie and the CSRF
+ * header on mutations; throws ApiError for any non-2xx response or network failure.
+ */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  let response = await send(path, options);
+  if (response.status === 403 && (options.method ?? 'GET') !== 'GET') {
+    const error = await toError(response);
+    if (error.code !== 'CSRF_FAILED' || !(await refreshCsrf())) throw error;
+    response = await send(path, options);
+  }
+  if (!response.ok) {
+    const error = await toError(response);
+    if (error.code === 'UNAUTHENTICATED' && !options.quietAuth) onUnauthenticated?.();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Builds a query string from the defined, non-empty values (with leading "?" or ""). */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}

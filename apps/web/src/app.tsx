@@ -1,0 +1,75 @@
+import { createBrowserRouter, RouterProvider } from 'react-router-dom';
+import { AccountPage } from './account/account-page';
+import { AuditPage } from './admin/audit-page';
+import { EditExamPage, NewExamPage } from './admin/exam-pages';
+import { ExamsListPage } from './admin/exams-list-page';
+import { UsersPage } from './admin/users-page';
+import { HomeRedirect, PublicOnly, RequireRole, RequireSignedIn } from './auth/guards';
+import { SessionProvider } from './auth/session-provider';
+import { SignInPage } from './auth/signin-page';
+import { SignUpPage } from './auth/signup-page';
+import { ProctorHome } from './proctor/proctor-home';
+import { StudentHome } from './student/student-home';
+import { NotFoundPage } from './ui/not-found-page';
+import { PublicShell, Shell } from './ui/shell';
+
+/** Every route of the app, grouped by who may open it. */
+export const router = createBrowserRouter([
+  { path: '/', element: <HomeRedirect /> },
+  {
+    element: <PublicOnly />,
+    children: [
+      {
+        element: <PublicShell />,
+        children: [
+          { path: '/signin', element: <SignInPage /> },
+          { path: '/signup', element: <SignUpPage /> },
+        ],
+      },
+    ],
+  },
+  {
+    element: <RequireSignedIn />,
+    children: [
+      {
+        element: <Shell />,
+        children: [
+          { path: '/account', element: <AccountPage /> },
+          {
+            element: <RequireRole roles={['student']} />,
+            children: [{ path: '/student', element: <StudentHome /> }],
+          },
+          {
+            element: <RequireRole roles={['proctor', 'instructor', 'admin']} />,
+            children: [{ path: '/proctor', element: <ProctorHome /> }],
+          },
+          {
+            element: <RequireRole roles={['instructor', 'admin']} />,
+            children: [
+              { path: '/admin/exams', element: <ExamsListPage /> },
+              { path: '/admin/exams/new', element: <NewExamPage /> },
+              { path: '/admin/exams/:id', element: <EditExamPage /> },
+            ],
+          },
+          {
+            element: <RequireRole roles={['admin']} />,
+            children: [
+              { path: '/admin/users', element: <UsersPage /> },
+              { path: '/admin/audit', element: <AuditPage /> },
+            ],
+          },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]);
+
+/** The application: session first, then the routes. */
+export function App() {
+  return (
+    <SessionProvider>
+      <RouterProvider router={router} />
+    </SessionProvider>
+  );
+}

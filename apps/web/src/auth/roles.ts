@@ -1,0 +1,46 @@
+import type { Role } from '@invigil/contracts';
+
+/** Roles that work with exams as staff (and may hold API tokens). */
+export const STAFF_ROLES: readonly Role[] = ['proctor', 'instructor', 'admin'];
+
+/** True for proctors, instructors and admins. */
+export function isStaff(role: Role): boolean {
+  return STAFF_ROLES.includes(role);
+}
+
+/** Where each role lands after signing in. */
+export function homePath(role: Role): string {
+  switch (role) {
+    case 'student':
+      return '/student';
+    case 'proctor':
+      return '/proctor';
+    case 'instructor':
+    case 'admin':
+      return '/admin/exams';
+  }
+}
+
+/** Path prefixes each role may open. */
+const AREAS: Record<Role, readonly string[]> = {
+  student: ['/student', '/account'],
+  proctor: ['/proctor', '/account'],
+  instructor: ['/admin/exams', '/proctor', '/account'],
+  admin: ['/admin', '/proctor', '/account'],
+};
+
+/** True when `path` lies in an area the role may open. */
+export function canOpen(role: Role, path: string): boolean {
+  return AREAS[role].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+/**
+ * Where to go after signing in: back to the page that asked for sign-in when the role may
+ * open it, otherwise the role's home.
+ */
+export function afterSignInPath(role: Role, from: string | null | undefined): string {
+  if (from && from.startsWith('/') && !from.startsWith('//') && canOpen(role, from.split(/[?#]/)[0]!)) {
+    return from;
+  }
+  return homePath(role);
+}

@@ -1,0 +1,80 @@
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { LoginBody, MeResponse, SignupBody, User } from '@invigil/contracts';
+import { ApiError, setCsrfToken, setUnauthenticatedHandler } from '../api/client';
+import { authApi } from '../api/endpoints';
+import { SessionContext, type SessionState, type SessionValue } from './session';
+
+/** Loads the session from /api/auth/me at start and provides login, sign-up and sign-out. */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    authApi
+      .me(controller.signal)
+      .then((me) => {
+        setCsrfToken(me.csrfToken);
+        setState({ status: 'signed-in', user: me.user });
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiError && error.status === 401) {
+          setCsrfToken(null);
+          setState({ status: 'signed-out' });
+        } else {
+          setState({ status: 'error', error });
+        }
+      });
+    return () => controller.abort();
+  }, [attempt]);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      setCsrfToken(null);
+      setState({ status: 'signed-out', reason: 'expired' });
+    });
+    return () => setUnauthenticatedHandler(null);
+  }, []);
+
+  const accept = useCallback((me: MeResponse): User => {
+    setCsrfToken(me.csrfToken);
+    setState({ status: 'signed-in', user: me.user });
+    return me.user;
+  }, []);
+
+  const login = useCallback(
+    async (body: LoginBody) => accept(await authApi.login(body)),
+    [accept],
+  );
+  const signup = useCallback(
+    async (body: SignupBody) => accept(await authApi.signup(body)),
+    [accept],
+  );
+  const logout = useCallback(async () => {
+    try {
+      await authApi.logout();
+    } finally {
+      setCsrfToken(null);
+      setState({ status: 'signed-out', reason: 'signed-out' });
+    }
+  }, []);
+  const reload = useCallback(() => {
+    setState({ status: 'loading' });
+    setAttempt((n) => n + 1);
+  }, []);
+
+  const value = useMemo<SessionValue>(
+    () => ({
+      state,
+      user: state.status === 'signed-in' ? state.user : null,
+      login,
+      signup,
+      logout,
+      reload,
+    }),
+    [state, login, signup, logout, reload],
+  );
+
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}

@@ -1,0 +1,100 @@
+import type { MyRegistration } from '@invigil/contracts';
+import { formatWindow } from '../lib/datetime';
+import { ExamStatusBadge, RegistrationBadge, SessionStateBadge } from '../exams/badges';
+import { durationLabel } from '../exams/labels';
+import { ConfirmButton } from '../ui/confirm-button';
+import { ResourceView } from '../ui/states';
+import { Table, type Column } from '../ui/table';
+import type { Resource } from '../ui/use-resource';
+import { useNow } from '../ui/use-now';
+
+/** True while a registration may still be cancelled (the server has the final word). */
+export function isCancellable(registration: MyRegistration, now: number): boolean {
+  return (
+    registration.status === 'active' &&
+    registration.sessionState === 'registered' &&
+    Date.parse(registration.exam.opensAt) > now
+  );
+}
+
+/** Orders registrations: active first, then by the exam's opening time. */
+export function sortRegistrations(list: readonly MyRegistration[]): MyRegistration[] {
+  return [...list].sort(
+    (a, b) =>
+      Number(a.status === 'cancelled') - Number(b.status === 'cancelled') ||
+      Date.parse(a.exam.opensAt) - Date.parse(b.exam.opensAt),
+  );
+}
+
+/** The student's registrations with their state and a Cancel button. */
+export function MyExams({
+  resource,
+  pending,
+  onCancel,
+}: {
+  resource: Resource<MyRegistration[]>;
+  pending: string | null;
+  onCancel: (registration: MyRegistration) => void;
+}) {
+  const now = useNow();
+  const columns: Column<MyRegistration>[] = [
+    {
+      header: 'Exam',
+      cell: (r) => (
+        <>
+          <strong id={`reg-${r.id}`}>{r.exam.title}</strong>
+          {r.exam.status === 'archived' ? (
+            <>
+              {' '}
+              <ExamStatusBadge status="archived" />
+            </>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      header: 'When',
+      cell: (r) => (
+        <>
+          {formatWindow(r.exam.opensAt, r.exam.closesAt)}
+          <span className="muted small block">{durationLabel(r.exam.durationMinutes)}</span>
+        </>
+      ),
+    },
+    { header: 'Status', cell: (r) => <RegistrationBadge status={r.status} /> },
+    { header: 'Session', cell: (r) => <SessionStateBadge state={r.sessionState} /> },
+    {
+      header: 'Actions',
+      hideHeader: true,
+      className: 'actions',
+      cell: (r) =>
+        isCancellable(r, now) ? (
+          <ConfirmButton
+            label="Cancel registration"
+            question={`Cancel your registration for ${r.exam.title}?`}
+            confirmLabel="Yes, cancel"
+            keepLabel="Keep it"
+            pending={pending === r.id}
+            pendingLabel="Cancelling…"
+            disabled={pending !== null}
+            describedBy={`reg-${r.id}`}
+            className="button danger small"
+            onConfirm={() => onCancel(r)}
+          />
+        ) : null,
+    },
+  ];
+
+  return (
+    <ResourceView resource={resource} empty="You are not registered for any exams yet.">
+      {(list) => (
+        <Table
+          caption="My registrations"
+          columns={columns}
+          rows={sortRegistrations(list)}
+          rowKey={(r) => r.id}
+        />
+      )}
+    </ResourceView>
+  );
+}

@@ -1,0 +1,9 @@
+/** Contracts shared by the Invigil server and web app: API bodies, responses and enums. */
+export * from './common.js';
+export * from './errors.js';
+export * from './users.js';
+export * from './tokens.js';
+export * from './policy.js';
+export * from './exams.js';
+export * from './sessions.js';
+export * from './registrations.js';

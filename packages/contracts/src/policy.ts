@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * How an exam is proctored. Every field has a default so that `{}` is a sensible policy;
+ * unknown fields are rejected so that a typo never silently disables a check.
+ */
+export const ProctoringPolicy = z.strictObject({
+  webcam: z.boolean().default(true),
+  microphone: z.boolean().default(true),
+  screen: z.boolean().default(true),
+  identityCheck: z.boolean().default(true),
+  roomScan: z.boolean().default(false),
+  snapshotIntervalSeconds: z.number().int().min(2).max(300).default(10),
+  maxFaces: z.number().int().min(1).max(10).default(1),
+  gazeAwaySeconds: z.number().min(1).max(120).default(5),
+  flagTabSwitch: z.boolean().default(true),
+  allowedUrls: z.array(z.url()).max(50).default([]),
+});
+export type ProctoringPolicy = z.infer<typeof ProctoringPolicy>;
+/** What a client may send: every field optional. */
+export type ProctoringPolicyInput = z.input<typeof ProctoringPolicy>;
+
+/** The policy used when an exam specifies none. */
+export const DEFAULT_POLICY: ProctoringPolicy = ProctoringPolicy.parse({});

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+import { Exam } from './exams.js';
+import { SessionState } from './sessions.js';
+
+/** active until cancelled; a cancelled registration can be re-activated by registering again. */
+export const RegistrationStatus = z.enum(['active', 'cancelled']);
+
+/** A student's registration for an exam, with its session. */
+export const Registration = z.object({
+  id: Id,
+  examId: Id,
+  studentId: Id,
+  status: RegistrationStatus,
+  createdAt: Timestamp,
+  cancelledAt: Timestamp.nullable(),
+  sessionId: Id,
+  sessionState: SessionState,
+});
+export type Registration = z.infer<typeof Registration>;
+
+/** A registration as the student sees it in "My exams". */
+export const MyRegistration = Registration.extend({
+  exam: Exam.pick({
+    id: true,
+    title: true,
+    description: true,
+    opensAt: true,
+    closesAt: true,
+    durationMinutes: true,
+    registrationDeadline: true,
+    status: true,
+  }),
+});
+export type MyRegistration = z.infer<typeof MyRegistration>;
+
+/** A registration as staff see it in an exam's roster. */
+export const RosterEntry = Registration.extend({
+  studentEmail: z.string(),
+  studentName: z.string(),
+});
+export type RosterEntry = z.infer<typeof RosterEntry>;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+
+/** The life of one exam attempt. */
+export const SessionState = z.enum([
+  'registered',
+  'checking_in',
+  'in_progress',
+  'paused',
+  'submitted',
+  'terminated',
+  'under_review',
+  'reviewed',
+]);
+export type SessionState = z.infer<typeof SessionState>;
+
+/** Who may perform a transition: the student taking the exam, or assigned staff. */
+export type TransitionActor = 'student' | 'staff';
+
+/**
+ * The one transition table. Anything not listed is illegal (HTTP 409 ILLEGAL_TRANSITION).
+ * Keys are `from`, values map each legal `to` to who may trigger it.
+ */
+export const SESSION_TRANSITIONS: Readonly<
+  Record<SessionState, Partial<Record<SessionState, readonly TransitionActor[]>>>
+> = {
+  registered: { checking_in: ['student'] },
+  checking_in: { in_progress: ['student'], terminated: ['staff'] },
+  in_progress: { paused: ['staff'], submitted: ['student', 'staff'], terminated: ['staff'] },
+  paused: { in_progress: ['staff'], terminated: ['staff'] },
+  submitted: { under_review: ['staff'] },
+  terminated: { under_review: ['staff'] },
+  under_review: { reviewed: ['staff'] },
+  reviewed: {},
+};
+
+/** True when `to` can follow `from` for this actor. */
+export function canTransition(from: SessionState, to: SessionState, actor: TransitionActor): boolean {
+  return SESSION_TRANSITIONS[from][to]?.includes(actor) ?? false;
+}
+
+/** An exam session (one per registration). */
+export const ExamSession = z.object({
+  id: Id,
+  registrationId: Id,
+  examId: Id,
+  studentId: Id,
+  state: SessionState,
+  startedAt: Timestamp.nullable(),
+  endedAt: Timestamp.nullable(),
+  updatedAt: Timestamp,
+});
+export type ExamSession = z.infer<typeof ExamSession>;
+
+/** POST /api/sessions/:id/transitions */
+export const TransitionBody = z.strictObject({
+  to: SessionState,
+  reason: z.string().trim().max(1000).optional(),
+});
+export type TransitionBody = z.infer<typeof TransitionBody>;
