@@ -1,12 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
-/** One test run for the whole repository: unit tests beside the code, integration tests in apps/server/test. */
+/**
+ * One test run for the whole repository. Unit tests live beside the code; integration tests
+ * (apps/server/test) run against real servers and a real database, PGlite and PostgreSQL.
+ */
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.{ts,tsx}', 'apps/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.{ts,tsx}'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['apps/server/test/**/*.test.ts'],
+          globalSetup: ['apps/server/test/helpers/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

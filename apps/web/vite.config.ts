@@ -7,7 +7,7 @@ const apiTarget = 'http://localhost:8080';
 /** Vite config: the SPA is built to dist/ and served by the Invigil server in production. */
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: 'dist', sourcemap: true },
+  build: { outDir: 'dist' },
   server: {
     proxy: {
       '/api': { target: apiTarget, changeOrigin: false },

@@ -30,7 +30,10 @@ export function ApiTokens({ role }: { role: Role }) {
     if (!name.trim()) local.name = 'Give the token a name.';
     if (scopes.length === 0) local.scopes = 'Choose at least one scope.';
     const expiresInDays = days.trim() === '' ? undefined : Number(days);
-    if (expiresInDays !== undefined && !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= 3650)) {
+    if (
+      expiresInDays !== undefined &&
+      !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= 3650)
+    ) {
       local.expiresInDays = 'Enter whole days from 1 to 3650, or leave empty.';
     }
     setErrors(local);
@@ -105,23 +108,35 @@ export function ApiTokens({ role }: { role: Role }) {
   return (
     <>
       <p className="muted">
-        Tokens let scripts call the API as you: send <code>Authorization: Bearer &lt;token&gt;</code>.
-        See the <a href="/api/docs">API documentation</a>.
+        Tokens let scripts call the API as you: send{' '}
+        <code>Authorization: Bearer &lt;token&gt;</code>. See the{' '}
+        <a href="/api/docs">API documentation</a>.
       </p>
       <StatusMessage feedback={feedback} />
       {created ? <NewTokenSecret created={created} onDismiss={() => setCreated(null)} /> : null}
       <ResourceView resource={tokens} empty="You have no API tokens.">
-        {(list) => <Table caption="API tokens" columns={columns} rows={list} rowKey={(t) => t.id} />}
+        {(list) => (
+          <Table caption="API tokens" columns={columns} rows={list} rowKey={(t) => t.id} />
+        )}
       </ResourceView>
       <form className="form subform" onSubmit={(e) => void create(e)} aria-label="Create API token">
         <h3>New token</h3>
         <div className="grid-2">
           <Field label="Name" hint="What the token is for, e.g. “LMS sync”." error={errors.name}>
             {(c) => (
-              <input {...c} maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+              <input
+                {...c}
+                maxLength={100}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+              />
             )}
           </Field>
-          <Field label="Expires after (days)" hint="Leave empty for no expiry." error={errors.expiresInDays}>
+          <Field
+            label="Expires after (days)"
+            hint="Leave empty for no expiry."
+            error={errors.expiresInDays}
+          >
             {(c) => (
               <input
                 {...c}

@@ -44,7 +44,8 @@ export function ChangePasswordForm() {
       const fields = fieldErrors(error);
       const code = (error as { code?: string }).code;
       if (code === 'WEAK_PASSWORD') fields.newPassword = describeError(error);
-      if (code === 'INVALID_CREDENTIALS') fields.currentPassword = 'That is not your current password.';
+      if (code === 'INVALID_CREDENTIALS')
+        fields.currentPassword = 'That is not your current password.';
       setErrors(fields);
       setFeedback({
         tone: 'error',

@@ -14,7 +14,10 @@ export function summariseData(data: unknown): string {
   const entries = Object.entries(data as Record<string, unknown>);
   if (entries.length === 0) return '';
   return entries
-    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    )
     .join(', ');
 }
 

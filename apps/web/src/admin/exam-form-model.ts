@@ -43,16 +43,17 @@ export interface ExamFormState {
   allowedUrls: string;
 }
 
-function policyToForm(policy: ProctoringPolicy): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls'> {
+function policyToForm(
+  policy: ProctoringPolicy,
+): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls'> {
   return {
     switches: Object.fromEntries(POLICY_SWITCHES.map(([key]) => [key, policy[key]])) as Record<
       SwitchKey,
       boolean
     >,
-    numbers: Object.fromEntries(POLICY_NUMBERS.map(([key]) => [key, String(policy[key])])) as Record<
-      NumberKey,
-      string
-    >,
+    numbers: Object.fromEntries(
+      POLICY_NUMBERS.map(([key]) => [key, String(policy[key])]),
+    ) as Record<NumberKey, string>,
     allowedUrls: policy.allowedUrls.join('\n'),
   };
 }
@@ -92,8 +93,7 @@ export function examToForm(exam: Exam): ExamFormState {
 
 /** Either a valid request body or the field errors (keyed like the API's paths). */
 export type FormResult =
-  | { ok: true; body: Required<CreateExamBody> }
-  | { ok: false; errors: Record<string, string> };
+  { ok: true; body: Required<CreateExamBody> } | { ok: false; errors: Record<string, string> };
 
 function integer(value: string, min: number, max: number): number | null {
   const n = Number(value);
@@ -144,8 +144,15 @@ export function formToBody(form: ExamFormState): FormResult {
     const raw = form.numbers[key];
     const n = Number(raw);
     const whole = step === 1;
-    if (raw.trim() === '' || Number.isNaN(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
-      errors[`policy.${key}`] = `Enter ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}.`;
+    if (
+      raw.trim() === '' ||
+      Number.isNaN(n) ||
+      n < min ||
+      n > max ||
+      (whole && !Number.isInteger(n))
+    ) {
+      errors[`policy.${key}`] =
+        `Enter ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}.`;
     } else numbers[key] = n;
   }
 

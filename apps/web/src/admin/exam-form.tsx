@@ -2,12 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
 import { Checkbox, Field } from '../ui/field';
-import {
-  POLICY_NUMBERS,
-  POLICY_SWITCHES,
-  formToBody,
-  type ExamFormState,
-} from './exam-form-model';
+import { POLICY_NUMBERS, POLICY_SWITCHES, formToBody, type ExamFormState } from './exam-form-model';
 
 /** Props of ExamForm. */
 export interface ExamFormProps {
@@ -68,7 +63,11 @@ export function ExamForm({
             />
           )}
         </Field>
-        <Field label="Description" hint="Shown to students in the catalogue." error={errors.description}>
+        <Field
+          label="Description"
+          hint="Shown to students in the catalogue."
+          error={errors.description}
+        >
           {(c) => (
             <textarea
               {...c}
@@ -79,11 +78,7 @@ export function ExamForm({
             />
           )}
         </Field>
-        <Field
-          label="Status"
-          hint="Students only see published exams."
-          error={errors.status}
-        >
+        <Field label="Status" hint="Students only see published exams." error={errors.status}>
           {(c) => (
             <select
               {...c}

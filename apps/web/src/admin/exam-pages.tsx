@@ -136,8 +136,8 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
       title={exam.title}
       intro={
         <>
-          <ExamStatusBadge status={exam.status} /> · {exam.registeredCount} of {exam.capacity}{' '}
-          seats taken
+          <ExamStatusBadge status={exam.status} /> · {exam.registeredCount} of {exam.capacity} seats
+          taken
         </>
       }
       actions={actions}

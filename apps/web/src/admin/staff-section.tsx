@@ -95,7 +95,9 @@ function AssignForm({
       <button type="submit" className="button primary" disabled={pending || !userId}>
         {pending ? 'Assigning…' : 'Assign'}
       </button>
-      {candidates.error ? <ErrorState error={candidates.error} onRetry={candidates.reload} /> : null}
+      {candidates.error ? (
+        <ErrorState error={candidates.error} onRetry={candidates.reload} />
+      ) : null}
     </form>
   );
 }

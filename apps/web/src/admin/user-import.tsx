@@ -67,7 +67,9 @@ export function UserImport({ onImported }: { onImported: () => void }) {
         admin.
       </p>
       <Field label="CSV file">
-        {(c) => <input {...c} type="file" accept=".csv,text/csv" onChange={(e) => void readFile(e)} />}
+        {(c) => (
+          <input {...c} type="file" accept=".csv,text/csv" onChange={(e) => void readFile(e)} />
+        )}
       </Field>
       <Field label="CSV text" hint="Or paste the rows here.">
         {(c) => (

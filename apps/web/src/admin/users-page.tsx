@@ -16,10 +16,7 @@ export function UsersPage() {
   const [role, setRole] = useState<Role | ''>('');
   const [search, setSearch] = useState('');
   const q = useDebounced(search.trim(), 300);
-  const load = useCallback(
-    (signal: AbortSignal) => usersApi.list({ role, q }, signal),
-    [role, q],
-  );
+  const load = useCallback((signal: AbortSignal) => usersApi.list({ role, q }, signal), [role, q]);
   const users = useResource(load);
 
   return (

@@ -54,11 +54,7 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
 
 async function toError(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
-  return parseApiError(
-    response.status,
-    text,
-    parseRetryAfter(response.headers.get('retry-after')),
-  );
+  return parseApiError(response.status, text, parseRetryAfter(response.headers.get('retry-after')));
 }
 
 /** Fetches a fresh CSRF token after the server rejected ours; true when one was obtained. */

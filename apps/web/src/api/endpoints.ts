@@ -24,7 +24,11 @@ import type {
   UpdateUserBody,
   User,
 } from '@invigil/contracts';
+import type { z } from 'zod';
 import { api, query } from './client';
+
+/** GET /api/settings/public. */
+export type PublicSettingsBody = z.infer<typeof PublicSettings>;
 
 type Ok = { ok: true };
 const enc = encodeURIComponent;
@@ -45,7 +49,7 @@ export interface AuditEntry {
 /** Sign-in, sign-up and the current session. */
 export const authApi = {
   publicSettings: (signal?: AbortSignal) =>
-    api<PublicSettings>('/api/settings/public', { signal, quietAuth: true }),
+    api<PublicSettingsBody>('/api/settings/public', { signal, quietAuth: true }),
   me: (signal?: AbortSignal) => api<MeResponse>('/api/auth/me', { signal, quietAuth: true }),
   login: (body: LoginBody) =>
     api<MeResponse>('/api/auth/login', { method: 'POST', body, quietAuth: true }),
@@ -59,8 +63,7 @@ export const authApi = {
 /** Personal API tokens (staff). */
 export const tokensApi = {
   list: (signal?: AbortSignal) => api<ApiToken[]>('/api/tokens', { signal }),
-  create: (body: CreateTokenBody) =>
-    api<CreatedToken>('/api/tokens', { method: 'POST', body }),
+  create: (body: CreateTokenBody) => api<CreatedToken>('/api/tokens', { method: 'POST', body }),
   revoke: (id: string) => api<Ok>(`/api/tokens/${enc(id)}`, { method: 'DELETE' }),
 };
 
@@ -73,8 +76,7 @@ export const usersApi = {
     api<User>(`/api/users/${enc(id)}`, { method: 'PATCH', body }),
   importCsv: (csv: string) =>
     api<ImportUsersReport>('/api/users/import', { method: 'POST', body: { csv } }),
-  signupSettings: (signal?: AbortSignal) =>
-    api<SignupSettings>('/api/settings/signup', { signal }),
+  signupSettings: (signal?: AbortSignal) => api<SignupSettings>('/api/settings/signup', { signal }),
   saveSignupSettings: (body: SignupSettings) =>
     api<SignupSettings>('/api/settings/signup', { method: 'PUT', body }),
   audit: (limit: number, signal?: AbortSignal) =>

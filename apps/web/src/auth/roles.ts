@@ -39,7 +39,12 @@ export function canOpen(role: Role, path: string): boolean {
  * open it, otherwise the role's home.
  */
 export function afterSignInPath(role: Role, from: string | null | undefined): string {
-  if (from && from.startsWith('/') && !from.startsWith('//') && canOpen(role, from.split(/[?#]/)[0]!)) {
+  if (
+    from &&
+    from.startsWith('/') &&
+    !from.startsWith('//') &&
+    canOpen(role, from.split(/[?#]/)[0]!)
+  ) {
     return from;
   }
   return homePath(role);

@@ -43,10 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return me.user;
   }, []);
 
-  const login = useCallback(
-    async (body: LoginBody) => accept(await authApi.login(body)),
-    [accept],
-  );
+  const login = useCallback(async (body: LoginBody) => accept(await authApi.login(body)), [accept]);
   const signup = useCallback(
     async (body: SignupBody) => accept(await authApi.signup(body)),
     [accept],

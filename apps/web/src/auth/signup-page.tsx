@@ -108,11 +108,7 @@ export function SignUpPage() {
           )}
         </Field>
         <div className="form-actions">
-          <button
-            type="submit"
-            className="button primary"
-            disabled={pending || !enabled}
-          >
+          <button type="submit" className="button primary" disabled={pending || !enabled}>
             {pending ? 'Creating account…' : 'Create account'}
           </button>
         </div>

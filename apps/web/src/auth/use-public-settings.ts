@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { PublicSettings } from '@invigil/contracts';
-import { authApi } from '../api/endpoints';
+import { authApi, type PublicSettingsBody } from '../api/endpoints';
 
 /** Public settings as far as they are known. */
 export interface PublicSettingsState {
   /** The settings, or null until loaded (and if loading failed). */
-  settings: PublicSettings | null;
+  settings: PublicSettingsBody | null;
   /** True when the settings could not be loaded. */
   failed: boolean;
 }

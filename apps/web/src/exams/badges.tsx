@@ -13,7 +13,5 @@ export function SessionStateBadge({ state }: { state: SessionState }) {
 
 /** A label for a registration's status. */
 export function RegistrationBadge({ status }: { status: 'active' | 'cancelled' }) {
-  return (
-    <span className={`badge badge-reg-${status}`}>{REGISTRATION_STATUS_LABEL[status]}</span>
-  );
+  return <span className={`badge badge-reg-${status}`}>{REGISTRATION_STATUS_LABEL[status]}</span>;
 }

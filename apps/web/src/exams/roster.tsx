@@ -35,8 +35,8 @@ export function Roster({ examId, examTitle }: { examId: string; examTitle: strin
         return (
           <>
             <p className="muted small">
-              {active} registered{entries.length > active ? `, ${entries.length - active} cancelled` : ''}
-              .{' '}
+              {active} registered
+              {entries.length > active ? `, ${entries.length - active} cancelled` : ''}.{' '}
               <button type="button" className="link-button" onClick={roster.reload}>
                 Refresh roster
               </button>

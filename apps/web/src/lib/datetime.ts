@@ -39,8 +39,7 @@ export function localInputToIso(value: string): string | null {
   const date = new Date(y!, mo! - 1, d!, h!, mi!, Number.isNaN(s) ? 0 : (s ?? 0));
   if (Number.isNaN(date.getTime()) || date.getMonth() !== mo! - 1) return null;
   return (
-    `${dateToLocalInput(date)}:${pad(date.getSeconds())}` +
-    formatOffset(-date.getTimezoneOffset())
+    `${dateToLocalInput(date)}:${pad(date.getSeconds())}` + formatOffset(-date.getTimezoneOffset())
   );
 }
 

@@ -29,7 +29,6 @@ export function navFor(role: Role): NavItem[] {
   }
 }
 
-
 /** The signed-in layout: skip link, header with navigation and sign-out, and the main area. */
 export function Shell() {
   const user = useUser();

@@ -34,7 +34,11 @@ export function Table<T>({
           <tr>
             {columns.map((column) => (
               <th key={column.header} scope="col" className={column.className}>
-                {column.hideHeader ? <span className="sr-only">{column.header}</span> : column.header}
+                {column.hideHeader ? (
+                  <span className="sr-only">{column.header}</span>
+                ) : (
+                  column.header
+                )}
               </th>
             ))}
           </tr>

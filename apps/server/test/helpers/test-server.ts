@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { Role } from '@invigil/contracts';
+import { createApp, type InvigilApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import type { Clock } from '../../src/ports/clock.port.js';
+import { insertUser } from '../../src/services/users.service.js';
+import { HttpClient } from './http-client.js';
+
+/** Database engines the integration suites run on. */
+export type Engine = 'pglite' | 'postgres';
+
+/** The engines available in this run: PGlite always, PostgreSQL when the harness started one. */
+export function engines(): Engine[] {
+  return inject('postgresAdminUrl') ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** A clock tests can move. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+/** A password that satisfies the policy, used for every test user. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** A real server on a random loopback port with its own fresh database. */
+export interface TestServer {
+  url: string;
+  engine: Engine;
+  clock: TestClock;
+  instance: InvigilApp;
+  /** An anonymous client (no cookie). */
+  anonymous(): HttpClient;
+  /** Create a user directly in the database and return a signed-in client for them. */
+  signedIn(role: Role, name?: string): Promise<HttpClient & { userId: string; email: string }>;
+  close(): Promise<void>;
+}
+
+async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `invigil_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  return {
+    url: adminUrl.replace(/\/postgres$/, `/${name}`),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Start a server for one test file. `overrides` adjust the configuration. */
+export async function startTestServer(engine: Engine, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const clock = new TestClock();
+  let dropDb: (() => Promise<void>) | undefined;
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
+  let database: Config['database'] = { kind: 'pglite' };
+  if (engine === 'postgres') {
+    const adminUrl = inject('postgresAdminUrl');
+    if (!adminUrl) throw new Error('PostgreSQL leg requested but no server was started');
+    const created = await createPgDatabase(adminUrl);
+    dropDb = created.drop;
+    database = { kind: 'postgres', url: created.url };
+  }
+  const dataDir = path.join(os.tmpdir(), `invigil-test-${randomBytes(6).toString('hex')}`);
+  const config: Config = {
+    ...base,
+    dataDir,
+    blobDir: path.join(dataDir, 'blobs'),
+    database,
+    port: 0,
+    loginRateLimitPerMinute: 10_000,
+    ...overrides,
+  };
+  const instance = await createApp(config, { clock });
+  const address = await instance.app.listen({ host: '127.0.0.1', port: 0 });
+  let counter = 0;
+  return {
+    url: address,
+    engine,
+    clock,
+    instance,
+    anonymous: () => new HttpClient(address),
+    async signedIn(role, name) {
+      counter += 1;
+      const email = `${role}${counter}-${randomBytes(3).toString('hex')}@test.invigil.test`;
+      const row = await insertUser(instance.database.db, {
+        email,
+        name: name ?? `${role} ${counter}`,
+        role,
+        password: TEST_PASSWORD,
+      });
+      const client = new HttpClient(address);
+      await client.login(email, TEST_PASSWORD);
+      return Object.assign(client, { userId: row.id, email });
+    },
+    async close() {
+      await instance.close();
+      await dropDb?.();
+    },
+  };
+}
