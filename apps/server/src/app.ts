@@ -85,7 +85,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
-      directives: { 'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null },
+      directives: {
+        'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null,
+      },
     },
     hsts: config.publicUrl.startsWith('https:'),
   });

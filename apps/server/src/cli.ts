@@ -36,7 +36,9 @@ function config(): Config {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function start(): Promise<void> {
@@ -46,7 +48,9 @@ async function start(): Promise<void> {
   if (cfg.seedDemo) await seedDemoIfEmpty(server.database.db, cfg.dataDir);
   const creds = cfg.seedDemo ? readDemoCredentials(cfg.dataDir) : null;
   const address = await server.app.listen({ host: cfg.host, port: cfg.port });
-  console.log(`\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.engine})`);
+  console.log(
+    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.engine})`,
+  );
   if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -60,7 +64,9 @@ async function start(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, cfg: Config) => Promise<T>) {
+async function withDatabase<T>(
+  fn: (db: Awaited<ReturnType<typeof openDatabase>>, cfg: Config) => Promise<T>,
+) {
   const cfg = config();
   mkdirSync(cfg.dataDir, { recursive: true });
   const database = await openDatabase(cfg.database);
@@ -85,7 +91,8 @@ async function userAdd(args: string[]): Promise<void> {
     password,
   });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+    for (const issue of parsed.error.issues)
+      console.error(`${issue.path.join('.')}: ${issue.message}`);
     process.exit(2);
   }
   await withDatabase(async ({ db }) => {
@@ -114,7 +121,9 @@ async function main(argv: string[]): Promise<void> {
     case 'seed-demo':
       return withDatabase(async ({ db }, cfg) => {
         const creds = await seedDemoIfEmpty(db, cfg.dataDir);
-        console.log(creds ? formatDemoCredentials(creds) : 'The database is not empty; nothing seeded.');
+        console.log(
+          creds ? formatDemoCredentials(creds) : 'The database is not empty; nothing seeded.',
+        );
       });
     case 'user':
       if (rest[0] === 'add') return userAdd(rest.slice(1));

@@ -33,7 +33,8 @@ export const errors = {
   accountDisabled: () => new AppError(403, 'ACCOUNT_DISABLED', 'This account is disabled'),
   csrf: () =>
     new AppError(403, 'CSRF_FAILED', 'Missing or wrong x-csrf-token header for this session'),
-  forbidden: (message = 'You are not allowed to do this') => new AppError(403, 'FORBIDDEN', message),
+  forbidden: (message = 'You are not allowed to do this') =>
+    new AppError(403, 'FORBIDDEN', message),
   insufficientScope: (scope: string) =>
     new AppError(403, 'INSUFFICIENT_SCOPE', `This API token lacks the scope ${scope}`, { scope }),
   notFound: (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`),

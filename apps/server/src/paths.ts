@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
  * Find `relative` in this file's directory or the nearest ancestor that has it.
  * Works the same from `src/` (tests, tsx) and from the bundled `dist/` build.
  */
-export function findUp(relative: string, from = path.dirname(fileURLToPath(import.meta.url))): string {
+export function findUp(
+  relative: string,
+  from = path.dirname(fileURLToPath(import.meta.url)),
+): string {
   let dir = from;
   for (;;) {
     const candidate = path.join(dir, relative);
@@ -18,4 +21,5 @@ export function findUp(relative: string, from = path.dirname(fileURLToPath(impor
 }
 
 /** The SQL migrations folder shared by PGlite and PostgreSQL. */
-export const migrationsDir = (): string => path.dirname(path.dirname(findUp('drizzle/meta/_journal.json')));
+export const migrationsDir = (): string =>
+  path.dirname(path.dirname(findUp('drizzle/meta/_journal.json')));

@@ -78,17 +78,23 @@ describe.each(engines())('registration API on %s', (engine) => {
   it('never over-books under concurrent registrations', async () => {
     const capacity = 5;
     const exam = await publishedExam({ capacity });
-    const students = await Promise.all(Array.from({ length: 20 }, () => server.signedIn('student')));
+    const students = await Promise.all(
+      Array.from({ length: 20 }, () => server.signedIn('student')),
+    );
     const results = await Promise.all(
       students.map((s) => s.post(`/api/exams/${exam.id}/registrations`)),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(capacity);
     expect(statuses.filter((s) => s === 409)).toHaveLength(20 - capacity);
-    expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'EXAM_FULL')).toBe(true);
+    expect(results.filter((r) => r.status === 409).every((r) => r.body.code === 'EXAM_FULL')).toBe(
+      true,
+    );
     const admin = await server.signedIn('admin');
     const roster = await admin.get(`/api/exams/${exam.id}/registrations`);
-    expect(roster.body.filter((r: { status: string }) => r.status === 'active')).toHaveLength(capacity);
+    expect(roster.body.filter((r: { status: string }) => r.status === 'active')).toHaveLength(
+      capacity,
+    );
   });
 
   it('the same student retrying in parallel gets one registration', async () => {

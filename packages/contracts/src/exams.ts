@@ -30,7 +30,11 @@ const examFields = {
   status: z.enum(['draft', 'published']),
   opensAt: Timestamp,
   closesAt: Timestamp,
-  durationMinutes: z.number().int().min(1).max(24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   capacity: z.number().int().min(1).max(100_000),
   registrationDeadline: Timestamp,
   policy: ProctoringPolicy,

@@ -35,7 +35,11 @@ export const SESSION_TRANSITIONS: Readonly<
 };
 
 /** True when `to` can follow `from` for this actor. */
-export function canTransition(from: SessionState, to: SessionState, actor: TransitionActor): boolean {
+export function canTransition(
+  from: SessionState,
+  to: SessionState,
+  actor: TransitionActor,
+): boolean {
   return SESSION_TRANSITIONS[from][to]?.includes(actor) ?? false;
 }
 

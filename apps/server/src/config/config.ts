@@ -27,41 +27,64 @@ export const ENV_SCHEMA = {
   PUBLIC_URL: z
     .url({ message: 'Must be an absolute http(s) URL' })
     .optional()
-    .describe('Address users reach the server at; https makes cookies Secure. Default http://localhost:PORT.'),
-  DATA_DIR: z.string().min(1).default('./data').describe('Directory for embedded data (database, blobs).'),
+    .describe(
+      'Address users reach the server at; https makes cookies Secure. Default http://localhost:PORT.',
+    ),
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Directory for embedded data (database, blobs).'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'Must start with postgres:// or postgresql://')
     .optional()
     .describe('PostgreSQL connection string. Unset: embedded PGlite in DATA_DIR/pglite.'),
-  BLOB_DIR: z.string().min(1).optional().describe('Local-disk blob directory. Default DATA_DIR/blobs.'),
+  BLOB_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Local-disk blob directory. Default DATA_DIR/blobs.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('Log level.'),
-  TRUST_PROXY: bool.default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+  TRUST_PROXY: bool
+    .default(false)
+    .describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
   COOKIE_SECURE: bool
     .optional()
     .describe('Mark session cookies Secure. Default: true when PUBLIC_URL is https.'),
-  SESSION_TTL_HOURS: int(1, 24 * 30).default(12).describe('Sign-in session lifetime.'),
+  SESSION_TTL_HOURS: int(1, 24 * 30)
+    .default(12)
+    .describe('Sign-in session lifetime.'),
   LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 10_000)
     .default(10)
     .describe('Login and sign-up attempts allowed per client address per minute.'),
   LOGIN_LOCKOUT_THRESHOLD: int(1, 100)
     .default(5)
     .describe('Consecutive failed logins that lock an account.'),
-  LOGIN_LOCKOUT_MINUTES: int(1, 24 * 60).default(15).describe('How long a locked account stays locked.'),
+  LOGIN_LOCKOUT_MINUTES: int(1, 24 * 60)
+    .default(15)
+    .describe('How long a locked account stays locked.'),
   SEED_DEMO: bool
     .optional()
-    .describe('Seed demo accounts and an exam into an empty database. Default: true unless production.'),
-  WEB_DIST_DIR: z.string().min(1).optional().describe('Built web app to serve. Default apps/web/dist.'),
+    .describe(
+      'Seed demo accounts and an exam into an empty database. Default: true unless production.',
+    ),
+  WEB_DIST_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Built web app to serve. Default apps/web/dist.'),
 } as const;
 
 const EnvSchema = z.object(ENV_SCHEMA);
 type Env = z.infer<typeof EnvSchema>;
 
 /** Where the database lives: embedded PGlite (a directory, or memory when undefined) or PostgreSQL. */
-export type DatabaseConfig = { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig =
+  { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string };
 
 /** The resolved server configuration. Built from the environment by `loadConfig`, or by tests directly. */
 export interface Config {
@@ -116,11 +139,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (!/^https?:/.test(publicUrl)) problems.push('PUBLIC_URL: must use http or https');
   const cookieSecure = e.COOKIE_SECURE ?? https;
   if (cookieSecure && !https) {
-    problems.push('COOKIE_SECURE=true conflicts with an http PUBLIC_URL: browsers would drop the cookie');
+    problems.push(
+      'COOKIE_SECURE=true conflicts with an http PUBLIC_URL: browsers would drop the cookie',
+    );
   }
   const seedDemo = e.SEED_DEMO ?? e.NODE_ENV !== 'production';
   if (seedDemo && e.NODE_ENV === 'production') {
-    problems.push('SEED_DEMO=true conflicts with NODE_ENV=production: demo accounts have known roles');
+    problems.push(
+      'SEED_DEMO=true conflicts with NODE_ENV=production: demo accounts have known roles',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

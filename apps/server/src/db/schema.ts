@@ -75,7 +75,10 @@ export const apiTokens = pgTable(
     lastUsedAt: tz('last_used_at'),
     revokedAt: tz('revoked_at'),
   },
-  (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+  (t) => [
+    uniqueIndex('api_tokens_hash_key').on(t.tokenHash),
+    index('api_tokens_user_idx').on(t.userId),
+  ],
 );
 
 /** Small key/value settings changed at run time by admins (e.g. self sign-up). */
@@ -201,5 +204,8 @@ export const auditLog = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_log_exam_idx').on(t.examId), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
+  (t) => [
+    index('audit_log_exam_idx').on(t.examId),
+    index('audit_log_entity_idx').on(t.entityType, t.entityId),
+  ],
 );

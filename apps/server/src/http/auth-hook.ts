@@ -13,7 +13,8 @@ async function authenticate(req: FastifyRequest, auth: AuthService) {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw errors.unauthenticated('Malformed Authorization header; use Bearer <token>');
+    if (!match?.[1])
+      throw errors.unauthenticated('Malformed Authorization header; use Bearer <token>');
     const resolved = await auth.resolveToken(match[1]);
     if (!resolved) throw errors.unauthenticated('Invalid, expired or revoked API token');
     return resolved;

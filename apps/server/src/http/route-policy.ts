@@ -9,8 +9,7 @@ import type { ResolvedAuth } from '../services/auth.service.js';
  *   needs `scope` (routes with `scope: null` are for browser sessions only).
  */
 export type RoutePolicy =
-  | 'public'
-  | { roles: readonly Role[]; scope: TokenScope | null; csrf?: boolean };
+  'public' | { roles: readonly Role[]; scope: TokenScope | null; csrf?: boolean };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -30,7 +30,11 @@ const DEMO_USERS: { role: Role; email: string; name: string }[] = [
  * database, so real data is never touched. Passwords are random and kept in
  * DATA_DIR/demo-credentials.json (mode 600) so they can be shown again at each start.
  */
-export async function seedDemoIfEmpty(db: Db, dataDir: string, now = new Date()): Promise<DemoCredential[] | null> {
+export async function seedDemoIfEmpty(
+  db: Db,
+  dataDir: string,
+  now = new Date(),
+): Promise<DemoCredential[] | null> {
   const [row] = await db.select({ n: count() }).from(users);
   if (Number(row?.n ?? 0) > 0) return null;
   const creds: DemoCredential[] = DEMO_USERS.map((u) => ({

@@ -16,5 +16,6 @@ export const STAFF_ROLES: readonly Role[] = ['proctor', 'instructor', 'admin'];
 
 /** Refuse unless the actor has one of `roles`. */
 export function requireRole(actor: Actor, roles: readonly Role[]): void {
-  if (!roles.includes(actor.role)) throw errors.forbidden(`This needs one of the roles: ${roles.join(', ')}`);
+  if (!roles.includes(actor.role))
+    throw errors.forbidden(`This needs one of the roles: ${roles.join(', ')}`);
 }

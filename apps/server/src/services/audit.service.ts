@@ -16,8 +16,20 @@ export interface AuditEntry {
 
 const GENESIS = '0'.repeat(64);
 
+/** JSON with object keys sorted at every level: jsonb does not keep key order, the hash must not care. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
 function chainHash(prevHash: string, at: Date, e: AuditEntry): string {
-  const body = JSON.stringify([
+  const body = canonicalJson([
     prevHash,
     at.toISOString(),
     e.actorId,

@@ -58,7 +58,11 @@ export class AuthService {
   ) {}
 
   /** Check credentials with lockout after repeated failures; on success open a session. */
-  async login(email: string, password: string, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
+  async login(
+    email: string,
+    password: string,
+    meta: { ip?: string; userAgent?: string },
+  ): Promise<SignedIn> {
     const now = this.clock.now();
     const user = await findUserByEmail(this.db, email);
     if (!user) {
@@ -71,7 +75,9 @@ export class AuthService {
     if (!ok) {
       const failures = user.failedLogins + 1;
       const lock = failures >= this.policy.lockoutThreshold;
-      const lockedUntil = lock ? new Date(now.getTime() + this.policy.lockoutMinutes * 60_000) : null;
+      const lockedUntil = lock
+        ? new Date(now.getTime() + this.policy.lockoutMinutes * 60_000)
+        : null;
       await this.db.transaction(async (tx) => {
         await tx
           .update(users)
@@ -102,7 +108,9 @@ export class AuthService {
   async openSession(userId: string, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
     const secret = newSecret();
     const csrfToken = newSecret(24);
-    const expiresAt = new Date(this.clock.now().getTime() + this.policy.sessionTtlHours * 3_600_000);
+    const expiresAt = new Date(
+      this.clock.now().getTime() + this.policy.sessionTtlHours * 3_600_000,
+    );
     await this.db.insert(authSessions).values({
       id: sha256(secret),
       userId,
@@ -118,7 +126,11 @@ export class AuthService {
   async signup(body: SignupBody, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
     const signup = await getSignupSettings(this.db);
     if (!signup.enabled) {
-      throw new AppError(403, 'SIGNUP_DISABLED', 'Self sign-up is turned off; ask your exam office');
+      throw new AppError(
+        403,
+        'SIGNUP_DISABLED',
+        'Self sign-up is turned off; ask your exam office',
+      );
     }
     if (!emailDomainAllowed(body.email, signup.allowedDomains)) {
       throw new AppError(
@@ -150,7 +162,13 @@ export class AuthService {
       .select({ s: authSessions, u: users })
       .from(authSessions)
       .innerJoin(users, eq(users.id, authSessions.userId))
-      .where(and(eq(authSessions.id, id), isNull(authSessions.revokedAt), gt(authSessions.expiresAt, now)));
+      .where(
+        and(
+          eq(authSessions.id, id),
+          isNull(authSessions.revokedAt),
+          gt(authSessions.expiresAt, now),
+        ),
+      );
     if (!row || row.u.disabled) return undefined;
     // Touch at most once a minute: PGlite has one connection and every write counts.
     if (now.getTime() - row.s.lastSeenAt.getTime() > 60_000) {

@@ -12,7 +12,11 @@ export type ExamRow = typeof exams.$inferSelect;
 export type ExamAccess = 'read' | 'manage';
 
 /** The caller's staff role on an exam, if assigned. */
-export async function staffRoleOn(db: DbOrTx, examId: string, userId: string): Promise<StaffRole | undefined> {
+export async function staffRoleOn(
+  db: DbOrTx,
+  examId: string,
+  userId: string,
+): Promise<StaffRole | undefined> {
   const [row] = await db
     .select({ role: examStaff.role })
     .from(examStaff)
@@ -34,7 +38,8 @@ export async function loadExamFor(
   const [exam] = await db.select().from(exams).where(eq(exams.id, examId));
   if (!exam) throw errors.notFound('Exam');
   if (actor.role === 'admin') return exam;
-  if (actor.role === 'student') throw errors.forbidden('Students cannot open staff views of an exam');
+  if (actor.role === 'student')
+    throw errors.forbidden('Students cannot open staff views of an exam');
   const role = await staffRoleOn(db, examId, actor.userId);
   if (!role) throw errors.notFound('Exam');
   if (access === 'manage' && role !== 'instructor') {

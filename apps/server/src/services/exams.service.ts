@@ -18,7 +18,10 @@ import { type ExamRow, loadExamFor } from './exam-access.js';
 import { iso } from './time.js';
 
 /** Active registrations per exam. */
-export async function registeredCounts(db: DbOrTx, examIds: string[]): Promise<Map<string, number>> {
+export async function registeredCounts(
+  db: DbOrTx,
+  examIds: string[],
+): Promise<Map<string, number>> {
   if (examIds.length === 0) return new Map();
   const rows = await db
     .select({ examId: registrations.examId, n: count() })
@@ -72,7 +75,11 @@ export function scheduleProblems(s: Schedule): { path: string; message: string }
 function assertSchedule(s: Schedule): void {
   const problems = scheduleProblems(s);
   if (problems.length > 0) {
-    throw errors.badRequest('INVALID_EXAM_SCHEDULE', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+    throw errors.badRequest(
+      'INVALID_EXAM_SCHEDULE',
+      problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+      problems,
+    );
   }
 }
 
@@ -99,7 +106,10 @@ export class ExamService {
       .from(exams)
       .where(and(...where))
       .orderBy(asc(exams.opensAt), asc(exams.title));
-    const counts = await registeredCounts(this.db, rows.map((r) => r.id));
+    const counts = await registeredCounts(
+      this.db,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => toExam(r, counts.get(r.id) ?? 0));
   }
 
@@ -243,7 +253,8 @@ export class ExamService {
   ): Promise<{ assignment: StaffAssignment; created: boolean }> {
     return this.db.transaction(async (tx) => {
       const exam = await loadExamFor(tx, actor, examId, 'manage');
-      if (exam.status === 'archived') throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived');
+      if (exam.status === 'archived')
+        throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived');
       const [user] = await tx.select().from(users).where(eq(users.id, userId));
       if (!user) throw errors.notFound('User');
       if (user.role !== role) {
@@ -276,7 +287,13 @@ export class ExamService {
       }
       return {
         created: !existing,
-        assignment: { userId, email: user.email, name: user.name, role, assignedAt: iso(row.assignedAt) },
+        assignment: {
+          userId,
+          email: user.email,
+          name: user.name,
+          role,
+          assignedAt: iso(row.assignedAt),
+        },
       };
     });
   }

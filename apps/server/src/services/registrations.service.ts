@@ -45,9 +45,18 @@ export class RegistrationService {
     const rows = await this.db
       .select()
       .from(exams)
-      .where(and(eq(exams.status, 'published'), gt(exams.registrationDeadline, now), gt(exams.closesAt, now)))
+      .where(
+        and(
+          eq(exams.status, 'published'),
+          gt(exams.registrationDeadline, now),
+          gt(exams.closesAt, now),
+        ),
+      )
       .orderBy(asc(exams.opensAt), asc(exams.title));
-    const counts = await registeredCounts(this.db, rows.map((r) => r.id));
+    const counts = await registeredCounts(
+      this.db,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => {
       const registeredCount = counts.get(r.id) ?? 0;
       return {
@@ -70,7 +79,10 @@ export class RegistrationService {
    * (`created: false`). The exam row is locked for the transaction, so concurrent requests
    * are counted one after another and capacity is never exceeded.
    */
-  async register(actor: Actor, examId: string): Promise<{ registration: Registration; created: boolean }> {
+  async register(
+    actor: Actor,
+    examId: string,
+  ): Promise<{ registration: Registration; created: boolean }> {
     requireRole(actor, ['student']);
     return this.db.transaction(async (tx) => {
       const [exam] = await tx.select().from(exams).where(eq(exams.id, examId)).for('update');

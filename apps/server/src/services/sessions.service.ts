@@ -32,12 +32,21 @@ const toSession = (s: SessionRow): ExamSession => ({
  * Decide whether `actor` may move a session from `from` to `to`.
  * Not in the table at all → ILLEGAL_TRANSITION (409); in the table for someone else → FORBIDDEN.
  */
-export function checkTransition(from: SessionState, to: SessionState, actor: TransitionActor): void {
+export function checkTransition(
+  from: SessionState,
+  to: SessionState,
+  actor: TransitionActor,
+): void {
   if (canTransition(from, to, actor)) return;
   if (SESSION_TRANSITIONS[from][to]) {
-    throw errors.forbidden(`Only ${SESSION_TRANSITIONS[from][to]?.join(' or ')} can move a session to ${to}`);
+    throw errors.forbidden(
+      `Only ${SESSION_TRANSITIONS[from][to]?.join(' or ')} can move a session to ${to}`,
+    );
   }
-  throw errors.conflict('ILLEGAL_TRANSITION', `A session cannot go from ${from} to ${to}`, { from, to });
+  throw errors.conflict('ILLEGAL_TRANSITION', `A session cannot go from ${from} to ${to}`, {
+    from,
+    to,
+  });
 }
 
 /** Exam attempts and their state machine. */
@@ -47,7 +56,11 @@ export class SessionService {
     private readonly clock: Clock,
   ) {}
 
-  private async loadFor(db: DbOrTx, actor: Actor, id: string): Promise<{ row: SessionRow; as: TransitionActor }> {
+  private async loadFor(
+    db: DbOrTx,
+    actor: Actor,
+    id: string,
+  ): Promise<{ row: SessionRow; as: TransitionActor }> {
     const [row] = await db.select().from(examSessions).where(eq(examSessions.id, id));
     if (!row) throw errors.notFound('Session');
     if (actor.role === 'student') {
@@ -64,7 +77,12 @@ export class SessionService {
   }
 
   /** Move a session along the state machine, audited in the same transaction. */
-  async transition(actor: Actor, id: string, to: SessionState, reason?: string): Promise<ExamSession> {
+  async transition(
+    actor: Actor,
+    id: string,
+    to: SessionState,
+    reason?: string,
+  ): Promise<ExamSession> {
     return this.db.transaction(async (tx) => {
       const { row, as } = await this.loadFor(tx, actor, id);
       const from = row.state as SessionState;
@@ -76,7 +94,8 @@ export class SessionService {
           .from(exams)
           .innerJoin(registrations, eq(registrations.id, row.registrationId))
           .where(eq(exams.id, row.examId));
-        if (!ctx || ctx.r.status !== 'active') throw errors.conflict('CONFLICT', 'The registration is cancelled');
+        if (!ctx || ctx.r.status !== 'active')
+          throw errors.conflict('CONFLICT', 'The registration is cancelled');
         if (ctx.e.status !== 'published' || now < ctx.e.opensAt || now >= ctx.e.closesAt) {
           throw errors.conflict('EXAM_NOT_OPEN', 'The exam window is not open', {
             opensAt: iso(ctx.e.opensAt),
@@ -95,7 +114,8 @@ export class SessionService {
         // Guard on the old state so two racing transitions cannot both apply.
         .where(and(eq(examSessions.id, id), eq(examSessions.state, from)))
         .returning();
-      if (!updated) throw errors.conflict('CONFLICT', 'The session changed meanwhile; reload and retry');
+      if (!updated)
+        throw errors.conflict('CONFLICT', 'The session changed meanwhile; reload and retry');
       await appendAudit(tx, {
         actorId: actor.userId,
         action: 'session.transition',

@@ -2,4 +2,5 @@
 export const iso = (d: Date): string => d.toISOString();
 
 /** ISO string or null. */
-export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+export const isoOrNull = (d: Date | null | undefined): string | null =>
+  d ? d.toISOString() : null;

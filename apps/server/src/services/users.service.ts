@@ -98,7 +98,12 @@ export async function listUsers(db: DbOrTx, q: { role?: Role; q?: string }): Pro
 }
 
 /** Admin: rename, change role, disable or enable. Disabling revokes nothing else by itself but blocks every request. */
-export async function updateUser(db: Db, actor: Actor, id: string, body: UpdateUserBody): Promise<User> {
+export async function updateUser(
+  db: Db,
+  actor: Actor,
+  id: string,
+  body: UpdateUserBody,
+): Promise<User> {
   if (id === actor.userId && (body.disabled === true || (body.role && body.role !== 'admin'))) {
     throw errors.conflict('CONFLICT', 'You cannot disable yourself or remove your own admin role');
   }
@@ -126,7 +131,11 @@ export async function updateUser(db: Db, actor: Actor, id: string, body: UpdateU
  * Each row stands alone: good rows are created, bad rows are reported with the reason.
  * Rows without a password get a random one (the user resets it with an admin).
  */
-export async function importUsersCsv(db: Db, actor: Actor, csv: string): Promise<ImportUsersReport> {
+export async function importUsersCsv(
+  db: Db,
+  actor: Actor,
+  csv: string,
+): Promise<ImportUsersReport> {
   let records: Record<string, string>[];
   try {
     records = parse(csv, {
@@ -165,7 +174,12 @@ export async function importUsersCsv(db: Db, actor: Actor, csv: string): Promise
       continue;
     }
     if (seen.has(parsed.data.email)) {
-      report.rows.push({ row, email, status: 'rejected', reason: 'Duplicate e-mail earlier in this file' });
+      report.rows.push({
+        row,
+        email,
+        status: 'rejected',
+        reason: 'Duplicate e-mail earlier in this file',
+      });
       continue;
     }
     seen.add(parsed.data.email);

@@ -3,7 +3,10 @@ import type { CreateExamBody } from '@invigil/contracts';
 const HOUR = 3_600_000;
 
 /** A valid exam body, open now for a week, with registration open; override any field. */
-export function buildExam(overrides: Partial<CreateExamBody> = {}, now = Date.now()): CreateExamBody {
+export function buildExam(
+  overrides: Partial<CreateExamBody> = {},
+  now = Date.now(),
+): CreateExamBody {
   return {
     title: 'Linear Algebra midterm',
     description: 'Chapters 1–4',

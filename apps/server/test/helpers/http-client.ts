@@ -49,7 +49,8 @@ export class HttpClient {
   /** Sign in and keep the cookie and CSRF token. */
   async login(email: string, password: string): Promise<void> {
     const res = await this.post('/api/auth/login', { email, password });
-    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
     this.csrfToken = res.body.csrfToken;
   }
 }

@@ -63,7 +63,10 @@ async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop()
 }
 
 /** Start a server for one test file. `overrides` adjust the configuration. */
-export async function startTestServer(engine: Engine, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  engine: Engine,
+  overrides: Partial<Config> = {},
+): Promise<TestServer> {
   const clock = new TestClock();
   let dropDb: (() => Promise<void>) | undefined;
   const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false' });

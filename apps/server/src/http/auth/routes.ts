@@ -51,7 +51,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     '/api/settings/public',
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'Settings the sign-in page needs', response: responses({ 200: PublicSettings }) },
+      schema: {
+        tags,
+        summary: 'Settings the sign-in page needs',
+        response: responses({ 200: PublicSettings }),
+      },
     },
     async () => ({ signupEnabled: (await getSignupSettings(opts.db)).enabled }),
   );
@@ -60,7 +64,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     '/api/auth/login',
     {
       config: { auth: 'public', rateLimit },
-      schema: { tags, summary: 'Sign in with e-mail and password', body: LoginBody, response: responses({ 200: MeResponse }) },
+      schema: {
+        tags,
+        summary: 'Sign in with e-mail and password',
+        body: LoginBody,
+        response: responses({ 200: MeResponse }),
+      },
     },
     async (req, reply) => {
       const signedIn = await opts.auth.login(req.body.email, req.body.password, meta(req));
@@ -91,7 +100,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     '/api/auth/me',
     {
       config: { auth: { roles: ANY_ROLE, scope: null } },
-      schema: { tags, summary: 'The signed-in user and CSRF token', response: responses({ 200: MeResponse }) },
+      schema: {
+        tags,
+        summary: 'The signed-in user and CSRF token',
+        response: responses({ 200: MeResponse }),
+      },
     },
     async (req) => me(actorOf(req).userId, req.authn?.csrfToken ?? ''),
   );
@@ -100,7 +113,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     '/api/auth/logout',
     {
       config: { auth: { roles: ANY_ROLE, scope: null } },
-      schema: { tags, summary: 'Sign out (revokes this session)', response: responses({ 200: Ok }) },
+      schema: {
+        tags,
+        summary: 'Sign out (revokes this session)',
+        response: responses({ 200: Ok }),
+      },
     },
     async (req, reply) => {
       if (req.authn?.sessionId) await opts.auth.logout(req.authn.sessionId);

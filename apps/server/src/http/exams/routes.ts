@@ -42,7 +42,12 @@ export async function examRoutes(app: FastifyInstance, opts: { exams: ExamServic
     '/api/exams',
     {
       config: write,
-      schema: { tags, summary: 'Create an exam', body: CreateExamBody, response: responses({ 201: Exam }) },
+      schema: {
+        tags,
+        summary: 'Create an exam',
+        body: CreateExamBody,
+        response: responses({ 201: Exam }),
+      },
     },
     async (req, reply) => reply.status(201).send(await opts.exams.create(actorOf(req), req.body)),
   );
@@ -75,7 +80,12 @@ export async function examRoutes(app: FastifyInstance, opts: { exams: ExamServic
     '/api/exams/:id/archive',
     {
       config: write,
-      schema: { tags, summary: 'Archive an exam', params: IdParams, response: responses({ 200: Exam }) },
+      schema: {
+        tags,
+        summary: 'Archive an exam',
+        params: IdParams,
+        response: responses({ 200: Exam }),
+      },
     },
     async (req) => opts.exams.archive(actorOf(req), req.params.id),
   );

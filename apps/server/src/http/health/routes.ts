@@ -23,7 +23,9 @@ export async function healthRoutes(app: FastifyInstance, opts: { database: Datab
         await opts.database.ping();
         return { status: 'ok' as const, database: opts.database.engine };
       } catch {
-        return reply.status(503).send({ status: 'unavailable' as const, database: opts.database.engine });
+        return reply
+          .status(503)
+          .send({ status: 'unavailable' as const, database: opts.database.engine });
       }
     },
   );

@@ -8,7 +8,10 @@ import { responses, zod } from '../responses.js';
 const STUDENT = ['student'] as const;
 
 /** The student catalogue, registering and cancelling, and exam rosters for staff. */
-export async function registrationRoutes(app: FastifyInstance, opts: { registrations: RegistrationService }) {
+export async function registrationRoutes(
+  app: FastifyInstance,
+  opts: { registrations: RegistrationService },
+) {
   const r = zod(app);
   const tags = ['registrations'];
   const student = { auth: { roles: STUDENT, scope: 'registrations:write' as const } };
@@ -39,7 +42,10 @@ export async function registrationRoutes(app: FastifyInstance, opts: { registrat
       },
     },
     async (req, reply) => {
-      const { registration, created } = await opts.registrations.register(actorOf(req), req.params.id);
+      const { registration, created } = await opts.registrations.register(
+        actorOf(req),
+        req.params.id,
+      );
       return reply.status(created ? 201 : 200).send(registration);
     },
   );
@@ -62,7 +68,11 @@ export async function registrationRoutes(app: FastifyInstance, opts: { registrat
     '/api/me/registrations',
     {
       config: studentRead,
-      schema: { tags, summary: 'Your registrations', response: responses({ 200: z.array(MyRegistration) }) },
+      schema: {
+        tags,
+        summary: 'Your registrations',
+        response: responses({ 200: z.array(MyRegistration) }),
+      },
     },
     async (req) => opts.registrations.listMine(actorOf(req)),
   );
@@ -71,9 +81,17 @@ export async function registrationRoutes(app: FastifyInstance, opts: { registrat
     '/api/registrations/:id',
     {
       config: {
-        auth: { roles: ['student', 'proctor', 'instructor', 'admin'], scope: 'registrations:read' as const },
+        auth: {
+          roles: ['student', 'proctor', 'instructor', 'admin'],
+          scope: 'registrations:read' as const,
+        },
       },
-      schema: { tags, summary: 'One registration', params: IdParams, response: responses({ 200: Registration }) },
+      schema: {
+        tags,
+        summary: 'One registration',
+        params: IdParams,
+        response: responses({ 200: Registration }),
+      },
     },
     async (req) => opts.registrations.get(actorOf(req), req.params.id),
   );

@@ -13,7 +13,12 @@ export async function sessionRoutes(app: FastifyInstance, opts: { sessions: Sess
     '/api/sessions/:id',
     {
       config: { auth: { roles: ANY_ROLE, scope: 'sessions:read' } },
-      schema: { tags, summary: 'One exam session', params: IdParams, response: responses({ 200: ExamSession }) },
+      schema: {
+        tags,
+        summary: 'One exam session',
+        params: IdParams,
+        response: responses({ 200: ExamSession }),
+      },
     },
     async (req) => opts.sessions.get(actorOf(req), req.params.id),
   );
@@ -24,12 +29,14 @@ export async function sessionRoutes(app: FastifyInstance, opts: { sessions: Sess
       config: { auth: { roles: ANY_ROLE, scope: 'sessions:write' } },
       schema: {
         tags,
-        summary: 'Change a session’s state (409 ILLEGAL_TRANSITION when the state machine forbids it)',
+        summary:
+          'Change a session’s state (409 ILLEGAL_TRANSITION when the state machine forbids it)',
         params: IdParams,
         body: TransitionBody,
         response: responses({ 200: ExamSession }),
       },
     },
-    async (req) => opts.sessions.transition(actorOf(req), req.params.id, req.body.to, req.body.reason),
+    async (req) =>
+      opts.sessions.transition(actorOf(req), req.params.id, req.body.to, req.body.reason),
   );
 }

@@ -13,7 +13,10 @@ export async function tokenRoutes(app: FastifyInstance, opts: { tokens: TokenSer
 
   r.get(
     '/api/tokens',
-    { config, schema: { tags, summary: 'Your API tokens', response: responses({ 200: z.array(ApiToken) }) } },
+    {
+      config,
+      schema: { tags, summary: 'Your API tokens', response: responses({ 200: z.array(ApiToken) }) },
+    },
     async (req) => opts.tokens.list(actorOf(req)),
   );
 
@@ -35,7 +38,12 @@ export async function tokenRoutes(app: FastifyInstance, opts: { tokens: TokenSer
     '/api/tokens/:id',
     {
       config,
-      schema: { tags, summary: 'Revoke an API token', params: IdParams, response: responses({ 200: Ok }) },
+      schema: {
+        tags,
+        summary: 'Revoke an API token',
+        params: IdParams,
+        response: responses({ 200: Ok }),
+      },
     },
     async (req) => {
       await opts.tokens.revoke(actorOf(req), req.params.id);

@@ -29,7 +29,12 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
     '/api/users',
     {
       config: read,
-      schema: { tags, summary: 'List users', querystring: ListUsersQuery, response: responses({ 200: z.array(User) }) },
+      schema: {
+        tags,
+        summary: 'List users',
+        querystring: ListUsersQuery,
+        response: responses({ 200: z.array(User) }),
+      },
     },
     async (req) => listUsers(opts.db, req.query),
   );
@@ -38,7 +43,12 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
     '/api/users',
     {
       config: write,
-      schema: { tags, summary: 'Create a user', body: CreateUserBody, response: responses({ 201: User }) },
+      schema: {
+        tags,
+        summary: 'Create a user',
+        body: CreateUserBody,
+        response: responses({ 201: User }),
+      },
     },
     async (req, reply) => reply.status(201).send(await createUser(opts.db, actorOf(req), req.body)),
   );
@@ -77,7 +87,11 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
     '/api/settings/signup',
     {
       config: read,
-      schema: { tags, summary: 'Self sign-up settings', response: responses({ 200: SignupSettings }) },
+      schema: {
+        tags,
+        summary: 'Self sign-up settings',
+        response: responses({ 200: SignupSettings }),
+      },
     },
     async () => getSignupSettings(opts.db),
   );
