@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const external = Object.keys(pkg.dependencies).filter((d) => !d.startsWith('@invigil/'));
 
+const here = (p) => new URL(p, import.meta.url).pathname;
+
 await build({
-  entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: [here('src/cli.ts')],
+  outfile: here('dist/cli.js'),
   bundle: true,
   platform: 'node',
   format: 'esm',

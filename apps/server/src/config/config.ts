@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { findUp } from '../paths.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'Use true or false' })
@@ -113,7 +113,14 @@ export class ConfigError extends Error {
   }
 }
 
-const defaultWebDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
+// The web app's build folder, found from here whether running from src/ or the bundled dist/.
+function defaultWebDist(): string {
+  try {
+    return path.join(path.dirname(findUp('apps/web/package.json')), 'dist');
+  } catch {
+    return path.resolve('apps/web/dist');
+  }
+}
 
 /**
  * Parse and cross-check the whole environment at once, so an operator sees every problem
@@ -170,7 +177,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     loginLockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
     loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
     seedDemo,
-    webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist),
+    webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist()),
   };
 }
 

@@ -70,7 +70,7 @@ export function AuditPage() {
       <ResourceView resource={entries} empty="The audit log is empty.">
         {(list) => (
           <div className="card flush">
-            <Table caption="Audit log entries" columns={columns} rows={list} rowKey={(e) => e.id} />
+            <Table caption="Audit log entries" columns={columns} rows={list} rowKey={(e) => String(e.id)} />
           </div>
         )}
       </ResourceView>

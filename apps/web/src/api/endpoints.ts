@@ -35,7 +35,7 @@ const enc = encodeURIComponent;
 
 /** One entry of the audit log (GET /api/audit). */
 export interface AuditEntry {
-  id: string;
+  id: number | string;
   at: string;
   actorId: string | null;
   actorEmail: string | null;

@@ -18,7 +18,7 @@ function ExamRow({ exam }: { exam: Exam }) {
       <div className="exam-card-body">
         <h2 className="h3">{exam.title}</h2>
         <dl className="facts">
-          <div>
+          <div className="wide">
             <dt>When</dt>
             <dd>{formatWindow(exam.opensAt, exam.closesAt)}</dd>
           </div>

@@ -81,6 +81,8 @@ export function MyExams({
             className="button danger small"
             onConfirm={() => onCancel(r)}
           />
+        ) : r.status === 'active' && r.sessionState === 'registered' ? (
+          <span className="muted small">The exam has opened; cancelling is no longer possible.</span>
         ) : null,
     },
   ];

@@ -30,7 +30,7 @@ export function OpenExams({
                   <h3 id={titleId}>{exam.title}</h3>
                   {exam.description ? <p className="description">{exam.description}</p> : null}
                   <dl className="facts">
-                    <div>
+                    <div className="wide">
                       <dt>When</dt>
                       <dd>{formatWindow(exam.opensAt, exam.closesAt)}</dd>
                     </div>

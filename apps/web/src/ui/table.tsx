@@ -52,7 +52,7 @@ export function Table<T>({
                   className={column.className}
                   data-label={column.hideHeader ? undefined : column.header}
                 >
-                  {column.cell(row)}
+                  <div className="cell">{column.cell(row)}</div>
                 </td>
               ))}
             </tr>
