@@ -26,6 +26,14 @@ export default defineConfig({
           globalSetup: ['apps/server/test/helpers/global-setup.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          globalSetup: ['e2e/global-setup.ts'],
+        },
+      },
     ],
   },
 });

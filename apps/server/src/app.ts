@@ -8,7 +8,9 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { z } from 'zod';
 import {
+  type ZodTypeProvider,
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
@@ -114,8 +116,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () =>
-    app.swagger(),
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/openapi.json',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['docs'],
+        summary: 'This OpenAPI 3.1 document',
+        response: { 200: z.record(z.string(), z.unknown()) },
+      },
+    },
+    async () => app.swagger() as unknown as Record<string, unknown>,
   );
 
   registerAuthHook(app, auth);
@@ -137,6 +148,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const hasWeb = existsSync(indexHtml);
   if (hasWeb) {
     await app.register(fastifyStatic, { root: config.webDistDir, index: false });
+    app.get('/', { schema: { hide: true } }, (_req, reply) =>
+      reply.type('text/html').sendFile('index.html'),
+    );
   } else {
     app.log.warn({ webDistDir: config.webDistDir }, 'web app not built; serving the API only');
   }

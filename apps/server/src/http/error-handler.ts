@@ -23,6 +23,10 @@ function fromFramework(err: FastifyError): AppError | undefined {
   if (err.statusCode === 429) {
     return new AppError(429, 'RATE_LIMITED', 'Too many attempts; wait a minute and try again');
   }
+  if (err.statusCode === 403)
+    return new AppError(403, 'FORBIDDEN', 'You are not allowed to do this');
+  if (err.statusCode === 404) return new AppError(404, 'NOT_FOUND', 'Not found');
+  if (err.statusCode === 405) return new AppError(405, 'METHOD_NOT_ALLOWED', err.message);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return new AppError(err.statusCode, 'VALIDATION_FAILED', err.message);
   }

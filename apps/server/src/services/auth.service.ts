@@ -142,6 +142,7 @@ export class AuthService {
     }
     const user = await this.db.transaction(async (tx) => {
       const row = await insertUser(tx, { ...body, role: 'student' });
+      await tx.update(users).set({ lastLoginAt: this.clock.now() }).where(eq(users.id, row.id));
       await appendAudit(tx, {
         actorId: row.id,
         action: 'user.signup',

@@ -119,7 +119,12 @@ export function ApiTokens({ role }: { role: Role }) {
           <Table caption="API tokens" columns={columns} rows={list} rowKey={(t) => t.id} />
         )}
       </ResourceView>
-      <form className="form subform" onSubmit={(e) => void create(e)} aria-label="Create API token">
+      <form
+        className="form subform"
+        onSubmit={(e) => void create(e)}
+        aria-label="Create API token"
+        noValidate
+      >
         <h3>New token</h3>
         <div className="grid-2">
           <Field label="Name" hint="What the token is for, e.g. “LMS sync”." error={errors.name}>

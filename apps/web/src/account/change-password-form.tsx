@@ -60,7 +60,11 @@ export function ChangePasswordForm() {
   };
 
   return (
-    <form className="form" onSubmit={(e) => void submit(e)} aria-label="Change password">
+    <form
+      className="form narrow-form"
+      onSubmit={(e) => void submit(e)}
+      aria-label="Change password"
+    >
       <StatusMessage feedback={feedback} />
       <Field label="Current password" error={errors.currentPassword}>
         {(c) => (

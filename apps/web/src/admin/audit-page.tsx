@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { usersApi, type AuditEntry } from '../api/endpoints';
 import { formatDateTime } from '../lib/datetime';
 import { Field } from '../ui/field';
@@ -6,20 +7,7 @@ import { Page } from '../ui/page';
 import { ResourceView } from '../ui/states';
 import { Table, type Column } from '../ui/table';
 import { useResource } from '../ui/use-resource';
-
-/** A compact one-line rendering of an entry's extra data. */
-export function summariseData(data: unknown): string {
-  if (data === null || data === undefined) return '';
-  if (typeof data !== 'object') return String(data);
-  const entries = Object.entries(data as Record<string, unknown>);
-  if (entries.length === 0) return '';
-  return entries
-    .map(
-      ([key, value]) =>
-        `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
-    )
-    .join(', ');
-}
+import { summariseData } from './audit-format';
 
 const columns: Column<AuditEntry>[] = [
   { header: 'When', cell: (e) => <time dateTime={e.at}>{formatDateTime(e.at)}</time> },
@@ -29,7 +17,7 @@ const columns: Column<AuditEntry>[] = [
     header: 'Entity',
     cell: (e) => (
       <>
-        {e.entityType}
+        {e.examId ? <Link to={`/admin/exams/${e.examId}`}>{e.entityType}</Link> : e.entityType}
         {e.entityId ? <span className="muted small block mono">{e.entityId}</span> : null}
       </>
     ),
@@ -70,7 +58,12 @@ export function AuditPage() {
       <ResourceView resource={entries} empty="The audit log is empty.">
         {(list) => (
           <div className="card flush">
-            <Table caption="Audit log entries" columns={columns} rows={list} rowKey={(e) => String(e.id)} />
+            <Table
+              caption="Audit log entries"
+              columns={columns}
+              rows={list}
+              rowKey={(e) => String(e.id)}
+            />
           </div>
         )}
       </ResourceView>

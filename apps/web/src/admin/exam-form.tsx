@@ -49,7 +49,7 @@ export function ExamForm({
   const timeHint = `Your local time (${localTimeZone()}).`;
 
   return (
-    <form className="form" onSubmit={submit} aria-label="Exam">
+    <form className="form exam-form" onSubmit={submit} aria-label="Exam" noValidate>
       <fieldset disabled={readOnly || pending} className="card">
         <legend>Details</legend>
         <Field label="Title" error={errors.title}>

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import type { CreateExamBody, Exam } from '@invigil/contracts';
 import { examsApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
@@ -71,8 +71,12 @@ export function NewExamPage() {
 
 function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => void }) {
   const user = useUser();
+  const location = useLocation();
+  const justCreated = (location.state as { created?: boolean } | null)?.created === true;
   const [pending, setPending] = useState<'save' | 'archive' | null>(null);
-  const [feedback, setFeedback] = useState<Feedback | null>(null);
+  const [feedback, setFeedback] = useState<Feedback | null>(
+    justCreated ? { tone: 'success', text: `${exam.title} created.` } : null,
+  );
   const [fields, setFields] = useState<Record<string, string>>({});
   const [summary, setSummary] = useState<string[]>([]);
   const archived = exam.status === 'archived';

@@ -2,6 +2,7 @@ import { useCallback } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ExamStatus, type Exam } from '@invigil/contracts';
 import { examsApi } from '../api/endpoints';
+import { useUser } from '../auth/session';
 import { formatWindow, localTimeZone } from '../lib/datetime';
 import { ExamStatusBadge } from '../exams/badges';
 import { EXAM_STATUS_LABEL } from '../exams/labels';
@@ -26,6 +27,7 @@ function parseStatus(value: string | null): ExamStatus | '' {
 
 /** /admin/exams: all exams (admin) or the instructor's exams, filtered by status. */
 export function ExamsListPage() {
+  const user = useUser();
   const [params, setParams] = useSearchParams();
   const status = parseStatus(params.get('status'));
   const load = useCallback((signal: AbortSignal) => examsApi.list(status, signal), [status]);
@@ -63,7 +65,13 @@ export function ExamsListPage() {
       </div>
       <ResourceView
         resource={exams}
-        empty={status ? `No ${status} exams.` : 'No exams yet. Create one with “New exam”.'}
+        empty={
+          status
+            ? `No ${status} exams.`
+            : user.role === 'admin'
+              ? 'No exams yet. Create one with “New exam”.'
+              : 'No exams are assigned to you yet. Create one with “New exam”.'
+        }
       >
         {(list) => (
           <div className="card flush">

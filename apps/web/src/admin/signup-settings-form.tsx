@@ -6,18 +6,7 @@ import { Checkbox, Field } from '../ui/field';
 import { ResourceView } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { useResource } from '../ui/use-resource';
-
-/** Splits a list of domains typed one per line or separated by commas or spaces. */
-export function parseDomains(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split(/[\s,;]+/)
-        .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
-        .filter(Boolean),
-    ),
-  ];
-}
+import { parseDomains } from './domains';
 
 function SettingsEditor({
   initial,
@@ -43,13 +32,16 @@ function SettingsEditor({
       setFeedback({ tone: 'success', text: 'Sign-up settings saved.' });
       onSaved(saved);
     } catch (err) {
-      const issue = fieldIssues(err)[0];
-      if (issue) {
-        const index = Number(issue.path.split('.')[1]);
-        const domain = allowedDomains[index];
-        setError(domain ? `${domain}: ${issue.message}` : issue.message);
+      const problems = fieldIssues(err).map((issue) => {
+        const domain = allowedDomains[Number(issue.path.split('.')[1])];
+        return domain ? `${domain}: ${issue.message}` : issue.message;
+      });
+      if (problems.length > 0) {
+        setError(problems.join('; '));
+        setFeedback({ tone: 'error', text: 'Not saved. Correct the domains marked above.' });
+      } else {
+        setFeedback({ tone: 'error', text: `Not saved: ${describeError(err)}` });
       }
-      setFeedback({ tone: 'error', text: `Not saved: ${describeError(err)}` });
     } finally {
       setPending(false);
     }

@@ -57,24 +57,40 @@ async function toError(response: Response): Promise<ApiError> {
   return parseApiError(response.status, text, parseRetryAfter(response.headers.get('retry-after')));
 }
 
-/** Fetches a fresh CSRF token after the server rejected ours; true when one was obtained. */
-async function refreshCsrf(): Promise<boolean> {
-  const response = await send('/api/auth/me', { quietAuth: true });
-  if (!response.ok) return false;
-  const me = (await response.json()) as MeResponse;
-  setCsrfToken(me.csrfToken);
-  return true;
+/** Fetches a fresh CSRF token after the server rejected ours. */
+async function refreshCsrf(): Promise<'ok' | 'signed-out' | 'failed'> {
+  try {
+    const response = await send('/api/auth/me', { quietAuth: true });
+    if (response.status === 401) return 'signed-out';
+    if (!response.ok) return 'failed';
+    const me = (await response.json()) as MeResponse;
+    setCsrfToken(me.csrfToken);
+    return 'ok';
+  } catch {
+    return 'failed';
+  }
 }
 
 /**
  * Calls the API and returns the parsed JSON body. Sends the session cookie and the CSRF
- * header on mutations; throws ApiError for any non-2xx response or network failure.
+ * header on mutations (fetching a fresh token once if the server rejects it); throws ApiError
+ * for any non-2xx response or network failure.
  */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   let response = await send(path, options);
   if (response.status === 403 && (options.method ?? 'GET') !== 'GET') {
     const error = await toError(response);
-    if (error.code !== 'CSRF_FAILED' || !(await refreshCsrf())) throw error;
+    if (error.code !== 'CSRF_FAILED') throw error;
+    const refreshed = await refreshCsrf();
+    if (refreshed === 'signed-out') {
+      onUnauthenticated?.();
+      throw new ApiError({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        message: 'Your session has ended. Please sign in again.',
+      });
+    }
+    if (refreshed === 'failed') throw error;
     response = await send(path, options);
   }
   if (!response.ok) {

@@ -45,7 +45,7 @@ export function SignInPage() {
 
   return (
     <Page title="Sign in">
-      <form className="card form" onSubmit={(event) => void submit(event)} noValidate={false}>
+      <form className="card form" onSubmit={(event) => void submit(event)}>
         <StatusMessage feedback={feedback} />
         <Field label="E-mail" error={errors.email}>
           {(control) => (

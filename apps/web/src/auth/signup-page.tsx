@@ -64,55 +64,56 @@ export function SignUpPage() {
     <Page title="Create an account" intro="A student account lets you register for exams.">
       {!enabled ? (
         <Notice>Self sign-up is turned off. Ask your administrator for an account.</Notice>
-      ) : null}
-      <form className="card form" onSubmit={(event) => void submit(event)}>
-        <StatusMessage feedback={feedback} />
-        <Field label="Full name" error={errors.name}>
-          {(control) => (
-            <input
-              {...control}
-              name="name"
-              autoComplete="name"
-              required
-              maxLength={120}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="E-mail" error={errors.email}>
-          {(control) => (
-            <input
-              {...control}
-              type="email"
-              name="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password" hint={PASSWORD_HINT} error={errors.password}>
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              name="password"
-              autoComplete="new-password"
-              required
-              minLength={PASSWORD_MIN_LENGTH}
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          )}
-        </Field>
-        <div className="form-actions">
-          <button type="submit" className="button primary" disabled={pending || !enabled}>
-            {pending ? 'Creating account…' : 'Create account'}
-          </button>
-        </div>
-      </form>
+      ) : (
+        <form className="card form" onSubmit={(event) => void submit(event)}>
+          <StatusMessage feedback={feedback} />
+          <Field label="Full name" error={errors.name}>
+            {(control) => (
+              <input
+                {...control}
+                name="name"
+                autoComplete="name"
+                required
+                maxLength={120}
+                value={name}
+                onChange={(event) => setName(event.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="E-mail" error={errors.email}>
+            {(control) => (
+              <input
+                {...control}
+                type="email"
+                name="email"
+                autoComplete="email"
+                required
+                value={email}
+                onChange={(event) => setEmail(event.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Password" hint={PASSWORD_HINT} error={errors.password}>
+            {(control) => (
+              <input
+                {...control}
+                type="password"
+                name="password"
+                autoComplete="new-password"
+                required
+                minLength={PASSWORD_MIN_LENGTH}
+                value={password}
+                onChange={(event) => setPassword(event.target.value)}
+              />
+            )}
+          </Field>
+          <div className="form-actions">
+            <button type="submit" className="button primary" disabled={pending || !enabled}>
+              {pending ? 'Creating account…' : 'Create account'}
+            </button>
+          </div>
+        </form>
+      )}
       <p className="below-card">
         Already have an account? <Link to="/signin">Sign in</Link>
       </p>

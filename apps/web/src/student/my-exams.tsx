@@ -13,7 +13,7 @@ export function isCancellable(registration: MyRegistration, now: number): boolea
   return (
     registration.status === 'active' &&
     registration.sessionState === 'registered' &&
-    Date.parse(registration.exam.opensAt) > now
+    Date.parse(registration.exam.closesAt) > now
   );
 }
 
@@ -82,7 +82,9 @@ export function MyExams({
             onConfirm={() => onCancel(r)}
           />
         ) : r.status === 'active' && r.sessionState === 'registered' ? (
-          <span className="muted small">The exam has opened; cancelling is no longer possible.</span>
+          <span className="muted small">
+            The exam has closed; cancelling is no longer possible.
+          </span>
         ) : null,
     },
   ];

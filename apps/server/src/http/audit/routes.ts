@@ -1,21 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Id, Timestamp } from '@invigil/contracts';
+import { AuditEntry, ListAuditQuery } from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
 import { listAudit } from '../../services/audit.service.js';
 import { responses, zod } from '../responses.js';
-
-const AuditEntry = z.object({
-  id: z.number().int(),
-  at: Timestamp,
-  actorId: Id.nullable(),
-  actorEmail: z.string().nullable(),
-  action: z.string(),
-  entityType: z.string(),
-  entityId: z.string().nullable(),
-  examId: Id.nullable(),
-  data: z.record(z.string(), z.unknown()),
-});
 
 /** The audit log, for admins. */
 export async function auditRoutes(app: FastifyInstance, opts: { db: Db }) {
@@ -26,10 +14,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { db: Db }) {
       schema: {
         tags: ['audit'],
         summary: 'Recent audit entries, newest first',
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          examId: Id.optional(),
-        }),
+        querystring: ListAuditQuery,
         response: responses({ 200: z.array(AuditEntry) }),
       },
     },

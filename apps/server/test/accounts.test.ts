@@ -1,0 +1,607 @@
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiTokens, authSessions, users } from '../src/db/schema.js';
+import { insertUser } from '../src/services/users.service.js';
+import { HttpClient } from './helpers/http-client.js';
+import { expectError } from './helpers/matrix-errors.js';
+import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+
+const LOCK_MINUTES = 15;
+const NEW_PASSWORD = 'a brand new long passphrase';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface AuditRow {
+  action: string;
+  actorId: string | null;
+  entityId: string | null;
+  data: Record<string, unknown>;
+}
+
+describe.each(engines())('accounts on %s', (engine) => {
+  let server: TestServer;
+  let admin: Awaited<ReturnType<TestServer['signedIn']>>;
+  let n = 0;
+  const email = (label: string) => `${label}-${++n}@test.invigil.test`;
+
+  /** A user created directly in the database (no sign-in), for credential tests. */
+  async function account(role: 'student' | 'proctor' | 'instructor' | 'admin' = 'student') {
+    const address = email(role);
+    const row = await insertUser(server.instance.database.db, {
+      email: address,
+      name: `Account ${n}`,
+      role,
+      password: TEST_PASSWORD,
+    });
+    return { id: row.id, email: address };
+  }
+
+  const login = (address: string, password: string) =>
+    server.anonymous().post('/api/auth/login', { email: address, password });
+
+  async function audit(action: string, entityId?: string): Promise<AuditRow[]> {
+    const res = await admin.get('/api/audit?limit=1000');
+    expect(res.status).toBe(200);
+    return (res.body as AuditRow[]).filter(
+      (e) => e.action === action && (entityId === undefined || e.entityId === entityId),
+    );
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(engine, {
+      loginLockoutThreshold: 3,
+      loginLockoutMinutes: LOCK_MINUTES,
+    });
+    admin = await server.signedIn('admin', 'Accounts Admin');
+  });
+  afterAll(async () => server?.close());
+
+  describe('sign-in', () => {
+    it('signs in, returns the user and a CSRF token, and sets a strict session cookie', async () => {
+      const user = await account();
+      const res = await login(user.email.toUpperCase(), TEST_PASSWORD);
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ id: user.id, email: user.email, role: 'student' });
+      expect(res.body.user).not.toHaveProperty('passwordHash');
+      expect(typeof res.body.csrfToken).toBe('string');
+      expect(res.body.csrfToken.length).toBeGreaterThanOrEqual(20);
+
+      const cookie = res.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/^invigil_session=[^;]{20,};/);
+      const attrs = cookie.split(';').map((a) => a.trim().toLowerCase());
+      expect(attrs).toContain('httponly');
+      expect(attrs).toContain('samesite=strict');
+      expect(attrs).toContain('path=/');
+      expect(attrs.some((a) => a.startsWith('expires='))).toBe(true);
+      // http PUBLIC_URL in tests: a Secure cookie would be dropped by browsers.
+      expect(attrs).not.toContain('secure');
+
+      const client = new HttpClient(server.url);
+      client.cookie = cookie.split(';')[0];
+      const me = await client.get('/api/auth/me');
+      expect(me.status).toBe(200);
+      expect(me.body.user.id).toBe(user.id);
+      expect(me.body.csrfToken).toBe(res.body.csrfToken);
+    });
+
+    it('stores only a hash of the session secret', async () => {
+      const user = await account();
+      const res = await login(user.email, TEST_PASSWORD);
+      const secret = decodeURIComponent(
+        (res.headers.get('set-cookie') ?? '').split(';')[0]?.split('=')[1] ?? '',
+      );
+      const rows = await server.instance.database.db
+        .select()
+        .from(authSessions)
+        .where(eq(authSessions.userId, user.id));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.id).toBe(sha256(secret));
+      expect(JSON.stringify(rows)).not.toContain(secret);
+    });
+
+    it('refuses a wrong password and an unknown e-mail alike: 401 INVALID_CREDENTIALS', async () => {
+      const user = await account();
+      const wrong = await login(user.email, 'not the right password');
+      expectError(wrong, 401, 'INVALID_CREDENTIALS');
+      const unknown = await login('nobody-here@test.invigil.test', 'not the right password');
+      expectError(unknown, 401, 'INVALID_CREDENTIALS');
+      expect(unknown.body.message).toBe(wrong.body.message);
+      expect(wrong.headers.get('set-cookie')).toBeNull();
+      expect(unknown.headers.get('set-cookie')).toBeNull();
+    });
+
+    it(`locks the account after 3 failures (423 ACCOUNT_LOCKED), then unlocks after ${LOCK_MINUTES} minutes`, async () => {
+      const user = await account();
+      expectError(await login(user.email, 'wrong password 1'), 401, 'INVALID_CREDENTIALS');
+      expectError(await login(user.email, 'wrong password 2'), 401, 'INVALID_CREDENTIALS');
+      const locked = await login(user.email, 'wrong password 3');
+      expectError(locked, 423, 'ACCOUNT_LOCKED');
+      const retryAfter = Number(locked.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(LOCK_MINUTES * 60);
+      expect(locked.body.details.retryAfterSeconds).toBe(retryAfter);
+      expect(Date.parse(locked.body.details.lockedUntil)).toBeGreaterThan(
+        server.clock.now().getTime(),
+      );
+
+      // Even the right password is refused while locked.
+      const stillLocked = await login(user.email, TEST_PASSWORD);
+      expectError(stillLocked, 423, 'ACCOUNT_LOCKED');
+      expect(Number(stillLocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await audit('auth.lockout', user.id)).toHaveLength(1);
+
+      server.clock.advance((LOCK_MINUTES + 1) * 60_000);
+      const unlocked = await login(user.email, TEST_PASSWORD);
+      expect(unlocked.status, JSON.stringify(unlocked.body)).toBe(200);
+      // The failure count starts again from zero.
+      expectError(await login(user.email, 'wrong password 4'), 401, 'INVALID_CREDENTIALS');
+      expectError(await login(user.email, 'wrong password 5'), 401, 'INVALID_CREDENTIALS');
+      expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+    });
+
+    it('counts retry-after from the server clock', async () => {
+      // The server's clock is ahead of the wall clock here (tests move it); the lock still
+      // lasts LOCK_MINUTES from the server's point of view.
+      server.clock.advance(60 * 60_000);
+      const user = await account();
+      await login(user.email, 'wrong password 1');
+      await login(user.email, 'wrong password 2');
+      const locked = await login(user.email, 'wrong password 3');
+      expectError(locked, 423, 'ACCOUNT_LOCKED');
+      expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(LOCK_MINUTES * 60);
+      expect(locked.body.details.retryAfterSeconds).toBeLessThanOrEqual(LOCK_MINUTES * 60);
+    });
+
+    it('sign-out revokes the session on the server, not just the cookie', async () => {
+      const user = await account();
+      const a = new HttpClient(server.url);
+      await a.login(user.email, TEST_PASSWORD);
+      const b = new HttpClient(server.url);
+      await b.login(user.email, TEST_PASSWORD);
+      const oldCookie = a.cookie;
+
+      const out = await a.post('/api/auth/logout');
+      expect(out.status).toBe(200);
+      expect(out.body).toEqual({ ok: true });
+      const cleared = out.headers.get('set-cookie') ?? '';
+      expect(cleared).toMatch(/^invigil_session=;/);
+      expect(cleared.toLowerCase()).toMatch(/expires=thu, 01 jan 1970|max-age=0/);
+
+      const replay = new HttpClient(server.url);
+      replay.cookie = oldCookie;
+      replay.csrfToken = a.csrfToken;
+      expectError(await replay.get('/api/auth/me'), 401, 'UNAUTHENTICATED');
+      expectError(await replay.post('/api/auth/logout'), 401, 'UNAUTHENTICATED');
+      // Other sessions of the same user are untouched.
+      expect((await b.get('/api/auth/me')).status).toBe(200);
+    });
+  });
+
+  describe('password change', () => {
+    it('needs the current password: 400 INVALID_CREDENTIALS', async () => {
+      const user = await server.signedIn('student');
+      const res = await user.post('/api/auth/password', {
+        currentPassword: 'not my password at all',
+        newPassword: NEW_PASSWORD,
+      });
+      expectError(res, 400, 'INVALID_CREDENTIALS');
+      expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+    });
+
+    it('refuses weak passwords: 400 WEAK_PASSWORD listing the problems', async () => {
+      const user = await server.signedIn('student');
+      const local = user.email.split('@')[0] ?? '';
+      for (const weak of ['short', 'password1234', 'aaaaaaaaaaaaaaaa', `my ${local} password`]) {
+        const res = await user.post('/api/auth/password', {
+          currentPassword: TEST_PASSWORD,
+          newPassword: weak,
+        });
+        expectError(res, 400, 'WEAK_PASSWORD');
+        expect(Array.isArray(res.body.details.problems), weak).toBe(true);
+        expect(res.body.details.problems.length, weak).toBeGreaterThan(0);
+      }
+      const tooLong = await user.post('/api/auth/password', {
+        currentPassword: TEST_PASSWORD,
+        newPassword: 'x'.repeat(257),
+      });
+      expectError(tooLong, 400);
+      expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+    });
+
+    it('changes the password, signs out other sessions and keeps this one', async () => {
+      const user = await server.signedIn('proctor');
+      const other = new HttpClient(server.url);
+      await other.login(user.email, TEST_PASSWORD);
+      const token = await user.post('/api/tokens', { name: 'survives', scopes: ['exams:read'] });
+
+      const res = await user.post('/api/auth/password', {
+        currentPassword: TEST_PASSWORD,
+        newPassword: NEW_PASSWORD,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect((await user.get('/api/auth/me')).status).toBe(200);
+      expectError(await other.get('/api/auth/me'), 401, 'UNAUTHENTICATED');
+      expectError(await login(user.email, TEST_PASSWORD), 401, 'INVALID_CREDENTIALS');
+      expect((await login(user.email, NEW_PASSWORD)).status).toBe(200);
+      // API tokens are not sessions; they stay valid until revoked.
+      const bearer = Object.assign(new HttpClient(server.url), { bearer: token.body.token });
+      expect((await bearer.get('/api/exams')).status).toBe(200);
+
+      const [row] = await server.instance.database.db
+        .select()
+        .from(users)
+        .where(eq(users.id, user.userId));
+      expect(row?.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(row?.passwordHash).not.toContain(NEW_PASSWORD);
+      const entries = await audit('auth.password.change', user.userId);
+      expect(entries).toHaveLength(1);
+      expect(JSON.stringify(entries)).not.toContain(NEW_PASSWORD);
+    });
+  });
+
+  describe('self sign-up', () => {
+    const signup = (address: string, extra: Record<string, unknown> = {}) =>
+      server.anonymous().post('/api/auth/signup', {
+        email: address,
+        name: 'Self Signed',
+        password: TEST_PASSWORD,
+        ...extra,
+      });
+
+    it('is disabled by default: 403 SIGNUP_DISABLED', async () => {
+      expect((await server.anonymous().get('/api/settings/public')).body).toEqual({
+        signupEnabled: false,
+      });
+      expectError(await signup('early@uni.example'), 403, 'SIGNUP_DISABLED');
+      expect((await admin.get('/api/settings/signup')).body).toEqual({
+        enabled: false,
+        allowedDomains: [],
+      });
+    });
+
+    it('follows the admin’s domain list, creates students, refuses duplicates', async () => {
+      const set = await admin.put('/api/settings/signup', {
+        enabled: true,
+        allowedDomains: ['Uni.Example', 'uni.example'],
+      });
+      expect(set.status, JSON.stringify(set.body)).toBe(200);
+      expect(set.body).toEqual({ enabled: true, allowedDomains: ['uni.example'] });
+      expect((await server.anonymous().get('/api/settings/public')).body).toEqual({
+        signupEnabled: true,
+      });
+      const settingsAudit = await audit('settings.signup.update');
+      expect(settingsAudit[0]?.actorId).toBe(admin.userId);
+
+      for (const wrong of [
+        'someone@other.example',
+        'someone@evil-uni.example',
+        'a@uni.example.evil.test',
+      ]) {
+        const res = await signup(wrong);
+        expectError(res, 403, 'SIGNUP_DOMAIN_NOT_ALLOWED');
+        expect(res.body.details).toEqual({ allowedDomains: ['uni.example'] });
+      }
+
+      const client = new HttpClient(server.url);
+      const created = await client.post('/api/auth/signup', {
+        email: 'Fresh.Student@Uni.Example',
+        name: 'Fresh Student',
+        password: TEST_PASSWORD,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.user).toMatchObject({
+        email: 'fresh.student@uni.example',
+        role: 'student',
+        disabled: false,
+      });
+      client.csrfToken = created.body.csrfToken;
+      expect((await client.get('/api/auth/me')).body.user.id).toBe(created.body.user.id);
+      expect(await audit('user.signup', created.body.user.id)).toHaveLength(1);
+
+      const sub = await signup('dept.student@cs.uni.example');
+      expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+
+      expectError(await signup('fresh.student@uni.example'), 409, 'EMAIL_TAKEN');
+      expectError(await signup('FRESH.STUDENT@uni.example'), 409, 'EMAIL_TAKEN');
+      expectError(await signup('weak@uni.example', { password: 'short' }), 400, 'WEAK_PASSWORD');
+      // Nobody can sign themselves up as staff.
+      expectError(await signup('boss@uni.example', { role: 'admin' }), 400, 'VALIDATION_FAILED');
+      expectError(await login('boss@uni.example', TEST_PASSWORD), 401, 'INVALID_CREDENTIALS');
+
+      const off = await admin.put('/api/settings/signup', { enabled: false, allowedDomains: [] });
+      expect(off.status).toBe(200);
+      expectError(await signup('late@uni.example'), 403, 'SIGNUP_DISABLED');
+    });
+  });
+
+  describe('user administration', () => {
+    it('creates users, refusing a duplicate e-mail (409 EMAIL_TAKEN)', async () => {
+      const address = email('created');
+      const res = await admin.post('/api/users', {
+        email: address,
+        name: 'Created User',
+        role: 'instructor',
+        password: TEST_PASSWORD,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body).toMatchObject({ email: address, role: 'instructor', disabled: false });
+      expect(Object.keys(res.body).sort()).toEqual(
+        ['createdAt', 'disabled', 'email', 'id', 'lastLoginAt', 'name', 'role'].sort(),
+      );
+      expect((await login(address, TEST_PASSWORD)).status).toBe(200);
+      expect(await audit('user.create', res.body.id)).toHaveLength(1);
+
+      const dup = await admin.post('/api/users', {
+        email: address.toUpperCase(),
+        name: 'Again',
+        role: 'student',
+        password: TEST_PASSWORD,
+      });
+      expectError(dup, 409, 'EMAIL_TAKEN');
+      const weak = await admin.post('/api/users', {
+        email: email('weak'),
+        name: 'Weak',
+        role: 'student',
+        password: 'short',
+      });
+      expectError(weak, 400, 'WEAK_PASSWORD');
+    });
+
+    it('imports CSV row by row, reporting each bad row and creating only the good ones', async () => {
+      const existing = await account();
+      const good1 = email('csv-good');
+      const good2 = email('csv-good');
+      const good3 = email('csv-good');
+      const badRole = email('csv-badrole');
+      const weak = email('csv-weak');
+      const csv = [
+        'Email,Name,Role,Password',
+        `${good1},Good One,student,`,
+        `${good2},Good Two,proctor,${NEW_PASSWORD}`,
+        `${badRole},Bad Role,superuser,`,
+        'not-an-email,Bad Email,student,',
+        `${weak},Weak Password,student,short`,
+        `${good1.toUpperCase()},Duplicate In File,student,`,
+        `${existing.email},Already There,student,`,
+        `${good3.toUpperCase()},"Three, Good",INSTRUCTOR,`,
+      ].join('\n');
+      const res = await admin.post('/api/users/import', { csv });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.created).toBe(3);
+      expect(res.body.rejected).toBe(5);
+      const rows = res.body.rows as {
+        row: number;
+        email: string | null;
+        status: string;
+        reason?: string;
+        userId?: string;
+      }[];
+      expect(rows.map((r) => [r.row, r.status])).toEqual([
+        [1, 'created'],
+        [2, 'created'],
+        [3, 'rejected'],
+        [4, 'rejected'],
+        [5, 'rejected'],
+        [6, 'rejected'],
+        [7, 'rejected'],
+        [8, 'created'],
+      ]);
+      expect(rows[2]?.reason).toMatch(/role/i);
+      expect(rows[3]?.reason).toMatch(/e-?mail/i);
+      expect(rows[4]?.reason).toMatch(/characters/i);
+      expect(rows[5]?.reason).toMatch(/duplicate/i);
+      expect(rows[6]?.reason).toMatch(/already exists/i);
+      for (const r of rows.filter((x) => x.status === 'created')) {
+        expect(r.userId).toMatch(/^[0-9a-f-]{36}$/);
+      }
+
+      const listed = await admin.get('/api/users?q=csv-');
+      const byEmail = new Map(
+        (listed.body as { email: string; role: string; name: string }[]).map((u) => [u.email, u]),
+      );
+      expect(byEmail.get(good1)?.role).toBe('student');
+      expect(byEmail.get(good2)?.role).toBe('proctor');
+      expect(byEmail.get(good3)).toMatchObject({ role: 'instructor', name: 'Three, Good' });
+      expect(byEmail.has(badRole)).toBe(false);
+      expect(byEmail.has(weak)).toBe(false);
+      expect((await login(good2, NEW_PASSWORD)).status).toBe(200);
+      const existingRows = await server.instance.database.db
+        .select()
+        .from(users)
+        .where(eq(users.email, existing.email));
+      expect(existingRows).toHaveLength(1);
+      expect(existingRows[0]?.name).not.toBe('Already There');
+    });
+
+    it('refuses a CSV without the required columns', async () => {
+      const res = await admin.post('/api/users/import', {
+        csv: 'email,role\na@b.example,student\n',
+      });
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.details).toEqual({ missing: ['name'] });
+      const empty = await admin.post('/api/users/import', { csv: 'email,name,role\n' });
+      expectError(empty, 400, 'VALIDATION_FAILED');
+    });
+
+    it('an admin cannot disable or demote themselves (409), but can rename themselves', async () => {
+      const disable = await admin.patch(`/api/users/${admin.userId}`, { disabled: true });
+      expectError(disable, 409, 'CONFLICT');
+      const demote = await admin.patch(`/api/users/${admin.userId}`, { role: 'student' });
+      expectError(demote, 409, 'CONFLICT');
+      expect((await admin.get('/api/auth/me')).body.user).toMatchObject({
+        role: 'admin',
+        disabled: false,
+      });
+      const rename = await admin.patch(`/api/users/${admin.userId}`, { name: 'Renamed Admin' });
+      expect(rename.status).toBe(200);
+      expect(rename.body.name).toBe('Renamed Admin');
+      expectError(
+        await admin.patch(`/api/users/${crypto.randomUUID()}`, { name: 'Ghost' }),
+        404,
+        'NOT_FOUND',
+      );
+    });
+
+    it('disabling a user blocks their sign-in (403 ACCOUNT_DISABLED) and is audited', async () => {
+      const user = await account('proctor');
+      const res = await admin.patch(`/api/users/${user.id}`, { disabled: true });
+      expect(res.status).toBe(200);
+      expectError(await login(user.email, TEST_PASSWORD), 403, 'ACCOUNT_DISABLED');
+      const [entry] = await audit('user.update', user.id);
+      expect(entry).toMatchObject({ actorId: admin.userId, data: { disabled: true } });
+      await admin.patch(`/api/users/${user.id}`, { disabled: false });
+      expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
+    });
+  });
+
+  describe('API tokens', () => {
+    it('shows the secret once and stores only its hash', async () => {
+      const proctor = await server.signedIn('proctor');
+      const res = await proctor.post('/api/tokens', {
+        name: 'LMS sync',
+        scopes: ['exams:read', 'sessions:read', 'exams:read'],
+        expiresInDays: 30,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const secret = res.body.token as string;
+      expect(secret).toMatch(/^inv_[A-Za-z0-9_-]{40,}$/);
+      expect(res.body.apiToken).toMatchObject({
+        name: 'LMS sync',
+        scopes: ['exams:read', 'sessions:read'],
+        revokedAt: null,
+        lastUsedAt: null,
+      });
+      const expires = Date.parse(res.body.apiToken.expiresAt);
+      const expected = server.clock.now().getTime() + 30 * 86_400_000;
+      expect(Math.abs(expires - expected)).toBeLessThan(60_000);
+
+      const listed = await proctor.get('/api/tokens');
+      expect(listed.status).toBe(200);
+      expect(listed.body).toHaveLength(1);
+      expect(listed.body[0]).not.toHaveProperty('token');
+      expect(JSON.stringify(listed.body)).not.toContain(secret);
+
+      const rows = await server.instance.database.db
+        .select()
+        .from(apiTokens)
+        .where(eq(apiTokens.userId, proctor.userId));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.tokenHash).toBe(sha256(secret));
+      expect(JSON.stringify(rows)).not.toContain(secret);
+      expect(JSON.stringify(rows)).not.toContain(secret.slice(4));
+
+      const entries = await audit('token.create', res.body.apiToken.id);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]?.actorId).toBe(proctor.userId);
+      expect(JSON.stringify(entries)).not.toContain(secret);
+    });
+
+    it('works as a bearer token, records its use, and stops working once revoked', async () => {
+      const proctor = await server.signedIn('proctor');
+      const created = await proctor.post('/api/tokens', { name: 'ci', scopes: ['exams:read'] });
+      const id = created.body.apiToken.id as string;
+      const bearer = Object.assign(new HttpClient(server.url), { bearer: created.body.token });
+      expect((await bearer.get('/api/exams')).status).toBe(200);
+      const used = (await proctor.get('/api/tokens')).body.find((t: { id: string }) => t.id === id);
+      expect(used.lastUsedAt).not.toBeNull();
+
+      const revoked = await proctor.delete(`/api/tokens/${id}`);
+      expect(revoked.status).toBe(200);
+      expect(revoked.body).toEqual({ ok: true });
+      expectError(await bearer.get('/api/exams'), 401, 'UNAUTHENTICATED');
+      const after = (await proctor.get('/api/tokens')).body.find(
+        (t: { id: string }) => t.id === id,
+      );
+      expect(after.revokedAt).not.toBeNull();
+      // Revoking again is harmless, and audited once.
+      expect((await proctor.delete(`/api/tokens/${id}`)).status).toBe(200);
+      expect(await audit('token.revoke', id)).toHaveLength(1);
+      expectError(await proctor.delete(`/api/tokens/${crypto.randomUUID()}`), 404, 'NOT_FOUND');
+    });
+
+    it('students cannot have tokens; staff cannot grant more than their role', async () => {
+      const student = await server.signedIn('student');
+      expectError(
+        await student.post('/api/tokens', { name: 'mine', scopes: ['registrations:read'] }),
+        403,
+        'FORBIDDEN',
+      );
+      expectError(await student.get('/api/tokens'), 403, 'FORBIDDEN');
+
+      const proctor = await server.signedIn('proctor');
+      for (const scopes of [['users:write'], ['exams:read', 'users:read'], ['exams:write']]) {
+        const res = await proctor.post('/api/tokens', { name: 'too much', scopes });
+        expectError(res, 403, 'FORBIDDEN');
+      }
+      const instructor = await server.signedIn('instructor');
+      expectError(
+        await instructor.post('/api/tokens', { name: 'x', scopes: ['users:read'] }),
+        403,
+        'FORBIDDEN',
+      );
+      expect((await proctor.get('/api/tokens')).body).toEqual([]);
+
+      const ok = await admin.post('/api/tokens', { name: 'provisioning', scopes: ['users:write'] });
+      expect(ok.status).toBe(201);
+    });
+  });
+
+  it('only admins read the audit log', async () => {
+    const limited = await admin.get('/api/audit?limit=2');
+    expect(limited.status).toBe(200);
+    expect(limited.body).toHaveLength(2);
+    expect(limited.body[0].id).toBeGreaterThan(limited.body[1].id);
+    const proctor = await server.signedIn('proctor');
+    expectError(await proctor.get('/api/audit'), 403, 'FORBIDDEN');
+    expectError(await server.anonymous().get('/api/audit'), 401, 'UNAUTHENTICATED');
+    // Secrets never reach the audit log.
+    const all = JSON.stringify((await admin.get('/api/audit?limit=1000')).body);
+    expect(all).not.toContain(TEST_PASSWORD);
+    expect(all).not.toContain(NEW_PASSWORD);
+    expect(all).not.toContain('inv_');
+  });
+
+  // Last on this server: moving the clock a day ahead also expires every session.
+  it('an expired token answers 401', async () => {
+    const proctor = await server.signedIn('proctor');
+    const created = await proctor.post('/api/tokens', {
+      name: 'one day',
+      scopes: ['exams:read'],
+      expiresInDays: 1,
+    });
+    const bearer = Object.assign(new HttpClient(server.url), { bearer: created.body.token });
+    expect((await bearer.get('/api/exams')).status).toBe(200);
+    server.clock.advance(25 * 3_600_000);
+    expectError(await bearer.get('/api/exams'), 401, 'UNAUTHENTICATED');
+    expectError(await proctor.get('/api/auth/me'), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe.each(engines())('sign-in rate limit on %s', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine, { loginRateLimitPerMinute: 3 });
+  });
+  afterAll(async () => server?.close());
+
+  it('answers 429 RATE_LIMITED from the 4th attempt in a minute, even with the right password', async () => {
+    const address = 'limited@test.invigil.test';
+    await insertUser(server.instance.database.db, {
+      email: address,
+      name: 'Limited',
+      role: 'student',
+      password: TEST_PASSWORD,
+    });
+    const attempt = (password: string) =>
+      server.anonymous().post('/api/auth/login', { email: address, password });
+    for (let i = 0; i < 3; i++) {
+      expectError(await attempt(`wrong password ${i}`), 401, 'INVALID_CREDENTIALS');
+    }
+    const limited = await attempt(TEST_PASSWORD);
+    expectError(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('set-cookie')).toBeNull();
+    // Other routes are not affected.
+    expect((await server.anonymous().get('/api/settings/public')).status).toBe(200);
+  });
+});

@@ -1,0 +1,699 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenScope } from '@invigil/contracts';
+import { buildExam } from './helpers/factories.js';
+import { HttpClient, type TestResponse } from './helpers/http-client.js';
+import { expectError } from './helpers/matrix-errors.js';
+import {
+  documentedOperations,
+  registeredOperations,
+  splitOperation,
+} from './helpers/matrix-routes.js';
+import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+
+/**
+ * The authorization matrix: every route × every kind of caller → the expected outcome.
+ *
+ * Outcome letters:
+ *   A  allowed (2xx)
+ *   U  401 UNAUTHENTICATED
+ *   F  403 FORBIDDEN (role, or a browser-only route called with an API token)
+ *   S  403 INSUFFICIENT_SCOPE (API token without the route's scope)
+ *   H  404 NOT_FOUND (exists, but the caller may not know it does)
+ *
+ * Callers, in column order:
+ *   an  anonymous                   st  student who owns the registration
+ *   os  another student             pA  proctor assigned to exam A
+ *   pX  proctor not assigned to A   iA  instructor assigned to exam A
+ *   iX  instructor not assigned     ad  admin
+ *   pT  API token of pA, exams:read only
+ *   aT  API token of the admin, every scope
+ */
+const CALLERS = [
+  'anonymous',
+  'student',
+  'otherStudent',
+  'proctorA',
+  'proctorX',
+  'instructorA',
+  'instructorX',
+  'admin',
+  'proctorToken',
+  'adminToken',
+] as const;
+type Caller = (typeof CALLERS)[number];
+type UserCaller = Exclude<Caller, 'anonymous' | 'proctorToken' | 'adminToken'>;
+type Outcome = 'A' | 'U' | 'F' | 'S' | 'H';
+
+const COOKIE_CALLERS: readonly UserCaller[] = [
+  'student',
+  'otherStudent',
+  'proctorA',
+  'proctorX',
+  'instructorA',
+  'instructorX',
+  'admin',
+];
+const STAFF_COOKIE_CALLERS: readonly Caller[] = [
+  'proctorA',
+  'proctorX',
+  'instructorA',
+  'instructorX',
+  'admin',
+];
+const isStaff = (c: Caller) =>
+  STAFF_COOKIE_CALLERS.includes(c) || c === 'proctorToken' || c === 'adminToken';
+
+/** How a request authenticates: a session cookie plus CSRF token, or a bearer token, or nothing. */
+interface Credentials {
+  cookie?: string;
+  csrfToken?: string;
+  bearer?: string;
+}
+
+/** One request of a cell: where to send it and with what body, optionally as someone else. */
+interface Cell {
+  path: string;
+  body?: unknown;
+  as?: Credentials;
+}
+
+interface Row {
+  op: string;
+  /** Distinguishes extra rows for the same operation (e.g. on exam B). */
+  variant?: string;
+  expect: string;
+  prepare: (caller: Caller) => Promise<Cell>;
+}
+
+function parseOutcomes(spec: string): Record<Caller, Outcome> {
+  const letters = spec.trim().split(/\s+/);
+  if (letters.length !== CALLERS.length) throw new Error(`bad matrix row: ${spec}`);
+  return Object.fromEntries(CALLERS.map((c, i) => [c, letters[i] as Outcome])) as Record<
+    Caller,
+    Outcome
+  >;
+}
+
+function classify(res: TestResponse): string {
+  if (res.status >= 200 && res.status < 300) return 'A';
+  const code = (res.body as { code?: string } | undefined)?.code;
+  if (res.status === 401 && code === 'UNAUTHENTICATED') return 'U';
+  if (res.status === 403 && code === 'FORBIDDEN') return 'F';
+  if (res.status === 403 && code === 'INSUFFICIENT_SCOPE') return 'S';
+  if (res.status === 404 && code === 'NOT_FOUND') return 'H';
+  return `${res.status} ${code ?? JSON.stringify(res.body)}`;
+}
+
+/** Paths deliberately outside the matrix: the Swagger UI's static assets. */
+const isApiRoute = (path: string) =>
+  (path.startsWith('/api/') || path === '/healthz') && !path.startsWith('/api/docs');
+
+describe.each(engines())('authorization matrix on %s', (engine) => {
+  let server: TestServer;
+  type SignedIn = Awaited<ReturnType<TestServer['signedIn']>>;
+  const users = {} as Record<UserCaller, SignedIn>;
+  const creds = {} as Record<Caller, Credentials>;
+  let spareProctor: SignedIn;
+  let patchTarget: SignedIn;
+  let loginTarget: SignedIn;
+  let examA: string;
+  let examB: string;
+  let registrationId: string;
+  let sessionId: string;
+  let spareTokenId: string;
+  let counter = 0;
+  const unique = (label: string) => `${label}-${++counter}-${engine}`;
+
+  const credsOf = (c: HttpClient): Credentials => ({ cookie: c.cookie, csrfToken: c.csrfToken });
+
+  function clientFor(credentials: Credentials): HttpClient {
+    const c = new HttpClient(server.url);
+    c.cookie = credentials.cookie;
+    c.csrfToken = credentials.csrfToken;
+    c.bearer = credentials.bearer;
+    return c;
+  }
+
+  async function assign(examId: string, userId: string, role: 'proctor' | 'instructor') {
+    const res = await users.admin.put(`/api/exams/${examId}/staff/${userId}`, { role });
+    expect([200, 201], JSON.stringify(res.body)).toContain(res.status);
+  }
+
+  /** A published exam open now, with proctor A and instructor A assigned. */
+  async function freshExam(title = 'Matrix exam'): Promise<string> {
+    const res = await users.admin.post(
+      '/api/exams',
+      buildExam({ title }, server.clock.now().getTime()),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const id = res.body.id as string;
+    await assign(id, users.proctorA.userId, 'proctor');
+    await assign(id, users.instructorA.userId, 'instructor');
+    return id;
+  }
+
+  /** The owner student's registration on a fresh exam A-like exam. */
+  async function freshRegistration() {
+    const examId = await freshExam('Matrix registration exam');
+    const res = await users.student.post(`/api/exams/${examId}/registrations`);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return {
+      examId,
+      registrationId: res.body.id as string,
+      sessionId: res.body.sessionId as string,
+    };
+  }
+
+  /** A new session of the caller's own account (for cells that end a session). */
+  async function newSessionOf(caller: Caller): Promise<Credentials> {
+    if (!COOKIE_CALLERS.includes(caller as UserCaller)) return creds[caller];
+    const c = new HttpClient(server.url);
+    await c.login(users[caller as UserCaller].email, TEST_PASSWORD);
+    return credsOf(c);
+  }
+
+  const fixed = (path: () => string, body?: () => unknown) => async (): Promise<Cell> => ({
+    path: path(),
+    body: body?.(),
+  });
+
+  // One row per operation (plus a few variants); see the legend at the top for the letters.
+  const rows: Row[] = [
+    // callers an st os pA pX iA iX ad pT aT
+    {
+      op: 'GET /healthz',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: fixed(() => '/healthz'),
+    },
+    {
+      op: 'GET /api/openapi.json',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: fixed(() => '/api/openapi.json'),
+    },
+    {
+      op: 'GET /api/settings/public',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: fixed(() => '/api/settings/public'),
+    },
+    {
+      op: 'POST /api/auth/login',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: fixed(
+        () => '/api/auth/login',
+        () => ({ email: loginTarget.email, password: TEST_PASSWORD }),
+      ),
+    },
+    {
+      op: 'POST /api/auth/signup',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: async () => ({
+        path: '/api/auth/signup',
+        body: {
+          email: `${unique('signup')}@uni.example`,
+          name: 'New Student',
+          password: TEST_PASSWORD,
+        },
+      }),
+    },
+    {
+      op: 'GET /api/auth/me',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: fixed(() => '/api/auth/me'),
+    },
+    {
+      op: 'POST /api/auth/logout',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: async (caller) => ({ path: '/api/auth/logout', as: await newSessionOf(caller) }),
+    },
+    {
+      op: 'POST /api/auth/password',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      // Re-setting the same password keeps every fixture signed in and able to sign in again.
+      prepare: fixed(
+        () => '/api/auth/password',
+        () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }),
+      ),
+    },
+    {
+      op: 'GET /api/users',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: fixed(() => '/api/users'),
+    },
+    {
+      op: 'POST /api/users',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: async () => ({
+        path: '/api/users',
+        body: {
+          email: `${unique('created')}@test.invigil.test`,
+          name: 'Created',
+          role: 'student',
+          password: TEST_PASSWORD,
+        },
+      }),
+    },
+    {
+      op: 'PATCH /api/users/{id}',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: fixed(
+        () => `/api/users/${patchTarget.userId}`,
+        () => ({ name: 'Renamed by the matrix' }),
+      ),
+    },
+    {
+      op: 'POST /api/users/import',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: async () => ({
+        path: '/api/users/import',
+        body: {
+          csv: `email,name,role\n${unique('imported')}@test.invigil.test,Imported,student\n`,
+        },
+      }),
+    },
+    {
+      op: 'GET /api/settings/signup',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: fixed(() => '/api/settings/signup'),
+    },
+    {
+      op: 'PUT /api/settings/signup',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: fixed(
+        () => '/api/settings/signup',
+        () => ({ enabled: true, allowedDomains: [] }),
+      ),
+    },
+    {
+      op: 'GET /api/tokens',
+      expect: 'U  F  F  A  A  A  A  A  F  F',
+      prepare: fixed(() => '/api/tokens'),
+    },
+    {
+      op: 'POST /api/tokens',
+      expect: 'U  F  F  A  A  A  A  A  F  F',
+      prepare: fixed(
+        () => '/api/tokens',
+        () => ({ name: 'matrix token', scopes: ['exams:read'] }),
+      ),
+    },
+    {
+      op: 'DELETE /api/tokens/{id}',
+      expect: 'U  F  F  A  A  A  A  A  F  F',
+      prepare: async (caller) => {
+        if (!STAFF_COOKIE_CALLERS.includes(caller)) return { path: `/api/tokens/${spareTokenId}` };
+        const own = await users[caller as UserCaller].post('/api/tokens', {
+          name: 'to revoke',
+          scopes: ['exams:read'],
+        });
+        expect(own.status, JSON.stringify(own.body)).toBe(201);
+        return { path: `/api/tokens/${own.body.apiToken.id}` };
+      },
+    },
+    {
+      op: 'GET /api/exams',
+      expect: 'U  F  F  A  A  A  A  A  A  A',
+      prepare: fixed(() => '/api/exams'),
+    },
+    {
+      op: 'POST /api/exams',
+      expect: 'U  F  F  F  F  A  A  A  S  A',
+      prepare: fixed(
+        () => '/api/exams',
+        () => buildExam({ title: 'Created in the matrix' }, server.clock.now().getTime()),
+      ),
+    },
+    {
+      op: 'GET /api/exams/{id}',
+      expect: 'U  F  F  A  H  A  H  A  A  A',
+      prepare: fixed(() => `/api/exams/${examA}`),
+    },
+    {
+      op: 'GET /api/exams/{id}',
+      variant: 'exam B',
+      expect: 'U  F  F  H  A  H  A  A  H  A',
+      prepare: fixed(() => `/api/exams/${examB}`),
+    },
+    {
+      op: 'PATCH /api/exams/{id}',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(
+        () => `/api/exams/${examA}`,
+        () => ({ description: 'Edited in the matrix' }),
+      ),
+    },
+    {
+      op: 'POST /api/exams/{id}/archive',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/exams/${await freshExam('To archive')}/archive` }),
+    },
+    {
+      op: 'GET /api/exams/{id}/staff',
+      expect: 'U  F  F  A  H  A  H  A  A  A',
+      prepare: fixed(() => `/api/exams/${examA}/staff`),
+    },
+    {
+      op: 'GET /api/exams/{id}/staff',
+      variant: 'exam B',
+      expect: 'U  F  F  H  A  H  A  A  H  A',
+      prepare: fixed(() => `/api/exams/${examB}/staff`),
+    },
+    {
+      op: 'PUT /api/exams/{id}/staff/{userId}',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(
+        () => `/api/exams/${examA}/staff/${spareProctor.userId}`,
+        () => ({ role: 'proctor' }),
+      ),
+    },
+    {
+      op: 'DELETE /api/exams/{id}/staff/{userId}',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${examA}/staff/${spareProctor.userId}`),
+    },
+    {
+      op: 'GET /api/exams/open',
+      expect: 'U  A  A  F  F  F  F  F  S  F',
+      prepare: fixed(() => '/api/exams/open'),
+    },
+    {
+      op: 'POST /api/exams/{id}/registrations',
+      expect: 'U  A  A  F  F  F  F  F  S  F',
+      prepare: async () => ({
+        path: `/api/exams/${await freshExam('To register for')}/registrations`,
+      }),
+    },
+    {
+      op: 'GET /api/exams/{id}/registrations',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${examA}/registrations`),
+    },
+    {
+      op: 'GET /api/exams/{id}/registrations',
+      variant: 'exam B',
+      expect: 'U  F  F  H  A  H  A  A  S  A',
+      prepare: fixed(() => `/api/exams/${examB}/registrations`),
+    },
+    {
+      op: 'GET /api/me/registrations',
+      expect: 'U  A  A  F  F  F  F  F  S  F',
+      prepare: fixed(() => '/api/me/registrations'),
+    },
+    {
+      op: 'GET /api/registrations/{id}',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/registrations/${registrationId}`),
+    },
+    {
+      op: 'POST /api/registrations/{id}/cancel',
+      expect: 'U  A  H  F  F  F  F  F  S  F',
+      prepare: async () => ({
+        path: `/api/registrations/${(await freshRegistration()).registrationId}/cancel`,
+      }),
+    },
+    {
+      op: 'GET /api/sessions/{id}',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}`),
+    },
+    {
+      op: 'POST /api/sessions/{id}/transitions',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      // Students may check in a registered session; staff may terminate one that is checking in.
+      prepare: async (caller) => {
+        const reg = await freshRegistration();
+        const path = `/api/sessions/${reg.sessionId}/transitions`;
+        if (!isStaff(caller)) return { path, body: { to: 'checking_in' } };
+        const checkIn = await users.student.post(path, { to: 'checking_in' });
+        expect(checkIn.status, JSON.stringify(checkIn.body)).toBe(200);
+        return { path, body: { to: 'terminated', reason: 'Authorization matrix' } };
+      },
+    },
+    {
+      op: 'GET /api/audit',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/audit'),
+    },
+  ];
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    users.admin = await server.signedIn('admin', 'Matrix Admin');
+    users.student = await server.signedIn('student', 'Owner Student');
+    users.otherStudent = await server.signedIn('student', 'Other Student');
+    users.proctorA = await server.signedIn('proctor', 'Proctor A');
+    users.proctorX = await server.signedIn('proctor', 'Proctor X');
+    users.instructorA = await server.signedIn('instructor', 'Instructor A');
+    users.instructorX = await server.signedIn('instructor', 'Instructor X');
+    spareProctor = await server.signedIn('proctor', 'Spare Proctor');
+    patchTarget = await server.signedIn('student', 'Patch Target');
+    loginTarget = await server.signedIn('student', 'Login Target');
+
+    examA = await freshExam('Exam A');
+    const b = await users.admin.post(
+      '/api/exams',
+      buildExam({ title: 'Exam B' }, server.clock.now().getTime()),
+    );
+    expect(b.status).toBe(201);
+    examB = b.body.id;
+    await assign(examB, users.proctorX.userId, 'proctor');
+    await assign(examB, users.instructorX.userId, 'instructor');
+
+    const reg = await users.student.post(`/api/exams/${examA}/registrations`);
+    expect(reg.status).toBe(201);
+    registrationId = reg.body.id;
+    sessionId = reg.body.sessionId;
+
+    const pt = await users.proctorA.post('/api/tokens', {
+      name: 'proctor read-only',
+      scopes: ['exams:read'],
+    });
+    expect(pt.status, JSON.stringify(pt.body)).toBe(201);
+    const at = await users.admin.post('/api/tokens', {
+      name: 'admin all scopes',
+      scopes: TokenScope.options,
+    });
+    expect(at.status, JSON.stringify(at.body)).toBe(201);
+    const spare = await users.admin.post('/api/tokens', { name: 'spare', scopes: ['exams:read'] });
+    spareTokenId = spare.body.apiToken.id;
+
+    // Sign-up cells must be able to succeed; the sign-up rules have their own tests.
+    const signup = await users.admin.put('/api/settings/signup', {
+      enabled: true,
+      allowedDomains: [],
+    });
+    expect(signup.status).toBe(200);
+
+    creds.anonymous = {};
+    for (const c of COOKIE_CALLERS) creds[c] = credsOf(users[c]);
+    creds.proctorToken = { bearer: pt.body.token };
+    creds.adminToken = { bearer: at.body.token };
+  });
+  afterAll(async () => server?.close());
+
+  it('covers exactly the routes the server registers and documents', async () => {
+    const documented = await documentedOperations(server.anonymous());
+    const registered = registeredOperations(server.instance.app, isApiRoute);
+    const live = new Set([...documented, ...registered]);
+    const inTable = new Set(rows.map((r) => r.op));
+    const missing = [...live].filter((op) => !inTable.has(op));
+    const stale = [...inTable].filter((op) => !live.has(op));
+    expect(missing, 'routes without a row in the matrix').toEqual([]);
+    expect(stale, 'matrix rows for routes that no longer exist').toEqual([]);
+    expect(documented.length).toBeGreaterThan(20);
+  });
+
+  it.each(rows.map((r) => [`${r.op}${r.variant ? ` (${r.variant})` : ''}`, r] as const))(
+    '%s',
+    async (_name, row) => {
+      const expected = parseOutcomes(row.expect);
+      const { method } = splitOperation(row.op);
+      const mismatches: string[] = [];
+      for (const caller of CALLERS) {
+        const cell = await row.prepare(caller);
+        const res = await clientFor(cell.as ?? creds[caller]).request(method, cell.path, cell.body);
+        const got = classify(res);
+        if (got !== expected[caller]) {
+          mismatches.push(`${caller}: expected ${expected[caller]}, got ${got}`);
+        }
+      }
+      expect(mismatches).toEqual([]);
+    },
+  );
+
+  describe('a proctor cannot see an exam they are not assigned to', () => {
+    it('lists only assigned exams for proctors and instructors, all for admins', async () => {
+      const ids = async (c: HttpClient) =>
+        ((await c.get('/api/exams')).body as { id: string }[]).map((e) => e.id);
+      const pA = await ids(users.proctorA);
+      expect(pA).toContain(examA);
+      expect(pA).not.toContain(examB);
+      const pX = await ids(users.proctorX);
+      expect(pX).toContain(examB);
+      expect(pX).not.toContain(examA);
+      const iX = await ids(users.instructorX);
+      expect(iX).toContain(examB);
+      expect(iX).not.toContain(examA);
+      const viaToken = await ids(clientFor(creds.proctorToken));
+      expect(viaToken).toContain(examA);
+      expect(viaToken).not.toContain(examB);
+      const all = await ids(users.admin);
+      expect(all).toEqual(expect.arrayContaining([examA, examB]));
+    });
+
+    it('answers 404, not 403, for the unassigned exam, its roster and its staff', async () => {
+      for (const path of [
+        `/api/exams/${examB}`,
+        `/api/exams/${examB}/registrations`,
+        `/api/exams/${examB}/staff`,
+      ]) {
+        expectError(await users.proctorA.get(path), 404, 'NOT_FOUND');
+      }
+      // The answer for an unassigned exam is indistinguishable from a non-existent one.
+      const unassigned = await users.proctorA.get(`/api/exams/${examB}`);
+      const missing = await users.proctorA.get(`/api/exams/${crypto.randomUUID()}`);
+      expect(unassigned.body.message).toBe(missing.body.message);
+    });
+
+    it('stops seeing an exam once unassigned', async () => {
+      const examId = await freshExam('Briefly assigned');
+      expect((await users.proctorA.get(`/api/exams/${examId}`)).status).toBe(200);
+      const removed = await users.admin.delete(
+        `/api/exams/${examId}/staff/${users.proctorA.userId}`,
+      );
+      expect(removed.status).toBe(200);
+      expectError(await users.proctorA.get(`/api/exams/${examId}`), 404, 'NOT_FOUND');
+    });
+
+    it('does not let a student reach a registration or session of another student', async () => {
+      expectError(
+        await users.otherStudent.get(`/api/registrations/${registrationId}`),
+        404,
+        'NOT_FOUND',
+      );
+      expectError(await users.otherStudent.get(`/api/sessions/${sessionId}`), 404, 'NOT_FOUND');
+      expectError(
+        await users.otherStudent.post(`/api/registrations/${registrationId}/cancel`),
+        404,
+        'NOT_FOUND',
+      );
+    });
+  });
+
+  describe('CSRF', () => {
+    it('refuses every cookie-authenticated mutation without x-csrf-token', async () => {
+      const failures: string[] = [];
+      for (const row of rows) {
+        const { method } = splitOperation(row.op);
+        if (method === 'GET') continue;
+        const expected = parseOutcomes(row.expect);
+        if (expected.anonymous === 'A') continue; // public routes carry no CSRF check
+        const caller = COOKIE_CALLERS.find((c) => expected[c] === 'A');
+        if (!caller) continue;
+        const cell = await row.prepare(caller);
+        const { csrfToken: _omit, ...noCsrf } = cell.as ?? creds[caller];
+        const res = await clientFor(noCsrf).request(method, cell.path, cell.body);
+        if (res.status !== 403 || res.body?.code !== 'CSRF_FAILED') {
+          failures.push(`${row.op} as ${caller}: ${res.status} ${res.body?.code}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('refuses a wrong token and the token of another session', async () => {
+      const body = buildExam({ title: 'CSRF probe' }, server.clock.now().getTime());
+      const wrong = await users.admin.request('POST', '/api/exams', body, {
+        'x-csrf-token': 'not-the-token',
+      });
+      expectError(wrong, 403, 'CSRF_FAILED');
+      const empty = await users.admin.request('POST', '/api/exams', body, { 'x-csrf-token': '' });
+      expectError(empty, 403, 'CSRF_FAILED');
+      const otherSession = await newSessionOf('admin');
+      const crossed = await users.admin.request('POST', '/api/exams', body, {
+        'x-csrf-token': otherSession.csrfToken ?? '',
+      });
+      expectError(crossed, 403, 'CSRF_FAILED');
+      // Reads need no CSRF token, and API tokens are not subject to it.
+      const { csrfToken: _omit, ...noCsrf } = creds.admin;
+      expect((await clientFor(noCsrf).get('/api/exams')).status).toBe(200);
+      expect((await clientFor(creds.adminToken).post('/api/exams', body)).status).toBe(201);
+    });
+  });
+
+  describe('API tokens', () => {
+    it('needs the route’s scope: 403 INSUFFICIENT_SCOPE names it', async () => {
+      const res = await clientFor(creds.proctorToken).get(`/api/exams/${examA}/registrations`);
+      expectError(res, 403, 'INSUFFICIENT_SCOPE');
+      expect(res.body.details).toEqual({ scope: 'registrations:read' });
+      const write = await clientFor(creds.proctorToken).post(
+        `/api/sessions/${sessionId}/transitions`,
+        { to: 'checking_in' },
+      );
+      expectError(write, 403, 'INSUFFICIENT_SCOPE');
+    });
+
+    it('cannot use browser-only routes (/api/tokens, /api/auth/*), even with every scope', async () => {
+      const admin = clientFor(creds.adminToken);
+      for (const res of [
+        await admin.get('/api/tokens'),
+        await admin.post('/api/tokens', { name: 'minted by a token', scopes: ['exams:read'] }),
+        await admin.delete(`/api/tokens/${spareTokenId}`),
+        await admin.get('/api/auth/me'),
+        await admin.post('/api/auth/logout'),
+        await admin.post('/api/auth/password', {
+          currentPassword: TEST_PASSWORD,
+          newPassword: 'another long passphrase',
+        }),
+      ]) {
+        expectError(res, 403, 'FORBIDDEN');
+      }
+      const tokens = await users.admin.get('/api/tokens');
+      expect(tokens.body.find((t: { id: string }) => t.id === spareTokenId).revokedAt).toBeNull();
+    });
+
+    it('a revoked token answers 401', async () => {
+      const created = await users.proctorA.post('/api/tokens', {
+        name: 'short-lived',
+        scopes: ['exams:read'],
+      });
+      const token = clientFor({ bearer: created.body.token });
+      expect((await token.get(`/api/exams/${examA}`)).status).toBe(200);
+      const revoked = await users.proctorA.delete(`/api/tokens/${created.body.apiToken.id}`);
+      expect(revoked.status).toBe(200);
+      expectError(await token.get(`/api/exams/${examA}`), 401, 'UNAUTHENTICATED');
+      expectError(await token.get('/healthz'), 401, 'UNAUTHENTICATED');
+    });
+
+    it('a staff member cannot revoke someone else’s token (404)', async () => {
+      expectError(await users.proctorX.delete(`/api/tokens/${spareTokenId}`), 404, 'NOT_FOUND');
+      const tokens = await users.admin.get('/api/tokens');
+      expect(tokens.body.find((t: { id: string }) => t.id === spareTokenId).revokedAt).toBeNull();
+    });
+  });
+
+  it('a disabled user’s existing session and tokens answer 401', async () => {
+    const victim = await server.signedIn('proctor', 'Soon Disabled');
+    const token = await victim.post('/api/tokens', { name: 'victim', scopes: ['exams:read'] });
+    expect(token.status).toBe(201);
+    const bearer = clientFor({ bearer: token.body.token });
+    expect((await victim.get('/api/auth/me')).status).toBe(200);
+    expect((await bearer.get('/api/exams')).status).toBe(200);
+
+    const disabled = await users.admin.patch(`/api/users/${victim.userId}`, { disabled: true });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.disabled).toBe(true);
+    expectError(await victim.get('/api/auth/me'), 401, 'UNAUTHENTICATED');
+    expectError(await victim.get('/api/exams'), 401, 'UNAUTHENTICATED');
+    expectError(await bearer.get('/api/exams'), 401, 'UNAUTHENTICATED');
+    const login = await server.anonymous().post('/api/auth/login', {
+      email: victim.email,
+      password: TEST_PASSWORD,
+    });
+    expectError(login, 403, 'ACCOUNT_DISABLED');
+  });
+
+  it('an unknown or forged session cookie is anonymous', async () => {
+    const forged = clientFor({ cookie: 'invigil_session=forged', csrfToken: 'forged' });
+    expectError(await forged.get('/api/auth/me'), 401, 'UNAUTHENTICATED');
+    expect((await forged.get('/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,180 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  documentedOperations,
+  fillPath,
+  registeredOperations,
+  splitOperation,
+  toFastifyPath,
+} from './helpers/matrix-routes.js';
+import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+
+/** Every API operation declared in src/http/**\/routes.ts. Adding a route means adding it here. */
+const EXPECTED_OPERATIONS = [
+  'GET /healthz',
+  'GET /api/openapi.json',
+  'GET /api/settings/public',
+  'POST /api/auth/login',
+  'POST /api/auth/signup',
+  'GET /api/auth/me',
+  'POST /api/auth/logout',
+  'POST /api/auth/password',
+  'GET /api/users',
+  'POST /api/users',
+  'PATCH /api/users/{id}',
+  'POST /api/users/import',
+  'GET /api/settings/signup',
+  'PUT /api/settings/signup',
+  'GET /api/tokens',
+  'POST /api/tokens',
+  'DELETE /api/tokens/{id}',
+  'GET /api/exams',
+  'POST /api/exams',
+  'GET /api/exams/{id}',
+  'PATCH /api/exams/{id}',
+  'POST /api/exams/{id}/archive',
+  'GET /api/exams/{id}/staff',
+  'PUT /api/exams/{id}/staff/{userId}',
+  'DELETE /api/exams/{id}/staff/{userId}',
+  'GET /api/exams/open',
+  'POST /api/exams/{id}/registrations',
+  'GET /api/exams/{id}/registrations',
+  'GET /api/me/registrations',
+  'GET /api/registrations/{id}',
+  'POST /api/registrations/{id}/cancel',
+  'GET /api/sessions/{id}',
+  'POST /api/sessions/{id}/transitions',
+  'GET /api/audit',
+];
+
+/** Operations that cannot fail on input or authorization, so document no error response. */
+const CANNOT_FAIL = new Set(['GET /healthz', 'GET /api/openapi.json']);
+
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  parameters?: { in: string; name: string; required?: boolean }[];
+  requestBody?: { content?: Record<string, unknown> };
+  responses?: Record<string, unknown>;
+}
+interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components?: { securitySchemes?: Record<string, unknown> };
+  security?: unknown[];
+}
+
+describe.each(engines())('OpenAPI document on %s', (engine) => {
+  let server: TestServer;
+  let doc: OpenApiDoc;
+  let documented: string[];
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    const res = await server.anonymous().get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    doc = res.body;
+    documented = await documentedOperations(server.anonymous());
+  });
+  afterAll(async () => server?.close());
+
+  const operation = (op: string): Operation => {
+    const { method, path } = splitOperation(op);
+    const found = doc.paths[path]?.[method.toLowerCase()];
+    if (!found) throw new Error(`${op} is not documented`);
+    return found;
+  };
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi.startsWith('3.1')).toBe(true);
+    const validator = new Validator();
+    const result = await validator.validate(
+      structuredClone(doc) as unknown as Record<string, unknown>,
+    );
+    expect(result.errors ?? [], JSON.stringify(result.errors, null, 2)).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toMatch(/^3\.1/);
+    expect(doc.info.title).toBe('Invigil API');
+  });
+
+  it('documents every expected API route', () => {
+    const missing = EXPECTED_OPERATIONS.filter((op) => !documented.includes(op));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents exactly the routes the server registered', () => {
+    const registered = registeredOperations(
+      server.instance.app,
+      (p) => (p.startsWith('/api/') || p === '/healthz') && !p.startsWith('/api/docs'),
+    );
+    expect(registered.filter((op) => !documented.includes(op))).toEqual([]);
+    expect(documented.filter((op) => !registered.includes(op))).toEqual([]);
+    // The hard-coded list and the live server agree too, so neither can drift unnoticed.
+    expect([...registered].sort()).toEqual([...EXPECTED_OPERATIONS].sort());
+  });
+
+  it('every documented path and method is routed (never ROUTE_NOT_FOUND)', async () => {
+    const unrouted: string[] = [];
+    for (const op of documented) {
+      const { method, path } = splitOperation(op);
+      const fastifyPath = toFastifyPath(path);
+      if (!server.instance.app.hasRoute({ method: method as 'GET', url: fastifyPath })) {
+        unrouted.push(`${op}: hasRoute is false`);
+      }
+      const url = fillPath(path, { id: crypto.randomUUID(), userId: crypto.randomUUID() });
+      // Anonymous and body-less: nothing changes, yet every route answers with its own error.
+      const res = await server.anonymous().request(method, url);
+      if (res.status === 404 && res.body?.code === 'ROUTE_NOT_FOUND') unrouted.push(op);
+      expect(res.status, op).toBeLessThan(500);
+    }
+    expect(unrouted).toEqual([]);
+  });
+
+  it('describes each operation: summary, tag, path parameters, request body, responses', () => {
+    const problems: string[] = [];
+    for (const op of documented) {
+      const o = operation(op);
+      const { method, path } = splitOperation(op);
+      if (!o.summary) problems.push(`${op}: no summary`);
+      if (!o.tags?.length) problems.push(`${op}: no tag`);
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const name of pathParams) {
+        const p = o.parameters?.find((x) => x.in === 'path' && x.name === name);
+        if (!p?.required) problems.push(`${op}: path parameter ${name} undocumented`);
+      }
+      const codes = Object.keys(o.responses ?? {});
+      if (!codes.some((c) => c.startsWith('2'))) problems.push(`${op}: no success response`);
+      if (!CANNOT_FAIL.has(op) && !codes.includes('400')) problems.push(`${op}: no error response`);
+      const hasBody = ['POST', 'PUT', 'PATCH'].includes(method) && o.requestBody !== undefined;
+      if (hasBody && !o.requestBody?.content?.['application/json'])
+        problems.push(`${op}: request body is not JSON`);
+    }
+    expect(problems).toEqual([]);
+    // Operations that take a body document it.
+    for (const op of [
+      'POST /api/auth/login',
+      'POST /api/exams',
+      'PATCH /api/exams/{id}',
+      'PUT /api/exams/{id}/staff/{userId}',
+      'POST /api/sessions/{id}/transitions',
+      'POST /api/tokens',
+      'POST /api/users/import',
+    ]) {
+      expect(operation(op).requestBody, op).toBeDefined();
+    }
+  });
+
+  it('documents both ways to authenticate', () => {
+    expect(Object.keys(doc.components?.securitySchemes ?? {}).sort()).toEqual(['session', 'token']);
+    expect(doc.security).toEqual([{ session: [] }, { token: [] }]);
+  });
+
+  it('serves the interactive documentation at /api/docs/', async () => {
+    const res = await server.anonymous().get('/api/docs/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(String(res.body)).toContain('<html');
+  });
+});

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp, type InvigilApp } from '../../apps/server/src/app.js';
+import { loadConfig } from '../../apps/server/src/config/config.js';
+import { type DemoCredential, seedDemoIfEmpty } from '../../apps/server/src/seed/demo.js';
+
+/** A real server with the built web app and the demo seeded, on a random loopback port. */
+export interface DemoServer {
+  url: string;
+  instance: InvigilApp;
+  demo: DemoCredential[];
+  close(): Promise<void>;
+}
+
+/** Start the server as `invigil start` would, on a fresh embedded database. */
+export async function startDemoServer(): Promise<DemoServer> {
+  const dataDir = path.join(os.tmpdir(), `invigil-e2e-${randomBytes(6).toString('hex')}`);
+  mkdirSync(dataDir, { recursive: true });
+  const config = { ...loadConfig({ LOG_LEVEL: 'warn', DATA_DIR: dataDir }), port: 0 };
+  const instance = await createApp(config);
+  const demo = await seedDemoIfEmpty(instance.database.db, dataDir);
+  if (!demo) throw new Error('demo seed did not run on a fresh database');
+  const url = await instance.app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, instance, demo, close: () => instance.close() };
+}

@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from './helpers/app-server.js';
+import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+
+const SHOTS = path.resolve('e2e/screenshots');
+
+/** The acceptance path: the demo student signs in and registers for the demo exam in the UI. */
+describe.skipIf(browserUnavailable() !== undefined)('web app in Chromium', () => {
+  let server: DemoServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startDemoServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const creds = (role: string, n = 0) => {
+    const found = server.demo.filter((c) => c.role === role)[n];
+    if (!found) throw new Error(`no demo ${role}`);
+    return found;
+  };
+
+  async function signIn(page: Page, role: string, n = 0) {
+    const { email, password } = creds(role, n);
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    // Submit with the keyboard, as a keyboard-only user would.
+    await page.getByLabel('Password').press('Enter');
+  }
+
+  it('the demo student signs in and registers for the demo exam; a retry via the API stays one registration', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, 'student');
+    await page.waitForURL(/\/student$/);
+    await page.getByRole('heading', { name: 'Open exams' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'student-before.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Register', exact: true }).first().click();
+    await expect
+      .poll(() => page.getByText(/Registered for Introduction to Statistics/).count(), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
+    await page.getByText('You are registered').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'student-after.png'), fullPage: true });
+
+    // The same registration through the API, with the browser's own session: still one.
+    const result = await page.evaluate(async () => {
+      const me = await (await fetch('/api/auth/me')).json();
+      const [exam] = await (await fetch('/api/exams/open')).json();
+      const headers = { 'x-csrf-token': me.csrfToken };
+      const first = await fetch(`/api/exams/${exam.id}/registrations`, { method: 'POST', headers });
+      const second = await fetch(`/api/exams/${exam.id}/registrations`, {
+        method: 'POST',
+        headers,
+      });
+      const mine = await (await fetch('/api/me/registrations')).json();
+      return { first: first.status, second: second.status, count: mine.length };
+    });
+    expect(result).toEqual({ first: 200, second: 200, count: 1 });
+    await page.close();
+  });
+
+  it('the proctor sees the assigned demo exam and its roster; a student cannot open staff pages', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, 'proctor');
+    await page.waitForURL(/\/proctor$/);
+    await page.getByText('Introduction to Statistics').first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'proctor-home.png'), fullPage: true });
+    await page.close();
+
+    const sp = await browser.context.newPage();
+    await signIn(sp, 'student', 1);
+    await sp.waitForURL(/\/student$/);
+    await sp.goto(`${server.url}/admin/exams`);
+    await sp.getByRole('heading', { name: 'Not available' }).waitFor();
+    expect(await sp.getByText('Introduction to Statistics').count()).toBe(0);
+    await sp.close();
+  });
+
+  it('the admin sees the exam list and the users page', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, 'admin');
+    await page.waitForURL(/\/admin\/exams$/);
+    await page.getByText('Introduction to Statistics').first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'admin-exams.png'), fullPage: true });
+    await page.goto(`${server.url}/admin/users`);
+    await page.getByText('student2@demo.invigil.test').first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'admin-users.png'), fullPage: true });
+    await page.close();
+  });
+});
