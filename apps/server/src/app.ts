@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -27,6 +27,7 @@ import { SessionService } from './services/sessions.service.js';
 import { TokenService } from './services/tokens.service.js';
 import { registerAuthHook, SESSION_COOKIE } from './http/auth-hook.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerInputGuards } from './http/input-guards.js';
 import { auditRoutes } from './http/audit/routes.js';
 import { authRoutes } from './http/auth/routes.js';
 import { examRoutes } from './http/exams/routes.js';
@@ -77,7 +78,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
+    maxParamLength: 1000,
+    // Malformed URLs and over-long parameters fail before routing; answer them in our shape too.
+    frameworkErrors: (error, req, reply) => {
+      const body: ErrorBody = {
+        code: 'VALIDATION_FAILED',
+        message: `The request URL is malformed (${error.message})`,
+        correlationId: String(req.id),
+      };
+      void (reply as unknown as FastifyReply).status(400).send(body);
+    },
   });
+  // Only JSON bodies are accepted; anything else is 415 rather than a confusing 400.
+  app.removeContentTypeParser('text/plain');
+  registerInputGuards(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (req, reply) => {
@@ -113,7 +127,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       },
       security: [{ session: [] }, { token: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      // Public routes need no credentials; say so instead of inheriting the global requirement.
+      if (input.route.config?.auth === 'public')
+        return { ...out, schema: { ...out.schema, security: [] } };
+      return out;
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.withTypeProvider<ZodTypeProvider>().get(

@@ -20,8 +20,8 @@ export const errors = {
     new AppError(400, 'VALIDATION_FAILED', message, details),
   unauthenticated: (message = 'Sign in first') => new AppError(401, 'UNAUTHENTICATED', message),
   invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'E-mail or password is wrong'),
-  accountLocked: (until: Date) => {
-    const retryAfter = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  accountLocked: (until: Date, now: Date) => {
+    const retryAfter = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
     return new AppError(
       423,
       'ACCOUNT_LOCKED',

@@ -4,7 +4,13 @@ import { z } from 'zod';
 export const Id = z.uuid();
 
 /** An ISO-8601 timestamp with an explicit offset, as sent and returned by the API. */
-export const Timestamp = z.iso.datetime({ offset: true });
+export const Timestamp = z.iso.datetime({ offset: true }).refine(
+  (v) => {
+    const t = Date.parse(v);
+    return t >= Date.UTC(1970, 0, 1) && t < Date.UTC(10_000, 0, 1);
+  },
+  { message: 'Must be a date between 1970 and 9999' },
+);
 
 /** Path parameter `:id`. */
 export const IdParams = z.strictObject({ id: Id });

@@ -14,7 +14,10 @@ export const ProctoringPolicy = z.strictObject({
   maxFaces: z.number().int().min(1).max(10).default(1),
   gazeAwaySeconds: z.number().min(1).max(120).default(5),
   flagTabSwitch: z.boolean().default(true),
-  allowedUrls: z.array(z.url()).max(50).default([]),
+  allowedUrls: z
+    .array(z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }))
+    .max(50)
+    .default([]),
 });
 export type ProctoringPolicy = z.infer<typeof ProctoringPolicy>;
 /** What a client may send: every field optional. */

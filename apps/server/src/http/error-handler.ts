@@ -45,7 +45,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err instanceof AppError) known = err;
     else if (hasZodFastifySchemaValidationErrors(err)) {
       const details = err.validation.map((v) => ({
-        path: `${err.validationContext ?? ''}${v.instancePath}`.replace(/\//g, '.'),
+        path: `${err.validationContext ?? ''}${v.instancePath}`
+          .replace(/\//g, '.')
+          .replace(/\.$/, ''),
         message: v.message ?? 'Invalid value',
       }));
       known = new AppError(

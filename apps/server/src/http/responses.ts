@@ -12,6 +12,9 @@ export function responses<T extends Record<number, z.ZodType>>(ok: T) {
     403: ErrorBody,
     404: ErrorBody,
     409: ErrorBody,
+    413: ErrorBody,
+    415: ErrorBody,
+    423: ErrorBody,
     429: ErrorBody,
   };
 }

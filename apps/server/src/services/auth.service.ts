@@ -70,7 +70,8 @@ export class AuthService {
       await verifyPassword(await dummyHash, password);
       throw errors.invalidCredentials();
     }
-    if (user.lockedUntil && user.lockedUntil > now) throw errors.accountLocked(user.lockedUntil);
+    if (user.lockedUntil && user.lockedUntil > now)
+      throw errors.accountLocked(user.lockedUntil, now);
     const ok = await verifyPassword(user.passwordHash, password);
     if (!ok) {
       const failures = user.failedLogins + 1;
@@ -93,7 +94,7 @@ export class AuthService {
           });
         }
       });
-      if (lockedUntil) throw errors.accountLocked(lockedUntil);
+      if (lockedUntil) throw errors.accountLocked(lockedUntil, now);
       throw errors.invalidCredentials();
     }
     if (user.disabled) throw errors.accountDisabled();
