@@ -97,6 +97,25 @@ describe.skipIf(browserUnavailable() !== undefined)('web app in Chromium', () =>
     await page.goto(`${server.url}/admin/users`);
     await page.getByText('student2@demo.invigil.test').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'admin-users.png'), fullPage: true });
+
+    // Set a password for a student with the keyboard-reachable inline form.
+    await page
+      .getByRole('row', { name: /Alex Student/ })
+      .getByRole('button', { name: 'Set password' })
+      .click();
+    await page.getByLabel('New password for Alex Student').fill('a fresh exam passphrase');
+    await page.getByLabel('New password for Alex Student').press('Enter');
+    await page.getByText('New password set for Alex Student').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'admin-set-password.png'), fullPage: true });
+    const apiLogin = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: creds('student', 1).email,
+        password: 'a fresh exam passphrase',
+      }),
+    });
+    expect(apiLogin.status).toBe(200);
     await page.close();
   });
 });

@@ -452,6 +452,32 @@ describe.each(engines())('accounts on %s', (engine) => {
       await admin.patch(`/api/users/${user.id}`, { disabled: false });
       expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
     });
+
+    it('an admin sets a password: old sessions end, a lockout lifts, weak ones are refused', async () => {
+      const user = await account('student');
+      const before = await login(user.email, TEST_PASSWORD);
+      const cookie = (before.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      for (let i = 0; i < 3; i++) await login(user.email, 'wrong password attempt');
+      expectError(await login(user.email, TEST_PASSWORD), 423, 'ACCOUNT_LOCKED');
+
+      const weak = await admin.post(`/api/users/${user.id}/password`, { password: 'short' });
+      expectError(weak, 400, 'WEAK_PASSWORD');
+      const set = await admin.post(`/api/users/${user.id}/password`, {
+        password: 'a brand new passphrase',
+      });
+      expect(set.status).toBe(200);
+      const stale = await fetch(`${server.url}/api/auth/me`, { headers: { cookie } });
+      expect(stale.status).toBe(401);
+      expect((await login(user.email, 'a brand new passphrase')).status).toBe(200);
+      expect(await audit('user.password.set', user.id)).toHaveLength(1);
+      expectError(
+        await admin.post('/api/users/00000000-0000-4000-8000-000000000000/password', {
+          password: 'a brand new passphrase',
+        }),
+        404,
+        'NOT_FOUND',
+      );
+    });
   });
 
   describe('API tokens', () => {

@@ -261,6 +261,14 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       ),
     },
     {
+      op: 'POST /api/users/{id}/password',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: fixed(
+        () => `/api/users/${patchTarget.userId}/password`,
+        () => ({ password: 'a brand new passphrase' }),
+      ),
+    },
+    {
       op: 'POST /api/users/import',
       expect: 'U  F  F  F  F  F  F  A  S  A',
       prepare: async () => ({

@@ -22,6 +22,7 @@ const EXPECTED_OPERATIONS = [
   'GET /api/users',
   'POST /api/users',
   'PATCH /api/users/{id}',
+  'POST /api/users/{id}/password',
   'POST /api/users/import',
   'GET /api/settings/signup',
   'PUT /api/settings/signup',

@@ -66,6 +66,10 @@ export const UpdateUserBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to update' });
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
+/** POST /api/users/:id/password (admin): set a new password; signs the user out everywhere and lifts a lockout. */
+export const SetPasswordBody = z.strictObject({ password: Password });
+export type SetPasswordBody = z.infer<typeof SetPasswordBody>;
+
 /** GET /api/users query */
 export const ListUsersQuery = z.strictObject({
   role: Role.optional(),

@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, isNull, or, type SQL } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import {
   CreateUserBody,
@@ -8,7 +8,7 @@ import {
   type User,
 } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../db/database.js';
-import { users } from '../db/schema.js';
+import { authSessions, users } from '../db/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
@@ -127,9 +127,53 @@ export async function updateUser(
 }
 
 /**
+ * Admin: set a user's password (for a forgotten password, or an imported account). The
+ * user's sessions are revoked and any lockout is lifted, in one transaction with the audit entry.
+ */
+export async function setUserPassword(
+  db: Db,
+  actor: Actor,
+  id: string,
+  password: string,
+): Promise<User> {
+  const [current] = await db.select().from(users).where(eq(users.id, id));
+  if (!current) throw errors.notFound('User');
+  assertPasswordPolicy(password, current.email);
+  const passwordHash = await hashPassword(password);
+  const row = await db.transaction(async (tx) => {
+    const now = new Date();
+    const [updated] = await tx
+      .update(users)
+      .set({
+        passwordHash,
+        passwordChangedAt: now,
+        updatedAt: now,
+        failedLogins: 0,
+        lockedUntil: null,
+      })
+      .where(eq(users.id, id))
+      .returning();
+    if (!updated) throw errors.notFound('User');
+    await tx
+      .update(authSessions)
+      .set({ revokedAt: now })
+      .where(and(eq(authSessions.userId, id), isNull(authSessions.revokedAt)));
+    await appendAudit(tx, {
+      actorId: actor.userId,
+      action: 'user.password.set',
+      entityType: 'user',
+      entityId: id,
+    });
+    return updated;
+  });
+  return toUser(row);
+}
+
+/**
  * Admin: import users from CSV with a header `email,name,role[,password]`.
  * Each row stands alone: good rows are created, bad rows are reported with the reason.
- * Rows without a password get a random one (the user resets it with an admin).
+ * Rows without a password get a random one; an admin sets a real one later
+ * (POST /api/users/:id/password) or the user is told it another way.
  */
 export async function importUsersCsv(
   db: Db,

@@ -10,6 +10,7 @@ import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import type { Resource } from '../ui/use-resource';
 import { ROLES, ROLE_LABELS } from '../auth/role-labels';
+import { SetPassword } from './set-password';
 
 /** The user list with role changes and enable/disable per row. */
 export function UsersTable({ users }: { users: Resource<User[]> }) {
@@ -77,28 +78,37 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
       hideHeader: true,
       className: 'actions',
       cell: (u) =>
-        u.id === me.id ? null : u.disabled ? (
-          <button
-            type="button"
-            className="button secondary small"
-            disabled={pending !== null}
-            aria-describedby={`user-${u.id}`}
-            onClick={() => void update(u, { disabled: false }, `${u.name} can sign in again.`)}
-          >
-            {pending === u.id ? 'Enabling…' : 'Enable'}
-          </button>
-        ) : (
-          <ConfirmButton
-            label="Disable"
-            question={`Disable ${u.name}? They will be signed out.`}
-            confirmLabel="Disable"
-            className="button danger small"
-            pending={pending === u.id}
-            pendingLabel="Disabling…"
-            disabled={pending !== null}
-            describedBy={`user-${u.id}`}
-            onConfirm={() => void update(u, { disabled: true }, `${u.name} is disabled.`)}
-          />
+        u.id === me.id ? null : (
+          <div className="row-actions">
+            <SetPassword
+              user={u}
+              disabled={pending !== null}
+              onDone={(text) => setFeedback({ tone: 'success', text })}
+            />
+            {u.disabled ? (
+              <button
+                type="button"
+                className="button secondary small"
+                disabled={pending !== null}
+                aria-describedby={`user-${u.id}`}
+                onClick={() => void update(u, { disabled: false }, `${u.name} can sign in again.`)}
+              >
+                {pending === u.id ? 'Enabling…' : 'Enable'}
+              </button>
+            ) : (
+              <ConfirmButton
+                label="Disable"
+                question={`Disable ${u.name}? They will be signed out.`}
+                confirmLabel="Disable"
+                className="button danger small"
+                pending={pending === u.id}
+                pendingLabel="Disabling…"
+                disabled={pending !== null}
+                describedBy={`user-${u.id}`}
+                onConfirm={() => void update(u, { disabled: true }, `${u.name} is disabled.`)}
+              />
+            )}
+          </div>
         ),
     },
   ];

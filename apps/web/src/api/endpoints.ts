@@ -74,6 +74,8 @@ export const usersApi = {
   create: (body: CreateUserBody) => api<User>('/api/users', { method: 'POST', body }),
   update: (id: string, body: UpdateUserBody) =>
     api<User>(`/api/users/${enc(id)}`, { method: 'PATCH', body }),
+  setPassword: (id: string, password: string) =>
+    api<User>(`/api/users/${enc(id)}/password`, { method: 'POST', body: { password } }),
   importCsv: (csv: string) =>
     api<ImportUsersReport>('/api/users/import', { method: 'POST', body: { csv } }),
   signupSettings: (signal?: AbortSignal) => api<SignupSettings>('/api/settings/signup', { signal }),

@@ -6,13 +6,20 @@ import {
   ImportUsersBody,
   ImportUsersReport,
   ListUsersQuery,
+  SetPasswordBody,
   SignupSettings,
   UpdateUserBody,
   User,
 } from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
 import { getSignupSettings, setSignupSettings } from '../../services/settings.service.js';
-import { createUser, importUsersCsv, listUsers, updateUser } from '../../services/users.service.js';
+import {
+  createUser,
+  importUsersCsv,
+  listUsers,
+  setUserPassword,
+  updateUser,
+} from '../../services/users.service.js';
 import { actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
@@ -66,6 +73,21 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
       },
     },
     async (req) => updateUser(opts.db, actorOf(req), req.params.id, req.body),
+  );
+
+  r.post(
+    '/api/users/:id/password',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Set a user’s password (signs them out everywhere, lifts a lockout)',
+        params: IdParams,
+        body: SetPasswordBody,
+        response: responses({ 200: User }),
+      },
+    },
+    async (req) => setUserPassword(opts.db, actorOf(req), req.params.id, req.body.password),
   );
 
   r.post(
