@@ -97,6 +97,12 @@ describe.each(engines())('bad input on %s', (engine) => {
       body: () => ({ name: 'Spare User' }),
     },
     {
+      op: 'POST /api/users/{id}/password',
+      who: 'admin',
+      params: () => ({ id: spareUserId }),
+      body: () => ({ password: 'a brand new passphrase' }),
+    },
+    {
       op: 'POST /api/users/import',
       who: 'admin',
       body: () => ({

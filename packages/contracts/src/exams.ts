@@ -18,6 +18,7 @@ export const Exam = z.object({
   capacity: z.number().int(),
   registrationDeadline: Timestamp,
   policy: ProctoringPolicy,
+  externalUrl: z.string().nullable(),
   registeredCount: z.number().int(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -38,6 +39,10 @@ const examFields = {
   capacity: z.number().int().min(1).max(100_000),
   registrationDeadline: Timestamp,
   policy: ProctoringPolicy,
+  externalUrl: z
+    .url({ protocol: /^https?$/, message: 'Must be an http(s) URL' })
+    .max(2000)
+    .nullable(),
 };
 
 /** POST /api/exams. Schedule rules (window order, duration fits, deadline) are checked on the server. */
@@ -46,6 +51,7 @@ export const CreateExamBody = z.strictObject({
   description: examFields.description.default(''),
   status: examFields.status.default('draft'),
   policy: examFields.policy.default(ProctoringPolicy.parse({})),
+  externalUrl: examFields.externalUrl.default(null),
 });
 export type CreateExamBody = z.input<typeof CreateExamBody>;
 

@@ -7,3 +7,5 @@ export * from './policy.js';
 export * from './exams.js';
 export * from './sessions.js';
 export * from './registrations.js';
+export * from './recording.js';
+export * from './questions.js';

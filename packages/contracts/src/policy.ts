@@ -14,6 +14,12 @@ export const ProctoringPolicy = z.strictObject({
   maxFaces: z.number().int().min(1).max(10).default(1),
   gazeAwaySeconds: z.number().min(1).max(120).default(5),
   flagTabSwitch: z.boolean().default(true),
+  /** Recording quality: explicit bitrates keep storage near 0.3 GB per student-hour. */
+  webcamBitrateKbps: z.number().int().min(100).max(4000).default(400),
+  screenBitrateKbps: z.number().int().min(100).max(4000).default(250),
+  screenFrameRate: z.number().int().min(1).max(30).default(5),
+  /** Length of each independently playable recording segment. */
+  segmentSeconds: z.number().int().min(2).max(60).default(6),
   allowedUrls: z
     .array(z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }))
     .max(50)

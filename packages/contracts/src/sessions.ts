@@ -50,7 +50,9 @@ export const ExamSession = z.object({
   examId: Id,
   studentId: Id,
   state: SessionState,
+  consentedAt: Timestamp.nullable(),
   startedAt: Timestamp.nullable(),
+  deadlineAt: Timestamp.nullable(),
   endedAt: Timestamp.nullable(),
   updatedAt: Timestamp,
 });

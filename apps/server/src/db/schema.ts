@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -102,6 +103,8 @@ export const exams = pgTable(
     capacity: integer('capacity').notNull(),
     registrationDeadline: tz('registration_deadline').notNull(),
     policy: jsonb('policy').notNull(),
+    /** Optional external exam page opened beside the proctoring bar. */
+    externalUrl: text('external_url'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
@@ -149,6 +152,8 @@ export const registrations = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     status: text('status').notNull().default('active'),
+    /** Accommodation: minutes added to the exam duration for this student. */
+    extraTimeMinutes: integer('extra_time_minutes').notNull().default(0),
     createdAt: createdAt(),
     cancelledAt: tz('cancelled_at'),
   },
@@ -174,8 +179,16 @@ export const examSessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     state: text('state').notNull().default('registered'),
+    consentedAt: tz('consented_at'),
     startedAt: tz('started_at'),
+    /** When the attempt must end: start + duration + extra time, capped by the exam's close. */
+    deadlineAt: tz('deadline_at'),
+    /** Total time spent paused, added to the deadline when the proctor resumes. */
+    pausedMs: bigint('paused_ms', { mode: 'number' }).notNull().default(0),
+    pausedAt: tz('paused_at'),
     endedAt: tz('ended_at'),
+    score: integer('score'),
+    maxScore: integer('max_score'),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
@@ -207,5 +220,120 @@ export const auditLog = pgTable(
   (t) => [
     index('audit_log_exam_idx').on(t.examId),
     index('audit_log_entity_idx').on(t.entityType, t.entityId),
+  ],
+);
+
+/** Questions of an exam's built-in question set. */
+export const questions = pgTable(
+  'questions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    examId: uuid('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    prompt: text('prompt').notNull(),
+    /** Choices of a multiple-choice question, in display order. */
+    options: jsonb('options').notNull().default([]),
+    /** Index into options of the right answer (multiple choice only). */
+    correctOption: integer('correct_option'),
+    points: integer('points').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('questions_exam_position_key').on(t.examId, t.position),
+    check('questions_kind_check', sql`${t.kind} in ('multiple_choice','short_text')`),
+  ],
+);
+
+/** A student's answer to one question in one attempt; saved on every change. */
+export const answers = pgTable(
+  'answers',
+  {
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    questionId: uuid('question_id')
+      .notNull()
+      .references(() => questions.id, { onDelete: 'cascade' }),
+    /** `{choice: n}` or `{text: "..."}`. */
+    value: jsonb('value').notNull(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.questionId] })],
+);
+
+/** One independently playable recording segment of one track, stored in the blob store. */
+export const mediaSegments = pgTable(
+  'media_segments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    track: text('track').notNull(),
+    seq: integer('seq').notNull(),
+    /** Client capture times, epoch milliseconds. */
+    startMs: bigint('start_ms', { mode: 'number' }).notNull(),
+    endMs: bigint('end_ms', { mode: 'number' }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    contentType: text('content_type').notNull(),
+    blobKey: text('blob_key').notNull(),
+    receivedAt: tz('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('media_segments_session_track_seq_key').on(t.sessionId, t.track, t.seq),
+    index('media_segments_session_time_idx').on(t.sessionId, t.track, t.startMs),
+    check('media_segments_time_check', sql`${t.endMs} >= ${t.startMs}`),
+  ],
+);
+
+/** A still image: periodic webcam/screen snapshots and identity enrolment photos. */
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    seq: integer('seq').notNull(),
+    takenMs: bigint('taken_ms', { mode: 'number' }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    contentType: text('content_type').notNull(),
+    blobKey: text('blob_key').notNull(),
+    receivedAt: tz('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('snapshots_session_kind_seq_key').on(t.sessionId, t.kind, t.seq),
+    index('snapshots_session_time_idx').on(t.sessionId, t.takenMs),
+  ],
+);
+
+/**
+ * Raw events of a session: integrity events from the browser (client) and, later, detector
+ * results from the server. Client events are idempotent by (session, source, seq).
+ */
+export const sessionEvents = pgTable(
+  'session_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    /** When it happened by the client's clock (epoch ms) and when the server stored it. */
+    clientMs: bigint('client_ms', { mode: 'number' }),
+    serverAt: tz('server_at').notNull().defaultNow(),
+    data: jsonb('data').notNull().default({}),
+  },
+  (t) => [
+    uniqueIndex('session_events_session_source_seq_key').on(t.sessionId, t.source, t.seq),
+    index('session_events_session_time_idx').on(t.sessionId, t.clientMs),
+    check('session_events_source_check', sql`${t.source} in ('client','server')`),
   ],
 );

@@ -45,6 +45,7 @@ export function toExam(row: ExamRow, registeredCount: number): Exam {
     registrationDeadline: iso(row.registrationDeadline),
     // Stored policies are re-parsed so fields added later get their defaults.
     policy: ProctoringPolicy.parse(row.policy ?? {}),
+    externalUrl: row.externalUrl,
     registeredCount,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
@@ -133,6 +134,7 @@ export class ExamService {
       capacity: body.capacity,
       registrationDeadline: new Date(body.registrationDeadline),
       policy: ProctoringPolicy.parse(body.policy ?? {}),
+      externalUrl: body.externalUrl ?? null,
       createdBy: actor.userId,
     };
     assertSchedule(values);
@@ -179,6 +181,7 @@ export class ExamService {
           registrationDeadline: new Date(body.registrationDeadline),
         }),
         ...(body.policy !== undefined && { policy: ProctoringPolicy.parse(body.policy) }),
+        ...(body.externalUrl !== undefined && { externalUrl: body.externalUrl }),
       };
       assertSchedule({ ...current, ...next });
       const [updated] = await tx

@@ -23,7 +23,9 @@ const toSession = (s: SessionRow): ExamSession => ({
   examId: s.examId,
   studentId: s.studentId,
   state: s.state as SessionState,
+  consentedAt: isoOrNull(s.consentedAt),
   startedAt: isoOrNull(s.startedAt),
+  deadlineAt: isoOrNull(s.deadlineAt),
   endedAt: isoOrNull(s.endedAt),
   updatedAt: iso(s.updatedAt),
 });

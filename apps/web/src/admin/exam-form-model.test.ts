@@ -21,6 +21,7 @@ const exam: Exam = {
   durationMinutes: 90,
   capacity: 40,
   policy: DEFAULT_POLICY,
+  externalUrl: null,
   registeredCount: 3,
   createdAt: '2025-05-01T00:00:00.000Z',
   updatedAt: '2025-05-01T00:00:00.000Z',

@@ -41,6 +41,8 @@ export interface ExamFormState {
   numbers: Record<NumberKey, string>;
   /** One URL per line. */
   allowedUrls: string;
+  /** External exam page opened beside the proctoring bar; empty for none. */
+  externalUrl: string;
 }
 
 function policyToForm(
@@ -72,6 +74,7 @@ export function emptyExamForm(now: Date): ExamFormState {
     registrationDeadline: dateToLocalInput(deadline),
     durationMinutes: '90',
     capacity: '30',
+    externalUrl: '',
     ...policyToForm(DEFAULT_POLICY),
   };
 }
@@ -87,6 +90,7 @@ export function examToForm(exam: Exam): ExamFormState {
     registrationDeadline: isoToLocalInput(exam.registrationDeadline),
     durationMinutes: String(exam.durationMinutes),
     capacity: String(exam.capacity),
+    externalUrl: exam.externalUrl ?? '',
     ...policyToForm(exam.policy),
   };
 }
@@ -164,6 +168,10 @@ export function formToBody(form: ExamFormState): FormResult {
   if (badUrl) errors['policy.allowedUrls'] = `Not a valid URL: ${badUrl}`;
   else if (allowedUrls.length > 50) errors['policy.allowedUrls'] = 'Use at most 50 URLs.';
 
+  const externalUrl = form.externalUrl.trim();
+  if (externalUrl && !isUrl(externalUrl))
+    errors.externalUrl = 'Enter an http(s) URL, or leave empty.';
+
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -177,6 +185,7 @@ export function formToBody(form: ExamFormState): FormResult {
       durationMinutes: durationMinutes!,
       capacity: capacity!,
       policy: { ...form.switches, ...(numbers as Record<NumberKey, number>), allowedUrls },
+      externalUrl: externalUrl || null,
     },
   };
 }
@@ -194,7 +203,9 @@ export function changedFields(exam: Exam, next: Required<CreateExamBody>): Updat
   }
   if (next.durationMinutes !== exam.durationMinutes) patch.durationMinutes = next.durationMinutes;
   if (next.capacity !== exam.capacity) patch.capacity = next.capacity;
-  const policy = next.policy as ProctoringPolicy;
-  if (!same({ ...exam.policy, ...policy }, exam.policy)) patch.policy = policy;
+  // Keep policy fields the form does not show (e.g. recording bitrates) as they are.
+  const policy = { ...exam.policy, ...(next.policy as ProctoringPolicy) };
+  if (!same(policy, exam.policy)) patch.policy = policy;
+  if ((next.externalUrl ?? null) !== exam.externalUrl) patch.externalUrl = next.externalUrl;
   return patch as UpdateExamBody;
 }

@@ -196,6 +196,20 @@ export function ExamForm({
           ))}
         </div>
         <Field
+          label="External exam page"
+          hint="Optional: an exam hosted elsewhere (https://…), opened beside the proctoring bar."
+          error={errors.externalUrl}
+        >
+          {(c) => (
+            <input
+              {...c}
+              type="url"
+              value={form.externalUrl}
+              onChange={(e) => set('externalUrl', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field
           label="Allowed URLs"
           hint="Websites students may open during the exam, one per line (https://…)."
           error={errors['policy.allowedUrls'] ?? errors.policy}
