@@ -19,19 +19,30 @@ import type { ErrorBody } from '@invigil/contracts';
 import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
+import { LocalDiskBlobStore } from './adapters/local-disk.blob-store.js';
 import { systemClock, type Clock } from './ports/clock.port.js';
+import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
+import { AccommodationService } from './services/accommodations.service.js';
+import { AnswerService } from './services/answers.service.js';
 import { AuthService } from './services/auth.service.js';
 import { ExamService } from './services/exams.service.js';
 import { RegistrationService } from './services/registrations.service.js';
 import { SessionService } from './services/sessions.service.js';
+import { QuestionService } from './services/questions.service.js';
+import { RecordingPlaybackService } from './services/recording-playback.service.js';
+import { RecordingService } from './services/recording.service.js';
+import { SessionEventService } from './services/session-events.service.js';
 import { TokenService } from './services/tokens.service.js';
 import { registerAuthHook, SESSION_COOKIE } from './http/auth-hook.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerInputGuards } from './http/input-guards.js';
+import { answerRoutes } from './http/answers/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
 import { authRoutes } from './http/auth/routes.js';
 import { examRoutes } from './http/exams/routes.js';
 import { healthRoutes } from './http/health/routes.js';
+import { questionRoutes } from './http/questions/routes.js';
+import { recordingRoutes } from './http/recording/routes.js';
 import { registrationRoutes } from './http/registrations/routes.js';
 import { sessionRoutes } from './http/sessions/routes.js';
 import { tokenRoutes } from './http/tokens/routes.js';
@@ -71,7 +82,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const exams = new ExamService(db, clock);
   const registrations = new RegistrationService(db, clock);
   const sessions = new SessionService(db, clock);
+  const questions = new QuestionService(db);
+  const answers = new AnswerService(db, clock);
+  const accommodations = new AccommodationService(db, clock);
   const tokens = new TokenService(db, clock);
+  const blobs = await LocalDiskBlobStore.open(config.blobDir);
+  const recording = new RecordingService(db, clock, blobs);
+  const playback = new RecordingPlaybackService(db, clock, blobs);
+  const sessionEvents = new SessionEventService(db, clock);
 
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -160,8 +178,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await app.register(userRoutes, { db });
   await app.register(tokenRoutes, { tokens });
   await app.register(examRoutes, { exams });
-  await app.register(registrationRoutes, { registrations });
+  await app.register(registrationRoutes, { registrations, accommodations });
   await app.register(sessionRoutes, { sessions });
+  await app.register(recordingRoutes, { recording, playback, events: sessionEvents });
+  await app.register(questionRoutes, { questions });
+  await app.register(answerRoutes, { answers });
   await app.register(auditRoutes, { db });
 
   const indexHtml = path.join(config.webDistDir, 'index.html');
@@ -188,12 +209,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     return reply.status(404).send(body);
   });
 
+  const sweeper = startDeadlineSweeper(db, clock, config.deadlineSweepMs, (err) =>
+    app.log.error({ err }, 'deadline sweep failed'),
+  );
+
   return {
     app,
     database,
     config,
     close: async () => {
       await app.close();
+      await sweeper.stop();
       if (!overrides.database) await database.close();
     },
   };

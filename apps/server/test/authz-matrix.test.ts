@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenScope } from '@invigil/contracts';
 import { buildExam } from './helpers/factories.js';
@@ -75,6 +76,8 @@ interface Cell {
   path: string;
   body?: unknown;
   as?: Credentials;
+  /** Extra request headers (raw uploads send their content type and x-sha256). */
+  headers?: Record<string, string>;
 }
 
 interface Row {
@@ -161,6 +164,62 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       examId,
       registrationId: res.body.id as string,
       sessionId: res.body.sessionId as string,
+    };
+  }
+
+  let started: { sessionId: string; questionId: string } | undefined;
+  /** The owner student's attempt, in progress on its own exam with one question (made once). */
+  async function startedSession() {
+    if (started) return started;
+    const reg = await freshRegistration();
+    const set = await users.admin.put(`/api/exams/${reg.examId}/questions`, {
+      questions: [
+        { kind: 'multiple_choice', prompt: 'Pick one', options: ['a', 'b'], correctOption: 0 },
+      ],
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const path = `/api/sessions/${reg.sessionId}`;
+    expect((await users.student.post(`${path}/consent`)).status).toBe(200);
+    for (const to of ['checking_in', 'in_progress']) {
+      const res = await users.student.post(`${path}/transitions`, { to });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    }
+    started = { sessionId: reg.sessionId, questionId: set.body[0].id as string };
+    return started;
+  }
+
+  let recording: string | undefined;
+  /** The owner student's session, checking in, with segment, snapshot and event 0 stored. */
+  async function recordingSession(): Promise<string> {
+    if (recording) return recording;
+    const reg = await freshRegistration();
+    const path = `/api/sessions/${reg.sessionId}`;
+    const checkIn = await users.student.post(`${path}/transitions`, { to: 'checking_in' });
+    expect(checkIn.status, JSON.stringify(checkIn.body)).toBe(200);
+    for (const cell of [rawUpload(reg.sessionId, 'media'), rawUpload(reg.sessionId, 'snapshots')]) {
+      const res = await users.student.request('PUT', cell.path, cell.body, cell.headers);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const events = await users.student.post(`${path}/events`, {
+      events: [{ seq: 0, type: 'page.load', at: Date.now() }],
+    });
+    expect(events.status, JSON.stringify(events.body)).toBe(200);
+    recording = reg.sessionId;
+    return recording;
+  }
+
+  /** A valid raw upload of segment webcam/0 or snapshot webcam/0 (retries are idempotent). */
+  function rawUpload(id: string, kind: 'media' | 'snapshots'): Cell {
+    const body = `matrix ${kind} bytes`;
+    const now = String(Date.now());
+    return {
+      path: `/api/sessions/${id}/${kind}/webcam/0`,
+      body,
+      headers: {
+        'content-type': kind === 'media' ? 'video/webm' : 'image/jpeg',
+        'x-sha256': createHash('sha256').update(body).digest('hex'),
+        ...(kind === 'media' ? { 'x-start-ms': now, 'x-end-ms': now } : { 'x-taken-ms': now }),
+      },
     };
   }
 
@@ -437,6 +496,93 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       },
     },
     {
+      op: 'POST /api/sessions/{id}/consent',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: fixed(() => `/api/sessions/${sessionId}/consent`),
+    },
+    {
+      op: 'GET /api/exams/{id}/questions',
+      expect: 'U  F  F  A  H  A  H  A  A  A',
+      prepare: fixed(() => `/api/exams/${examA}/questions`),
+    },
+    {
+      op: 'PUT /api/exams/{id}/questions',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(
+        () => `/api/exams/${examA}/questions`,
+        () => ({ questions: [{ kind: 'short_text', prompt: 'Set in the matrix' }] }),
+      ),
+    },
+    {
+      op: 'GET /api/sessions/{id}/exam',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => ({ path: `/api/sessions/${(await startedSession()).sessionId}/exam` }),
+    },
+    {
+      op: 'PUT /api/sessions/{id}/answers/{questionId}',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => {
+        const s = await startedSession();
+        return {
+          path: `/api/sessions/${s.sessionId}/answers/${s.questionId}`,
+          body: { value: { choice: 1 } },
+        };
+      },
+    },
+    {
+      op: 'GET /api/sessions/{id}/answers',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/answers`),
+    },
+    {
+      op: 'PUT /api/registrations/{id}/accommodations',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(
+        () => `/api/registrations/${registrationId}/accommodations`,
+        () => ({ extraTimeMinutes: 10 }),
+      ),
+    },
+    {
+      op: 'PUT /api/sessions/{id}/media/{track}/{seq}',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => rawUpload(await recordingSession(), 'media'),
+    },
+    {
+      op: 'PUT /api/sessions/{id}/snapshots/{kind}/{seq}',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => rawUpload(await recordingSession(), 'snapshots'),
+    },
+    {
+      op: 'POST /api/sessions/{id}/events',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => ({
+        path: `/api/sessions/${await recordingSession()}/events`,
+        body: { events: [{ seq: 1, type: 'page.visible', at: Date.now() }] },
+      }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/events',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await recordingSession()}/events` }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/recording',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await recordingSession()}/recording` }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/media/{track}/{seq}',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await recordingSession()}/media/webcam/0` }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/snapshots/{kind}/{seq}',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${await recordingSession()}/snapshots/webcam/0`,
+      }),
+    },
+    {
       op: 'GET /api/audit',
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: fixed(() => '/api/audit'),
@@ -518,7 +664,12 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       const mismatches: string[] = [];
       for (const caller of CALLERS) {
         const cell = await row.prepare(caller);
-        const res = await clientFor(cell.as ?? creds[caller]).request(method, cell.path, cell.body);
+        const res = await clientFor(cell.as ?? creds[caller]).request(
+          method,
+          cell.path,
+          cell.body,
+          cell.headers,
+        );
         const got = classify(res);
         if (got !== expected[caller]) {
           mismatches.push(`${caller}: expected ${expected[caller]}, got ${got}`);
@@ -599,7 +750,7 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
         if (!caller) continue;
         const cell = await row.prepare(caller);
         const { csrfToken: _omit, ...noCsrf } = cell.as ?? creds[caller];
-        const res = await clientFor(noCsrf).request(method, cell.path, cell.body);
+        const res = await clientFor(noCsrf).request(method, cell.path, cell.body, cell.headers);
         if (res.status !== 403 || res.body?.code !== 'CSRF_FAILED') {
           failures.push(`${row.op} as ${caller}: ${res.status} ${res.body?.code}`);
         }

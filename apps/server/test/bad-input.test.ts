@@ -13,9 +13,12 @@ interface Target {
   who: Who;
   params?: () => Record<string, string>;
   body?: () => Record<string, unknown>;
+  /** The body is raw bytes of media types (uploads): JSON bodies are 415, not 400. */
+  raw?: true;
 }
 
 const HOUR = 3_600_000;
+const ANY_QUESTION = crypto.randomUUID();
 const ONE_MIB = 1_048_576;
 
 /** Deterministic PRNG (mulberry32), so a fuzz failure reproduces from its seed. */
@@ -157,6 +160,70 @@ describe.each(engines())('bad input on %s', (engine) => {
       // Staff cannot move a registered session to paused: 409, which proves the body passed.
       body: () => ({ to: 'paused', reason: 'baseline' }),
     },
+    { op: 'POST /api/sessions/{id}/consent', who: 'student', params: () => ({ id: sessionId }) },
+    { op: 'GET /api/exams/{id}/questions', who: 'admin', params: () => ({ id: examId }) },
+    {
+      op: 'PUT /api/exams/{id}/questions',
+      who: 'admin',
+      params: () => ({ id: examId }),
+      body: () => ({
+        questions: [
+          {
+            kind: 'multiple_choice',
+            prompt: 'Pick',
+            options: ['a', 'b'],
+            correctOption: 1,
+            points: 2,
+          },
+        ],
+      }),
+    },
+    { op: 'GET /api/sessions/{id}/exam', who: 'student', params: () => ({ id: sessionId }) },
+    {
+      op: 'PUT /api/sessions/{id}/answers/{questionId}',
+      who: 'student',
+      params: () => ({ id: sessionId, questionId: ANY_QUESTION }),
+      // The attempt has not started: 409, which proves the body passed.
+      body: () => ({ value: { choice: 0 } }),
+    },
+    { op: 'GET /api/sessions/{id}/answers', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'PUT /api/registrations/{id}/accommodations',
+      who: 'admin',
+      params: () => ({ id: registrationId }),
+      body: () => ({ extraTimeMinutes: 15 }),
+    },
+    {
+      op: 'PUT /api/sessions/{id}/media/{track}/{seq}',
+      who: 'student',
+      params: () => ({ id: sessionId, track: 'webcam', seq: '0' }),
+      raw: true,
+    },
+    {
+      op: 'PUT /api/sessions/{id}/snapshots/{kind}/{seq}',
+      who: 'student',
+      params: () => ({ id: sessionId, kind: 'webcam', seq: '0' }),
+      raw: true,
+    },
+    {
+      op: 'POST /api/sessions/{id}/events',
+      who: 'student',
+      params: () => ({ id: sessionId }),
+      // The session is not checking in yet: 409, which proves the body passed.
+      body: () => ({ events: [{ seq: 0, type: 'page.load', at: now(), data: { n: 1 } }] }),
+    },
+    { op: 'GET /api/sessions/{id}/events', who: 'admin', params: () => ({ id: sessionId }) },
+    { op: 'GET /api/sessions/{id}/recording', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'GET /api/sessions/{id}/media/{track}/{seq}',
+      who: 'admin',
+      params: () => ({ id: sessionId, track: 'webcam', seq: '0' }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/snapshots/{kind}/{seq}',
+      who: 'admin',
+      params: () => ({ id: sessionId, kind: 'webcam', seq: '0' }),
+    },
   ];
   const bodyTargets = targets.filter((t) => t.body);
   const paramTargets = targets.filter((t) => t.params);
@@ -170,6 +237,62 @@ describe.each(engines())('bad input on %s', (engine) => {
     const { method, path } = splitOperation(t.op);
     const url = fillPath(path, params ?? t.params?.() ?? {});
     return clients()[t.who].request(method, url, body, headers);
+  }
+
+  /** Out-of-range input for questions, answers and accommodations. */
+  function examContentCases(): [string, () => Promise<TestResponse>][] {
+    const mc = { kind: 'multiple_choice', prompt: 'Pick', options: ['a', 'b'], correctOption: 0 };
+    const setQuestions = (questions: unknown[]) =>
+      admin.put(`/api/exams/${examId}/questions`, { questions });
+    const answer = (value: unknown) =>
+      student.put(`/api/sessions/${sessionId}/answers/${ANY_QUESTION}`, { value });
+    const extra = (extraTimeMinutes: unknown) =>
+      admin.put(`/api/registrations/${registrationId}/accommodations`, { extraTimeMinutes });
+    return [
+      ['question with one option', () => setQuestions([{ ...mc, options: ['a'] }])],
+      ['question with 13 options', () => setQuestions([{ ...mc, options: [...'abcdefghijklm'] }])],
+      ['question empty option', () => setQuestions([{ ...mc, options: ['a', ' '] }])],
+      ['question empty prompt', () => setQuestions([{ ...mc, prompt: '  ' }])],
+      ['question prompt 5001', () => setQuestions([{ ...mc, prompt: 'x'.repeat(5001) }])],
+      ['correct option beyond the options', () => setQuestions([{ ...mc, correctOption: 2 }])],
+      ['correct option negative', () => setQuestions([{ ...mc, correctOption: -1 }])],
+      ['question points 101', () => setQuestions([{ ...mc, points: 101 }])],
+      ['question unknown kind', () => setQuestions([{ ...mc, kind: 'essay' }])],
+      [
+        'short text with options',
+        () => setQuestions([{ kind: 'short_text', prompt: 'p', options: [] }]),
+      ],
+      ['201 questions', () => setQuestions(Array.from({ length: 201 }, () => mc))],
+      ['answer choice -1', () => answer({ choice: -1 })],
+      ['answer choice 1.5', () => answer({ choice: 1.5 })],
+      ['answer choice and text', () => answer({ choice: 0, text: 'x' })],
+      ['answer text 20001', () => answer({ text: 'x'.repeat(20_001) })],
+      ['answer empty', () => answer({})],
+      ['extra time -1', () => extra(-1)],
+      ['extra time 601', () => extra(601)],
+      ['extra time 2.5', () => extra(2.5)],
+    ];
+  }
+
+  /** Malformed recording queries and upload parameters. */
+  function recordingCases(): [string, () => Promise<TestResponse>][] {
+    const base = `/api/sessions/${sessionId}`;
+    return [
+      ['recording ?toMs before fromMs', () => admin.get(`${base}/recording?fromMs=10&toMs=5`)],
+      ['recording ?fromMs=abc', () => admin.get(`${base}/recording?fromMs=abc`)],
+      ['recording ?unknown=1', () => admin.get(`${base}/recording?unknown=1`)],
+      ['media track microphone', () => admin.get(`${base}/media/microphone/0`)],
+      ['media seq -1', () => admin.get(`${base}/media/webcam/-1`)],
+      ['snapshot seq 1.5', () => admin.get(`${base}/snapshots/webcam/1.5`)],
+      ['snapshot kind selfie', () => admin.get(`${base}/snapshots/selfie/0`)],
+      [
+        'events seq too large',
+        () =>
+          student.post(`${base}/events`, {
+            events: [{ seq: 10_000_001, type: 'page.load', at: 1 }],
+          }),
+      ],
+    ];
   }
 
   beforeAll(async () => {
@@ -222,7 +345,8 @@ describe.each(engines())('bad input on %s', (engine) => {
       const { method } = splitOperation(t.op);
       if (method === 'GET') continue;
       for (const raw of ['{"a":', '{bad json}', "{'single': 'quotes'}", '[1,2', '"unterminated']) {
-        expectError(await send(t, raw), 400, 'INVALID_JSON');
+        if (t.raw) expectError(await send(t, raw), 415, 'UNSUPPORTED_MEDIA_TYPE');
+        else expectError(await send(t, raw), 400, 'INVALID_JSON');
       }
     }
   });
@@ -434,6 +558,7 @@ describe.each(engines())('bad input on %s', (engine) => {
           }),
       ],
       ['import csv empty', () => admin.post('/api/users/import', { csv: '' })],
+      ...examContentCases(),
       ['exams ?status=bogus', () => admin.get('/api/exams?status=bogus')],
       ['exams ?unknown=1', () => admin.get('/api/exams?unknown=1')],
       ['exams ?status twice', () => admin.get('/api/exams?status=draft&status=published')],
@@ -444,6 +569,7 @@ describe.each(engines())('bad input on %s', (engine) => {
       ['audit ?limit=abc', () => admin.get('/api/audit?limit=abc')],
       ['audit ?limit=1.5', () => admin.get('/api/audit?limit=1.5')],
       ['audit ?examId=nope', () => admin.get('/api/audit?examId=nope')],
+      ...recordingCases(),
     ];
     const failures: string[] = [];
     for (const [name, call] of cases) {
@@ -466,9 +592,12 @@ describe.each(engines())('bad input on %s', (engine) => {
       'x'.repeat(300),
     ];
     const failures: string[] = [];
+    const isUuid = (v: string | undefined) =>
+      /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(v ?? '');
     for (const t of paramTargets) {
       const valid = t.params?.() ?? {};
-      for (const name of Object.keys(valid)) {
+      // Only id parameters: track, kind and seq have their own cases (ingest.test.ts).
+      for (const name of Object.keys(valid).filter((n) => isUuid(valid[n]))) {
         for (const value of bad) {
           const res = await send(t, t.body?.(), {}, { ...valid, [name]: value });
           if (

@@ -45,11 +45,31 @@ const EXPECTED_OPERATIONS = [
   'POST /api/registrations/{id}/cancel',
   'GET /api/sessions/{id}',
   'POST /api/sessions/{id}/transitions',
+  'POST /api/sessions/{id}/consent',
+  'GET /api/exams/{id}/questions',
+  'PUT /api/exams/{id}/questions',
+  'GET /api/sessions/{id}/exam',
+  'PUT /api/sessions/{id}/answers/{questionId}',
+  'GET /api/sessions/{id}/answers',
+  'PUT /api/registrations/{id}/accommodations',
+  'PUT /api/sessions/{id}/media/{track}/{seq}',
+  'PUT /api/sessions/{id}/snapshots/{kind}/{seq}',
+  'POST /api/sessions/{id}/events',
+  'GET /api/sessions/{id}/events',
+  'GET /api/sessions/{id}/recording',
+  'GET /api/sessions/{id}/media/{track}/{seq}',
+  'GET /api/sessions/{id}/snapshots/{kind}/{seq}',
   'GET /api/audit',
 ];
 
 /** Operations that cannot fail on input or authorization, so document no error response. */
 const CANNOT_FAIL = new Set(['GET /healthz', 'GET /api/openapi.json']);
+
+/** Upload routes whose body is raw bytes, with the media type each must document. */
+const RAW_BODY: Record<string, string> = {
+  'PUT /api/sessions/{id}/media/{track}/{seq}': 'video/webm',
+  'PUT /api/sessions/{id}/snapshots/{kind}/{seq}': 'image/jpeg',
+};
 
 interface Operation {
   summary?: string;
@@ -149,8 +169,10 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
       if (!codes.some((c) => c.startsWith('2'))) problems.push(`${op}: no success response`);
       if (!CANNOT_FAIL.has(op) && !codes.includes('400')) problems.push(`${op}: no error response`);
       const hasBody = ['POST', 'PUT', 'PATCH'].includes(method) && o.requestBody !== undefined;
-      if (hasBody && !o.requestBody?.content?.['application/json'])
-        problems.push(`${op}: request body is not JSON`);
+      const bodyType = RAW_BODY[op] ?? 'application/json';
+      if (hasBody && !o.requestBody?.content?.[bodyType])
+        problems.push(`${op}: request body is not ${bodyType}`);
+      if (RAW_BODY[op] && !hasBody) problems.push(`${op}: raw request body undocumented`);
     }
     expect(problems).toEqual([]);
     // Operations that take a body document it.
@@ -160,8 +182,13 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
       'PATCH /api/exams/{id}',
       'PUT /api/exams/{id}/staff/{userId}',
       'POST /api/sessions/{id}/transitions',
+      'PUT /api/exams/{id}/questions',
+      'PUT /api/sessions/{id}/answers/{questionId}',
+      'PUT /api/registrations/{id}/accommodations',
       'POST /api/tokens',
       'POST /api/users/import',
+      'POST /api/sessions/{id}/events',
+      ...Object.keys(RAW_BODY),
     ]) {
       expect(operation(op).requestBody, op).toBeDefined();
     }

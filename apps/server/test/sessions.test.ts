@@ -33,6 +33,10 @@ describe.each(engines())('exam sessions and audit on %s', (engine) => {
       c.post(`/api/sessions/${sessionId}/transitions`, { to: state });
 
     expect((await to(student, 'checking_in')).body.state).toBe('checking_in');
+    const withoutConsent = await to(student, 'in_progress');
+    expect(withoutConsent.status).toBe(409);
+    expect(withoutConsent.body.code).toBe('CONSENT_REQUIRED');
+    expect((await student.post(`/api/sessions/${sessionId}/consent`)).status).toBe(200);
     const started = await to(student, 'in_progress');
     expect(started.body.startedAt).not.toBeNull();
     expect((await to(proctor, 'paused')).body.state).toBe('paused');

@@ -3,12 +3,15 @@ import { AccountPage } from './account/account-page';
 import { AuditPage } from './admin/audit-page';
 import { EditExamPage, NewExamPage } from './admin/exam-pages';
 import { ExamsListPage } from './admin/exams-list-page';
+import { SessionAnswersPage } from './admin/session-answers-page';
 import { UsersPage } from './admin/users-page';
 import { HomeRedirect, PublicOnly, RequireRole, RequireSignedIn } from './auth/guards';
 import { SessionProvider } from './auth/session-provider';
 import { SignInPage } from './auth/signin-page';
 import { SignUpPage } from './auth/signup-page';
+import { RecordingPage } from './player/recording-page';
 import { ProctorHome } from './proctor/proctor-home';
+import { ExamShell, SessionFlowPage } from './student/flow/session-flow';
 import { StudentHome } from './student/student-home';
 import { NotFoundPage } from './ui/not-found-page';
 import { PublicShell, Shell } from './ui/shell';
@@ -32,6 +35,16 @@ export const router = createBrowserRouter([
     element: <RequireSignedIn />,
     children: [
       {
+        // The exam attempt has its own focused layout, without navigation.
+        element: <ExamShell />,
+        children: [
+          {
+            element: <RequireRole roles={['student']} />,
+            children: [{ path: '/student/sessions/:sessionId', element: <SessionFlowPage /> }],
+          },
+        ],
+      },
+      {
         element: <Shell />,
         children: [
           { path: '/account', element: <AccountPage /> },
@@ -41,7 +54,10 @@ export const router = createBrowserRouter([
           },
           {
             element: <RequireRole roles={['proctor', 'instructor', 'admin']} />,
-            children: [{ path: '/proctor', element: <ProctorHome /> }],
+            children: [
+              { path: '/proctor', element: <ProctorHome /> },
+              { path: '/admin/sessions/:id/recording', element: <RecordingPage /> },
+            ],
           },
           {
             element: <RequireRole roles={['instructor', 'admin']} />,
@@ -49,6 +65,7 @@ export const router = createBrowserRouter([
               { path: '/admin/exams', element: <ExamsListPage /> },
               { path: '/admin/exams/new', element: <NewExamPage /> },
               { path: '/admin/exams/:id', element: <EditExamPage /> },
+              { path: '/admin/sessions/:id/answers', element: <SessionAnswersPage /> },
             ],
           },
           {

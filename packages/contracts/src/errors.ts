@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'EXAM_TIME_OVER',
   'INVALID_ANSWER',
   'QUESTIONS_LOCKED',
+  'SESSION_NOT_ACTIVE',
   'INTERNAL',
 ] as const;
 

@@ -50,6 +50,10 @@ export type AnswerValue = z.infer<typeof AnswerValue>;
 export const SaveAnswerBody = z.strictObject({ value: AnswerValue });
 export const AnswerParams = z.strictObject({ id: Id, questionId: Id });
 
+/** The stored answer, as returned by the autosave. */
+export const SavedAnswer = z.object({ questionId: Id, value: AnswerValue, savedAt: Timestamp });
+export type SavedAnswer = z.infer<typeof SavedAnswer>;
+
 /** What the student's exam page loads: questions, saved answers, the deadline, an external URL. */
 export const StudentExamView = z.object({
   sessionId: Id,

@@ -16,8 +16,16 @@ export const Registration = z.object({
   cancelledAt: Timestamp.nullable(),
   sessionId: Id,
   sessionState: SessionState,
+  /** Accommodation: minutes added to the exam duration for this student (0 for none). */
+  extraTimeMinutes: z.number().int(),
 });
 export type Registration = z.infer<typeof Registration>;
+
+/** PUT /api/registrations/:id/accommodations (admins and the exam's instructors). */
+export const AccommodationsBody = z.strictObject({
+  extraTimeMinutes: z.number().int().min(0).max(600),
+});
+export type AccommodationsBody = z.infer<typeof AccommodationsBody>;
 
 /** A registration as the student sees it in "My exams". */
 export const MyRegistration = Registration.extend({
@@ -38,5 +46,8 @@ export type MyRegistration = z.infer<typeof MyRegistration>;
 export const RosterEntry = Registration.extend({
   studentEmail: z.string(),
   studentName: z.string(),
+  /** Auto-scored result once the attempt is submitted (null before, or without questions). */
+  score: z.number().int().nullable(),
+  maxScore: z.number().int().nullable(),
 });
 export type RosterEntry = z.infer<typeof RosterEntry>;

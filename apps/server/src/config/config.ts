@@ -77,6 +77,9 @@ export const ENV_SCHEMA = {
     .min(1)
     .optional()
     .describe('Built web app to serve. Default apps/web/dist.'),
+  DEADLINE_SWEEP_SECONDS: int(1, 3600)
+    .default(15)
+    .describe('How often attempts whose time is up are auto-submitted.'),
 } as const;
 
 const EnvSchema = z.object(ENV_SCHEMA);
@@ -104,6 +107,8 @@ export interface Config {
   loginLockoutMinutes: number;
   seedDemo: boolean;
   webDistDir: string;
+  /** Interval of the sweeper that auto-submits attempts past their deadline. */
+  deadlineSweepMs: number;
 }
 
 /** Raised when the environment is invalid; `problems` lists every problem, one per line. */
@@ -178,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
     seedDemo,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist()),
+    deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
   };
 }
 

@@ -20,7 +20,8 @@ import { iso, isoOrNull } from './time.js';
 type RegistrationRow = typeof registrations.$inferSelect;
 type SessionRow = typeof examSessions.$inferSelect;
 
-const toRegistration = (r: RegistrationRow, s: SessionRow): Registration => ({
+/** API view of a registration and its session. */
+export const toRegistration = (r: RegistrationRow, s: SessionRow): Registration => ({
   id: r.id,
   examId: r.examId,
   studentId: r.studentId,
@@ -29,6 +30,7 @@ const toRegistration = (r: RegistrationRow, s: SessionRow): Registration => ({
   cancelledAt: isoOrNull(r.cancelledAt),
   sessionId: s.id,
   sessionState: s.state as SessionState,
+  extraTimeMinutes: r.extraTimeMinutes,
 });
 
 /** Student registrations: catalogue, register, cancel; and the roster for staff. */
@@ -236,6 +238,8 @@ export class RegistrationService {
       ...toRegistration(r, s),
       studentEmail: u.email,
       studentName: u.name,
+      score: s.score,
+      maxScore: s.maxScore,
     }));
   }
 }

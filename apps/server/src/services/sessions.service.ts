@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, lte, or } from 'drizzle-orm';
 import {
   canTransition,
   type ExamSession,
@@ -6,18 +6,22 @@ import {
   type SessionState,
   type TransitionActor,
 } from '@invigil/contracts';
-import type { Db, DbOrTx } from '../db/database.js';
+import type { Db, DbOrTx, Tx } from '../db/database.js';
 import { examSessions, exams, registrations } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { Actor } from './actor.js';
+import { type Actor, requireRole } from './actor.js';
+import { scoreSession } from './attempt-score.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
+import { computeDeadline, isTimeUp, pausedAfterTimeUp, resumeClock } from './exam-timing.js';
 import { iso, isoOrNull } from './time.js';
 
-type SessionRow = typeof examSessions.$inferSelect;
+/** An exam_sessions row. */
+export type SessionRow = typeof examSessions.$inferSelect;
 
-const toSession = (s: SessionRow): ExamSession => ({
+/** API view of a session row. */
+export const toSession = (s: SessionRow): ExamSession => ({
   id: s.id,
   registrationId: s.registrationId,
   examId: s.examId,
@@ -51,7 +55,88 @@ export function checkTransition(
   });
 }
 
-/** Exam attempts and their state machine. */
+/** True when the attempt is running (or paused) and its time is up: it must be auto-submitted. */
+export function isDue(row: SessionRow, now: Date): boolean {
+  return (row.state === 'in_progress' || row.state === 'paused') && isTimeUp(row, now);
+}
+
+const timeOver = (row: SessionRow) =>
+  errors.conflict('EXAM_TIME_OVER', 'The time for this attempt is over', {
+    deadlineAt: isoOrNull(row.deadlineAt),
+  });
+
+/**
+ * Submit an attempt whose time is up, on behalf of the system: score it, end it at its
+ * deadline, audit `session.auto_submit`. Re-reads the row under a lock, so a racing sweeper,
+ * request or student submit applies only once. Returns the row and whether this call submitted it.
+ */
+export async function autoSubmit(
+  tx: Tx,
+  id: string,
+  now: Date,
+): Promise<{ row: SessionRow | undefined; submitted: boolean }> {
+  const [row] = await tx.select().from(examSessions).where(eq(examSessions.id, id)).for('update');
+  if (!row || !isDue(row, now)) return { row, submitted: false };
+  const { score, maxScore } = await scoreSession(tx, row.examId, row.id);
+  const [updated] = await tx
+    .update(examSessions)
+    .set({
+      state: 'submitted',
+      endedAt: row.deadlineAt ?? now,
+      pausedAt: null,
+      score,
+      maxScore,
+      updatedAt: now,
+    })
+    .where(and(eq(examSessions.id, id), eq(examSessions.state, row.state)))
+    .returning();
+  if (!updated) return { row, submitted: false };
+  await appendAudit(tx, {
+    actorId: null,
+    action: 'session.auto_submit',
+    entityType: 'session',
+    entityId: id,
+    examId: row.examId,
+    data: { from: row.state, deadlineAt: isoOrNull(row.deadlineAt), score, maxScore },
+  });
+  return { row: updated, submitted: true };
+}
+
+/**
+ * Auto-submit every running or paused attempt whose time is up (a paused attempt only when its
+ * time had run out before the pause: a pause stops the clock). Each session is its own short
+ * transaction. Returns how many were submitted.
+ */
+export async function sweepExpiredSessions(db: Db, now: Date, limit = 500): Promise<number> {
+  const due = await db
+    .select({ id: examSessions.id })
+    .from(examSessions)
+    .where(
+      or(
+        and(eq(examSessions.state, 'in_progress'), lte(examSessions.deadlineAt, now)),
+        and(eq(examSessions.state, 'paused'), lte(examSessions.deadlineAt, examSessions.pausedAt)),
+      ),
+    )
+    .limit(limit);
+  let submitted = 0;
+  for (const { id } of due) {
+    const result = await db.transaction((tx) => autoSubmit(tx, id, now));
+    if (result.submitted) submitted += 1;
+  }
+  return submitted;
+}
+
+/**
+ * Catch up with a deadline the sweeper has not reached yet: auto-submit now if due, so a
+ * request never sees an attempt running past its time. Returns the current row.
+ */
+export async function expireIfDue(db: Db, row: SessionRow, now: Date): Promise<SessionRow> {
+  if (!isDue(row, now)) return row;
+  const result = await db.transaction((tx) => autoSubmit(tx, row.id, now));
+  return result.row ?? row;
+}
+
+/** Exam attempts: consent, the state machine and the attempt's clock. */
 export class SessionService {
   constructor(
     private readonly db: Db,
@@ -62,8 +147,11 @@ export class SessionService {
     db: DbOrTx,
     actor: Actor,
     id: string,
+    lock = false,
   ): Promise<{ row: SessionRow; as: TransitionActor }> {
-    const [row] = await db.select().from(examSessions).where(eq(examSessions.id, id));
+    const query = db.select().from(examSessions).where(eq(examSessions.id, id));
+    // Transitions lock the row: a submit then waits for an answer being saved, and scores it.
+    const [row] = lock ? await query.for('update') : await query;
     if (!row) throw errors.notFound('Session');
     if (actor.role === 'student') {
       if (row.studentId !== actor.userId) throw errors.notFound('Session');
@@ -75,10 +163,54 @@ export class SessionService {
 
   /** One session: its student, or staff of its exam. */
   async get(actor: Actor, id: string): Promise<ExamSession> {
-    return toSession((await this.loadFor(this.db, actor, id)).row);
+    const { row } = await this.loadFor(this.db, actor, id);
+    return toSession(await expireIfDue(this.db, row, this.clock.now()));
   }
 
-  /** Move a session along the state machine, audited in the same transaction. */
+  /**
+   * The student agrees to be proctored (recording, monitoring) before starting; required for
+   * checking_in → in_progress. Idempotent: a second call returns the session unchanged.
+   */
+  async consent(actor: Actor, id: string): Promise<ExamSession> {
+    requireRole(actor, ['student']);
+    return this.db.transaction(async (tx) => {
+      const { row } = await this.loadFor(tx, actor, id);
+      if (row.consentedAt) return toSession(row);
+      if (row.state !== 'registered' && row.state !== 'checking_in') {
+        throw errors.conflict('CONFLICT', 'Consent is given before the attempt starts', {
+          state: row.state,
+        });
+      }
+      const [reg] = await tx
+        .select({ status: registrations.status })
+        .from(registrations)
+        .where(eq(registrations.id, row.registrationId));
+      if (reg?.status !== 'active') {
+        throw errors.conflict('CONFLICT', 'The registration is cancelled');
+      }
+      const now = this.clock.now();
+      const [updated] = await tx
+        .update(examSessions)
+        .set({ consentedAt: now, updatedAt: now })
+        .where(and(eq(examSessions.id, id), isNull(examSessions.consentedAt)))
+        .returning();
+      if (!updated) return toSession((await this.loadFor(tx, actor, id)).row);
+      await appendAudit(tx, {
+        actorId: actor.userId,
+        action: 'session.consent',
+        entityType: 'session',
+        entityId: id,
+        examId: row.examId,
+      });
+      return toSession(updated);
+    });
+  }
+
+  /**
+   * Move a session along the state machine, audited in the same transaction. Starting needs
+   * consent and sets the deadline; pausing stops the clock and resuming pushes the deadline
+   * out by the pause; submitting stores the auto-score.
+   */
   async transition(
     actor: Actor,
     id: string,
@@ -86,16 +218,19 @@ export class SessionService {
     reason?: string,
   ): Promise<ExamSession> {
     return this.db.transaction(async (tx) => {
-      const { row, as } = await this.loadFor(tx, actor, id);
+      const { row, as } = await this.loadFor(tx, actor, id, true);
       const from = row.state as SessionState;
       checkTransition(from, to, as);
       const now = this.clock.now();
+      const changes: Partial<SessionRow> = {};
       if (to === 'checking_in' || (to === 'in_progress' && from === 'checking_in')) {
         const [ctx] = await tx
           .select({ e: exams, r: registrations })
           .from(exams)
           .innerJoin(registrations, eq(registrations.id, row.registrationId))
-          .where(eq(exams.id, row.examId));
+          .where(eq(exams.id, row.examId))
+          // A share lock: the question set cannot be replaced while an attempt starts.
+          .for('share', { of: exams });
         if (!ctx || ctx.r.status !== 'active')
           throw errors.conflict('CONFLICT', 'The registration is cancelled');
         if (ctx.e.status !== 'published' || now < ctx.e.opensAt || now >= ctx.e.closesAt) {
@@ -104,15 +239,38 @@ export class SessionService {
             closesAt: iso(ctx.e.closesAt),
           });
         }
+        if (to === 'in_progress') {
+          if (!row.consentedAt) {
+            throw errors.conflict('CONSENT_REQUIRED', 'Consent to proctoring before starting');
+          }
+          const startedAt = row.startedAt ?? now;
+          changes.startedAt = startedAt;
+          changes.deadlineAt = computeDeadline({
+            startedAt,
+            durationMinutes: ctx.e.durationMinutes,
+            extraTimeMinutes: ctx.r.extraTimeMinutes,
+            closesAt: ctx.e.closesAt,
+            pausedMs: row.pausedMs,
+          });
+        }
       }
+      if (to === 'paused') {
+        if (isTimeUp(row, now)) throw timeOver(row);
+        changes.pausedAt = now;
+      }
+      if (from === 'paused' && to === 'in_progress') {
+        if (pausedAfterTimeUp(row)) throw timeOver(row);
+        const resumed = resumeClock({ ...row, pausedAt: row.pausedAt ?? now }, now);
+        Object.assign(changes, resumed, { pausedAt: null });
+      }
+      if (to === 'submitted') {
+        const { score, maxScore } = await scoreSession(tx, row.examId, id);
+        Object.assign(changes, { score, maxScore });
+      }
+      if (to === 'submitted' || to === 'terminated') changes.endedAt = now;
       const [updated] = await tx
         .update(examSessions)
-        .set({
-          state: to,
-          updatedAt: now,
-          ...(to === 'in_progress' && !row.startedAt && { startedAt: now }),
-          ...((to === 'submitted' || to === 'terminated') && { endedAt: now }),
-        })
+        .set({ ...changes, state: to, updatedAt: now })
         // Guard on the old state so two racing transitions cannot both apply.
         .where(and(eq(examSessions.id, id), eq(examSessions.state, from)))
         .returning();
@@ -124,7 +282,13 @@ export class SessionService {
         entityType: 'session',
         entityId: id,
         examId: row.examId,
-        data: { from, to, ...(reason && { reason }) },
+        data: {
+          from,
+          to,
+          ...(reason && { reason }),
+          ...(changes.deadlineAt && { deadlineAt: iso(changes.deadlineAt) }),
+          ...(to === 'submitted' && { score: changes.score, maxScore: changes.maxScore }),
+        },
       });
       return toSession(updated);
     });

@@ -12,6 +12,10 @@ const FIELD_KEYS = new Set([
   'policy.snapshotIntervalSeconds',
   'policy.maxFaces',
   'policy.gazeAwaySeconds',
+  'policy.webcamBitrateKbps',
+  'policy.screenBitrateKbps',
+  'policy.screenFrameRate',
+  'policy.segmentSeconds',
   'policy.allowedUrls',
 ]);
 

@@ -22,6 +22,10 @@ export const POLICY_NUMBERS = [
   ['snapshotIntervalSeconds', 'Snapshot interval (seconds)', 2, 300, 1],
   ['maxFaces', 'Faces allowed in view', 1, 10, 1],
   ['gazeAwaySeconds', 'Flag looking away after (seconds)', 1, 120, 0.5],
+  ['webcamBitrateKbps', 'Webcam recording bitrate (kbit/s)', 100, 4000, 1],
+  ['screenBitrateKbps', 'Screen recording bitrate (kbit/s)', 100, 4000, 1],
+  ['screenFrameRate', 'Screen recording frame rate (per second)', 1, 30, 1],
+  ['segmentSeconds', 'Recording segment length (seconds)', 2, 60, 1],
 ] as const;
 
 type SwitchKey = (typeof POLICY_SWITCHES)[number][0];
@@ -203,7 +207,7 @@ export function changedFields(exam: Exam, next: Required<CreateExamBody>): Updat
   }
   if (next.durationMinutes !== exam.durationMinutes) patch.durationMinutes = next.durationMinutes;
   if (next.capacity !== exam.capacity) patch.capacity = next.capacity;
-  // Keep policy fields the form does not show (e.g. recording bitrates) as they are.
+  // Keep policy fields the form does not show (added to the policy later) as they are.
   const policy = { ...exam.policy, ...(next.policy as ProctoringPolicy) };
   if (!same(policy, exam.policy)) patch.policy = policy;
   if ((next.externalUrl ?? null) !== exam.externalUrl) patch.externalUrl = next.externalUrl;

@@ -15,6 +15,7 @@ import { useResource } from '../ui/use-resource';
 import { splitExamErrors } from './exam-errors';
 import { ExamForm } from './exam-form';
 import { changedFields, emptyExamForm, examToForm } from './exam-form-model';
+import { QuestionsSection } from './questions-section';
 import { StaffSection } from './staff-section';
 
 function invalidFeedback(errors: Record<string, string>): Feedback {
@@ -159,9 +160,10 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
         onInvalid={(errors) => setFeedback(invalidFeedback(errors))}
         onSubmit={(body) => void save(body)}
       />
+      <QuestionsSection examId={exam.id} readOnly={archived} />
       <StaffSection examId={exam.id} canManage={user.role === 'admin' && !archived} />
       <Section title="Roster" id="roster">
-        <Roster examId={exam.id} examTitle={exam.title} />
+        <Roster examId={exam.id} examTitle={exam.title} answersLink extraTime={!archived} />
       </Section>
     </Page>
   );

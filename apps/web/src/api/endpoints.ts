@@ -24,6 +24,7 @@ import type {
   UpdateUserBody,
   User,
 } from '@invigil/contracts';
+import type { ExamSession, Question, QuestionInput, ScoredAnswers } from '@invigil/contracts';
 import type { z } from 'zod';
 import { api, query } from './client';
 
@@ -116,4 +117,24 @@ export const studentApi = {
     api<Registration>(`/api/exams/${enc(examId)}/registrations`, { method: 'POST' }),
   cancel: (registrationId: string) =>
     api<Registration>(`/api/registrations/${enc(registrationId)}/cancel`, { method: 'POST' }),
+};
+
+/** Question sets, accommodations and scored answers (staff). */
+export const examContentApi = {
+  questions: (examId: string, signal?: AbortSignal) =>
+    api<Question[]>(`/api/exams/${enc(examId)}/questions`, { signal }),
+  saveQuestions: (examId: string, questions: QuestionInput[]) =>
+    api<Question[]>(`/api/exams/${enc(examId)}/questions`, {
+      method: 'PUT',
+      body: { questions },
+    }),
+  setExtraTime: (registrationId: string, extraTimeMinutes: number) =>
+    api<Registration>(`/api/registrations/${enc(registrationId)}/accommodations`, {
+      method: 'PUT',
+      body: { extraTimeMinutes },
+    }),
+  session: (sessionId: string, signal?: AbortSignal) =>
+    api<ExamSession>(`/api/sessions/${enc(sessionId)}`, { signal }),
+  sessionAnswers: (sessionId: string, signal?: AbortSignal) =>
+    api<ScoredAnswers>(`/api/sessions/${enc(sessionId)}/answers`, { signal }),
 };

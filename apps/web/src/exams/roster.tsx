@@ -1,19 +1,37 @@
-import { useCallback } from 'react';
-import type { RosterEntry } from '@invigil/contracts';
+import { useCallback, useState } from 'react';
+import { Link } from 'react-router-dom';
+import type { RosterEntry, SessionState } from '@invigil/contracts';
 import { examsApi } from '../api/endpoints';
 import { formatDateTime } from '../lib/datetime';
 import { ResourceView } from '../ui/states';
+import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import { useResource } from '../ui/use-resource';
 import { RegistrationBadge, SessionStateBadge } from './badges';
+import { ExtraTimeControl, formatExtraTime } from './extra-time-control';
+import './roster.css';
 
-const columns: Column<RosterEntry>[] = [
+/** States in which an attempt has begun, so it has answers to look at. */
+const STARTED: readonly SessionState[] = [
+  'in_progress',
+  'paused',
+  'submitted',
+  'terminated',
+  'under_review',
+  'reviewed',
+];
+
+const baseColumns: Column<RosterEntry>[] = [
   { header: 'Student', cell: (r) => r.studentName },
   { header: 'E-mail', cell: (r) => <span className="break">{r.studentEmail}</span> },
   { header: 'Registration', cell: (r) => <RegistrationBadge status={r.status} /> },
   { header: 'Session', cell: (r) => <SessionStateBadge state={r.sessionState} /> },
   { header: 'Registered at', cell: (r) => formatDateTime(r.createdAt) },
 ];
+
+/** "7 / 9", or "—" before the attempt is scored. */
+export const formatScore = (r: { score: number | null; maxScore: number | null }) =>
+  r.score === null || r.maxScore === null ? '—' : `${r.score} / ${r.maxScore}`;
 
 /** Sorts active registrations first, then by name. */
 export function sortRoster(entries: readonly RosterEntry[]): RosterEntry[] {
@@ -24,16 +42,78 @@ export function sortRoster(entries: readonly RosterEntry[]): RosterEntry[] {
   );
 }
 
-/** The registrations of one exam (GET /api/exams/:id/registrations). */
-export function Roster({ examId, examTitle }: { examId: string; examTitle: string }) {
+/**
+ * The registrations of one exam (GET /api/exams/:id/registrations). With `extraTime`, staff
+ * who manage the exam can set each student's extra time; with `answersLink`, started
+ * attempts link to their answers and score.
+ */
+export function Roster({
+  examId,
+  examTitle,
+  extraTime = false,
+  answersLink = false,
+}: {
+  examId: string;
+  examTitle: string;
+  extraTime?: boolean;
+  answersLink?: boolean;
+}) {
   const load = useCallback((signal: AbortSignal) => examsApi.roster(examId, signal), [examId]);
   const roster = useResource(load);
+  const [feedback, setFeedback] = useState<Feedback | null>(null);
+
+  const columns: Column<RosterEntry>[] = [
+    ...baseColumns,
+    {
+      header: 'Extra time',
+      cell: (r) =>
+        extraTime && r.status === 'active' ? (
+          <ExtraTimeControl
+            entry={r}
+            onSaved={(saved) => {
+              roster.mutate((list) =>
+                list?.map((e) =>
+                  e.id === saved.id ? { ...e, extraTimeMinutes: saved.extraTimeMinutes } : e,
+                ),
+              );
+              setFeedback({
+                tone: 'success',
+                text: `Extra time for ${r.studentName}: ${formatExtraTime(saved.extraTimeMinutes)}.`,
+              });
+            }}
+          />
+        ) : (
+          formatExtraTime(r.extraTimeMinutes)
+        ),
+    },
+  ];
+  if (answersLink) {
+    columns.push({
+      header: 'Score',
+      cell: (r) =>
+        STARTED.includes(r.sessionState) ? (
+          <span className="roster-score">
+            {formatScore(r)}
+            <Link
+              to={`/admin/sessions/${r.sessionId}/answers`}
+              aria-label={`Answers of ${r.studentName}`}
+            >
+              Answers
+            </Link>
+          </span>
+        ) : (
+          '—'
+        ),
+    });
+  }
+
   return (
     <ResourceView resource={roster} empty="No students have registered yet.">
       {(entries) => {
         const active = entries.filter((e) => e.status === 'active').length;
         return (
           <>
+            <StatusMessage feedback={feedback} />
             <p className="muted small">
               {active} registered
               {entries.length > active ? `, ${entries.length - active} cancelled` : ''}.{' '}

@@ -1,4 +1,5 @@
-import type { MyRegistration } from '@invigil/contracts';
+import { Link } from 'react-router-dom';
+import type { MyRegistration, SessionState } from '@invigil/contracts';
 import { formatWindow } from '../lib/datetime';
 import { ExamStatusBadge, RegistrationBadge, SessionStateBadge } from '../exams/badges';
 import { durationLabel } from '../exams/labels';
@@ -15,6 +16,31 @@ export function isCancellable(registration: MyRegistration, now: number): boolea
     registration.sessionState === 'registered' &&
     Date.parse(registration.exam.closesAt) > now
   );
+}
+
+const STARTABLE: readonly SessionState[] = ['registered', 'checking_in', 'in_progress', 'paused'];
+
+/**
+ * The exam action for a registration: start (or resume) while the window is open and the
+ * attempt is not over; review once it is. Null when there is nothing to open.
+ */
+export function attemptAction(
+  registration: MyRegistration,
+  now: number,
+): { label: string; primary: boolean } | null {
+  if (registration.status !== 'active') return null;
+  const state = registration.sessionState;
+  if (STARTABLE.includes(state)) {
+    const open =
+      Date.parse(registration.exam.opensAt) <= now && now < Date.parse(registration.exam.closesAt);
+    if (!open) return null;
+    return state === 'registered'
+      ? { label: 'Start exam', primary: true }
+      : state === 'checking_in'
+        ? { label: 'Continue check-in', primary: true }
+        : { label: 'Resume exam', primary: true };
+  }
+  return { label: state === 'terminated' ? 'View' : 'Review', primary: false };
 }
 
 /** Orders registrations: active first, then by the exam's opening time. */
@@ -67,27 +93,44 @@ export function MyExams({
       header: 'Actions',
       hideHeader: true,
       className: 'actions',
-      cell: (r) =>
-        isCancellable(r, now) ? (
-          <ConfirmButton
-            label="Cancel registration"
-            question={`Cancel your registration for ${r.exam.title}?`}
-            confirmLabel="Yes, cancel"
-            keepLabel="Keep it"
-            pending={pending === r.id}
-            pendingLabel="Cancelling…"
-            disabled={pending !== null}
-            describedBy={`reg-${r.id}`}
-            className="button danger small"
-            onConfirm={() => onCancel(r)}
-          />
-        ) : r.status === 'active' && r.sessionState === 'registered' ? (
-          <span className="muted small">
-            The exam has closed; cancelling is no longer possible.
+      cell: (r) => {
+        const action = attemptAction(r, now);
+        return (
+          <span className="row-actions">
+            {action ? (
+              <Link
+                to={`/student/sessions/${r.sessionId}`}
+                className={`button small ${action.primary ? 'primary' : 'secondary'}`}
+                aria-describedby={`reg-${r.id}`}
+              >
+                {action.label}
+              </Link>
+            ) : null}
+            {cancelCell(r)}
           </span>
-        ) : null,
+        );
+      },
     },
   ];
+
+  function cancelCell(r: MyRegistration) {
+    return isCancellable(r, now) ? (
+      <ConfirmButton
+        label="Cancel registration"
+        question={`Cancel your registration for ${r.exam.title}?`}
+        confirmLabel="Yes, cancel"
+        keepLabel="Keep it"
+        pending={pending === r.id}
+        pendingLabel="Cancelling…"
+        disabled={pending !== null}
+        describedBy={`reg-${r.id}`}
+        className="button danger small"
+        onConfirm={() => onCancel(r)}
+      />
+    ) : r.status === 'active' && r.sessionState === 'registered' ? (
+      <span className="muted small">The exam has closed; cancelling is no longer possible.</span>
+    ) : null;
+  }
 
   return (
     <ResourceView resource={resource} empty="You are not registered for any exams yet.">

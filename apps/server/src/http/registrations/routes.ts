@@ -1,16 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { IdParams, MyRegistration, OpenExam, Registration, RosterEntry } from '@invigil/contracts';
+import {
+  AccommodationsBody,
+  IdParams,
+  MyRegistration,
+  OpenExam,
+  Registration,
+  RosterEntry,
+} from '@invigil/contracts';
+import type { AccommodationService } from '../../services/accommodations.service.js';
 import type { RegistrationService } from '../../services/registrations.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
 const STUDENT = ['student'] as const;
 
-/** The student catalogue, registering and cancelling, and exam rosters for staff. */
+/** The student catalogue, registering and cancelling; rosters and accommodations for staff. */
 export async function registrationRoutes(
   app: FastifyInstance,
-  opts: { registrations: RegistrationService },
+  opts: { registrations: RegistrationService; accommodations: AccommodationService },
 ) {
   const r = zod(app);
   const tags = ['registrations'];
@@ -108,5 +116,21 @@ export async function registrationRoutes(
       },
     },
     async (req) => opts.registrations.cancel(actorOf(req), req.params.id),
+  );
+
+  r.put(
+    '/api/registrations/:id/accommodations',
+    {
+      config: { auth: { roles: ['instructor', 'admin'], scope: 'exams:write' as const } },
+      schema: {
+        tags,
+        summary: 'Set a student’s extra time (a running attempt’s deadline moves at once)',
+        params: IdParams,
+        body: AccommodationsBody,
+        response: responses({ 200: Registration }),
+      },
+    },
+    async (req) =>
+      opts.accommodations.setExtraTime(actorOf(req), req.params.id, req.body.extraTimeMinutes),
   );
 }

@@ -4,7 +4,7 @@ import type { SessionService } from '../../services/sessions.service.js';
 import { ANY_ROLE, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
-/** Exam attempts: read one, move it along the state machine. */
+/** Exam attempts: read one, consent to proctoring, move it along the state machine. */
 export async function sessionRoutes(app: FastifyInstance, opts: { sessions: SessionService }) {
   const r = zod(app);
   const tags = ['sessions'];
@@ -38,5 +38,19 @@ export async function sessionRoutes(app: FastifyInstance, opts: { sessions: Sess
     },
     async (req) =>
       opts.sessions.transition(actorOf(req), req.params.id, req.body.to, req.body.reason),
+  );
+
+  r.post(
+    '/api/sessions/:id/consent',
+    {
+      config: { auth: { roles: ['student'], scope: null } },
+      schema: {
+        tags,
+        summary: 'Consent to proctoring before starting (needed to begin; idempotent)',
+        params: IdParams,
+        response: responses({ 200: ExamSession }),
+      },
+    },
+    async (req) => opts.sessions.consent(actorOf(req), req.params.id),
   );
 }

@@ -1,0 +1,158 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  ClientEventBatch,
+  EventBatchAck,
+  IdParams,
+  MEDIA_CONTENT_TYPES,
+  MediaParams,
+  RecordingManifest,
+  RecordingQuery,
+  SessionEvent,
+  SNAPSHOT_CONTENT_TYPES,
+  SnapshotParams,
+} from '@invigil/contracts';
+import type {
+  RecordingPlaybackService,
+  StoredBlob,
+} from '../../services/recording-playback.service.js';
+import type { RecordingService } from '../../services/recording.service.js';
+import type { SessionEventService } from '../../services/session-events.service.js';
+import { responses, zod } from '../responses.js';
+import { ANY_ROLE, actorOf, type RoutePolicy } from '../route-policy.js';
+import { parseByteRange } from './byte-range.js';
+import { downloadResponses } from './schema.js';
+import { STUDENT_UPLOAD, uploadRoutes } from './upload-routes.js';
+
+/** Reads: the student's own session, staff of the exam (audited), tokens with sessions:read. */
+const READ: RoutePolicy = { roles: ANY_ROLE, scope: 'sessions:read' };
+const tags = ['recording'];
+
+/** Serve stored bytes with their type, a strong ETag (the SHA-256) and single-range support. */
+async function sendBlob(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  playback: RecordingPlaybackService,
+  blob: StoredBlob,
+) {
+  const etag = `"${blob.sha256}"`;
+  void reply
+    .header('etag', etag)
+    .header('cache-control', 'private')
+    .header('accept-ranges', 'bytes')
+    .type(blob.contentType);
+  const match = req.headers['if-none-match'];
+  // If-None-Match compares weakly: W/"x" matches "x".
+  const offered = match?.split(',').map((t) => t.trim().replace(/^W\//, '')) ?? [];
+  if (offered.includes(etag) || offered.includes('*')) {
+    return reply.code(304).send();
+  }
+  const range = parseByteRange(req.headers.range, blob.size);
+  const read = await playback.open(blob, range);
+  if (!range) return reply.code(200).header('content-length', read.size).send(read.stream);
+  return reply
+    .code(206)
+    .header('content-range', `bytes ${range.start}-${range.end}/${read.size}`)
+    .header('content-length', range.end - range.start + 1)
+    .send(read.stream);
+}
+
+/**
+ * Recording ingest and playback: raw segment and snapshot uploads, client event batches,
+ * the manifest, the stored bytes and the event timeline.
+ */
+export async function recordingRoutes(
+  app: FastifyInstance,
+  opts: {
+    recording: RecordingService;
+    playback: RecordingPlaybackService;
+    events: SessionEventService;
+  },
+) {
+  await app.register(uploadRoutes, { recording: opts.recording });
+  const r = zod(app);
+
+  r.post(
+    '/api/sessions/:id/events',
+    {
+      config: { auth: STUDENT_UPLOAD },
+      schema: {
+        tags,
+        summary: 'Report integrity events from the browser (idempotent by seq; first write wins)',
+        params: IdParams,
+        body: ClientEventBatch,
+        response: responses({ 200: EventBatchAck }),
+      },
+    },
+    async (req) => opts.events.recordClientEvents(actorOf(req), req.params.id, req.body),
+  );
+
+  r.get(
+    '/api/sessions/:id/events',
+    {
+      config: { auth: READ },
+      schema: {
+        tags,
+        summary: 'The event timeline of a session: client events, then server events, by seq',
+        params: IdParams,
+        response: responses({ 200: z.array(SessionEvent) }),
+      },
+    },
+    async (req) => opts.events.list(actorOf(req), req.params.id),
+  );
+
+  r.get(
+    '/api/sessions/:id/recording',
+    {
+      config: { auth: READ },
+      schema: {
+        tags,
+        summary: 'Recording manifest: segments, snapshots and gaps, optionally within a time range',
+        description:
+          'fromMs/toMs are client-clock epoch ms. `complete` is judged over the whole session: ' +
+          'a webcam or screen track exists and no track has a missing seq, a pause over 2 s ' +
+          'between segments, or (once ended) stops over 10 s before the end.',
+        params: IdParams,
+        querystring: RecordingQuery,
+        response: responses({ 200: RecordingManifest }),
+      },
+    },
+    async (req) => opts.playback.manifest(actorOf(req), req.params.id, req.query),
+  );
+
+  r.get(
+    '/api/sessions/:id/media/:track/:seq',
+    {
+      config: { auth: READ },
+      schema: {
+        tags,
+        summary: 'The bytes of one segment (supports a single Range and If-None-Match)',
+        params: MediaParams,
+        response: downloadResponses(MEDIA_CONTENT_TYPES),
+      },
+    },
+    async (req, reply) => {
+      const { id, track, seq } = req.params;
+      const blob = await opts.playback.findSegment(actorOf(req), id, track, seq);
+      return sendBlob(req, reply, opts.playback, blob);
+    },
+  );
+
+  r.get(
+    '/api/sessions/:id/snapshots/:kind/:seq',
+    {
+      config: { auth: READ },
+      schema: {
+        tags,
+        summary: 'The bytes of one snapshot (supports a single Range and If-None-Match)',
+        params: SnapshotParams,
+        response: downloadResponses(SNAPSHOT_CONTENT_TYPES),
+      },
+    },
+    async (req, reply) => {
+      const { id, kind, seq } = req.params;
+      const blob = await opts.playback.findSnapshot(actorOf(req), id, kind, seq);
+      return sendBlob(req, reply, opts.playback, blob);
+    },
+  );
+}

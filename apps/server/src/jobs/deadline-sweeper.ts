@@ -1,0 +1,39 @@
+import type { Db } from '../db/database.js';
+import type { Clock } from '../ports/clock.port.js';
+import { sweepExpiredSessions } from '../services/sessions.service.js';
+
+/** A running sweeper. */
+export interface DeadlineSweeper {
+  /** Stop the timer and wait for a sweep in flight, so the database can close safely. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every `intervalMs`, auto-submit attempts whose time is up (see `sweepExpiredSessions`).
+ * Sweeps never overlap; a failed sweep is reported and retried at the next tick. Safe to run
+ * in several processes at once: each session is submitted under a row lock, once.
+ */
+export function startDeadlineSweeper(
+  db: Db,
+  clock: Clock,
+  intervalMs: number,
+  onError: (error: unknown) => void = () => undefined,
+): DeadlineSweeper {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = sweepExpiredSessions(db, clock.now())
+      .then(() => undefined, onError)
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

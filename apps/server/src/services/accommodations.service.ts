@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm';
+import type { Registration } from '@invigil/contracts';
+import type { Db } from '../db/database.js';
+import { examSessions, registrations } from '../db/schema.js';
+import { errors } from '../errors.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { Actor } from './actor.js';
+import { appendAudit } from './audit.service.js';
+import { loadExamFor } from './exam-access.js';
+import { computeDeadline } from './exam-timing.js';
+import { toRegistration } from './registrations.service.js';
+import { isoOrNull } from './time.js';
+
+/** Per-student accommodations, set by the exam's instructors and admins. */
+export class AccommodationService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Set a student's extra time. An attempt that is already running (or paused) gets its
+   * deadline recomputed at once; a finished one keeps its record. Audited when it changes.
+   */
+  async setExtraTime(
+    actor: Actor,
+    registrationId: string,
+    extraTimeMinutes: number,
+  ): Promise<Registration> {
+    return this.db.transaction(async (tx) => {
+      const [found] = await tx
+        .select({ r: registrations, s: examSessions })
+        .from(registrations)
+        .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+        .where(eq(registrations.id, registrationId))
+        .for('update', { of: [registrations, examSessions] });
+      if (!found) throw errors.notFound('Registration');
+      if (actor.role === 'student') throw errors.notFound('Registration');
+      const exam = await loadExamFor(tx, actor, found.r.examId, 'manage');
+      if (exam.status === 'archived') {
+        throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived and can no longer change');
+      }
+      const previous = found.r.extraTimeMinutes;
+      if (previous === extraTimeMinutes) return toRegistration(found.r, found.s);
+      const [reg] = await tx
+        .update(registrations)
+        .set({ extraTimeMinutes })
+        .where(eq(registrations.id, registrationId))
+        .returning();
+      if (!reg) throw errors.notFound('Registration');
+      let session = found.s;
+      const running = session.state === 'in_progress' || session.state === 'paused';
+      if (running && session.startedAt) {
+        const deadlineAt = computeDeadline({
+          startedAt: session.startedAt,
+          durationMinutes: exam.durationMinutes,
+          extraTimeMinutes,
+          closesAt: exam.closesAt,
+          pausedMs: session.pausedMs,
+        });
+        const [updated] = await tx
+          .update(examSessions)
+          .set({ deadlineAt, updatedAt: this.clock.now() })
+          .where(eq(examSessions.id, session.id))
+          .returning();
+        if (updated) session = updated;
+      }
+      await appendAudit(tx, {
+        actorId: actor.userId,
+        action: 'registration.accommodations',
+        entityType: 'registration',
+        entityId: registrationId,
+        examId: reg.examId,
+        data: {
+          extraTimeMinutes,
+          previous,
+          ...(running && { deadlineAt: isoOrNull(session.deadlineAt) }),
+        },
+      });
+      return toRegistration(reg, session);
+    });
+  }
+}

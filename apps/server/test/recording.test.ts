@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordRecordingGaps } from '../src/services/recording-manifest.js';
+import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
+import { checkedIn, getRaw, putSegment, putSnapshot, sha256, T0 } from './helpers/recording.js';
+import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+
+describe.each(engines())('recording manifest and playback on %s', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+  });
+  afterAll(async () => server?.close());
+
+  const bytesOf = (label: string) => Buffer.from(`segment ${label} `.repeat(10));
+
+  it('reports missing sequence numbers as gaps until they arrive', async () => {
+    const { student, sessionId } = await checkedIn(server);
+    for (const seq of [0, 1, 3]) {
+      expect((await putSegment(student, sessionId, 'webcam', seq, bytesOf(`w${seq}`))).status).toBe(
+        201,
+      );
+    }
+    await putSegment(student, sessionId, 'screen', 0, bytesOf('s0'));
+    await putSnapshot(student, sessionId, 'webcam', 0, Buffer.from('jpeg'));
+    const url = `/api/sessions/${sessionId}/recording`;
+    const res = await student.get(url);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const m = res.body;
+    expect(m.sessionId).toBe(sessionId);
+    expect(m.startedAtMs).toBeNull();
+    expect(m.segments.map((s: any) => `${s.track}/${s.seq}`)).toEqual([
+      'screen/0',
+      'webcam/0',
+      'webcam/1',
+      'webcam/3',
+    ]);
+    expect(m.segments[1]).toMatchObject({
+      startMs: T0,
+      endMs: T0 + 6000,
+      sizeBytes: bytesOf('w0').length,
+      sha256: sha256(bytesOf('w0')),
+      contentType: 'video/webm',
+    });
+    expect(m.snapshots).toHaveLength(1);
+    expect(m.gaps).toEqual([
+      { track: 'webcam', afterSeq: 1, missingSeqs: [2], fromMs: T0 + 12_000, toMs: T0 + 18_000 },
+    ]);
+    expect(m.complete).toBe(false);
+    const expectedBytes =
+      [0, 1, 3].reduce((n, s) => n + bytesOf(`w${s}`).length, 0) + bytesOf('s0').length + 4;
+    expect(m.totalBytes).toBe(expectedBytes);
+
+    await putSegment(student, sessionId, 'webcam', 2, bytesOf('w2'));
+    const filled = (await student.get(url)).body;
+    expect(filled.gaps).toEqual([]);
+    expect(filled.complete).toBe(true);
+  });
+
+  it('reports a pause over 2 s between segments and a recording that stopped early', async () => {
+    const f = await checkedIn(server);
+    const t = server.clock.now().getTime() - 60_000;
+    await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('a'), { startMs: t });
+    await putSegment(f.student, f.sessionId, 'webcam', 1, bytesOf('b'), { startMs: t + 9000 });
+    const m = (await f.student.get(`/api/sessions/${f.sessionId}/recording`)).body;
+    expect(m.gaps).toEqual([
+      { track: 'webcam', afterSeq: 0, missingSeqs: [], fromMs: t + 6000, toMs: t + 9000 },
+    ]);
+    // Ended now, 45 s after the last segment ended: the recording stopped early.
+    expect((await f.move(f.proctor, 'terminated')).status).toBe(200);
+    const ended = (await f.student.get(`/api/sessions/${f.sessionId}/recording`)).body;
+    expect(ended.gaps).toHaveLength(2);
+    expect(ended.gaps[1]).toMatchObject({ track: 'webcam', afterSeq: 1, fromMs: t + 15_000 });
+    expect(ended.gaps[1].toMs).toBeGreaterThanOrEqual(t + 60_000);
+  });
+
+  it('filters segments, snapshots and gaps by a client-time range', async () => {
+    const { student, sessionId } = await checkedIn(server);
+    for (const seq of [0, 1, 2, 4, 5])
+      await putSegment(student, sessionId, 'webcam', seq, bytesOf(`${seq}`));
+    for (const seq of [0, 1, 2, 3])
+      await putSnapshot(student, sessionId, 'screen', seq, Buffer.from(`s${seq}`));
+    const url = (q: string) => `/api/sessions/${sessionId}/recording?${q}`;
+    const mid = (await student.get(url(`fromMs=${T0 + 7000}&toMs=${T0 + 20_000}`))).body;
+    expect(mid.segments.map((s: any) => s.seq)).toEqual([1, 2]);
+    expect(mid.snapshots.map((s: any) => s.seq)).toEqual([1, 2]);
+    // The hole where seq 3 belongs (18–24 s) overlaps the range's end.
+    expect(mid.gaps.map((g: any) => g.missingSeqs)).toEqual([[3]]);
+    expect(mid.complete).toBe(false);
+    expect((await student.get(url(`fromMs=${T0}&toMs=${T0 + 17_000}`))).body.gaps).toEqual([]);
+    expect(mid.totalBytes).toBe(bytesOf('1').length + bytesOf('2').length + 4);
+    const late = (await student.get(url(`fromMs=${T0 + 20_000}`))).body;
+    expect(late.segments.map((s: any) => s.seq)).toEqual([4, 5]);
+    expect(late.gaps.map((g: any) => g.missingSeqs)).toEqual([[3]]);
+    expect((await student.get(url(`toMs=${T0 - 1}`))).body.segments).toEqual([]);
+    for (const q of [
+      `fromMs=${T0 + 10}&toMs=${T0}`,
+      'fromMs=abc',
+      'fromMs=-1',
+      'toMs=1.5',
+      'unknown=1',
+    ]) {
+      expectValidationDetails(await student.get(url(q)));
+    }
+  });
+
+  it('lets the student, assigned staff and admins read; others get 404; tokens need sessions:read', async () => {
+    const f = await checkedIn(server);
+    await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('x'));
+    await putSnapshot(f.student, f.sessionId, 'id_face', 0, Buffer.from('face'));
+    await f.student.post(`/api/sessions/${f.sessionId}/events`, {
+      events: [{ seq: 0, type: 'page.load', at: T0 }],
+    });
+    const paths = [
+      `/api/sessions/${f.sessionId}/recording`,
+      `/api/sessions/${f.sessionId}/events`,
+      `/api/sessions/${f.sessionId}/media/webcam/0`,
+      `/api/sessions/${f.sessionId}/snapshots/id_face/0`,
+    ];
+    const otherProctor = await server.signedIn('proctor');
+    const otherStudent = await server.signedIn('student');
+    const readToken = await f.admin.post('/api/tokens', { name: 'r', scopes: ['sessions:read'] });
+    const examToken = await f.admin.post('/api/tokens', { name: 'e', scopes: ['exams:read'] });
+    const bearer = (t: string) => Object.assign(server.anonymous(), { bearer: t });
+    for (const path of paths) {
+      for (const c of [f.student, f.proctor, f.instructor, f.admin, bearer(readToken.body.token)]) {
+        const res = await getRaw(c, path);
+        expect(res.status, path).toBe(200);
+      }
+      expect((await getRaw(otherProctor, path)).json?.code, path).toBe('NOT_FOUND');
+      expect((await getRaw(otherStudent, path)).json?.code, path).toBe('NOT_FOUND');
+      expect((await getRaw(bearer(examToken.body.token), path)).json?.code).toBe(
+        'INSUFFICIENT_SCOPE',
+      );
+      expect((await getRaw(server.anonymous(), path)).status).toBe(401);
+    }
+    expectError(
+      await f.student.get(`/api/sessions/${f.sessionId}/media/webcam/1`),
+      404,
+      'NOT_FOUND',
+    );
+    expectError(
+      await f.student.get(`/api/sessions/${f.sessionId}/snapshots/webcam/0`),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  it('audits staff views of a recording, but not the student’s own', async () => {
+    const f = await checkedIn(server);
+    await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('x'));
+    const views = async () =>
+      (await f.admin.get(`/api/audit?examId=${f.examId}&limit=100`)).body.filter(
+        (e: any) => e.action === 'recording.view',
+      );
+    await f.student.get(`/api/sessions/${f.sessionId}/recording`);
+    await getRaw(f.student, `/api/sessions/${f.sessionId}/media/webcam/0`);
+    expect(await views()).toEqual([]);
+
+    await getRaw(f.proctor, `/api/sessions/${f.sessionId}/media/webcam/0`);
+    await getRaw(f.proctor, `/api/sessions/${f.sessionId}/media/webcam/0`);
+    const afterMedia = await views();
+    expect(afterMedia).toHaveLength(1);
+    expect(afterMedia[0]).toMatchObject({
+      actorId: f.proctor.userId,
+      entityType: 'session',
+      entityId: f.sessionId,
+      data: { part: 'media', studentId: f.student.userId, track: 'webcam', seq: 0 },
+    });
+
+    await f.proctor.get(`/api/sessions/${f.sessionId}/recording?fromMs=${T0}`);
+    await f.instructor.get(`/api/sessions/${f.sessionId}/events`);
+    const all = await views();
+    expect(all).toHaveLength(3);
+    expect(all[1]).toMatchObject({
+      actorId: f.proctor.userId,
+      data: { part: 'manifest', fromMs: T0, toMs: null },
+    });
+    expect(all[0]).toMatchObject({ actorId: f.instructor.userId, data: { part: 'events' } });
+  });
+
+  it('serves byte ranges, 416 past the end, and 304 for a matching ETag', async () => {
+    const { student, sessionId } = await checkedIn(server);
+    const bytes = Buffer.from('0123456789abcdef');
+    await putSegment(student, sessionId, 'webcam', 0, bytes);
+    const url = `/api/sessions/${sessionId}/media/webcam/0`;
+    const part = await getRaw(student, url, { range: 'bytes=2-5' });
+    expect(part.status).toBe(206);
+    expect(part.bytes.toString()).toBe('2345');
+    expect(part.headers.get('content-range')).toBe('bytes 2-5/16');
+    expect(part.headers.get('content-length')).toBe('4');
+    expect(part.headers.get('accept-ranges')).toBe('bytes');
+    const tail = await getRaw(student, url, { range: 'bytes=-3' });
+    expect(tail.bytes.toString()).toBe('def');
+    const open = await getRaw(student, url, { range: 'bytes=10-' });
+    expect(open.bytes.toString()).toBe('abcdef');
+    const ignored = await getRaw(student, url, { range: 'bytes=0-1,4-5' });
+    expect(ignored.status).toBe(200);
+    expect(ignored.bytes).toEqual(bytes);
+    const past = await getRaw(student, url, { range: 'bytes=16-' });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe('bytes */16');
+    expect(past.json?.correlationId).toBeTruthy();
+    const etag = `"${sha256(bytes)}"`;
+    const cached = await getRaw(student, url, { 'if-none-match': etag });
+    expect(cached.status).toBe(304);
+    expect(cached.bytes.length).toBe(0);
+    expect((await getRaw(student, url, { 'if-none-match': `"x", W/${etag}` })).status).toBe(304);
+    expect((await getRaw(student, url, { 'if-none-match': '"other"' })).status).toBe(200);
+    const head = await fetch(`${server.url}${url}`, {
+      method: 'HEAD',
+      headers: { cookie: student.cookie ?? '' },
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(etag);
+  });
+
+  it('records gaps as server events once, in the event timeline', async () => {
+    const f = await checkedIn(server);
+    await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('0'));
+    await putSegment(f.student, f.sessionId, 'webcam', 2, bytesOf('2'));
+    await f.student.post(`/api/sessions/${f.sessionId}/events`, {
+      events: [{ seq: 0, type: 'recording.started', at: T0 }],
+    });
+    const db = server.instance.database.db;
+    const report = await recordRecordingGaps(db, f.sessionId);
+    expect(report.complete).toBe(false);
+    expect(report.gaps).toHaveLength(1);
+    await recordRecordingGaps(db, f.sessionId);
+    const events = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
+    expect(events.map((e: any) => `${e.source}:${e.seq}:${e.type}`)).toEqual([
+      'client:0:recording.started',
+      'server:0:recording.gap',
+    ]);
+    expect(events[1]).toMatchObject({
+      clientMs: T0 + 6000,
+      data: { track: 'webcam', afterSeq: 0, missingSeqs: [1] },
+    });
+    // A new hole later gets the next server sequence number.
+    await putSegment(f.student, f.sessionId, 'webcam', 4, bytesOf('4'));
+    await recordRecordingGaps(db, f.sessionId);
+    const more = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
+    expect(more.filter((e: any) => e.source === 'server').map((e: any) => e.seq)).toEqual([0, 1]);
+  });
+});

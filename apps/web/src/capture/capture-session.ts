@@ -1,0 +1,354 @@
+import type { MediaTrack, ProctoringPolicy, SnapshotKind } from '@invigil/contracts';
+import { meCsrfSource } from './api';
+import { CaptureStore } from './capture-store';
+import { EventCollector } from './event-collector';
+import { sha256Hex } from './hash';
+import { AUDIO_BITS_PER_SECOND, pickMimeType, type MediaSources } from './media';
+import { SegmentRecorder, type RecordedSegment } from './segment-recorder';
+import { frameSource, grabJpeg } from './snapshots';
+import { UploadQueue } from './upload-queue';
+
+/** Where a recorded track stands. */
+export type TrackState = 'off' | 'recording' | 'ended' | 'error';
+
+/** What the proctoring bar shows about recording. */
+export interface CaptureStatus {
+  recording: boolean;
+  webcam: TrackState;
+  screen: TrackState;
+  /** Something the student must fix (a stopped share, a failed recorder, full storage). */
+  problem: string | null;
+}
+
+let sharedStore: CaptureStore | null = null;
+/** The one IndexedDB store of this page. */
+export function captureStore(): CaptureStore {
+  sharedStore ??= new CaptureStore();
+  return sharedStore;
+}
+
+/**
+ * Everything recorded during one attempt: the webcam (with microphone audio) and screen
+ * recorders, periodic snapshots, integrity events, and the lossless upload queue they all
+ * feed. Recording never waits for the network: segments go to IndexedDB first.
+ */
+export class CaptureSession {
+  readonly queue: UploadQueue;
+  readonly events: EventCollector;
+  private sources: MediaSources = { camera: null, screen: null };
+  private readonly recorders = new Map<'webcam' | 'screen', SegmentRecorder>();
+  private readonly frames = new Map<'webcam' | 'screen', HTMLVideoElement>();
+  private snapshotTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly listeners = new Set<(status: CaptureStatus) => void>();
+  private readonly unwatch: (() => void)[] = [];
+  private status: CaptureStatus = { recording: false, webcam: 'off', screen: 'off', problem: null };
+  private eventsStarted = false;
+
+  constructor(
+    readonly sessionId: string,
+    private policy: ProctoringPolicy,
+    store: CaptureStore = captureStore(),
+  ) {
+    this.queue = new UploadQueue(sessionId, { store, csrf: meCsrfSource() });
+    this.events = new EventCollector(this.queue, { onOnline: () => this.queue.retryNow() });
+  }
+
+  /** Uses a newer policy (before recording starts). */
+  setPolicy(policy: ProctoringPolicy): void {
+    this.policy = policy;
+  }
+
+  /**
+   * Starts uploading (including what an earlier page left) and, unless `events` is false,
+   * collecting page events.
+   */
+  startUploads(events = true): void {
+    this.queue.start();
+    if (events && !this.eventsStarted) {
+      this.eventsStarted = true;
+      this.events.attach();
+    }
+  }
+
+  /** The current status. */
+  getStatus(): CaptureStatus {
+    return this.status;
+  }
+
+  /** Calls `listener` on each status change; returns the unsubscribe function. */
+  subscribe(listener: (status: CaptureStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The streams in use (the system check hands them over). */
+  getSources(): MediaSources {
+    return this.sources;
+  }
+
+  /** True when the streams the policy needs are live. */
+  hasLiveSources(): boolean {
+    const live = (s: MediaStream | null) =>
+      !!s && s.getTracks().length > 0 && s.getTracks().every((t) => t.readyState === 'live');
+    const needCamera = this.policy.webcam || this.policy.microphone;
+    return (
+      (!needCamera || live(this.sources.camera)) &&
+      (!this.policy.screen || live(this.sources.screen))
+    );
+  }
+
+  /** Takes over the streams from the system check (stopping any previous ones not reused). */
+  setSources(sources: MediaSources): void {
+    for (const old of [this.sources.camera, this.sources.screen]) {
+      if (old && old !== sources.camera && old !== sources.screen) {
+        for (const t of old.getTracks()) t.stop();
+      }
+    }
+    this.sources = sources;
+    for (const stop of this.unwatch.splice(0)) stop();
+    this.watch(sources.camera, 'camera');
+    this.watch(sources.screen, 'screen');
+  }
+
+  /** Starts the webcam and screen recorders and the snapshots. */
+  async startRecording(): Promise<void> {
+    if (this.status.recording) return;
+    this.startUploads();
+    const patch: Partial<CaptureStatus> = { recording: true, problem: null };
+    if (this.sources.camera) patch.webcam = this.startTrack('webcam', this.sources.camera);
+    if (this.sources.screen) patch.screen = this.startTrack('screen', this.sources.screen);
+    this.set(patch);
+    await this.startSnapshots();
+    this.events.record('recording.started', {
+      webcam: patch.webcam ?? 'off',
+      screen: patch.screen ?? 'off',
+    });
+  }
+
+  /** Replaces the screen stream after the student shared again, and records it. */
+  async replaceScreen(stream: MediaStream): Promise<void> {
+    await this.recorders.get('screen')?.stop();
+    this.recorders.delete('screen');
+    this.setSources({ ...this.sources, screen: stream });
+    this.frames.delete('screen');
+    if (this.status.recording) {
+      this.set({ screen: this.startTrack('screen', stream), problem: null });
+      this.frames.set('screen', await frameSource(stream));
+    }
+  }
+
+  /** Replaces the camera stream after it was reconnected, and records it. */
+  async replaceCamera(stream: MediaStream): Promise<void> {
+    await this.recorders.get('webcam')?.stop();
+    this.recorders.delete('webcam');
+    this.setSources({ ...this.sources, camera: stream });
+    this.frames.delete('webcam');
+    if (this.status.recording) {
+      this.set({ webcam: this.startTrack('webcam', stream), problem: null });
+      if (stream.getVideoTracks().length) this.frames.set('webcam', await frameSource(stream));
+    }
+  }
+
+  /**
+   * Stops recording: the last segments are finished and stored (they upload afterwards) and
+   * the camera, microphone and screen share are released.
+   */
+  async stopRecording(): Promise<void> {
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    this.snapshotTimer = null;
+    const wasRecording = this.status.recording;
+    await Promise.all([...this.recorders.values()].map((r) => r.stop()));
+    this.recorders.clear();
+    await Promise.all([...this.chains.values()]);
+    this.frames.clear();
+    for (const stop of this.unwatch.splice(0)) stop();
+    for (const stream of [this.sources.camera, this.sources.screen]) {
+      for (const track of stream?.getTracks() ?? []) track.stop();
+    }
+    this.sources = { camera: null, screen: null };
+    this.set({ recording: false, webcam: 'off', screen: 'off' });
+    if (wasRecording) this.events.record('recording.stopped');
+    await this.events.flush();
+  }
+
+  /**
+   * Records the room scan from the camera for `durationMs`, stored as track room_scan.
+   * Resolves with the number of segments once all of them are safely stored.
+   */
+  async recordRoomScan(durationMs: number, signal?: AbortSignal): Promise<number> {
+    const stream = this.sources.camera;
+    if (!stream || stream.getVideoTracks().length === 0) throw new Error('The camera is not on.');
+    this.startUploads();
+    const hasAudio = stream.getAudioTracks().length > 0;
+    const mimeType = pickMimeType(true, hasAudio);
+    if (!mimeType) throw new Error('This browser cannot record video.');
+    let count = 0;
+    const recorder = new SegmentRecorder({
+      stream,
+      mimeType,
+      videoBitsPerSecond: this.policy.webcamBitrateKbps * 1000,
+      audioBitsPerSecond: hasAudio ? AUDIO_BITS_PER_SECOND : undefined,
+      segmentMs: this.policy.segmentSeconds * 1000,
+      onSegment: (segment) => {
+        count += 1;
+        this.persistSegment('room_scan', segment);
+      },
+    });
+    recorder.start();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, durationMs);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await recorder.stop();
+    await this.chains.get('room_scan');
+    return count;
+  }
+
+  /** Stores an identity photo (id_face or id_document) for upload. */
+  async addPhoto(kind: SnapshotKind, blob: Blob, takenMs = Date.now()): Promise<string> {
+    this.startUploads();
+    const bytes = await blob.arrayBuffer();
+    const meta = await this.queue.add({
+      kind: 'snapshot',
+      snapshotKind: kind,
+      bytes,
+      sha256: await sha256Hex(bytes),
+      contentType: blob.type || 'image/jpeg',
+      takenMs,
+    });
+    return meta.key;
+  }
+
+  private startTrack(track: 'webcam' | 'screen', stream: MediaStream): TrackState {
+    const hasVideo = stream.getVideoTracks().length > 0;
+    const hasAudio = track === 'webcam' && stream.getAudioTracks().length > 0;
+    const mimeType = pickMimeType(hasVideo, hasAudio);
+    if (!mimeType) {
+      this.events.record('recording.error', { track, reason: 'no supported recording format' });
+      return 'error';
+    }
+    const kbps = track === 'webcam' ? this.policy.webcamBitrateKbps : this.policy.screenBitrateKbps;
+    const recorder = new SegmentRecorder({
+      stream,
+      mimeType,
+      videoBitsPerSecond: hasVideo ? kbps * 1000 : undefined,
+      audioBitsPerSecond: hasAudio ? AUDIO_BITS_PER_SECOND : undefined,
+      segmentMs: this.policy.segmentSeconds * 1000,
+      onSegment: (segment) => this.persistSegment(track, segment),
+      onStopped: (reason, error) => {
+        if (this.recorders.get(track) !== recorder) return;
+        this.recorders.delete(track);
+        this.events.record(reason === 'ended' ? 'recording.stopped' : 'recording.error', {
+          track,
+          reason: reason === 'ended' ? 'stream ended' : String(error ?? 'recorder error'),
+        });
+        this.set({
+          [track]: reason === 'ended' ? 'ended' : 'error',
+          problem:
+            track === 'screen'
+              ? 'Screen sharing has stopped. Share your entire screen again to continue.'
+              : 'The camera or microphone has stopped. Reconnect it to continue.',
+        });
+      },
+    });
+    try {
+      recorder.start();
+    } catch (error) {
+      this.events.record('recording.error', { track, reason: String(error) });
+      return 'error';
+    }
+    this.recorders.set(track, recorder);
+    return 'recording';
+  }
+
+  /** Hashes and stores a segment; segments of one track are stored in recording order. */
+  private persistSegment(track: MediaTrack, segment: RecordedSegment): void {
+    const previous = this.chains.get(track) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        const bytes = await segment.blob.arrayBuffer();
+        await this.queue.add({
+          kind: 'media',
+          track,
+          bytes,
+          sha256: await sha256Hex(bytes),
+          contentType: segment.mimeType,
+          startMs: segment.startMs,
+          endMs: segment.endMs,
+        });
+      } catch (error) {
+        this.events.record('recording.error', { track, reason: `not stored: ${String(error)}` });
+        this.set({
+          problem:
+            'Recordings cannot be saved on this computer (is the disk full?). Free some space; the exam continues.',
+        });
+      }
+    });
+    this.chains.set(track, next);
+  }
+
+  private async startSnapshots(): Promise<void> {
+    if (this.sources.camera?.getVideoTracks().length) {
+      this.frames.set('webcam', await frameSource(this.sources.camera));
+    }
+    if (this.sources.screen) this.frames.set('screen', await frameSource(this.sources.screen));
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    this.snapshotTimer = setInterval(
+      () => void this.takeSnapshots(),
+      this.policy.snapshotIntervalSeconds * 1000,
+    );
+    void this.takeSnapshots();
+  }
+
+  private async takeSnapshots(): Promise<void> {
+    for (const [kind, video] of this.frames) {
+      if (!this.recorders.has(kind)) continue;
+      const takenMs = Date.now();
+      const blob = await grabJpeg(video).catch(() => null);
+      if (blob) await this.addPhoto(kind, blob, takenMs).catch(() => undefined);
+    }
+  }
+
+  private watch(stream: MediaStream | null, source: 'camera' | 'screen'): void {
+    for (const track of stream?.getTracks() ?? []) {
+      const data = { source, kind: track.kind, label: track.label.slice(0, 200) };
+      const onEnded = () => {
+        this.events.record('track.ended', data);
+        if (source === 'screen') this.events.record('screen_share.stopped', data);
+      };
+      const onMute = () => this.events.record('track.muted', data);
+      const onUnmute = () => this.events.record('track.unmuted', data);
+      track.addEventListener('ended', onEnded);
+      track.addEventListener('mute', onMute);
+      track.addEventListener('unmute', onUnmute);
+      this.unwatch.push(() => {
+        track.removeEventListener('ended', onEnded);
+        track.removeEventListener('mute', onMute);
+        track.removeEventListener('unmute', onUnmute);
+      });
+    }
+  }
+
+  private set(patch: Partial<CaptureStatus>): void {
+    this.status = { ...this.status, ...patch };
+    for (const listener of this.listeners) listener(this.status);
+  }
+}
+
+const sessions = new Map<string, CaptureSession>();
+
+/** The capture of a session for this page (one per session, shared by the flow's steps). */
+export function captureSessionFor(sessionId: string, policy: ProctoringPolicy): CaptureSession {
+  let session = sessions.get(sessionId);
+  if (!session) {
+    session = new CaptureSession(sessionId, policy);
+    sessions.set(sessionId, session);
+  } else if (!session.getStatus().recording) {
+    session.setPolicy(policy);
+  }
+  return session;
+}

@@ -1,0 +1,51 @@
+import {
+  DEFAULT_POLICY,
+  ProctoringPolicy,
+  type AnswerValue,
+  type ExamSession,
+  type MyRegistration,
+  type SavedAnswer,
+  type SessionState,
+  type StudentExamView,
+} from '@invigil/contracts';
+import { api } from '../api/client';
+import { studentApi } from '../api/endpoints';
+
+const enc = encodeURIComponent;
+
+/** The student's own exam attempt: state, consent, exam page and autosave. */
+export const attemptApi = {
+  session: (sessionId: string, signal?: AbortSignal) =>
+    api<ExamSession>(`/api/sessions/${enc(sessionId)}`, { signal }),
+  transition: (sessionId: string, to: SessionState) =>
+    api<ExamSession>(`/api/sessions/${enc(sessionId)}/transitions`, {
+      method: 'POST',
+      body: { to },
+    }),
+  consent: (sessionId: string) =>
+    api<ExamSession>(`/api/sessions/${enc(sessionId)}/consent`, { method: 'POST' }),
+  exam: (sessionId: string, signal?: AbortSignal) =>
+    api<StudentExamView>(`/api/sessions/${enc(sessionId)}/exam`, { signal }),
+  saveAnswer: (sessionId: string, questionId: string, value: AnswerValue, signal?: AbortSignal) =>
+    api<SavedAnswer>(`/api/sessions/${enc(sessionId)}/answers/${enc(questionId)}`, {
+      method: 'PUT',
+      body: { value },
+      signal,
+    }),
+  /** The registration (with its exam) that owns a session. */
+  registration: async (sessionId: string, signal?: AbortSignal) => {
+    const list = await studentApi.myRegistrations(signal);
+    return list.find((r) => r.sessionId === sessionId) ?? null;
+  },
+};
+
+/**
+ * The proctoring policy of the student's exam. Students cannot read the exam itself; the
+ * policy is taken from the registration's exam when the server includes it, otherwise the
+ * defaults apply (webcam, microphone, screen, identity check; no room scan).
+ */
+export function policyOf(registration: MyRegistration | null): ProctoringPolicy {
+  const raw = (registration?.exam as { policy?: unknown } | undefined)?.policy;
+  const parsed = ProctoringPolicy.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : DEFAULT_POLICY;
+}

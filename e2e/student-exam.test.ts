@@ -1,0 +1,355 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from './helpers/app-server.js';
+import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+
+const SHOTS = path.resolve('e2e/screenshots');
+
+interface Segment {
+  track: string;
+  seq: number;
+  startMs: number;
+  endMs: number;
+  sha256: string;
+  sizeBytes: number;
+}
+interface Manifest {
+  segments: Segment[];
+  snapshots: { kind: string; seq: number; sha256: string }[];
+  gaps: { track: string; missingSeqs: number[]; fromMs: number; toMs: number }[];
+}
+
+/**
+ * The whole student attempt in Chromium with fake camera, microphone and screen: consent,
+ * system check, identity photos, the exam with autosave, submit, and every recording
+ * uploaded intact — also across a network outage in the middle of the exam.
+ */
+describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chromium', () => {
+  let server: DemoServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let examId: string;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startDemoServer();
+    browser = await launchBrowser();
+    // Give the demo exam a question set, as its instructor would.
+    const admin = await apiSession('admin');
+    const exams = (await admin.call('GET', '/api/exams')) as { id: string; title: string }[];
+    const exam = exams.find((e) => e.title.startsWith('Introduction to Statistics'));
+    if (!exam) throw new Error('demo exam missing');
+    examId = exam.id;
+    await admin.call('PUT', `/api/exams/${examId}/questions`, {
+      questions: [
+        {
+          kind: 'multiple_choice',
+          prompt: 'Which measure of central tendency is least affected by outliers?',
+          options: ['Mean', 'Median', 'Range', 'Variance'],
+          correctOption: 1,
+          points: 2,
+        },
+        { kind: 'short_text', prompt: 'Define a p-value in one sentence.', points: 3 },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const creds = (role: string, n = 0) => {
+    const found = server.demo.filter((c) => c.role === role)[n];
+    if (!found) throw new Error(`no demo ${role}`);
+    return found;
+  };
+
+  /** A cookie session for calling the API from the test. */
+  async function apiSession(role: string, n = 0) {
+    const { email, password } = creds(role, n);
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (login.status !== 200) throw new Error(`login ${login.status}`);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const raw = (method: string, url: string, body?: unknown) =>
+      fetch(`${server.url}${url}`, {
+        method,
+        headers: {
+          cookie,
+          'x-csrf-token': csrfToken,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    return {
+      raw,
+      call: async (method: string, url: string, body?: unknown) => {
+        const response = await raw(method, url, body);
+        const text = await response.text();
+        if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+        return text ? JSON.parse(text) : undefined;
+      },
+    };
+  }
+
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: path.join(SHOTS, `student-exam-${name}.png`), fullPage: true });
+  }
+
+  async function signIn(page: Page, n: number) {
+    const { email, password } = creds('student', n);
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(/\/student$/);
+  }
+
+  /** Registers in the UI, then goes through check-in up to the exam page. */
+  async function checkInAndStart(page: Page, screenshots: boolean): Promise<string> {
+    await page.getByRole('button', { name: 'Register', exact: true }).first().click();
+    await page.getByRole('link', { name: 'Start exam' }).click();
+    await page.waitForURL(/\/student\/sessions\/[0-9a-f-]+$/);
+    const sessionId = page.url().split('/').pop() ?? '';
+
+    // Consent: agreeing without ticking the box is refused with a message.
+    await page.getByRole('heading', { name: 'Recording and your privacy' }).waitFor();
+    if (screenshots) await shot(page, '1-consent');
+    await page.getByRole('button', { name: 'Agree and continue' }).click();
+    await page.getByText('Tick the box to agree').waitFor();
+    await page.getByLabel(/I have read this notice and agree/).check();
+    await page.getByRole('button', { name: 'Agree and continue' }).click();
+
+    // System check.
+    await page.getByRole('heading', { name: 'System check' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('System check');
+    await page.getByRole('button', { name: 'Turn on camera and microphone' }).click();
+    await page.getByText('Your microphone picks up sound.').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Share your entire screen' }).click();
+    await page.getByText('Your entire screen is shared.').waitFor();
+    await page.getByText(/Measured .* by sending/).waitFor({ timeout: 15_000 });
+    const proceed = page.getByRole('button', { name: 'Continue' });
+    await expect.poll(() => proceed.isEnabled(), { timeout: 10_000 }).toBe(true);
+    if (screenshots) await shot(page, '2-system-check');
+    await proceed.click();
+
+    // Identity: face, a retake, then the document.
+    await page.getByRole('heading', { name: 'Identity check' }).waitFor();
+    await page.waitForFunction(() => {
+      const v = document.querySelector('video');
+      return !!v && v.videoWidth > 0;
+    });
+    if (screenshots) await shot(page, '3-identity-face');
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.getByRole('button', { name: 'Retake' }).click();
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.getByRole('button', { name: 'Use this photo' }).click();
+    await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    if (screenshots) await shot(page, '4-identity-document');
+    await page.getByRole('button', { name: 'Use this photo' }).click();
+    await page.getByText('Both photos are saved.').waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // Start.
+    await page.getByRole('heading', { name: 'Ready to start' }).waitFor();
+    if (screenshots) await shot(page, '5-ready');
+    await page.getByRole('button', { name: 'Start exam' }).click();
+    await page.getByText('Question 1', { exact: true }).waitFor();
+    await page.getByText('Recording camera and screen').waitFor();
+    return sessionId;
+  }
+
+  async function answerAndSubmit(page: Page) {
+    await page.getByRole('radio', { name: 'Median' }).check();
+    await page
+      .getByLabel(/Define a p-value/)
+      .fill('The probability of data at least this extreme if the null hypothesis holds.');
+    await page.getByText('All answers saved').first().waitFor({ timeout: 15_000 });
+  }
+
+  async function submit(page: Page) {
+    await page.getByRole('button', { name: 'Submit exam' }).click();
+    await page.getByText('Submit your exam now?').waitFor();
+    await page.getByRole('button', { name: 'Yes, submit' }).click();
+    await page.getByRole('heading', { name: 'Exam submitted' }).waitFor({ timeout: 20_000 });
+    await page.getByText('All recordings uploaded').waitFor({ timeout: 30_000 });
+  }
+
+  /** Every webcam and screen segment present from seq 0 on, with no missing seq. */
+  function expectContiguous(manifest: Manifest) {
+    for (const track of ['webcam', 'screen']) {
+      const seqs = manifest.segments.filter((s) => s.track === track).map((s) => s.seq);
+      expect(seqs.length, `${track} segments`).toBeGreaterThanOrEqual(2);
+      expect(seqs).toEqual(seqs.map((_, i) => i));
+      expect(manifest.gaps.filter((g) => g.track === track && g.missingSeqs.length > 0)).toEqual(
+        [],
+      );
+    }
+  }
+
+  it('consent, system check, identity, exam with autosave, submit: every recording arrives intact', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, 0);
+    const sessionId = await checkInAndStart(page, true);
+    await answerAndSubmit(page);
+
+    // The proctor pauses: the page says so and the timer stops; resuming brings it back.
+    const proctor = await apiSession('proctor');
+    await proctor.call('POST', `/api/sessions/${sessionId}/transitions`, { to: 'paused' });
+    await page.getByRole('alertdialog', { name: 'Your exam is paused by the proctor' }).waitFor({
+      timeout: 10_000,
+    });
+    const frozen = await page.getByRole('timer').textContent();
+    await page.waitForTimeout(1500);
+    expect(await page.getByRole('timer').textContent()).toBe(frozen);
+    await shot(page, '6-paused');
+    await proctor.call('POST', `/api/sessions/${sessionId}/transitions`, { to: 'in_progress' });
+    await page.getByRole('alertdialog').waitFor({ state: 'detached', timeout: 10_000 });
+
+    // Record a little more than two segments of each track.
+    await page.waitForTimeout(8_000);
+    await page.getByText('All uploaded').first().waitFor({ timeout: 15_000 });
+    await shot(page, '7-exam');
+    await submit(page);
+    await shot(page, '8-confirmation');
+
+    const student = await apiSession('student', 0);
+    const manifest = (await student.call(
+      'GET',
+      `/api/sessions/${sessionId}/recording`,
+    )) as Manifest;
+    expectContiguous(manifest);
+    const tracks = new Set(manifest.segments.map((s) => s.track));
+    expect(tracks).toEqual(new Set(['webcam', 'screen']));
+    // Segments touch or overlap: no time holes between consecutive ones.
+    for (const track of ['webcam', 'screen']) {
+      const list = manifest.segments.filter((s) => s.track === track);
+      for (let i = 1; i < list.length; i += 1) {
+        expect(list[i]!.startMs - list[i - 1]!.endMs).toBeLessThan(250);
+      }
+    }
+    for (const segment of manifest.segments) {
+      const response = await student.raw(
+        'GET',
+        `/api/sessions/${sessionId}/media/${segment.track}/${segment.seq}`,
+      );
+      expect(response.status).toBe(200);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      expect(bytes.length).toBe(segment.sizeBytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(segment.sha256);
+      // Each segment is a whole WebM file: it starts with the EBML header.
+      expect(bytes.subarray(0, 4).toString('hex')).toBe('1a45dfa3');
+    }
+    const kinds = manifest.snapshots.map((s) => s.kind);
+    for (const kind of ['id_face', 'id_document', 'webcam', 'screen'])
+      expect(kinds).toContain(kind);
+    // The retake replaced nothing: one face photo was kept.
+    expect(kinds.filter((k) => k === 'id_face')).toHaveLength(1);
+
+    // The answers were saved and scored; consent and recording events were logged.
+    const admin = await apiSession('admin');
+    const scored = await admin.call('GET', `/api/sessions/${sessionId}/answers`);
+    expect(scored.score).toBe(2);
+    const events = (await admin.call('GET', `/api/sessions/${sessionId}/events`)) as {
+      type: string;
+    }[];
+    const types = new Set(events.map((e) => e.type));
+    for (const type of [
+      'consent.given',
+      'system_check.passed',
+      'recording.started',
+      'recording.stopped',
+    ]) {
+      expect(types).toContain(type);
+    }
+
+    // Staff play it back in the player.
+    const staff = await browser.context.newPage();
+    await staff.context().clearCookies();
+    await staff.goto(`${server.url}/`);
+    await staff.getByLabel('E-mail').fill(creds('admin').email);
+    await staff.getByLabel('Password').fill(creds('admin').password);
+    await staff.getByLabel('Password').press('Enter');
+    await staff.waitForURL(/\/admin\/exams$/);
+    await staff.goto(`${server.url}/admin/sessions/${sessionId}/recording`);
+    const slider = staff.getByLabel('Position in the recording');
+    await slider.waitFor();
+    await staff.getByRole('button', { name: 'Play' }).click();
+    await staff.waitForFunction(() =>
+      Array.from(document.querySelectorAll('.player-track video')).every(
+        (v) => (v as HTMLVideoElement).currentTime > 0.5,
+      ),
+    );
+    await slider.focus();
+    await slider.press('ArrowRight');
+    await shot(staff, '9-player');
+    await staff.close();
+    await page.close();
+  }, 90_000);
+
+  it('a network outage mid-exam loses nothing: the page says so and uploads catch up', async () => {
+    const context = browser.context;
+    await context.clearCookies();
+    const page = await context.newPage();
+    await signIn(page, 1);
+    const sessionId = await checkInAndStart(page, false);
+
+    await context.setOffline(true);
+    await page
+      .getByText(/Offline — recordings are kept on this computer/)
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await page.getByRole('radio', { name: 'Mean' }).check();
+    await page.getByText('Not saved — retrying').first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(13_000);
+    await shot(page, '10-offline');
+    await context.setOffline(false);
+
+    await page.getByText('All answers saved').first().waitFor({ timeout: 20_000 });
+    await page.getByText('All uploaded').first().waitFor({ timeout: 30_000 });
+
+    // Segments that cannot be sent stay in IndexedDB across a reload; the new page sends them
+    // and carries on with the next sequence numbers.
+    const blocked = '**/api/sessions/*/media/**';
+    await page.route(blocked, (route) => route.abort());
+    await page.waitForTimeout(7_000);
+    page.on('dialog', (dialog) => void dialog.accept());
+    const reloadAt = Date.now();
+    await page.reload();
+    await page.unroute(blocked);
+    await page.getByRole('heading', { name: 'Turn recording back on' }).waitFor();
+    await shot(page, '11-resume');
+    await page.getByRole('button', { name: 'Turn on camera and microphone' }).click();
+    await page.getByRole('button', { name: 'Share your entire screen' }).click();
+    await page.getByText('Recording camera and screen').waitFor();
+    await page.getByRole('radio', { name: 'Mean' }).waitFor();
+    expect(await page.getByRole('radio', { name: 'Mean' }).isChecked()).toBe(true);
+    await page.waitForTimeout(7_000);
+    await page.getByText('All uploaded').first().waitFor({ timeout: 30_000 });
+    await submit(page);
+
+    const student = await apiSession('student', 1);
+    const manifest = (await student.call(
+      'GET',
+      `/api/sessions/${sessionId}/recording`,
+    )) as Manifest;
+    expectContiguous(manifest);
+    const webcam = manifest.segments.filter((s) => s.track === 'webcam');
+    // Segments recorded offline and while uploads were blocked before the reload were kept
+    // and sent; recording went on after it.
+    expect(webcam.filter((s) => s.endMs <= reloadAt).length).toBeGreaterThanOrEqual(3);
+    expect(webcam.filter((s) => s.startMs > reloadAt).length).toBeGreaterThanOrEqual(1);
+    // The reload leaves a time gap (recording was off), but no sequence number is missing.
+    expect(manifest.gaps.some((g) => g.track === 'webcam' && g.missingSeqs.length === 0)).toBe(
+      true,
+    );
+    await page.close();
+  }, 90_000);
+});
