@@ -241,4 +241,17 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
     const more = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
     expect(more.filter((e: any) => e.source === 'server').map((e: any) => e.seq)).toEqual([0, 1]);
   });
+  it('starting review records the holes left in the recording as server events', async () => {
+    const f = await checkedIn(server);
+    await f.student.post(`/api/sessions/${f.sessionId}/consent`);
+    expect((await f.move(f.student, 'in_progress')).status).toBe(200);
+    await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('r0'));
+    await putSegment(f.student, f.sessionId, 'webcam', 2, bytesOf('r2'));
+    expect((await f.move(f.student, 'submitted')).status).toBe(200);
+    expect((await f.move(f.proctor, 'under_review')).status).toBe(200);
+    const events = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
+    const gaps = events.filter((e: any) => e.type === 'recording.gap');
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(gaps[0].data).toMatchObject({ track: 'webcam', afterSeq: 0, missingSeqs: [1] });
+  });
 });

@@ -13,6 +13,7 @@ import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
 import { scoreSession } from './attempt-score.js';
 import { appendAudit } from './audit.service.js';
+import { recordRecordingGaps } from './recording-manifest.js';
 import { loadExamFor } from './exam-access.js';
 import { computeDeadline, isTimeUp, pausedAfterTimeUp, resumeClock } from './exam-timing.js';
 import { iso, isoOrNull } from './time.js';
@@ -276,6 +277,9 @@ export class SessionService {
         .returning();
       if (!updated)
         throw errors.conflict('CONFLICT', 'The session changed meanwhile; reload and retry');
+      // Review starts once the browser has had time to drain its upload queue: any hole left in
+      // the recording now is real, so it is recorded as a `recording.gap` server event.
+      if (to === 'under_review') await recordRecordingGaps(tx, id);
       await appendAudit(tx, {
         actorId: actor.userId,
         action: 'session.transition',

@@ -1,5 +1,6 @@
-import type { MediaTrack, ProctoringPolicy, SnapshotKind } from '@invigil/contracts';
-import { meCsrfSource } from './api';
+import type { MediaTrack, ProctoringPolicy, SessionEvent, SnapshotKind } from '@invigil/contracts';
+import { api } from '../api/client';
+import { meCsrfSource, recordingApi } from './api';
 import { CaptureStore } from './capture-store';
 import { EventCollector } from './event-collector';
 import { sha256Hex } from './hash';
@@ -45,13 +46,52 @@ export class CaptureSession {
   private status: CaptureStatus = { recording: false, webcam: 'off', screen: 'off', problem: null };
   private eventsStarted = false;
 
+  private counterSync: Promise<void> | null = null;
+
   constructor(
     readonly sessionId: string,
     private policy: ProctoringPolicy,
-    store: CaptureStore = captureStore(),
+    private readonly store: CaptureStore = captureStore(),
   ) {
     this.queue = new UploadQueue(sessionId, { store, csrf: meCsrfSource() });
-    this.events = new EventCollector(this.queue, { onOnline: () => this.queue.retryNow() });
+    const sink = {
+      addEvents: async (events: Parameters<UploadQueue['addEvents']>[0]) => {
+        await this.countersSynced();
+        return this.queue.addEvents(events);
+      },
+    };
+    this.events = new EventCollector(sink, { onOnline: () => this.queue.retryNow() });
+  }
+
+  /**
+   * Raises the local sequence counters above what the server already holds, so that even a
+   * browser whose storage was cleared (or another computer) never reuses a sequence number.
+   * Local counters are normally ahead already; this only ever raises them.
+   */
+  private syncCounters(): Promise<void> {
+    this.counterSync ??= (async () => {
+      const [manifest, events] = await Promise.all([
+        recordingApi.manifest(this.sessionId),
+        api<SessionEvent[]>(`/api/sessions/${encodeURIComponent(this.sessionId)}/events`),
+      ]);
+      const next = new Map<string, number>();
+      const raise = (group: string, seq: number) =>
+        next.set(group, Math.max(next.get(group) ?? 0, seq + 1));
+      for (const s of manifest.segments) raise(`media:${s.track}`, s.seq);
+      for (const s of manifest.snapshots) raise(`snapshot:${s.kind}`, s.seq);
+      for (const e of events) if (e.source === 'client') raise('events', e.seq);
+      for (const [group, value] of next)
+        await this.store.raiseCounter(this.sessionId, group, value);
+    })().catch(() => {
+      // Offline or not allowed: the local counters stand.
+    });
+    return this.counterSync;
+  }
+
+  /** Waits (briefly) for the counter sync before numbering new items. */
+  private countersSynced(): Promise<void> {
+    const sync = this.syncCounters();
+    return Promise.race([sync, new Promise<void>((resolve) => setTimeout(resolve, 3000))]);
   }
 
   /** Uses a newer policy (before recording starts). */
@@ -64,6 +104,7 @@ export class CaptureSession {
    * collecting page events.
    */
   startUploads(events = true): void {
+    void this.syncCounters();
     this.queue.start();
     if (events && !this.eventsStarted) {
       this.eventsStarted = true;
@@ -212,6 +253,7 @@ export class CaptureSession {
   async addPhoto(kind: SnapshotKind, blob: Blob, takenMs = Date.now()): Promise<string> {
     this.startUploads();
     const bytes = await blob.arrayBuffer();
+    await this.countersSynced();
     const meta = await this.queue.add({
       kind: 'snapshot',
       snapshotKind: kind,
@@ -271,6 +313,7 @@ export class CaptureSession {
     const next = previous.then(async () => {
       try {
         const bytes = await segment.blob.arrayBuffer();
+        await this.countersSynced();
         await this.queue.add({
           kind: 'media',
           track,
