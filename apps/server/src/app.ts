@@ -38,6 +38,7 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { answerRoutes } from './http/answers/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
+import { probeRoutes } from './http/probe/routes.js';
 import { authRoutes } from './http/auth/routes.js';
 import { examRoutes } from './http/exams/routes.js';
 import { healthRoutes } from './http/health/routes.js';
@@ -184,6 +185,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await app.register(questionRoutes, { questions });
   await app.register(answerRoutes, { answers });
   await app.register(auditRoutes, { db });
+  await app.register(probeRoutes);
 
   const indexHtml = path.join(config.webDistDir, 'index.html');
   const hasWeb = existsSync(indexHtml);

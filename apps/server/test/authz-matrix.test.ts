@@ -583,6 +583,15 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       }),
     },
     {
+      op: 'POST /api/bandwidth-probe',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: async () => ({
+        path: '/api/bandwidth-probe',
+        body: 'probe bytes',
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+    },
+    {
       op: 'GET /api/audit',
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: fixed(() => '/api/audit'),

@@ -194,6 +194,11 @@ describe.each(engines())('bad input on %s', (engine) => {
       body: () => ({ extraTimeMinutes: 15 }),
     },
     {
+      op: 'POST /api/bandwidth-probe',
+      who: 'student',
+      raw: true,
+    },
+    {
       op: 'PUT /api/sessions/{id}/media/{track}/{seq}',
       who: 'student',
       params: () => ({ id: sessionId, track: 'webcam', seq: '0' }),

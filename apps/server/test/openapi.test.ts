@@ -23,6 +23,7 @@ const EXPECTED_OPERATIONS = [
   'POST /api/users',
   'PATCH /api/users/{id}',
   'POST /api/users/{id}/password',
+  'POST /api/bandwidth-probe',
   'POST /api/users/import',
   'GET /api/settings/signup',
   'PUT /api/settings/signup',
@@ -69,6 +70,7 @@ const CANNOT_FAIL = new Set(['GET /healthz', 'GET /api/openapi.json']);
 const RAW_BODY: Record<string, string> = {
   'PUT /api/sessions/{id}/media/{track}/{seq}': 'video/webm',
   'PUT /api/sessions/{id}/snapshots/{kind}/{seq}': 'image/jpeg',
+  'POST /api/bandwidth-probe': 'application/octet-stream',
 };
 
 interface Operation {

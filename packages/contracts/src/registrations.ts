@@ -38,6 +38,7 @@ export const MyRegistration = Registration.extend({
     durationMinutes: true,
     registrationDeadline: true,
     status: true,
+    policy: true,
   }),
 });
 export type MyRegistration = z.infer<typeof MyRegistration>;

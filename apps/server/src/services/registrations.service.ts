@@ -1,12 +1,12 @@
 import { and, asc, count, desc, eq, gt } from 'drizzle-orm';
 import type {
-  ExamStatus,
   MyRegistration,
   OpenExam,
   Registration,
   RosterEntry,
   SessionState,
 } from '@invigil/contracts';
+import { ProctoringPolicy, type ExamStatus } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
 import { examSessions, exams, registrations, users } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -204,6 +204,8 @@ export class RegistrationService {
         durationMinutes: e.durationMinutes,
         registrationDeadline: iso(e.registrationDeadline),
         status: e.status as ExamStatus,
+        // The student's browser needs the policy to know what to record and check.
+        policy: ProctoringPolicy.parse(e.policy ?? {}),
       },
     }));
   }

@@ -24,8 +24,8 @@ export function homePath(role: Role): string {
 /** Path prefixes each role may open. */
 const AREAS: Record<Role, readonly string[]> = {
   student: ['/student', '/account'],
-  proctor: ['/proctor', '/account'],
-  instructor: ['/admin/exams', '/proctor', '/account'],
+  proctor: ['/proctor', '/admin/sessions', '/account'],
+  instructor: ['/admin/exams', '/admin/sessions', '/proctor', '/account'],
   admin: ['/admin', '/proctor', '/account'],
 };
 

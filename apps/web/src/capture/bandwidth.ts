@@ -21,27 +21,24 @@ export function requiredKbps(policy: ProctoringPolicy, audioKbps = 32): number {
 }
 
 /**
- * Measures the upload speed to this server by sending `sizeBytes` of filler and timing the
- * answer. There is no dedicated endpoint: the filler goes to the event endpoint in a body the
- * server must read in full and then refuses (400, nothing is stored), so the time covers the
- * whole body reaching the server plus one round trip. A single sample of a few hundred KB
- * is rough; the exam bar keeps measuring on the real uploads.
+ * Measures the upload speed to this server by sending `sizeBytes` of filler to the
+ * upload-speed probe, which reads the whole body and discards it. The time covers the body
+ * reaching the server plus one round trip. A single sample of a few hundred KB is rough;
+ * the exam bar keeps measuring on the real uploads.
  */
 export async function measureUpload(
-  sessionId: string,
+  _sessionId: string,
   csrf: CsrfSource,
   options: { sizeBytes?: number; fetch?: typeof fetch; now?: () => number } = {},
 ): Promise<BandwidthSample> {
   const sizeBytes = options.sizeBytes ?? 256 * 1024;
   const fetchFn = options.fetch ?? ((...a) => fetch(...a));
   const now = options.now ?? (() => performance.now());
-  // Not a valid batch (unknown key, no events): the server parses it all, then refuses it.
-  const filler = Array.from({ length: sizeBytes }, (_, i) =>
-    String.fromCharCode(97 + ((i * 7919) % 26)),
-  ).join('');
-  const body = JSON.stringify({ bandwidthProbe: filler });
+  // Random bytes, so that no compression on the way makes the line look faster than it is.
+  const body = new Uint8Array(sizeBytes);
+  for (let i = 0; i < sizeBytes; i += 65_536) crypto.getRandomValues(body.subarray(i, i + 65_536));
   const headers: Record<string, string> = {
-    'content-type': 'application/json',
+    'content-type': 'application/octet-stream',
     accept: 'application/json',
   };
   const token = await csrf.get();
@@ -49,7 +46,7 @@ export async function measureUpload(
   const started = now();
   let status: number;
   try {
-    const response = await fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/events`, {
+    const response = await fetchFn('/api/bandwidth-probe', {
       method: 'POST',
       headers,
       body,
@@ -61,8 +58,7 @@ export async function measureUpload(
     return { kbps: null, bytes: 0, ms: 0, problem: 'The server could not be reached.' };
   }
   const ms = Math.max(1, now() - started);
-  // 400: the body was read and refused, as intended. Anything else answered before reading it.
-  if (status !== 400 && !(status >= 200 && status < 300)) {
+  if (status < 200 || status >= 300) {
     return {
       kbps: null,
       bytes: 0,
@@ -70,5 +66,5 @@ export async function measureUpload(
       problem: `The server answered the speed test with HTTP ${status}, so it could not be measured.`,
     };
   }
-  return { kbps: Math.round((body.length * 8) / ms), bytes: body.length, ms };
+  return { kbps: Math.round((sizeBytes * 8) / ms), bytes: sizeBytes, ms };
 }

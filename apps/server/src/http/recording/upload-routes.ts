@@ -24,7 +24,7 @@ const MAX_STORED_CONTENT_TYPE = 200;
  * In this (encapsulated) plugin, accept exactly `types` as raw bytes up to `bodyLimit`;
  * parameters such as `;codecs=vp8,opus` are allowed. Any other body is 415.
  */
-function acceptRaw(app: FastifyInstance, types: readonly string[], bodyLimit: number): void {
+export function acceptRaw(app: FastifyInstance, types: readonly string[], bodyLimit: number): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([...types], { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
     const header = (req.headers['content-type'] ?? '').trim();
