@@ -5,6 +5,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+import {
+  checkInAndStartExam,
+  demoApiSession,
+  demoCreds,
+  signInStudent,
+  submitExam,
+} from './helpers/student-flow.js';
 
 const SHOTS = path.resolve('e2e/screenshots');
 
@@ -60,111 +67,15 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
     await server?.close();
   });
 
-  const creds = (role: string, n = 0) => {
-    const found = server.demo.filter((c) => c.role === role)[n];
-    if (!found) throw new Error(`no demo ${role}`);
-    return found;
-  };
-
-  /** A cookie session for calling the API from the test. */
-  async function apiSession(role: string, n = 0) {
-    const { email, password } = creds(role, n);
-    const login = await fetch(`${server.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    if (login.status !== 200) throw new Error(`login ${login.status}`);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const raw = (method: string, url: string, body?: unknown) =>
-      fetch(`${server.url}${url}`, {
-        method,
-        headers: {
-          cookie,
-          'x-csrf-token': csrfToken,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    return {
-      raw,
-      call: async (method: string, url: string, body?: unknown) => {
-        const response = await raw(method, url, body);
-        const text = await response.text();
-        if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-        return text ? JSON.parse(text) : undefined;
-      },
-    };
-  }
-
-  async function shot(page: Page, name: string) {
-    await page.screenshot({ path: path.join(SHOTS, `student-exam-${name}.png`), fullPage: true });
-  }
-
-  async function signIn(page: Page, n: number | { email: string; password: string }) {
-    const { email, password } = typeof n === 'number' ? creds('student', n) : n;
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByLabel('Password').press('Enter');
-    await page.waitForURL(/\/student$/);
-  }
-
-  /** Registers in the UI, then goes through check-in up to the exam page. */
-  async function checkInAndStart(page: Page, screenshots: boolean): Promise<string> {
-    await page.getByRole('button', { name: 'Register', exact: true }).first().click();
-    await page.getByRole('link', { name: 'Start exam' }).click();
-    await page.waitForURL(/\/student\/sessions\/[0-9a-f-]+$/);
-    const sessionId = page.url().split('/').pop() ?? '';
-
-    // Consent: agreeing without ticking the box is refused with a message.
-    await page.getByRole('heading', { name: 'Recording and your privacy' }).waitFor();
-    if (screenshots) await shot(page, '1-consent');
-    await page.getByRole('button', { name: 'Agree and continue' }).click();
-    await page.getByText('Tick the box to agree').waitFor();
-    await page.getByLabel(/I have read this notice and agree/).check();
-    await page.getByRole('button', { name: 'Agree and continue' }).click();
-
-    // System check.
-    await page.getByRole('heading', { name: 'System check' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('System check');
-    await page.getByRole('button', { name: 'Turn on camera and microphone' }).click();
-    await page.getByText('Your microphone picks up sound.').waitFor({ timeout: 15_000 });
-    await page.getByRole('button', { name: 'Share your entire screen' }).click();
-    await page.getByText('Your entire screen is shared.').waitFor();
-    await page.getByText(/Measured .* by sending/).waitFor({ timeout: 15_000 });
-    const proceed = page.getByRole('button', { name: 'Continue' });
-    await expect.poll(() => proceed.isEnabled(), { timeout: 10_000 }).toBe(true);
-    if (screenshots) await shot(page, '2-system-check');
-    await proceed.click();
-
-    // Identity: face, a retake, then the document.
-    await page.getByRole('heading', { name: 'Identity check' }).waitFor();
-    await page.waitForFunction(() => {
-      const v = document.querySelector('video');
-      return !!v && v.videoWidth > 0;
-    });
-    if (screenshots) await shot(page, '3-identity-face');
-    await page.getByRole('button', { name: 'Take photo' }).click();
-    await page.getByRole('button', { name: 'Retake' }).click();
-    await page.getByRole('button', { name: 'Take photo' }).click();
-    await page.getByRole('button', { name: 'Use this photo' }).click();
-    await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
-    await page.getByRole('button', { name: 'Take photo' }).click();
-    if (screenshots) await shot(page, '4-identity-document');
-    await page.getByRole('button', { name: 'Use this photo' }).click();
-    await page.getByText('Both photos are saved.').waitFor();
-    await page.getByRole('button', { name: 'Continue' }).click();
-
-    // Start.
-    await page.getByRole('heading', { name: 'Ready to start' }).waitFor();
-    if (screenshots) await shot(page, '5-ready');
-    await page.getByRole('button', { name: 'Start exam' }).click();
-    await page.getByText('Question 1', { exact: true }).waitFor();
-    await page.getByText('Recording camera and screen').waitFor();
-    return sessionId;
-  }
+  const apiSession = (role: string, n = 0) => demoApiSession(server, role, n);
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `student-exam-${name}.png`), fullPage: true });
+  const signIn = (page: Page, n: number | { email: string; password: string }) =>
+    signInStudent(server, page, n);
+  const checkInAndStart = (page: Page, screenshots: boolean) =>
+    checkInAndStartExam(page, screenshots ? (name) => shot(page, name) : undefined);
+  const submit = submitExam;
+  const creds = (role: string, n = 0) => demoCreds(server, role, n);
 
   async function answerAndSubmit(page: Page) {
     await page.getByRole('radio', { name: 'Median' }).check();
@@ -172,14 +83,6 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
       .getByLabel(/Define a p-value/)
       .fill('The probability of data at least this extreme if the null hypothesis holds.');
     await page.getByText('All answers saved').first().waitFor({ timeout: 15_000 });
-  }
-
-  async function submit(page: Page) {
-    await page.getByRole('button', { name: 'Submit exam' }).click();
-    await page.getByText('Submit your exam now?').waitFor();
-    await page.getByRole('button', { name: 'Yes, submit' }).click();
-    await page.getByRole('heading', { name: 'Exam submitted' }).waitFor({ timeout: 20_000 });
-    await page.getByText('All recordings uploaded').waitFor({ timeout: 30_000 });
   }
 
   /** Every webcam and screen segment present from seq 0 on, with no missing seq. */

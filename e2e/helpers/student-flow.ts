@@ -1,0 +1,122 @@
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { DemoServer } from './app-server.js';
+
+/** A demo account's credentials by role (n-th of that role). */
+export function demoCreds(server: DemoServer, role: string, n = 0) {
+  const found = server.demo.filter((c) => c.role === role)[n];
+  if (!found) throw new Error(`no demo ${role}`);
+  return found;
+}
+
+/** A cookie session for calling the API from a test, as the n-th demo account of `role`. */
+export async function demoApiSession(server: DemoServer, role: string, n = 0) {
+  const { email, password } = demoCreds(server, role, n);
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (login.status !== 200) throw new Error(`login ${login.status}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const raw = (method: string, url: string, body?: unknown) =>
+    fetch(`${server.url}${url}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  return {
+    raw,
+    call: async (method: string, url: string, body?: unknown) => {
+      const response = await raw(method, url, body);
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+  };
+}
+
+/** Sign a student in through the sign-in page (keyboard submit). */
+export async function signInStudent(
+  server: DemoServer,
+  page: Page,
+  n: number | { email: string; password: string },
+) {
+  const { email, password } = typeof n === 'number' ? demoCreds(server, 'student', n) : n;
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password').press('Enter');
+  await page.waitForURL(/\/student$/);
+}
+
+/** Registers in the UI, then goes through check-in up to the exam page; returns the session id. */
+export async function checkInAndStartExam(
+  page: Page,
+  shot?: (name: string) => Promise<unknown>,
+): Promise<string> {
+  await page.getByRole('button', { name: 'Register', exact: true }).first().click();
+  await page.getByRole('link', { name: 'Start exam' }).click();
+  await page.waitForURL(/\/student\/sessions\/[0-9a-f-]+$/);
+  const sessionId = page.url().split('/').pop() ?? '';
+
+  // Consent: agreeing without ticking the box is refused with a message.
+  await page.getByRole('heading', { name: 'Recording and your privacy' }).waitFor();
+  await shot?.('1-consent');
+  await page.getByRole('button', { name: 'Agree and continue' }).click();
+  await page.getByText('Tick the box to agree').waitFor();
+  await page.getByLabel(/I have read this notice and agree/).check();
+  await page.getByRole('button', { name: 'Agree and continue' }).click();
+
+  // System check.
+  await page.getByRole('heading', { name: 'System check' }).waitFor();
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('System check');
+  await page.getByRole('button', { name: 'Turn on camera and microphone' }).click();
+  await page.getByText('Your microphone picks up sound.').waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Share your entire screen' }).click();
+  await page.getByText('Your entire screen is shared.').waitFor();
+  await page.getByText(/Measured .* by sending/).waitFor({ timeout: 15_000 });
+  const proceed = page.getByRole('button', { name: 'Continue' });
+  await expect.poll(() => proceed.isEnabled(), { timeout: 10_000 }).toBe(true);
+  await shot?.('2-system-check');
+  await proceed.click();
+
+  // Identity: face, a retake, then the document.
+  await page.getByRole('heading', { name: 'Identity check' }).waitFor();
+  await page.waitForFunction(() => {
+    const v = document.querySelector('video');
+    return !!v && v.videoWidth > 0;
+  });
+  await shot?.('3-identity-face');
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  await page.getByRole('button', { name: 'Retake' }).click();
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  await page.getByRole('button', { name: 'Use this photo' }).click();
+  await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  await shot?.('4-identity-document');
+  await page.getByRole('button', { name: 'Use this photo' }).click();
+  await page.getByText('Both photos are saved.').waitFor();
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  // Start.
+  await page.getByRole('heading', { name: 'Ready to start' }).waitFor();
+  await shot?.('5-ready');
+  await page.getByRole('button', { name: 'Start exam' }).click();
+  await page.getByText('Recording camera and screen').waitFor();
+  return sessionId;
+}
+
+/** Submit with confirmation and wait until every recording is uploaded. */
+export async function submitExam(page: Page) {
+  await page.getByRole('button', { name: 'Submit exam' }).click();
+  await page.getByText('Submit your exam now?').waitFor();
+  await page.getByRole('button', { name: 'Yes, submit' }).click();
+  await page.getByRole('heading', { name: 'Exam submitted' }).waitFor({ timeout: 20_000 });
+  await page.getByText('All recordings uploaded').waitFor({ timeout: 60_000 });
+}
