@@ -190,8 +190,23 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
         (v) => (v as HTMLVideoElement).currentTime > 0.5,
       ),
     );
+    // Seek with the keyboard to 0:09 while paused: both videos show that moment within a second.
+    await staff.getByRole('button', { name: 'Pause' }).click();
     await slider.focus();
-    await slider.press('ArrowRight');
+    await slider.press('Home');
+    for (let i = 0; i < 9; i++) await slider.press('ArrowRight');
+    const seekedAt = Date.now();
+    await staff.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('.player-track video')).every(
+          (v) => (v as HTMLVideoElement).readyState >= 2 && !(v as HTMLVideoElement).seeking,
+        ),
+      undefined,
+      { timeout: 5_000 },
+    );
+    expect(Date.now() - seekedAt).toBeLessThan(1_000);
+    expect(Number(await slider.inputValue())).toBeGreaterThanOrEqual(8_000);
+    expect(Number(await slider.inputValue())).toBeLessThanOrEqual(10_000);
     await shot(staff, '9-player');
     await staff.close();
     await page.close();
@@ -204,6 +219,7 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
     await signIn(page, 1);
     const sessionId = await checkInAndStart(page, false);
 
+    const offlineAt = Date.now();
     await context.setOffline(true);
     await page
       .getByText(/Offline — recordings are kept on this computer/)
@@ -211,9 +227,11 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
       .waitFor({ timeout: 15_000 });
     await page.getByRole('radio', { name: 'Mean' }).check();
     await page.getByText('Not saved — retrying').first().waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(13_000);
+    // The acceptance case: the connection stays cut for 30 s in the middle of the exam.
+    await page.waitForTimeout(Math.max(0, 30_000 - (Date.now() - offlineAt)));
     await shot(page, '10-offline');
     await context.setOffline(false);
+    const onlineAt = Date.now();
 
     await page.getByText('All answers saved').first().waitFor({ timeout: 20_000 });
     await page.getByText('All uploaded').first().waitFor({ timeout: 30_000 });
@@ -251,8 +269,12 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
     expect(webcam.filter((s) => s.startMs > reloadAt).length).toBeGreaterThanOrEqual(1);
     // A reload may leave a time gap (recording was off meanwhile), never a missing seq.
     for (const gap of manifest.gaps) expect(gap.missingSeqs).toEqual([]);
+    // Recording went on while offline: no hole in the 30 s without a connection.
+    for (const gap of manifest.gaps) {
+      expect(gap.toMs <= offlineAt || gap.fromMs >= onlineAt, JSON.stringify(gap)).toBe(true);
+    }
     await page.close();
-  }, 90_000);
+  }, 150_000);
 
   it('declining consent ends cleanly and is recorded for the staff', async () => {
     const admin = await apiSession('admin');
