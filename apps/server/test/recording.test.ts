@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkEndedRecordings, RECORDING_CHECK_GRACE_MS } from '../src/services/recording-check.js';
 import { recordRecordingGaps } from '../src/services/recording-manifest.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
 import { checkedIn, getRaw, putSegment, putSnapshot, sha256, T0 } from './helpers/recording.js';
@@ -253,5 +254,25 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
     const gaps = events.filter((e: any) => e.type === 'recording.gap');
     expect(gaps.length).toBeGreaterThan(0);
     expect(gaps[0].data).toMatchObject({ track: 'webcam', afterSeq: 0, missingSeqs: [1] });
+  });
+  it('checks each ended recording once after the upload grace period, recording its holes', async () => {
+    const f = await checkedIn(server);
+    await f.student.post(`/api/sessions/${f.sessionId}/consent`);
+    await f.move(f.student, 'in_progress');
+    await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('c0'));
+    await putSegment(f.student, f.sessionId, 'webcam', 2, bytesOf('c2'));
+    await f.move(f.student, 'submitted');
+    const db = server.instance.database.db;
+    // Within the grace period the browser may still be uploading: nothing is checked yet.
+    expect(await checkEndedRecordings(db, server.clock.now())).not.toContain(f.sessionId);
+    const later = new Date(server.clock.now().getTime() + RECORDING_CHECK_GRACE_MS + 60_000);
+    expect(await checkEndedRecordings(db, later)).toContain(f.sessionId);
+    expect(await checkEndedRecordings(db, later)).not.toContain(f.sessionId);
+    const events = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
+    const types = events.filter((e: any) => e.source === 'server').map((e: any) => e.type);
+    expect(types.filter((t: string) => t === 'recording.checked')).toHaveLength(1);
+    expect(types).toContain('recording.gap');
+    const checked = events.find((e: any) => e.type === 'recording.checked');
+    expect(checked.data).toMatchObject({ complete: false, segments: 2 });
   });
 });

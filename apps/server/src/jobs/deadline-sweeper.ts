@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../ports/clock.port.js';
+import { checkEndedRecordings } from '../services/recording-check.js';
 import { sweepExpiredSessions } from '../services/sessions.service.js';
 
 /** A running sweeper. */
@@ -9,7 +10,8 @@ export interface DeadlineSweeper {
 }
 
 /**
- * Every `intervalMs`, auto-submit attempts whose time is up (see `sweepExpiredSessions`).
+ * Every `intervalMs`, auto-submit attempts whose time is up (see `sweepExpiredSessions`), then
+ * record the holes in recordings of attempts that ended a while ago (`checkEndedRecordings`).
  * Sweeps never overlap; a failed sweep is reported and retried at the next tick. Safe to run
  * in several processes at once: each session is submitted under a row lock, once.
  */
@@ -23,6 +25,8 @@ export function startDeadlineSweeper(
   const tick = () => {
     if (running) return;
     running = sweepExpiredSessions(db, clock.now())
+      // Then check the recordings of attempts that ended a while ago (see checkEndedRecordings).
+      .then(() => checkEndedRecordings(db, clock.now()))
       .then(() => undefined, onError)
       .finally(() => {
         running = null;
