@@ -309,4 +309,24 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
     await page.getByRole('link', { name: 'Continue check-in' }).waitFor();
     await page.close();
   }, 60_000);
+  it('an external exam page is shown under the proctoring bar, with a new-window fallback', async () => {
+    const admin = await apiSession('admin');
+    const externalUrl = `${server.url}/healthz`;
+    await admin.call('PATCH', `/api/exams/${examId}`, { externalUrl });
+    const student = { email: 'student4@demo.invigil.test', password: 'a long enough passphrase 4' };
+    await admin.call('POST', '/api/users', { ...student, name: 'Eli Student', role: 'student' });
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    try {
+      await signIn(page, student);
+      await checkInAndStart(page, false);
+      const frame = page.frameLocator('iframe[title="Exam page"]');
+      await frame.getByText('"status":"ok"').waitFor({ timeout: 10_000 });
+      await page.getByRole('button', { name: /Open the exam page in a new window/ }).waitFor();
+      await shot(page, '13-external');
+    } finally {
+      await admin.call('PATCH', `/api/exams/${examId}`, { externalUrl: null });
+      await page.close();
+    }
+  }, 90_000);
 });

@@ -122,6 +122,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     contentSecurityPolicy: {
       directives: {
         'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null,
+        // An exam's external page (any https site) may be shown inside the student's exam page.
+        'frame-src': ["'self'", 'https:'],
       },
     },
     hsts: config.publicUrl.startsWith('https:'),

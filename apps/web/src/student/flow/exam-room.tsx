@@ -28,6 +28,7 @@ import { clockOffset, remainingMs } from './countdown';
 import { ProctorBar } from './proctor-bar';
 import { useSessionPoll } from './session-flow';
 import { screenResult } from './system-check';
+import { ExternalExam } from './external-exam';
 
 interface LoadedView {
   view: StudentExamView;
@@ -419,26 +420,6 @@ function ResumeRecording({
           </button>
         ) : null}
       </div>
-    </section>
-  );
-}
-
-/** The external exam page, opened in its own window beside this one. */
-function ExternalExam({ url }: { url: string }) {
-  const open = () => {
-    window.open(url, 'invigil-external-exam', 'noopener');
-  };
-  return (
-    <section className="card" aria-labelledby="external-heading">
-      <h2 id="external-heading">Exam page</h2>
-      <p>
-        This exam is answered on another website. Open it in a new window and keep this page open
-        beside it: the recording and your timer run here.
-      </p>
-      <p className="muted small break">{url}</p>
-      <button type="button" className="button primary" onClick={open}>
-        Open the exam page<span className="sr-only"> (opens in a new window)</span>
-      </button>
     </section>
   );
 }
