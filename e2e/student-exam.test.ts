@@ -329,4 +329,34 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
       await page.close();
     }
   }, 90_000);
+  it('a policy with a room scan records it as its own track before the exam', async () => {
+    const admin = await apiSession('admin');
+    const exam = await admin.call('GET', `/api/exams/${examId}`);
+    await admin.call('PATCH', `/api/exams/${examId}`, {
+      policy: { ...exam.policy, roomScan: true, identityCheck: false },
+    });
+    const student = { email: 'student5@demo.invigil.test', password: 'a long enough passphrase 5' };
+    await admin.call('POST', '/api/users', { ...student, name: 'Fran Student', role: 'student' });
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    try {
+      await signIn(page, student);
+      const sessionId = await checkInAndStartExam(page, (name) => shot(page, name), {
+        identity: false,
+        roomScan: true,
+      });
+      await submit(page);
+      const own = await apiSession('admin');
+      const manifest = (await own.call('GET', `/api/sessions/${sessionId}/recording`)) as Manifest;
+      const scan = manifest.segments.filter((s) => s.track === 'room_scan');
+      expect(scan.length).toBeGreaterThanOrEqual(2);
+      expect(scan.map((s) => s.seq)).toEqual(scan.map((_, i) => i));
+      const seconds = scan.reduce((n, s) => n + (s.endMs - s.startMs), 0) / 1000;
+      expect(seconds).toBeGreaterThanOrEqual(15);
+      expect(manifest.snapshots.filter((s) => s.kind.startsWith('id_'))).toEqual([]);
+    } finally {
+      await admin.call('PATCH', `/api/exams/${examId}`, { policy: exam.policy });
+      await page.close();
+    }
+  }, 120_000);
 });

@@ -59,7 +59,9 @@ export async function signInStudent(
 export async function checkInAndStartExam(
   page: Page,
   shot?: (name: string) => Promise<unknown>,
+  steps: { identity?: boolean; roomScan?: boolean } = {},
 ): Promise<string> {
+  const { identity = true, roomScan = false } = steps;
   await page.getByRole('button', { name: 'Register', exact: true }).first().click();
   await page.getByRole('link', { name: 'Start exam' }).click();
   await page.waitForURL(/\/student\/sessions\/[0-9a-f-]+$/);
@@ -86,23 +88,35 @@ export async function checkInAndStartExam(
   await shot?.('2-system-check');
   await proceed.click();
 
-  // Identity: face, a retake, then the document.
-  await page.getByRole('heading', { name: 'Identity check' }).waitFor();
-  await page.waitForFunction(() => {
-    const v = document.querySelector('video');
-    return !!v && v.videoWidth > 0;
-  });
-  await shot?.('3-identity-face');
-  await page.getByRole('button', { name: 'Take photo' }).click();
-  await page.getByRole('button', { name: 'Retake' }).click();
-  await page.getByRole('button', { name: 'Take photo' }).click();
-  await page.getByRole('button', { name: 'Use this photo' }).click();
-  await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
-  await page.getByRole('button', { name: 'Take photo' }).click();
-  await shot?.('4-identity-document');
-  await page.getByRole('button', { name: 'Use this photo' }).click();
-  await page.getByText('Both photos are saved.').waitFor();
-  await page.getByRole('button', { name: 'Continue' }).click();
+  if (identity) {
+    // Identity: face, a retake, then the document.
+    await page.getByRole('heading', { name: 'Identity check' }).waitFor();
+    await page.waitForFunction(() => {
+      const v = document.querySelector('video');
+      return !!v && v.videoWidth > 0;
+    });
+    await shot?.('3-identity-face');
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.getByRole('button', { name: 'Retake' }).click();
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.getByRole('button', { name: 'Use this photo' }).click();
+    await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await shot?.('4-identity-document');
+    await page.getByRole('button', { name: 'Use this photo' }).click();
+    await page.getByText('Both photos are saved.').waitFor();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+
+  if (roomScan) {
+    // Room scan: about 20 s of camera video, uploaded as its own track.
+    await page.getByRole('heading', { name: 'Room scan' }).waitFor();
+    await page.getByRole('button', { name: 'Start room scan' }).click();
+    await page.getByText('Recording…').waitFor();
+    await shot?.('room-scan');
+    await page.getByRole('button', { name: 'Continue' }).waitFor({ timeout: 40_000 });
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
 
   // Start.
   await page.getByRole('heading', { name: 'Ready to start' }).waitFor();
