@@ -181,7 +181,10 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
     await staff.getByLabel('Password').fill(creds('admin').password);
     await staff.getByLabel('Password').press('Enter');
     await staff.waitForURL(/\/admin\/exams$/);
-    await staff.goto(`${server.url}/admin/sessions/${sessionId}/recording`);
+    // From the exam's roster to the recording, as staff would go.
+    await staff.goto(`${server.url}/admin/exams/${examId}`);
+    await staff.getByRole('link', { name: 'Recording of Sam Student' }).click();
+    await staff.waitForURL(new RegExp(`/admin/sessions/${sessionId}/recording$`));
     const slider = staff.getByLabel('Position in the recording');
     await slider.waitFor();
     await staff.getByRole('button', { name: 'Play' }).click();

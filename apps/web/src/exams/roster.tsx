@@ -87,6 +87,21 @@ export function Roster({
         ),
     },
   ];
+  // Recording begins at check-in (identity photos, room scan); staff can play it from there.
+  columns.push({
+    header: 'Recording',
+    cell: (r) =>
+      r.sessionState === 'registered' ? (
+        '—'
+      ) : (
+        <Link
+          to={`/admin/sessions/${r.sessionId}/recording`}
+          aria-label={`Recording of ${r.studentName}`}
+        >
+          Play
+        </Link>
+      ),
+  });
   if (answersLink) {
     columns.push({
       header: 'Score',
