@@ -4,31 +4,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+import { demoApiSession, signInAsDemo } from './helpers/student-flow.js';
 
 const SHOTS = path.resolve('e2e/screenshots');
-
-/** A signed-in API caller (cookie + CSRF token), for the student's side of the flow. */
-async function apiAs(url: string, email: string, password: string) {
-  const login = await fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  return async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${url}${p}`, {
-      method,
-      headers: {
-        cookie,
-        'x-csrf-token': csrfToken,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await res.json()) as any;
-  };
-}
 
 /** Staff author questions, give extra time and read a scored attempt, with the keyboard. */
 describe.skipIf(browserUnavailable() !== undefined)('staff exam content in Chromium', () => {
@@ -45,20 +23,15 @@ describe.skipIf(browserUnavailable() !== undefined)('staff exam content in Chrom
     await server?.close();
   });
 
-  const creds = (role: string, n = 0) => {
-    const found = server.demo.filter((c) => c.role === role)[n];
-    if (!found) throw new Error(`no demo ${role}`);
-    return found;
+  const signIn = (page: Page, role: string) => signInAsDemo(server, page, role);
+  /** A signed-in API caller (cookie + CSRF token), for the student's side of the flow. */
+  const apiAs = async (n: number) => {
+    const session = await demoApiSession(server, 'student', n);
+    return async (method: string, p: string, body?: unknown) => {
+      const res = await session.raw(method, p, body);
+      return (await res.json()) as any;
+    };
   };
-
-  async function signIn(page: Page, role: string) {
-    const { email, password } = creds(role);
-    await page.context().clearCookies();
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByLabel('Password').press('Enter');
-  }
 
   it('authors questions, locks them once a student starts, sets extra time and shows the score', async () => {
     const page = await browser.context.newPage();
@@ -102,8 +75,8 @@ describe.skipIf(browserUnavailable() !== undefined)('staff exam content in Chrom
     await page.screenshot({ path: path.join(SHOTS, 'staff-questions.png'), fullPage: true });
 
     // A student starts and submits through the API; another registers only.
-    const sam = await apiAs(server.url, creds('student').email, creds('student').password);
-    const alex = await apiAs(server.url, creds('student', 1).email, creds('student', 1).password);
+    const sam = await apiAs(0);
+    const alex = await apiAs(1);
     const reg = await sam('POST', `/api/exams/${examId}/registrations`);
     await alex('POST', `/api/exams/${examId}/registrations`);
     const session = `/api/sessions/${reg.sessionId}`;

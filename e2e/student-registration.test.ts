@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+import { demoCreds, signInAsDemo } from './helpers/student-flow.js';
 
 const SHOTS = path.resolve('e2e/screenshots');
 
@@ -22,21 +23,8 @@ describe.skipIf(browserUnavailable() !== undefined)('web app in Chromium', () =>
     await server?.close();
   });
 
-  const creds = (role: string, n = 0) => {
-    const found = server.demo.filter((c) => c.role === role)[n];
-    if (!found) throw new Error(`no demo ${role}`);
-    return found;
-  };
-
-  async function signIn(page: Page, role: string, n = 0) {
-    const { email, password } = creds(role, n);
-    await page.context().clearCookies();
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password);
-    // Submit with the keyboard, as a keyboard-only user would.
-    await page.getByLabel('Password').press('Enter');
-  }
+  const creds = (role: string, n = 0) => demoCreds(server, role, n);
+  const signIn = (page: Page, role: string, n = 0) => signInAsDemo(server, page, role, n);
 
   it('the demo student signs in and registers for the demo exam; a retry via the API stays one registration', async () => {
     const page = await browser.context.newPage();

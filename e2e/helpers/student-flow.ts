@@ -41,6 +41,16 @@ export async function demoApiSession(server: DemoServer, role: string, n = 0) {
   };
 }
 
+/** Sign in through the sign-in page as the n-th demo account of `role`, submitting with the keyboard. */
+export async function signInAsDemo(server: DemoServer, page: Page, role: string, n = 0) {
+  const { email, password } = demoCreds(server, role, n);
+  await page.context().clearCookies();
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password').press('Enter');
+}
+
 /** Sign a student in through the sign-in page (keyboard submit). */
 export async function signInStudent(
   server: DemoServer,
