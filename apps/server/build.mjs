@@ -1,16 +1,28 @@
-// Bundle the server (and the workspace packages it imports) into dist/cli.js.
-// npm dependencies stay external and load from node_modules at run time.
+// Bundle the server (and the workspace packages it imports) into dist/cli.js, and the
+// detector worker thread into dist/detect-worker.js (a worker must be plain JS at run time).
+// npm dependencies stay external and load from node_modules at run time — the server's
+// own and those of the detection package (the model library, tfjs, image decoders).
+// `node build.mjs --worker` builds only the worker (the integration tests need just that).
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const external = Object.keys(pkg.dependencies).filter((d) => !d.startsWith('@invigil/'));
-
 const here = (p) => new URL(p, import.meta.url).pathname;
+const depsOf = (file) => Object.keys(JSON.parse(readFileSync(here(file), 'utf8')).dependencies);
+
+const external = [
+  ...depsOf('./package.json'),
+  ...depsOf('../../packages/detection/package.json'),
+].filter((d) => !d.startsWith('@invigil/'));
+
+const entries = {
+  cli: here('src/cli.ts'),
+  'detect-worker': here('src/detect-worker.ts'),
+};
+const workerOnly = process.argv.includes('--worker');
 
 await build({
-  entryPoints: [here('src/cli.ts')],
-  outfile: here('dist/cli.js'),
+  entryPoints: workerOnly ? { 'detect-worker': entries['detect-worker'] } : entries,
+  outdir: here('dist'),
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -8,6 +8,9 @@ const apiTarget = 'http://localhost:8080';
 export default defineConfig({
   plugins: [react()],
   build: { outDir: 'dist' },
+  // The detection worker is an ES module worker: it imports the models' library as a chunk
+  // of its own, loaded only when an exam with monitoring starts.
+  worker: { format: 'es' },
   server: {
     proxy: {
       '/api': { target: apiTarget, changeOrigin: false },

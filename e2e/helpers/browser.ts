@@ -15,9 +15,10 @@ export function browserUnavailable(): string | undefined {
 
 /**
  * Headless Chromium with a fresh profile, fake camera/microphone/screen, and no background
- * networking (this machine has no network beyond loopback).
+ * networking (this machine has no network beyond loopback). `extraArgs` adds flags, e.g.
+ * `--use-file-for-fake-video-capture=FILE.y4m` to show the fake camera a chosen video.
  */
-export async function launchBrowser(): Promise<{
+export async function launchBrowser(extraArgs: string[] = []): Promise<{
   context: BrowserContext;
   close(): Promise<void>;
 }> {
@@ -36,6 +37,7 @@ export async function launchBrowser(): Promise<{
       '--disable-sync',
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      ...extraArgs,
     ],
   });
   return {

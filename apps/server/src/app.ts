@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { z } from 'zod';
+import { assetDirs } from '@invigil/detection/node';
 import {
   type ZodTypeProvider,
   jsonSchemaTransform,
@@ -22,6 +23,17 @@ import { openDatabase } from './db/open-database.js';
 import { LocalDiskBlobStore } from './adapters/local-disk.blob-store.js';
 import { systemClock, type Clock } from './ports/clock.port.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
+import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner.js';
+import { startFlagSweeper } from './jobs/flag-sweeper.js';
+import { InProcessEventBus } from './adapters/in-process.event-bus.js';
+import { WorkerPoolDetector } from './adapters/worker-pool.detector.js';
+import type { Detector } from './ports/detector.port.js';
+import type { EventBus } from './ports/event-bus.port.js';
+import { AnalysisQueue } from './services/analysis-queue.js';
+import { AnalysisScheduler } from './services/analysis-scheduler.js';
+import { RULE_INPUT_EVENT_TYPES } from './services/detection-event-data.js';
+import { FlagService } from './services/flags.service.js';
+import { SnapshotAnalysisService } from './services/snapshot-analysis.service.js';
 import { AccommodationService } from './services/accommodations.service.js';
 import { AnswerService } from './services/answers.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -38,7 +50,9 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { answerRoutes } from './http/answers/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
+import { flagRoutes } from './http/flags/routes.js';
 import { probeRoutes } from './http/probe/routes.js';
+import { detectionAssetRoutes } from './http/detection-assets/routes.js';
 import { authRoutes } from './http/auth/routes.js';
 import { examRoutes } from './http/exams/routes.js';
 import { healthRoutes } from './http/health/routes.js';
@@ -54,14 +68,22 @@ export interface InvigilApp {
   app: FastifyInstance;
   database: Database;
   config: Config;
+  /** Where flag and risk changes are published (live dashboards subscribe here). */
+  bus: EventBus;
   /** Stop accepting requests, then release the database. */
   close(): Promise<void>;
 }
 
-/** Overrides for tests: a controllable clock, an already-open database. */
+/**
+ * Overrides for tests: a controllable clock, an already-open database, a detector shared
+ * between servers (its models load once), an event bus to listen on. What is passed in is
+ * not closed by the app.
+ */
 export interface AppOverrides {
   clock?: Clock;
   database?: Database;
+  detector?: Detector;
+  bus?: EventBus;
 }
 
 /**
@@ -85,12 +107,45 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const sessions = new SessionService(db, clock);
   const questions = new QuestionService(db);
   const answers = new AnswerService(db, clock);
-  const accommodations = new AccommodationService(db, clock);
   const tokens = new TokenService(db, clock);
   const blobs = await LocalDiskBlobStore.open(config.blobDir);
-  const recording = new RecordingService(db, clock, blobs);
+
+  // Detection: flags and risk always; server analysis of snapshots when enabled.
+  let logError = (_err: unknown, _msg: string): void => undefined;
+  const bus =
+    overrides.bus ??
+    new InProcessEventBus((err, topic) => logError(err, `${topic} subscriber failed`));
+  const flagService = new FlagService(db, clock, bus);
+  const rederive = (sessionId: string) =>
+    flagService
+      .rederive(sessionId)
+      .catch((err: unknown) => logError(err, 'flag re-judgement failed'));
+  const detectionOn = config.detection.enabled;
+  const detector = detectionOn
+    ? (overrides.detector ?? new WorkerPoolDetector({ size: config.detection.workers }))
+    : undefined;
+  const queue = new AnalysisQueue(db);
+  let runner: AnalysisRunner | undefined;
+  const scheduler = detector
+    ? new AnalysisScheduler(db, clock, queue, () => runner?.kick())
+    : undefined;
+  const analysis = detector
+    ? new SnapshotAnalysisService(db, clock, blobs, detector, queue)
+    : undefined;
+
+  const accommodations = new AccommodationService(db, clock, rederive);
+  const recording = new RecordingService(db, clock, blobs, async (snapshot) => {
+    await scheduler
+      ?.snapshotStored(snapshot)
+      .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'));
+  });
   const playback = new RecordingPlaybackService(db, clock, blobs);
-  const sessionEvents = new SessionEventService(db, clock);
+  const sessionEvents = new SessionEventService(db, clock, async (sessionId, events) => {
+    await scheduler
+      ?.clientEventsStored(sessionId, events)
+      .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
+    if (events.some((e) => RULE_INPUT_EVENT_TYPES.has(e.type))) await rederive(sessionId);
+  });
 
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -110,6 +165,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   // Only JSON bodies are accepted; anything else is 415 rather than a confusing 400.
   app.removeContentTypeParser('text/plain');
+  logError = (err, msg) => app.log.error({ err }, msg);
   registerInputGuards(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -124,6 +180,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null,
         // An exam's external page (any https site) may be shown inside the student's exam page.
         'frame-src': ["'self'", 'https:'],
+        // The browser's detectors compile WebAssembly (tfjs wasm backend) and run in module
+        // workers, some started from blob: URLs; models and binaries come from our origin.
+        'script-src': ["'self'", "'wasm-unsafe-eval'"],
+        'worker-src': ["'self'", 'blob:'],
       },
     },
     hsts: config.publicUrl.startsWith('https:'),
@@ -186,8 +246,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await app.register(recordingRoutes, { recording, playback, events: sessionEvents });
   await app.register(questionRoutes, { questions });
   await app.register(answerRoutes, { answers });
+  await app.register(flagRoutes, { flags: flagService });
   await app.register(auditRoutes, { db });
   await app.register(probeRoutes);
+  await app.register(detectionAssetRoutes, { dirs: assetDirs() });
 
   const indexHtml = path.join(config.webDistDir, 'index.html');
   const hasWeb = existsSync(indexHtml);
@@ -200,7 +262,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     app.log.warn({ webDistDir: config.webDistDir }, 'web app not built; serving the API only');
   }
   app.setNotFoundHandler((req, reply) => {
-    const isApi = req.url.startsWith('/api/') || req.url === '/api';
+    const isApi =
+      req.url.startsWith('/api/') ||
+      req.url === '/api' ||
+      // A missing model file must be a 404, not the web app's HTML.
+      req.url.startsWith('/detection/');
     if (!isApi && hasWeb && req.method === 'GET') {
       // Client-side routes (/student, /admin/...) all load the single-page app.
       return reply.type('text/html').sendFile('index.html');
@@ -216,14 +282,37 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const sweeper = startDeadlineSweeper(db, clock, config.deadlineSweepMs, (err) =>
     app.log.error({ err }, 'deadline sweep failed'),
   );
+  const flagSweeper = startFlagSweeper(flagService, config.flagSweepMs, (err) =>
+    app.log.error({ err }, 'flag sweep failed'),
+  );
+  if (analysis) {
+    runner = startAnalysisRunner(
+      {
+        queue,
+        clock,
+        run: (job) => analysis.run(job),
+        after: async (job, outcome) => {
+          if (outcome === 'analysed') await rederive(job.sessionId);
+        },
+        onError: (err) => app.log.error({ err }, 'snapshot analysis failed'),
+      },
+      config.detection.workers,
+      config.detection.pollMs,
+    );
+  }
 
   return {
     app,
     database,
     config,
+    bus,
     close: async () => {
       await app.close();
       await sweeper.stop();
+      await flagSweeper.stop();
+      await runner?.stop();
+      if (detector && !overrides.detector) await detector.close();
+      if (!overrides.bus) await bus.close();
       if (!overrides.database) await database.close();
     },
   };

@@ -19,6 +19,7 @@ Commands:
   user add --email E --role R [--name N]
                                  create a user; the password is read from standard input
   config                         list every environment variable
+  analyze [--enroll FACE] IMAGE… run the detectors on JPEG/PNG files; one JSON line each
 `;
 
 function config(): Config {
@@ -131,6 +132,16 @@ async function main(argv: string[]): Promise<void> {
     case 'config':
       console.log(describeEnv());
       return;
+    case 'analyze': {
+      // Loaded on demand: the detection models are not needed by any other command.
+      const { runAnalyze } = await import('@invigil/detection/node');
+      process.exitCode = await runAnalyze(
+        rest,
+        (line) => console.log(line),
+        (line) => console.error(line),
+      );
+      return;
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -583,6 +583,17 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       }),
     },
     {
+      // Students do not see flags or risk yet: their own session answers 404 too.
+      op: 'GET /api/sessions/{id}/flags',
+      expect: 'U  H  H  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await recordingSession()}/flags` }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/risk',
+      expect: 'U  H  H  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await recordingSession()}/risk` }),
+    },
+    {
       op: 'POST /api/bandwidth-probe',
       expect: 'U  A  A  A  A  A  A  A  F  F',
       prepare: async () => ({

@@ -229,6 +229,8 @@ describe.each(engines())('bad input on %s', (engine) => {
       who: 'admin',
       params: () => ({ id: sessionId, kind: 'webcam', seq: '0' }),
     },
+    { op: 'GET /api/sessions/{id}/flags', who: 'admin', params: () => ({ id: sessionId }) },
+    { op: 'GET /api/sessions/{id}/risk', who: 'admin', params: () => ({ id: sessionId }) },
   ];
   const bodyTargets = targets.filter((t) => t.body);
   const paramTargets = targets.filter((t) => t.params);
@@ -276,6 +278,40 @@ describe.each(engines())('bad input on %s', (engine) => {
       ['extra time -1', () => extra(-1)],
       ['extra time 601', () => extra(601)],
       ['extra time 2.5', () => extra(2.5)],
+      ...detectionCases(),
+    ];
+  }
+
+  /** Detector policy, detector accommodations and detector event data out of contract. */
+  function detectionCases(): [string, () => Promise<TestResponse>][] {
+    const accommodate = (body: unknown) =>
+      admin.put(`/api/registrations/${registrationId}/accommodations`, body);
+    const policy = (p: unknown) => admin.patch(`/api/exams/${examId}`, { policy: p });
+    const detect = (type: string, data: unknown) =>
+      student.post(`/api/sessions/${sessionId}/events`, {
+        events: [{ seq: 0, type, at: now(), data }],
+      });
+    const state = { detector: 'no_face', active: true, confidence: 0.9, model: 'm' };
+    return [
+      ['accommodations empty', () => accommodate({})],
+      ['accommodation unknown detector', () => accommodate({ detectors: { ghost: {} } })],
+      [
+        'accommodation minSeconds 601',
+        () => accommodate({ detectors: { no_face: { minSeconds: 601 } } }),
+      ],
+      [
+        'accommodation unknown field',
+        () => accommodate({ detectors: { no_face: { severity: 'low' } } }),
+      ],
+      [
+        'policy detector without severity',
+        () => policy({ detectors: { no_face: { enabled: true, minSeconds: 5 } } }),
+      ],
+      ['policy serverAnalysisSeconds -1', () => policy({ serverAnalysisSeconds: -1 })],
+      ['detect.state unknown detector', () => detect('detect.state', { ...state, detector: 'x' })],
+      ['detect.state confidence 2', () => detect('detect.state', { ...state, confidence: 2 })],
+      ['detect.state no model', () => detect('detect.state', { ...state, model: undefined })],
+      ['detect.snapshot faces -1', () => detect('detect.snapshot', { snapshotSeq: 0, faces: -1 })],
     ];
   }
 

@@ -60,6 +60,8 @@ const EXPECTED_OPERATIONS = [
   'GET /api/sessions/{id}/recording',
   'GET /api/sessions/{id}/media/{track}/{seq}',
   'GET /api/sessions/{id}/snapshots/{kind}/{seq}',
+  'GET /api/sessions/{id}/flags',
+  'GET /api/sessions/{id}/risk',
   'GET /api/audit',
 ];
 

@@ -9,3 +9,4 @@ export * from './sessions.js';
 export * from './registrations.js';
 export * from './recording.js';
 export * from './questions.js';
+export * from './detection.js';

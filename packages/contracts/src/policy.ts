@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DetectorRules } from './detection.js';
 
 /**
  * How an exam is proctored. Every field has a default so that `{}` is a sensible policy;
@@ -20,6 +21,13 @@ export const ProctoringPolicy = z.strictObject({
   screenFrameRate: z.number().int().min(1).max(30).default(5),
   /** Length of each independently playable recording segment. */
   segmentSeconds: z.number().int().min(2).max(60).default(6),
+  /** Per-detector rules; detectors not named take DEFAULT_DETECTOR_RULES. */
+  detectors: DetectorRules.default({}),
+  /**
+   * How often the server re-analyses a webcam snapshot with its own detectors (seconds;
+   * 0 = only snapshots around a client detection). Snapshots near a client flag always are.
+   */
+  serverAnalysisSeconds: z.number().int().min(0).max(3600).default(60),
   allowedUrls: z
     .array(z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }))
     .max(50)

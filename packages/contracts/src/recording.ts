@@ -103,6 +103,9 @@ export const ClientEventType = z.enum([
   'recording.started',
   'recording.stopped',
   'recording.error',
+  /** Detector results: see DetectStateData and DetectSnapshotData in detection.ts. */
+  'detect.state',
+  'detect.snapshot',
 ]);
 export type ClientEventType = z.infer<typeof ClientEventType>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
+import { DetectorAccommodations } from './detection.js';
 import { Exam } from './exams.js';
 import { SessionState } from './sessions.js';
 
@@ -18,13 +19,24 @@ export const Registration = z.object({
   sessionState: SessionState,
   /** Accommodation: minutes added to the exam duration for this student (0 for none). */
   extraTimeMinutes: z.number().int(),
+  /** Accommodation: per-detector changes for this student only ({} for none). */
+  detectors: DetectorAccommodations,
 });
 export type Registration = z.infer<typeof Registration>;
 
-/** PUT /api/registrations/:id/accommodations (admins and the exam's instructors). */
-export const AccommodationsBody = z.strictObject({
-  extraTimeMinutes: z.number().int().min(0).max(600),
-});
+/**
+ * PUT /api/registrations/:id/accommodations (admins and the exam's instructors). Each field
+ * given replaces that accommodation (`detectors` as a whole: `{}` clears them); a field
+ * left out stays as it is. At least one is required.
+ */
+export const AccommodationsBody = z
+  .strictObject({
+    extraTimeMinutes: z.number().int().min(0).max(600).optional(),
+    detectors: DetectorAccommodations.optional(),
+  })
+  .refine((b) => b.extraTimeMinutes !== undefined || b.detectors !== undefined, {
+    message: 'Give extraTimeMinutes, detectors or both',
+  });
 export type AccommodationsBody = z.infer<typeof AccommodationsBody>;
 
 /** A registration as the student sees it in "My exams". */

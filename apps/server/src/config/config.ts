@@ -80,6 +80,22 @@ export const ENV_SCHEMA = {
   DEADLINE_SWEEP_SECONDS: int(1, 3600)
     .default(15)
     .describe('How often attempts whose time is up are auto-submitted.'),
+  DETECTION_ENABLED: bool
+    .default(true)
+    .describe(
+      'Re-analyse sampled webcam snapshots on the server (trust but verify). Flags from the browser work either way.',
+    ),
+  DETECTION_WORKERS: int(1, 16)
+    .default(1)
+    .describe(
+      'Detector worker threads for server analysis; each loads the models once (~300 MB, ~1 s).',
+    ),
+  ANALYSIS_POLL_SECONDS: int(1, 600)
+    .default(5)
+    .describe('How often queued snapshot analyses are looked for (new ones also start at once).'),
+  FLAG_SWEEP_SECONDS: int(1, 600)
+    .default(1)
+    .describe('How often sessions with a detection still under way are re-judged into flags.'),
 } as const;
 
 const EnvSchema = z.object(ENV_SCHEMA);
@@ -109,6 +125,10 @@ export interface Config {
   webDistDir: string;
   /** Interval of the sweeper that auto-submits attempts past their deadline. */
   deadlineSweepMs: number;
+  /** Server-side snapshot analysis: on or off, worker threads, queue polling interval. */
+  detection: { enabled: boolean; workers: number; pollMs: number };
+  /** Interval of the sweeper that turns lasting detections into flags. */
+  flagSweepMs: number;
 }
 
 /** Raised when the environment is invalid; `problems` lists every problem, one per line. */
@@ -184,6 +204,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     seedDemo,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist()),
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
+    detection: {
+      enabled: e.DETECTION_ENABLED,
+      workers: e.DETECTION_WORKERS,
+      pollMs: e.ANALYSIS_POLL_SECONDS * 1000,
+    },
+    flagSweepMs: e.FLAG_SWEEP_SECONDS * 1000,
   };
 }
 

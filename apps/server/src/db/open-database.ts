@@ -37,6 +37,10 @@ async function openPostgres(url: string): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.default.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server closes (restart, failover, a dropped database) is removed
+  // from the pool and replaced on the next query. Without a listener the pool's 'error'
+  // event would crash the process.
+  pool.on('error', () => undefined);
   const db = drizzle(pool, { schema });
   return {
     db: db as unknown as Db,

@@ -4,6 +4,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -154,6 +155,8 @@ export const registrations = pgTable(
     status: text('status').notNull().default('active'),
     /** Accommodation: minutes added to the exam duration for this student. */
     extraTimeMinutes: integer('extra_time_minutes').notNull().default(0),
+    /** Accommodation: per-detector changes for this student (DetectorAccommodations). */
+    detectorAccommodations: jsonb('detector_accommodations').notNull().default({}),
     createdAt: createdAt(),
     cancelledAt: tz('cancelled_at'),
   },
@@ -189,6 +192,11 @@ export const examSessions = pgTable(
     endedAt: tz('ended_at'),
     score: integer('score'),
     maxScore: integer('max_score'),
+    /**
+     * Face embedding from the identity photo, compared with later webcam snapshots. Kept
+     * here rather than in an event because it is biometric data nobody needs to read.
+     */
+    enrolledEmbedding: jsonb('enrolled_embedding'),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
@@ -336,4 +344,98 @@ export const sessionEvents = pgTable(
     index('session_events_session_time_idx').on(t.sessionId, t.clientMs),
     check('session_events_source_check', sql`${t.source} in ('client','server')`),
   ],
+);
+
+/**
+ * The embedded queue of server-side snapshot analyses. One row per snapshot (never analysed
+ * twice); at most one sampled snapshot per session and sampling bucket. A worker leases a
+ * row (`locked_until`); a lease that runs out is taken over, and completing checks that the
+ * lease is still ours, so a result is written once.
+ */
+export const analysisJobs = pgTable(
+  'analysis_jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    /** Why: `sample` (policy interval), `client_report` (near a browser detection), `enrolment`. */
+    reason: text('reason').notNull(),
+    /** For samples: floor(takenMs / interval), unique per session. */
+    sampleBucket: bigint('sample_bucket', { mode: 'number' }),
+    status: text('status').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    runAt: tz('run_at').notNull().defaultNow(),
+    lockedUntil: tz('locked_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('analysis_jobs_snapshot_key').on(t.snapshotId),
+    uniqueIndex('analysis_jobs_sample_key')
+      .on(t.sessionId, t.sampleBucket)
+      .where(sql`${t.sampleBucket} is not null`),
+    index('analysis_jobs_due_idx').on(t.status, t.runAt),
+    check('analysis_jobs_status_check', sql`${t.status} in ('queued','running','done','failed')`),
+  ],
+);
+
+/**
+ * Flags: stretches of a session a proctor should look at. Re-derived from the session's
+ * events by the rules; `key` identifies the same condition across re-derivations so a flag
+ * is updated in place and keeps its review status.
+ */
+export const flags = pgTable(
+  'flags',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    type: text('type').notNull(),
+    source: text('source').notNull(),
+    startMs: bigint('start_ms', { mode: 'number' }).notNull(),
+    endMs: bigint('end_ms', { mode: 'number' }),
+    severity: text('severity').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    detector: text('detector').notNull(),
+    model: text('model').notNull(),
+    evidence: jsonb('evidence').notNull(),
+    message: text('message').notNull(),
+    reviewStatus: text('review_status').notNull().default('open'),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('flags_session_key').on(t.sessionId, t.key),
+    index('flags_session_time_idx').on(t.sessionId, t.startMs),
+    check('flags_source_check', sql`${t.source} in ('client','server','rules')`),
+    check('flags_severity_check', sql`${t.severity} in ('low','medium','high')`),
+    check('flags_review_check', sql`${t.reviewStatus} in ('open','confirmed','dismissed')`),
+  ],
+);
+
+/**
+ * A session's current risk score and why. `recheck_at` is when the flags would change with
+ * no new event (a detection still under way reaching its minimum duration); the flag
+ * sweeper re-judges sessions whose time has come.
+ */
+export const sessionRisk = pgTable(
+  'session_risk',
+  {
+    sessionId: uuid('session_id')
+      .primaryKey()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    score: integer('score').notNull(),
+    contributions: jsonb('contributions').notNull(),
+    explanation: jsonb('explanation').notNull(),
+    recheckAt: tz('recheck_at'),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('session_risk_recheck_idx').on(t.recheckAt)],
 );

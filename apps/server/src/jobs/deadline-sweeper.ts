@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../ports/clock.port.js';
 import { checkEndedRecordings } from '../services/recording-check.js';
 import { sweepExpiredSessions } from '../services/sessions.service.js';
+import { startIntervalJob } from './interval-job.js';
 
 /** A running sweeper. */
 export interface DeadlineSweeper {
@@ -21,23 +22,10 @@ export function startDeadlineSweeper(
   intervalMs: number,
   onError: (error: unknown) => void = () => undefined,
 ): DeadlineSweeper {
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = sweepExpiredSessions(db, clock.now())
-      // Then check the recordings of attempts that ended a while ago (see checkEndedRecordings).
-      .then(() => checkEndedRecordings(db, clock.now()))
-      .then(() => undefined, onError)
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startIntervalJob(
+    // Then check the recordings of attempts that ended a while ago (see checkEndedRecordings).
+    () => sweepExpiredSessions(db, clock.now()).then(() => checkEndedRecordings(db, clock.now())),
+    intervalMs,
+    onError,
+  );
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Registration } from '@invigil/contracts';
+import { DetectorAccommodations, type Registration } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
 import { examSessions, registrations } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -11,23 +11,32 @@ import { computeDeadline } from './exam-timing.js';
 import { toRegistration } from './registrations.service.js';
 import { isoOrNull } from './time.js';
 
+/** What an accommodations change sets; a field left out stays as it is. */
+export interface AccommodationsChange {
+  extraTimeMinutes?: number;
+  detectors?: DetectorAccommodations;
+}
+
 /** Per-student accommodations, set by the exam's instructors and admins. */
 export class AccommodationService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told after a student's detector accommodations changed (their flags are re-judged). */
+    private readonly onDetectorsChanged?: (sessionId: string) => Promise<void>,
   ) {}
 
   /**
-   * Set a student's extra time. An attempt that is already running (or paused) gets its
-   * deadline recomputed at once; a finished one keeps its record. Audited when it changes.
+   * Set a student's extra time and/or detector accommodations. An attempt that is already
+   * running (or paused) gets its deadline recomputed at once; a finished one keeps its
+   * record. Audited when anything changes, in the same transaction.
    */
-  async setExtraTime(
+  async set(
     actor: Actor,
     registrationId: string,
-    extraTimeMinutes: number,
+    change: AccommodationsChange,
   ): Promise<Registration> {
-    return this.db.transaction(async (tx) => {
+    const { registration, detectorsChanged } = await this.db.transaction(async (tx) => {
       const [found] = await tx
         .select({ r: registrations, s: examSessions })
         .from(registrations)
@@ -41,16 +50,25 @@ export class AccommodationService {
         throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived and can no longer change');
       }
       const previous = found.r.extraTimeMinutes;
-      if (previous === extraTimeMinutes) return toRegistration(found.r, found.s);
+      const previousDetectors = DetectorAccommodations.catch({}).parse(
+        found.r.detectorAccommodations,
+      );
+      const extraTimeMinutes = change.extraTimeMinutes ?? previous;
+      const detectors = change.detectors ?? previousDetectors;
+      const timeChanged = extraTimeMinutes !== previous;
+      const detectorsChanged = JSON.stringify(detectors) !== JSON.stringify(previousDetectors);
+      if (!timeChanged && !detectorsChanged) {
+        return { registration: toRegistration(found.r, found.s), detectorsChanged };
+      }
       const [reg] = await tx
         .update(registrations)
-        .set({ extraTimeMinutes })
+        .set({ extraTimeMinutes, detectorAccommodations: detectors })
         .where(eq(registrations.id, registrationId))
         .returning();
       if (!reg) throw errors.notFound('Registration');
       let session = found.s;
       const running = session.state === 'in_progress' || session.state === 'paused';
-      if (running && session.startedAt) {
+      if (timeChanged && running && session.startedAt) {
         const deadlineAt = computeDeadline({
           startedAt: session.startedAt,
           durationMinutes: exam.durationMinutes,
@@ -74,10 +92,13 @@ export class AccommodationService {
         data: {
           extraTimeMinutes,
           previous,
-          ...(running && { deadlineAt: isoOrNull(session.deadlineAt) }),
+          ...(timeChanged && running && { deadlineAt: isoOrNull(session.deadlineAt) }),
+          ...(detectorsChanged && { detectors, previousDetectors }),
         },
       });
-      return toRegistration(reg, session);
+      return { registration: toRegistration(reg, session), detectorsChanged };
     });
+    if (detectorsChanged) await this.onDetectorsChanged?.(registration.sessionId);
+    return registration;
   }
 }

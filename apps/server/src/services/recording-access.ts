@@ -71,7 +71,7 @@ export async function sessionForRead(db: DbOrTx, actor: Actor, id: string): Prom
 }
 
 /** What part of a recording was opened, for the audit entry. */
-export type RecordingPart = 'manifest' | 'events' | 'media' | 'snapshot';
+export type RecordingPart = 'manifest' | 'events' | 'media' | 'snapshot' | 'flags';
 
 /** Repeated blob reads by the same staff member within this window are audited once. */
 export const VIEW_AUDIT_WINDOW_MS = 15 * 60_000;

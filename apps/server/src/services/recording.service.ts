@@ -33,6 +33,15 @@ export interface SnapshotUpload extends UploadBase {
   takenMs: number;
 }
 
+/** A snapshot just stored, as `onSnapshotStored` hears of it. */
+export interface StoredSnapshotInfo {
+  id: string;
+  sessionId: string;
+  kind: SnapshotKind;
+  seq: number;
+  takenMs: number;
+}
+
 /** The ack, and whether this request stored it (201) or it was already stored (200). */
 export interface UploadResult {
   ack: UploadAck;
@@ -69,6 +78,8 @@ export class RecordingService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly blobs: BlobStore,
+    /** Told of each snapshot newly stored (server analysis scheduling); must not throw. */
+    private readonly onSnapshotStored?: (snapshot: StoredSnapshotInfo) => Promise<void>,
   ) {}
 
   /** Store one recording segment; idempotent by (session, track, seq) and hash. */
@@ -120,7 +131,7 @@ export class RecordingService {
       eq(snapshots.kind, u.kind),
       eq(snapshots.seq, u.seq),
     );
-    return this.ingest(actor, u, `snapshots/${u.kind}`, {
+    const result = await this.ingest(actor, u, `snapshots/${u.kind}`, {
       stored: async (db) =>
         (await db.select({ sha256: snapshots.sha256 }).from(snapshots).where(slot))[0]?.sha256,
       insert: async (tx, blobKey) => {
@@ -149,6 +160,19 @@ export class RecordingService {
             .where(and(slot, eq(snapshots.blobKey, blobKey)))
         ).length > 0,
     });
+    if (result.created && this.onSnapshotStored) {
+      const [row] = await this.db.select({ id: snapshots.id }).from(snapshots).where(slot);
+      if (row) {
+        await this.onSnapshotStored({
+          id: row.id,
+          sessionId: u.sessionId,
+          kind: u.kind,
+          seq: u.seq,
+          takenMs: u.takenMs,
+        });
+      }
+    }
+    return result;
   }
 
   /**

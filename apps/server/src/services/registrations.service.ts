@@ -6,7 +6,7 @@ import type {
   RosterEntry,
   SessionState,
 } from '@invigil/contracts';
-import { ProctoringPolicy, type ExamStatus } from '@invigil/contracts';
+import { DetectorAccommodations, ProctoringPolicy, type ExamStatus } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
 import { examSessions, exams, registrations, users } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -31,6 +31,7 @@ export const toRegistration = (r: RegistrationRow, s: SessionRow): Registration 
   sessionId: s.id,
   sessionState: s.state as SessionState,
   extraTimeMinutes: r.extraTimeMinutes,
+  detectors: DetectorAccommodations.catch({}).parse(r.detectorAccommodations),
 });
 
 /** Student registrations: catalogue, register, cancel; and the roster for staff. */

@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from '../db/database.js';
 import { sessionEvents } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
+import { assertClientEventData } from './detection-event-data.js';
 import { auditRecordingView, sessionForRead, sessionForUpload } from './recording-access.js';
 import { iso } from './time.js';
 
@@ -20,6 +21,9 @@ export interface ServerEventInput {
 }
 
 type EventRow = typeof sessionEvents.$inferSelect;
+
+/** A client event as stored (what `onStored` hears of). */
+export type StoredClientEvent = ClientEventBatchInput['events'][number];
 
 const toEvent = (r: EventRow): SessionEvent => ({
   source: r.source as SessionEvent['source'],
@@ -70,18 +74,22 @@ export class SessionEventService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told of newly stored client events (analysis scheduling, flags); never throws. */
+    private readonly onStored?: (sessionId: string, events: StoredClientEvent[]) => Promise<void>,
   ) {}
 
   /**
    * Store a batch from the student's browser. Idempotent by sequence number: a number
    * already stored (or repeated within the batch) is reported as a duplicate and the first
-   * write wins, so retrying a batch is always safe.
+   * write wins, so retrying a batch is always safe. Detector events' data is checked
+   * against the contracts first; then `onStored` hears of the events this call stored.
    */
   async recordClientEvents(
     actor: Actor,
     sessionId: string,
     batch: ClientEventBatchInput,
   ): Promise<EventBatchAck> {
+    assertClientEventData(batch.events);
     const seen = new Set<number>();
     const unique = batch.events.filter((e) => !seen.has(e.seq) && seen.add(e.seq));
     const stored = await this.db.transaction(async (tx) => {
@@ -104,6 +112,12 @@ export class SessionEventService {
         .returning({ seq: sessionEvents.seq });
     });
     const accepted = new Set(stored.map((r) => r.seq));
+    if (accepted.size > 0) {
+      await this.onStored?.(
+        sessionId,
+        unique.filter((e) => accepted.has(e.seq)),
+      );
+    }
     const bySeq = (a: number, b: number) => a - b;
     return {
       accepted: [...accepted].sort(bySeq),

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { buildDetectWorkerIfStale } from './detect-worker-build.js';
 import { findPostgresBin, postgresVersion, startPostgres } from './postgres.js';
 
 declare module 'vitest' {
@@ -9,10 +10,12 @@ declare module 'vitest' {
 }
 
 /**
- * Start one PostgreSQL server for the whole test run. Without the Debian package the
+ * Build the detector worker bundle when it is missing or older than its sources (so tests
+ * run from a clean clone), then start one PostgreSQL server for the whole test run. Without the Debian package the
  * PostgreSQL leg is skipped with a printed reason — except under CI=true, where it fails.
  */
 export default async function setup(project: TestProject) {
+  buildDetectWorkerIfStale();
   const bin = findPostgresBin();
   if (!bin) {
     const reason = 'PostgreSQL is not installed (apt-get install postgresql)';

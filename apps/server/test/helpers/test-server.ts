@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { Role } from '@invigil/contracts';
-import { createApp, type InvigilApp } from '../../src/app.js';
+import { createApp, type AppOverrides, type InvigilApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/ports/clock.port.js';
 import { insertUser } from '../../src/services/users.service.js';
@@ -62,10 +62,15 @@ async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop()
   };
 }
 
-/** Start a server for one test file. `overrides` adjust the configuration. */
+/**
+ * Start a server for one test file. `overrides` adjust the configuration; `app` passes
+ * adapters in (a detector shared by a file's servers). Server-side snapshot analysis is off
+ * unless a test turns it on: loading the models costs ~1 s and ~300 MB per worker.
+ */
 export async function startTestServer(
   engine: Engine,
   overrides: Partial<Config> = {},
+  app: Pick<AppOverrides, 'detector' | 'bus'> = {},
 ): Promise<TestServer> {
   const clock = new TestClock();
   let dropDb: (() => Promise<void>) | undefined;
@@ -86,9 +91,10 @@ export async function startTestServer(
     database,
     port: 0,
     loginRateLimitPerMinute: 10_000,
+    detection: { ...base.detection, enabled: false },
     ...overrides,
   };
-  const instance = await createApp(config, { clock });
+  const instance = await createApp(config, { clock, ...app });
   const address = await instance.app.listen({ host: '127.0.0.1', port: 0 });
   let counter = 0;
   return {

@@ -22,6 +22,29 @@ describe('splitExamErrors', () => {
     });
   });
 
+  it('puts detection rule errors beside the rule, the older looking-away field too', () => {
+    const error = parseApiError(
+      400,
+      JSON.stringify({
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid',
+        details: [
+          { path: '/policy/detectors/phone/threshold', message: 'Too big' },
+          { path: '/policy/gazeAwaySeconds', message: 'Too small' },
+          { path: '/policy/serverAnalysisSeconds', message: 'Too big' },
+        ],
+      }),
+    );
+    expect(splitExamErrors(error)).toEqual({
+      fields: {
+        'policy.detectors.phone.threshold': 'Too big',
+        'policy.detectors.head_turned.minSeconds': 'Too small',
+        'policy.serverAnalysisSeconds': 'Too big',
+      },
+      summary: [],
+    });
+  });
+
   it('summarises errors without details', () => {
     const error = parseApiError(
       400,

@@ -1,4 +1,6 @@
 import { describeError, fieldIssues } from '../api/errors';
+import { DETECTOR_ORDER } from '../exams/detectors';
+import { ruleErrorKey } from './detection-rules-model';
 
 const FIELD_KEYS = new Set([
   'title',
@@ -11,13 +13,22 @@ const FIELD_KEYS = new Set([
   'capacity',
   'policy.snapshotIntervalSeconds',
   'policy.maxFaces',
-  'policy.gazeAwaySeconds',
+  'policy.serverAnalysisSeconds',
   'policy.webcamBitrateKbps',
   'policy.screenBitrateKbps',
   'policy.screenFrameRate',
   'policy.segmentSeconds',
   'policy.allowedUrls',
+  ...DETECTOR_ORDER.flatMap((name) => [
+    ruleErrorKey(name, 'minSeconds'),
+    ruleErrorKey(name, 'threshold'),
+  ]),
 ]);
+
+/** Older policy fields the form writes from the detection rules, shown on the rule's input. */
+const LEGACY_KEYS: Record<string, string> = {
+  'policy.gazeAwaySeconds': ruleErrorKey('head_turned', 'minSeconds'),
+};
 
 /**
  * Splits an API error on the exam form into errors shown beside fields and messages for the
@@ -30,7 +41,9 @@ export function splitExamErrors(error: unknown): {
   const fields: Record<string, string> = {};
   const summary: string[] = [];
   for (const issue of fieldIssues(error)) {
-    const key = issue.path.startsWith('policy.allowedUrls') ? 'policy.allowedUrls' : issue.path;
+    const key = issue.path.startsWith('policy.allowedUrls')
+      ? 'policy.allowedUrls'
+      : (LEGACY_KEYS[issue.path] ?? issue.path);
     if (FIELD_KEYS.has(key)) fields[key] ??= issue.message;
     else summary.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type Exam } from '@invigil/contracts';
+import { DEFAULT_DETECTOR_RULES, DEFAULT_POLICY, type Exam } from '@invigil/contracts';
 import { changedFields, emptyExamForm, examToForm, formToBody } from './exam-form-model';
 
 const originalTz = process.env.TZ;
@@ -63,7 +63,7 @@ describe('exam form model', () => {
       capacity: '0',
       allowedUrls: 'https://ok.example\nnot a url',
     };
-    form.numbers.maxFaces = '11';
+    form.detection = { ...form.detection, maxFaces: '11' };
     const result = formToBody(form);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -74,6 +74,32 @@ describe('exam form model', () => {
       'policy.maxFaces',
       'title',
     ]);
+  });
+
+  it('writes the detection rules and keeps the older fields consistent with them', () => {
+    const form = examToForm(exam);
+    form.detection.rules.tab_switch = { ...form.detection.rules.tab_switch, enabled: false };
+    form.detection.rules.head_turned = { ...form.detection.rules.head_turned, minSeconds: '12' };
+    const result = formToBody(form);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const patch = changedFields(exam, result.body);
+    expect(patch.policy).toMatchObject({
+      gazeAwaySeconds: 12,
+      flagTabSwitch: false,
+      detectors: {
+        tab_switch: { ...DEFAULT_DETECTOR_RULES.tab_switch, enabled: false },
+        head_turned: { ...DEFAULT_DETECTOR_RULES.head_turned, minSeconds: 12 },
+      },
+    });
+  });
+
+  it('reports detection errors with the other field errors', () => {
+    const form = examToForm(exam);
+    form.detection.rules.phone = { ...form.detection.rules.phone, threshold: '0' };
+    const result = formToBody(form);
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(Object.keys(result.errors)).toEqual(['policy.detectors.phone.threshold']);
   });
 
   it('rejects a duration longer than the window', () => {

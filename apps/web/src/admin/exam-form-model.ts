@@ -6,6 +6,11 @@ import {
   type UpdateExamBody,
 } from '@invigil/contracts';
 import { dateToLocalInput, isoToLocalInput, localInputToIso } from '../lib/datetime';
+import {
+  detectionFormToPolicy,
+  policyToDetectionForm,
+  type DetectionForm,
+} from './detection-rules-model';
 
 /** Boolean policy switches, in display order, with their labels. */
 export const POLICY_SWITCHES = [
@@ -14,14 +19,14 @@ export const POLICY_SWITCHES = [
   ['screen', 'Screen recording'],
   ['identityCheck', 'Identity check before start'],
   ['roomScan', 'Room scan before start'],
-  ['flagTabSwitch', 'Flag tab or window switches'],
 ] as const;
 
-/** Numeric policy settings with their labels and bounds. */
+/**
+ * Numeric recording settings with their labels and bounds. What is flagged (faces allowed,
+ * looking away, tab switches) is edited in the detection rules instead.
+ */
 export const POLICY_NUMBERS = [
   ['snapshotIntervalSeconds', 'Snapshot interval (seconds)', 2, 300, 1],
-  ['maxFaces', 'Faces allowed in view', 1, 10, 1],
-  ['gazeAwaySeconds', 'Flag looking away after (seconds)', 1, 120, 0.5],
   ['webcamBitrateKbps', 'Webcam recording bitrate (kbit/s)', 100, 4000, 1],
   ['screenBitrateKbps', 'Screen recording bitrate (kbit/s)', 100, 4000, 1],
   ['screenFrameRate', 'Screen recording frame rate (per second)', 1, 30, 1],
@@ -47,11 +52,13 @@ export interface ExamFormState {
   allowedUrls: string;
   /** External exam page opened beside the proctoring bar; empty for none. */
   externalUrl: string;
+  /** Detection rules, faces allowed and the server re-check interval. */
+  detection: DetectionForm;
 }
 
 function policyToForm(
   policy: ProctoringPolicy,
-): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls'> {
+): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls' | 'detection'> {
   return {
     switches: Object.fromEntries(POLICY_SWITCHES.map(([key]) => [key, policy[key]])) as Record<
       SwitchKey,
@@ -61,6 +68,7 @@ function policyToForm(
       POLICY_NUMBERS.map(([key]) => [key, String(policy[key])]),
     ) as Record<NumberKey, string>,
     allowedUrls: policy.allowedUrls.join('\n'),
+    detection: policyToDetectionForm(policy),
   };
 }
 
@@ -176,7 +184,10 @@ export function formToBody(form: ExamFormState): FormResult {
   if (externalUrl && !isUrl(externalUrl))
     errors.externalUrl = 'Enter an http(s) URL, or leave empty.';
 
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const detection = detectionFormToPolicy(form.detection);
+  if (!detection.ok) Object.assign(errors, detection.errors);
+
+  if (Object.keys(errors).length > 0 || !detection.ok) return { ok: false, errors };
   return {
     ok: true,
     body: {
@@ -188,7 +199,12 @@ export function formToBody(form: ExamFormState): FormResult {
       registrationDeadline: registrationDeadline!,
       durationMinutes: durationMinutes!,
       capacity: capacity!,
-      policy: { ...form.switches, ...(numbers as Record<NumberKey, number>), allowedUrls },
+      policy: {
+        ...form.switches,
+        ...(numbers as Record<NumberKey, number>),
+        ...detection.policy,
+        allowedUrls,
+      },
       externalUrl: externalUrl || null,
     },
   };

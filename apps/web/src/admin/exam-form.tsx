@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
 import { Checkbox, Field } from '../ui/field';
+import { DetectionRulesSection } from './detection-rules-section';
 import { POLICY_NUMBERS, POLICY_SWITCHES, formToBody, type ExamFormState } from './exam-form-model';
 
 /** Props of ExamForm. */
@@ -18,7 +19,7 @@ export interface ExamFormProps {
   onInvalid: (errors: Record<string, string>) => void;
 }
 
-/** The exam editor: details, schedule (local time) and proctoring policy. */
+/** The exam editor: details, schedule (local time), proctoring policy and detection rules. */
 export function ExamForm({
   initial,
   submitLabel,
@@ -224,6 +225,13 @@ export function ExamForm({
           )}
         </Field>
       </fieldset>
+
+      <DetectionRulesSection
+        value={form.detection}
+        errors={errors}
+        disabled={readOnly || pending}
+        onChange={(detection) => set('detection', detection)}
+      />
 
       {readOnly ? null : (
         <div className="form-actions">

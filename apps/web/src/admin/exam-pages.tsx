@@ -163,7 +163,13 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
       <QuestionsSection examId={exam.id} readOnly={archived} />
       <StaffSection examId={exam.id} canManage={user.role === 'admin' && !archived} />
       <Section title="Roster" id="roster">
-        <Roster examId={exam.id} examTitle={exam.title} answersLink extraTime={!archived} />
+        <Roster
+          examId={exam.id}
+          examTitle={exam.title}
+          answersLink
+          extraTime={!archived}
+          policy={exam.policy}
+        />
       </Section>
     </Page>
   );

@@ -9,6 +9,14 @@ import { SegmentRecorder, type RecordedSegment } from './segment-recorder';
 import { frameSource, grabJpeg } from './snapshots';
 import { UploadQueue } from './upload-queue';
 
+/** A periodic snapshot once stored, with the sequence number it is uploaded under. */
+export interface StoredSnapshot {
+  kind: 'webcam' | 'screen';
+  seq: number;
+  takenMs: number;
+  blob: Blob;
+}
+
 /** Where a recorded track stands. */
 export type TrackState = 'off' | 'recording' | 'ended' | 'error';
 
@@ -47,6 +55,8 @@ export class CaptureSession {
   private eventsStarted = false;
 
   private counterSync: Promise<void> | null = null;
+  private readonly snapshotListeners = new Set<(snapshot: StoredSnapshot) => void>();
+  private enrolledFace: Blob | null = null;
 
   constructor(
     readonly sessionId: string,
@@ -249,8 +259,26 @@ export class CaptureSession {
     return count;
   }
 
-  /** Stores an identity photo (id_face or id_document) for upload. */
+  /** Stores an identity photo (id_face or id_document) for upload; returns its queue key. */
   async addPhoto(kind: SnapshotKind, blob: Blob, takenMs = Date.now()): Promise<string> {
+    return (await this.storePhoto(kind, blob, takenMs)).key;
+  }
+
+  /** The face photo taken at check-in on this page, for the identity detector. */
+  getEnrolledFace(): Blob | null {
+    return this.enrolledFace;
+  }
+
+  /**
+   * Calls `listener` after each periodic snapshot is stored, with its sequence number (the
+   * detectors report what they saw in it); returns the unsubscribe function.
+   */
+  onSnapshot(listener: (snapshot: StoredSnapshot) => void): () => void {
+    this.snapshotListeners.add(listener);
+    return () => this.snapshotListeners.delete(listener);
+  }
+
+  private async storePhoto(kind: SnapshotKind, blob: Blob, takenMs: number) {
     this.startUploads();
     const bytes = await blob.arrayBuffer();
     await this.countersSynced();
@@ -262,7 +290,8 @@ export class CaptureSession {
       contentType: blob.type || 'image/jpeg',
       takenMs,
     });
-    return meta.key;
+    if (kind === 'id_face') this.enrolledFace = blob;
+    return meta;
   }
 
   private startTrack(track: 'webcam' | 'screen', stream: MediaStream): TrackState {
@@ -352,7 +381,11 @@ export class CaptureSession {
       if (!this.recorders.has(kind)) continue;
       const takenMs = Date.now();
       const blob = await grabJpeg(video).catch(() => null);
-      if (blob) await this.addPhoto(kind, blob, takenMs).catch(() => undefined);
+      if (!blob) continue;
+      const meta = await this.storePhoto(kind, blob, takenMs).catch(() => null);
+      if (!meta) continue;
+      for (const listener of this.snapshotListeners)
+        listener({ kind, seq: meta.seq, takenMs, blob });
     }
   }
 

@@ -22,9 +22,12 @@ export class EventCollector {
     private readonly options: { flushMs?: number; now?: () => number; onOnline?: () => void } = {},
   ) {}
 
-  /** Records one event (sent with the next batch). */
-  record(type: ClientEventType, data: EventData = {}): void {
-    this.buffer.push({ type, at: (this.options.now ?? Date.now)(), data });
+  /**
+   * Records one event (sent with the next batch). `at` defaults to now; detectors pass the
+   * moment a condition began, which they confirm only a little later.
+   */
+  record(type: ClientEventType, data: EventData = {}, at?: number): void {
+    this.buffer.push({ type, at: at ?? (this.options.now ?? Date.now)(), data });
   }
 
   /** Hands the buffered events to the queue now. */

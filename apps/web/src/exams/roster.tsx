@@ -1,12 +1,15 @@
 import { useCallback, useState } from 'react';
 import { Link } from 'react-router-dom';
-import type { RosterEntry, SessionState } from '@invigil/contracts';
+import type { ProctoringPolicy, Registration, RosterEntry, SessionState } from '@invigil/contracts';
 import { examsApi } from '../api/endpoints';
 import { formatDateTime } from '../lib/datetime';
 import { ResourceView } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import { useResource } from '../ui/use-resource';
+import { AccommodationsCell } from './accommodations-cell';
+import { AccommodationsDialog } from './accommodations-dialog';
+import { summarizeAccommodations } from './accommodations-model';
 import { RegistrationBadge, SessionStateBadge } from './badges';
 import { ExtraTimeControl, formatExtraTime } from './extra-time-control';
 import './roster.css';
@@ -22,11 +25,26 @@ const STARTED: readonly SessionState[] = [
 ];
 
 const baseColumns: Column<RosterEntry>[] = [
-  { header: 'Student', cell: (r) => r.studentName },
-  { header: 'E-mail', cell: (r) => <span className="break">{r.studentEmail}</span> },
-  { header: 'Registration', cell: (r) => <RegistrationBadge status={r.status} /> },
+  // Name and e-mail, status and time share columns so the staff tools fit beside them.
+  {
+    header: 'Student',
+    cell: (r) => (
+      <span className="roster-stack">
+        {r.studentName}
+        <span className="break muted small">{r.studentEmail}</span>
+      </span>
+    ),
+  },
+  {
+    header: 'Registration',
+    cell: (r) => (
+      <span className="roster-stack">
+        <RegistrationBadge status={r.status} />
+        <span className="muted small">{formatDateTime(r.createdAt)}</span>
+      </span>
+    ),
+  },
   { header: 'Session', cell: (r) => <SessionStateBadge state={r.sessionState} /> },
-  { header: 'Registered at', cell: (r) => formatDateTime(r.createdAt) },
 ];
 
 /** "7 / 9", or "—" before the attempt is scored. */
@@ -34,7 +52,7 @@ export const formatScore = (r: { score: number | null; maxScore: number | null }
   r.score === null || r.maxScore === null ? '—' : `${r.score} / ${r.maxScore}`;
 
 /** Sorts active registrations first, then by name. */
-export function sortRoster(entries: readonly RosterEntry[]): RosterEntry[] {
+export function sortRoster<T extends RosterEntry>(entries: readonly T[]): T[] {
   return [...entries].sort(
     (a, b) =>
       Number(a.status === 'cancelled') - Number(b.status === 'cancelled') ||
@@ -44,23 +62,39 @@ export function sortRoster(entries: readonly RosterEntry[]): RosterEntry[] {
 
 /**
  * The registrations of one exam (GET /api/exams/:id/registrations). With `extraTime`, staff
- * who manage the exam can set each student's extra time; with `answersLink`, started
- * attempts link to their answers and score.
+ * who manage the exam can set each student's extra time, and with the exam's `policy` also
+ * each student's detector accommodations; with `answersLink`, started attempts link to their
+ * answers and score. Everyone sees how many detectors are relaxed for each student.
  */
 export function Roster({
   examId,
   examTitle,
   extraTime = false,
   answersLink = false,
+  policy,
 }: {
   examId: string;
   examTitle: string;
   extraTime?: boolean;
   answersLink?: boolean;
+  /** The exam's policy: needed to edit detector accommodations against its rules. */
+  policy?: ProctoringPolicy;
 }) {
   const load = useCallback((signal: AbortSignal) => examsApi.roster(examId, signal), [examId]);
   const roster = useResource(load);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const editable = (r: RosterEntry) => extraTime && policy !== undefined && r.status === 'active';
+  const editingEntry = roster.data?.find((e) => e.id === editing);
+  /** Both accommodations come back with every save; the roster row takes them. */
+  const applySaved = (saved: Registration) =>
+    roster.mutate((list) =>
+      list?.map((e) =>
+        e.id === saved.id
+          ? { ...e, extraTimeMinutes: saved.extraTimeMinutes, detectors: saved.detectors }
+          : e,
+      ),
+    );
 
   const columns: Column<RosterEntry>[] = [
     ...baseColumns,
@@ -71,11 +105,7 @@ export function Roster({
           <ExtraTimeControl
             entry={r}
             onSaved={(saved) => {
-              roster.mutate((list) =>
-                list?.map((e) =>
-                  e.id === saved.id ? { ...e, extraTimeMinutes: saved.extraTimeMinutes } : e,
-                ),
-              );
+              applySaved(saved);
               setFeedback({
                 tone: 'success',
                 text: `Extra time for ${r.studentName}: ${formatExtraTime(saved.extraTimeMinutes)}.`,
@@ -85,6 +115,12 @@ export function Roster({
         ) : (
           formatExtraTime(r.extraTimeMinutes)
         ),
+    },
+    {
+      header: 'Detection',
+      cell: (r) => (
+        <AccommodationsCell entry={r} onEdit={editable(r) ? () => setEditing(r.id) : undefined} />
+      ),
     },
   ];
   // Recording begins at check-in (identity photos, room scan); staff can play it from there.
@@ -142,6 +178,22 @@ export function Roster({
               rows={sortRoster(entries)}
               rowKey={(r) => r.id}
             />
+            {editingEntry && policy ? (
+              <AccommodationsDialog
+                entry={editingEntry}
+                policy={policy}
+                onClose={() => setEditing(null)}
+                onSaved={(saved) => {
+                  applySaved(saved);
+                  const summary = summarizeAccommodations(saved.detectors);
+                  setFeedback({
+                    tone: 'success',
+                    text: `Detection for ${editingEntry.studentName}: ${summary.count > 0 ? `${summary.label} (${summary.items.join('; ')})` : 'standard rules'}.`,
+                  });
+                  setEditing(null);
+                }}
+              />
+            ) : null}
           </>
         );
       }}

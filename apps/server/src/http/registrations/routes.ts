@@ -124,13 +124,13 @@ export async function registrationRoutes(
       config: { auth: { roles: ['instructor', 'admin'], scope: 'exams:write' as const } },
       schema: {
         tags,
-        summary: 'Set a student’s extra time (a running attempt’s deadline moves at once)',
+        summary:
+          'Set a student’s accommodations: extra time (a running attempt’s deadline moves at once) and detector changes for this student only',
         params: IdParams,
         body: AccommodationsBody,
         response: responses({ 200: Registration }),
       },
     },
-    async (req) =>
-      opts.accommodations.setExtraTime(actorOf(req), req.params.id, req.body.extraTimeMinutes),
+    async (req) => opts.accommodations.set(actorOf(req), req.params.id, req.body),
   );
 }

@@ -9,6 +9,7 @@ import {
 } from 'react';
 import type {
   AnswerValue,
+  DetectorAccommodations,
   ExamSession,
   ProctoringPolicy,
   StudentExamView,
@@ -17,6 +18,7 @@ import type {
 import { describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
 import { describeMediaError, displaySurfaceOf, openCamera, openScreen } from '../../capture/media';
+import { useDetection } from '../../capture/detection-status';
 import { useCaptureStatus, useQueueStatus } from '../../capture/use-capture';
 import { Page } from '../../ui/page';
 import { ErrorState, Loading } from '../../ui/states';
@@ -43,12 +45,15 @@ export function ExamRoom({
   title,
   session,
   policy,
+  accommodations,
   capture,
   onSession,
 }: {
   title: string;
   session: ExamSession;
   policy: ProctoringPolicy;
+  /** The student's detector accommodations, if any. */
+  accommodations?: DetectorAccommodations;
   capture: CaptureSession;
   onSession: (session: ExamSession) => void;
 }) {
@@ -152,6 +157,9 @@ export function ExamRoom({
     saver.set(questionId, value);
   };
 
+  // Automatic monitoring runs while recording; it never holds up the exam or the recording.
+  const monitoring = useDetection(capture, policy, captureStatus.recording, accommodations);
+
   const needsResume = !captureStatus.recording && !capture.hasLiveSources();
   const problem = captureStatus.recording ? captureStatus.problem : null;
 
@@ -163,6 +171,7 @@ export function ExamRoom({
         saveState={saver.touched ? saver.overall() : view ? 'saved' : null}
         remainingMs={left}
         paused={paused}
+        monitoring={monitoring}
       />
       <div inert={paused || !!problem} className="exam-body">
         <Page title={title}>

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CaptureStatus } from '../../capture/capture-session';
+import type { DetectionStatus } from '../../capture/detection-controller';
+import { DetectionIndicator } from '../../capture/detection-status';
 import { UploadHealth } from '../../capture/upload-health';
 import type { QueueStatus } from '../../capture/upload-queue';
 import type { SaveState } from './autosave';
@@ -24,8 +26,8 @@ export function recordingText(status: CaptureStatus): string {
 }
 
 /**
- * The compact bar at the top of the exam: recording indicator, upload health, answer saving
- * and the countdown. Screen readers hear upload and saving changes (politely) and the time
+ * The compact bar at the top of the exam: recording indicator, monitoring status, upload
+ * health, answer saving and the countdown. Screen readers hear upload and saving changes (politely) and the time
  * left at a few milestones, not every second.
  */
 export function ProctorBar({
@@ -34,8 +36,11 @@ export function ProctorBar({
   saveState,
   remainingMs,
   paused,
+  monitoring,
 }: {
   capture: CaptureStatus;
+  /** Automatic monitoring (detection), when the exam uses it. */
+  monitoring?: DetectionStatus;
   queue: QueueStatus;
   saveState: SaveState | null;
   remainingMs: number | null;
@@ -61,6 +66,7 @@ export function ProctorBar({
         <span className="rec-dot" aria-hidden="true" />
         {recordingText(capture)}
       </span>
+      {monitoring ? <DetectionIndicator status={monitoring} /> : null}
       <UploadHealth status={queue} compact />
       {saveState ? (
         <span className={`save-state save-${saveState}`}>

@@ -117,6 +117,7 @@ export function SessionFlowPage() {
           title={title}
           session={session}
           policy={policy}
+          accommodations={registration?.detectors}
           capture={capture}
           onSession={onSession}
         />

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { eventBusContract } from '../ports/event-bus.contract.js';
+import { InProcessEventBus } from './in-process.event-bus.js';
+
+eventBusContract('in-process', async () => {
+  const bus = new InProcessEventBus();
+  return { publisher: bus, subscriber: bus, cleanup: () => bus.close() };
+});
+
+describe('in-process event bus', () => {
+  it('reports a failing subscriber and delivers nothing after close', async () => {
+    const errors: string[] = [];
+    const bus = new InProcessEventBus((e, topic) => errors.push(`${topic}: ${String(e)}`));
+    const got: unknown[] = [];
+    await bus.subscribe('flag.removed', () => {
+      throw new Error('boom');
+    });
+    await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toEqual(['flag.removed: Error: boom']);
+    await bus.subscribe('flag.removed', (m) => void got.push(m));
+    await bus.close();
+    await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual([]);
+  });
+});

@@ -1,0 +1,23 @@
+import type { FlagService } from '../services/flags.service.js';
+import { startIntervalJob } from './interval-job.js';
+
+/** A running flag sweeper. */
+export interface FlagSweeper {
+  /** Stop the timer and wait for a sweep in flight. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every `intervalMs`, re-judge the sessions whose flags would change with time alone — a
+ * detection still under way reaching its minimum duration — so "no face for 5 s" becomes a
+ * flag about a second after 5 s even if the browser sends nothing more. Same pattern as the
+ * deadline sweeper: sweeps never overlap, a failed sweep is reported and retried next tick,
+ * several processes may sweep at once (each session is re-judged under a lock).
+ */
+export function startFlagSweeper(
+  flags: FlagService,
+  intervalMs: number,
+  onError: (error: unknown) => void = () => undefined,
+): FlagSweeper {
+  return startIntervalJob(() => flags.sweep(), intervalMs, onError);
+}

@@ -1,0 +1,38 @@
+import type { Flag, RiskScore } from '@invigil/contracts';
+
+/**
+ * Topics the server publishes and what each carries. Messages are plain JSON (a Redis
+ * adapter sends them between processes), and name the exam so a subscriber serving one
+ * exam's proctors can filter.
+ */
+export interface BusTopics {
+  /** A session's risk score changed. */
+  'session.risk': RiskScore & { examId: string };
+  /** A new flag. */
+  'flag.created': Flag & { examId: string };
+  /** A flag changed (it ended, grew more certain, or was re-derived differently). */
+  'flag.updated': Flag & { examId: string };
+  /** A flag no longer follows from the events (e.g. a late event closed the gap) and was removed. */
+  'flag.removed': { id: string; sessionId: string; examId: string };
+}
+
+/** A topic name. */
+export type BusTopic = keyof BusTopics;
+
+/** Receives one message; a handler that throws or rejects affects nobody else. */
+export type BusHandler<T extends BusTopic> = (message: BusTopics[T]) => void | Promise<void>;
+
+/**
+ * Publish/subscribe between the parts of the server (and, with a shared adapter, between
+ * server processes): in-process by default, Redis pub/sub when scaled out. Delivery is
+ * at most once and asynchronous — never inside `publish`'s call — and subscribers get a
+ * copy of the message, never the publisher's object.
+ */
+export interface EventBus {
+  /** Send a message to every current subscriber of the topic. */
+  publish<T extends BusTopic>(topic: T, message: BusTopics[T]): Promise<void>;
+  /** Receive the topic's messages until the returned function is called. */
+  subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): Promise<() => Promise<void>>;
+  /** Stop delivering and release connections. */
+  close(): Promise<void>;
+}

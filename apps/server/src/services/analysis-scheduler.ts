@@ -1,0 +1,128 @@
+import { and, eq, gte, inArray, lte } from 'drizzle-orm';
+import { DetectSnapshotData, DetectStateData, ProctoringPolicy } from '@invigil/contracts';
+import type { Db } from '../db/database.js';
+import { exams, examSessions, sessionEvents, snapshots } from '../db/schema.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { AnalysisJobInput, AnalysisQueue } from './analysis-queue.js';
+
+/** Snapshots this close (client clock) to a browser detection are always analysed. */
+export const NEAR_CLIENT_REPORT_MS = 10_000;
+
+/** A snapshot just stored. */
+export interface StoredSnapshot {
+  id: string;
+  sessionId: string;
+  kind: string;
+  seq: number;
+  takenMs: number;
+}
+
+/** A client event as the scheduler reads it. */
+interface ClientEventLike {
+  type: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Whether a client event reports something worth checking: a detector's condition starting,
+ * or a snapshot report that is not "one face, nothing else".
+ */
+export function reportsSomething(e: { type: string; data: unknown }): boolean {
+  if (e.type === 'detect.state') {
+    const d = DetectStateData.safeParse(e.data);
+    return d.success && d.data.active;
+  }
+  if (e.type === 'detect.snapshot') {
+    const d = DetectSnapshotData.safeParse(e.data);
+    if (!d.success) return false;
+    const r = d.data;
+    return r.faces !== 1 || r.headTurned || r.phone || r.book || r.persons > 1;
+  }
+  return false;
+}
+
+/**
+ * Decides which snapshots the server analyses: the identity photo (its face becomes the
+ * reference), one webcam snapshot per `serverAnalysisSeconds` of the exam's policy, and
+ * every webcam snapshot within NEAR_CLIENT_REPORT_MS of a browser detection — whichever
+ * of the snapshot and the detection arrives first.
+ */
+export class AnalysisScheduler {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly queue: AnalysisQueue,
+    /** Called when jobs were added, so the runner starts at once instead of at its next poll. */
+    private readonly onQueued: () => void,
+  ) {}
+
+  /** Queue analyses for a snapshot just stored. */
+  async snapshotStored(s: StoredSnapshot): Promise<void> {
+    if (s.kind === 'id_face') {
+      return this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'enrolment' }]);
+    }
+    if (s.kind !== 'webcam') return;
+    if (await this.nearClientReport(s)) {
+      return this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'client_report' }]);
+    }
+    const seconds = await this.samplingSeconds(s.sessionId);
+    if (seconds === 0) return;
+    const sampleBucket = Math.floor(s.takenMs / (seconds * 1000));
+    await this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'sample', sampleBucket }]);
+  }
+
+  /** Queue the stored webcam snapshots near detections in newly stored client events. */
+  async clientEventsStored(sessionId: string, events: readonly ClientEventLike[]): Promise<void> {
+    const times = events.filter(reportsSomething).map((e) => e.at);
+    if (times.length === 0) return;
+    const from = Math.min(...times) - NEAR_CLIENT_REPORT_MS;
+    const to = Math.max(...times) + NEAR_CLIENT_REPORT_MS;
+    const rows = await this.db
+      .select({ id: snapshots.id, takenMs: snapshots.takenMs })
+      .from(snapshots)
+      .where(
+        and(
+          eq(snapshots.sessionId, sessionId),
+          eq(snapshots.kind, 'webcam'),
+          gte(snapshots.takenMs, from),
+          lte(snapshots.takenMs, to),
+        ),
+      );
+    const near = rows.filter((r) =>
+      times.some((t) => Math.abs(r.takenMs - t) <= NEAR_CLIENT_REPORT_MS),
+    );
+    await this.add(
+      near.map((r) => ({ sessionId, snapshotId: r.id, reason: 'client_report' as const })),
+    );
+  }
+
+  private async add(jobs: AnalysisJobInput[]): Promise<void> {
+    if ((await this.queue.enqueue(this.db, jobs, this.clock.now())) > 0) this.onQueued();
+  }
+
+  private async nearClientReport(s: StoredSnapshot): Promise<boolean> {
+    const rows = await this.db
+      .select({ type: sessionEvents.type, data: sessionEvents.data })
+      .from(sessionEvents)
+      .where(
+        and(
+          eq(sessionEvents.sessionId, s.sessionId),
+          eq(sessionEvents.source, 'client'),
+          inArray(sessionEvents.type, ['detect.state', 'detect.snapshot']),
+          gte(sessionEvents.clientMs, s.takenMs - NEAR_CLIENT_REPORT_MS),
+          lte(sessionEvents.clientMs, s.takenMs + NEAR_CLIENT_REPORT_MS),
+        ),
+      );
+    return rows.some(reportsSomething);
+  }
+
+  private async samplingSeconds(sessionId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ policy: exams.policy })
+      .from(examSessions)
+      .innerJoin(exams, eq(exams.id, examSessions.examId))
+      .where(eq(examSessions.id, sessionId));
+    return row ? ProctoringPolicy.parse(row.policy ?? {}).serverAnalysisSeconds : 0;
+  }
+}

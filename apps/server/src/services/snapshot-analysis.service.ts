@@ -1,0 +1,146 @@
+import { eq } from 'drizzle-orm';
+import {
+  SERVER_DETECT_EVENTS,
+  type DetectAnalysisData,
+  type DetectEnrolmentData,
+  type DetectFailedData,
+} from '@invigil/contracts';
+import type { NodeAnalysis } from '@invigil/detection/node';
+import type { Db } from '../db/database.js';
+import { examSessions, snapshots } from '../db/schema.js';
+import type { BlobStore } from '../ports/blob-store.port.js';
+import type { Clock } from '../ports/clock.port.js';
+import { isUnreadableImage, type Detector } from '../ports/detector.port.js';
+import type { AnalysisQueue, LeasedJob } from './analysis-queue.js';
+import { appendServerEvents } from './session-events.service.js';
+
+/** What happened to a job, for the runner (it re-judges flags after an analysis). */
+export type AnalysisOutcome = 'analysed' | 'enrolled' | 'skipped' | 'retry' | 'failed';
+
+/** The server's reading of a webcam snapshot, as stored in a `detect.analysis` event. */
+export function toAnalysisData(
+  snapshot: { id: string; seq: number },
+  a: NodeAnalysis,
+): DetectAnalysisData {
+  const main = a.faces[0];
+  return {
+    snapshotId: snapshot.id,
+    snapshotSeq: snapshot.seq,
+    faces: a.faces.length,
+    faceScore: round(Math.max(0, ...a.faces.map((f) => f.score))),
+    headTurned: main?.headTurned ?? false,
+    headYaw: main?.headPose ? round(main.headPose.yaw) : null,
+    objects: a.objects.map((o) => ({ label: o.label, score: round(o.score) })),
+    identity: a.identity
+      ? { similarity: round(a.identity.similarity), match: a.identity.match }
+      : null,
+    model: modelName(a),
+    width: a.width,
+    height: a.height,
+    ms: Math.round(a.timings.total ?? 0),
+  };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const modelName = (a: NodeAnalysis) =>
+  `${a.models.library}: ${[a.models.face, a.models.mesh, a.models.embedding, a.models.objects].join(', ')}`;
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Runs one analysis job: reads the snapshot, runs the detectors (in the Detector's
+ * workers, never on the API's thread) and stores the result as a server event in the same
+ * transaction that completes the job. The identity photo's face embedding is kept on the
+ * session as the reference for later snapshots.
+ */
+export class SnapshotAnalysisService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly blobs: BlobStore,
+    private readonly detector: Detector,
+    private readonly queue: AnalysisQueue,
+  ) {}
+
+  async run(job: LeasedJob): Promise<AnalysisOutcome> {
+    const [row] = await this.db
+      .select({ s: snapshots, enrolled: examSessions.enrolledEmbedding })
+      .from(snapshots)
+      .innerJoin(examSessions, eq(examSessions.id, snapshots.sessionId))
+      .where(eq(snapshots.id, job.snapshotId));
+    if (!row) {
+      await this.queue.complete(job, this.clock.now(), async () => undefined);
+      return 'skipped';
+    }
+    const snap = row.s;
+    try {
+      const blob = await this.blobs.get(snap.blobKey);
+      if (!blob) throw new Error(`The snapshot's bytes are missing (${snap.blobKey})`);
+      const bytes = await readAll(blob.stream);
+      if (snap.kind === 'id_face') {
+        const a = await this.detector.analyze(bytes, { parts: { pose: false, objects: false } });
+        await this.enrol(job, snap, a);
+        return 'enrolled';
+      }
+      const enrolled = Array.isArray(row.enrolled) ? (row.enrolled as number[]) : undefined;
+      const a = await this.detector.analyze(bytes, enrolled ? { enrolled } : {});
+      await this.queue.complete(job, this.clock.now(), async (tx) => {
+        await appendServerEvents(tx, snap.sessionId, [
+          {
+            type: SERVER_DETECT_EVENTS.analysis,
+            clientMs: snap.takenMs,
+            data: toAnalysisData(snap, a),
+          },
+        ]);
+      });
+      return 'analysed';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'LeaseLostError') return 'skipped';
+      const permanent = isUnreadableImage(error);
+      const message = error instanceof Error ? error.message : String(error);
+      const gaveUp = await this.queue.fail(job, message, this.clock.now(), permanent);
+      if (!gaveUp) return 'retry';
+      const data: DetectFailedData = {
+        snapshotId: snap.id,
+        snapshotKind: snap.kind,
+        snapshotSeq: snap.seq,
+        reason: permanent ? 'not a readable image' : `analysis kept failing: ${message}`,
+      };
+      await appendServerEvents(this.db, snap.sessionId, [
+        { type: SERVER_DETECT_EVENTS.failed, clientMs: snap.takenMs, data: { ...data } },
+      ]);
+      return 'failed';
+    }
+  }
+
+  /** Keep the identity photo's embedding when it shows exactly one face. */
+  private async enrol(
+    job: LeasedJob,
+    snap: typeof snapshots.$inferSelect,
+    a: NodeAnalysis,
+  ): Promise<void> {
+    const enrolled = a.faces.length === 1 && a.embedding !== undefined;
+    const data: DetectEnrolmentData = {
+      snapshotId: snap.id,
+      snapshotSeq: snap.seq,
+      faces: a.faces.length,
+      enrolled,
+      model: modelName(a),
+    };
+    await this.queue.complete(job, this.clock.now(), async (tx) => {
+      if (enrolled) {
+        await tx
+          .update(examSessions)
+          .set({ enrolledEmbedding: a.embedding })
+          .where(eq(examSessions.id, snap.sessionId));
+      }
+      await appendServerEvents(tx, snap.sessionId, [
+        { type: SERVER_DETECT_EVENTS.enrolment, clientMs: snap.takenMs, data: { ...data } },
+      ]);
+    });
+  }
+}

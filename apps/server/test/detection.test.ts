@@ -1,0 +1,352 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusTopics } from '../src/ports/event-bus.port.js';
+import { WorkerPoolDetector } from '../src/adapters/worker-pool.detector.js';
+import { AnalysisQueue, LeaseLostError, LEASE_MS } from '../src/services/analysis-queue.js';
+import { detectionImages } from './helpers/detection-images.js';
+import { buildExam } from './helpers/factories.js';
+import type { HttpClient } from './helpers/http-client.js';
+import { expectValidationDetails } from './helpers/matrix-errors.js';
+import { getRaw, putSnapshot } from './helpers/recording.js';
+import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+
+// One detector worker for the whole file (both engines): the models cost ~1 s and ~300 MB.
+const detector = new WorkerPoolDetector({ size: 1 });
+afterAll(() => detector.close());
+
+/** Retry `check` until it stops throwing, or rethrow its last error after `ms`. */
+async function eventually<T>(check: () => Promise<T>, ms = 45_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+type Client = HttpClient & { userId: string };
+
+describe.each(engines())('detection on %s', (engine) => {
+  let server: TestServer;
+  let admin: Client;
+  let proctor: Client;
+  let examId: string;
+  const images = detectionImages();
+
+  beforeAll(async () => {
+    server = await startTestServer(
+      engine,
+      { detection: { enabled: true, workers: 1, pollMs: 500 }, flagSweepMs: 300 },
+      { detector },
+    );
+    admin = await server.signedIn('admin');
+    proctor = await server.signedIn('proctor');
+    const exam = await admin.post('/api/exams', buildExam({}, server.clock.now().getTime()));
+    expect(exam.status, JSON.stringify(exam.body)).toBe(201);
+    examId = exam.body.id;
+    await admin.put(`/api/exams/${examId}/staff/${proctor.userId}`, { role: 'proctor' });
+  });
+  afterAll(async () => server?.close());
+
+  /** A new student registered for the exam and checking in (uploads accepted). */
+  async function studentSession() {
+    const student = (await server.signedIn('student')) as Client;
+    const reg = await student.post(`/api/exams/${examId}/registrations`);
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    const sessionId = reg.body.sessionId as string;
+    const moved = await student.post(`/api/sessions/${sessionId}/transitions`, {
+      to: 'checking_in',
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    let seq = 0;
+    const send = (type: string, at: number, data: Record<string, unknown> = {}) =>
+      student.post(`/api/sessions/${sessionId}/events`, {
+        events: [{ seq: seq++, type, at, data }],
+      });
+    return { student, sessionId, registrationId: reg.body.id as string, send };
+  }
+
+  const flagsOf = async (sessionId: string) => {
+    const res = await proctor.get(`/api/sessions/${sessionId}/flags`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body as { type: string; source: string; endMs: number | null; message: string }[];
+  };
+  const types = async (sessionId: string) => (await flagsOf(sessionId)).map((f) => f.type).sort();
+  const serverEvents = async (sessionId: string, type: string) =>
+    ((await proctor.get(`/api/sessions/${sessionId}/events`)).body as any[]).filter(
+      (e) => e.source === 'server' && e.type === type,
+    );
+  const noFace = (active: boolean) => ({
+    detector: 'no_face',
+    active,
+    confidence: 0.9,
+    model: 'test-model',
+  });
+
+  describe('detection assets', () => {
+    it('serves the models and the wasm binaries from our origin, cacheable', async () => {
+      const anon = server.anonymous();
+      const model = await getRaw(anon, '/detection/models/blazeface.json');
+      expect(model.status).toBe(200);
+      expect(model.headers.get('content-type')).toContain('application/json');
+      expect(model.headers.get('cache-control')).toMatch(/max-age=604800/);
+      expect(model.headers.get('etag')).toBeTruthy();
+      const wasm = await getRaw(anon, '/detection/wasm/tfjs-backend-wasm-simd.wasm');
+      expect(wasm.status).toBe(200);
+      expect(wasm.headers.get('content-type')).toBe('application/wasm');
+      expect(wasm.bytes.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    });
+
+    it('answers 404 in JSON for anything else, never the web app', async () => {
+      for (const path of [
+        '/detection/models/missing.json',
+        '/detection/models/README.md',
+        '/detection/wasm/index.js',
+        '/detection/wasm/../package.json',
+      ]) {
+        const res = await getRaw(server.anonymous(), path);
+        expect(res.status, path).toBe(404);
+        expect(res.json?.code, path).toBe('ROUTE_NOT_FOUND');
+      }
+    });
+
+    it('lets the page compile wasm and start module workers (CSP)', async () => {
+      const res = await getRaw(server.anonymous(), '/healthz');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
+      expect(csp).toMatch(/worker-src 'self' blob:/);
+    });
+  });
+
+  it('a webcam snapshot with two faces becomes a server multiple_faces flag', async () => {
+    const { student, sessionId } = await studentSession();
+    const risk: BusTopics['session.risk'][] = [];
+    const off = await server.instance.bus.subscribe('session.risk', (m) => {
+      if (m.sessionId === sessionId) risk.push(m);
+    });
+    const res = await putSnapshot(student, sessionId, 'webcam', 0, images.twoFaces, {
+      takenMs: Date.now(),
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const flags = await eventually(async () => {
+      const list = await flagsOf(sessionId);
+      expect(list.map((f) => f.type)).toContain('multiple_faces');
+      return list;
+    });
+    const flag = flags.find((f) => f.type === 'multiple_faces');
+    expect(flag).toMatchObject({ source: 'server', severity: 'high', reviewStatus: 'open' });
+    expect((flag as any).evidence.snapshotIds).toHaveLength(1);
+    expect((flag as any).model).toMatch(/human/);
+    // No client report for this snapshot: nothing to contradict.
+    expect(flags.map((f) => f.type)).not.toContain('client_integrity');
+    const [analysis] = await serverEvents(sessionId, 'detect.analysis');
+    expect(analysis.data).toMatchObject({ snapshotSeq: 0, faces: 2, identity: null });
+    const score = (await proctor.get(`/api/sessions/${sessionId}/risk`)).body;
+    expect(score.score).toBeGreaterThan(0);
+    expect(score.contributions[0]).toMatchObject({ type: 'multiple_faces', severity: 'high' });
+    expect(score.explanation[0]).toMatch(/More than one face in view.*points/);
+    await eventually(async () => expect(risk.at(-1)?.score).toBe(score.score), 5000);
+    expect(risk.at(-1)?.examId).toBe(examId);
+    await off();
+  });
+
+  it('a client report contradicted by the snapshot becomes a client_integrity flag', async () => {
+    const { student, sessionId, send } = await studentSession();
+    const at = Date.now();
+    const report = {
+      snapshotSeq: 0,
+      faces: 1,
+      headTurned: false,
+      phone: false,
+      book: false,
+      persons: 1,
+      model: 'browser-model',
+    };
+    expect((await send('detect.snapshot', at, report)).status).toBe(200);
+    expect(
+      (await putSnapshot(student, sessionId, 'webcam', 0, images.twoFaces, { takenMs: at })).status,
+    ).toBe(201);
+    const flags = await eventually(async () => {
+      const list = await flagsOf(sessionId);
+      expect(list.map((f) => f.type)).toContain('client_integrity');
+      return list;
+    });
+    const integrity = flags.find((f) => f.type === 'client_integrity');
+    expect(integrity).toMatchObject({ source: 'rules', severity: 'high' });
+    expect(integrity?.message).toMatch(/browser reported 1 face\(s\), the server found 2/);
+  });
+
+  it('no face for longer than minSeconds becomes a flag, on time even without new events', async () => {
+    const { sessionId, send } = await studentSession();
+    // Already long enough when it arrives: flagged with the batch.
+    expect((await send('detect.state', Date.now() - 8000, noFace(true))).status).toBe(200);
+    expect(await types(sessionId)).toEqual(['no_face']);
+    const [open] = await flagsOf(sessionId);
+    expect(open).toMatchObject({ source: 'client', endMs: null });
+    expect((await proctor.get(`/api/sessions/${sessionId}/risk`)).body.score).toBeGreaterThan(0);
+
+    // Started 2 s ago: not yet a flag; the sweeper makes it one after 5 s with no new event.
+    const other = await studentSession();
+    expect((await other.send('detect.state', Date.now() - 2000, noFace(true))).status).toBe(200);
+    expect(await types(other.sessionId)).toEqual([]);
+    await eventually(async () => expect(await types(other.sessionId)).toEqual(['no_face']), 10_000);
+
+    // The face comes back: the same flag closes.
+    expect((await send('detect.state', Date.now(), noFace(false))).status).toBe(200);
+    const [closed] = await flagsOf(sessionId);
+    expect(closed?.endMs).not.toBeNull();
+    expect((closed as any).id).toBe((open as any).id);
+    expect(closed?.message).toMatch(/^No face in view for \d+ s$/);
+  });
+
+  it('an accommodation switching no_face off applies to that student only', async () => {
+    const a = await studentSession();
+    const b = await studentSession();
+    const set = await admin.put(`/api/registrations/${a.registrationId}/accommodations`, {
+      detectors: { no_face: { enabled: false } },
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.detectors).toEqual({ no_face: { enabled: false } });
+    expect(set.body.extraTimeMinutes).toBe(0);
+    for (const s of [a, b]) {
+      expect((await s.send('detect.state', Date.now() - 9000, noFace(true))).status).toBe(200);
+      expect((await s.send('detect.state', Date.now(), noFace(false))).status).toBe(200);
+    }
+    expect(await types(a.sessionId)).toEqual([]);
+    expect(await types(b.sessionId)).toEqual(['no_face']);
+    expect((await proctor.get(`/api/sessions/${a.sessionId}/risk`)).body.score).toBe(0);
+
+    // Switching it off later removes the student's open flag; back on restores it.
+    const offB = await admin.put(`/api/registrations/${b.registrationId}/accommodations`, {
+      detectors: { no_face: { enabled: false } },
+    });
+    expect(offB.status).toBe(200);
+    expect(await types(b.sessionId)).toEqual([]);
+    await admin.put(`/api/registrations/${b.registrationId}/accommodations`, { detectors: {} });
+    expect(await types(b.sessionId)).toEqual(['no_face']);
+
+    const audit = await admin.get(`/api/audit?examId=${examId}`);
+    const entry = (audit.body as any[]).find(
+      (e) => e.action === 'registration.accommodations' && e.entityId === a.registrationId,
+    );
+    expect(entry?.data).toMatchObject({ detectors: { no_face: { enabled: false } } });
+  });
+
+  it('takes detector rules from the exam policy (validated and saved by the exam update)', async () => {
+    const policy = {
+      detectors: { no_face: { enabled: true, minSeconds: 3, severity: 'high' } },
+      serverAnalysisSeconds: 0,
+    };
+    const patched = await admin.patch(`/api/exams/${examId}`, { policy });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.policy).toMatchObject(policy);
+    expect((await admin.get(`/api/exams/${examId}`)).body.policy).toMatchObject(policy);
+    try {
+      const { sessionId, send } = await studentSession();
+      const at = Date.now() - 10_000;
+      await send('detect.state', at, noFace(true));
+      await send('detect.state', at + 4000, noFace(false));
+      const [flag] = await flagsOf(sessionId);
+      expect(flag).toMatchObject({ type: 'no_face', severity: 'high' });
+    } finally {
+      await admin.patch(`/api/exams/${examId}`, { policy: {} });
+    }
+  });
+
+  it('refuses detector events whose data breaks the contract, storing none of the batch', async () => {
+    const { student, sessionId } = await studentSession();
+    const res = await student.post(`/api/sessions/${sessionId}/events`, {
+      events: [
+        { seq: 0, type: 'page.load', at: Date.now() },
+        { seq: 1, type: 'detect.state', at: Date.now(), data: { ...noFace(true), confidence: 3 } },
+        { seq: 2, type: 'detect.snapshot', at: Date.now(), data: { snapshotSeq: 'x' } },
+      ],
+    });
+    const details = expectValidationDetails(res);
+    expect(details.map((d) => d.path)).toEqual(
+      expect.arrayContaining(['events.1.data.confidence', 'events.2.data.snapshotSeq']),
+    );
+    expect((await student.get(`/api/sessions/${sessionId}/events`)).body).toEqual([]);
+  });
+
+  it('enrols the identity photo and checks later snapshots against it', async () => {
+    const { student, sessionId } = await studentSession();
+    const at = Date.now();
+    expect(
+      (await putSnapshot(student, sessionId, 'id_face', 0, images.oneFace, { takenMs: at })).status,
+    ).toBe(201);
+    const [enrolment] = await eventually(async () => {
+      const list = await serverEvents(sessionId, 'detect.enrolment');
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(enrolment.data).toMatchObject({ faces: 1, enrolled: true });
+    expect(JSON.stringify(enrolment.data)).not.toMatch(/embedding/);
+    expect(
+      (await putSnapshot(student, sessionId, 'webcam', 0, images.oneFace, { takenMs: at + 1000 }))
+        .status,
+    ).toBe(201);
+    const [analysis] = await eventually(async () => {
+      const list = await serverEvents(sessionId, 'detect.analysis');
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(analysis.data.identity).toMatchObject({ match: true });
+    expect(await types(sessionId)).toEqual([]);
+  });
+
+  it('samples one webcam snapshot per serverAnalysisSeconds, and a bad image is given up', async () => {
+    const { student, sessionId } = await studentSession();
+    const bucket = 60_000 * Math.floor(Date.now() / 60_000);
+    // Same sampling bucket: only the first is analysed; the unreadable one fails for good.
+    await putSnapshot(student, sessionId, 'webcam', 0, Buffer.from('not a jpeg'), {
+      takenMs: bucket + 1,
+    });
+    await putSnapshot(student, sessionId, 'webcam', 1, images.noFace, { takenMs: bucket + 2 });
+    const [failed] = await eventually(async () => {
+      const list = await serverEvents(sessionId, 'detect.failed');
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(failed.data).toMatchObject({ snapshotSeq: 0, reason: 'not a readable image' });
+    expect(await serverEvents(sessionId, 'detect.analysis')).toEqual([]);
+  });
+
+  describe('analysis queue', () => {
+    it('leases each job once, takes over an expired lease, and writes a result once', async () => {
+      const { student, sessionId } = await studentSession();
+      // Disabled sampling would be cleaner; instead a snapshot of another kind is queued by hand.
+      await putSnapshot(student, sessionId, 'screen', 0, images.noFace, { takenMs: Date.now() });
+      const db = server.instance.database.db;
+      const queue = new AnalysisQueue(db);
+      const manifest = await student.get(`/api/sessions/${sessionId}/recording`);
+      const snapshotId = manifest.body.snapshots[0].id as string;
+      const future = new Date(Date.now() + 3_600_000);
+      expect(await queue.enqueue(db, [{ sessionId, snapshotId, reason: 'sample' }], future)).toBe(
+        1,
+      );
+      expect(
+        await queue.enqueue(db, [{ sessionId, snapshotId, reason: 'client_report' }], future),
+      ).toBe(0);
+      const [first] = await queue.claim(5, future);
+      expect(first).toMatchObject({ snapshotId, attempts: 1 });
+      expect(await queue.claim(5, future)).toEqual([]);
+      const later = new Date(future.getTime() + LEASE_MS + 1);
+      const [second] = await queue.claim(5, later);
+      expect(second).toMatchObject({ id: first?.id, attempts: 2 });
+      let wrote = 0;
+      await expect(
+        queue.complete(first!, later, async () => {
+          wrote += 1;
+        }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      await queue.complete(second!, later, async () => {
+        wrote += 1;
+      });
+      expect(wrote).toBe(1);
+      expect(await queue.claim(5, new Date(later.getTime() + 10 * LEASE_MS))).toEqual([]);
+    });
+  });
+});

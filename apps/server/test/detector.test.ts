@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WorkerPoolDetector } from '../src/adapters/worker-pool.detector.js';
+import { detectorContract } from '../src/ports/detector.contract.js';
+import { detectionImages } from './helpers/detection-images.js';
+
+// One real worker for the whole file: loading the models costs ~1 s and ~300 MB.
+const shared = new WorkerPoolDetector({ size: 1 });
+afterAll(() => shared.close());
+
+detectorContract('worker-thread pool', async () => {
+  const isShared = !sharedHandedOut;
+  sharedHandedOut = true;
+  // The first fixture is the shared pool; later ones (e.g. "refuses work after close") are fresh.
+  const detector = isShared ? shared : new WorkerPoolDetector({ size: 1 });
+  return {
+    detector,
+    images: detectionImages(),
+    cleanup: async () => {
+      if (!isShared) await detector.close();
+    },
+  };
+});
+let sharedHandedOut = false;
+
+describe('worker-thread pool', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invigil-fake-worker-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fakeWorker = (name: string, body: string) => {
+    const file = path.join(dir, `${name}.mjs`);
+    writeFileSync(file, `import { parentPort } from 'node:worker_threads';\n${body}\n`);
+    return file;
+  };
+
+  it('fails only the request of a crashed worker, and starts a new one for the next', async () => {
+    const file = fakeWorker(
+      'crash-first',
+      `parentPort.on('message', (m) => {
+        if (m.bytes[0] === 1) process.exit(3);
+        parentPort.postMessage({ id: m.id, ok: true, analysis: { width: m.bytes[0] } });
+      });`,
+    );
+    const pool = new WorkerPoolDetector({ size: 1, workerPath: file });
+    const crashed = pool.analyze(new Uint8Array([1]));
+    const next = pool.analyze(new Uint8Array([2]));
+    await expect(crashed).rejects.toThrow(/stopped/);
+    expect((await next).width).toBe(2);
+    await pool.close();
+  });
+
+  it('fails the request, not the server, when the worker bundle is missing', async () => {
+    const pool = new WorkerPoolDetector({ size: 1, workerPath: path.join(dir, 'missing.mjs') });
+    await expect(pool.analyze(new Uint8Array([1]))).rejects.toThrow();
+    await pool.close();
+  });
+
+  it('kills a worker that takes too long', async () => {
+    const file = fakeWorker('silent', `parentPort.on('message', () => {});`);
+    const pool = new WorkerPoolDetector({ size: 1, workerPath: file, timeoutMs: 200 });
+    await expect(pool.analyze(new Uint8Array([1]))).rejects.toThrow(/longer than 200 ms/);
+    await pool.close();
+  });
+
+  it('runs up to `size` requests at once', async () => {
+    const file = fakeWorker(
+      'slow',
+      `parentPort.on('message', (m) => setTimeout(() =>
+        parentPort.postMessage({ id: m.id, ok: true, analysis: { width: m.bytes[0] } }), 300));`,
+    );
+    const pool = new WorkerPoolDetector({ size: 3, workerPath: file });
+    const started = Date.now();
+    const results = await Promise.all([1, 2, 3].map((n) => pool.analyze(new Uint8Array([n]))));
+    expect(results.map((r) => r.width)).toEqual([1, 2, 3]);
+    expect(Date.now() - started).toBeLessThan(850);
+    await pool.close();
+  });
+});

@@ -1,0 +1,105 @@
+import { useId } from 'react';
+import type { DetectorName } from '@invigil/contracts';
+import { DETECTOR_ORDER } from '../exams/detectors';
+import { ConfirmButton } from '../ui/confirm-button';
+import { Field } from '../ui/field';
+import {
+  MAX_SERVER_ANALYSIS_SECONDS,
+  isDefaultRule,
+  resetAllRules,
+  type DetectionForm,
+  type DetectorRuleForm,
+} from './detection-rules-model';
+import { DetectorRuleRow } from './detector-rule-row';
+import './detection-rules.css';
+
+/**
+ * The "Detection rules" part of the exam form: faces allowed, how often the server re-checks
+ * a snapshot, and one row per detector. Flags only mark moments for a person to review.
+ */
+export function DetectionRulesSection({
+  value,
+  errors,
+  disabled,
+  onChange,
+}: {
+  value: DetectionForm;
+  errors: Record<string, string>;
+  disabled: boolean;
+  onChange: (next: DetectionForm) => void;
+}) {
+  const introId = useId();
+  const allDefault = DETECTOR_ORDER.every((name) => isDefaultRule(name, value.rules[name]));
+  const setRule = (name: DetectorName, rule: DetectorRuleForm) =>
+    onChange({ ...value, rules: { ...value.rules, [name]: rule } });
+
+  return (
+    <fieldset disabled={disabled} className="card detection-rules" aria-describedby={introId}>
+      <legend>Detection rules</legend>
+      <div className="detection-head">
+        <p id={introId} className="hint">
+          What the camera, microphone and browser checks mark for a proctor to review. A condition
+          becomes a flag only when it lasts at least its duration; nothing is decided automatically.
+        </p>
+        {allDefault || disabled ? null : (
+          <ConfirmButton
+            label="Reset all rules to defaults"
+            question="Reset every detection rule to its default?"
+            confirmLabel="Reset all"
+            className="button secondary small"
+            onConfirm={() => onChange(resetAllRules(value))}
+          />
+        )}
+      </div>
+      <div className="grid-3">
+        <Field
+          label="Faces allowed in view"
+          hint="More than this is flagged as “Several faces”."
+          error={errors['policy.maxFaces']}
+        >
+          {(c) => (
+            <input
+              {...c}
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={10}
+              step={1}
+              value={value.maxFaces}
+              onChange={(e) => onChange({ ...value, maxFaces: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field
+          label="Server re-check interval (seconds)"
+          hint="How often the server checks a webcam snapshot itself. 0: only around the browser’s own flags."
+          error={errors['policy.serverAnalysisSeconds']}
+        >
+          {(c) => (
+            <input
+              {...c}
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={MAX_SERVER_ANALYSIS_SECONDS}
+              step={1}
+              value={value.serverAnalysisSeconds}
+              onChange={(e) => onChange({ ...value, serverAnalysisSeconds: e.target.value })}
+            />
+          )}
+        </Field>
+      </div>
+      <div className="detector-list">
+        {DETECTOR_ORDER.map((name) => (
+          <DetectorRuleRow
+            key={name}
+            name={name}
+            value={value.rules[name]}
+            errors={errors}
+            onChange={(rule) => setRule(name, rule)}
+          />
+        ))}
+      </div>
+    </fieldset>
+  );
+}

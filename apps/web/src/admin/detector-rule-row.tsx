@@ -1,0 +1,140 @@
+import { useId } from 'react';
+import { Severity, type DetectorName } from '@invigil/contracts';
+import { DETECTOR_INFO, SEVERITY_LABEL, formatThreshold } from '../exams/detectors';
+import { Field } from '../ui/field';
+import {
+  MAX_MIN_SECONDS,
+  defaultRuleForm,
+  isDefaultRule,
+  ruleErrorKey,
+  type DetectorRuleForm,
+} from './detection-rules-model';
+
+/**
+ * One detector in the exam's detection rules: on/off, how long before a flag, severity and,
+ * where the detector has one, its threshold. A group named after the detector, so every
+ * input is announced with it; inputs of a switched-off detector are disabled.
+ */
+export function DetectorRuleRow({
+  name,
+  value,
+  errors,
+  onChange,
+}: {
+  name: DetectorName;
+  value: DetectorRuleForm;
+  errors: Record<string, string>;
+  onChange: (next: DetectorRuleForm) => void;
+}) {
+  const id = useId();
+  const info = DETECTOR_INFO[name];
+  const threshold = info.threshold;
+  const set = (patch: Partial<DetectorRuleForm>) => onChange({ ...value, ...patch });
+  const off = !value.enabled;
+
+  return (
+    <fieldset
+      className={`detector-rule${off ? ' detector-off' : ''}`}
+      aria-describedby={`${id}-about`}
+    >
+      {/* The legend names the group for screen readers; the visible name sits in the grid. */}
+      <legend className="sr-only">{info.label}</legend>
+      <div className="detector-about">
+        <span className="detector-name" aria-hidden="true">
+          {info.label}
+        </span>
+        <span id={`${id}-about`} className="hint">
+          {info.explanation}
+        </span>
+      </div>
+      <div className="detector-switch">
+        <input
+          id={`${id}-on`}
+          type="checkbox"
+          role="switch"
+          checked={value.enabled}
+          aria-checked={value.enabled}
+          onChange={(e) => set({ enabled: e.target.checked })}
+        />
+        {/* A switch's name must not change with its state: the state is shown, "Detect" is read. */}
+        <label htmlFor={`${id}-on`}>
+          <span className="sr-only">Detect</span>
+          <span aria-hidden="true">{value.enabled ? 'On' : 'Off'}</span>
+        </label>
+      </div>
+      <Field
+        label="Flag after (s)"
+        className="detector-cell"
+        error={errors[ruleErrorKey(name, 'minSeconds')]}
+      >
+        {(c) => (
+          <input
+            {...c}
+            type="number"
+            inputMode="decimal"
+            min={0}
+            max={MAX_MIN_SECONDS}
+            step="any"
+            disabled={off}
+            value={value.minSeconds}
+            onChange={(e) => set({ minSeconds: e.target.value })}
+          />
+        )}
+      </Field>
+      <Field label="Severity" className="detector-cell">
+        {(c) => (
+          <select
+            {...c}
+            disabled={off}
+            value={value.severity}
+            onChange={(e) => set({ severity: e.target.value as Severity })}
+          >
+            {Severity.options.map((s) => (
+              <option key={s} value={s}>
+                {SEVERITY_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {threshold ? (
+        <Field
+          label={`${threshold.label} (${threshold.unit})`}
+          hint={`${formatThreshold(threshold, threshold.min / threshold.scale)} to ${formatThreshold(threshold, threshold.max / threshold.scale)}. ${threshold.hint}`}
+          className="detector-cell detector-threshold"
+          error={errors[ruleErrorKey(name, 'threshold')]}
+        >
+          {(c) => (
+            <input
+              {...c}
+              type="number"
+              inputMode="decimal"
+              min={threshold.min}
+              max={threshold.max}
+              step="any"
+              disabled={off}
+              value={value.threshold}
+              onChange={(e) => set({ threshold: e.target.value })}
+            />
+          )}
+        </Field>
+      ) : (
+        <p className="detector-cell detector-threshold muted small">No threshold</p>
+      )}
+      <div className="detector-reset">
+        {isDefaultRule(name, value) ? (
+          <span className="muted small">Default</span>
+        ) : (
+          <button
+            type="button"
+            className="link-button"
+            aria-label={`Reset ${info.label} to its default`}
+            onClick={() => onChange(defaultRuleForm(name))}
+          >
+            Reset
+          </button>
+        )}
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DETECTOR_RULES } from '@invigil/contracts';
+import { DEFAULT_THRESHOLDS } from '@invigil/detection';
+import {
+  effectiveDetectorRules,
+  thresholdsFor,
+  videoPartsFor,
+  voiceEnabled,
+  voiceThresholdDb,
+} from './detection-rules';
+
+describe('effectiveDetectorRules', () => {
+  it('is the defaults for an empty policy', () => {
+    expect(effectiveDetectorRules({ detectors: {} })).toEqual(DEFAULT_DETECTOR_RULES);
+  });
+
+  it('applies the policy, then the accommodations', () => {
+    const rules = effectiveDetectorRules(
+      {
+        detectors: {
+          voice: { enabled: true, minSeconds: 20, severity: 'medium', threshold: -40 },
+        },
+      },
+      { voice: { threshold: -30 }, head_turned: { enabled: false } },
+    );
+    expect(rules.voice).toEqual({
+      enabled: true,
+      minSeconds: 20,
+      severity: 'medium',
+      threshold: -30,
+    });
+    expect(rules.head_turned.enabled).toBe(false);
+    expect(voiceThresholdDb(rules)).toBe(-30);
+  });
+});
+
+describe('what runs', () => {
+  const rules = effectiveDetectorRules({ detectors: {} });
+
+  it('runs no video detector without a webcam, and no voice detector without a microphone', () => {
+    expect(videoPartsFor(rules, false)).toBeNull();
+    expect(voiceEnabled(rules, false)).toBe(false);
+    expect(voiceEnabled(rules, true)).toBe(true);
+  });
+
+  it('loads only the parts of enabled detectors', () => {
+    expect(videoPartsFor(rules, true)).toEqual({ pose: true, embedding: true, objects: true });
+    const faceOnly = effectiveDetectorRules({
+      detectors: {
+        head_turned: { enabled: false, minSeconds: 5, severity: 'low' },
+        identity_mismatch: { enabled: false, minSeconds: 5, severity: 'low' },
+        phone: { enabled: false, minSeconds: 5, severity: 'low' },
+        extra_person: { enabled: false, minSeconds: 5, severity: 'low' },
+      },
+    });
+    expect(videoPartsFor(faceOnly, true)).toEqual({
+      pose: false,
+      embedding: false,
+      objects: false,
+    });
+    const none = effectiveDetectorRules({
+      detectors: Object.fromEntries(
+        [
+          'no_face',
+          'multiple_faces',
+          'head_turned',
+          'identity_mismatch',
+          'phone',
+          'book',
+          'extra_person',
+        ].map((n) => [n, { enabled: false, minSeconds: 1, severity: 'low' }]),
+      ),
+    });
+    expect(videoPartsFor(none, true)).toBeNull();
+  });
+
+  it('takes decision thresholds from the rules', () => {
+    const t = thresholdsFor(
+      effectiveDetectorRules({
+        detectors: {
+          head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 40 },
+        },
+      }),
+    );
+    expect(t).toEqual({
+      ...DEFAULT_THRESHOLDS,
+      headYawDeg: 40,
+      identityMatch: DEFAULT_DETECTOR_RULES.identity_mismatch.threshold,
+      phoneMinScore: DEFAULT_DETECTOR_RULES.phone.threshold,
+      bookMinScore: DEFAULT_DETECTOR_RULES.book.threshold,
+      personMinScore: DEFAULT_DETECTOR_RULES.extra_person.threshold,
+    });
+  });
+});

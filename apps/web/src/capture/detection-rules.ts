@@ -1,0 +1,68 @@
+import {
+  DEFAULT_DETECTOR_RULES,
+  type DetectorAccommodations,
+  type DetectorName,
+} from '@invigil/contracts';
+import {
+  DEFAULT_THRESHOLDS,
+  type DetectionThresholds,
+  type DetectorParts,
+} from '@invigil/detection';
+import { effectiveRules, type EffectiveRules, type RulesPolicy } from '@invigil/detection/rules';
+
+export type { EffectiveRules };
+
+/**
+ * The rules that apply to this student: the defaults, the exam's policy (including its
+ * older single-purpose fields such as maxFaces), then the student's accommodations — the
+ * shared `effectiveRules`, so that the browser runs exactly the detectors the server judges.
+ */
+export function effectiveDetectorRules(
+  policy: RulesPolicy,
+  accommodations: DetectorAccommodations = {},
+): EffectiveRules {
+  return effectiveRules(policy, accommodations);
+}
+
+/** The video detectors: they need the webcam. */
+export const VIDEO_DETECTORS = [
+  'no_face',
+  'multiple_faces',
+  'head_turned',
+  'identity_mismatch',
+  'phone',
+  'book',
+  'extra_person',
+] as const satisfies readonly DetectorName[];
+
+/** Which video detectors to run, or null when none is needed (or there is no webcam). */
+export function videoPartsFor(rules: EffectiveRules, webcam: boolean): DetectorParts | null {
+  if (!webcam || !VIDEO_DETECTORS.some((name) => rules[name].enabled)) return null;
+  return {
+    pose: rules.head_turned.enabled,
+    embedding: rules.identity_mismatch.enabled,
+    objects: rules.phone.enabled || rules.book.enabled || rules.extra_person.enabled,
+  };
+}
+
+/** Whether the voice detector runs: it needs the microphone. */
+export function voiceEnabled(rules: EffectiveRules, microphone: boolean): boolean {
+  return microphone && rules.voice.enabled;
+}
+
+/** The voice rule's level, dBFS. */
+export function voiceThresholdDb(rules: EffectiveRules): number {
+  return rules.voice.threshold ?? DEFAULT_DETECTOR_RULES.voice.threshold ?? -45;
+}
+
+/** Decision thresholds with the rules' own values where they set one. */
+export function thresholdsFor(rules: EffectiveRules): DetectionThresholds {
+  const t = { ...DEFAULT_THRESHOLDS };
+  if (rules.head_turned.threshold !== undefined) t.headYawDeg = rules.head_turned.threshold;
+  if (rules.identity_mismatch.threshold !== undefined)
+    t.identityMatch = rules.identity_mismatch.threshold;
+  if (rules.phone.threshold !== undefined) t.phoneMinScore = rules.phone.threshold;
+  if (rules.book.threshold !== undefined) t.bookMinScore = rules.book.threshold;
+  if (rules.extra_person.threshold !== undefined) t.personMinScore = rules.extra_person.threshold;
+  return t;
+}

@@ -1,0 +1,77 @@
+import { useEffect, useState } from 'react';
+import type { DetectorAccommodations, ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSession } from './capture-session';
+import type { DetectionController, DetectionStatus } from './detection-controller';
+
+const OFF: DetectionStatus = { state: 'off', fps: 0, frames: 0, analysisMs: 0 };
+
+/**
+ * Runs the detectors while the capture records, and returns their status. The detection
+ * code (and, through its worker, the models' library) is loaded only here, on demand, so it
+ * is not part of the app's main bundle. Stopping (unmount, or recording stops) reports the
+ * conditions still on as ended.
+ */
+export function useDetection(
+  capture: CaptureSession,
+  policy: ProctoringPolicy,
+  recording: boolean,
+  accommodations?: DetectorAccommodations,
+): DetectionStatus {
+  const [status, setStatus] = useState<DetectionStatus>(OFF);
+  useEffect(() => {
+    if (!recording) return;
+    let controller: DetectionController | null = null;
+    let cancelled = false;
+    let unsubscribe = () => {};
+    void import('./detection-controller')
+      .then(({ DetectionController }) => {
+        if (cancelled) return;
+        controller = new DetectionController(capture, policy, accommodations);
+        unsubscribe = controller.subscribe(setStatus);
+        return controller.start();
+      })
+      .catch((error: unknown) => {
+        // The code itself failed to load (e.g. an outdated page after an upgrade).
+        console.warn('Detection could not start:', error);
+        if (!cancelled) setStatus({ ...OFF, state: 'unavailable' });
+      });
+    return () => {
+      cancelled = true;
+      unsubscribe();
+      controller?.stop();
+      setStatus(OFF);
+    };
+  }, [capture, policy, recording, accommodations]);
+  return status;
+}
+
+const TEXT: Record<DetectionStatus['state'], string> = {
+  off: '',
+  starting: 'Monitoring starting…',
+  active: 'Monitoring active',
+  unavailable: 'Monitoring unavailable — your exam continues',
+};
+
+/**
+ * A small status for the student: that automatic monitoring is on, nothing about what it
+ * sees; when it could not start, a calm note that the exam simply continues (recording and
+ * uploads never depend on it). Announced politely on change. The frame rate and time per
+ * frame sit in data attributes for the benchmark and support (harmless: they say nothing
+ * about the student).
+ */
+export function DetectionIndicator({ status }: { status: DetectionStatus }) {
+  if (status.state === 'off') return null;
+  return (
+    <span
+      className={`monitor-indicator monitor-${status.state}`}
+      data-detection-fps={status.fps}
+      data-detection-frames={status.frames}
+      data-detection-ms={status.analysisMs}
+    >
+      <span className="monitor-dot" aria-hidden="true" />
+      <span role="status" aria-live="polite">
+        {TEXT[status.state]}
+      </span>
+    </span>
+  );
+}

@@ -1,0 +1,183 @@
+import {
+  DEFAULT_DETECTOR_RULES,
+  DetectorName,
+  type DetectorRule,
+  type ProctoringPolicy,
+  type Severity,
+} from '@invigil/contracts';
+
+/** Every detector, in the order staff see them (person, objects, sound, computer). */
+export const DETECTOR_ORDER: readonly DetectorName[] = DetectorName.options;
+
+/**
+ * How a detector's threshold is shown and edited. Stored values are multiplied by `scale`
+ * for display (0.3 → 30 %), so staff never see raw scores.
+ */
+export interface ThresholdInfo {
+  /** Label of the input, without the unit. */
+  label: string;
+  /** Unit shown after the number ("%", "°", "dBFS"). */
+  unit: string;
+  /** Allowed range in display units. */
+  min: number;
+  max: number;
+  scale: number;
+  /** Which way makes the detector flag less: used to allow only relaxing accommodations. */
+  lenient: 'higher' | 'lower';
+  /** What a value means and which way is more lenient, in one line. */
+  hint: string;
+  /** Noun for error messages: "Enter an angle from 5° to 90°." */
+  noun: string;
+}
+
+/** A detector's human name, one-line explanation and threshold (if it has one). */
+export interface DetectorInfo {
+  label: string;
+  explanation: string;
+  threshold?: ThresholdInfo;
+}
+
+const objectScore = (what: string): ThresholdInfo => ({
+  label: 'Minimum confidence',
+  unit: '%',
+  min: 5,
+  max: 100,
+  scale: 100,
+  lenient: 'higher',
+  hint: `How sure the camera check must be that it sees ${what}; higher flags less.`,
+  noun: 'a percentage',
+});
+
+/** Names, explanations and thresholds of every detector. */
+export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
+  no_face: { label: 'No face', explanation: 'Nobody is in front of the camera.' },
+  multiple_faces: {
+    label: 'Several faces',
+    explanation: 'More faces are in view than the exam allows.',
+  },
+  head_turned: {
+    label: 'Head turned away',
+    explanation: 'The student looks away from the screen: sideways, down or up.',
+    threshold: {
+      label: 'Turn angle',
+      unit: '°',
+      min: 5,
+      max: 90,
+      scale: 1,
+      lenient: 'higher',
+      hint: 'How far the head must turn; higher flags less.',
+      noun: 'an angle',
+    },
+  },
+  identity_mismatch: {
+    label: 'Different person',
+    explanation: 'The face in view does not match the photo taken at check-in.',
+    threshold: {
+      label: 'Same person at similarity',
+      unit: '%',
+      min: 1,
+      max: 99,
+      scale: 100,
+      lenient: 'lower',
+      hint: 'Faces this similar or more count as the same person; lower flags less.',
+      noun: 'a similarity',
+    },
+  },
+  phone: {
+    label: 'Phone',
+    explanation: 'A mobile phone is visible.',
+    threshold: objectScore('a phone'),
+  },
+  book: {
+    label: 'Book or notes',
+    explanation: 'A book or paper is visible. Off by default, as many exams allow scrap paper.',
+    threshold: objectScore('a book'),
+  },
+  extra_person: {
+    label: 'Another person',
+    explanation: 'Someone else is in the room, even without their face in view.',
+    threshold: objectScore('a person'),
+  },
+  voice: {
+    label: 'Speaking',
+    explanation: 'Sustained sound such as talking is picked up by the microphone.',
+    threshold: {
+      label: 'Loudness from',
+      unit: 'dBFS',
+      min: -90,
+      max: -10,
+      scale: 1,
+      lenient: 'higher',
+      hint: '−45 is quiet speech, −30 normal speech close by; higher flags less.',
+      noun: 'a level',
+    },
+  },
+  tab_switch: {
+    label: 'Tab or window switch',
+    explanation: 'The student leaves the exam tab or window.',
+  },
+  client_integrity: {
+    label: 'Browser check mismatch',
+    explanation:
+      'The server’s own check of a webcam snapshot disagrees with what the browser reported.',
+  },
+};
+
+/** Human labels for severities. */
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  low: 'Low',
+  medium: 'Medium',
+  high: 'High',
+};
+
+/** A number for people: at most two decimals, a real minus sign. */
+export function formatNumber(value: number): string {
+  const rounded = Math.round(value * 100) / 100;
+  return String(rounded).replace('-', '−');
+}
+
+/** A stored threshold in display units, as an input value ("30" for 0.3 as a percentage). */
+export function thresholdToInput(info: ThresholdInfo, value: number): string {
+  return String(Math.round(value * info.scale * 100) / 100);
+}
+
+/** An input value in display units back to the stored threshold, or null if it is not a number. */
+export function inputToThreshold(info: ThresholdInfo, input: string): number | null {
+  const n = Number(input.trim().replace('−', '-'));
+  if (input.trim() === '' || !Number.isFinite(n)) return null;
+  return Math.round((n / info.scale) * 1e6) / 1e6;
+}
+
+/** "30 %", "30°", "−45 dBFS". */
+export function formatThreshold(info: ThresholdInfo, value: number): string {
+  const shown = formatNumber(value * info.scale);
+  return info.unit === '°' ? `${shown}°` : `${shown} ${info.unit}`;
+}
+
+/** "5 s", "0.5 s". */
+export const formatSeconds = (seconds: number) => `${formatNumber(seconds)} s`;
+
+/**
+ * The rule each detector follows under `policy`. Detectors the policy does not name take
+ * the defaults, except that exams saved before the detection rules existed keep the meaning
+ * of their older settings (looking-away time, tab switches).
+ */
+export function effectiveRules(
+  policy: Pick<ProctoringPolicy, 'detectors' | 'gazeAwaySeconds' | 'flagTabSwitch'>,
+): Record<DetectorName, DetectorRule> {
+  const legacy: Partial<Record<DetectorName, Partial<DetectorRule>>> = {
+    head_turned: { minSeconds: policy.gazeAwaySeconds },
+    tab_switch: { enabled: policy.flagTabSwitch },
+  };
+  const out = {} as Record<DetectorName, DetectorRule>;
+  for (const name of DETECTOR_ORDER) {
+    const base = DEFAULT_DETECTOR_RULES[name];
+    const stored = policy.detectors[name];
+    const rule: DetectorRule = { ...base, ...(stored ?? legacy[name]) };
+    const threshold = stored?.threshold ?? base.threshold;
+    if (threshold === undefined) delete rule.threshold;
+    else rule.threshold = threshold;
+    out[name] = rule;
+  }
+  return out;
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+
+/**
+ * What a detector can report about a student. Each becomes a flag type when the exam's
+ * policy rules say so; `client_integrity` is raised by the server when its own analysis
+ * of a snapshot disagrees with what the browser reported for the same moment.
+ */
+export const DetectorName = z.enum([
+  'no_face',
+  'multiple_faces',
+  'head_turned',
+  'identity_mismatch',
+  'phone',
+  'book',
+  'extra_person',
+  'voice',
+  'tab_switch',
+  'client_integrity',
+]);
+export type DetectorName = z.infer<typeof DetectorName>;
+
+export const Severity = z.enum(['low', 'medium', 'high']);
+export type Severity = z.infer<typeof Severity>;
+
+/**
+ * One detector's rule in an exam policy: on or off, how long a condition must last before
+ * it becomes a flag, how serious it is, and (where the detector has one) its decision
+ * threshold: degrees of yaw for head_turned, embedding similarity for identity_mismatch,
+ * object score for phone/book/extra_person, RMS level in dBFS for voice, and the most
+ * faces allowed for multiple_faces (default: the policy's `maxFaces`).
+ */
+export const DetectorRule = z.strictObject({
+  enabled: z.boolean(),
+  minSeconds: z.number().min(0).max(600),
+  severity: Severity,
+  threshold: z.number().min(-120).max(180).optional(),
+});
+export type DetectorRule = z.infer<typeof DetectorRule>;
+
+/** Defaults: conservative durations so that a glance or a sneeze never becomes a flag. */
+export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
+  no_face: { enabled: true, minSeconds: 5, severity: 'medium' },
+  multiple_faces: { enabled: true, minSeconds: 2, severity: 'high' },
+  head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 18 },
+  identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.51 },
+  phone: { enabled: true, minSeconds: 1, severity: 'high', threshold: 0.25 },
+  book: { enabled: false, minSeconds: 3, severity: 'medium', threshold: 0.3 },
+  extra_person: { enabled: true, minSeconds: 2, severity: 'high', threshold: 0.4 },
+  voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 },
+  tab_switch: { enabled: true, minSeconds: 2, severity: 'medium' },
+  client_integrity: { enabled: true, minSeconds: 0, severity: 'high' },
+};
+
+/** A policy's detector rules: any subset; missing detectors take the defaults. */
+export const DetectorRules = z.partialRecord(DetectorName, DetectorRule);
+export type DetectorRules = z.infer<typeof DetectorRules>;
+
+/**
+ * A per-student change to one detector: switch it off, or relax it (longer minimum
+ * duration, different threshold). Set by staff as an accommodation, e.g. for a student
+ * who looks away to lip-read or uses a screen reader aloud.
+ */
+export const DetectorAccommodation = z.strictObject({
+  enabled: z.boolean().optional(),
+  minSeconds: z.number().min(0).max(600).optional(),
+  threshold: z.number().min(-120).max(180).optional(),
+});
+export type DetectorAccommodation = z.infer<typeof DetectorAccommodation>;
+export const DetectorAccommodations = z.partialRecord(DetectorName, DetectorAccommodation);
+export type DetectorAccommodations = z.infer<typeof DetectorAccommodations>;
+
+/**
+ * Client detection event data (`type: 'detect.state'`): a detector's condition started
+ * (`active: true`) or ended, at the event's `at`. Sent on every change only, so a steady
+ * state costs nothing.
+ */
+export const DetectStateData = z.strictObject({
+  detector: DetectorName,
+  active: z.boolean(),
+  /** 0..1: how sure the detector is (e.g. the object score). */
+  confidence: z.number().min(0).max(1),
+  /** A measured value behind the decision (faces counted, yaw degrees, similarity, dBFS). */
+  value: z.number().optional(),
+  model: z.string().max(200),
+});
+export type DetectStateData = z.infer<typeof DetectStateData>;
+
+/**
+ * Client detection event data (`type: 'detect.snapshot'`): what the browser's detectors
+ * saw in the webcam frame it uploaded as snapshot `snapshotSeq`. The server re-analyses
+ * some of these snapshots and compares (trust but verify).
+ */
+export const DetectSnapshotData = z.strictObject({
+  snapshotSeq: z.number().int().min(0),
+  faces: z.number().int().min(0).max(20),
+  headTurned: z.boolean(),
+  phone: z.boolean(),
+  book: z.boolean(),
+  persons: z.number().int().min(0).max(20),
+  model: z.string().max(200),
+});
+export type DetectSnapshotData = z.infer<typeof DetectSnapshotData>;
+
+/** Server event types written by the server's own detectors. */
+export const SERVER_DETECT_EVENTS = {
+  /** A webcam snapshot analysed (DetectAnalysisData). */
+  analysis: 'detect.analysis',
+  /** The identity photo analysed; its face embedding is kept for later comparisons. */
+  enrolment: 'detect.enrolment',
+  /** A snapshot that could not be analysed (not a readable image, or analysis kept failing). */
+  failed: 'detect.failed',
+} as const;
+
+/**
+ * Server event data (`type: 'detect.analysis'`, `clientMs` = the snapshot's time): what
+ * the server's detectors found in webcam snapshot `snapshotSeq`. Objects are listed with
+ * their scores so the rules can apply each exam's thresholds.
+ */
+export const DetectAnalysisData = z.object({
+  snapshotId: Id,
+  snapshotSeq: z.number().int().min(0),
+  faces: z.number().int().min(0),
+  /** Highest face score, 0 without a face. */
+  faceScore: z.number().min(0).max(1),
+  /** The main face looks away (by the detector's calibrated yaw/pitch limits). */
+  headTurned: z.boolean(),
+  /** Yaw of the main face in degrees, null without a face or pose. */
+  headYaw: z.number().nullable(),
+  objects: z.array(
+    z.object({ label: z.enum(['cell phone', 'book', 'person']), score: z.number().min(0).max(1) }),
+  ),
+  /** The main face against the identity photo; null before an identity photo is enrolled. */
+  identity: z.object({ similarity: z.number(), match: z.boolean() }).nullable(),
+  /** Library and model files behind the result. */
+  model: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  /** Analysis time in milliseconds. */
+  ms: z.number().int(),
+});
+export type DetectAnalysisData = z.infer<typeof DetectAnalysisData>;
+
+/** Server event data (`type: 'detect.enrolment'`): the identity photo was analysed. */
+export const DetectEnrolmentData = z.object({
+  snapshotId: Id,
+  snapshotSeq: z.number().int().min(0),
+  faces: z.number().int().min(0),
+  /** True when exactly one face was found and its embedding is now the reference. */
+  enrolled: z.boolean(),
+  model: z.string(),
+});
+export type DetectEnrolmentData = z.infer<typeof DetectEnrolmentData>;
+
+/** Server event data (`type: 'detect.failed'`). */
+export const DetectFailedData = z.object({
+  snapshotId: Id,
+  snapshotKind: z.string(),
+  snapshotSeq: z.number().int().min(0),
+  reason: z.string(),
+});
+export type DetectFailedData = z.infer<typeof DetectFailedData>;
+
+/** Where a flag's evidence is: snapshots and a recording time range (client epoch ms). */
+export const FlagEvidence = z.object({
+  snapshotIds: z.array(Id),
+  recording: z.object({ fromMs: z.number().int(), toMs: z.number().int() }).nullable(),
+});
+export type FlagEvidence = z.infer<typeof FlagEvidence>;
+
+export const FlagSource = z.enum(['client', 'server', 'rules']);
+export type FlagSource = z.infer<typeof FlagSource>;
+
+/** A proctor's verdict on a flag; re-deriving a flag never changes it. */
+export const FlagReviewStatus = z.enum(['open', 'confirmed', 'dismissed']);
+export type FlagReviewStatus = z.infer<typeof FlagReviewStatus>;
+
+/** A flag: a stretch of a session that a proctor should look at, and why. */
+export const Flag = z.object({
+  id: Id,
+  sessionId: Id,
+  type: DetectorName,
+  source: FlagSource,
+  /** Client epoch ms, the same clock as the recording. */
+  startMs: z.number().int(),
+  /** Null while the condition still lasts. */
+  endMs: z.number().int().nullable(),
+  /** Offsets from the start of the attempt, for display ("at 12:30"). */
+  startOffsetMs: z.number().int().nullable(),
+  endOffsetMs: z.number().int().nullable(),
+  severity: Severity,
+  confidence: z.number().min(0).max(1),
+  detector: z.string(),
+  model: z.string(),
+  evidence: FlagEvidence,
+  /** A human-readable reason. */
+  message: z.string(),
+  reviewStatus: FlagReviewStatus,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Flag = z.infer<typeof Flag>;
+
+/** One flag's part of a risk score. */
+export const RiskContribution = z.object({
+  flagId: Id,
+  type: DetectorName,
+  severity: Severity,
+  points: z.number(),
+});
+export const RiskScore = z.object({
+  sessionId: Id,
+  /** 0 (nothing seen) to 100. */
+  score: z.number().int().min(0).max(100),
+  contributions: z.array(RiskContribution),
+  /** One sentence per contribution, largest first. */
+  explanation: z.array(z.string()),
+  updatedAt: Timestamp,
+});
+export type RiskScore = z.infer<typeof RiskScore>;

@@ -1,0 +1,61 @@
+/** A face box in pixels of the analysed image: x, y, width, height. */
+export type Box = [number, number, number, number];
+
+/** Head orientation in degrees: yaw left/right, pitch up/down, roll tilt. */
+export interface HeadPose {
+  yaw: number;
+  pitch: number;
+  roll: number;
+}
+
+/** One face found in a frame. */
+export interface FaceFinding {
+  box: Box;
+  score: number;
+  headPose: HeadPose | null;
+  headTurned: boolean;
+}
+
+/** An object of interest found in a frame. */
+export interface ObjectFinding {
+  label: 'cell phone' | 'book' | 'person';
+  score: number;
+  box: Box;
+}
+
+/** Identity of the main face against the enrolled one. */
+export interface IdentityFinding {
+  similarity: number;
+  match: boolean;
+}
+
+/** Model names and versions behind a result, for the evidence trail. */
+export interface ModelInfo {
+  library: string;
+  face: string;
+  mesh: string;
+  embedding: string;
+  objects: string;
+}
+
+/** Everything the detectors say about one frame. */
+export interface FrameAnalysis {
+  width: number;
+  height: number;
+  /** Faces, largest first (the first is the main face). */
+  faces: FaceFinding[];
+  objects: ObjectFinding[];
+  /** Present only when an enrolled face was given. */
+  identity?: IdentityFinding;
+  /** Milliseconds per stage. */
+  timings: Record<string, number>;
+  models: ModelInfo;
+}
+
+/** Face count as a class: no face, one, or more than one. */
+export type FaceCountClass = '0' | '1' | '2+';
+
+/** The face count class of a frame. */
+export function faceCountClass(a: Pick<FrameAnalysis, 'faces'>): FaceCountClass {
+  return a.faces.length === 0 ? '0' : a.faces.length === 1 ? '1' : '2+';
+}

@@ -1,0 +1,232 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { faceCountClass } from '../analysis.js';
+import type { RgbImage } from '../image-ops.js';
+import { decodeImage } from '../node/decode.js';
+import { NodeDetector, type NodeAnalysis } from '../node/node-detector.js';
+import { DEFAULT_THRESHOLDS } from '../thresholds.js';
+import { loadDataset, type Dataset, type LabelledFrame } from './dataset.js';
+import { degrade, type Degradation } from './degrade.js';
+import { accuracy, confusion, precision, ratesAt, recall, verificationRoc } from './metrics.js';
+
+/** A condition the detectors are measured under: the frames as they are, or degraded. */
+type Variant = 'normal' | Degradation;
+
+/** Per-frame outcome kept for the report. */
+interface FrameOutcome {
+  frame: LabelledFrame;
+  analysis: NodeAnalysis | null;
+  error?: string;
+}
+
+/** The measured figures for one variant (or one lighting group). */
+export interface DecisionReport {
+  frames: number;
+  faceCount: { accuracy: number; confusion: Record<string, Record<string, number>> };
+  headTurned: { accuracy: number; n: number };
+  phone: { accuracy: number; precision: number; recall: number; positives: number };
+  book: { accuracy: number; precision: number; recall: number; positives: number };
+  identity?: {
+    eer: number;
+    eerThreshold: number;
+    atProductThreshold: { threshold: number; far: number; frr: number };
+    genuine: number;
+    impostor: number;
+    noFaceProbes: number;
+  };
+  msPerFrame: { median: number };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+};
+
+function decisions(outcomes: FrameOutcome[]): Omit<DecisionReport, 'identity'> {
+  const classes = ['0', '1', '2+'];
+  const matrix: Record<string, Record<string, number>> = Object.fromEntries(
+    classes.map((c) => [c, Object.fromEntries(classes.map((p) => [p, 0]))]),
+  );
+  let right = 0;
+  for (const o of outcomes) {
+    const predicted = o.analysis ? faceCountClass(o.analysis) : '0';
+    matrix[o.frame.faces]![predicted]!++;
+    if (predicted === o.frame.faces) right++;
+  }
+  const head = confusion(
+    outcomes.map((o) => ({
+      label: o.frame.headTurned,
+      predicted: o.analysis?.faces[0]?.headTurned ?? false,
+    })),
+  );
+  const has = (o: FrameOutcome, label: string) =>
+    o.analysis?.objects.some((x) => x.label === label) ?? false;
+  const phone = confusion(
+    outcomes.map((o) => ({ label: o.frame.phone, predicted: has(o, 'cell phone') })),
+  );
+  const book = confusion(outcomes.map((o) => ({ label: o.frame.book, predicted: has(o, 'book') })));
+  return {
+    frames: outcomes.length,
+    faceCount: { accuracy: right / outcomes.length, confusion: matrix },
+    headTurned: { accuracy: accuracy(head), n: head.tp + head.tn + head.fp + head.fn },
+    phone: {
+      accuracy: accuracy(phone),
+      precision: precision(phone),
+      recall: recall(phone),
+      positives: phone.tp + phone.fn,
+    },
+    book: {
+      accuracy: accuracy(book),
+      precision: precision(book),
+      recall: recall(book),
+      positives: book.tp + book.fn,
+    },
+    msPerFrame: {
+      median: median(outcomes.flatMap((o) => (o.analysis ? [o.analysis.timings.total ?? 0] : []))),
+    },
+  };
+}
+
+function similarity(a: number[] | undefined, b: number[] | undefined): number {
+  if (!a || !b) return 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! ** 2;
+    nb += b[i]! ** 2;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+function identityReport(
+  data: Dataset,
+  enrolled: Map<string, number[] | undefined>,
+  probes: Map<string, number[] | undefined>,
+): DecisionReport['identity'] {
+  if (data.pairs.length === 0) return undefined;
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  let noFace = 0;
+  for (const p of data.pairs) {
+    // A probe in which no face is found is a failed match (score 0), never a skipped pair.
+    const probe = probes.get(p.b);
+    if (!probe) noFace++;
+    const s = similarity(enrolled.get(p.a), probe);
+    (p.same ? genuine : impostor).push(s);
+  }
+  const { eer, eerThreshold } = verificationRoc(genuine, impostor);
+  const threshold = DEFAULT_THRESHOLDS.identityMatch;
+  return {
+    eer,
+    eerThreshold,
+    atProductThreshold: { threshold, ...ratesAt(genuine, impostor, threshold) },
+    genuine: genuine.length,
+    impostor: impostor.length,
+    noFaceProbes: noFace,
+  };
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(100 * x).toFixed(1).padStart(5)}%`);
+
+/** The report as aligned text, one row per variant or lighting group. */
+export function formatReport(rows: Array<[string, DecisionReport]>): string {
+  const head =
+    'condition        frames  faces(0/1/2+)  head-turned  phone P / R        book P / R         identity EER (thr)   ms/frame';
+  const lines = rows.map(([name, r]) => {
+    const id = r.identity
+      ? `${pct(r.identity.eer)} (${r.identity.eerThreshold.toFixed(3)})`
+      : '        -';
+    return [
+      name.padEnd(16),
+      String(r.frames).padStart(6),
+      `  ${pct(r.faceCount.accuracy)}      `,
+      `   ${pct(r.headTurned.accuracy)}  `,
+      ` ${pct(r.phone.precision)} / ${pct(r.phone.recall)} `,
+      ` ${pct(r.book.precision)} / ${pct(r.book.recall)} `,
+      `  ${id.padEnd(18)}`,
+      String(Math.round(r.msPerFrame.median)).padStart(8),
+    ].join('');
+  });
+  return [head, ...lines].join('\n');
+}
+
+/** Options of `npm run eval`. */
+export interface EvalOptions {
+  data: string;
+  variants: Variant[];
+  json?: string | undefined;
+  log: (line: string) => void;
+}
+
+/**
+ * Run the product's detectors over a labelled folder, as-is and under each simulated
+ * degradation, and report every decision's accuracy.
+ */
+export async function runEval(options: EvalOptions): Promise<Record<string, DecisionReport>> {
+  const data = await loadDataset(options.data);
+  const detector = await NodeDetector.create();
+  options.log(
+    `models: ${detector.models.library}; ${data.frames.length} frames, ${data.pairs.length} pairs`,
+  );
+  const originals = new Map<string, RgbImage>();
+  for (const f of new Set([
+    ...data.frames.map((x) => x.file),
+    ...data.pairs.flatMap((p) => [p.a, p.b]),
+  ])) {
+    originals.set(f, decodeImage(await readFile(join(data.dir, f))));
+  }
+  const report: Record<string, DecisionReport> = {};
+  const rows: Array<[string, DecisionReport]> = [];
+  let enrolled = new Map<string, number[] | undefined>();
+  for (const variant of options.variants) {
+    const outcomes: FrameOutcome[] = [];
+    const embeddings = new Map<string, number[] | undefined>();
+    const frames = new Map(data.frames.map((f) => [f.file, f]));
+    const files = new Set([...frames.keys(), ...data.pairs.map((p) => p.b)]);
+    for (const file of files) {
+      const original = originals.get(file)!;
+      const image = variant === 'normal' ? original : degrade(original, variant);
+      const analysis = await detector.analyze(image);
+      embeddings.set(file, analysis.embedding);
+      const frame = frames.get(file);
+      if (frame) outcomes.push({ frame, analysis });
+    }
+    if (variant === 'normal') enrolled = embeddings;
+    else if (enrolled.size === 0) {
+      for (const p of data.pairs)
+        if (!enrolled.has(p.a))
+          enrolled.set(p.a, (await detector.analyze(originals.get(p.a)!)).embedding);
+    }
+    const r: DecisionReport = { ...decisions(outcomes) };
+    const identity = identityReport(data, enrolled, embeddings);
+    if (identity) r.identity = identity;
+    report[variant] = r;
+    rows.push([variant, r]);
+    if (variant === 'normal') {
+      const groups = [...new Set(data.frames.map((f) => f.lighting ?? 'normal'))];
+      for (const g of groups) {
+        const sub = decisions(outcomes.filter((o) => (o.frame.lighting ?? 'normal') === g));
+        report[`lighting:${g}`] = sub;
+        rows.push([`  lighting ${g}`, sub]);
+      }
+    }
+    options.log(`${variant} done`);
+  }
+  options.log('');
+  options.log(formatReport(rows));
+  const normal = report.normal?.identity;
+  if (normal) {
+    options.log('');
+    options.log(
+      `identity: EER ${pct(normal.eer)} at similarity ${normal.eerThreshold.toFixed(3)}; product threshold ${normal.atProductThreshold.threshold}: FAR ${pct(normal.atProductThreshold.far)}, FRR ${pct(normal.atProductThreshold.frr)}; probes without a face: ${normal.noFaceProbes}`,
+    );
+  }
+  if (options.json)
+    await writeFile(
+      options.json,
+      JSON.stringify({ models: detector.models, thresholds: DEFAULT_THRESHOLDS, report }, null, 2),
+    );
+  return report;
+}

@@ -1,0 +1,76 @@
+import type { Config } from '@vladmandic/human';
+
+/** Which detectors a pass runs. Faces always run; the rest are optional and costly. */
+export interface DetectorParts {
+  /** Face mesh, needed for head pose. */
+  pose: boolean;
+  /** Face embedding, needed for identity. */
+  embedding: boolean;
+  /** Object detector (phone, book, person). */
+  objects: boolean;
+}
+
+/** All parts on. */
+export const ALL_PARTS: DetectorParts = { pose: true, embedding: true, objects: true };
+
+/** Model files each detector loads, relative to the model base path. */
+export const MODEL_FILES = {
+  face: 'blazeface.json',
+  mesh: 'facemesh.json',
+  embedding: 'faceres.json',
+  objects: 'centernet.json',
+} as const;
+
+/**
+ * The human library configuration for a pass. Everything we do not use is off so that it
+ * is neither loaded nor run; caching between frames is off because each frame is judged
+ * on its own (a stale cached face would hide that the student left).
+ */
+export function humanConfig(
+  urls: { modelBasePath: string; wasmPath: string },
+  parts: DetectorParts,
+): Partial<Config> {
+  return {
+    backend: 'wasm',
+    modelBasePath: urls.modelBasePath,
+    wasmPath: urls.wasmPath,
+    debug: false,
+    async: false,
+    warmup: 'none',
+    cacheSensitivity: 0,
+    cacheModels: false,
+    validateModels: false,
+    filter: { enabled: true, equalization: false, flip: false },
+    gesture: { enabled: false },
+    face: {
+      enabled: true,
+      detector: {
+        modelPath: MODEL_FILES.face,
+        rotation: false,
+        maxDetected: 6,
+        minConfidence: 0.2,
+        iouThreshold: 0.2,
+        return: false,
+      },
+      mesh: { enabled: parts.pose || parts.embedding, modelPath: MODEL_FILES.mesh },
+      attention: { enabled: false },
+      iris: { enabled: false },
+      description: { enabled: parts.embedding, modelPath: MODEL_FILES.embedding },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      gear: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    segmentation: { enabled: false },
+    object: {
+      enabled: parts.objects,
+      modelPath: MODEL_FILES.objects,
+      // Low on purpose: the decision thresholds (per object) are applied afterwards.
+      minConfidence: 0.1,
+      maxDetected: 20,
+      iouThreshold: 0.4,
+    },
+  } as Partial<Config>;
+}

@@ -1,0 +1,178 @@
+/** An image as packed RGB bytes, row by row. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** width × height × 3 bytes. */
+  data: Uint8Array;
+}
+
+/** A rectangle in pixels: x, y, width, height. */
+export type Rect = [number, number, number, number];
+
+/** Copy a rectangle out of an image (clamped to its bounds). */
+export function crop(img: RgbImage, [x, y, w, h]: Rect): RgbImage {
+  const x0 = Math.max(0, Math.floor(x));
+  const y0 = Math.max(0, Math.floor(y));
+  const x1 = Math.min(img.width, Math.ceil(x + w));
+  const y1 = Math.min(img.height, Math.ceil(y + h));
+  const width = Math.max(1, x1 - x0);
+  const height = Math.max(1, y1 - y0);
+  const data = new Uint8Array(width * height * 3);
+  for (let row = 0; row < height; row++) {
+    const from = ((y0 + row) * img.width + x0) * 3;
+    data.set(img.data.subarray(from, from + width * 3), row * width * 3);
+  }
+  return { width, height, data };
+}
+
+/**
+ * Surround an image with a border of its mean colour, `fraction` of its size on each side.
+ * Face detectors are trained on faces that fill part of a frame; a tight crop of a face
+ * (an ID photo, a close-up) is otherwise missed or split into phantom faces.
+ */
+export function pad(
+  img: RgbImage,
+  fraction: number,
+): { image: RgbImage; offset: [number, number] } {
+  const px = Math.round(img.width * fraction);
+  const py = Math.round(img.height * fraction);
+  const width = img.width + 2 * px;
+  const height = img.height + 2 * py;
+  const mean = meanColour(img);
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i += 3) {
+    data[i] = mean[0];
+    data[i + 1] = mean[1];
+    data[i + 2] = mean[2];
+  }
+  for (let row = 0; row < img.height; row++) {
+    const from = row * img.width * 3;
+    data.set(img.data.subarray(from, from + img.width * 3), ((row + py) * width + px) * 3);
+  }
+  return { image: { width, height, data }, offset: [px, py] };
+}
+
+function meanColour(img: RgbImage): [number, number, number] {
+  const sum = [0, 0, 0];
+  const n = img.width * img.height;
+  for (let i = 0; i < img.data.length; i += 3) {
+    sum[0]! += img.data[i]!;
+    sum[1]! += img.data[i + 1]!;
+    sum[2]! += img.data[i + 2]!;
+  }
+  return [Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n)];
+}
+
+/** Mean luminance (0–255) and its spread, from a sparse sample of pixels. */
+export function luminanceStats(img: RgbImage): { mean: number; p5: number; p95: number } {
+  const hist = new Uint32Array(256);
+  const step = Math.max(1, Math.floor((img.width * img.height) / 20000));
+  let total = 0;
+  let sum = 0;
+  for (let p = 0; p < img.width * img.height; p += step) {
+    const i = p * 3;
+    const y = Math.round(
+      0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!,
+    );
+    hist[y]!++;
+    sum += y;
+    total++;
+  }
+  const at = (q: number) => {
+    let acc = 0;
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v]!;
+      if (acc >= q * total) return v;
+    }
+    return 255;
+  };
+  return { mean: sum / total, p5: at(0.05), p95: at(0.95) };
+}
+
+/**
+ * Stretch contrast and lift shadows of a dim or washed-out frame so that faces in poor
+ * light look like faces in normal light to the detectors. Frames that already use the
+ * range are returned unchanged (the same object), so normal frames cost nothing.
+ */
+export function normaliseLighting(img: RgbImage): RgbImage {
+  const { mean, p5, p95 } = luminanceStats(img);
+  const range = p95 - p5;
+  if (mean > 70 && mean < 190 && range > 120) return img;
+  const lo = p5;
+  const scale = 255 / Math.max(1, range);
+  // Gamma brings the stretched mean towards mid-grey: <1 lifts a dark frame.
+  const stretchedMean = Math.min(254, Math.max(1, (mean - lo) * scale));
+  const gamma = Math.min(2.5, Math.max(0.4, Math.log(128 / 255) / Math.log(stretchedMean / 255)));
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const s = Math.min(1, Math.max(0, ((v - lo) * scale) / 255));
+    lut[v] = Math.round(255 * s ** gamma);
+  }
+  const data = new Uint8Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = lut[img.data[i]!]!;
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * Typical difference between horizontally neighbouring pixels (median of |Δ| on the green
+ * channel over a sparse sample): small for clean frames, large for sensor noise.
+ */
+export function noiseLevel(img: RgbImage): number {
+  const diffs: number[] = [];
+  const step = Math.max(1, Math.floor((img.width * img.height) / 20000));
+  for (let p = 0; p < img.width * img.height - 1; p += step) {
+    if ((p + 1) % img.width === 0) continue;
+    diffs.push(Math.abs(img.data[p * 3 + 1]! - img.data[(p + 1) * 3 + 1]!));
+  }
+  diffs.sort((a, b) => a - b);
+  return diffs[Math.floor(diffs.length / 2)] ?? 0;
+}
+
+/** A box blur of the given radius (separable, so cost does not grow with the radius). */
+export function boxBlur(img: RgbImage, radius: number): RgbImage {
+  const { width, height } = img;
+  const pass = (src: Uint8Array, horizontal: boolean): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    const len = horizontal ? width : height;
+    const lines = horizontal ? height : width;
+    for (let line = 0; line < lines; line++) {
+      for (let c = 0; c < 3; c++) {
+        const at = (k: number) => (horizontal ? line * width + k : k * width + line) * 3 + c;
+        let sum = 0;
+        let n = 0;
+        for (let k = 0; k <= Math.min(radius, len - 1); k++) {
+          sum += src[at(k)]!;
+          n++;
+        }
+        for (let k = 0; k < len; k++) {
+          out[at(k)] = Math.round(sum / n);
+          const add = k + radius + 1;
+          const drop = k - radius;
+          if (add < len) {
+            sum += src[at(add)]!;
+            n++;
+          }
+          if (drop >= 0) {
+            sum -= src[at(drop)]!;
+            n--;
+          }
+        }
+      }
+    }
+    return out;
+  };
+  return { width, height, data: pass(pass(img.data, true), false) };
+}
+
+/** Noise above this level (see noiseLevel) is smoothed before detection. */
+export const NOISY_FRAME_LEVEL = 9;
+
+/**
+ * Smooth sensor noise (cheap cameras in poor light) that otherwise hides faces from the
+ * detector; clean frames are returned unchanged.
+ */
+export function reduceNoise(img: RgbImage): RgbImage {
+  const level = noiseLevel(img);
+  if (level < NOISY_FRAME_LEVEL) return img;
+  return boxBlur(img, level > 20 ? 2 : 1);
+}

@@ -1,0 +1,7 @@
+/** Detectors, decisions and rules shared by the browser and the server. */
+export * from './analysis.js';
+export * from './human-config.js';
+export * from './interpret.js';
+export * from './thresholds.js';
+export * from './image-ops.js';
+export * from './pipeline.js';

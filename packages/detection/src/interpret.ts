@@ -1,0 +1,109 @@
+import type { Result } from '@vladmandic/human';
+import type { Box, FaceFinding, ObjectFinding, HeadPose } from './analysis.js';
+import type { DetectionThresholds } from './thresholds.js';
+
+const DEG = 180 / Math.PI;
+const round = (n: number, places = 1) => Math.round(n * 10 ** places) / 10 ** places;
+
+/** Head pose in degrees from human's rotation (radians); null when the mesh did not run. */
+export function headPoseOf(face: Result['face'][number]): HeadPose | null {
+  const a = face.rotation?.angle;
+  if (!a) return null;
+  return { yaw: round(a.yaw * DEG), pitch: round(a.pitch * DEG), roll: round(a.roll * DEG) };
+}
+
+/** Whether a pose is turned away by the thresholds' standards. */
+export function isHeadTurned(pose: HeadPose | null, t: DetectionThresholds): boolean {
+  if (!pose) return false;
+  return (
+    Math.abs(pose.yaw) > t.headYawDeg ||
+    pose.pitch > t.headPitchDownDeg ||
+    -pose.pitch > t.headPitchUpDeg
+  );
+}
+
+const boxOf = (b: readonly number[]): Box => [
+  round(b[0] ?? 0),
+  round(b[1] ?? 0),
+  round(b[2] ?? 0),
+  round(b[3] ?? 0),
+];
+
+/**
+ * How sure we are that a detection is a face: the mesh model's confidence when the mesh
+ * ran (it rejects the detector's false positives far better: calibrated in
+ * docs/detection-quality.md), otherwise the detector's own score.
+ */
+export function faceConfidence(f: Result['face'][number]): number {
+  return f.faceScore && f.faceScore > 0 ? f.faceScore : (f.boxScore ?? f.score);
+}
+
+/** A face result as a finding, its box moved by `offset` (undoing padding or tiling). */
+export function faceFinding(
+  f: Result['face'][number],
+  t: DetectionThresholds,
+  offset: [number, number] = [0, 0],
+): FaceFinding {
+  const headPose = headPoseOf(f);
+  return {
+    box: boxOf([f.box[0] + offset[0], f.box[1] + offset[1], f.box[2], f.box[3]]),
+    score: round(faceConfidence(f), 3),
+    headPose,
+    headTurned: isHeadTurned(headPose, t),
+  };
+}
+
+/** Faces that pass the score threshold, largest first. */
+export function facesOf(
+  result: Result,
+  t: DetectionThresholds,
+  offset: [number, number] = [0, 0],
+): FaceFinding[] {
+  return result.face
+    .filter((f) => faceConfidence(f) >= t.faceMinScore)
+    .map((f) => faceFinding(f, t, offset))
+    .sort(byArea);
+}
+
+/** Larger boxes first: the main face is the one nearest the camera. */
+export const byArea = (a: { box: Box }, b: { box: Box }): number =>
+  b.box[2] * b.box[3] - a.box[2] * a.box[3];
+
+const OBJECT_MIN: Record<ObjectFinding['label'], keyof DetectionThresholds> = {
+  'cell phone': 'phoneMinScore',
+  book: 'bookMinScore',
+  person: 'personMinScore',
+};
+
+/** Objects of interest that pass their threshold, highest score first. */
+export function objectsOf(
+  result: Result,
+  t: DetectionThresholds,
+  offset: [number, number] = [0, 0],
+): ObjectFinding[] {
+  return result.object
+    .filter((o): o is typeof o & { label: ObjectFinding['label'] } => o.label in OBJECT_MIN)
+    .filter((o) => o.score >= t[OBJECT_MIN[o.label]])
+    .sort((a, b) => b.score - a.score)
+    .map((o) => ({
+      label: o.label,
+      score: round(o.score, 3),
+      box: boxOf([o.box[0] + offset[0], o.box[1] + offset[1], o.box[2], o.box[3]]),
+    }));
+}
+
+/** Cosine similarity of two embeddings mapped to 0..1 (1 = identical direction). */
+export function embeddingSimilarity(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  if (na === 0 || nb === 0) return 0;
+  return round(dot / Math.sqrt(na * nb), 4);
+}

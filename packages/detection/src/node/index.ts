@@ -1,0 +1,4 @@
+export * from './decode.js';
+export * from './node-detector.js';
+export { assetDirs } from './load-human.js';
+export * from '../cli/analyze-command.js';

@@ -1,0 +1,86 @@
+import type { Human, Result } from '@vladmandic/human';
+import type { FrameAnalysis, ModelInfo } from '../analysis.js';
+import { ALL_PARTS, humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
+import type { RgbImage } from '../image-ops.js';
+import { analyseFrame } from '../pipeline.js';
+import { DEFAULT_THRESHOLDS, type DetectionThresholds } from '../thresholds.js';
+import { decodeImage } from './decode.js';
+import { assetUrls, loadHumanModule } from './load-human.js';
+
+/** Options for one analysis. */
+export interface AnalyzeOptions {
+  /** Detectors to run (default: all). */
+  parts?: Partial<DetectorParts>;
+  /** Embedding of the enrolled face; adds an identity finding for the main face. */
+  enrolled?: readonly number[];
+  /** Also search large frames tile by tile for small faces (default true). */
+  tiles?: boolean;
+}
+
+/** Analysis plus the main face's embedding (kept out of results that leave the process). */
+export interface NodeAnalysis extends FrameAnalysis {
+  embedding?: number[];
+}
+
+/**
+ * The detectors in Node on the tfjs wasm backend. Models load once in `create`; each
+ * `analyze` runs the requested parts on one frame. Not safe for concurrent calls: the
+ * backend is single-threaded, so callers queue (the server runs one per worker thread).
+ */
+export class NodeDetector {
+  private constructor(
+    private readonly human: Human,
+    private readonly thresholds: DetectionThresholds,
+    /** Model names and versions, for the evidence trail. */
+    readonly models: ModelInfo,
+  ) {}
+
+  /** Load the library, the wasm backend and every model from the installed packages. */
+  static async create(thresholds: DetectionThresholds = DEFAULT_THRESHOLDS): Promise<NodeDetector> {
+    const { Human } = loadHumanModule();
+    const human = new Human(humanConfig(assetUrls(), ALL_PARTS));
+    await human.load();
+    await human.tf.ready();
+    const models: ModelInfo = {
+      library: `human ${human.version} (tfjs ${human.tf.version_core} ${human.tf.getBackend()})`,
+      face: MODEL_FILES.face,
+      mesh: MODEL_FILES.mesh,
+      embedding: MODEL_FILES.embedding,
+      objects: MODEL_FILES.objects,
+    };
+    return new NodeDetector(human, thresholds, models);
+  }
+
+  /** Analyse encoded (JPEG/PNG) bytes or an already decoded image. */
+  async analyze(input: Uint8Array | RgbImage, options: AnalyzeOptions = {}): Promise<NodeAnalysis> {
+    const started = performance.now();
+    const image = input instanceof Uint8Array ? decodeImage(input) : input;
+    const decodeMs = Math.round(performance.now() - started);
+    const result = await analyseFrame(
+      (img, parts) => this.detect(img, parts),
+      image,
+      {
+        parts: { ...ALL_PARTS, ...options.parts },
+        enrolled: options.enrolled,
+        tiles: options.tiles ?? true,
+      },
+      this.thresholds,
+    );
+    result.timings = {
+      decode: decodeMs,
+      ...result.timings,
+      total: Math.round(performance.now() - started),
+    };
+    return { ...result, models: this.models };
+  }
+
+  /** One raw pass of the library over an image. */
+  async detect(image: RgbImage, parts: DetectorParts): Promise<Result> {
+    const tensor = this.human.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    try {
+      return await this.human.detect(tensor, humanConfig(assetUrls(), parts));
+    } finally {
+      tensor.dispose();
+    }
+  }
+}

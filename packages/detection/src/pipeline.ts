@@ -1,0 +1,143 @@
+import type { Result } from '@vladmandic/human';
+import type { FaceFinding, FrameAnalysis, ObjectFinding } from './analysis.js';
+import type { DetectorParts } from './human-config.js';
+import {
+  crop,
+  normaliseLighting,
+  pad,
+  reduceNoise,
+  type Rect,
+  type RgbImage,
+} from './image-ops.js';
+import {
+  byArea,
+  embeddingSimilarity,
+  faceConfidence,
+  faceFinding,
+  objectsOf,
+} from './interpret.js';
+import type { DetectionThresholds } from './thresholds.js';
+
+/** One pass of the detection library over an image with the given parts switched on. */
+export type DetectPass = (image: RgbImage, parts: DetectorParts) => Promise<Result>;
+
+/** Frames at least this large (longest side) are also searched tile by tile for small faces. */
+export const TILE_MIN_SIDE = 800;
+/** Border added around every frame before face detection, as a fraction of its size. */
+export const FACE_PAD = 0.25;
+
+/** Options for analysing one frame. */
+export interface FrameOptions {
+  parts: DetectorParts;
+  /** Embedding of the enrolled face: adds an identity finding for the main face. */
+  enrolled?: readonly number[] | undefined;
+  /** Search large frames tile by tile as well (more faces found, ~4× the face cost). */
+  tiles?: boolean;
+}
+
+/** A frame analysis plus the main face's embedding (which never leaves the process). */
+export interface PipelineResult extends Omit<FrameAnalysis, 'models'> {
+  embedding?: number[];
+}
+
+function iou(a: Rect, b: Rect): number {
+  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+  const inter = Math.max(0, w) * Math.max(0, h);
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+function centreInside(outer: Rect, inner: Rect): boolean {
+  const cx = inner[0] + inner[2] / 2;
+  const cy = inner[1] + inner[3] / 2;
+  return cx >= outer[0] && cx <= outer[0] + outer[2] && cy >= outer[1] && cy <= outer[1] + outer[3];
+}
+
+/** The same face seen twice (overlapping passes): boxes overlap or one holds the other's centre. */
+function sameFace(a: Rect, b: Rect): boolean {
+  return iou(a, b) >= 0.3 || centreInside(a, b.slice() as Rect) || centreInside(b, a);
+}
+
+/** Keep the most confident of each group of detections of one face. */
+export function mergeFaces(candidates: FaceFinding[]): FaceFinding[] {
+  const kept: FaceFinding[] = [];
+  for (const f of [...candidates].sort((a, b) => b.score - a.score)) {
+    if (!kept.some((k) => sameFace(k.box, f.box))) kept.push(f);
+  }
+  return kept.sort(byArea);
+}
+
+/** Overlapping tiles (60 % of each side) covering the four corners of a frame. */
+function tileRects(width: number, height: number): Rect[] {
+  const tw = Math.round(width * 0.6);
+  const th = Math.round(height * 0.6);
+  return [
+    [0, 0, tw, th],
+    [width - tw, 0, tw, th],
+    [0, height - th, tw, th],
+    [width - tw, height - th, tw, th],
+  ];
+}
+
+/**
+ * Analyse one frame the way the product does everywhere: normalise poor lighting, pad the
+ * frame so close-up faces are found, run faces (+ mesh, + embedding) on the padded frame
+ * and objects on the unpadded one, optionally search large frames tile by tile for small
+ * faces, then keep faces whose confidence passes the threshold.
+ */
+export async function analyseFrame(
+  detect: DetectPass,
+  original: RgbImage,
+  options: FrameOptions,
+  t: DetectionThresholds,
+): Promise<PipelineResult> {
+  const timings: Record<string, number> = {};
+  const time = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round((timings[name] ?? 0) + performance.now() - started);
+    }
+  };
+  const image = await time('prepare', () => normaliseLighting(reduceNoise(original)));
+  const padded = pad(image, FACE_PAD);
+  const back: [number, number] = [-padded.offset[0], -padded.offset[1]];
+  // One pass over the padded frame: the border helps close-up faces and objects held near
+  // the frame's edge (a phone at the ear) alike.
+  const main = await time('detect', () => detect(padded.image, options.parts));
+  const kept = main.face.filter((f) => faceConfidence(f) >= t.faceMinScore);
+  const candidates = kept.map((f) => faceFinding(f, t, back));
+  if (options.tiles && Math.max(image.width, image.height) >= TILE_MIN_SIDE) {
+    const parts = { pose: options.parts.pose, embedding: false, objects: false };
+    for (const rect of tileRects(image.width, image.height)) {
+      const tile = await time('tiles', () => detect(crop(image, rect), parts));
+      for (const f of tile.face) {
+        if (faceConfidence(f) >= t.faceMinScore)
+          candidates.push(faceFinding(f, t, [rect[0], rect[1]]));
+      }
+    }
+  }
+  const faces = mergeFaces(candidates);
+  const objects: ObjectFinding[] = options.parts.objects ? objectsOf(main, t, back) : [];
+  const result: PipelineResult = {
+    width: original.width,
+    height: original.height,
+    faces,
+    objects,
+    timings,
+  };
+  const mainFace = faces[0];
+  const source =
+    mainFace &&
+    kept.find((f) => faceFinding(f, t, back).box.every((v, i) => v === mainFace.box[i]));
+  if (source?.embedding?.length) result.embedding = Array.from(source.embedding);
+  if (options.enrolled) {
+    const similarity = result.embedding
+      ? embeddingSimilarity(result.embedding, options.enrolled)
+      : 0;
+    result.identity = { similarity, match: similarity >= t.identityMatch };
+  }
+  return result;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DETECTOR_RULES, DEFAULT_POLICY } from '@invigil/contracts';
+import { effectiveRules, type RulesPolicy } from './effective-rules.js';
+import type { DetectorAccommodations } from '@invigil/contracts';
+
+describe('effectiveRules', () => {
+  const cases: {
+    name: string;
+    policy: RulesPolicy;
+    accommodations?: DetectorAccommodations;
+    expect: (r: ReturnType<typeof effectiveRules>) => void;
+  }[] = [
+    {
+      name: 'an empty policy gives the defaults',
+      policy: {},
+      expect: (r) => expect(r).toEqual(DEFAULT_DETECTOR_RULES),
+    },
+    {
+      name: 'the default policy maps its legacy fields onto the same defaults',
+      policy: DEFAULT_POLICY,
+      expect: (r) => {
+        expect(r.head_turned.minSeconds).toBe(DEFAULT_POLICY.gazeAwaySeconds);
+        expect(r.tab_switch.enabled).toBe(true);
+        expect(r.multiple_faces.threshold).toBe(1);
+      },
+    },
+    {
+      name: 'legacy fields: gazeAwaySeconds, flagTabSwitch, maxFaces',
+      policy: { gazeAwaySeconds: 12, flagTabSwitch: false, maxFaces: 2 },
+      expect: (r) => {
+        expect(r.head_turned.minSeconds).toBe(12);
+        expect(r.tab_switch.enabled).toBe(false);
+        expect(r.multiple_faces.threshold).toBe(2);
+      },
+    },
+    {
+      name: 'policy.detectors override legacy fields and keep unnamed fields',
+      policy: {
+        gazeAwaySeconds: 12,
+        detectors: { head_turned: { enabled: true, minSeconds: 3, severity: 'high' } },
+      },
+      expect: (r) => {
+        expect(r.head_turned).toEqual({
+          enabled: true,
+          minSeconds: 3,
+          severity: 'high',
+          threshold: DEFAULT_DETECTOR_RULES.head_turned.threshold,
+        });
+      },
+    },
+    {
+      name: 'accommodations override the policy field by field',
+      policy: { detectors: { no_face: { enabled: true, minSeconds: 5, severity: 'high' } } },
+      accommodations: { no_face: { enabled: false }, head_turned: { threshold: 60 } },
+      expect: (r) => {
+        expect(r.no_face).toEqual({ enabled: false, minSeconds: 5, severity: 'high' });
+        expect(r.head_turned.threshold).toBe(60);
+        expect(r.head_turned.minSeconds).toBe(5);
+      },
+    },
+  ];
+
+  it.each(cases)('$name', ({ policy, accommodations, expect: check }) => {
+    check(effectiveRules(policy, accommodations));
+  });
+
+  it('never mutates the defaults', () => {
+    effectiveRules({ detectors: { phone: { enabled: false, minSeconds: 1, severity: 'low' } } });
+    expect(DEFAULT_DETECTOR_RULES.phone.enabled).toBe(true);
+  });
+});

@@ -1,0 +1,43 @@
+import type { DetectorName } from '@invigil/contracts';
+import type { Condition } from './types.js';
+
+/** What each flag type means, as a proctor reads it. */
+export const FLAG_LABELS: Record<DetectorName, string> = {
+  no_face: 'No face in view',
+  multiple_faces: 'More than one face in view',
+  head_turned: 'Head turned away from the screen',
+  identity_mismatch: 'The face did not match the identity photo',
+  phone: 'A phone in view',
+  book: 'A book or notes in view',
+  extra_person: 'Another person in view',
+  voice: 'Speech or voices heard',
+  tab_switch: 'Left the exam page',
+  client_integrity: 'The browser’s report contradicts the server’s analysis',
+};
+
+/** "8 s", "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
+}
+
+/** One sentence for a flag: what, for how long (or in how many snapshots), and detail. */
+export function flagMessage(c: Condition, durationMs: number): string {
+  const parts: string[] = [FLAG_LABELS[c.type]];
+  if (c.source === 'server') {
+    const n = c.snapshotIds.length;
+    parts.push(
+      n === 1
+        ? 'in 1 snapshot checked by the server'
+        : `in ${n} snapshots checked by the server over ${formatDuration(durationMs)}`,
+    );
+  } else if (c.source === 'client') {
+    // An open flag's text does not count up, so it only changes when the condition ends.
+    parts.push(c.endMs === null ? '(ongoing)' : `for ${formatDuration(durationMs)}`);
+  }
+  let text = parts.join(' ');
+  if (c.detail) text += ` (${c.detail})`;
+  return text;
+}
