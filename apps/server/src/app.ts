@@ -120,25 +120,26 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     flagService
       .rederive(sessionId)
       .catch((err: unknown) => logError(err, 'flag re-judgement failed'));
-  const detectionOn = config.detection.enabled;
-  const detector = detectionOn
+  const detector = config.detection.enabled
     ? (overrides.detector ?? new WorkerPoolDetector({ size: config.detection.workers }))
     : undefined;
   const queue = new AnalysisQueue(db);
   let runner: AnalysisRunner | undefined;
-  const scheduler = detector
-    ? new AnalysisScheduler(db, clock, queue, () => runner?.kick())
-    : undefined;
-  const analysis = detector
-    ? new SnapshotAnalysisService(db, clock, blobs, detector, queue)
-    : undefined;
+  const scheduler = detector && new AnalysisScheduler(db, clock, queue, () => runner?.kick());
+  const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
 
   const accommodations = new AccommodationService(db, clock, rederive);
-  const recording = new RecordingService(db, clock, blobs, async (snapshot) => {
-    await scheduler
-      ?.snapshotStored(snapshot)
-      .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'));
-  });
+  // Told of stored snapshots only when there is server analysis to schedule.
+  const recording = new RecordingService(
+    db,
+    clock,
+    blobs,
+    scheduler &&
+      ((snapshot) =>
+        scheduler
+          .snapshotStored(snapshot)
+          .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'))),
+  );
   const playback = new RecordingPlaybackService(db, clock, blobs);
   const sessionEvents = new SessionEventService(db, clock, async (sessionId, events) => {
     await scheduler

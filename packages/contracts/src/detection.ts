@@ -20,6 +20,17 @@ export const DetectorName = z.enum([
 ]);
 export type DetectorName = z.infer<typeof DetectorName>;
 
+/** The detectors that judge the webcam image (the rest listen, watch the page, or compare). */
+export const CAMERA_DETECTORS = [
+  'no_face',
+  'multiple_faces',
+  'head_turned',
+  'identity_mismatch',
+  'phone',
+  'book',
+  'extra_person',
+] as const satisfies readonly DetectorName[];
+
 export const Severity = z.enum(['low', 'medium', 'high']);
 export type Severity = z.infer<typeof Severity>;
 
@@ -58,14 +69,11 @@ export type DetectorRules = z.infer<typeof DetectorRules>;
 
 /**
  * A per-student change to one detector: switch it off, or relax it (longer minimum
- * duration, different threshold). Set by staff as an accommodation, e.g. for a student
- * who looks away to lip-read or uses a screen reader aloud.
+ * duration, different threshold) — any of a DetectorRule's fields but its severity. Set by
+ * staff as an accommodation, e.g. for a student who looks away to lip-read or uses a
+ * screen reader aloud.
  */
-export const DetectorAccommodation = z.strictObject({
-  enabled: z.boolean().optional(),
-  minSeconds: z.number().min(0).max(600).optional(),
-  threshold: z.number().min(-120).max(180).optional(),
-});
+export const DetectorAccommodation = DetectorRule.omit({ severity: true }).partial();
 export type DetectorAccommodation = z.infer<typeof DetectorAccommodation>;
 export const DetectorAccommodations = z.partialRecord(DetectorName, DetectorAccommodation);
 export type DetectorAccommodations = z.infer<typeof DetectorAccommodations>;

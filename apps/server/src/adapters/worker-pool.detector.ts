@@ -29,7 +29,7 @@ interface Slot {
 }
 
 /** The default location of the worker bundle (built by `npm run build -w @invigil/server`). */
-export const defaultWorkerPath = (): string => findUp('dist/detect-worker.js');
+const defaultWorkerPath = (): string => findUp('dist/detect-worker.js');
 
 /** An error carrying the name the worker reported, so `isUnreadableImage` still works. */
 function namedError(name: string, message: string): Error {

@@ -26,6 +26,12 @@ export const ANY_ROLE: readonly Role[] = ['student', 'proctor', 'instructor', 'a
 /** Every staff role. */
 export const STAFF: readonly Role[] = ['proctor', 'instructor', 'admin'];
 
+/**
+ * Reads of one session and what hangs off it (recording, events, flags): any signed-in role
+ * (the service decides whose session it may be), tokens with sessions:read.
+ */
+export const SESSION_READ: RoutePolicy = { roles: ANY_ROLE, scope: 'sessions:read' };
+
 /** The authenticated actor of a guarded route (the hook has already refused anonymous callers). */
 export function actorOf(req: { authn?: ResolvedAuth }): Actor {
   if (!req.authn) throw new Error('actorOf called on an unguarded route');

@@ -2,13 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../ports/clock.port.js';
 import { checkEndedRecordings } from '../services/recording-check.js';
 import { sweepExpiredSessions } from '../services/sessions.service.js';
-import { startIntervalJob } from './interval-job.js';
-
-/** A running sweeper. */
-export interface DeadlineSweeper {
-  /** Stop the timer and wait for a sweep in flight, so the database can close safely. */
-  stop(): Promise<void>;
-}
+import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**
  * Every `intervalMs`, auto-submit attempts whose time is up (see `sweepExpiredSessions`), then
@@ -21,7 +15,7 @@ export function startDeadlineSweeper(
   clock: Clock,
   intervalMs: number,
   onError: (error: unknown) => void = () => undefined,
-): DeadlineSweeper {
+): IntervalJob {
   return startIntervalJob(
     // Then check the recordings of attempts that ended a while ago (see checkEndedRecordings).
     () => sweepExpiredSessions(db, clock.now()).then(() => checkEndedRecordings(db, clock.now())),

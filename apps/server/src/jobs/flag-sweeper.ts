@@ -1,11 +1,5 @@
 import type { FlagService } from '../services/flags.service.js';
-import { startIntervalJob } from './interval-job.js';
-
-/** A running flag sweeper. */
-export interface FlagSweeper {
-  /** Stop the timer and wait for a sweep in flight. */
-  stop(): Promise<void>;
-}
+import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**
  * Every `intervalMs`, re-judge the sessions whose flags would change with time alone — a
@@ -18,6 +12,6 @@ export function startFlagSweeper(
   flags: FlagService,
   intervalMs: number,
   onError: (error: unknown) => void = () => undefined,
-): FlagSweeper {
+): IntervalJob {
   return startIntervalJob(() => flags.sweep(), intervalMs, onError);
 }

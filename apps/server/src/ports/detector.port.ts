@@ -1,7 +1,5 @@
 import type { AnalyzeOptions, NodeAnalysis } from '@invigil/detection/node';
 
-export type { AnalyzeOptions, NodeAnalysis } from '@invigil/detection/node';
-
 /**
  * Runs the detectors on one still image. The embedded adapter is a pool of worker threads
  * (the models never block the API's event loop); another adapter may send the work to

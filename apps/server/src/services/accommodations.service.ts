@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { DetectorAccommodations, type Registration } from '@invigil/contracts';
+import type { AccommodationsBody, Registration } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
 import { examSessions, registrations } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -8,14 +8,8 @@ import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import { computeDeadline } from './exam-timing.js';
-import { toRegistration } from './registrations.service.js';
+import { detectorAccommodationsOf, toRegistration } from './registrations.service.js';
 import { isoOrNull } from './time.js';
-
-/** What an accommodations change sets; a field left out stays as it is. */
-export interface AccommodationsChange {
-  extraTimeMinutes?: number;
-  detectors?: DetectorAccommodations;
-}
 
 /** Per-student accommodations, set by the exam's instructors and admins. */
 export class AccommodationService {
@@ -27,14 +21,15 @@ export class AccommodationService {
   ) {}
 
   /**
-   * Set a student's extra time and/or detector accommodations. An attempt that is already
+   * Set a student's extra time and/or detector accommodations; a field left out of `change`
+   * stays as it is. An attempt that is already
    * running (or paused) gets its deadline recomputed at once; a finished one keeps its
    * record. Audited when anything changes, in the same transaction.
    */
   async set(
     actor: Actor,
     registrationId: string,
-    change: AccommodationsChange,
+    change: AccommodationsBody,
   ): Promise<Registration> {
     const { registration, detectorsChanged } = await this.db.transaction(async (tx) => {
       const [found] = await tx
@@ -50,9 +45,7 @@ export class AccommodationService {
         throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived and can no longer change');
       }
       const previous = found.r.extraTimeMinutes;
-      const previousDetectors = DetectorAccommodations.catch({}).parse(
-        found.r.detectorAccommodations,
-      );
+      const previousDetectors = detectorAccommodationsOf(found.r.detectorAccommodations);
       const extraTimeMinutes = change.extraTimeMinutes ?? previous;
       const detectors = change.detectors ?? previousDetectors;
       const timeChanged = extraTimeMinutes !== previous;

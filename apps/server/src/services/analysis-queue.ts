@@ -29,7 +29,7 @@ export class LeaseLostError extends Error {
 }
 
 /** Failed attempts before a job is given up. */
-export const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 5;
 /** A lease longer than any analysis (a cold worker loads models in seconds). */
 export const LEASE_MS = 5 * 60_000;
 

@@ -4,25 +4,11 @@ import type { Db } from '../db/database.js';
 import { exams, examSessions, sessionEvents, snapshots } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { AnalysisJobInput, AnalysisQueue } from './analysis-queue.js';
+import type { StoredSnapshotInfo } from './recording.service.js';
+import type { StoredClientEvent } from './session-events.service.js';
 
 /** Snapshots this close (client clock) to a browser detection are always analysed. */
-export const NEAR_CLIENT_REPORT_MS = 10_000;
-
-/** A snapshot just stored. */
-export interface StoredSnapshot {
-  id: string;
-  sessionId: string;
-  kind: string;
-  seq: number;
-  takenMs: number;
-}
-
-/** A client event as the scheduler reads it. */
-interface ClientEventLike {
-  type: string;
-  at: number;
-  data: Record<string, unknown>;
-}
+const NEAR_CLIENT_REPORT_MS = 10_000;
 
 /**
  * Whether a client event reports something worth checking: a detector's condition starting,
@@ -58,7 +44,7 @@ export class AnalysisScheduler {
   ) {}
 
   /** Queue analyses for a snapshot just stored. */
-  async snapshotStored(s: StoredSnapshot): Promise<void> {
+  async snapshotStored(s: StoredSnapshotInfo): Promise<void> {
     if (s.kind === 'id_face') {
       return this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'enrolment' }]);
     }
@@ -73,7 +59,7 @@ export class AnalysisScheduler {
   }
 
   /** Queue the stored webcam snapshots near detections in newly stored client events. */
-  async clientEventsStored(sessionId: string, events: readonly ClientEventLike[]): Promise<void> {
+  async clientEventsStored(sessionId: string, events: readonly StoredClientEvent[]): Promise<void> {
     const times = events.filter(reportsSomething).map((e) => e.at);
     if (times.length === 0) return;
     const from = Math.min(...times) - NEAR_CLIENT_REPORT_MS;
@@ -101,7 +87,7 @@ export class AnalysisScheduler {
     if ((await this.queue.enqueue(this.db, jobs, this.clock.now())) > 0) this.onQueued();
   }
 
-  private async nearClientReport(s: StoredSnapshot): Promise<boolean> {
+  private async nearClientReport(s: StoredSnapshotInfo): Promise<boolean> {
     const rows = await this.db
       .select({ type: sessionEvents.type, data: sessionEvents.data })
       .from(sessionEvents)

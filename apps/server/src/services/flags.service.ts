@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
 import {
-  DetectorAccommodations,
   ProctoringPolicy,
   SERVER_DETECT_EVENTS,
   type Flag,
@@ -32,6 +31,7 @@ import type { EventBus } from '../ports/event-bus.port.js';
 import type { Actor } from './actor.js';
 import { RULE_INPUT_EVENT_TYPES } from './detection-event-data.js';
 import { auditRecordingView, sessionForRead } from './recording-access.js';
+import { detectorAccommodationsOf } from './registrations.service.js';
 import { iso } from './time.js';
 
 type FlagRow = typeof flags.$inferSelect;
@@ -46,7 +46,7 @@ const SWEEP_BATCH = 50;
 const OPEN_FLAG_RECHECK_MS = 30_000;
 
 /** A stored flag as the API shows it. */
-export function toFlag(r: FlagRow, startedAt: Date | null): Flag {
+function toFlag(r: FlagRow, startedAt: Date | null): Flag {
   const offset = (ms: number | null) =>
     ms === null || !startedAt ? null : ms - startedAt.getTime();
   return {
@@ -183,10 +183,9 @@ export class FlagService {
     if (!ctx) return null;
     const session = ctx.s;
     const policy = ProctoringPolicy.safeParse(ctx.policy ?? {});
-    const accommodations = DetectorAccommodations.safeParse(ctx.acc ?? {});
     const rules = effectiveRules(
       policy.success ? policy.data : {},
-      accommodations.success ? accommodations.data : {},
+      detectorAccommodationsOf(ctx.acc),
     );
     const events = await this.ruleEvents(tx, sessionId);
     const evidence = await tx
@@ -203,6 +202,8 @@ export class FlagService {
 
     const existing = await tx.select().from(flags).where(eq(flags.sessionId, sessionId));
     const byKey = new Map(existing.map((f) => [f.key, f]));
+    // The session's flags as they stand after this re-judgement, by id.
+    const current = new Map(existing.map((f) => [f.id, f]));
     const changes: Changes = {
       sessionId,
       examId: session.examId,
@@ -233,14 +234,20 @@ export class FlagService {
           .insert(flags)
           .values({ sessionId, key: d.key, ...values, createdAt: now })
           .returning();
-        if (created) changes.created.push(created);
+        if (created) {
+          changes.created.push(created);
+          current.set(created.id, created);
+        }
       } else if (differs(row, d)) {
         const [updated] = await tx
           .update(flags)
           .set(values)
           .where(eq(flags.id, row.id))
           .returning();
-        if (updated) changes.updated.push(updated);
+        if (updated) {
+          changes.updated.push(updated);
+          current.set(updated.id, updated);
+        }
       }
     }
     // Flags that no longer follow from the events: reviewed ones stay as the record.
@@ -248,13 +255,11 @@ export class FlagService {
     if (stale.length > 0) {
       await tx.delete(flags).where(inArray(flags.id, stale));
       changes.removed = stale;
+      for (const id of stale) current.delete(id);
     }
 
-    const current = await tx.select().from(flags).where(eq(flags.sessionId, sessionId));
-    const risk = riskScore(
-      current.map((f) => ({ ...toFlag(f, null), id: f.id })),
-      nowMs,
-    );
+    const currentFlags = [...current.values()].map((f) => toFlag(f, null));
+    const risk = riskScore(currentFlags, nowMs);
     const contributions = risk.parts.map((p) => ({
       flagId: p.flag.id,
       type: p.flag.type,
@@ -263,15 +268,12 @@ export class FlagService {
     }));
     const explanation = risk.parts.map((p) => p.explanation);
     const ended = endedMs !== undefined;
-    const anyOpen = current.some((f) => f.endMs === null);
+    const anyOpen = currentFlags.some((f) => f.endMs === null);
     const next = ended
       ? null
       : [
           nextFlagChangeMs(events, rules, nowMs),
-          nextRiskChangeMs(
-            current.map((f) => toFlag(f, null)),
-            nowMs,
-          ),
+          nextRiskChangeMs(currentFlags, nowMs),
           anyOpen ? nowMs + OPEN_FLAG_RECHECK_MS : null,
         ].reduce(minOrNull, null);
     const recheckAt = next === null ? null : new Date(Math.max(next, now.getTime()));

@@ -131,6 +131,8 @@ export class RecordingService {
       eq(snapshots.kind, u.kind),
       eq(snapshots.seq, u.seq),
     );
+    // The id of the row this call inserted, if it did: what onSnapshotStored hears of.
+    let insertedId: string | undefined;
     const result = await this.ingest(actor, u, `snapshots/${u.kind}`, {
       stored: async (db) =>
         (await db.select({ sha256: snapshots.sha256 }).from(snapshots).where(slot))[0]?.sha256,
@@ -150,6 +152,7 @@ export class RecordingService {
           })
           .onConflictDoNothing({ target: [snapshots.sessionId, snapshots.kind, snapshots.seq] })
           .returning({ id: snapshots.id });
+        insertedId = rows[0]?.id;
         return rows.length > 0;
       },
       references: async (db, blobKey) =>
@@ -160,17 +163,9 @@ export class RecordingService {
             .where(and(slot, eq(snapshots.blobKey, blobKey)))
         ).length > 0,
     });
-    if (result.created && this.onSnapshotStored) {
-      const [row] = await this.db.select({ id: snapshots.id }).from(snapshots).where(slot);
-      if (row) {
-        await this.onSnapshotStored({
-          id: row.id,
-          sessionId: u.sessionId,
-          kind: u.kind,
-          seq: u.seq,
-          takenMs: u.takenMs,
-        });
-      }
+    if (insertedId !== undefined) {
+      const { sessionId, kind, seq, takenMs } = u;
+      await this.onSnapshotStored?.({ id: insertedId, sessionId, kind, seq, takenMs });
     }
     return result;
   }

@@ -20,6 +20,10 @@ import { iso, isoOrNull } from './time.js';
 type RegistrationRow = typeof registrations.$inferSelect;
 type SessionRow = typeof examSessions.$inferSelect;
 
+/** Stored detector accommodations (a jsonb column); anything unreadable counts as none. */
+export const detectorAccommodationsOf = (stored: unknown): DetectorAccommodations =>
+  DetectorAccommodations.catch({}).parse(stored);
+
 /** API view of a registration and its session. */
 export const toRegistration = (r: RegistrationRow, s: SessionRow): Registration => ({
   id: r.id,
@@ -31,7 +35,7 @@ export const toRegistration = (r: RegistrationRow, s: SessionRow): Registration 
   sessionId: s.id,
   sessionState: s.state as SessionState,
   extraTimeMinutes: r.extraTimeMinutes,
-  detectors: DetectorAccommodations.catch({}).parse(r.detectorAccommodations),
+  detectors: detectorAccommodationsOf(r.detectorAccommodations),
 });
 
 /** Student registrations: catalogue, register, cancel; and the roster for staff. */

@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { eq } from 'drizzle-orm';
 import {
   SERVER_DETECT_EVENTS,
@@ -11,14 +12,14 @@ import { examSessions, snapshots } from '../db/schema.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import { isUnreadableImage, type Detector } from '../ports/detector.port.js';
-import type { AnalysisQueue, LeasedJob } from './analysis-queue.js';
+import { LeaseLostError, type AnalysisQueue, type LeasedJob } from './analysis-queue.js';
 import { appendServerEvents } from './session-events.service.js';
 
 /** What happened to a job, for the runner (it re-judges flags after an analysis). */
 export type AnalysisOutcome = 'analysed' | 'enrolled' | 'skipped' | 'retry' | 'failed';
 
 /** The server's reading of a webcam snapshot, as stored in a `detect.analysis` event. */
-export function toAnalysisData(
+function toAnalysisData(
   snapshot: { id: string; seq: number },
   a: NodeAnalysis,
 ): DetectAnalysisData {
@@ -44,12 +45,6 @@ export function toAnalysisData(
 const round = (n: number) => Math.round(n * 1000) / 1000;
 const modelName = (a: NodeAnalysis) =>
   `${a.models.library}: ${[a.models.face, a.models.mesh, a.models.embedding, a.models.objects].join(', ')}`;
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
-}
 
 /**
  * Runs one analysis job: reads the snapshot, runs the detectors (in the Detector's
@@ -80,7 +75,7 @@ export class SnapshotAnalysisService {
     try {
       const blob = await this.blobs.get(snap.blobKey);
       if (!blob) throw new Error(`The snapshot's bytes are missing (${snap.blobKey})`);
-      const bytes = await readAll(blob.stream);
+      const bytes = await buffer(blob.stream);
       if (snap.kind === 'id_face') {
         const a = await this.detector.analyze(bytes, { parts: { pose: false, objects: false } });
         await this.enrol(job, snap, a);
@@ -99,7 +94,7 @@ export class SnapshotAnalysisService {
       });
       return 'analysed';
     } catch (error) {
-      if (error instanceof Error && error.name === 'LeaseLostError') return 'skipped';
+      if (error instanceof LeaseLostError) return 'skipped';
       const permanent = isUnreadableImage(error);
       const message = error instanceof Error ? error.message : String(error);
       const gaveUp = await this.queue.fail(job, message, this.clock.now(), permanent);
@@ -111,7 +106,7 @@ export class SnapshotAnalysisService {
         reason: permanent ? 'not a readable image' : `analysis kept failing: ${message}`,
       };
       await appendServerEvents(this.db, snap.sessionId, [
-        { type: SERVER_DETECT_EVENTS.failed, clientMs: snap.takenMs, data: { ...data } },
+        { type: SERVER_DETECT_EVENTS.failed, clientMs: snap.takenMs, data },
       ]);
       return 'failed';
     }
@@ -139,7 +134,7 @@ export class SnapshotAnalysisService {
           .where(eq(examSessions.id, snap.sessionId));
       }
       await appendServerEvents(tx, snap.sessionId, [
-        { type: SERVER_DETECT_EVENTS.enrolment, clientMs: snap.takenMs, data: { ...data } },
+        { type: SERVER_DETECT_EVENTS.enrolment, clientMs: snap.takenMs, data },
       ]);
     });
   }

@@ -6,12 +6,13 @@ import {
   type ProctoringPolicy,
   type Severity,
 } from '@invigil/contracts';
+import { effectiveRules } from '@invigil/detection/rules';
 import {
   DETECTOR_INFO,
   DETECTOR_ORDER,
-  effectiveRules,
-  formatThreshold,
+  formatShownThreshold,
   inputToThreshold,
+  parseNumber,
   thresholdToInput,
 } from '../exams/detectors';
 
@@ -92,16 +93,11 @@ function sameRule(a: DetectorRule, b: DetectorRule): boolean {
   );
 }
 
-function number(value: string): number | null {
-  const n = Number(value.trim().replace('−', '-'));
-  return value.trim() === '' || !Number.isFinite(n) ? null : n;
-}
-
 /** The message for a threshold outside its range: "Enter an angle from 5° to 90°." */
 export function thresholdRangeMessage(name: DetectorName): string {
   const info = DETECTOR_INFO[name].threshold;
   if (!info) return '';
-  const at = (shown: number) => formatThreshold(info, shown / info.scale);
+  const at = (shown: number) => formatShownThreshold(info, shown);
   return `Enter ${info.noun} from ${at(info.min)} to ${at(info.max)}.`;
 }
 
@@ -111,14 +107,14 @@ function parseRule(
   form: DetectorRuleForm,
 ): { rule: DetectorRule | null; errors: Partial<Record<'minSeconds' | 'threshold', string>> } {
   const errors: Partial<Record<'minSeconds' | 'threshold', string>> = {};
-  const minSeconds = number(form.minSeconds);
+  const minSeconds = parseNumber(form.minSeconds);
   if (minSeconds === null || minSeconds < 0 || minSeconds > MAX_MIN_SECONDS) {
     errors.minSeconds = `Enter a number of seconds from 0 to ${MAX_MIN_SECONDS}.`;
   }
   const info = DETECTOR_INFO[name].threshold;
   let threshold: number | undefined;
   if (info) {
-    const shown = number(form.threshold);
+    const shown = parseNumber(form.threshold);
     if (shown === null || shown < info.min || shown > info.max) {
       errors.threshold = thresholdRangeMessage(name);
     } else threshold = inputToThreshold(info, form.threshold) ?? undefined;
@@ -170,11 +166,11 @@ export function detectionFormToPolicy(form: DetectionForm): DetectionResult {
     if (!sameRule(rule, DEFAULT_DETECTOR_RULES[name])) detectors[name] = rule;
   }
 
-  const maxFaces = number(form.maxFaces);
+  const maxFaces = parseNumber(form.maxFaces);
   if (maxFaces === null || !Number.isInteger(maxFaces) || maxFaces < 1 || maxFaces > 10) {
     errors['policy.maxFaces'] = 'Enter a whole number from 1 to 10.';
   }
-  const serverAnalysisSeconds = number(form.serverAnalysisSeconds);
+  const serverAnalysisSeconds = parseNumber(form.serverAnalysisSeconds);
   if (
     serverAnalysisSeconds === null ||
     !Number.isInteger(serverAnalysisSeconds) ||

@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { DetectorName } from '@invigil/contracts';
 import { DETECTOR_ORDER } from '../exams/detectors';
 import { ConfirmButton } from '../ui/confirm-button';
-import { Field } from '../ui/field';
+import { NumberField } from '../ui/field';
 import {
   MAX_SERVER_ANALYSIS_SECONDS,
   isDefaultRule,
@@ -52,42 +52,28 @@ export function DetectionRulesSection({
         )}
       </div>
       <div className="grid-3">
-        <Field
+        <NumberField
           label="Faces allowed in view"
           hint="More than this is flagged as “Several faces”."
           error={errors['policy.maxFaces']}
-        >
-          {(c) => (
-            <input
-              {...c}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={10}
-              step={1}
-              value={value.maxFaces}
-              onChange={(e) => onChange({ ...value, maxFaces: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field
+          inputMode="numeric"
+          min={1}
+          max={10}
+          step={1}
+          value={value.maxFaces}
+          onChange={(maxFaces) => onChange({ ...value, maxFaces })}
+        />
+        <NumberField
           label="Server re-check interval (seconds)"
           hint="How often the server checks a webcam snapshot itself. 0: only around the browser’s own flags."
           error={errors['policy.serverAnalysisSeconds']}
-        >
-          {(c) => (
-            <input
-              {...c}
-              type="number"
-              inputMode="numeric"
-              min={0}
-              max={MAX_SERVER_ANALYSIS_SECONDS}
-              step={1}
-              value={value.serverAnalysisSeconds}
-              onChange={(e) => onChange({ ...value, serverAnalysisSeconds: e.target.value })}
-            />
-          )}
-        </Field>
+          inputMode="numeric"
+          min={0}
+          max={MAX_SERVER_ANALYSIS_SECONDS}
+          step={1}
+          value={value.serverAnalysisSeconds}
+          onChange={(serverAnalysisSeconds) => onChange({ ...value, serverAnalysisSeconds })}
+        />
       </div>
       <div className="detector-list">
         {DETECTOR_ORDER.map((name) => (

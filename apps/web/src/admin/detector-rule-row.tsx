@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { Severity, type DetectorName } from '@invigil/contracts';
-import { DETECTOR_INFO, SEVERITY_LABEL, formatThreshold } from '../exams/detectors';
-import { Field } from '../ui/field';
+import { DETECTOR_INFO, SEVERITY_LABEL, formatShownThreshold } from '../exams/detectors';
+import { Field, NumberField } from '../ui/field';
 import {
   MAX_MIN_SECONDS,
   defaultRuleForm,
@@ -62,25 +62,18 @@ export function DetectorRuleRow({
           <span aria-hidden="true">{value.enabled ? 'On' : 'Off'}</span>
         </label>
       </div>
-      <Field
+      <NumberField
         label="Flag after (s)"
         className="detector-cell"
         error={errors[ruleErrorKey(name, 'minSeconds')]}
-      >
-        {(c) => (
-          <input
-            {...c}
-            type="number"
-            inputMode="decimal"
-            min={0}
-            max={MAX_MIN_SECONDS}
-            step="any"
-            disabled={off}
-            value={value.minSeconds}
-            onChange={(e) => set({ minSeconds: e.target.value })}
-          />
-        )}
-      </Field>
+        inputMode="decimal"
+        min={0}
+        max={MAX_MIN_SECONDS}
+        step="any"
+        disabled={off}
+        value={value.minSeconds}
+        onChange={(minSeconds) => set({ minSeconds })}
+      />
       <Field label="Severity" className="detector-cell">
         {(c) => (
           <select
@@ -98,26 +91,19 @@ export function DetectorRuleRow({
         )}
       </Field>
       {threshold ? (
-        <Field
+        <NumberField
           label={`${threshold.label} (${threshold.unit})`}
-          hint={`${formatThreshold(threshold, threshold.min / threshold.scale)} to ${formatThreshold(threshold, threshold.max / threshold.scale)}. ${threshold.hint}`}
+          hint={`${formatShownThreshold(threshold, threshold.min)} to ${formatShownThreshold(threshold, threshold.max)}. ${threshold.hint}`}
           className="detector-cell detector-threshold"
           error={errors[ruleErrorKey(name, 'threshold')]}
-        >
-          {(c) => (
-            <input
-              {...c}
-              type="number"
-              inputMode="decimal"
-              min={threshold.min}
-              max={threshold.max}
-              step="any"
-              disabled={off}
-              value={value.threshold}
-              onChange={(e) => set({ threshold: e.target.value })}
-            />
-          )}
-        </Field>
+          inputMode="decimal"
+          min={threshold.min}
+          max={threshold.max}
+          step="any"
+          disabled={off}
+          value={value.threshold}
+          onChange={(input) => set({ threshold: input })}
+        />
       ) : (
         <p className="detector-cell detector-threshold muted small">No threshold</p>
       )}

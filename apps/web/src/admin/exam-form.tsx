@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
-import { Checkbox, Field } from '../ui/field';
+import { Checkbox, Field, NumberField } from '../ui/field';
 import { DetectionRulesSection } from './detection-rules-section';
 import { POLICY_NUMBERS, POLICY_SWITCHES, formToBody, type ExamFormState } from './exam-form-model';
 
@@ -131,38 +131,27 @@ export function ExamForm({
           </Field>
         </div>
         <div className="grid-3">
-          <Field
+          <NumberField
             label="Duration (minutes)"
             hint="Must fit in the window."
             error={errors.durationMinutes}
-          >
-            {(c) => (
-              <input
-                {...c}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={1440}
-                required
-                value={form.durationMinutes}
-                onChange={(e) => set('durationMinutes', e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Capacity (seats)" error={errors.capacity}>
-            {(c) => (
-              <input
-                {...c}
-                type="number"
-                inputMode="numeric"
-                min={1}
-                max={100000}
-                required
-                value={form.capacity}
-                onChange={(e) => set('capacity', e.target.value)}
-              />
-            )}
-          </Field>
+            inputMode="numeric"
+            min={1}
+            max={1440}
+            required
+            value={form.durationMinutes}
+            onChange={(value) => set('durationMinutes', value)}
+          />
+          <NumberField
+            label="Capacity (seats)"
+            error={errors.capacity}
+            inputMode="numeric"
+            min={1}
+            max={100000}
+            required
+            value={form.capacity}
+            onChange={(value) => set('capacity', value)}
+          />
         </div>
       </fieldset>
 
@@ -180,20 +169,17 @@ export function ExamForm({
         </div>
         <div className="grid-3">
           {POLICY_NUMBERS.map(([key, label, min, max, step]) => (
-            <Field key={key} label={label} error={errors[`policy.${key}`]}>
-              {(c) => (
-                <input
-                  {...c}
-                  type="number"
-                  min={min}
-                  max={max}
-                  step={step}
-                  required
-                  value={form.numbers[key]}
-                  onChange={(e) => set('numbers', { ...form.numbers, [key]: e.target.value })}
-                />
-              )}
-            </Field>
+            <NumberField
+              key={key}
+              label={label}
+              error={errors[`policy.${key}`]}
+              min={min}
+              max={max}
+              step={step}
+              required
+              value={form.numbers[key]}
+              onChange={(value) => set('numbers', { ...form.numbers, [key]: value })}
+            />
           ))}
         </div>
         <Field

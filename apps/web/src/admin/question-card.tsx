@@ -1,4 +1,4 @@
-import { Field } from '../ui/field';
+import { Field, NumberField } from '../ui/field';
 import { LIMITS, optionLetter, removeOption, type DraftQuestion } from './questions-model';
 
 const KIND_LABEL = { multiple_choice: 'Multiple choice', short_text: 'Short text' } as const;
@@ -143,20 +143,17 @@ export function QuestionCard({
       )}
 
       <div className="question-foot">
-        <Field label="Points" error={errors.points} className="question-points">
-          {(c) => (
-            <input
-              {...c}
-              type="number"
-              inputMode="numeric"
-              min={0}
-              max={LIMITS.maxPoints}
-              step={1}
-              value={draft.points}
-              onChange={(e) => onChange({ points: e.target.value }, ['points'])}
-            />
-          )}
-        </Field>
+        <NumberField
+          label="Points"
+          error={errors.points}
+          className="question-points"
+          inputMode="numeric"
+          min={0}
+          max={LIMITS.maxPoints}
+          step={1}
+          value={draft.points}
+          onChange={(points) => onChange({ points }, ['points'])}
+        />
         {editable ? (
           <div className="row-actions">
             <button

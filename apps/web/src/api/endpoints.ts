@@ -5,6 +5,7 @@ import type {
   CreateExamBody,
   CreateTokenBody,
   CreateUserBody,
+  DetectorAccommodations,
   Exam,
   ExamStatus,
   ImportUsersReport,
@@ -132,6 +133,12 @@ export const examContentApi = {
     api<Registration>(`/api/registrations/${enc(registrationId)}/accommodations`, {
       method: 'PUT',
       body: { extraTimeMinutes },
+    }),
+  /** The detector accommodations only (`{}` clears them); the extra time stays as it is. */
+  setDetectorAccommodations: (registrationId: string, detectors: DetectorAccommodations) =>
+    api<Registration>(`/api/registrations/${enc(registrationId)}/accommodations`, {
+      method: 'PUT',
+      body: { detectors },
     }),
   session: (sessionId: string, signal?: AbortSignal) =>
     api<ExamSession>(`/api/sessions/${enc(sessionId)}`, { signal }),

@@ -11,17 +11,11 @@ import {
   type VadChange,
 } from '@invigil/detection/browser';
 import type { DetectorParts } from '@invigil/detection';
+import { effectiveRules, type EffectiveRules } from '@invigil/detection/rules';
 import { recordingApi } from './api';
 import type { CaptureSession, StoredSnapshot } from './capture-session';
 import { VoiceMonitor } from './detection-audio';
-import {
-  effectiveDetectorRules,
-  thresholdsFor,
-  videoPartsFor,
-  voiceEnabled,
-  voiceThresholdDb,
-  type EffectiveRules,
-} from './detection-rules';
+import { thresholdsFor, videoPartsFor, voiceEnabled, voiceThresholdDb } from './detection-rules';
 import { DetectorStates, observe, snapshotData, type StateChange } from './detection-state';
 import { frameSource } from './snapshots';
 
@@ -67,7 +61,7 @@ export class DetectionController {
     private readonly policy: ProctoringPolicy,
     accommodations?: DetectorAccommodations,
   ) {
-    this.rules = effectiveDetectorRules(policy, accommodations);
+    this.rules = effectiveRules(policy, accommodations);
     this.parts = videoPartsFor(this.rules, policy.webcam);
   }
 

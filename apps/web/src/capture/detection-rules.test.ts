@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_RULES } from '@invigil/contracts';
 import { DEFAULT_THRESHOLDS } from '@invigil/detection';
+import { effectiveRules } from '@invigil/detection/rules';
 import {
-  effectiveDetectorRules,
+  VIDEO_DETECTORS,
   thresholdsFor,
   videoPartsFor,
   voiceEnabled,
   voiceThresholdDb,
 } from './detection-rules';
 
-describe('effectiveDetectorRules', () => {
+describe('effectiveRules, as the web app uses it', () => {
   it('is the defaults for an empty policy', () => {
-    expect(effectiveDetectorRules({ detectors: {} })).toEqual(DEFAULT_DETECTOR_RULES);
+    expect(effectiveRules({ detectors: {} })).toEqual(DEFAULT_DETECTOR_RULES);
   });
 
   it('applies the policy, then the accommodations', () => {
-    const rules = effectiveDetectorRules(
+    const rules = effectiveRules(
       {
         detectors: {
           voice: { enabled: true, minSeconds: 20, severity: 'medium', threshold: -40 },
@@ -35,7 +36,7 @@ describe('effectiveDetectorRules', () => {
 });
 
 describe('what runs', () => {
-  const rules = effectiveDetectorRules({ detectors: {} });
+  const rules = effectiveRules({ detectors: {} });
 
   it('runs no video detector without a webcam, and no voice detector without a microphone', () => {
     expect(videoPartsFor(rules, false)).toBeNull();
@@ -45,7 +46,7 @@ describe('what runs', () => {
 
   it('loads only the parts of enabled detectors', () => {
     expect(videoPartsFor(rules, true)).toEqual({ pose: true, embedding: true, objects: true });
-    const faceOnly = effectiveDetectorRules({
+    const faceOnly = effectiveRules({
       detectors: {
         head_turned: { enabled: false, minSeconds: 5, severity: 'low' },
         identity_mismatch: { enabled: false, minSeconds: 5, severity: 'low' },
@@ -58,17 +59,9 @@ describe('what runs', () => {
       embedding: false,
       objects: false,
     });
-    const none = effectiveDetectorRules({
+    const none = effectiveRules({
       detectors: Object.fromEntries(
-        [
-          'no_face',
-          'multiple_faces',
-          'head_turned',
-          'identity_mismatch',
-          'phone',
-          'book',
-          'extra_person',
-        ].map((n) => [n, { enabled: false, minSeconds: 1, severity: 'low' }]),
+        VIDEO_DETECTORS.map((n) => [n, { enabled: false, minSeconds: 1, severity: 'low' }]),
       ),
     });
     expect(videoPartsFor(none, true)).toBeNull();
@@ -76,7 +69,7 @@ describe('what runs', () => {
 
   it('takes decision thresholds from the rules', () => {
     const t = thresholdsFor(
-      effectiveDetectorRules({
+      effectiveRules({
         detectors: {
           head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 40 },
         },

@@ -1,39 +1,16 @@
-import {
-  DEFAULT_DETECTOR_RULES,
-  type DetectorAccommodations,
-  type DetectorName,
-} from '@invigil/contracts';
+import { CAMERA_DETECTORS, DEFAULT_DETECTOR_RULES } from '@invigil/contracts';
 import {
   DEFAULT_THRESHOLDS,
   type DetectionThresholds,
   type DetectorParts,
 } from '@invigil/detection';
-import { effectiveRules, type EffectiveRules, type RulesPolicy } from '@invigil/detection/rules';
+import type { EffectiveRules } from '@invigil/detection/rules';
 
-export type { EffectiveRules };
-
-/**
- * The rules that apply to this student: the defaults, the exam's policy (including its
- * older single-purpose fields such as maxFaces), then the student's accommodations — the
- * shared `effectiveRules`, so that the browser runs exactly the detectors the server judges.
- */
-export function effectiveDetectorRules(
-  policy: RulesPolicy,
-  accommodations: DetectorAccommodations = {},
-): EffectiveRules {
-  return effectiveRules(policy, accommodations);
-}
+// The rules themselves come from the shared `effectiveRules` (policy, then the student's
+// accommodations), so that the browser runs exactly the detectors the server judges.
 
 /** The video detectors: they need the webcam. */
-export const VIDEO_DETECTORS = [
-  'no_face',
-  'multiple_faces',
-  'head_turned',
-  'identity_mismatch',
-  'phone',
-  'book',
-  'extra_person',
-] as const satisfies readonly DetectorName[];
+export const VIDEO_DETECTORS = CAMERA_DETECTORS;
 
 /** Which video detectors to run, or null when none is needed (or there is no webcam). */
 export function videoPartsFor(rules: EffectiveRules, webcam: boolean): DetectorParts | null {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FaceFinding, ObjectFinding } from '@invigil/detection';
-import { effectiveDetectorRules } from './detection-rules';
+import { effectiveRules } from '@invigil/detection/rules';
 import { DetectorStates, observe, snapshotData, type PartialAnalysis } from './detection-state';
 
-const rules = effectiveDetectorRules({
+const rules = effectiveRules({
   detectors: { book: { enabled: true, minSeconds: 3, severity: 'medium' } },
 });
 const face = (score = 0.9, headTurned = false): FaceFinding => ({
@@ -41,7 +41,7 @@ describe('observe', () => {
   });
 
   it('allows as many faces as the multiple_faces rule says', () => {
-    const two = effectiveDetectorRules({
+    const two = effectiveRules({
       detectors: {
         multiple_faces: { enabled: true, minSeconds: 2, severity: 'high', threshold: 2 },
       },
@@ -88,7 +88,7 @@ describe('observe', () => {
   });
 
   it('skips detectors the rules switch off', () => {
-    const off = effectiveDetectorRules({
+    const off = effectiveRules({
       detectors: { no_face: { enabled: false, minSeconds: 5, severity: 'low' } },
     });
     expect(observe(analysis({ faces: [] }), off).some((o) => o.detector === 'no_face')).toBe(false);

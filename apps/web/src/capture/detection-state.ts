@@ -1,7 +1,6 @@
 import type { DetectorName, DetectSnapshotData, DetectStateData } from '@invigil/contracts';
-import type { FrameAnalysis } from '@invigil/detection';
-import type { DetectorParts } from '@invigil/detection';
-import type { EffectiveRules } from './detection-rules';
+import type { DetectorParts, FrameAnalysis } from '@invigil/detection';
+import type { EffectiveRules } from '@invigil/detection/rules';
 
 /** What one analysis says about one detector's condition. */
 export interface Observation {

@@ -1,16 +1,17 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ProctoringPolicy, Registration, RosterEntry } from '@invigil/contracts';
+import { effectiveRules } from '@invigil/detection/rules';
+import { examContentApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
 import { EmptyState } from '../ui/states';
 import { AccommodationRowEditor } from './accommodation-row';
-import { saveDetectorAccommodations } from './accommodations-api';
 import {
   accommodationsToForm,
   formToAccommodations,
   listedDetectors,
   type AccommodationForm,
 } from './accommodations-model';
-import { DETECTOR_ORDER, effectiveRules } from './detectors';
+import { DETECTOR_ORDER } from './detectors';
 import './accommodations.css';
 
 /**
@@ -30,7 +31,7 @@ export function AccommodationsDialog({
 }) {
   const id = useId();
   const dialog = useRef<HTMLDialogElement>(null);
-  const [rules] = useState(() => effectiveRules(policy));
+  const rules = useMemo(() => effectiveRules(policy), [policy]);
   const [form, setForm] = useState<AccommodationForm>(() =>
     accommodationsToForm(entry.detectors, rules),
   );
@@ -63,7 +64,7 @@ export function AccommodationsDialog({
     setFailure(null);
     setPending(true);
     try {
-      const saved = await saveDetectorAccommodations(entry.id, result.detectors);
+      const saved = await examContentApi.setDetectorAccommodations(entry.id, result.detectors);
       onSaved(saved);
     } catch (error) {
       setFailure(`Not saved: ${describeError(error)}`);

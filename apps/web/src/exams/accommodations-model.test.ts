@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type DetectorAccommodations, type DetectorName } from '@invigil/contracts';
+import { effectiveRules } from '@invigil/detection/rules';
 import {
   accommodationsToForm,
   formToAccommodations,
@@ -7,7 +8,6 @@ import {
   summarizeAccommodations,
   type AccommodationRow,
 } from './accommodations-model';
-import { effectiveRules } from './detectors';
 
 // Fixed exam rules, so that the expected messages do not follow changes of the defaults.
 const rules = effectiveRules({

@@ -2,14 +2,16 @@ import type {
   DetectorAccommodation,
   DetectorAccommodations,
   DetectorName,
-  DetectorRule,
 } from '@invigil/contracts';
+import type { EffectiveRules } from '@invigil/detection/rules';
 import {
   DETECTOR_INFO,
   DETECTOR_ORDER,
   formatSeconds,
+  formatShownThreshold,
   formatThreshold,
   inputToThreshold,
+  parseNumber,
   thresholdToInput,
 } from './detectors';
 
@@ -29,9 +31,6 @@ export interface AccommodationRow {
 /** The accommodations editor of one student. */
 export type AccommodationForm = Record<DetectorName, AccommodationRow>;
 
-/** The exam's effective rules, one per detector. */
-export type ExamRules = Record<DetectorName, DetectorRule>;
-
 /** The error key of a row's input, or of the row itself. */
 export const accommodationErrorKey = (name: DetectorName, field?: 'minSeconds' | 'threshold') =>
   field ? `${name}.${field}` : name;
@@ -47,7 +46,7 @@ export function isEffective(change: DetectorAccommodation | undefined): boolean 
 /** The editor's rows for a student's accommodations, prefilled with the exam's values. */
 export function accommodationsToForm(
   accommodations: DetectorAccommodations | undefined,
-  rules: ExamRules,
+  rules: EffectiveRules,
 ): AccommodationForm {
   const form = {} as AccommodationForm;
   for (const name of DETECTOR_ORDER) {
@@ -69,7 +68,7 @@ export function accommodationsToForm(
  * accommodation for (so it can be removed even after the exam switched the detector off).
  */
 export function listedDetectors(
-  rules: ExamRules,
+  rules: EffectiveRules,
   accommodations: DetectorAccommodations | undefined,
 ): DetectorName[] {
   return DETECTOR_ORDER.filter(
@@ -81,11 +80,6 @@ export function listedDetectors(
 export type AccommodationResult =
   { ok: true; detectors: DetectorAccommodations } | { ok: false; errors: Record<string, string> };
 
-function number(value: string): number | null {
-  const n = Number(value.trim().replace('−', '-'));
-  return value.trim() === '' || !Number.isFinite(n) ? null : n;
-}
-
 /**
  * Checks the editor and builds the accommodations. An accommodation may only relax the
  * exam's rule, never make it stricter: a duration at least the exam's, a threshold on the
@@ -93,7 +87,7 @@ function number(value: string): number | null {
  */
 export function formToAccommodations(
   form: AccommodationForm,
-  rules: ExamRules,
+  rules: EffectiveRules,
 ): AccommodationResult {
   const errors: Record<string, string> = {};
   const detectors: DetectorAccommodations = {};
@@ -107,7 +101,7 @@ export function formToAccommodations(
     const rule = rules[name];
     const change: DetectorAccommodation = {};
 
-    const seconds = number(row.minSeconds);
+    const seconds = parseNumber(row.minSeconds);
     if (seconds === null || seconds < rule.minSeconds || seconds > MAX_ACCOMMODATION_SECONDS) {
       errors[accommodationErrorKey(name, 'minSeconds')] =
         `Enter seconds from ${formatSeconds(rule.minSeconds)} (the exam’s rule) to ${formatSeconds(MAX_ACCOMMODATION_SECONDS)}.`;
@@ -115,11 +109,11 @@ export function formToAccommodations(
 
     const info = DETECTOR_INFO[name].threshold;
     if (info && rule.threshold !== undefined) {
-      const shown = number(row.threshold);
+      const shown = parseNumber(row.threshold);
       const exam = rule.threshold * info.scale;
       const [low, high] = info.lenient === 'higher' ? [exam, info.max] : [info.min, exam];
       if (shown === null || shown < low - 1e-9 || shown > high + 1e-9) {
-        const at = (v: number) => formatThreshold(info, v / info.scale);
+        const at = (v: number) => formatShownThreshold(info, v);
         errors[accommodationErrorKey(name, 'threshold')] =
           info.lenient === 'higher'
             ? `Enter ${info.noun} from ${at(low)} (the exam’s rule) to ${at(high)}.`

@@ -1,10 +1,4 @@
-import {
-  DEFAULT_DETECTOR_RULES,
-  DetectorName,
-  type DetectorRule,
-  type ProctoringPolicy,
-  type Severity,
-} from '@invigil/contracts';
+import { DetectorName, type Severity } from '@invigil/contracts';
 
 /** Every detector, in the order staff see them (person, objects, sound, computer). */
 export const DETECTOR_ORDER: readonly DetectorName[] = DetectorName.options;
@@ -141,11 +135,16 @@ export function thresholdToInput(info: ThresholdInfo, value: number): string {
   return String(Math.round(value * info.scale * 100) / 100);
 }
 
+/** A number as typed into an input (a typed minus sign "−" too), or null if it is not one. */
+export function parseNumber(input: string): number | null {
+  const n = Number(input.trim().replace('−', '-'));
+  return input.trim() === '' || !Number.isFinite(n) ? null : n;
+}
+
 /** An input value in display units back to the stored threshold, or null if it is not a number. */
 export function inputToThreshold(info: ThresholdInfo, input: string): number | null {
-  const n = Number(input.trim().replace('−', '-'));
-  if (input.trim() === '' || !Number.isFinite(n)) return null;
-  return Math.round((n / info.scale) * 1e6) / 1e6;
+  const n = parseNumber(input);
+  return n === null ? null : Math.round((n / info.scale) * 1e6) / 1e6;
 }
 
 /** "30 %", "30°", "−45 dBFS". */
@@ -154,30 +153,9 @@ export function formatThreshold(info: ThresholdInfo, value: number): string {
   return info.unit === '°' ? `${shown}°` : `${shown} ${info.unit}`;
 }
 
+/** A value already in display units (a range limit), formatted as formatThreshold does. */
+export const formatShownThreshold = (info: ThresholdInfo, shown: number) =>
+  formatThreshold(info, shown / info.scale);
+
 /** "5 s", "0.5 s". */
 export const formatSeconds = (seconds: number) => `${formatNumber(seconds)} s`;
-
-/**
- * The rule each detector follows under `policy`. Detectors the policy does not name take
- * the defaults, except that exams saved before the detection rules existed keep the meaning
- * of their older settings (looking-away time, tab switches).
- */
-export function effectiveRules(
-  policy: Pick<ProctoringPolicy, 'detectors' | 'gazeAwaySeconds' | 'flagTabSwitch'>,
-): Record<DetectorName, DetectorRule> {
-  const legacy: Partial<Record<DetectorName, Partial<DetectorRule>>> = {
-    head_turned: { minSeconds: policy.gazeAwaySeconds },
-    tab_switch: { enabled: policy.flagTabSwitch },
-  };
-  const out = {} as Record<DetectorName, DetectorRule>;
-  for (const name of DETECTOR_ORDER) {
-    const base = DEFAULT_DETECTOR_RULES[name];
-    const stored = policy.detectors[name];
-    const rule: DetectorRule = { ...base, ...(stored ?? legacy[name]) };
-    const threshold = stored?.threshold ?? base.threshold;
-    if (threshold === undefined) delete rule.threshold;
-    else rule.threshold = threshold;
-    out[name] = rule;
-  }
-  return out;
-}

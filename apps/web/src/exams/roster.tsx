@@ -52,7 +52,7 @@ export const formatScore = (r: { score: number | null; maxScore: number | null }
   r.score === null || r.maxScore === null ? '—' : `${r.score} / ${r.maxScore}`;
 
 /** Sorts active registrations first, then by name. */
-export function sortRoster<T extends RosterEntry>(entries: readonly T[]): T[] {
+export function sortRoster(entries: readonly RosterEntry[]): RosterEntry[] {
   return [...entries].sort(
     (a, b) =>
       Number(a.status === 'cancelled') - Number(b.status === 'cancelled') ||

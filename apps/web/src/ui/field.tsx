@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
 
 /** The attributes a control needs to be tied to its label, hint and error. */
 export interface ControlProps {
@@ -46,6 +46,41 @@ export function Field({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * A Field with a number input: the value is the input's text. Other props (min, max, step,
+ * inputMode, required, disabled) go to the input.
+ */
+export function NumberField({
+  label,
+  hint,
+  error,
+  className,
+  value,
+  onChange,
+  ...input
+}: {
+  label: ReactNode;
+  hint?: ReactNode;
+  error?: string | undefined;
+  className?: string;
+  value: string;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'type' | 'value' | 'onChange' | 'className'>) {
+  return (
+    <Field label={label} hint={hint} error={error} className={className}>
+      {(c) => (
+        <input
+          {...c}
+          type="number"
+          {...input}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }
 

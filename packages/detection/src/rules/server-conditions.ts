@@ -1,4 +1,5 @@
 import {
+  CAMERA_DETECTORS,
   DEFAULT_DETECTOR_RULES,
   DetectAnalysisData,
   SERVER_DETECT_EVENTS,
@@ -89,15 +90,8 @@ export const INSTANT_SERVER_DETECTORS: ReadonlySet<DetectorName> = new Set([
   'extra_person',
 ]);
 
-const SERVER_DETECTORS: DetectorName[] = [
-  'no_face',
-  'multiple_faces',
-  'head_turned',
-  'identity_mismatch',
-  'phone',
-  'book',
-  'extra_person',
-];
+/** The server re-checks everything the camera shows. */
+const SERVER_DETECTORS: readonly DetectorName[] = CAMERA_DETECTORS;
 
 /**
  * The server's conditions: per detector, runs of consecutive analyses that show it, from

@@ -3,24 +3,22 @@ import { z } from 'zod';
 import { Flag, IdParams, RiskScore } from '@invigil/contracts';
 import type { FlagService } from '../../services/flags.service.js';
 import { responses, zod } from '../responses.js';
-import { ANY_ROLE, actorOf, type RoutePolicy } from '../route-policy.js';
+import { SESSION_READ, actorOf } from '../route-policy.js';
 
-/**
- * Staff of the exam (and tokens with sessions:read), like recording reads. Students are let
- * through to the service, which answers 404: they do not see flags yet, and a 403 would
- * tell them the session has some.
- */
-const READ: RoutePolicy = { roles: ANY_ROLE, scope: 'sessions:read' };
 const tags = ['flags'];
 
-/** A session's flags and risk score. */
+/**
+ * A session's flags and risk score, for staff of the exam (and tokens with sessions:read),
+ * like recording reads. Students are let through to the service, which answers 404: they
+ * do not see flags yet, and a 403 would tell them the session has some.
+ */
 export async function flagRoutes(app: FastifyInstance, opts: { flags: FlagService }) {
   const r = zod(app);
 
   r.get(
     '/api/sessions/:id/flags',
     {
-      config: { auth: READ },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'The flags of a session in time order (audited as a recording view)',
@@ -37,7 +35,7 @@ export async function flagRoutes(app: FastifyInstance, opts: { flags: FlagServic
   r.get(
     '/api/sessions/:id/risk',
     {
-      config: { auth: READ },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'The risk score of a session (0–100) with each flag’s contribution',

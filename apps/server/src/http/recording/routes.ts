@@ -19,13 +19,11 @@ import type {
 import type { RecordingService } from '../../services/recording.service.js';
 import type { SessionEventService } from '../../services/session-events.service.js';
 import { responses, zod } from '../responses.js';
-import { ANY_ROLE, actorOf, type RoutePolicy } from '../route-policy.js';
+import { SESSION_READ, actorOf } from '../route-policy.js';
 import { parseByteRange } from './byte-range.js';
 import { downloadResponses } from './schema.js';
 import { STUDENT_UPLOAD, uploadRoutes } from './upload-routes.js';
 
-/** Reads: the student's own session, staff of the exam (audited), tokens with sessions:read. */
-const READ: RoutePolicy = { roles: ANY_ROLE, scope: 'sessions:read' };
 const tags = ['recording'];
 
 /** Serve stored bytes with their type, a strong ETag (the SHA-256) and single-range support. */
@@ -59,7 +57,8 @@ async function sendBlob(
 
 /**
  * Recording ingest and playback: raw segment and snapshot uploads, client event batches,
- * the manifest, the stored bytes and the event timeline.
+ * the manifest, the stored bytes and the event timeline. Reads: the student's own session,
+ * staff of the exam (audited), tokens with sessions:read.
  */
 export async function recordingRoutes(
   app: FastifyInstance,
@@ -90,7 +89,7 @@ export async function recordingRoutes(
   r.get(
     '/api/sessions/:id/events',
     {
-      config: { auth: READ },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'The event timeline of a session: client events, then server events, by seq',
@@ -104,7 +103,7 @@ export async function recordingRoutes(
   r.get(
     '/api/sessions/:id/recording',
     {
-      config: { auth: READ },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'Recording manifest: segments, snapshots and gaps, optionally within a time range',
@@ -123,7 +122,7 @@ export async function recordingRoutes(
   r.get(
     '/api/sessions/:id/media/:track/:seq',
     {
-      config: { auth: READ },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'The bytes of one segment (supports a single Range and If-None-Match)',
@@ -141,7 +140,7 @@ export async function recordingRoutes(
   r.get(
     '/api/sessions/:id/snapshots/:kind/:seq',
     {
-      config: { auth: READ },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'The bytes of one snapshot (supports a single Range and If-None-Match)',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ExamSession, IdParams, TransitionBody } from '@invigil/contracts';
 import type { SessionService } from '../../services/sessions.service.js';
-import { ANY_ROLE, actorOf } from '../route-policy.js';
+import { ANY_ROLE, SESSION_READ, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
 /** Exam attempts: read one, consent to proctoring, move it along the state machine. */
@@ -12,7 +12,7 @@ export async function sessionRoutes(app: FastifyInstance, opts: { sessions: Sess
   r.get(
     '/api/sessions/:id',
     {
-      config: { auth: { roles: ANY_ROLE, scope: 'sessions:read' } },
+      config: { auth: SESSION_READ },
       schema: {
         tags,
         summary: 'One exam session',
