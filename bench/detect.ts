@@ -11,7 +11,7 @@ import { NodeDetector, decodeImage } from '../packages/detection/src/node/index.
 import { ALL_PARTS, type DetectorParts } from '../packages/detection/src/human-config.js';
 import { crop, pad, type RgbImage } from '../packages/detection/src/image-ops.js';
 import { downscale } from '../packages/detection/src/eval/degrade.js';
-import { embeddingSimilarity } from '../packages/detection/src/interpret.js';
+import { descriptorSimilarity } from '../packages/detection/src/face-recognition.js';
 
 const require = createRequire(import.meta.url);
 
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       'identity: detect + embed + compare',
       await time(n, async (i) => {
         const a = await detector.analyze(frame(i), { parts: { objects: false }, tiles: false });
-        return embeddingSimilarity(a.embedding ?? [], enrolled);
+        return descriptorSimilarity(a.embedding ?? [], enrolled);
       }),
     ],
     ['objects (centernet)', await time(n, raw({ ...none, objects: true }))],

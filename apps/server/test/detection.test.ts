@@ -97,6 +97,12 @@ describe.each(engines())('detection on %s', (engine) => {
       expect(wasm.status).toBe(200);
       expect(wasm.headers.get('content-type')).toBe('application/wasm');
       expect(wasm.bytes.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+      const weights = await getRaw(
+        anon,
+        '/detection/face-recognition/face_recognition_model-weights_manifest.json',
+      );
+      expect(weights.status).toBe(200);
+      expect(weights.headers.get('content-type')).toContain('application/json');
     });
 
     it('answers 404 in JSON for anything else, never the web app', async () => {
@@ -105,6 +111,7 @@ describe.each(engines())('detection on %s', (engine) => {
         '/detection/models/README.md',
         '/detection/wasm/index.js',
         '/detection/wasm/../package.json',
+        '/detection/face-recognition/ssd_mobilenetv1_model-weights_manifest.json',
       ]) {
         const res = await getRaw(server.anonymous(), path);
         expect(res.status, path).toBe(404);

@@ -54,7 +54,7 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   no_face: { enabled: true, minSeconds: 5, severity: 'medium' },
   multiple_faces: { enabled: true, minSeconds: 2, severity: 'high' },
   head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 18 },
-  identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.51 },
+  identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.555 },
   phone: { enabled: true, minSeconds: 1, severity: 'high', threshold: 0.25 },
   book: { enabled: false, minSeconds: 3, severity: 'medium', threshold: 0.3 },
   extra_person: { enabled: true, minSeconds: 2, severity: 'high', threshold: 0.4 },

@@ -4,7 +4,7 @@ import type { Config } from '@vladmandic/human';
 export interface DetectorParts {
   /** Face mesh, needed for head pose. */
   pose: boolean;
-  /** Face embedding, needed for identity. */
+  /** Face descriptor for identity (the face recognition network; needs the mesh). */
   embedding: boolean;
   /** Object detector (phone, book, person). */
   objects: boolean;
@@ -17,7 +17,8 @@ export const ALL_PARTS: DetectorParts = { pose: true, embedding: true, objects: 
 export const MODEL_FILES = {
   face: 'blazeface.json',
   mesh: 'facemesh.json',
-  embedding: 'faceres.json',
+  /** Not a human model: see face-recognition.ts. */
+  embedding: 'face_recognition_model (@vladmandic/face-api 1.7.15)',
   objects: 'centernet.json',
 } as const;
 
@@ -55,7 +56,7 @@ export function humanConfig(
       mesh: { enabled: parts.pose || parts.embedding, modelPath: MODEL_FILES.mesh },
       attention: { enabled: false },
       iris: { enabled: false },
-      description: { enabled: parts.embedding, modelPath: MODEL_FILES.embedding },
+      description: { enabled: false },
       emotion: { enabled: false },
       antispoof: { enabled: false },
       liveness: { enabled: false },

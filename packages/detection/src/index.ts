@@ -5,3 +5,5 @@ export * from './interpret.js';
 export * from './thresholds.js';
 export * from './image-ops.js';
 export * from './pipeline.js';
+export * from './human-pass.js';
+export * from './face-recognition.js';

@@ -53,18 +53,6 @@ export function faceFinding(
   };
 }
 
-/** Faces that pass the score threshold, largest first. */
-export function facesOf(
-  result: Result,
-  t: DetectionThresholds,
-  offset: [number, number] = [0, 0],
-): FaceFinding[] {
-  return result.face
-    .filter((f) => faceConfidence(f) >= t.faceMinScore)
-    .map((f) => faceFinding(f, t, offset))
-    .sort(byArea);
-}
-
 /** Larger boxes first: the main face is the one nearest the camera. */
 export const byArea = (a: { box: Box }, b: { box: Box }): number =>
   b.box[2] * b.box[3] - a.box[2] * a.box[3];
@@ -90,20 +78,4 @@ export function objectsOf(
       score: round(o.score, 3),
       box: boxOf([o.box[0] + offset[0], o.box[1] + offset[1], o.box[2], o.box[3]]),
     }));
-}
-
-/** Cosine similarity of two embeddings mapped to 0..1 (1 = identical direction). */
-export function embeddingSimilarity(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  if (na === 0 || nb === 0) return 0;
-  return round(dot / Math.sqrt(na * nb), 4);
 }

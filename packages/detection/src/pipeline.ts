@@ -9,13 +9,8 @@ import {
   type Rect,
   type RgbImage,
 } from './image-ops.js';
-import {
-  byArea,
-  embeddingSimilarity,
-  faceConfidence,
-  faceFinding,
-  objectsOf,
-} from './interpret.js';
+import { descriptorSimilarity } from './face-recognition.js';
+import { byArea, faceConfidence, faceFinding, objectsOf } from './interpret.js';
 import type { DetectionThresholds } from './thresholds.js';
 
 /** One pass of the detection library over an image with the given parts switched on. */
@@ -33,6 +28,11 @@ export interface FrameOptions {
   enrolled?: readonly number[] | undefined;
   /** Search large frames tile by tile as well (more faces found, ~4× the face cost). */
   tiles?: boolean;
+  /**
+   * Describes a face for identity (the face recognition network): given the frame and the
+   * face's mesh in it, its descriptor. Needed when `parts.embedding` is on.
+   */
+  describe?: (image: RgbImage, mesh: Result['face'][number]['mesh']) => number[] | null;
 }
 
 /** A frame analysis plus the main face's embedding (which never leaves the process). */
@@ -106,17 +106,35 @@ export async function analyseFrame(
   const back: [number, number] = [-padded.offset[0], -padded.offset[1]];
   // One pass over the padded frame: the border helps close-up faces and objects held near
   // the frame's edge (a phone at the ear) alike.
-  const main = await time('detect', () => detect(padded.image, options.parts));
-  const kept = main.face.filter((f) => faceConfidence(f) >= t.faceMinScore);
-  const candidates = kept.map((f) => faceFinding(f, t, back));
+  // The mesh is what identity needs from this pass; the descriptor is computed afterwards
+  // for the main face only.
+  const main = await time('detect', () =>
+    detect(padded.image, {
+      ...options.parts,
+      embedding: false,
+      pose: options.parts.pose || options.parts.embedding,
+    }),
+  );
+  const candidates: FaceFinding[] = [];
+  /** The mesh behind each finding of the main pass, for identity. */
+  const meshes = new Map<FaceFinding, Result['face'][number]['mesh']>();
+  const collect = (result: Result, offset: [number, number], keepMesh: boolean) => {
+    for (const f of result.face) {
+      if (faceConfidence(f) < t.faceMinScore) continue;
+      const finding = faceFinding(f, t, offset);
+      candidates.push(finding);
+      if (keepMesh && f.mesh.length) meshes.set(finding, f.mesh);
+    }
+  };
+  collect(main, back, true);
   if (options.tiles && Math.max(image.width, image.height) >= TILE_MIN_SIDE) {
     const parts = { pose: options.parts.pose, embedding: false, objects: false };
     for (const rect of tileRects(image.width, image.height)) {
-      const tile = await time('tiles', () => detect(crop(image, rect), parts));
-      for (const f of tile.face) {
-        if (faceConfidence(f) >= t.faceMinScore)
-          candidates.push(faceFinding(f, t, [rect[0], rect[1]]));
-      }
+      collect(
+        await time('tiles', () => detect(crop(image, rect), parts)),
+        [rect[0], rect[1]],
+        false,
+      );
     }
   }
   const faces = mergeFaces(candidates);
@@ -128,14 +146,14 @@ export async function analyseFrame(
     objects,
     timings,
   };
-  const mainFace = faces[0];
-  const source =
-    mainFace &&
-    kept.find((f) => faceFinding(f, t, back).box.every((v, i) => v === mainFace.box[i]));
-  if (source?.embedding?.length) result.embedding = Array.from(source.embedding);
+  const mesh = faces[0] && meshes.get(faces[0]);
+  if (options.parts.embedding && options.describe && mesh) {
+    const embedding = await time('identity', () => options.describe!(padded.image, mesh));
+    if (embedding) result.embedding = embedding;
+  }
   if (options.enrolled) {
     const similarity = result.embedding
-      ? embeddingSimilarity(result.embedding, options.enrolled)
+      ? descriptorSimilarity(result.embedding, options.enrolled)
       : 0;
     result.identity = { similarity, match: similarity >= t.identityMatch };
   }

@@ -26,7 +26,7 @@ export const DEFAULT_THRESHOLDS: DetectionThresholds = {
   headYawDeg: 18,
   headPitchDownDeg: 15,
   headPitchUpDeg: 25,
-  identityMatch: 0.51,
+  identityMatch: 0.555,
   phoneMinScore: 0.25,
   bookMinScore: 0.3,
   personMinScore: 0.4,

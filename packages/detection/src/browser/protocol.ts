@@ -6,6 +6,7 @@ import type { DetectionThresholds } from '../thresholds.js';
 export const BROWSER_ASSET_URLS = {
   modelBasePath: '/detection/models/',
   wasmPath: '/detection/wasm/',
+  faceRecognitionPath: '/detection/face-recognition/',
 } as const;
 
 /** Main thread → worker: load the library, the wasm backend and the models for `parts`. */
@@ -13,6 +14,8 @@ export interface InitRequest {
   type: 'init';
   modelBasePath: string;
   wasmPath: string;
+  /** Weights of the face recognition network (identity). */
+  faceRecognitionPath: string;
   parts: DetectorParts;
   thresholds: DetectionThresholds;
   /** The worker answers a frame no sooner than this after it arrived (caps the frame rate). */

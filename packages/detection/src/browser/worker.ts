@@ -8,6 +8,8 @@
 import { Human, type Result } from '@vladmandic/human';
 import type { FrameAnalysis, ModelInfo } from '../analysis.js';
 import { humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
+import { modelInfo, runPass } from '../human-pass.js';
+import { FaceRecognizer } from '../face-recognition.js';
 import type { RgbImage } from '../image-ops.js';
 import { analyseFrame } from '../pipeline.js';
 import type { InitRequest, WorkerReply, WorkerRequest } from './protocol.js';
@@ -18,6 +20,7 @@ let human: Human | null = null;
 let init: InitRequest | null = null;
 let models: ModelInfo | null = null;
 let enrolled: number[] | null = null;
+let recognizer: FaceRecognizer | null = null;
 let canvas: OffscreenCanvas | null = null;
 /** Requests are handled strictly in order. */
 let chain: Promise<void> = Promise.resolve();
@@ -36,21 +39,19 @@ async function load(request: InitRequest): Promise<void> {
     if (human.tf.getBackend() !== 'wasm') throw new Error(`backend ${human.tf.getBackend()}`);
     const used: string[] = [MODEL_FILES.face];
     if (request.parts.pose || request.parts.embedding) used.push(MODEL_FILES.mesh);
-    if (request.parts.embedding) used.push(MODEL_FILES.embedding);
     if (request.parts.objects) used.push(MODEL_FILES.objects);
     // human logs a model that failed to load and carries on without it: check them all.
     const loaded = new Set(human.models.loaded());
     const missing = used.map((f) => f.replace('.json', '')).filter((name) => !loaded.has(name));
     if (missing.length) throw new Error(`models not loaded: ${missing.join(', ')}`);
-    models = {
-      library: `human ${human.version} (tfjs ${human.tf.version_core} wasm)`,
-      face: MODEL_FILES.face,
-      mesh: MODEL_FILES.mesh,
-      embedding: MODEL_FILES.embedding,
-      objects: MODEL_FILES.objects,
-    };
+    // Identity's network is ours, on human's tfjs; it throws when its weights do not load.
+    if (request.parts.embedding) {
+      recognizer = await FaceRecognizer.load(human.tf, request.faceRecognitionPath);
+    }
+    models = modelInfo(human);
     // One pass on a blank frame compiles the kernels, so the first real frame is not slow.
     await detectPass({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) }, request.parts);
+    if (recognizer) used.push(MODEL_FILES.embedding);
     const model = `${models.library}: ${used.map((f) => f.replace('.json', '')).join('+')}`;
     reply({ type: 'ready', model, loadMs: Math.round(performance.now() - started) });
   } catch (error) {
@@ -83,18 +84,14 @@ async function pixelsOf(image: ImageBitmap | Blob): Promise<RgbImage> {
   }
 }
 
-/**
- * One raw pass of the library, exactly as on the server: the image goes in as a tensor, so
- * human's own canvas filters never run and both sides see the same numbers.
- */
+/** The identity descriptor of a face, by the recognizer loaded with the models. */
+const describe = (image: RgbImage, mesh: Result['face'][number]['mesh']) =>
+  recognizer ? recognizer.describe(image, mesh) : null;
+
+/** One raw pass of the library, exactly as on the server. */
 async function detectPass(image: RgbImage, parts: DetectorParts): Promise<Result> {
   if (!human || !init) throw new Error('not loaded');
-  const tensor = human.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-  try {
-    return await human.detect(tensor, humanConfig(init, parts));
-  } finally {
-    tensor.dispose();
-  }
+  return runPass(human, init, image, parts);
 }
 
 async function frame(
@@ -120,6 +117,7 @@ async function frame(
         parts: { ...parts, embedding: withIdentity },
         enrolled: withIdentity ? (enrolled ?? undefined) : undefined,
         tiles: false,
+        describe,
       },
       init.thresholds,
     );
@@ -148,7 +146,7 @@ async function enroll(id: number, image: Blob): Promise<void> {
     const result = await analyseFrame(
       detectPass,
       await pixelsOf(image),
-      { parts },
+      { parts, describe },
       init.thresholds,
     );
     if (!result.embedding?.length) {

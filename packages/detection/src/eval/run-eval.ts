@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faceCountClass } from '../analysis.js';
+import { descriptorSimilarity } from '../face-recognition.js';
 import type { RgbImage } from '../image-ops.js';
 import { decodeImage } from '../node/decode.js';
 import { NodeDetector, type NodeAnalysis } from '../node/node-detector.js';
@@ -87,19 +88,6 @@ function decisions(outcomes: FrameOutcome[]): Omit<DecisionReport, 'identity'> {
   };
 }
 
-function similarity(a: number[] | undefined, b: number[] | undefined): number {
-  if (!a || !b) return 0;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! ** 2;
-    nb += b[i]! ** 2;
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
 function identityReport(
   data: Dataset,
   enrolled: Map<string, number[] | undefined>,
@@ -113,7 +101,8 @@ function identityReport(
     // A probe in which no face is found is a failed match (score 0), never a skipped pair.
     const probe = probes.get(p.b);
     if (!probe) noFace++;
-    const s = similarity(enrolled.get(p.a), probe);
+    const a = enrolled.get(p.a);
+    const s = a && probe ? descriptorSimilarity(a, probe) : 0;
     (p.same ? genuine : impostor).push(s);
   }
   const { eer, eerThreshold } = verificationRoc(genuine, impostor);

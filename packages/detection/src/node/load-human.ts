@@ -15,10 +15,12 @@ function humanDir(): string {
 }
 
 /** Where the shipped models and wasm binaries live on this machine. */
-export function assetDirs(): { models: string; wasm: string } {
+export function assetDirs(): { models: string; wasm: string; faceRecognition: string } {
   return {
     models: join(humanDir(), 'models'),
     wasm: dirname(require.resolve('@tensorflow/tfjs-backend-wasm')),
+    // Only the weight files of this package are used (see face-recognition.ts).
+    faceRecognition: join(dirname(dirname(require.resolve('@vladmandic/face-api'))), 'model'),
   };
 }
 
@@ -54,11 +56,16 @@ export function loadHumanModule(): { Human: new (config?: Partial<Config>) => Hu
   };
 }
 
-/** file:// URLs (with trailing slash) for human's modelBasePath and wasmPath. */
-export function assetUrls(): { modelBasePath: string; wasmPath: string } {
+/** file:// URLs (with trailing slash) of the model, wasm and face recognition directories. */
+export function assetUrls(): {
+  modelBasePath: string;
+  wasmPath: string;
+  faceRecognitionPath: string;
+} {
   const dirs = assetDirs();
   return {
     modelBasePath: `${pathToFileURL(dirs.models).href}/`,
     wasmPath: `${pathToFileURL(dirs.wasm).href}/`,
+    faceRecognitionPath: `${pathToFileURL(dirs.faceRecognition).href}/`,
   };
 }

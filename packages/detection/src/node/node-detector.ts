@@ -1,6 +1,8 @@
 import type { Human, Result } from '@vladmandic/human';
 import type { FrameAnalysis, ModelInfo } from '../analysis.js';
-import { ALL_PARTS, humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
+import { ALL_PARTS, humanConfig, type DetectorParts } from '../human-config.js';
+import { modelInfo, runPass } from '../human-pass.js';
+import { FaceRecognizer } from '../face-recognition.js';
 import type { RgbImage } from '../image-ops.js';
 import { analyseFrame } from '../pipeline.js';
 import { DEFAULT_THRESHOLDS, type DetectionThresholds } from '../thresholds.js';
@@ -31,6 +33,9 @@ export class NodeDetector {
   private constructor(
     private readonly human: Human,
     private readonly thresholds: DetectionThresholds,
+    /** Where the models and wasm binaries are (resolved once, not per frame). */
+    private readonly urls: { modelBasePath: string; wasmPath: string },
+    private readonly recognizer: FaceRecognizer,
     /** Model names and versions, for the evidence trail. */
     readonly models: ModelInfo,
   ) {}
@@ -38,17 +43,12 @@ export class NodeDetector {
   /** Load the library, the wasm backend and every model from the installed packages. */
   static async create(thresholds: DetectionThresholds = DEFAULT_THRESHOLDS): Promise<NodeDetector> {
     const { Human } = loadHumanModule();
-    const human = new Human(humanConfig(assetUrls(), ALL_PARTS));
+    const urls = assetUrls();
+    const human = new Human(humanConfig(urls, ALL_PARTS));
     await human.load();
     await human.tf.ready();
-    const models: ModelInfo = {
-      library: `human ${human.version} (tfjs ${human.tf.version_core} ${human.tf.getBackend()})`,
-      face: MODEL_FILES.face,
-      mesh: MODEL_FILES.mesh,
-      embedding: MODEL_FILES.embedding,
-      objects: MODEL_FILES.objects,
-    };
-    return new NodeDetector(human, thresholds, models);
+    const recognizer = await FaceRecognizer.load(human.tf, urls.faceRecognitionPath);
+    return new NodeDetector(human, thresholds, urls, recognizer, modelInfo(human));
   }
 
   /** Analyse encoded (JPEG/PNG) bytes or an already decoded image. */
@@ -63,6 +63,7 @@ export class NodeDetector {
         parts: { ...ALL_PARTS, ...options.parts },
         enrolled: options.enrolled,
         tiles: options.tiles ?? true,
+        describe: (img, mesh) => this.recognizer.describe(img, mesh),
       },
       this.thresholds,
     );
@@ -75,12 +76,7 @@ export class NodeDetector {
   }
 
   /** One raw pass of the library over an image. */
-  async detect(image: RgbImage, parts: DetectorParts): Promise<Result> {
-    const tensor = this.human.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    try {
-      return await this.human.detect(tensor, humanConfig(assetUrls(), parts));
-    } finally {
-      tensor.dispose();
-    }
+  detect(image: RgbImage, parts: DetectorParts): Promise<Result> {
+    return runPass(this.human, this.urls, image, parts);
   }
 }

@@ -2,15 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** URL prefixes of the detection assets; the browser's detector loads from these. */
-export const DETECTION_ASSET_PREFIXES = {
+const DETECTION_ASSET_PREFIXES = {
   models: '/detection/models/',
   wasm: '/detection/wasm/',
+  faceRecognition: '/detection/face-recognition/',
 } as const;
 
 /** Where the assets live on disk (the installed detection packages). */
 export interface DetectionAssetDirs {
   models: string;
   wasm: string;
+  faceRecognition: string;
 }
 
 /**
@@ -49,5 +51,12 @@ export async function detectionAssetRoutes(
     root: opts.dirs.wasm,
     prefix: DETECTION_ASSET_PREFIXES.wasm,
     allowedPath: (pathName) => /^\/[\w.-]+\.wasm$/.test(pathName),
+  });
+  // Identity's network: only its own weight files, not the other models of that package.
+  await app.register(fastifyStatic, {
+    ...common,
+    root: opts.dirs.faceRecognition,
+    prefix: DETECTION_ASSET_PREFIXES.faceRecognition,
+    allowedPath: (pathName) => /^\/face_recognition_model[\w.-]*\.(json|bin)$/.test(pathName),
   });
 }
