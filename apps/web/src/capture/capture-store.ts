@@ -111,6 +111,8 @@ export function metaOf(item: StoredItem): ItemMeta {
  */
 export class CaptureStore {
   private dbPromise: Promise<IDBDatabase> | null = null;
+  /** Last createdAt handed out: two items persisted in the same millisecond still keep their order. */
+  private lastCreatedAt = 0;
 
   constructor(private readonly factory: IDBFactory = indexedDB) {}
 
@@ -153,6 +155,8 @@ export class CaptureStore {
    */
   async add(sessionId: string, item: NewItem, now: number): Promise<StoredItem> {
     const db = await this.db();
+    const createdAt = Math.max(now, this.lastCreatedAt + 1);
+    this.lastCreatedAt = createdAt;
     const tx = db.transaction([ITEMS, COUNTERS], 'readwrite');
     const group = groupOf(item);
     const counterKey = `${sessionId}/${group}`;
@@ -165,7 +169,7 @@ export class CaptureStore {
         const current = (get.result as { next: number } | undefined)?.next ?? 0;
         const count = item.kind === 'events' ? item.events.length : 1;
         counters.put({ key: counterKey, next: current + count });
-        const stored = toStored(sessionId, group, current, item, now);
+        const stored = toStored(sessionId, group, current, item, createdAt);
         items.put(stored);
         resolve(stored);
       };

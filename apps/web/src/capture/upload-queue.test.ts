@@ -114,7 +114,11 @@ describe('UploadQueue', () => {
 
   it('keeps items across a reload: a new queue on the same database drains them', async () => {
     const factory = new IDBFactory();
-    const first = setup(factory, { fetch: fakeFetch(['network', 'network', 'network']).fn });
+    // A frozen clock: items persisted in the same millisecond must keep their order.
+    const first = setup(factory, {
+      fetch: fakeFetch(['network', 'network', 'network']).fn,
+      now: () => 5_000,
+    });
     await first.queue.add(await media('webcam', 0));
     await first.queue.add(await media('screen', 0));
     await first.queue.addEvents([{ type: 'page.hidden', at: 5, data: {} }]);
