@@ -150,6 +150,10 @@ describe.each(engines())('detection on %s', (engine) => {
     expect(flags.map((f) => f.type)).not.toContain('client_integrity');
     const [analysis] = await serverEvents(sessionId, 'detect.analysis');
     expect(analysis.data).toMatchObject({ snapshotSeq: 0, faces: 2, identity: null });
+    // The student's own timeline leaves the server's analysis out.
+    const own = await student.get(`/api/sessions/${sessionId}/events`);
+    expect(own.status).toBe(200);
+    expect((own.body as any[]).filter((e) => e.type.startsWith('detect.'))).toEqual([]);
     const score = (await proctor.get(`/api/sessions/${sessionId}/risk`)).body;
     expect(score.score).toBeGreaterThan(0);
     expect(score.contributions[0]).toMatchObject({ type: 'multiple_faces', severity: 'high' });
@@ -239,6 +243,25 @@ describe.each(engines())('detection on %s', (engine) => {
       (e) => e.action === 'registration.accommodations' && e.entityId === a.registrationId,
     );
     expect(entry?.data).toMatchObject({ detectors: { no_face: { enabled: false } } });
+  });
+
+  it('refuses an accommodation stricter than the exam rule, and stores nothing', async () => {
+    const a = await studentSession();
+    const path = `/api/registrations/${a.registrationId}/accommodations`;
+    const stricter = await admin.put(path, {
+      extraTimeMinutes: 15,
+      detectors: { no_face: { minSeconds: 1 }, identity_mismatch: { threshold: 0.9 } },
+    });
+    expect(stricter.status).toBe(400);
+    expect(stricter.body).toMatchObject({
+      code: 'ACCOMMODATION_STRICTER',
+      details: { detectors: ['no_face', 'identity_mismatch'] },
+    });
+    const relaxed = await admin.put(path, {
+      detectors: { no_face: { minSeconds: 20 }, identity_mismatch: { threshold: 0.4 } },
+    });
+    expect(relaxed.status, JSON.stringify(relaxed.body)).toBe(200);
+    expect(relaxed.body.extraTimeMinutes).toBe(0);
   });
 
   it('takes detector rules from the exam policy (validated and saved by the exam update)', async () => {

@@ -63,6 +63,21 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   client_integrity: { enabled: true, minSeconds: 0, severity: 'high' },
 };
 
+/**
+ * Which way a detector's threshold makes it flag less: more faces allowed, a wider turn,
+ * a more confident object, a louder sound — but a lower identity similarity. Accommodations
+ * may only move a threshold this way.
+ */
+export const LENIENT_THRESHOLD: Partial<Record<DetectorName, 'higher' | 'lower'>> = {
+  multiple_faces: 'higher',
+  head_turned: 'higher',
+  identity_mismatch: 'lower',
+  phone: 'higher',
+  book: 'higher',
+  extra_person: 'higher',
+  voice: 'higher',
+};
+
 /** A policy's detector rules: any subset; missing detectors take the defaults. */
 export const DetectorRules = z.partialRecord(DetectorName, DetectorRule);
 export type DetectorRules = z.infer<typeof DetectorRules>;

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import type { AccommodationsBody, Registration } from '@invigil/contracts';
+import { ProctoringPolicy, type AccommodationsBody, type Registration } from '@invigil/contracts';
+import { stricterAccommodations } from '@invigil/detection/rules';
 import type { Db } from '../db/database.js';
 import { examSessions, registrations } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -44,6 +45,7 @@ export class AccommodationService {
       if (exam.status === 'archived') {
         throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived and can no longer change');
       }
+      if (change.detectors) refuseStricter(exam.policy, change.detectors);
       const previous = found.r.extraTimeMinutes;
       const previousDetectors = detectorAccommodationsOf(found.r.detectorAccommodations);
       const extraTimeMinutes = change.extraTimeMinutes ?? previous;
@@ -94,4 +96,16 @@ export class AccommodationService {
     if (detectorsChanged) await this.onDetectorsChanged?.(registration.sessionId);
     return registration;
   }
+}
+
+/** Accommodations only relax: one that would make the exam's rule stricter is refused. */
+function refuseStricter(storedPolicy: unknown, detectors: AccommodationsBody['detectors']): void {
+  const policy = ProctoringPolicy.safeParse(storedPolicy ?? {});
+  const stricter = stricterAccommodations(policy.success ? policy.data : {}, detectors);
+  if (stricter.length === 0) return;
+  throw errors.badRequest(
+    'ACCOMMODATION_STRICTER',
+    `An accommodation may only relax the exam's rules; these would be stricter: ${stricter.join(', ')}`,
+    { detectors: stricter },
+  );
 }

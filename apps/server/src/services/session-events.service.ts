@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, notLike, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ClientEventBatch, EventBatchAck, SessionEvent } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../db/database.js';
@@ -132,10 +132,17 @@ export class SessionEventService {
   async list(actor: Actor, sessionId: string): Promise<SessionEvent[]> {
     const row = await sessionForRead(this.db, actor, sessionId);
     await auditRecordingView(this.db, actor, row, 'events', this.clock.now());
+    // Students see their own timeline but not the server's detector analysis of it (it
+    // carries scores such as identity similarity); what was found reaches them with review.
+    const ofSession = eq(sessionEvents.sessionId, sessionId);
+    const notAnalysis = or(
+      eq(sessionEvents.source, 'client'),
+      notLike(sessionEvents.type, 'detect.%'),
+    );
     const rows = await this.db
       .select()
       .from(sessionEvents)
-      .where(eq(sessionEvents.sessionId, sessionId))
+      .where(actor.role === 'student' ? and(ofSession, notAnalysis) : ofSession)
       .orderBy(asc(sessionEvents.source), asc(sessionEvents.seq));
     return rows.map(toEvent);
   }

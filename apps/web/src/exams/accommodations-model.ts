@@ -1,7 +1,8 @@
-import type {
-  DetectorAccommodation,
-  DetectorAccommodations,
-  DetectorName,
+import {
+  LENIENT_THRESHOLD,
+  type DetectorAccommodation,
+  type DetectorAccommodations,
+  type DetectorName,
 } from '@invigil/contracts';
 import type { EffectiveRules } from '@invigil/detection/rules';
 import {
@@ -111,11 +112,12 @@ export function formToAccommodations(
     if (info && rule.threshold !== undefined) {
       const shown = parseNumber(row.threshold);
       const exam = rule.threshold * info.scale;
-      const [low, high] = info.lenient === 'higher' ? [exam, info.max] : [info.min, exam];
+      const lenient = LENIENT_THRESHOLD[name] ?? 'higher';
+      const [low, high] = lenient === 'higher' ? [exam, info.max] : [info.min, exam];
       if (shown === null || shown < low - 1e-9 || shown > high + 1e-9) {
         const at = (v: number) => formatShownThreshold(info, v);
         errors[accommodationErrorKey(name, 'threshold')] =
-          info.lenient === 'higher'
+          lenient === 'higher'
             ? `Enter ${info.noun} from ${at(low)} (the exam’s rule) to ${at(high)}.`
             : `Enter ${info.noun} from ${at(low)} to ${at(high)} (the exam’s rule).`;
       } else {

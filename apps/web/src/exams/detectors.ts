@@ -16,8 +16,6 @@ export interface ThresholdInfo {
   min: number;
   max: number;
   scale: number;
-  /** Which way makes the detector flag less: used to allow only relaxing accommodations. */
-  lenient: 'higher' | 'lower';
   /** What a value means and which way is more lenient, in one line. */
   hint: string;
   /** Noun for error messages: "Enter an angle from 5° to 90°." */
@@ -37,7 +35,6 @@ const objectScore = (what: string): ThresholdInfo => ({
   min: 5,
   max: 100,
   scale: 100,
-  lenient: 'higher',
   hint: `How sure the camera check must be that it sees ${what}; higher flags less.`,
   noun: 'a percentage',
 });
@@ -58,7 +55,6 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
       min: 5,
       max: 90,
       scale: 1,
-      lenient: 'higher',
       hint: 'How far the head must turn; higher flags less.',
       noun: 'an angle',
     },
@@ -72,7 +68,6 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
       min: 1,
       max: 99,
       scale: 100,
-      lenient: 'lower',
       hint: 'Faces this similar or more count as the same person; lower flags less.',
       noun: 'a similarity',
     },
@@ -101,7 +96,6 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
       min: -90,
       max: -10,
       scale: 1,
-      lenient: 'higher',
       hint: '−45 is quiet speech, −30 normal speech close by; higher flags less.',
       noun: 'a level',
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_RULES, DEFAULT_POLICY } from '@invigil/contracts';
-import { effectiveRules, type RulesPolicy } from './effective-rules.js';
+import { effectiveRules, stricterAccommodations, type RulesPolicy } from './effective-rules.js';
 import type { DetectorAccommodations } from '@invigil/contracts';
 
 describe('effectiveRules', () => {
@@ -67,5 +67,69 @@ describe('effectiveRules', () => {
   it('never mutates the defaults', () => {
     effectiveRules({ detectors: { phone: { enabled: false, minSeconds: 1, severity: 'low' } } });
     expect(DEFAULT_DETECTOR_RULES.phone.enabled).toBe(true);
+  });
+});
+
+describe('stricterAccommodations', () => {
+  const cases: {
+    name: string;
+    policy?: RulesPolicy;
+    accommodations: DetectorAccommodations;
+    expected: string[];
+  }[] = [
+    { name: 'nothing asked', accommodations: {}, expected: [] },
+    { name: 'switching off relaxes', accommodations: { phone: { enabled: false } }, expected: [] },
+    {
+      name: 'switching on a detector the exam has off is stricter',
+      accommodations: { book: { enabled: true } },
+      expected: ['book'],
+    },
+    {
+      name: 'a longer duration relaxes, a shorter one is stricter',
+      accommodations: { no_face: { minSeconds: 30 }, head_turned: { minSeconds: 1 } },
+      expected: ['head_turned'],
+    },
+    {
+      name: 'a wider head turn relaxes, a narrower one is stricter',
+      accommodations: { head_turned: { threshold: 40 }, phone: { threshold: 0.1 } },
+      expected: ['phone'],
+    },
+    {
+      name: 'identity is lenient downwards',
+      accommodations: { identity_mismatch: { threshold: 0.7 } },
+      expected: ['identity_mismatch'],
+    },
+    {
+      name: 'a lower identity threshold relaxes',
+      accommodations: { identity_mismatch: { threshold: 0.4 } },
+      expected: [],
+    },
+    {
+      name: 'judged against the exam policy, not the defaults',
+      policy: {
+        detectors: { voice: { enabled: true, minSeconds: 20, severity: 'low', threshold: -30 } },
+      },
+      accommodations: { voice: { threshold: -40 } },
+      expected: ['voice'],
+    },
+    {
+      name: 'more faces allowed relaxes',
+      policy: { maxFaces: 2 },
+      accommodations: { multiple_faces: { threshold: 3 } },
+      expected: [],
+    },
+    {
+      name: 'fewer faces than one is stricter',
+      accommodations: { multiple_faces: { threshold: 0 } },
+      expected: ['multiple_faces'],
+    },
+    {
+      name: 'a threshold on a detector without one is refused',
+      accommodations: { tab_switch: { threshold: 5 } },
+      expected: ['tab_switch'],
+    },
+  ];
+  it.each(cases)('$name', ({ policy, accommodations, expected }) => {
+    expect(stricterAccommodations(policy, accommodations)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import {
   DEFAULT_DETECTOR_RULES,
   DetectorName,
+  LENIENT_THRESHOLD,
   type DetectorAccommodations,
   type DetectorRule,
   type DetectorRules,
@@ -54,4 +55,30 @@ export function effectiveRules(
 /** A rule's threshold, or the given fallback when the rule has none. */
 export function thresholdOf(rule: DetectorRule, fallback: number): number {
   return rule.threshold ?? fallback;
+}
+
+/**
+ * The detectors whose accommodation would make the exam's rule stricter for the student:
+ * switching on a detector the exam has off, a shorter minimum duration, or a threshold on
+ * the strict side of the exam's. Accommodations exist to relax, so these are refused.
+ */
+export function stricterAccommodations(
+  policy: RulesPolicy = {},
+  accommodations: DetectorAccommodations = {},
+): DetectorName[] {
+  const exam = effectiveRules(policy);
+  return DetectorName.options.filter((name) => {
+    const change = accommodations[name];
+    if (!change) return false;
+    const rule = exam[name];
+    if (change.enabled === true && !rule.enabled) return true;
+    if (change.minSeconds !== undefined && change.minSeconds < rule.minSeconds) return true;
+    if (change.threshold === undefined) return false;
+    const lenient = LENIENT_THRESHOLD[name];
+    // Without maxFaces, one face is allowed (as the server conditions read it).
+    const current = rule.threshold ?? (name === 'multiple_faces' ? 1 : undefined);
+    // A detector without a threshold cannot be relaxed by one.
+    if (!lenient || current === undefined) return true;
+    return lenient === 'higher' ? change.threshold < current : change.threshold > current;
+  });
 }

@@ -92,7 +92,9 @@ export async function recordingRoutes(
       config: { auth: SESSION_READ },
       schema: {
         tags,
-        summary: 'The event timeline of a session: client events, then server events, by seq',
+        summary:
+          'The event timeline of a session: client events, then server events, by seq ' +
+          "(students do not see the server's detector analysis)",
         params: IdParams,
         response: responses({ 200: z.array(SessionEvent) }),
       },
