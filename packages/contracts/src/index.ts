@@ -10,3 +10,4 @@ export * from './registrations.js';
 export * from './recording.js';
 export * from './questions.js';
 export * from './detection.js';
+export * from './live.js';

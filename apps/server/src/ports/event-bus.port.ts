@@ -1,4 +1,4 @@
-import type { Flag, RiskScore } from '@invigil/contracts';
+import type { Flag, LiveMessage, RiskScore } from '@invigil/contracts';
 
 /**
  * Topics the server publishes and what each carries. Messages are plain JSON (a Redis
@@ -14,7 +14,25 @@ export interface BusTopics {
   'flag.updated': Flag & { examId: string };
   /** A flag no longer follows from the events (e.g. a late event closed the gap) and was removed. */
   'flag.removed': { id: string; sessionId: string; examId: string };
+  /**
+   * A stored live message (see LiveFeed), for every process's real-time gateway to fan out
+   * to the sockets allowed to see it.
+   */
+  'live.message': LiveMessage & { audience: LiveAudience };
+  /** A reviewer decided a verdict on a session (provisional or final). */
+  'review.verdict': {
+    sessionId: string;
+    examId: string;
+    verdict: 'clean' | 'suspicious' | 'violation';
+    reason: string;
+    final: boolean;
+    reviewerId: string | null;
+    decidedAt: string;
+  };
 }
+
+/** Who may receive a live message: the exam's staff only, or also the session's student. */
+export type LiveAudience = 'staff' | 'student';
 
 /** A topic name. */
 export type BusTopic = keyof BusTopics;

@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+import { Flag, RiskScore } from './detection.js';
+import { Exam } from './exams.js';
+import { ExamSession, SessionState } from './sessions.js';
+
+/** A person as other users see them in live views: id and display name. */
+export const PersonRef = z.object({ id: Id, name: z.string() });
+export type PersonRef = z.infer<typeof PersonRef>;
+
+/** What a proctor can do to a running attempt. */
+export const InterventionKind = z.enum(['warning', 'pause', 'resume', 'terminate', 'room_scan']);
+export type InterventionKind = z.infer<typeof InterventionKind>;
+
+/**
+ * POST /api/sessions/:id/interventions (the exam's assigned proctors). A warning needs its
+ * text and terminating needs a reason; pause and room scan may carry a note to the student.
+ */
+export const InterventionBody = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('warning'), message: z.string().trim().min(1).max(1000) }),
+  z.strictObject({ kind: z.literal('pause'), message: z.string().trim().max(1000).optional() }),
+  z.strictObject({ kind: z.literal('resume') }),
+  z.strictObject({ kind: z.literal('terminate'), message: z.string().trim().min(1).max(1000) }),
+  z.strictObject({ kind: z.literal('room_scan'), message: z.string().trim().max(1000).optional() }),
+]);
+export type InterventionBody = z.infer<typeof InterventionBody>;
+
+/** One intervention, as the proctor and the student see it. */
+export const Intervention = z.object({
+  id: Id,
+  sessionId: Id,
+  examId: Id,
+  kind: InterventionKind,
+  message: z.string().nullable(),
+  by: PersonRef.nullable(),
+  createdAt: Timestamp,
+  /** When the student confirmed a warning or a room scan request. */
+  acknowledgedAt: Timestamp.nullable(),
+  /** When the student finished a requested room scan. */
+  completedAt: Timestamp.nullable(),
+});
+export type Intervention = z.infer<typeof Intervention>;
+
+/** Path parameters of one intervention of a session. */
+export const InterventionParams = z.strictObject({ id: Id, interventionId: Id });
+
+/** How a live alert (a flag on the dashboard) is being handled. */
+export const AlertState = z.object({
+  flagId: Id,
+  sessionId: Id,
+  acknowledgedBy: PersonRef.nullable(),
+  acknowledgedAt: Timestamp.nullable(),
+  assignedTo: PersonRef.nullable(),
+  assignedAt: Timestamp.nullable(),
+});
+export type AlertState = z.infer<typeof AlertState>;
+
+/** A flag as the alert feed shows it: the flag, its student and how it is being handled. */
+export const Alert = z.object({
+  flag: Flag,
+  student: PersonRef,
+  handling: AlertState,
+});
+export type Alert = z.infer<typeof Alert>;
+
+/** What the server knows of a student's connection and uploads. */
+export const SessionHealth = z.object({
+  sessionId: Id,
+  /** The student's page holds a live connection now. */
+  connected: z.boolean(),
+  /** Last time a segment, snapshot or event batch arrived (server clock). */
+  lastUploadAt: Timestamp.nullable(),
+  /** Last time the student's page connected or answered a heartbeat. */
+  lastSeenAt: Timestamp.nullable(),
+});
+export type SessionHealth = z.infer<typeof SessionHealth>;
+
+/** The latest snapshot of a track, for dashboard thumbnails. */
+export const LatestSnapshot = z.object({ seq: z.number().int(), takenMs: z.number().int() });
+
+/** One tile of the live grid. */
+export const LiveSessionTile = z.object({
+  session: ExamSession,
+  student: PersonRef.extend({ email: z.string() }),
+  risk: z.number().int().min(0).max(100),
+  openFlags: z.number().int().min(0),
+  latest: z.object({
+    webcam: LatestSnapshot.nullable(),
+    screen: LatestSnapshot.nullable(),
+  }),
+  health: SessionHealth,
+});
+export type LiveSessionTile = z.infer<typeof LiveSessionTile>;
+
+/** How many sessions of the exam are in each state. */
+export const SessionCounts = z.record(SessionState, z.number().int().min(0));
+export type SessionCounts = z.infer<typeof SessionCounts>;
+
+/**
+ * GET /api/exams/:id/live: everything the dashboard shows, plus `cursor`, the id of the
+ * newest live message included; the WebSocket resumes from it so nothing falls in between.
+ */
+export const LiveExamSnapshot = z.object({
+  exam: Exam,
+  counts: SessionCounts,
+  sessions: z.array(LiveSessionTile),
+  /** Alerts not yet acknowledged, and those of the last hour, newest first. */
+  alerts: z.array(Alert),
+  cursor: z.number().int().min(0),
+});
+export type LiveExamSnapshot = z.infer<typeof LiveExamSnapshot>;
+
+/** Every kind of message the real-time gateway sends. */
+export const LiveTopic = z.enum([
+  'session.state',
+  'session.risk',
+  'session.health',
+  'flag.created',
+  'flag.updated',
+  'flag.removed',
+  'alert.updated',
+  'intervention',
+  'heartbeat',
+  'ready',
+  'resync',
+]);
+export type LiveTopic = z.infer<typeof LiveTopic>;
+
+const envelope = {
+  /** Replay position (0 for messages that are not kept: heartbeats, ready, resync). */
+  id: z.number().int().min(0),
+  examId: Id,
+  sessionId: Id.nullable(),
+  at: Timestamp,
+};
+
+/**
+ * A message from the gateway. Staff of an exam receive all of its messages; a student
+ * receives their own session's `session.state` and `intervention` messages only. After
+ * (re)connecting with `since`, the stored messages after it arrive first, then `ready`;
+ * `resync` means the gap was too long to replay — fetch the snapshot again.
+ */
+export const LiveMessage = z.discriminatedUnion('topic', [
+  z.object({ ...envelope, topic: z.literal('session.state'), data: ExamSession }),
+  z.object({ ...envelope, topic: z.literal('session.risk'), data: RiskScore }),
+  z.object({ ...envelope, topic: z.literal('session.health'), data: SessionHealth }),
+  z.object({ ...envelope, topic: z.literal('flag.created'), data: Alert }),
+  z.object({ ...envelope, topic: z.literal('flag.updated'), data: Alert }),
+  z.object({
+    ...envelope,
+    topic: z.literal('flag.removed'),
+    data: z.object({ id: Id, sessionId: Id }),
+  }),
+  z.object({ ...envelope, topic: z.literal('alert.updated'), data: AlertState }),
+  z.object({ ...envelope, topic: z.literal('intervention'), data: Intervention }),
+  z.object({
+    ...envelope,
+    topic: z.literal('heartbeat'),
+    data: z.object({ serverTime: Timestamp }),
+  }),
+  z.object({
+    ...envelope,
+    topic: z.literal('ready'),
+    data: z.object({ cursor: z.number().int().min(0) }),
+  }),
+  z.object({ ...envelope, topic: z.literal('resync'), data: z.object({ reason: z.string() }) }),
+]);
+export type LiveMessage = z.infer<typeof LiveMessage>;
+
+/**
+ * GET /api/live (WebSocket upgrade, cookie session): subscribe to one exam (its staff) or
+ * one session (its student), resuming after `since`.
+ */
+export const LiveQuery = z.union([
+  z.strictObject({ examId: Id, since: z.coerce.number().int().min(0).optional() }),
+  z.strictObject({ sessionId: Id, since: z.coerce.number().int().min(0).optional() }),
+]);
+export type LiveQuery = z.infer<typeof LiveQuery>;
+
+/** A proctor's note on a session. */
+export const SessionNote = z.object({
+  id: Id,
+  sessionId: Id,
+  author: PersonRef.nullable(),
+  body: z.string(),
+  createdAt: Timestamp,
+});
+export type SessionNote = z.infer<typeof SessionNote>;
+
+/** POST /api/sessions/:id/notes */
+export const SessionNoteBody = z.strictObject({ body: z.string().trim().min(1).max(5000) });
+export type SessionNoteBody = z.infer<typeof SessionNoteBody>;
