@@ -26,6 +26,7 @@ import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner.js';
 import { startFlagSweeper } from './jobs/flag-sweeper.js';
 import { InProcessEventBus } from './adapters/in-process.event-bus.js';
+import { RedisEventBus } from './adapters/redis.event-bus.js';
 import { WorkerPoolDetector } from './adapters/worker-pool.detector.js';
 import type { Detector } from './ports/detector.port.js';
 import type { EventBus } from './ports/event-bus.port.js';
@@ -112,9 +113,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   // Detection: flags and risk always; server analysis of snapshots when enabled.
   let logError = (_err: unknown, _msg: string): void => undefined;
+  const reportBusError = (err: unknown, topic: string) => logError(err, `${topic} bus failure`);
   const bus =
     overrides.bus ??
-    new InProcessEventBus((err, topic) => logError(err, `${topic} subscriber failed`));
+    (config.redisUrl
+      ? await RedisEventBus.connect(config.redisUrl, reportBusError)
+      : new InProcessEventBus(reportBusError));
   const flagService = new FlagService(db, clock, bus);
   const rederive = (sessionId: string) =>
     flagService

@@ -45,6 +45,11 @@ export const ENV_SCHEMA = {
     .min(1)
     .optional()
     .describe('Local-disk blob directory. Default DATA_DIR/blobs.'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'Must start with redis:// or rediss://')
+    .optional()
+    .describe('Redis for the event bus between several server processes. Unset: in-process bus.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -114,6 +119,8 @@ export interface Config {
   dataDir: string;
   blobDir: string;
   database: DatabaseConfig;
+  /** Redis URL for the event bus; unset = in-process (one server process). */
+  redisUrl?: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   trustProxy: boolean;
   cookieSecure: boolean;
@@ -194,6 +201,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     cookieSecure,
