@@ -28,9 +28,9 @@ const FACE_RECT: [number, number, number, number] = [152, 300, 178, 220];
  * A loose lower bound on analysed frames per second: that detection keeps running while
  * recording, not how fast (the measured rate is printed for docs/benchmarks.md). The test
  * machines are shared and other suites run beside this one; 1.5 fps was seen at a load
- * average of 8.5 on 2 cores.
+ * average of 8.5 on 2 cores and 0.4 fps at 16.
  */
-const MIN_FPS = 0.5;
+const MIN_FPS = 0.2;
 
 interface SessionEvent {
   source: string;

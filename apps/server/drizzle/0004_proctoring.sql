@@ -97,6 +97,7 @@ CREATE INDEX "live_messages_session_idx" ON "live_messages" USING btree ("sessio
 CREATE INDEX "live_messages_created_idx" ON "live_messages" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "notification_deliveries_due_idx" ON "notification_deliveries" USING btree ("status","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "notification_deliveries_webhook_idx" ON "notification_deliveries" USING btree ("webhook_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "notification_deliveries_document_target_key" ON "notification_deliveries" USING btree (("payload"->>'id'),"channel",coalesce("webhook_id"::text, lower("target")));--> statement-breakpoint
 CREATE INDEX "session_notes_session_idx" ON "session_notes" USING btree ("session_id","created_at");--> statement-breakpoint
 ALTER TABLE "flags" ADD CONSTRAINT "flags_reviewed_by_users_id_fk" FOREIGN KEY ("reviewed_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "flags" ADD CONSTRAINT "flags_acknowledged_by_users_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -16,7 +17,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { ErrorBody } from '@invigil/contracts';
+import { NotificationEvent, type ErrorBody } from '@invigil/contracts';
 import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
@@ -25,6 +26,7 @@ import { systemClock, type Clock } from './ports/clock.port.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner.js';
 import { startFlagSweeper } from './jobs/flag-sweeper.js';
+import { startLivePrune } from './jobs/live-prune.js';
 import { InProcessEventBus } from './adapters/in-process.event-bus.js';
 import { RedisEventBus } from './adapters/redis.event-bus.js';
 import { WorkerPoolDetector } from './adapters/worker-pool.detector.js';
@@ -34,6 +36,14 @@ import { AnalysisQueue } from './services/analysis-queue.js';
 import { AnalysisScheduler } from './services/analysis-scheduler.js';
 import { RULE_INPUT_EVENT_TYPES } from './services/detection-event-data.js';
 import { FlagService } from './services/flags.service.js';
+import { InterventionService } from './services/interventions.service.js';
+import { ReviewService } from './services/review.service.js';
+import { SessionReportService } from './services/session-report.js';
+import { LiveFeed } from './services/live-feed.service.js';
+import { AlertService } from './services/alerts.service.js';
+import { LiveDashboardService } from './services/live-dashboard.service.js';
+import { NoteService } from './services/notes.service.js';
+import { SessionHealthTracker } from './services/session-health.js';
 import { SnapshotAnalysisService } from './services/snapshot-analysis.service.js';
 import { AccommodationService } from './services/accommodations.service.js';
 import { AnswerService } from './services/answers.service.js';
@@ -52,6 +62,11 @@ import { registerInputGuards } from './http/input-guards.js';
 import { answerRoutes } from './http/answers/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
 import { flagRoutes } from './http/flags/routes.js';
+import { liveGateway } from './http/live/gateway.js';
+import { LiveHub } from './http/live/live-hub.js';
+import { liveRoutes } from './http/live/routes.js';
+import { interventionRoutes } from './http/interventions/routes.js';
+import { reviewRoutes } from './http/review/routes.js';
 import { probeRoutes } from './http/probe/routes.js';
 import { detectionAssetRoutes } from './http/detection-assets/routes.js';
 import { authRoutes } from './http/auth/routes.js';
@@ -63,6 +78,13 @@ import { registrationRoutes } from './http/registrations/routes.js';
 import { sessionRoutes } from './http/sessions/routes.js';
 import { tokenRoutes } from './http/tokens/routes.js';
 import { userRoutes } from './http/users/routes.js';
+import { webhookRoutes } from './http/webhooks/routes.js';
+import type { Mailer } from './ports/mailer.port.js';
+import { DeliveryAttempts } from './services/notifications/attempt.js';
+import { Notifier } from './services/notifications/notifier.js';
+import { NotificationOutbox } from './services/notifications/outbox.js';
+import { WebhookService } from './services/notifications/webhooks.service.js';
+import { startNotificationSender } from './jobs/notification-sender.js';
 
 /** A running application: the HTTP server and the resources it owns. */
 export interface InvigilApp {
@@ -105,7 +127,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const exams = new ExamService(db, clock);
   const registrations = new RegistrationService(db, clock);
-  const sessions = new SessionService(db, clock);
   const questions = new QuestionService(db);
   const answers = new AnswerService(db, clock);
   const tokens = new TokenService(db, clock);
@@ -119,11 +140,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (config.redisUrl
       ? await RedisEventBus.connect(config.redisUrl, reportBusError)
       : new InProcessEventBus(reportBusError));
-  const flagService = new FlagService(db, clock, bus);
+  // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
+  const liveFeed = new LiveFeed(db, clock, bus);
+  const emitLive = liveFeed.emitter((err) => logError(err, 'live message not sent'));
+  // Health changes often and every snapshot carries it: published, not stored.
+  const health = new SessionHealthTracker(db, clock, (inputs) =>
+    liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'health not sent')),
+  );
+  const sessions = new SessionService(db, clock, emitLive);
+  const flagService = new FlagService(db, clock, bus, emitLive);
+  const interventions = new InterventionService(db, clock, sessions, emitLive);
   const rederive = (sessionId: string) =>
     flagService
       .rederive(sessionId)
       .catch((err: unknown) => logError(err, 'flag re-judgement failed'));
+  // Review after the exam: decisions re-judge the risk score; state changes go out live.
+  const review = new ReviewService(db, clock, bus, { rederive, live: emitLive });
+  const reports = new SessionReportService(db, clock);
   const detector = config.detection.enabled
     ? (overrides.detector ?? new WorkerPoolDetector({ size: config.detection.workers }))
     : undefined;
@@ -143,14 +176,20 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         scheduler
           .snapshotStored(snapshot)
           .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'))),
+    (session) => health.uploaded(session),
   );
   const playback = new RecordingPlaybackService(db, clock, blobs);
-  const sessionEvents = new SessionEventService(db, clock, async (sessionId, events) => {
-    await scheduler
-      ?.clientEventsStored(sessionId, events)
-      .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
-    if (events.some((e) => RULE_INPUT_EVENT_TYPES.has(e.type))) await rederive(sessionId);
-  });
+  const sessionEvents = new SessionEventService(
+    db,
+    clock,
+    async (sessionId, events) => {
+      await scheduler
+        ?.clientEventsStored(sessionId, events)
+        .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
+      if (events.some((e) => RULE_INPUT_EVENT_TYPES.has(e.type))) await rederive(sessionId);
+    },
+    (session) => health.uploaded(session),
+  );
 
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -194,6 +233,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     hsts: config.publicUrl.startsWith('https:'),
   });
   await app.register(fastifyCookie);
+  // Before any route: its onRoute hook lets GET routes carry a WebSocket handler (GET /api/live).
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifySwagger, {
     openapi: {
@@ -235,6 +276,45 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     async () => app.swagger() as unknown as Record<string, unknown>,
   );
 
+  // Notifications beyond the browser: webhooks always, e-mail when SMTP is configured.
+  const notify = config.notifications;
+  const mailer: Mailer | undefined =
+    notify.smtpUrl && notify.smtpFrom
+      ? await (
+          await import('./adapters/smtp.mailer.js')
+        ).SmtpMailer.create(notify.smtpUrl, notify.smtpFrom)
+      : undefined;
+  const outbox = new NotificationOutbox(db, notify);
+  const attempts = new DeliveryAttempts(db, mailer, () => clock.now());
+  const sender = startNotificationSender(
+    {
+      outbox,
+      clock,
+      attempt: (delivery) => attempts.attempt(delivery),
+      // Ids only: URLs may carry tokens and e-mail addresses are personal data.
+      onGiveUp: (d, result) =>
+        app.log.warn(
+          { deliveryId: d.id, channel: d.channel, attempts: d.attempts, error: result.error },
+          'notification given up',
+        ),
+      onError: (err) => app.log.error({ err }, 'notification sending failed'),
+    },
+    notify.pollMs,
+  );
+  const kickSender = () => sender.kick();
+  const webhookService = new WebhookService(db, clock, outbox, {
+    allowHttp: notify.allowHttpWebhooks,
+    kick: kickSender,
+  });
+  const notifier = new Notifier(db, {
+    outbox,
+    clock,
+    emailEnabled: mailer !== undefined,
+    publicUrl: config.publicUrl.replace(/\/+$/, ''),
+    kick: kickSender,
+    onError: (err, msg) => logError(err, msg),
+  });
+
   registerAuthHook(app, auth);
   await app.register(healthRoutes, { database });
   await app.register(authRoutes, {
@@ -252,9 +332,34 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await app.register(questionRoutes, { questions });
   await app.register(answerRoutes, { answers });
   await app.register(flagRoutes, { flags: flagService });
+  await app.register(liveRoutes, {
+    dashboard: new LiveDashboardService(db, clock, liveFeed, health),
+    alerts: new AlertService(db, clock, emitLive),
+    notes: new NoteService(db, clock),
+  });
+  await app.register(liveGateway, {
+    db,
+    clock,
+    auth,
+    feed: liveFeed,
+    hub: new LiveHub(bus),
+    health,
+    publicUrl: config.publicUrl,
+  });
+  await app.register(interventionRoutes, { interventions });
+  await app.register(reviewRoutes, { review, reports });
   await app.register(auditRoutes, { db });
   await app.register(probeRoutes);
   await app.register(detectionAssetRoutes, { dirs: assetDirs() });
+  await app.register(webhookRoutes, {
+    webhooks: webhookService,
+    settings: () => ({
+      emailEnabled: mailer !== undefined,
+      emailFrom: mailer ? (notify.smtpFrom ?? null) : null,
+      allowHttpWebhooks: notify.allowHttpWebhooks,
+      events: NotificationEvent.options,
+    }),
+  });
 
   const indexHtml = path.join(config.webDistDir, 'index.html');
   const hasWeb = existsSync(indexHtml);
@@ -284,9 +389,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     return reply.status(404).send(body);
   });
 
-  const sweeper = startDeadlineSweeper(db, clock, config.deadlineSweepMs, (err) =>
-    app.log.error({ err }, 'deadline sweep failed'),
+  const sweeper = startDeadlineSweeper(
+    db,
+    clock,
+    config.deadlineSweepMs,
+    (err) => app.log.error({ err }, 'deadline sweep failed'),
+    emitLive,
   );
+  const livePrune = startLivePrune(liveFeed, health, clock, (err) =>
+    app.log.error({ err }, 'pruning live messages failed'),
+  );
+  const stopNotifier = await notifier.start(bus);
   const flagSweeper = startFlagSweeper(flagService, config.flagSweepMs, (err) =>
     app.log.error({ err }, 'flag sweep failed'),
   );
@@ -312,9 +425,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config,
     bus,
     close: async () => {
+      health.stop();
       await app.close();
       await sweeper.stop();
+      await livePrune.stop();
       await flagSweeper.stop();
+      await stopNotifier();
+      await sender.stop();
+      await mailer?.close();
       await runner?.stop();
       if (detector && !overrides.detector) await detector.close();
       if (!overrides.bus) await bus.close();

@@ -20,6 +20,7 @@ import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './help
  *   F  403 FORBIDDEN (role, or a browser-only route called with an API token)
  *   S  403 INSUFFICIENT_SCOPE (API token without the route's scope)
  *   H  404 NOT_FOUND (exists, but the caller may not know it does)
+ *   W  426 UPGRADE_REQUIRED (allowed, but the route is a WebSocket: a plain GET cannot use it)
  *
  * Callers, in column order:
  *   an  anonymous                   st  student who owns the registration
@@ -43,7 +44,7 @@ const CALLERS = [
 ] as const;
 type Caller = (typeof CALLERS)[number];
 type UserCaller = Exclude<Caller, 'anonymous' | 'proctorToken' | 'adminToken'>;
-type Outcome = 'A' | 'U' | 'F' | 'S' | 'H';
+type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W';
 
 const COOKIE_CALLERS: readonly UserCaller[] = [
   'student',
@@ -104,6 +105,7 @@ function classify(res: TestResponse): string {
   if (res.status === 403 && code === 'FORBIDDEN') return 'F';
   if (res.status === 403 && code === 'INSUFFICIENT_SCOPE') return 'S';
   if (res.status === 404 && code === 'NOT_FOUND') return 'H';
+  if (res.status === 426 && code === 'UPGRADE_REQUIRED') return 'W';
   return `${res.status} ${code ?? JSON.stringify(res.body)}`;
 }
 
@@ -208,6 +210,31 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     return recording;
   }
 
+  let flagA: string | undefined;
+  /** A flag (no face) on a session of an exam like A, raised through the student's events. */
+  async function flagOnExamA(): Promise<string> {
+    if (flagA) return flagA;
+    const reg = await freshRegistration();
+    const path = `/api/sessions/${reg.sessionId}`;
+    const checkIn = await users.student.post(`${path}/transitions`, { to: 'checking_in' });
+    expect(checkIn.status, JSON.stringify(checkIn.body)).toBe(200);
+    const sent = await users.student.post(`${path}/events`, {
+      events: [
+        {
+          seq: 0,
+          type: 'detect.state',
+          at: Date.now() - 8000,
+          data: { detector: 'no_face', active: true, confidence: 0.9, model: 'matrix' },
+        },
+      ],
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    const flags = await users.admin.get(`${path}/flags`);
+    expect(flags.body, JSON.stringify(flags.body)).toHaveLength(1);
+    flagA = flags.body[0].id as string;
+    return flagA;
+  }
+
   /** A valid raw upload of segment webcam/0 or snapshot webcam/0 (retries are idempotent). */
   function rawUpload(id: string, kind: 'media' | 'snapshots'): Cell {
     const body = `matrix ${kind} bytes`;
@@ -223,6 +250,82 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     };
   }
 
+  const sent = new Map<string, string>();
+  /**
+   * The path of a warning or room scan request proctor A sent on the started session (made
+   * once); a room scan request comes with a room_scan segment uploaded after it.
+   */
+  async function sentIntervention(kind: 'warning' | 'room_scan'): Promise<string> {
+    const known = sent.get(kind);
+    if (known) return known;
+    const { sessionId: id } = await startedSession();
+    const body = kind === 'warning' ? { kind, message: 'Matrix warning' } : { kind };
+    const res = await users.proctorA.post(`/api/sessions/${id}/interventions`, body);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    if (kind === 'room_scan') {
+      const scan = rawUpload(id, 'media');
+      const upload = await users.student.request(
+        'PUT',
+        scan.path.replace('/webcam/', '/room_scan/'),
+        scan.body,
+        scan.headers,
+      );
+      expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+    }
+    const path = `/api/sessions/${id}/interventions/${res.body.id as string}`;
+    sent.set(kind, path);
+    return path;
+  }
+
+  // --- review (review.test.ts has the workflow; here only who may call what) ---
+  /** A fresh attempt of the owner student, terminated by the admin; with one closed flag if asked. */
+  async function finishedSession(withFlag: boolean) {
+    const reg = await freshRegistration();
+    const path = `/api/sessions/${reg.sessionId}`;
+    const checkIn = await users.student.post(`${path}/transitions`, { to: 'checking_in' });
+    expect(checkIn.status, JSON.stringify(checkIn.body)).toBe(200);
+    if (withFlag) {
+      const at = Date.now() - 60_000;
+      const data = { detector: 'no_face', confidence: 0.9, model: 'matrix' };
+      const sent = await users.student.post(`${path}/events`, {
+        events: [
+          { seq: 0, type: 'detect.state', at, data: { ...data, active: true } },
+          { seq: 1, type: 'detect.state', at: at + 30_000, data: { ...data, active: false } },
+        ],
+      });
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    }
+    const end = await users.admin.post(`${path}/transitions`, { to: 'terminated', reason: 'm' });
+    expect(end.status, JSON.stringify(end.body)).toBe(200);
+    return reg;
+  }
+  let reviewFlag: { examId: string; flagId: string } | undefined;
+  /** A flag of a finished session (made once; deciding it again is allowed while under review). */
+  async function flagToReview() {
+    if (reviewFlag) return reviewFlag;
+    const reg = await finishedSession(true);
+    const flags = await users.admin.get(`/api/sessions/${reg.sessionId}/flags`);
+    expect(flags.body, JSON.stringify(flags.body)).toHaveLength(1);
+    reviewFlag = { examId: reg.examId, flagId: flags.body[0].id as string };
+    return reviewFlag;
+  }
+  /** A fresh finished attempt with a provisional verdict (the student may respond). */
+  async function provisionalVerdict(): Promise<string> {
+    const reg = await finishedSession(false);
+    const res = await users.admin.post(`/api/sessions/${reg.sessionId}/verdict`, {
+      verdict: 'clean',
+      reason: 'Authorization matrix',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return reg.sessionId;
+  }
+  let reviewed: string | undefined;
+  /** One session with a verdict, for the reads (made once). */
+  async function reviewedSession(): Promise<string> {
+    reviewed ??= await provisionalVerdict();
+    return reviewed;
+  }
+
   /** A new session of the caller's own account (for cells that end a session). */
   async function newSessionOf(caller: Caller): Promise<Credentials> {
     if (!COOKIE_CALLERS.includes(caller as UserCaller)) return creds[caller];
@@ -235,6 +338,18 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     path: path(),
     body: body?.(),
   });
+
+  /** A webhook to a closed local port (a test ping fails at once instead of waiting for DNS). */
+  async function matrixWebhook(): Promise<string> {
+    const res = await users.admin.post('/api/webhooks', {
+      url: 'http://127.0.0.1:9/matrix',
+      events: ['verdict'],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.webhook.id as string;
+  }
+  let sharedWebhookId: string | undefined;
+  const sharedWebhook = async () => (sharedWebhookId ??= await matrixWebhook());
 
   // One row per operation (plus a few variants); see the legend at the top for the letters.
   const rows: Row[] = [
@@ -594,6 +709,136 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       prepare: async () => ({ path: `/api/sessions/${await recordingSession()}/risk` }),
     },
     {
+      // The live gateway checks everything before upgrading; a plain GET that passes is 426.
+      op: 'GET /api/live',
+      expect: 'U  F  F  W  H  W  H  W  F  F',
+      prepare: fixed(() => `/api/live?examId=${examA}`),
+    },
+    {
+      op: 'GET /api/live',
+      variant: 'a student’s own session',
+      expect: 'U  W  H  F  F  F  F  F  F  F',
+      prepare: fixed(() => `/api/live?sessionId=${sessionId}`),
+    },
+    {
+      op: 'GET /api/exams/{id}/live',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${examA}/live`),
+    },
+    {
+      op: 'POST /api/flags/{id}/acknowledge',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/flags/${await flagOnExamA()}/acknowledge` }),
+    },
+    {
+      op: 'POST /api/flags/{id}/assign',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/flags/${await flagOnExamA()}/assign`,
+        body: { takeOver: true },
+      }),
+    },
+    {
+      // Each staff caller first takes the alert on, so releasing it is theirs to do.
+      op: 'DELETE /api/flags/{id}/assign',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async (caller) => {
+        const path = `/api/flags/${await flagOnExamA()}/assign`;
+        if (caller === 'proctorA' || caller === 'instructorA') {
+          const took = await users[caller].post(path, { takeOver: true });
+          expect(took.status, JSON.stringify(took.body)).toBe(200);
+        }
+        return { path };
+      },
+    },
+    {
+      op: 'GET /api/sessions/{id}/notes',
+      expect: 'U  H  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/notes`),
+    },
+    {
+      op: 'POST /api/sessions/{id}/notes',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: fixed(
+        () => `/api/sessions/${sessionId}/notes`,
+        () => ({ body: 'Written in the matrix' }),
+      ),
+    },
+    {
+      // Only proctors assigned to the exam intervene; other proctors do not learn it exists.
+      op: 'POST /api/sessions/{id}/interventions',
+      expect: 'U  F  F  A  H  F  F  F  S  F',
+      prepare: async () => ({
+        path: `/api/sessions/${(await startedSession()).sessionId}/interventions`,
+        body: { kind: 'warning', message: 'Authorization matrix' },
+      }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/interventions',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/interventions`),
+    },
+    {
+      op: 'POST /api/sessions/{id}/interventions/{interventionId}/acknowledge',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => ({ path: `${await sentIntervention('warning')}/acknowledge` }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/interventions/{interventionId}/complete',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => ({ path: `${await sentIntervention('room_scan')}/complete` }),
+    },
+    {
+      op: 'GET /api/exams/{id}/review-queue',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${examA}/review-queue`),
+    },
+    {
+      op: 'POST /api/flags/{id}/review',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/flags/${(await flagToReview()).flagId}/review`,
+        body: { decision: 'confirmed' },
+      }),
+    },
+    {
+      // Each allowed cell gives the verdict on its own finished session.
+      op: 'POST /api/sessions/{id}/verdict',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${(await finishedSession(false)).sessionId}/verdict`,
+        body: { verdict: 'clean', reason: 'Authorization matrix' },
+      }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/response',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async (caller) => ({
+        path: `/api/sessions/${caller === 'student' ? await provisionalVerdict() : await reviewedSession()}/response`,
+        body: { text: 'Authorization matrix response' },
+      }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/review',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await reviewedSession()}/review` }),
+    },
+    {
+      op: 'GET /api/me/reviews',
+      expect: 'U  A  A  F  F  F  F  F  S  F',
+      prepare: fixed(() => '/api/me/reviews'),
+    },
+    {
+      op: 'GET /api/sessions/{id}/report',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await reviewedSession()}/report` }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/report.html',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({ path: `/api/sessions/${await reviewedSession()}/report.html` }),
+    },
+    {
       op: 'POST /api/bandwidth-probe',
       expect: 'U  A  A  A  A  A  A  A  F  F',
       prepare: async () => ({
@@ -601,6 +846,48 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
         body: 'probe bytes',
         headers: { 'content-type': 'application/octet-stream' },
       }),
+    },
+    // Webhooks and notification settings: admins, browser sessions only.
+    {
+      op: 'GET /api/notifications/settings',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/notifications/settings'),
+    },
+    {
+      op: 'GET /api/webhooks',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/webhooks'),
+    },
+    {
+      op: 'POST /api/webhooks',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(
+        () => '/api/webhooks',
+        () => ({ url: 'http://127.0.0.1:9/created', events: ['flag.high'] }),
+      ),
+    },
+    {
+      op: 'PATCH /api/webhooks/{id}',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({
+        path: `/api/webhooks/${await sharedWebhook()}`,
+        body: { description: 'patched by the matrix' },
+      }),
+    },
+    {
+      op: 'DELETE /api/webhooks/{id}',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({ path: `/api/webhooks/${await matrixWebhook()}` }),
+    },
+    {
+      op: 'GET /api/webhooks/{id}/deliveries',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({ path: `/api/webhooks/${await sharedWebhook()}/deliveries` }),
+    },
+    {
+      op: 'POST /api/webhooks/{id}/test',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({ path: `/api/webhooks/${await sharedWebhook()}/test` }),
     },
     {
       op: 'GET /api/audit',

@@ -5,7 +5,7 @@ import { errorBodyProblem, expectError, expectValidationDetails } from './helper
 import { documentedOperations, fillPath, splitOperation } from './helpers/matrix-routes.js';
 import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
 
-type Who = 'anonymous' | 'student' | 'admin';
+type Who = 'anonymous' | 'student' | 'admin' | 'proctor';
 
 /** A route with a body or path parameters, the caller allowed to use it, and valid input. */
 interface Target {
@@ -19,6 +19,7 @@ interface Target {
 
 const HOUR = 3_600_000;
 const ANY_QUESTION = crypto.randomUUID();
+const ANY_FLAG = crypto.randomUUID();
 const ONE_MIB = 1_048_576;
 
 /** Deterministic PRNG (mulberry32), so a fuzz failure reproduces from its seed. */
@@ -56,11 +57,14 @@ describe.each(engines())('bad input on %s', (engine) => {
   let sessionId: string;
   let tokenId: string;
   let spareUserId: string;
+  let webhookId: string;
+  let spareWebhookId: string;
 
   const clients = (): Record<Who, HttpClient> => ({
     anonymous: server.anonymous(),
     student,
     admin,
+    proctor,
   });
   const now = () => server.clock.now().getTime();
 
@@ -231,6 +235,80 @@ describe.each(engines())('bad input on %s', (engine) => {
     },
     { op: 'GET /api/sessions/{id}/flags', who: 'admin', params: () => ({ id: sessionId }) },
     { op: 'GET /api/sessions/{id}/risk', who: 'admin', params: () => ({ id: sessionId }) },
+    // Webhooks point at a closed local port: a test ping fails at once, no DNS, no network.
+    {
+      op: 'POST /api/webhooks',
+      who: 'admin',
+      body: () => ({
+        url: 'http://127.0.0.1:9/baseline',
+        events: ['flag.high', 'verdict'],
+        description: 'baseline',
+      }),
+    },
+    {
+      op: 'PATCH /api/webhooks/{id}',
+      who: 'admin',
+      params: () => ({ id: webhookId }),
+      body: () => ({ url: 'http://127.0.0.1:9/patched', active: true }),
+    },
+    { op: 'DELETE /api/webhooks/{id}', who: 'admin', params: () => ({ id: spareWebhookId }) },
+    { op: 'GET /api/webhooks/{id}/deliveries', who: 'admin', params: () => ({ id: webhookId }) },
+    { op: 'POST /api/webhooks/{id}/test', who: 'admin', params: () => ({ id: webhookId }) },
+    // Live dashboard (any flag id: the parameter is what is checked here).
+    { op: 'GET /api/exams/{id}/live', who: 'admin', params: () => ({ id: examId }) },
+    { op: 'POST /api/flags/{id}/acknowledge', who: 'admin', params: () => ({ id: ANY_FLAG }) },
+    { op: 'POST /api/flags/{id}/assign', who: 'admin', params: () => ({ id: ANY_FLAG }) },
+    { op: 'DELETE /api/flags/{id}/assign', who: 'admin', params: () => ({ id: ANY_FLAG }) },
+    { op: 'GET /api/sessions/{id}/notes', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'POST /api/sessions/{id}/notes',
+      who: 'admin',
+      params: () => ({ id: sessionId }),
+      body: () => ({ body: 'Looked away twice; fine after a warning.' }),
+    },
+    { op: 'GET /api/exams/{id}/review-queue', who: 'admin', params: () => ({ id: examId }) },
+    {
+      op: 'POST /api/flags/{id}/review',
+      who: 'admin',
+      // No such flag: 404, which proves the body passed.
+      params: () => ({ id: ANY_QUESTION }),
+      body: () => ({ decision: 'dismissed', comment: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/verdict',
+      who: 'admin',
+      params: () => ({ id: sessionId }),
+      // The attempt has not finished: 409 REVIEW_NOT_OPEN, which proves the body passed.
+      body: () => ({ verdict: 'clean', reason: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/response',
+      who: 'student',
+      params: () => ({ id: sessionId }),
+      // No verdict yet: 404, which proves the body passed.
+      body: () => ({ text: 'baseline' }),
+    },
+    { op: 'GET /api/sessions/{id}/review', who: 'admin', params: () => ({ id: sessionId }) },
+    { op: 'GET /api/sessions/{id}/report', who: 'admin', params: () => ({ id: sessionId }) },
+    { op: 'GET /api/sessions/{id}/report.html', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'POST /api/sessions/{id}/interventions',
+      who: 'proctor',
+      params: () => ({ id: sessionId }),
+      // The attempt has not started: 409 SESSION_NOT_ACTIVE, which proves the body passed.
+      body: () => ({ kind: 'warning', message: 'baseline' }),
+    },
+    { op: 'GET /api/sessions/{id}/interventions', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'POST /api/sessions/{id}/interventions/{interventionId}/acknowledge',
+      who: 'student',
+      params: () => ({ id: sessionId, interventionId: ANY_QUESTION }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/interventions/{interventionId}/complete',
+      who: 'student',
+      params: () => ({ id: sessionId, interventionId: ANY_QUESTION }),
+    },
   ];
   const bodyTargets = targets.filter((t) => t.body);
   const paramTargets = targets.filter((t) => t.params);
@@ -315,6 +393,62 @@ describe.each(engines())('bad input on %s', (engine) => {
     ];
   }
 
+  /** Intervention bodies out of contract: each kind's message rules. */
+  function interventionCases(): [string, () => Promise<TestResponse>][] {
+    const send = (body: unknown) => proctor.post(`/api/sessions/${sessionId}/interventions`, body);
+    return [
+      ['intervention unknown kind', () => send({ kind: 'scold', message: 'x' })],
+      ['warning without message', () => send({ kind: 'warning' })],
+      ['warning blank message', () => send({ kind: 'warning', message: '   ' })],
+      ['warning message 1001', () => send({ kind: 'warning', message: 'x'.repeat(1001) })],
+      ['terminate without reason', () => send({ kind: 'terminate' })],
+      ['resume with message', () => send({ kind: 'resume', message: 'x' })],
+      ['pause message 1001', () => send({ kind: 'pause', message: 'x'.repeat(1001) })],
+    ];
+  }
+
+  /** Review bodies out of contract: decisions, verdicts and responses. */
+  function reviewCases(): [string, () => Promise<TestResponse>][] {
+    const flag = (body: unknown) => admin.post(`/api/flags/${ANY_QUESTION}/review`, body);
+    const verdict = (body: unknown) => admin.post(`/api/sessions/${sessionId}/verdict`, body);
+    const respond = (body: unknown) => student.post(`/api/sessions/${sessionId}/response`, body);
+    return [
+      ['flag decision open', () => flag({ decision: 'open' })],
+      ['flag dismissed without comment', () => flag({ decision: 'dismissed' })],
+      ['flag dismissed blank comment', () => flag({ decision: 'dismissed', comment: '  ' })],
+      ['flag comment 2001', () => flag({ decision: 'confirmed', comment: 'x'.repeat(2001) })],
+      ['verdict unknown', () => verdict({ verdict: 'guilty', reason: 'x' })],
+      ['verdict without reason', () => verdict({ verdict: 'clean' })],
+      ['verdict blank reason', () => verdict({ verdict: 'clean', reason: ' ' })],
+      ['verdict reason 5001', () => verdict({ verdict: 'clean', reason: 'x'.repeat(5001) })],
+      ['response empty', () => respond({ text: '' })],
+      ['response 5001', () => respond({ text: 'x'.repeat(5001) })],
+    ];
+  }
+
+  /** Webhook URLs, events and descriptions out of contract, and bad delivery-log pages. */
+  function webhookCases(): [string, () => Promise<TestResponse>][] {
+    const hook = (o: Record<string, unknown>) =>
+      admin.post('/api/webhooks', { url: 'https://hooks.example/in', events: ['verdict'], ...o });
+    const log = (q: string) => admin.get(`/api/webhooks/${webhookId}/deliveries?${q}`);
+    return [
+      ['webhook url not a URL', () => hook({ url: 'hooks.example/in' })],
+      ['webhook url ftp', () => hook({ url: 'ftp://hooks.example/in' })],
+      ['webhook url javascript', () => hook({ url: 'javascript:alert(1)' })],
+      ['webhook url 2001 chars', () => hook({ url: `https://h.example/${'x'.repeat(1990)}` })],
+      ['webhook no events', () => hook({ events: [] })],
+      ['webhook unknown event', () => hook({ events: ['flag.low'] })],
+      ['webhook ping event', () => hook({ events: ['ping'] })],
+      ['webhook description 501', () => hook({ description: 'x'.repeat(501) })],
+      ['webhook patch nothing', () => admin.patch(`/api/webhooks/${webhookId}`, {})],
+      ['webhook patch secret', () => admin.patch(`/api/webhooks/${webhookId}`, { secret: 'x' })],
+      ['deliveries ?limit=0', () => log('limit=0')],
+      ['deliveries ?limit=201', () => log('limit=201')],
+      ['deliveries ?before=0', () => log('before=0')],
+      ['deliveries ?before=abc', () => log('before=abc')],
+    ];
+  }
+
   /** Malformed recording queries and upload parameters. */
   function recordingCases(): [string, () => Promise<TestResponse>][] {
     const base = `/api/sessions/${sessionId}`;
@@ -345,11 +479,20 @@ describe.each(engines())('bad input on %s', (engine) => {
     spareUserId = spare.userId;
     const exam = await admin.post('/api/exams', buildExam({}, now()));
     examId = exam.body.id;
+    // Interventions are for the exam's assigned proctors only.
+    await admin.put(`/api/exams/${examId}/staff/${proctor.userId}`, { role: 'proctor' });
     const reg = await student.post(`/api/exams/${examId}/registrations`);
     registrationId = reg.body.id;
     sessionId = reg.body.sessionId;
     const token = await admin.post('/api/tokens', { name: 'fixture', scopes: ['exams:read'] });
     tokenId = token.body.apiToken.id;
+    const hooks = await Promise.all(
+      ['fixture', 'spare'].map((name) =>
+        admin.post('/api/webhooks', { url: `http://127.0.0.1:9/${name}`, events: ['verdict'] }),
+      ),
+    );
+    webhookId = hooks[0]?.body.webhook.id;
+    spareWebhookId = hooks[1]?.body.webhook.id;
   });
   afterAll(async () => server?.close());
 
@@ -531,6 +674,7 @@ describe.each(engines())('bad input on %s', (engine) => {
         'token name 101 chars',
         () => admin.post('/api/tokens', { name: 'x'.repeat(101), scopes: ['exams:read'] }),
       ],
+      ...webhookCases(),
       [
         'user unknown role',
         () =>
@@ -599,6 +743,8 @@ describe.each(engines())('bad input on %s', (engine) => {
           }),
       ],
       ['import csv empty', () => admin.post('/api/users/import', { csv: '' })],
+      ...interventionCases(),
+      ...reviewCases(),
       ...examContentCases(),
       ['exams ?status=bogus', () => admin.get('/api/exams?status=bogus')],
       ['exams ?unknown=1', () => admin.get('/api/exams?unknown=1')],
@@ -1005,6 +1151,7 @@ describe.each(engines())('bad input on %s', (engine) => {
       if (name === 'userId') return rnd.pick([fuzzProctor.userId, throwaway, fuzzStudent.userId]);
       if (op.includes('/api/users/')) return throwaway;
       if (op.includes('/api/tokens/')) return fuzzToken;
+      if (op.includes('/api/webhooks/')) return webhookId;
       if (op.includes('/api/registrations/')) return fuzzReg.id;
       if (op.includes('/api/sessions/')) return fuzzReg.sessionId;
       return rnd.pick([fuzzExam, examId]);

@@ -8,23 +8,15 @@ import type { HttpClient } from './helpers/http-client.js';
 import { expectValidationDetails } from './helpers/matrix-errors.js';
 import { getRaw, putSnapshot } from './helpers/recording.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { eventually as within } from './helpers/eventually.js';
+import { registerAndCheckIn } from './helpers/sessions.js';
 
 // One detector worker for the whole file (both engines): the models cost ~1 s and ~300 MB.
 const detector = new WorkerPoolDetector({ size: 1 });
 afterAll(() => detector.close());
 
-/** Retry `check` until it stops throwing, or rethrow its last error after `ms`. */
-async function eventually<T>(check: () => Promise<T>, ms = 45_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+// Server analysis runs the real models on a loaded machine: wait longer than elsewhere.
+const eventually = <T>(check: () => Promise<T>, ms = 45_000) => within(check, ms, 250);
 
 type Client = HttpClient & { userId: string };
 
@@ -53,19 +45,13 @@ describe.each(engines())('detection on %s', (engine) => {
   /** A new student registered for the exam and checking in (uploads accepted). */
   async function studentSession() {
     const student = (await server.signedIn('student')) as Client;
-    const reg = await student.post(`/api/exams/${examId}/registrations`);
-    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
-    const sessionId = reg.body.sessionId as string;
-    const moved = await student.post(`/api/sessions/${sessionId}/transitions`, {
-      to: 'checking_in',
-    });
-    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const { sessionId, registrationId } = await registerAndCheckIn(student, examId);
     let seq = 0;
     const send = (type: string, at: number, data: Record<string, unknown> = {}) =>
       student.post(`/api/sessions/${sessionId}/events`, {
         events: [{ seq: seq++, type, at, data }],
       });
-    return { student, sessionId, registrationId: reg.body.id as string, send };
+    return { student, sessionId, registrationId, send };
   }
 
   const flagsOf = async (sessionId: string) => {

@@ -62,11 +62,42 @@ const EXPECTED_OPERATIONS = [
   'GET /api/sessions/{id}/snapshots/{kind}/{seq}',
   'GET /api/sessions/{id}/flags',
   'GET /api/sessions/{id}/risk',
+  // Live dashboard: the WebSocket gateway, the exam snapshot, alert handling, notes.
+  'GET /api/live',
+  'GET /api/exams/{id}/live',
+  'POST /api/flags/{id}/acknowledge',
+  'POST /api/flags/{id}/assign',
+  'DELETE /api/flags/{id}/assign',
+  'GET /api/sessions/{id}/notes',
+  'POST /api/sessions/{id}/notes',
+  'POST /api/sessions/{id}/interventions',
+  'GET /api/sessions/{id}/interventions',
+  'POST /api/sessions/{id}/interventions/{interventionId}/acknowledge',
+  'POST /api/sessions/{id}/interventions/{interventionId}/complete',
+  // Review after the exam: queue, flag decisions, verdict, the student's response, report.
+  'GET /api/exams/{id}/review-queue',
+  'POST /api/flags/{id}/review',
+  'POST /api/sessions/{id}/verdict',
+  'POST /api/sessions/{id}/response',
+  'GET /api/sessions/{id}/review',
+  'GET /api/me/reviews',
+  'GET /api/sessions/{id}/report',
+  'GET /api/sessions/{id}/report.html',
   'GET /api/audit',
+  'GET /api/notifications/settings',
+  'GET /api/webhooks',
+  'POST /api/webhooks',
+  'PATCH /api/webhooks/{id}',
+  'DELETE /api/webhooks/{id}',
+  'GET /api/webhooks/{id}/deliveries',
+  'POST /api/webhooks/{id}/test',
 ];
 
 /** Operations that cannot fail on input or authorization, so document no error response. */
 const CANNOT_FAIL = new Set(['GET /healthz', 'GET /api/openapi.json']);
+
+/** WebSocket routes: their success is the upgrade (101 Switching Protocols), not a 2xx. */
+const UPGRADES = new Set(['GET /api/live']);
 
 /** Upload routes whose body is raw bytes, with the media type each must document. */
 const RAW_BODY: Record<string, string> = {
@@ -170,7 +201,8 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
         if (!p?.required) problems.push(`${op}: path parameter ${name} undocumented`);
       }
       const codes = Object.keys(o.responses ?? {});
-      if (!codes.some((c) => c.startsWith('2'))) problems.push(`${op}: no success response`);
+      const success = UPGRADES.has(op) ? ['101'] : codes.filter((c) => c.startsWith('2'));
+      if (!success.some((c) => codes.includes(c))) problems.push(`${op}: no success response`);
       if (!CANNOT_FAIL.has(op) && !codes.includes('400')) problems.push(`${op}: no error response`);
       const hasBody = ['POST', 'PUT', 'PATCH'].includes(method) && o.requestBody !== undefined;
       const bodyType = RAW_BODY[op] ?? 'application/json';
@@ -192,6 +224,11 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
       'POST /api/tokens',
       'POST /api/users/import',
       'POST /api/sessions/{id}/events',
+      'POST /api/flags/{id}/review',
+      'POST /api/sessions/{id}/verdict',
+      'POST /api/sessions/{id}/response',
+      'POST /api/flags/{id}/assign',
+      'POST /api/sessions/{id}/notes',
       ...Object.keys(RAW_BODY),
     ]) {
       expect(operation(op).requestBody, op).toBeDefined();

@@ -46,7 +46,10 @@ describe.each(engines())('exam sessions and audit on %s', (engine) => {
     const submitted = await to(student, 'submitted');
     expect(submitted.body.endedAt).not.toBeNull();
     expect((await to(proctor, 'under_review')).status).toBe(200);
-    expect((await to(proctor, 'reviewed')).body.state).toBe('reviewed');
+    // Only a verdict (with every flag decided) closes a review.
+    const noVerdict = await to(proctor, 'reviewed');
+    expect(noVerdict.status).toBe(403);
+    expect(noVerdict.body.message).toMatch(/verdict/);
 
     const illegal = await to(proctor, 'in_progress');
     expect(illegal.status).toBe(409);

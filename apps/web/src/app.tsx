@@ -5,14 +5,20 @@ import { EditExamPage, NewExamPage } from './admin/exam-pages';
 import { ExamsListPage } from './admin/exams-list-page';
 import { SessionAnswersPage } from './admin/session-answers-page';
 import { UsersPage } from './admin/users-page';
+import { WebhooksPage } from './admin/webhooks-page';
 import { HomeRedirect, PublicOnly, RequireRole, RequireSignedIn } from './auth/guards';
 import { SessionProvider } from './auth/session-provider';
 import { SignInPage } from './auth/signin-page';
 import { SignUpPage } from './auth/signup-page';
 import { RecordingPage } from './player/recording-page';
+import { LiveDashboardPage } from './proctor/live-dashboard';
 import { ProctorHome } from './proctor/proctor-home';
+import { SessionDetailPage } from './proctor/session-detail';
 import { ExamShell, SessionFlowPage } from './student/flow/session-flow';
 import { StudentHome } from './student/student-home';
+import { ReviewResultPage } from './student/review-result-page';
+import { ReviewQueuePage } from './review/queue-page';
+import { SessionReviewPage } from './review/session-review-page';
 import { NotFoundPage } from './ui/not-found-page';
 import { PublicShell, Shell } from './ui/shell';
 
@@ -50,13 +56,20 @@ export const router = createBrowserRouter([
           { path: '/account', element: <AccountPage /> },
           {
             element: <RequireRole roles={['student']} />,
-            children: [{ path: '/student', element: <StudentHome /> }],
+            children: [
+              { path: '/student', element: <StudentHome /> },
+              { path: '/student/results/:sessionId', element: <ReviewResultPage /> },
+            ],
           },
           {
             element: <RequireRole roles={['proctor', 'instructor', 'admin']} />,
             children: [
               { path: '/proctor', element: <ProctorHome /> },
+              { path: '/proctor/exams/:id/live', element: <LiveDashboardPage /> },
+              { path: '/proctor/sessions/:id', element: <SessionDetailPage /> },
               { path: '/admin/sessions/:id/recording', element: <RecordingPage /> },
+              { path: '/review/exams/:id', element: <ReviewQueuePage /> },
+              { path: '/review/sessions/:id', element: <SessionReviewPage /> },
             ],
           },
           {
@@ -73,6 +86,7 @@ export const router = createBrowserRouter([
             children: [
               { path: '/admin/users', element: <UsersPage /> },
               { path: '/admin/audit', element: <AuditPage /> },
+              { path: '/admin/webhooks', element: <WebhooksPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

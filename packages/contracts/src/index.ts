@@ -11,3 +11,5 @@ export * from './recording.js';
 export * from './questions.js';
 export * from './detection.js';
 export * from './live.js';
+export * from './notifications.js';
+export * from './review.js';

@@ -55,6 +55,14 @@ export const AlertState = z.object({
 });
 export type AlertState = z.infer<typeof AlertState>;
 
+/**
+ * POST /api/flags/:id/assign: take an alert on. Another proctor's alert is refused (409
+ * ALERT_TAKEN, naming them) unless `takeOver` is set. The body may be left out.
+ */
+// nullish: a POST without a body reaches validation as null.
+export const AssignAlertBody = z.strictObject({ takeOver: z.boolean().optional() }).nullish();
+export type AssignAlertBody = z.infer<typeof AssignAlertBody>;
+
 /** A flag as the alert feed shows it: the flag, its student and how it is being handled. */
 export const Alert = z.object({
   flag: Flag,

@@ -14,12 +14,13 @@ const LEGAL: [SessionState, SessionState, TransitionActor][] = [
   ['paused', 'terminated', 'staff'],
   ['submitted', 'under_review', 'staff'],
   ['terminated', 'under_review', 'staff'],
-  ['under_review', 'reviewed', 'staff'],
+  ['under_review', 'reviewed', 'verdict'],
+  ['reviewed', 'under_review', 'student_response'],
 ];
 
 describe('session state machine', () => {
   const states = SessionState.options;
-  const actors: TransitionActor[] = ['student', 'staff'];
+  const actors: TransitionActor[] = ['student', 'staff', 'verdict', 'student_response'];
   const cases = states.flatMap((from) =>
     states.flatMap((to) => actors.map((actor) => [from, to, actor] as const)),
   );
@@ -29,9 +30,12 @@ describe('session state machine', () => {
     expect(canTransition(from, to, actor)).toBe(expected);
   });
 
-  it('has no way out of reviewed and no self-loops', () => {
+  it("leaves reviewed only by the student's response, and has no self-loops", () => {
     for (const to of states)
-      for (const a of actors) expect(canTransition('reviewed', to, a)).toBe(false);
+      for (const a of actors)
+        expect(canTransition('reviewed', to, a)).toBe(
+          to === 'under_review' && a === 'student_response',
+        );
     for (const s of states) for (const a of actors) expect(canTransition(s, s, a)).toBe(false);
   });
 });

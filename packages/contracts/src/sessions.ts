@@ -14,8 +14,21 @@ export const SessionState = z.enum([
 ]);
 export type SessionState = z.infer<typeof SessionState>;
 
-/** Who may perform a transition: the student taking the exam, or assigned staff. */
-export type TransitionActor = 'student' | 'staff';
+/**
+ * Who may perform a transition: the student taking the exam, or assigned staff. Two moves
+ * happen only through their own action, never through POST /transitions: `verdict` (a
+ * reviewer's verdict, POST /api/sessions/:id/verdict) and `student_response` (the student's
+ * one written response to a provisional verdict, POST /api/sessions/:id/response).
+ */
+export type TransitionActor = 'student' | 'staff' | 'verdict' | 'student_response';
+
+/** How each kind of actor is named in error messages. */
+export const TRANSITION_ACTOR_LABEL: Record<TransitionActor, string> = {
+  student: 'the student',
+  staff: 'the exam’s staff',
+  verdict: 'a reviewer’s verdict (POST /api/sessions/:id/verdict)',
+  student_response: 'the student’s response to the verdict (POST /api/sessions/:id/response)',
+};
 
 /**
  * The one transition table. Anything not listed is illegal (HTTP 409 ILLEGAL_TRANSITION).
@@ -30,8 +43,9 @@ export const SESSION_TRANSITIONS: Readonly<
   paused: { in_progress: ['staff'], terminated: ['staff'] },
   submitted: { under_review: ['staff'] },
   terminated: { under_review: ['staff'] },
-  under_review: { reviewed: ['staff'] },
-  reviewed: {},
+  under_review: { reviewed: ['verdict'] },
+  // The student's response to a provisional verdict reopens the review.
+  reviewed: { under_review: ['student_response'] },
 };
 
 /** True when `to` can follow `from` for this actor. */

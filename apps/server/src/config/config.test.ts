@@ -36,6 +36,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).seedDemo).toBe(false);
   });
 
+  it('turns e-mail on only with both SMTP_URL and SMTP_FROM', () => {
+    expect(loadConfig({}).notifications.smtpUrl).toBeUndefined();
+    const on = loadConfig({ SMTP_URL: 'smtp://u:p@mail:587', SMTP_FROM: 'Invigil <i@x.example>' });
+    expect(on.notifications).toMatchObject({ smtpUrl: 'smtp://u:p@mail:587', maxAttempts: 8 });
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail:25' })).toThrow(/SMTP_FROM/);
+    expect(() => loadConfig({ SMTP_FROM: 'i@x.example' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail', SMTP_FROM: 'i@x.example' })).toThrow(
+      /SMTP_URL/,
+    );
+  });
+
   it('makes cookies Secure behind https', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://exams.example.edu' }).cookieSecure).toBe(true);
   });

@@ -101,6 +101,31 @@ export const ENV_SCHEMA = {
   FLAG_SWEEP_SECONDS: int(1, 600)
     .default(1)
     .describe('How often sessions with a detection still under way are re-judged into flags.'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'Must start with smtp:// or smtps://')
+    .optional()
+    .describe(
+      'SMTP server for e-mail notifications, e.g. smtp://user:pass@host:587 or smtps://host:465. Unset: no e-mail.',
+    ),
+  SMTP_FROM: z
+    .string()
+    .min(3)
+    .max(320)
+    .optional()
+    .describe(
+      'Sender of notification e-mails, e.g. "Invigil <invigil@uni.example>". Needed with SMTP_URL.',
+    ),
+  WEBHOOK_ALLOW_HTTP: bool
+    .default(false)
+    .describe(
+      'Allow plain-http webhook URLs for any host (https is required except for localhost).',
+    ),
+  NOTIFICATION_POLL_SECONDS: int(1, 600)
+    .default(5)
+    .describe(
+      'How often due webhook calls and e-mails (retries) are looked for (new ones go at once).',
+    ),
 } as const;
 
 const EnvSchema = z.object(ENV_SCHEMA);
@@ -136,6 +161,24 @@ export interface Config {
   detection: { enabled: boolean; workers: number; pollMs: number };
   /** Interval of the sweeper that turns lasting detections into flags. */
   flagSweepMs: number;
+  /** Webhooks and e-mail: SMTP (unset = no e-mail), http allowance, sender polling and retries. */
+  notifications: NotificationsConfig;
+}
+
+/** Settings of notifications beyond the browser (webhooks and e-mail). */
+export interface NotificationsConfig {
+  /** SMTP connection URL; undefined = e-mail off. Holds a password: never log it. */
+  smtpUrl?: string | undefined;
+  /** Sender address of e-mails (required with smtpUrl). */
+  smtpFrom?: string | undefined;
+  /** Plain-http webhook URLs allowed for any host, not only localhost. */
+  allowHttpWebhooks: boolean;
+  /** How often the sender looks for due deliveries. */
+  pollMs: number;
+  /** First retry delay; each further retry waits four times longer (with jitter). */
+  retryBaseMs: number;
+  /** Attempts before a delivery is given up. */
+  maxAttempts: number;
 }
 
 /** Raised when the environment is invalid; `problems` lists every problem, one per line. */
@@ -188,6 +231,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       'SEED_DEMO=true conflicts with NODE_ENV=production: demo accounts have known roles',
     );
   }
+  if (e.SMTP_URL && !e.SMTP_FROM) {
+    problems.push('SMTP_URL is set but SMTP_FROM is not: e-mails need a sender address');
+  }
+  if (e.SMTP_FROM && !e.SMTP_URL) {
+    problems.push('SMTP_FROM is set but SMTP_URL is not: there is no server to send through');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -218,6 +267,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       pollMs: e.ANALYSIS_POLL_SECONDS * 1000,
     },
     flagSweepMs: e.FLAG_SWEEP_SECONDS * 1000,
+    notifications: {
+      smtpUrl: e.SMTP_URL,
+      smtpFrom: e.SMTP_FROM,
+      allowHttpWebhooks: e.WEBHOOK_ALLOW_HTTP,
+      pollMs: e.NOTIFICATION_POLL_SECONDS * 1000,
+      retryBaseMs: 30_000,
+      maxAttempts: 8,
+    },
   };
 }
 

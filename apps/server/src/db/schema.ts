@@ -590,6 +590,12 @@ export const notificationDeliveries = pgTable(
   (t) => [
     index('notification_deliveries_due_idx').on(t.status, t.nextAttemptAt),
     index('notification_deliveries_webhook_idx').on(t.webhookId, t.id),
+    // One delivery per document and target, however many processes hear the event.
+    uniqueIndex('notification_deliveries_document_target_key').on(
+      sql`(${t.payload}->>'id')`,
+      t.channel,
+      sql`coalesce(${t.webhookId}::text, lower(${t.target}))`,
+    ),
     check('notification_deliveries_channel_check', sql`${t.channel} in ('webhook','email')`),
     check(
       'notification_deliveries_status_check',

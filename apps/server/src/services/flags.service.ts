@@ -29,6 +29,8 @@ import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventBus } from '../ports/event-bus.port.js';
 import type { Actor } from './actor.js';
+import { buildAlerts } from './alert-view.js';
+import type { EmitLive, LiveInput } from './live-feed.service.js';
 import { RULE_INPUT_EVENT_TYPES } from './detection-event-data.js';
 import { auditRecordingView, sessionForRead } from './recording-access.js';
 import { detectorAccommodationsOf } from './registrations.service.js';
@@ -46,7 +48,7 @@ const SWEEP_BATCH = 50;
 const OPEN_FLAG_RECHECK_MS = 30_000;
 
 /** A stored flag as the API shows it. */
-function toFlag(r: FlagRow, startedAt: Date | null): Flag {
+export function toFlag(r: FlagRow, startedAt: Date | null): Flag {
   const offset = (ms: number | null) =>
     ms === null || !startedAt ? null : ms - startedAt.getTime();
   return {
@@ -87,6 +89,7 @@ function differs(row: FlagRow, d: FlagDraft): boolean {
 interface Changes {
   sessionId: string;
   examId: string;
+  studentId: string;
   startedAt: Date | null;
   created: FlagRow[];
   updated: FlagRow[];
@@ -99,13 +102,15 @@ interface Changes {
  * rules (exam policy + accommodations) and stores the result: flags are upserted by their
  * stable key, keep their review status, and open flags no longer derived are removed; the
  * risk score is stored with the moment it would next change on its own (`recheck_at`),
- * which the sweeper honours. Changes go out on the event bus.
+ * which the sweeper honours. Changes go out on the event bus and, as alerts, on the live feed.
  */
 export class FlagService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly bus: EventBus,
+    /** The live feed for proctors' dashboards (flag.* and session.risk, staff only). */
+    private readonly live?: EmitLive,
   ) {}
 
   /** Re-judge one session's flags and risk now. */
@@ -207,6 +212,7 @@ export class FlagService {
     const changes: Changes = {
       sessionId,
       examId: session.examId,
+      studentId: session.studentId,
       startedAt: session.startedAt,
       created: [],
       updated: [],
@@ -351,6 +357,31 @@ export class FlagService {
       await this.bus.publish('flag.removed', { id, sessionId: c.sessionId, examId: c.examId });
     }
     if (c.risk) await this.bus.publish('session.risk', { ...c.risk, examId: c.examId });
+    if (this.live) await this.live(await this.liveInputs(c));
+  }
+
+  /** The same changes as live messages for the exam's staff (flags as alerts, with their handling). */
+  private async liveInputs(c: Changes): Promise<LiveInput[]> {
+    const address = { examId: c.examId, sessionId: c.sessionId, audience: 'staff' as const };
+    const alerts = await buildAlerts(
+      this.db,
+      [...c.created, ...c.updated].map((row) => ({
+        row,
+        flag: toFlag(row, c.startedAt),
+        studentId: c.studentId,
+      })),
+    );
+    const created = new Set(c.created.map((r) => r.id));
+    const inputs: LiveInput[] = alerts.map((data) => ({
+      ...address,
+      topic: created.has(data.flag.id) ? 'flag.created' : 'flag.updated',
+      data,
+    }));
+    for (const id of c.removed) {
+      inputs.push({ ...address, topic: 'flag.removed', data: { id, sessionId: c.sessionId } });
+    }
+    if (c.risk) inputs.push({ ...address, topic: 'session.risk', data: c.risk });
+    return inputs;
   }
 }
 

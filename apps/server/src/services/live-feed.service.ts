@@ -26,6 +26,12 @@ export type AddressedLiveMessage = LiveMessage & { audience: LiveAudience };
 /** Whose messages to replay: an exam's (its staff) or one session's (its student). */
 export type LiveScope = { examId: string } | { sessionId: string };
 
+/**
+ * Emit live messages after a change committed, never failing the caller: the change is
+ * already durable, and a dashboard that missed a message catches up from its next snapshot.
+ */
+export type EmitLive = (inputs: LiveInput | readonly LiveInput[]) => Promise<void>;
+
 /** Most messages one replay returns; a longer gap is a `resync`. */
 export const MAX_REPLAY = 2000;
 
@@ -63,6 +69,37 @@ export class LiveFeed {
     const messages = rows.sort((a, b) => a.id - b.id).map(toMessage);
     for (const m of messages) await this.bus.publish('live.message', m);
     return messages;
+  }
+
+  /**
+   * Publish messages without storing them (id 0, not replayed): for frequent state that a
+   * snapshot carries anyway, such as connection health, so it costs no database write.
+   */
+  async publishTransient(inputs: LiveInput | readonly LiveInput[]): Promise<void> {
+    const list = Array.isArray(inputs) ? inputs : [inputs as LiveInput];
+    const at = iso(this.clock.now());
+    for (const m of list) {
+      await this.bus.publish('live.message', {
+        id: 0,
+        at,
+        examId: m.examId,
+        sessionId: m.sessionId,
+        topic: m.topic,
+        data: m.data,
+        audience: m.audience,
+      } as AddressedLiveMessage);
+    }
+  }
+
+  /** An `EmitLive` over this feed that reports failures to `onError` instead of throwing. */
+  emitter(onError: (error: unknown) => void): EmitLive {
+    return async (inputs) => {
+      try {
+        await this.emit(inputs);
+      } catch (error) {
+        onError(error);
+      }
+    };
   }
 
   /**

@@ -80,6 +80,8 @@ export class RecordingService {
     private readonly blobs: BlobStore,
     /** Told of each snapshot newly stored (server analysis scheduling); must not throw. */
     private readonly onSnapshotStored?: (snapshot: StoredSnapshotInfo) => Promise<void>,
+    /** Told of every new segment or snapshot (upload health on the live dashboard); must not throw. */
+    private readonly onUploaded?: (session: { id: string; examId: string }) => void,
   ) {}
 
   /** Store one recording segment; idempotent by (session, track, seq) and hash. */
@@ -214,8 +216,10 @@ export class RecordingService {
       await this.discard(blobKey, slot);
       throw err;
     }
-    if (inserted)
+    if (inserted) {
+      this.onUploaded?.(session);
       return { ack: { stored: true, duplicate: false, sha256: u.sha256 }, created: true };
+    }
     // A concurrent request filled the slot first; its row points to its own blob.
     await this.discard(blobKey, slot);
     return settle((await slot.stored(this.db)) ?? '', u.sha256);

@@ -76,6 +76,8 @@ export class SessionEventService {
     private readonly clock: Clock,
     /** Told of newly stored client events (analysis scheduling, flags); never throws. */
     private readonly onStored?: (sessionId: string, events: StoredClientEvent[]) => Promise<void>,
+    /** Told of every batch that arrived (upload health on the live dashboard); never throws. */
+    private readonly onUploaded?: (session: { id: string; examId: string }) => void,
   ) {}
 
   /**
@@ -92,8 +94,9 @@ export class SessionEventService {
     assertClientEventData(batch.events);
     const seen = new Set<number>();
     const unique = batch.events.filter((e) => !seen.has(e.seq) && seen.add(e.seq));
+    let examId = '';
     const stored = await this.db.transaction(async (tx) => {
-      await sessionForUpload(tx, actor, sessionId, { lock: true });
+      ({ examId } = await sessionForUpload(tx, actor, sessionId, { lock: true }));
       return tx
         .insert(sessionEvents)
         .values(
@@ -111,6 +114,8 @@ export class SessionEventService {
         })
         .returning({ seq: sessionEvents.seq });
     });
+    // Even a batch of duplicates shows the page is alive and uploading.
+    this.onUploaded?.({ id: sessionId, examId });
     const accepted = new Set(stored.map((r) => r.seq));
     if (accepted.size > 0) {
       await this.onStored?.(

@@ -1,6 +1,7 @@
 import { and, eq, isNull, lte, or } from 'drizzle-orm';
 import {
   canTransition,
+  TRANSITION_ACTOR_LABEL,
   type ExamSession,
   SESSION_TRANSITIONS,
   type SessionState,
@@ -16,6 +17,7 @@ import { appendAudit } from './audit.service.js';
 import { recordRecordingGaps } from './recording-manifest.js';
 import { loadExamFor } from './exam-access.js';
 import { computeDeadline, isTimeUp, pausedAfterTimeUp, resumeClock } from './exam-timing.js';
+import type { EmitLive } from './live-feed.service.js';
 import { iso, isoOrNull } from './time.js';
 
 /** An exam_sessions row. */
@@ -47,7 +49,7 @@ export function checkTransition(
   if (canTransition(from, to, actor)) return;
   if (SESSION_TRANSITIONS[from][to]) {
     throw errors.forbidden(
-      `Only ${SESSION_TRANSITIONS[from][to]?.join(' or ')} can move a session to ${to}`,
+      `Only ${SESSION_TRANSITIONS[from][to]?.map((a) => TRANSITION_ACTOR_LABEL[a]).join(' or ')} can move a session to ${to}`,
     );
   }
   throw errors.conflict('ILLEGAL_TRANSITION', `A session cannot go from ${from} to ${to}`, {
@@ -103,12 +105,27 @@ export async function autoSubmit(
   return { row: updated, submitted: true };
 }
 
+/** The live message telling a session's student and the exam's staff its new state. */
+export const sessionStateMessage = (row: SessionRow) =>
+  ({
+    topic: 'session.state',
+    data: toSession(row),
+    examId: row.examId,
+    sessionId: row.id,
+    audience: 'student',
+  }) as const;
+
 /**
  * Auto-submit every running or paused attempt whose time is up (a paused attempt only when its
  * time had run out before the pause: a pause stops the clock). Each session is its own short
- * transaction. Returns how many were submitted.
+ * transaction; `onSubmitted` hears of each one after it commits. Returns how many were submitted.
  */
-export async function sweepExpiredSessions(db: Db, now: Date, limit = 500): Promise<number> {
+export async function sweepExpiredSessions(
+  db: Db,
+  now: Date,
+  opts: { limit?: number; onSubmitted?: (row: SessionRow) => Promise<void> } = {},
+): Promise<number> {
+  const limit = opts.limit ?? 500;
   const due = await db
     .select({ id: examSessions.id })
     .from(examSessions)
@@ -123,6 +140,7 @@ export async function sweepExpiredSessions(db: Db, now: Date, limit = 500): Prom
   for (const { id } of due) {
     const result = await db.transaction((tx) => autoSubmit(tx, id, now));
     if (result.submitted) submitted += 1;
+    if (result.submitted && result.row) await opts.onSubmitted?.(result.row);
   }
   return submitted;
 }
@@ -142,6 +160,8 @@ export class SessionService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Where state changes go out live (the student's page and the exam's dashboard). */
+    private readonly live?: EmitLive,
   ) {}
 
   private async loadFor(
@@ -165,7 +185,9 @@ export class SessionService {
   /** One session: its student, or staff of its exam. */
   async get(actor: Actor, id: string): Promise<ExamSession> {
     const { row } = await this.loadFor(this.db, actor, id);
-    return toSession(await expireIfDue(this.db, row, this.clock.now()));
+    const current = await expireIfDue(this.db, row, this.clock.now());
+    if (current.state !== row.state) await this.live?.(sessionStateMessage(current));
+    return toSession(current);
   }
 
   /**
@@ -210,15 +232,17 @@ export class SessionService {
   /**
    * Move a session along the state machine, audited in the same transaction. Starting needs
    * consent and sets the deadline; pausing stops the clock and resuming pushes the deadline
-   * out by the pause; submitting stores the auto-score.
+   * out by the pause; submitting stores the auto-score. `within` runs in the same transaction
+   * after the change (interventions store their row there, so both commit or neither does).
    */
   async transition(
     actor: Actor,
     id: string,
     to: SessionState,
     reason?: string,
+    within?: (tx: Tx, session: ExamSession) => Promise<void>,
   ): Promise<ExamSession> {
-    return this.db.transaction(async (tx) => {
+    const after = await this.db.transaction(async (tx) => {
       const { row, as } = await this.loadFor(tx, actor, id, true);
       const from = row.state as SessionState;
       checkTransition(from, to, as);
@@ -294,7 +318,11 @@ export class SessionService {
           ...(to === 'submitted' && { score: changes.score, maxScore: changes.maxScore }),
         },
       });
-      return toSession(updated);
+      await within?.(tx, toSession(updated));
+      return updated;
     });
+    // After the commit: the student's page and the dashboard hear of the new state.
+    await this.live?.(sessionStateMessage(after));
+    return toSession(after);
   }
 }

@@ -18,6 +18,19 @@ const columns: Column<Exam>[] = [
   { header: 'Window', cell: (e) => formatWindow(e.opensAt, e.closesAt) },
   { header: 'Status', cell: (e) => <ExamStatusBadge status={e.status} /> },
   { header: 'Registered', cell: (e) => `${e.registeredCount} / ${e.capacity}` },
+  {
+    header: 'Proctoring',
+    cell: (e) => (
+      <span className="row-actions">
+        <Link to={`/proctor/exams/${e.id}/live`} aria-label={`Live dashboard of ${e.title}`}>
+          Live
+        </Link>{' '}
+        <Link to={`/review/exams/${e.id}`} aria-label={`Review sessions of ${e.title}`}>
+          Review
+        </Link>
+      </span>
+    ),
+  },
 ];
 
 function parseStatus(value: string | null): ExamStatus | '' {

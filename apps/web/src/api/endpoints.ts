@@ -26,6 +26,35 @@ import type {
   User,
 } from '@invigil/contracts';
 import type { ExamSession, Question, QuestionInput, ScoredAnswers } from '@invigil/contracts';
+import type {
+  Alert,
+  AlertState,
+  Flag,
+  Intervention,
+  InterventionBody,
+  LiveExamSnapshot,
+  RiskScore,
+  SessionEvent,
+  SessionNote,
+  SessionNoteBody,
+} from '@invigil/contracts';
+import type {
+  FlagReviewBody,
+  MyReview,
+  ReviewQueueEntry,
+  ReviewResponseBody,
+  SessionReview,
+  VerdictBody,
+} from '@invigil/contracts';
+import type {
+  CreatedWebhook,
+  CreateWebhookBody,
+  DeliveryPage,
+  NotificationDelivery,
+  NotificationSettings,
+  UpdateWebhookBody,
+  Webhook,
+} from '@invigil/contracts';
 import type { z } from 'zod';
 import { api, query } from './client';
 
@@ -144,4 +173,102 @@ export const examContentApi = {
     api<ExamSession>(`/api/sessions/${enc(sessionId)}`, { signal }),
   sessionAnswers: (sessionId: string, signal?: AbortSignal) =>
     api<ScoredAnswers>(`/api/sessions/${enc(sessionId)}/answers`, { signal }),
+};
+
+// ---- Proctor dashboard: live exam snapshot, alert handling, session detail (issue 5) ----
+
+/** The live dashboard and the session detail page (the exam's staff). */
+export const proctorApi = {
+  liveSnapshot: (examId: string, signal?: AbortSignal) =>
+    api<LiveExamSnapshot>(`/api/exams/${enc(examId)}/live`, { signal }),
+  /** Answers with the alert's handling (or the whole alert). */
+  acknowledge: (flagId: string) =>
+    api<AlertState | Alert>(`/api/flags/${enc(flagId)}/acknowledge`, { method: 'POST' }),
+  /** Take an alert; `takeOver` takes it from another proctor (409 ALERT_TAKEN otherwise). */
+  assign: (flagId: string, takeOver = false) =>
+    api<AlertState | Alert>(`/api/flags/${enc(flagId)}/assign`, {
+      method: 'POST',
+      body: takeOver ? { takeOver: true } : {},
+    }),
+  release: (flagId: string) =>
+    api<AlertState | Alert>(`/api/flags/${enc(flagId)}/assign`, { method: 'DELETE' }),
+  flags: (sessionId: string, signal?: AbortSignal) =>
+    api<Flag[]>(`/api/sessions/${enc(sessionId)}/flags`, { signal }),
+  risk: (sessionId: string, signal?: AbortSignal) =>
+    api<RiskScore>(`/api/sessions/${enc(sessionId)}/risk`, { signal }),
+  events: (sessionId: string, signal?: AbortSignal) =>
+    api<SessionEvent[]>(`/api/sessions/${enc(sessionId)}/events`, { signal }),
+  notes: (sessionId: string, signal?: AbortSignal) =>
+    api<SessionNote[]>(`/api/sessions/${enc(sessionId)}/notes`, { signal }),
+  addNote: (sessionId: string, body: SessionNoteBody) =>
+    api<SessionNote>(`/api/sessions/${enc(sessionId)}/notes`, { method: 'POST', body }),
+  interventions: (sessionId: string, signal?: AbortSignal) =>
+    api<Intervention[]>(`/api/sessions/${enc(sessionId)}/interventions`, { signal }),
+  intervene: (sessionId: string, body: InterventionBody) =>
+    api<Intervention>(`/api/sessions/${enc(sessionId)}/interventions`, { method: 'POST', body }),
+};
+
+// ---- Review after the exam: queue, flag decisions, verdict, student response (issue 5) ----
+
+/** Reviewing finished sessions (the exam's staff) and the student's review result. */
+export const reviewApi = {
+  queue: (examId: string, signal?: AbortSignal) =>
+    api<ReviewQueueEntry[]>(`/api/exams/${enc(examId)}/review-queue`, { signal }),
+  /** A session's review: staff see everything, the student their own once a verdict exists. */
+  review: (sessionId: string, signal?: AbortSignal) =>
+    api<SessionReview>(`/api/sessions/${enc(sessionId)}/review`, { signal }),
+  decideFlag: (flagId: string, body: FlagReviewBody) =>
+    api<SessionReview>(`/api/flags/${enc(flagId)}/review`, { method: 'POST', body }),
+  verdict: (sessionId: string, body: VerdictBody) =>
+    api<SessionReview>(`/api/sessions/${enc(sessionId)}/verdict`, { method: 'POST', body }),
+  respond: (sessionId: string, body: ReviewResponseBody) =>
+    api<SessionReview>(`/api/sessions/${enc(sessionId)}/response`, { method: 'POST', body }),
+  /** The signed-in student's sessions that have a verdict. */
+  mine: (signal?: AbortSignal) => api<MyReview[]>('/api/me/reviews', { signal }),
+  /** The printable report (opened as a page, not fetched). */
+  reportHtmlUrl: (sessionId: string) => `/api/sessions/${enc(sessionId)}/report.html`,
+  /** A snapshot's bytes, for evidence images. */
+  snapshotUrl: (sessionId: string, kind: string, seq: number) =>
+    `/api/sessions/${enc(sessionId)}/snapshots/${enc(kind)}/${seq}`,
+};
+
+// ---- Interventions, the student's side: list, acknowledge, finish a room scan (issue 5) ----
+
+/** The student's answers to proctor interventions on their own session. */
+export const interventionApi = {
+  list: (sessionId: string, signal?: AbortSignal) =>
+    api<Intervention[]>(`/api/sessions/${enc(sessionId)}/interventions`, { signal }),
+  /** Confirm a warning or a room scan request (idempotent). */
+  acknowledge: (sessionId: string, interventionId: string) =>
+    api<Intervention>(
+      `/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/acknowledge`,
+      { method: 'POST' },
+    ),
+  /** Report a requested room scan as done (409 ROOM_SCAN_MISSING until a segment uploaded). */
+  complete: (sessionId: string, interventionId: string) =>
+    api<Intervention>(
+      `/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/complete`,
+      { method: 'POST' },
+    ),
+};
+
+// ---- Notifications: webhooks, their delivery log, e-mail status (issue 5, admins) ----
+
+/** Webhook management and notification settings (admins, browser session). */
+export const webhooksApi = {
+  settings: (signal?: AbortSignal) =>
+    api<NotificationSettings>('/api/notifications/settings', { signal }),
+  list: (signal?: AbortSignal) => api<Webhook[]>('/api/webhooks', { signal }),
+  /** The answer holds the signing secret, shown this once. */
+  create: (body: CreateWebhookBody) =>
+    api<CreatedWebhook>('/api/webhooks', { method: 'POST', body }),
+  update: (id: string, body: UpdateWebhookBody) =>
+    api<Webhook>(`/api/webhooks/${enc(id)}`, { method: 'PATCH', body }),
+  remove: (id: string) => api<Ok>(`/api/webhooks/${enc(id)}`, { method: 'DELETE' }),
+  /** Newest first; pass the previous page's `nextBefore` for older entries. */
+  deliveries: (id: string, opts: { limit?: number; before?: number }, signal?: AbortSignal) =>
+    api<DeliveryPage>(`/api/webhooks/${enc(id)}/deliveries${query(opts)}`, { signal }),
+  /** Queue a ping; its outcome shows in the delivery log. */
+  test: (id: string) =>
+    api<NotificationDelivery>(`/api/webhooks/${enc(id)}/test`, { method: 'POST' }),
 };

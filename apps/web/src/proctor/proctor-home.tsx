@@ -1,9 +1,9 @@
 import { useCallback, useState } from 'react';
+import { Link } from 'react-router-dom';
 import type { Exam } from '@invigil/contracts';
 import { examsApi } from '../api/endpoints';
-import { formatWindow, localTimeZone } from '../lib/datetime';
-import { ExamStatusBadge } from '../exams/badges';
-import { durationLabel } from '../exams/labels';
+import { localTimeZone } from '../lib/datetime';
+import { ScheduleFacts } from '../exams/exam-facts';
 import { Roster } from '../exams/roster';
 import { sortExams } from '../exams/sort';
 import { Page } from '../ui/page';
@@ -13,25 +13,15 @@ import { useResource } from '../ui/use-resource';
 function ExamRow({ exam }: { exam: Exam }) {
   const [open, setOpen] = useState(false);
   const rosterId = `roster-${exam.id}`;
+  const titleId = `exam-title-${exam.id}`;
   return (
     <li className="exam-card column">
       <div className="exam-card-body">
-        <h2 className="h3">{exam.title}</h2>
+        <h2 className="h3" id={titleId}>
+          {exam.title}
+        </h2>
         <dl className="facts">
-          <div className="wide">
-            <dt>When</dt>
-            <dd>{formatWindow(exam.opensAt, exam.closesAt)}</dd>
-          </div>
-          <div>
-            <dt>Duration</dt>
-            <dd>{durationLabel(exam.durationMinutes)}</dd>
-          </div>
-          <div>
-            <dt>Status</dt>
-            <dd>
-              <ExamStatusBadge status={exam.status} />
-            </dd>
-          </div>
+          <ScheduleFacts exam={exam} withStatus />
           <div>
             <dt>Registered</dt>
             <dd>
@@ -40,7 +30,21 @@ function ExamRow({ exam }: { exam: Exam }) {
           </div>
         </dl>
       </div>
-      <div>
+      <div className="toolbar">
+        <Link
+          to={`/proctor/exams/${encodeURIComponent(exam.id)}/live`}
+          className="button primary small"
+          aria-describedby={titleId}
+        >
+          Live dashboard
+        </Link>
+        <Link
+          to={`/review/exams/${encodeURIComponent(exam.id)}`}
+          className="button secondary small"
+          aria-describedby={titleId}
+        >
+          Review
+        </Link>
         <button
           type="button"
           className="button secondary small disclosure"
@@ -58,7 +62,10 @@ function ExamRow({ exam }: { exam: Exam }) {
   );
 }
 
-/** /proctor: the exams assigned to this proctor, each with an expandable roster. */
+/**
+ * /proctor: the exams assigned to this proctor, each with its live dashboard link and an
+ * expandable roster.
+ */
 export function ProctorHome() {
   const load = useCallback((signal: AbortSignal) => examsApi.list('', signal), []);
   const exams = useResource(load);

@@ -1,12 +1,14 @@
+import { useCallback } from 'react';
 import { Link } from 'react-router-dom';
 import type { MyRegistration, SessionState } from '@invigil/contracts';
+import { reviewApi } from '../api/endpoints';
 import { formatWindow } from '../lib/datetime';
 import { ExamStatusBadge, RegistrationBadge, SessionStateBadge } from '../exams/badges';
 import { durationLabel } from '../exams/labels';
 import { ConfirmButton } from '../ui/confirm-button';
 import { ResourceView } from '../ui/states';
 import { Table, type Column } from '../ui/table';
-import type { Resource } from '../ui/use-resource';
+import { useResource, type Resource } from '../ui/use-resource';
 import { useNow } from '../ui/use-now';
 
 /** True while a registration may still be cancelled (the server has the final word). */
@@ -63,6 +65,10 @@ export function MyExams({
   onCancel: (registration: MyRegistration) => void;
 }) {
   const now = useNow();
+  // Sessions with a review verdict get a "Review result" link; without the list, none show.
+  const loadReviews = useCallback((signal: AbortSignal) => reviewApi.mine(signal), []);
+  const reviews = useResource(loadReviews);
+  const reviewed = new Map((reviews.data ?? []).map((r) => [r.sessionId, r]));
   const columns: Column<MyRegistration>[] = [
     {
       header: 'Exam',
@@ -104,6 +110,15 @@ export function MyExams({
                 aria-describedby={`reg-${r.id}`}
               >
                 {action.label}
+              </Link>
+            ) : null}
+            {reviewed.has(r.sessionId) ? (
+              <Link
+                to={`/student/results/${r.sessionId}`}
+                className={`button small ${reviewed.get(r.sessionId)?.canRespond ? 'primary' : 'secondary'}`}
+                aria-describedby={`reg-${r.id}`}
+              >
+                Review result
               </Link>
             ) : null}
             {cancelCell(r)}

@@ -1,6 +1,7 @@
 import type { OpenExam } from '@invigil/contracts';
-import { formatDateTime, formatWindow } from '../lib/datetime';
-import { durationLabel, seatsLeftLabel } from '../exams/labels';
+import { formatDateTime } from '../lib/datetime';
+import { ScheduleFacts } from '../exams/exam-facts';
+import { seatsLeftLabel } from '../exams/labels';
 import { ResourceView } from '../ui/states';
 import type { Resource } from '../ui/use-resource';
 
@@ -30,14 +31,7 @@ export function OpenExams({
                   <h3 id={titleId}>{exam.title}</h3>
                   {exam.description ? <p className="description">{exam.description}</p> : null}
                   <dl className="facts">
-                    <div className="wide">
-                      <dt>When</dt>
-                      <dd>{formatWindow(exam.opensAt, exam.closesAt)}</dd>
-                    </div>
-                    <div>
-                      <dt>Duration</dt>
-                      <dd>{durationLabel(exam.durationMinutes)}</dd>
-                    </div>
+                    <ScheduleFacts exam={exam} />
                     <div>
                       <dt>Register by</dt>
                       <dd>{formatDateTime(exam.registrationDeadline)}</dd>

@@ -25,6 +25,7 @@ export function navFor(role: Role): NavItem[] {
         { to: '/admin/exams', label: 'Exams' },
         { to: '/admin/users', label: 'Users' },
         { to: '/admin/audit', label: 'Audit log' },
+        { to: '/admin/webhooks', label: 'Webhooks' },
       ];
   }
 }

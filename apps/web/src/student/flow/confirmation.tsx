@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { ExamSession } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
@@ -15,10 +15,13 @@ export function Confirmation({
   title,
   session,
   capture,
+  children,
 }: {
   title: string;
   session: ExamSession;
   capture: CaptureSession;
+  /** More about the outcome, under the notice (e.g. the proctor's reason for ending it). */
+  children?: ReactNode;
 }) {
   const status = useQueueStatus(capture);
   const terminated = session.state === 'terminated';
@@ -58,6 +61,7 @@ export function Confirmation({
             stopped.
           </p>
         )}
+        {children}
         {session.state === 'under_review' || session.state === 'reviewed' ? (
           <p>
             Status:{' '}

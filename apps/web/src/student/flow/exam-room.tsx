@@ -27,6 +27,9 @@ import { useResource } from '../../ui/use-resource';
 import { attemptApi } from '../api';
 import { AnswerSaver, type SaveState } from './autosave';
 import { clockOffset, remainingMs } from './countdown';
+import { RoomScanDialog, WarningDialog } from './intervention-dialogs';
+import { useStudentInterventions } from './intervention-live';
+import { latestMessage, nextPrompt } from './intervention-model';
 import { ProctorBar } from './proctor-bar';
 import { useSessionPoll } from './session-flow';
 import { screenResult } from './system-check';
@@ -88,6 +91,10 @@ export function ExamRoom({
   const paused = session.state === 'paused';
 
   useSessionPoll(sessionId, session, onSession);
+  // The proctor's warnings, pauses and requests arrive live; see intervention-live.ts.
+  const interventions = useStudentInterventions(session, onSession);
+  const prompt = nextPrompt(interventions.list, session.state);
+  const pauseNote = paused ? latestMessage(interventions.list, 'pause') : null;
 
   // Drain what earlier pages left, and record while the streams are live.
   useEffect(() => {
@@ -173,7 +180,7 @@ export function ExamRoom({
         paused={paused}
         monitoring={monitoring}
       />
-      <div inert={paused || !!problem} className="exam-body">
+      <div inert={paused || !!problem || !!prompt} className="exam-body">
         <Page title={title}>
           {needsResume ? (
             <ResumeRecording policy={policy} capture={capture} />
@@ -221,8 +228,19 @@ export function ExamRoom({
           )}
         </Page>
       </div>
-      {paused ? (
+      {prompt?.kind === 'warning' ? (
+        <WarningDialog
+          key={prompt.intervention.id}
+          intervention={prompt.intervention}
+          onAcknowledge={interventions.acknowledge}
+        />
+      ) : paused ? (
         <Overlay id="paused" title="Your exam is paused by the proctor">
+          {pauseNote ? (
+            <p className="proctor-note">
+              <strong>Message from the proctor:</strong> {pauseNote}
+            </p>
+          ) : null}
           <p>
             Your timer is stopped. Stay in front of your camera: recording continues, and the exam
             carries on as soon as the proctor resumes it.
@@ -232,6 +250,15 @@ export function ExamRoom({
         <Overlay id="problem" title="Recording needs your attention">
           <ReconnectPanel policy={policy} capture={capture} problem={problem} />
         </Overlay>
+      ) : prompt?.kind === 'room_scan' ? (
+        <RoomScanDialog
+          key={prompt.intervention.id}
+          intervention={prompt.intervention}
+          capture={capture}
+          policy={policy}
+          onAcknowledge={interventions.acknowledge}
+          onComplete={interventions.complete}
+        />
       ) : null}
     </>
   );

@@ -7,15 +7,20 @@ import { StreamPreview } from './stream-preview';
 /** Length of the room scan. */
 export const ROOM_SCAN_MS = 20_000;
 
-/** The guided room scan: ~20 s of camera video, stored as track room_scan. */
+/**
+ * The guided room scan: ~20 s of camera video, stored as track room_scan. Used at check-in
+ * and when a proctor asks for one during the exam (`doneLabel` names what Continue does there).
+ */
 export function RoomScanStep({
   capture,
   policy,
   onDone,
+  doneLabel = 'Continue',
 }: {
   capture: CaptureSession;
   policy: ProctoringPolicy;
   onDone: () => void;
+  doneLabel?: string;
 }) {
   const [phase, setPhase] = useState<'ready' | 'recording' | 'done'>('ready');
   const [left, setLeft] = useState(ROOM_SCAN_MS / 1000);
@@ -98,7 +103,7 @@ export function RoomScanStep({
         ) : (
           <>
             <button type="button" className="button primary" onClick={onDone}>
-              Continue
+              {doneLabel}
             </button>
             <button type="button" className="button secondary" onClick={() => void start()}>
               Record again

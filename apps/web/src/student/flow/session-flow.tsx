@@ -11,6 +11,7 @@ import { attemptApi, policyOf } from '../api';
 import { CheckIn } from './check-in';
 import { Confirmation } from './confirmation';
 import { ExamRoom } from './exam-room';
+import { TerminationNotice } from './intervention-ended';
 import './flow.css';
 
 /** How often the attempt's state is polled (pause, termination, submission by staff). */
@@ -123,7 +124,11 @@ export function SessionFlowPage() {
         />
       );
     default:
-      return <Confirmation title={title} session={session} capture={capture} />;
+      return (
+        <Confirmation title={title} session={session} capture={capture}>
+          {session.state === 'terminated' ? <TerminationNotice sessionId={session.id} /> : null}
+        </Confirmation>
+      );
   }
 }
 

@@ -1,0 +1,296 @@
+import { and, asc, eq, gte } from 'drizzle-orm';
+import type {
+  Intervention,
+  InterventionBody,
+  InterventionKind,
+  PersonRef,
+  SessionState,
+} from '@invigil/contracts';
+import type { Db, DbOrTx, Tx } from '../db/database.js';
+import { examSessions, interventions, mediaSegments, users } from '../db/schema.js';
+import { errors } from '../errors.js';
+import type { Clock } from '../ports/clock.port.js';
+import { type Actor, requireRole } from './actor.js';
+import { appendAudit } from './audit.service.js';
+import { staffRoleOn } from './exam-access.js';
+import type { EmitLive } from './live-feed.service.js';
+import { sessionForRead } from './recording-access.js';
+import { expireIfDue, type SessionRow, type SessionService } from './sessions.service.js';
+import { iso, isoOrNull } from './time.js';
+
+type InterventionRow = typeof interventions.$inferSelect;
+
+/** The state each state-changing intervention moves the session to. */
+const TARGET_STATE: Partial<Record<InterventionKind, SessionState>> = {
+  pause: 'paused',
+  resume: 'in_progress',
+  terminate: 'terminated',
+};
+
+/** States in which an intervention that does not change the state may be sent. */
+const ACTIVE_STATES: Partial<Record<InterventionKind, readonly SessionState[]>> = {
+  warning: ['in_progress', 'paused'],
+  room_scan: ['in_progress'],
+};
+
+/** Kinds the student confirms having seen. */
+const ACKNOWLEDGEABLE: readonly InterventionKind[] = ['warning', 'room_scan'];
+
+/** API view of an intervention row; `by` is the proctor who sent it (null once deleted). */
+export function toIntervention(row: InterventionRow, by: PersonRef | null): Intervention {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    examId: row.examId,
+    kind: row.kind as InterventionKind,
+    message: row.message,
+    by,
+    createdAt: iso(row.createdAt),
+    acknowledgedAt: isoOrNull(row.acknowledgedAt),
+    completedAt: isoOrNull(row.completedAt),
+  };
+}
+
+/**
+ * What a proctor does to a running attempt (warn, pause, resume, terminate, ask for a room
+ * scan) and the student's answers to it (acknowledge, room scan done). Every change is
+ * audited in its transaction and, once committed, sent on the live feed as an
+ * `intervention` message the student's page and the exam's staff receive.
+ */
+export class InterventionService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly sessions: SessionService,
+    /** Sends committed interventions live; never throws (see `EmitLive`). */
+    private readonly live: EmitLive,
+  ) {}
+
+  /**
+   * Send an intervention (the session's assigned proctors only). Pause, resume and terminate
+   * go through the session state machine in the same transaction as the intervention row.
+   */
+  async create(actor: Actor, sessionId: string, body: InterventionBody): Promise<Intervention> {
+    requireRole(actor, ['proctor']);
+    const row = await this.loadForProctor(actor, sessionId);
+    const message = 'message' in body && body.message ? body.message : null;
+    const to = TARGET_STATE[body.kind];
+    let created: InterventionRow | undefined;
+    const record = async (tx: Tx) => {
+      created = await this.insert(tx, actor, row, body.kind, message);
+    };
+
+    if (to) {
+      // Only a paused attempt resumes: checking_in → in_progress is the student's own start.
+      if (body.kind === 'resume' && row.state !== 'paused') {
+        throw errors.conflict(
+          'ILLEGAL_TRANSITION',
+          `A session cannot be resumed from ${row.state}`,
+          {
+            from: row.state,
+            to,
+          },
+        );
+      }
+      await this.sessions.transition(actor, sessionId, to, message ?? undefined, (tx) =>
+        record(tx),
+      );
+    } else {
+      const current = await expireIfDue(this.db, row, this.clock.now());
+      await this.db.transaction(async (tx) => {
+        const [locked] = await tx
+          .select({ state: examSessions.state })
+          .from(examSessions)
+          .where(eq(examSessions.id, sessionId))
+          .for('update');
+        const state = (locked?.state ?? current.state) as SessionState;
+        const allowed = ACTIVE_STATES[body.kind] ?? [];
+        if (!allowed.includes(state)) {
+          throw errors.conflict(
+            'SESSION_NOT_ACTIVE',
+            `A ${body.kind === 'warning' ? 'warning' : 'room scan request'} needs a session ` +
+              `${allowed.join(' or ')}; this one is ${state}`,
+            { state },
+          );
+        }
+        await record(tx);
+      });
+    }
+    if (!created) throw new Error('intervention row was not written');
+    return this.publish(toIntervention(created, await this.personOf(actor.userId)));
+  }
+
+  /** A session's interventions, oldest first: for the exam's staff and the session's student. */
+  async list(actor: Actor, sessionId: string): Promise<Intervention[]> {
+    const session = await sessionForRead(this.db, actor, sessionId);
+    const rows = await this.db
+      .select({ i: interventions, name: users.name })
+      .from(interventions)
+      .leftJoin(users, eq(users.id, interventions.actorId))
+      .where(eq(interventions.sessionId, session.id))
+      .orderBy(asc(interventions.createdAt), asc(interventions.id));
+    return rows.map(({ i, name }) =>
+      toIntervention(i, i.actorId && name !== null ? { id: i.actorId, name } : null),
+    );
+  }
+
+  /** The student confirms a warning or a room scan request (idempotent). */
+  async acknowledge(
+    actor: Actor,
+    sessionId: string,
+    interventionId: string,
+  ): Promise<Intervention> {
+    return this.studentAnswer(actor, sessionId, interventionId, 'acknowledge');
+  }
+
+  /**
+   * The student finished a requested room scan (idempotent). Needs a room_scan segment that
+   * reached the server after the request: the proctor can then watch it.
+   */
+  async complete(actor: Actor, sessionId: string, interventionId: string): Promise<Intervention> {
+    return this.studentAnswer(actor, sessionId, interventionId, 'complete');
+  }
+
+  private async studentAnswer(
+    actor: Actor,
+    sessionId: string,
+    interventionId: string,
+    what: 'acknowledge' | 'complete',
+  ): Promise<Intervention> {
+    requireRole(actor, ['student']);
+    const session = await sessionForRead(this.db, actor, sessionId);
+    const result = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(interventions)
+        .where(and(eq(interventions.id, interventionId), eq(interventions.sessionId, session.id)))
+        .for('update');
+      if (!row) throw errors.notFound('Intervention');
+      const kind = row.kind as InterventionKind;
+      const applicable =
+        what === 'complete' ? kind === 'room_scan' : ACKNOWLEDGEABLE.includes(kind);
+      if (!applicable) {
+        throw errors.conflict(
+          'INTERVENTION_NOT_APPLICABLE',
+          what === 'complete'
+            ? 'Only a room scan request can be completed'
+            : 'Only warnings and room scan requests are acknowledged',
+          { kind },
+        );
+      }
+      const done = what === 'complete' ? row.completedAt : row.acknowledgedAt;
+      if (done) return { row, changed: false };
+      if (what === 'complete') await this.requireRoomScanSince(tx, session.id, row.createdAt);
+      const now = this.clock.now();
+      const [updated] = await tx
+        .update(interventions)
+        .set(
+          what === 'complete'
+            ? { completedAt: now, acknowledgedAt: row.acknowledgedAt ?? now }
+            : { acknowledgedAt: now },
+        )
+        .where(eq(interventions.id, row.id))
+        .returning();
+      if (!updated) throw errors.notFound('Intervention');
+      await appendAudit(tx, {
+        actorId: actor.userId,
+        action: `intervention.${what}`,
+        entityType: 'intervention',
+        entityId: row.id,
+        examId: row.examId,
+        data: { sessionId: session.id, kind },
+      });
+      return { row: updated, changed: true };
+    });
+    const view = toIntervention(result.row, await this.personOf(result.row.actorId));
+    return result.changed ? this.publish(view) : view;
+  }
+
+  /** 409 ROOM_SCAN_MISSING unless a room_scan segment arrived at or after `since`. */
+  private async requireRoomScanSince(tx: DbOrTx, sessionId: string, since: Date): Promise<void> {
+    const [segment] = await tx
+      .select({ id: mediaSegments.id })
+      .from(mediaSegments)
+      .where(
+        and(
+          eq(mediaSegments.sessionId, sessionId),
+          eq(mediaSegments.track, 'room_scan'),
+          gte(mediaSegments.receivedAt, since),
+        ),
+      )
+      .limit(1);
+    if (!segment) {
+      throw errors.conflict(
+        'ROOM_SCAN_MISSING',
+        'No room scan has been uploaded since it was requested; record it, then try again',
+      );
+    }
+  }
+
+  /**
+   * The session, if the actor is a proctor assigned to its exam. Anyone else gets NOT_FOUND,
+   * like every session route: staff of other exams must not learn that it exists.
+   */
+  private async loadForProctor(actor: Actor, sessionId: string): Promise<SessionRow> {
+    const [row] = await this.db.select().from(examSessions).where(eq(examSessions.id, sessionId));
+    if (!row || (await staffRoleOn(this.db, row.examId, actor.userId)) !== 'proctor') {
+      throw errors.notFound('Session');
+    }
+    return row;
+  }
+
+  private async insert(
+    tx: Tx,
+    actor: Actor,
+    session: SessionRow,
+    kind: InterventionKind,
+    message: string | null,
+  ): Promise<InterventionRow> {
+    const [row] = await tx
+      .insert(interventions)
+      .values({
+        sessionId: session.id,
+        examId: session.examId,
+        kind,
+        message,
+        actorId: actor.userId,
+        createdAt: this.clock.now(),
+      })
+      .returning();
+    if (!row) throw new Error('intervention insert returned nothing');
+    await appendAudit(tx, {
+      actorId: actor.userId,
+      action: `intervention.${kind}`,
+      entityType: 'intervention',
+      entityId: row.id,
+      examId: session.examId,
+      data: { sessionId: session.id, ...(message !== null && { message }) },
+    });
+    return row;
+  }
+
+  private async personOf(userId: string | null): Promise<PersonRef | null> {
+    if (!userId) return null;
+    const [user] = await this.db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(eq(users.id, userId));
+    return user ?? null;
+  }
+
+  /**
+   * Send the committed intervention to the student's page and the exam's staff. A failure
+   * must not turn a committed action into an error (the proctor would repeat it), so the
+   * emitter only logs; the student's page also fetches the list when it (re)loads.
+   */
+  private async publish(intervention: Intervention): Promise<Intervention> {
+    await this.live({
+      topic: 'intervention',
+      data: intervention,
+      examId: intervention.examId,
+      sessionId: intervention.sessionId,
+      audience: 'student',
+    });
+    return intervention;
+  }
+}

@@ -1,0 +1,195 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { SessionHealth } from '@invigil/contracts';
+import type { DbOrTx } from '../db/database.js';
+import { examSessions, mediaSegments, sessionEvents, snapshots } from '../db/schema.js';
+import type { Clock } from '../ports/clock.port.js';
+import type { EmitLive } from './live-feed.service.js';
+import { isoOrNull } from './time.js';
+
+/** At most one upload-driven `session.health` message per session in this window. */
+export const HEALTH_THROTTLE_MS = 5_000;
+
+/** The latest snapshot of one kind: what a dashboard thumbnail loads. */
+export interface LatestShot {
+  seq: number;
+  takenMs: number;
+}
+
+/** What the database says of a session's uploads. */
+export interface StoredUploads {
+  webcam: LatestShot | null;
+  screen: LatestShot | null;
+  /** Server time of the newest segment, snapshot or client event; null before any. */
+  lastUploadAt: Date | null;
+}
+
+/** A session the tracker hears about: its id and exam (for addressing live messages). */
+export interface TrackedSession {
+  id: string;
+  examId: string;
+}
+
+/**
+ * Latest webcam and screen snapshots and the last upload time of several sessions, in one
+ * query. Each value is an index-backed "newest by seq" lookup per session, so the cost grows
+ * with the number of sessions, not with how much they uploaded.
+ */
+export async function storedUploads(
+  db: DbOrTx,
+  sessionIds: readonly string[],
+): Promise<Map<string, StoredUploads>> {
+  if (sessionIds.length === 0) return new Map();
+  const newest = <T>(column: unknown, table: unknown, where: ReturnType<typeof sql>) =>
+    sql<T>`(select ${column} from ${table} where ${where} order by seq desc limit 1)`;
+  const ofSession = (col: unknown) => sql`${col} = ${examSessions.id}`;
+  const shot = (kind: 'webcam' | 'screen', column: unknown) =>
+    newest<string | number | null>(
+      column,
+      snapshots,
+      sql`${ofSession(snapshots.sessionId)} and ${snapshots.kind} = ${kind}`,
+    );
+  const epochMs = (inner: ReturnType<typeof sql>) =>
+    sql<string | null>`(extract(epoch from ${inner}) * 1000)::bigint`;
+  const received = (track: 'webcam' | 'screen') =>
+    newest(
+      mediaSegments.receivedAt,
+      mediaSegments,
+      sql`${ofSession(mediaSegments.sessionId)} and ${mediaSegments.track} = ${track}`,
+    );
+  const rows = await db
+    .select({
+      id: examSessions.id,
+      webcamSeq: shot('webcam', snapshots.seq),
+      webcamTaken: shot('webcam', snapshots.takenMs),
+      screenSeq: shot('screen', snapshots.seq),
+      screenTaken: shot('screen', snapshots.takenMs),
+      // greatest() skips nulls: the newest of segments, snapshots and client event batches.
+      lastUploadMs: epochMs(
+        sql`greatest(${received('webcam')}, ${received('screen')}, ${newest(
+          snapshots.receivedAt,
+          snapshots,
+          ofSession(snapshots.sessionId),
+        )}, ${newest(
+          sessionEvents.serverAt,
+          sessionEvents,
+          sql`${ofSession(sessionEvents.sessionId)} and ${sessionEvents.source} = 'client'`,
+        )})`,
+      ),
+    })
+    .from(examSessions)
+    .where(inArray(examSessions.id, [...sessionIds]));
+  const latest = (seq: unknown, taken: unknown): LatestShot | null =>
+    seq === null || seq === undefined ? null : { seq: Number(seq), takenMs: Number(taken) };
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        webcam: latest(r.webcamSeq, r.webcamTaken),
+        screen: latest(r.screenSeq, r.screenTaken),
+        lastUploadAt: r.lastUploadMs === null ? null : new Date(Number(r.lastUploadMs)),
+      },
+    ]),
+  );
+}
+
+/**
+ * Connection and upload health of students' pages. Whether a page is connected is known per
+ * process (the gateway that holds its socket); with several server processes behind a
+ * load balancer a dashboard sees the connection state of the process the student reached,
+ * which every `session.health` message carries. Upload times come from the database.
+ */
+export class SessionHealthTracker {
+  /** Open student sockets per session in this process. */
+  private readonly sockets = new Map<string, number>();
+  private readonly lastSeen = new Map<string, Date>();
+  private readonly lastUpload = new Map<string, Date>();
+  private readonly lastEmitted = new Map<string, number>();
+  /** Set on shutdown: sockets closing then are not news, and the database is going away. */
+  private stopped = false;
+
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly clock: Clock,
+    private readonly live: EmitLive,
+    private readonly throttleMs = HEALTH_THROTTLE_MS,
+  ) {}
+
+  /** The student's page opened its live socket. */
+  async connected(session: TrackedSession): Promise<void> {
+    this.sockets.set(session.id, (this.sockets.get(session.id) ?? 0) + 1);
+    this.seen(session.id);
+    await this.emit(session);
+  }
+
+  /** The student's page closed its live socket (or it was dropped). */
+  async disconnected(session: TrackedSession): Promise<void> {
+    const left = (this.sockets.get(session.id) ?? 1) - 1;
+    if (left > 0) this.sockets.set(session.id, left);
+    else this.sockets.delete(session.id);
+    this.seen(session.id);
+    await this.emit(session);
+  }
+
+  /** The student's page answered a ping. */
+  seen(sessionId: string): void {
+    this.lastSeen.set(sessionId, this.clock.now());
+  }
+
+  /** A segment, snapshot or event batch arrived: tell the dashboard, at most every few seconds. */
+  uploaded(session: TrackedSession): void {
+    const now = this.clock.now();
+    this.lastUpload.set(session.id, now);
+    const last = this.lastEmitted.get(session.id);
+    if (last !== undefined && now.getTime() - last < this.throttleMs) return;
+    void this.emit(session);
+  }
+
+  /** Health of sessions for a snapshot, given what the database says of their uploads. */
+  healthOf(sessionId: string, stored: StoredUploads | undefined): SessionHealth {
+    const memory = this.lastUpload.get(sessionId);
+    const db = stored?.lastUploadAt ?? null;
+    const lastUpload = memory && (!db || memory > db) ? memory : db;
+    return {
+      sessionId,
+      connected: (this.sockets.get(sessionId) ?? 0) > 0,
+      lastUploadAt: isoOrNull(lastUpload),
+      lastSeenAt: isoOrNull(this.lastSeen.get(sessionId)),
+    };
+  }
+
+  /** Forget sessions without an open socket that were last heard of before `before`. */
+  prune(before: Date): void {
+    for (const map of [this.lastSeen, this.lastUpload]) {
+      for (const [id, at] of map) {
+        if (at < before && !this.sockets.has(id)) map.delete(id);
+      }
+    }
+    for (const [id, at] of this.lastEmitted) {
+      if (at < before.getTime()) this.lastEmitted.delete(id);
+    }
+  }
+
+  /** Stop emitting (the server is shutting down). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async emit(session: TrackedSession): Promise<void> {
+    if (this.stopped) return;
+    this.lastEmitted.set(session.id, this.clock.now().getTime());
+    // Uploads before this process started are in the database; a failed read only leaves
+    // lastUploadAt empty in this one message (the next snapshot reads it again).
+    const stored = this.lastUpload.has(session.id)
+      ? undefined
+      : (
+          await storedUploads(this.db, [session.id]).catch(() => new Map<string, StoredUploads>())
+        ).get(session.id);
+    await this.live({
+      topic: 'session.health',
+      data: this.healthOf(session.id, stored),
+      examId: session.examId,
+      sessionId: session.id,
+      audience: 'staff',
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import type { Alert, AlertState, DetectorName, PersonRef, Severity } from '@invigil/contracts';
+
+/** Severities, most serious first. */
+export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
+
+/** Human labels for severities. */
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+};
+
+/** Short names of what a flag is about. */
+export const FLAG_TYPE_LABEL: Record<DetectorName, string> = {
+  no_face: 'No face',
+  multiple_faces: 'Several faces',
+  head_turned: 'Looking away',
+  identity_mismatch: 'Different person',
+  phone: 'Phone',
+  book: 'Book',
+  extra_person: 'Another person',
+  voice: 'Voice',
+  tab_switch: 'Left the exam tab',
+  client_integrity: 'Browser report disagrees',
+};
+
+/** The feed arranged for display. */
+export interface AlertGroups {
+  /**
+   * Alerts still being dealt with, by severity, each newest first: not acknowledged yet, or
+   * taken by a proctor (taking acknowledges, and the holder still needs them in view).
+   */
+  open: Record<Severity, Alert[]>;
+  /** Acknowledged alerts nobody holds (of the last hour), newest first. */
+  acknowledged: Alert[];
+  /** How many alerts wait for acknowledgement. */
+  openCount: number;
+}
+
+/** Splits the feed (newest first) into severity groups and the settled rest. */
+export function groupAlerts(alerts: readonly Alert[]): AlertGroups {
+  const open: Record<Severity, Alert[]> = { high: [], medium: [], low: [] };
+  const acknowledged: Alert[] = [];
+  let openCount = 0;
+  for (const alert of alerts) {
+    if (!alert.handling.acknowledgedAt) openCount += 1;
+    if (alert.handling.acknowledgedAt && !alert.handling.assignedTo) acknowledged.push(alert);
+    else open[alert.flag.severity].push(alert);
+  }
+  return { open, acknowledged, openCount };
+}
+
+/**
+ * Alerts not in `seen`, in feed order: the ones that just arrived. The ids of a fresh
+ * snapshot go into `seen` first so that a page load does not ring for old alerts.
+ */
+export function newAlerts(alerts: readonly Alert[], seen: ReadonlySet<string>): Alert[] {
+  return alerts.filter((a) => !seen.has(a.flag.id));
+}
+
+/** Whether new alerts call for a sound: any high or medium one nobody acknowledged yet. */
+export function shouldBeep(fresh: readonly Alert[]): boolean {
+  return fresh.some((a) => a.flag.severity !== 'low' && !a.handling.acknowledgedAt);
+}
+
+/** What a screen reader hears about new alerts, and how urgently. */
+export interface Announcement {
+  text: string;
+  /** Assertive when a high-severity alert is among them. */
+  assertive: boolean;
+}
+
+/**
+ * One sentence for a batch of new alerts, so a burst of flags is one announcement, not
+ * many: "High alert: Sam Student, Phone." or "3 new alerts, 1 high: Sam Student, Phone, …".
+ */
+export function announce(fresh: readonly Alert[]): Announcement | null {
+  if (fresh.length === 0) return null;
+  const high = fresh.filter((a) => a.flag.severity === 'high').length;
+  const describe = (a: Alert) => `${a.student.name}, ${FLAG_TYPE_LABEL[a.flag.type]}`;
+  if (fresh.length === 1) {
+    const [alert] = fresh as [Alert];
+    return {
+      text: `${SEVERITY_LABEL[alert.flag.severity]} alert: ${describe(alert)}.`,
+      assertive: high > 0,
+    };
+  }
+  const first = [...fresh].sort(
+    (a, b) => SEVERITIES.indexOf(a.flag.severity) - SEVERITIES.indexOf(b.flag.severity),
+  )[0] as Alert;
+  return {
+    text: `${fresh.length} new alerts${high ? `, ${high} high` : ''}. First: ${describe(first)}.`,
+    assertive: high > 0,
+  };
+}
+
+/** Who handles an alert, seen by the user `meId`. */
+export type Holder = { kind: 'nobody' } | { kind: 'me' } | { kind: 'other'; name: string };
+
+/** Who has taken an alert. */
+export function holderOf(handling: AlertState, meId: string): Holder {
+  if (!handling.assignedTo) return { kind: 'nobody' };
+  if (handling.assignedTo.id === meId) return { kind: 'me' };
+  return { kind: 'other', name: handling.assignedTo.name };
+}
+
+/**
+ * The handling from an acknowledge/assign answer, which may be the alert state itself or a
+ * whole alert.
+ */
+export function handlingFrom(result: AlertState | Alert): AlertState {
+  return 'handling' in result ? result.handling : result;
+}
+
+/**
+ * The proctor named in a 409 ALERT_TAKEN error's details (`{ assignedTo: { id, name } }`),
+ * so the feed can show who has the alert at once.
+ */
+export function holderFromDetails(details: unknown): PersonRef | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const holder = (details as Record<string, unknown>).assignedTo;
+  if (typeof holder !== 'object' || holder === null) return null;
+  const { id, name } = holder as Record<string, unknown>;
+  return typeof id === 'string' && typeof name === 'string' ? { id, name } : null;
+}

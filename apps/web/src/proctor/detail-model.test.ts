@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { Intervention, SessionEvent } from '@invigil/contracts';
+import { FIXTURE_T0, buildAlert, buildFlag, buildMessage, buildSession } from './fixtures';
+import {
+  applyDetailMessage,
+  availableInterventions,
+  buildTimeline,
+  interventionAnswer,
+  type SessionDetailState,
+} from './detail-model';
+
+const base = (): SessionDetailState => ({
+  session: buildSession(),
+  flags: [buildFlag({ id: 'f1', startMs: FIXTURE_T0 })],
+  risk: null,
+  interventions: [],
+  handling: {},
+  health: null,
+  cursor: 5,
+});
+
+const intervention = (overrides: Partial<Intervention> = {}): Intervention => ({
+  id: 'i1',
+  sessionId: 's1',
+  examId: 'e1',
+  kind: 'warning',
+  message: 'Eyes on your screen',
+  by: { id: 'p1', name: 'Pat' },
+  createdAt: '2030-01-01T10:00:00.000Z',
+  acknowledgedAt: null,
+  completedAt: null,
+  ...overrides,
+});
+
+const event = (seq: number, type: string, clientMs: number): SessionEvent => ({
+  source: 'client',
+  seq,
+  type,
+  clientMs,
+  serverAt: '2030-01-01T10:00:00.000Z',
+  data: {},
+});
+
+describe('session detail: live messages', () => {
+  it('ignores messages about other sessions and replays', () => {
+    const state = base();
+    expect(
+      applyDetailMessage(
+        state,
+        buildMessage('session.state', 9, buildSession({ id: 's2', state: 'paused' }), 's2'),
+      ),
+    ).toBe(state);
+    expect(applyDetailMessage(state, buildMessage('session.state', 5, buildSession()))).toBe(state);
+  });
+
+  it('follows state, flags in time order, handling and interventions', () => {
+    let state = base();
+    state = applyDetailMessage(
+      state,
+      buildMessage('session.state', 6, buildSession({ state: 'paused' })),
+    );
+    state = applyDetailMessage(
+      state,
+      buildMessage('flag.created', 7, buildAlert({ id: 'f0', startMs: FIXTURE_T0 - 1000 })),
+    );
+    state = applyDetailMessage(state, buildMessage('intervention', 8, intervention()));
+    state = applyDetailMessage(
+      state,
+      buildMessage('intervention', 9, intervention({ acknowledgedAt: '2030-01-01T10:01:00.000Z' })),
+    );
+    state = applyDetailMessage(
+      state,
+      buildMessage('flag.removed', 10, { id: 'f1', sessionId: 's1' }),
+    );
+    expect(state.session.state).toBe('paused');
+    expect(state.flags.map((f) => f.id)).toEqual(['f0']);
+    expect(state.handling.f0?.flagId).toBe('f0');
+    expect(state.interventions).toHaveLength(1);
+    expect(interventionAnswer(state.interventions[0]!)).toBe('Acknowledged by the student');
+    expect(state.cursor).toBe(10);
+  });
+});
+
+describe('session detail: timeline', () => {
+  it('merges events and flags by time, leaving detector detail out by default', () => {
+    const flag = buildFlag({ id: 'f1', startMs: FIXTURE_T0 + 1000, severity: 'high' });
+    const items = buildTimeline(
+      [
+        event(1, 'window.blur', FIXTURE_T0 + 1000),
+        event(2, 'detect.snapshot', FIXTURE_T0 + 500),
+        event(0, 'page.load', FIXTURE_T0),
+      ],
+      [flag],
+    );
+    expect(items.map((i) => i.key)).toEqual(['event-client-0', 'flag-f1', 'event-client-1']);
+    expect(items[1]?.severity).toBe('high');
+    expect(items[2]?.label).toBe('Left the exam window');
+    expect(buildTimeline([event(2, 'detect.snapshot', 0)], [], true)).toHaveLength(1);
+  });
+});
+
+describe('session detail: interventions', () => {
+  it('offers what the state allows', () => {
+    expect(availableInterventions('in_progress')).toEqual({
+      warning: true,
+      pause: true,
+      resume: false,
+      terminate: true,
+      room_scan: true,
+    });
+    expect(availableInterventions('paused').resume).toBe(true);
+    expect(Object.values(availableInterventions('submitted')).some(Boolean)).toBe(false);
+  });
+  it('describes room scan answers', () => {
+    const scan = intervention({ kind: 'room_scan' });
+    expect(interventionAnswer(scan)).toBe('Waiting for the student');
+    expect(interventionAnswer({ ...scan, completedAt: '2030-01-01T10:02:00.000Z' })).toBe(
+      'Room scan done',
+    );
+    expect(interventionAnswer(intervention({ kind: 'pause' }))).toBeNull();
+  });
+});

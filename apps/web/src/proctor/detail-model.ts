@@ -1,0 +1,209 @@
+import type {
+  AlertState,
+  ExamSession,
+  Flag,
+  Intervention,
+  InterventionKind,
+  LiveMessage,
+  RiskScore,
+  SessionEvent,
+  SessionHealth,
+  SessionState,
+  Severity,
+} from '@invigil/contracts';
+import { FLAG_TYPE_LABEL } from './alert-model';
+
+/** What the session detail page follows live. */
+export interface SessionDetailState {
+  session: ExamSession;
+  /** In time order. */
+  flags: Flag[];
+  risk: RiskScore | null;
+  /** Oldest first, as the server lists them. */
+  interventions: Intervention[];
+  /** Alert handling by flag id, from `alert.updated` messages. */
+  handling: Record<string, AlertState>;
+  health: SessionHealth | null;
+  /** Newest message applied (replays are skipped). */
+  cursor: number;
+}
+
+const byStart = (a: Flag, b: Flag) => a.startMs - b.startMs || a.id.localeCompare(b.id);
+
+function upsert<T extends { id: string }>(list: readonly T[], item: T): T[] {
+  const index = list.findIndex((x) => x.id === item.id);
+  return index >= 0 ? list.map((x, i) => (i === index ? item : x)) : [...list, item];
+}
+
+/**
+ * Applies an exam-wide live message to one session's detail: messages about other sessions
+ * are ignored, as are stored messages already applied.
+ */
+export function applyDetailMessage(
+  state: SessionDetailState,
+  message: LiveMessage,
+): SessionDetailState {
+  if (message.sessionId !== null && message.sessionId !== state.session.id) return state;
+  if (message.id > 0) {
+    if (message.id <= state.cursor) return state;
+    state = { ...state, cursor: message.id };
+  }
+  const id = state.session.id;
+  switch (message.topic) {
+    case 'session.state':
+      return message.data.id === id ? { ...state, session: message.data } : state;
+    case 'session.risk':
+      return message.data.sessionId === id ? { ...state, risk: message.data } : state;
+    case 'session.health':
+      return message.data.sessionId === id ? { ...state, health: message.data } : state;
+    case 'flag.created':
+    case 'flag.updated': {
+      const { flag, handling } = message.data;
+      if (flag.sessionId !== id) return state;
+      return {
+        ...state,
+        flags: upsert(state.flags, flag).sort(byStart),
+        handling: { ...state.handling, [flag.id]: handling },
+      };
+    }
+    case 'flag.removed':
+      return message.data.sessionId === id
+        ? { ...state, flags: state.flags.filter((f) => f.id !== message.data.id) }
+        : state;
+    case 'alert.updated':
+      return message.data.sessionId === id
+        ? { ...state, handling: { ...state.handling, [message.data.flagId]: message.data } }
+        : state;
+    case 'intervention':
+      return message.data.sessionId === id
+        ? { ...state, interventions: upsert(state.interventions, message.data) }
+        : state;
+    case 'heartbeat':
+    case 'ready':
+    case 'resync':
+      return state;
+  }
+}
+
+/** One line of the session timeline: an event or a flag. */
+export type TimelineItem =
+  | { kind: 'event'; key: string; atMs: number; label: string; severity: null; event: SessionEvent }
+  | { kind: 'flag'; key: string; atMs: number; label: string; severity: Severity; flag: Flag };
+
+/** Event types that say nothing a proctor reads (detector internals, heartbeats of uploads). */
+const DETECTOR_DETAIL = new Set(['detect.snapshot', 'detect.analysis', 'detect.state']);
+
+const EVENT_LABEL: Record<string, string> = {
+  'consent.given': 'Consent given',
+  'consent.declined': 'Consent declined',
+  'system_check.passed': 'System check passed',
+  'system_check.failed': 'System check failed',
+  'page.hidden': 'Exam page hidden',
+  'page.visible': 'Exam page visible again',
+  'window.blur': 'Left the exam window',
+  'window.focus': 'Back in the exam window',
+  'fullscreen.exit': 'Left full screen',
+  'fullscreen.enter': 'Entered full screen',
+  'clipboard.copy': 'Copied text',
+  'clipboard.cut': 'Cut text',
+  'clipboard.paste': 'Pasted text',
+  contextmenu: 'Opened the context menu',
+  'print.attempt': 'Tried to print',
+  'screen_share.stopped': 'Stopped sharing the screen',
+  'track.ended': 'A camera or microphone stopped',
+  'track.muted': 'A camera or microphone was muted',
+  'track.unmuted': 'A camera or microphone was unmuted',
+  'display.changed': 'Displays changed',
+  'network.offline': 'Went offline',
+  'network.online': 'Back online',
+  'page.load': 'Exam page loaded',
+  'page.unload': 'Exam page closed',
+  'upload.backlog': 'Uploads falling behind',
+  'recording.started': 'Recording started',
+  'recording.stopped': 'Recording stopped',
+  'recording.error': 'Recording error',
+  'detect.enrolment': 'Identity photo analysed',
+  'detect.failed': 'A snapshot could not be analysed',
+};
+
+/** A readable name for an event type ("window.blur" → "Left the exam window"). */
+export function eventLabel(type: string): string {
+  return EVENT_LABEL[type] ?? type.replace(/[._]/g, ' ');
+}
+
+/** The moment of an event on the recording's clock (client ms, else the server's time). */
+export function eventTime(event: SessionEvent): number {
+  return event.clientMs ?? Date.parse(event.serverAt);
+}
+
+/**
+ * Events and flags in one list in time order (flags before events at the same moment).
+ * Detector details are left out unless `withDetectorDetail`.
+ */
+export function buildTimeline(
+  events: readonly SessionEvent[],
+  flags: readonly Flag[],
+  withDetectorDetail = false,
+): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  for (const flag of flags) {
+    items.push({
+      kind: 'flag',
+      key: `flag-${flag.id}`,
+      atMs: flag.startMs,
+      label: `${FLAG_TYPE_LABEL[flag.type]}: ${flag.message}`,
+      severity: flag.severity,
+      flag,
+    });
+  }
+  for (const event of events) {
+    if (!withDetectorDetail && DETECTOR_DETAIL.has(event.type)) continue;
+    items.push({
+      kind: 'event',
+      key: `event-${event.source}-${event.seq}`,
+      atMs: eventTime(event),
+      label: eventLabel(event.type),
+      severity: null,
+      event,
+    });
+  }
+  return items.sort(
+    (a, b) =>
+      a.atMs - b.atMs ||
+      Number(a.kind === 'event') - Number(b.kind === 'event') ||
+      a.key.localeCompare(b.key),
+  );
+}
+
+/** What a proctor can do to a session in its current state. */
+export function availableInterventions(state: SessionState): Record<InterventionKind, boolean> {
+  return {
+    warning: state === 'in_progress' || state === 'paused',
+    pause: state === 'in_progress',
+    resume: state === 'paused',
+    terminate: state === 'checking_in' || state === 'in_progress' || state === 'paused',
+    room_scan: state === 'in_progress',
+  };
+}
+
+/** Labels of interventions in the history. */
+export const INTERVENTION_LABEL: Record<InterventionKind, string> = {
+  warning: 'Warning',
+  pause: 'Paused',
+  resume: 'Resumed',
+  terminate: 'Terminated',
+  room_scan: 'Room scan requested',
+};
+
+/** Where the student's answer to an intervention stands, or null when none is expected. */
+export function interventionAnswer(intervention: Intervention): string | null {
+  if (intervention.kind === 'room_scan') {
+    if (intervention.completedAt) return 'Room scan done';
+    if (intervention.acknowledgedAt) return 'Seen by the student, scan not done yet';
+    return 'Waiting for the student';
+  }
+  if (intervention.kind === 'warning') {
+    return intervention.acknowledgedAt ? 'Acknowledged by the student' : 'Not acknowledged yet';
+  }
+  return null;
+}

@@ -1,0 +1,174 @@
+import type { ExamSession, LiveSessionTile, SessionHealth, SessionState } from '@invigil/contracts';
+
+/** How the grid can be ordered. */
+export type TileSort = 'risk' | 'name' | 'time_left' | 'state';
+
+/** Sort options in menu order, risk first (the default). */
+export const TILE_SORTS: readonly { value: TileSort; label: string }[] = [
+  { value: 'risk', label: 'Risk (highest first)' },
+  { value: 'name', label: 'Name' },
+  { value: 'time_left', label: 'Time left (least first)' },
+  { value: 'state', label: 'State' },
+];
+
+/** Risk from which a session needs a proctor's attention. */
+export const ATTENTION_RISK = 50;
+
+/** Seconds without an upload after which a running session's health is a warning. */
+export const STALE_UPLOAD_SECONDS = 30;
+
+/** What the grid shows. */
+export interface TileFilter {
+  /** '' for every state. */
+  state: SessionState | '';
+  /** Matched against the student's name and e-mail, case-insensitively. */
+  text: string;
+  /** Only risk ≥ ATTENTION_RISK or with unacknowledged alerts. */
+  attention: boolean;
+}
+
+/** The filter that shows everything. */
+export const NO_FILTER: TileFilter = { state: '', text: '', attention: false };
+
+/** States in the order a proctor thinks about them: active first, done last. */
+const STATE_RANK: Record<SessionState, number> = {
+  in_progress: 0,
+  paused: 1,
+  checking_in: 2,
+  registered: 3,
+  submitted: 4,
+  terminated: 5,
+  under_review: 6,
+  reviewed: 7,
+};
+
+/** States in which the student is (or should be) in front of the camera. */
+export const ACTIVE_STATES: readonly SessionState[] = ['checking_in', 'in_progress', 'paused'];
+
+/**
+ * Milliseconds left in the attempt: null before it has a deadline or after it ended. While
+ * paused the timer stands still at the moment of pausing (the session's last update).
+ */
+export function timeLeftMs(session: ExamSession, now: number): number | null {
+  if (!session.deadlineAt) return null;
+  if (session.state !== 'in_progress' && session.state !== 'paused') return null;
+  const deadline = Date.parse(session.deadlineAt);
+  const at = session.state === 'paused' ? Date.parse(session.updatedAt) : now;
+  return Math.max(0, deadline - at);
+}
+
+/** "1:05:09", "12:04", or "—". */
+export function formatTimeLeft(ms: number | null): string {
+  if (ms === null) return '—';
+  const total = Math.ceil(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
+/** Whole seconds since the last upload, or null when nothing has arrived yet. */
+export function uploadAgeSeconds(health: SessionHealth, now: number): number | null {
+  if (!health.lastUploadAt) return null;
+  return Math.max(0, Math.floor((now - Date.parse(health.lastUploadAt)) / 1000));
+}
+
+/** How a session's connection looks: fine, worrying, or not expected to be live. */
+export type HealthLevel = 'ok' | 'warn' | 'idle';
+
+/**
+ * A running session is healthy while connected and uploading within STALE_UPLOAD_SECONDS;
+ * sessions that are not running are not expected to upload.
+ */
+export function healthLevel(tile: LiveSessionTile, now: number): HealthLevel {
+  if (!ACTIVE_STATES.includes(tile.session.state)) return 'idle';
+  if (!tile.health.connected) return 'warn';
+  if (tile.session.state === 'checking_in') return 'ok';
+  const age = uploadAgeSeconds(tile.health, now);
+  return age === null || age > STALE_UPLOAD_SECONDS ? 'warn' : 'ok';
+}
+
+/** "upload 12 s ago", "upload 3 min ago", "upload 1 h ago", "no upload yet". */
+export function uploadLabel(seconds: number | null): string {
+  return seconds === null ? 'no upload yet' : `upload ${formatAge(seconds)}`;
+}
+
+/** "12 s ago", "3 min ago", "1 h ago" ("no upload yet" without a time). */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return 'no upload yet';
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  return `${Math.floor(seconds / 3600)} h ago`;
+}
+
+/** True when a session needs a look: high risk or alerts nobody acknowledged. */
+export function needsAttention(tile: LiveSessionTile, unacknowledged: number): boolean {
+  return tile.risk >= ATTENTION_RISK || unacknowledged > 0;
+}
+
+const byName = (a: LiveSessionTile, b: LiveSessionTile) =>
+  a.student.name.localeCompare(b.student.name) || a.session.id.localeCompare(b.session.id);
+
+const isActive = (tile: LiveSessionTile) => ACTIVE_STATES.includes(tile.session.state);
+
+/** Time left for sorting: sessions without a running timer go last. */
+const sortableTimeLeft = (tile: LiveSessionTile, now: number) =>
+  timeLeftMs(tile.session, now) ?? Number.POSITIVE_INFINITY;
+
+/**
+ * The tiles in the chosen order; ties fall back to the name so the order is stable. By risk,
+ * running attempts come before those that ended.
+ */
+export function sortTiles(
+  tiles: readonly LiveSessionTile[],
+  sort: TileSort,
+  now: number,
+): LiveSessionTile[] {
+  const list = [...tiles];
+  switch (sort) {
+    case 'risk':
+      // Running attempts first: a finished one cannot be helped any more.
+      return list.sort(
+        (a, b) =>
+          Number(isActive(b)) - Number(isActive(a)) ||
+          b.risk - a.risk ||
+          b.openFlags - a.openFlags ||
+          byName(a, b),
+      );
+    case 'name':
+      return list.sort(byName);
+    case 'time_left':
+      return list.sort(
+        (a, b) => sortableTimeLeft(a, now) - sortableTimeLeft(b, now) || byName(a, b),
+      );
+    case 'state':
+      return list.sort(
+        (a, b) => STATE_RANK[a.session.state] - STATE_RANK[b.session.state] || byName(a, b),
+      );
+  }
+}
+
+/** The tiles the filter lets through. */
+export function filterTiles(
+  tiles: readonly LiveSessionTile[],
+  filter: TileFilter,
+  unacknowledged: ReadonlyMap<string, number>,
+): LiveSessionTile[] {
+  const text = filter.text.trim().toLocaleLowerCase();
+  return tiles.filter(
+    (tile) =>
+      (!filter.state || tile.session.state === filter.state) &&
+      (!text ||
+        tile.student.name.toLocaleLowerCase().includes(text) ||
+        tile.student.email.toLocaleLowerCase().includes(text)) &&
+      (!filter.attention || needsAttention(tile, unacknowledged.get(tile.session.id) ?? 0)),
+  );
+}
+
+/** How bad a risk score looks, for colour and weight. */
+export function riskLevel(risk: number): 'low' | 'medium' | 'high' {
+  if (risk >= 70) return 'high';
+  if (risk >= ATTENTION_RISK) return 'medium';
+  return 'low';
+}

@@ -1,0 +1,226 @@
+import { useId, useState, type FormEvent } from 'react';
+import type {
+  ExamSession,
+  Intervention,
+  InterventionBody,
+  InterventionKind,
+} from '@invigil/contracts';
+import { proctorApi } from '../api/endpoints';
+import { describeError } from '../api/errors';
+import { formatDateTime } from '../lib/datetime';
+import { ConfirmButton } from '../ui/confirm-button';
+import { ErrorState } from '../ui/states';
+import { StatusMessage, type Feedback } from '../ui/status-message';
+import { INTERVENTION_LABEL, availableInterventions, interventionAnswer } from './detail-model';
+
+const DONE: Record<InterventionKind, string> = {
+  warning: 'Warning sent. The student must acknowledge it.',
+  pause: 'Attempt paused. The timer has stopped.',
+  resume: 'Attempt resumed.',
+  terminate: 'Attempt terminated.',
+  room_scan: 'Room scan requested.',
+};
+
+/** The interventions sent so far, newest first, with the student's answers. */
+function InterventionHistory({ items }: { items: readonly Intervention[] }) {
+  if (items.length === 0) return <p className="muted small">No interventions yet.</p>;
+  return (
+    <ol className="pd-intervention-history" aria-label="Intervention history, newest first">
+      {[...items].reverse().map((item) => {
+        const answer = interventionAnswer(item);
+        const answered = item.completedAt ?? item.acknowledgedAt;
+        return (
+          <li key={item.id} className={`pd-intervention pd-intervention-${item.kind}`}>
+            <p className="pd-intervention-title">
+              <strong>{INTERVENTION_LABEL[item.kind]}</strong>{' '}
+              <span className="muted small">
+                {formatDateTime(item.createdAt)}
+                {item.by ? ` by ${item.by.name}` : ''}
+              </span>
+            </p>
+            {item.message ? <p className="pd-intervention-message">“{item.message}”</p> : null}
+            {answer ? (
+              <p className={`small ${answered ? 'text-success' : 'text-warn'}`}>
+                {answer}
+                {answered ? ` (${formatDateTime(answered)})` : ''}
+              </p>
+            ) : null}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/**
+ * Warn, pause or resume, terminate (with a reason and a confirmation), or ask for a room
+ * scan, for the exam's proctors; the result is announced and the history follows live.
+ */
+export function InterventionsPanel({
+  session,
+  items,
+  loadError,
+  canAct,
+  onSent,
+  onReload,
+}: {
+  session: ExamSession;
+  items: readonly Intervention[];
+  loadError: unknown;
+  /** Only the exam's proctors may intervene. */
+  canAct: boolean;
+  onSent: (intervention: Intervention) => void;
+  onReload: () => void;
+}) {
+  const id = useId();
+  const [warning, setWarning] = useState('');
+  const [pauseNote, setPauseNote] = useState('');
+  const [reason, setReason] = useState('');
+  const [pending, setPending] = useState<InterventionKind | null>(null);
+  const [feedback, setFeedback] = useState<Feedback | null>(null);
+  const allowed = availableInterventions(session.state);
+  const anyAllowed = Object.values(allowed).some(Boolean);
+
+  const send = async (body: InterventionBody, clear?: () => void) => {
+    setPending(body.kind);
+    setFeedback(null);
+    try {
+      const created = await proctorApi.intervene(session.id, body);
+      onSent(created);
+      clear?.();
+      setFeedback({ tone: 'success', text: DONE[body.kind] });
+    } catch (error) {
+      setFeedback({ tone: 'error', text: describeError(error) });
+    } finally {
+      setPending(null);
+    }
+  };
+
+  const onWarn = (event: FormEvent) => {
+    event.preventDefault();
+    if (!warning.trim()) {
+      setFeedback({ tone: 'error', text: 'Write the warning the student will see.' });
+      return;
+    }
+    void send({ kind: 'warning', message: warning.trim() }, () => setWarning(''));
+  };
+
+  const busy = pending !== null;
+  return (
+    <div className="pd-interventions">
+      <StatusMessage feedback={feedback} />
+      {!canAct ? (
+        <p className="muted small">Only the exam’s proctors can intervene.</p>
+      ) : !anyAllowed ? (
+        <p className="muted small">
+          Interventions are possible while the attempt is checking in, in progress or paused.
+        </p>
+      ) : (
+        <>
+          {allowed.warning ? (
+            <form className="pd-intervention-form" onSubmit={onWarn}>
+              <label htmlFor={`${id}-warning`}>Warning to the student</label>
+              <textarea
+                id={`${id}-warning`}
+                rows={2}
+                maxLength={1000}
+                value={warning}
+                onChange={(event) => setWarning(event.target.value)}
+              />
+              <button type="submit" className="button primary small" disabled={busy}>
+                {pending === 'warning' ? 'Sending…' : 'Send warning'}
+              </button>
+            </form>
+          ) : null}
+          {allowed.pause || allowed.resume ? (
+            <div className="pd-intervention-form">
+              {allowed.pause ? (
+                <>
+                  <label htmlFor={`${id}-pause`}>Note with the pause (optional)</label>
+                  <input
+                    id={`${id}-pause`}
+                    type="text"
+                    maxLength={1000}
+                    value={pauseNote}
+                    onChange={(event) => setPauseNote(event.target.value)}
+                  />
+                  <button
+                    type="button"
+                    className="button secondary small"
+                    disabled={busy}
+                    onClick={() =>
+                      void send(
+                        pauseNote.trim()
+                          ? { kind: 'pause', message: pauseNote.trim() }
+                          : { kind: 'pause' },
+                        () => setPauseNote(''),
+                      )
+                    }
+                  >
+                    {pending === 'pause' ? 'Pausing…' : 'Pause the attempt'}
+                  </button>
+                </>
+              ) : (
+                <button
+                  type="button"
+                  className="button primary small"
+                  disabled={busy}
+                  onClick={() => void send({ kind: 'resume' })}
+                >
+                  {pending === 'resume' ? 'Resuming…' : 'Resume the attempt'}
+                </button>
+              )}
+            </div>
+          ) : null}
+          {allowed.room_scan ? (
+            <div className="pd-intervention-form">
+              <button
+                type="button"
+                className="button secondary small"
+                disabled={busy}
+                onClick={() => void send({ kind: 'room_scan' })}
+              >
+                {pending === 'room_scan' ? 'Requesting…' : 'Request a room scan'}
+              </button>
+            </div>
+          ) : null}
+          {allowed.terminate ? (
+            <div className="pd-intervention-form pd-intervention-terminate">
+              <label htmlFor={`${id}-reason`}>Reason for terminating</label>
+              <textarea
+                id={`${id}-reason`}
+                rows={2}
+                maxLength={1000}
+                value={reason}
+                aria-describedby={`${id}-reason-hint`}
+                onChange={(event) => setReason(event.target.value)}
+              />
+              <p id={`${id}-reason-hint`} className="hint">
+                The student sees this reason. Terminating cannot be undone.
+              </p>
+              <ConfirmButton
+                label="Terminate the attempt"
+                question="End this attempt now?"
+                confirmLabel="Terminate"
+                keepLabel="Keep it running"
+                className="button danger small"
+                disabled={busy || !reason.trim()}
+                pending={pending === 'terminate'}
+                pendingLabel="Terminating…"
+                onConfirm={() =>
+                  void send({ kind: 'terminate', message: reason.trim() }, () => setReason(''))
+                }
+              />
+            </div>
+          ) : null}
+        </>
+      )}
+      <h3 className="h3 pd-intervention-history-title">History</h3>
+      {loadError ? (
+        <ErrorState error={loadError} onRetry={onReload} />
+      ) : (
+        <InterventionHistory items={items} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { buildAlert, buildMessage, buildSession, buildSnapshot, buildTile } from './fixtures';
+import {
+  applyLiveMessage,
+  applyLiveMessages,
+  reconcileSnapshot,
+  stateFromSnapshot,
+  tileList,
+  unacknowledgedBySession,
+} from './live-model';
+
+const two = () =>
+  buildSnapshot([
+    buildTile({ session: { id: 's1' } }),
+    buildTile({
+      session: { id: 's2', studentId: 'u2' },
+      student: { id: 'u2', name: 'Alex', email: 'a@x.test' },
+    }),
+  ]);
+
+describe('live model: snapshot and messages to state', () => {
+  it('starts from the snapshot, alerts newest first', () => {
+    const older = buildAlert({ id: 'old', createdAt: '2030-01-01T09:00:00.000Z' });
+    const newer = buildAlert({ id: 'new', createdAt: '2030-01-01T09:30:00.000Z' });
+    const state = stateFromSnapshot(buildSnapshot([buildTile()], [older, newer], 7));
+    expect(state.alerts.map((a) => a.flag.id)).toEqual(['new', 'old']);
+    expect(state.cursor).toBe(7);
+    expect(tileList(state).map((t) => t.session.id)).toEqual(['s1']);
+  });
+
+  it('moves a session between state counts and replaces only its tile', () => {
+    const state = stateFromSnapshot(two());
+    const s2 = state.tiles.s2;
+    const next = applyLiveMessage(
+      state,
+      buildMessage('session.state', 11, buildSession({ id: 's1', state: 'paused' })),
+    );
+    expect(next.tiles.s1?.session.state).toBe('paused');
+    expect(next.counts.in_progress).toBe(1);
+    expect(next.counts.paused).toBe(1);
+    expect(next.tiles.s2).toBe(s2);
+    expect(next.cursor).toBe(11);
+  });
+
+  it('skips messages at or before the cursor (replays after reconnecting)', () => {
+    const state = stateFromSnapshot(two());
+    const replayed = buildMessage('session.state', 10, buildSession({ state: 'paused' }));
+    expect(applyLiveMessage(state, replayed)).toBe(state);
+  });
+
+  it('updates risk and health', () => {
+    const state = applyLiveMessages(stateFromSnapshot(two()), [
+      buildMessage('session.risk', 11, {
+        sessionId: 's2',
+        score: 64,
+        contributions: [],
+        explanation: [],
+        updatedAt: '2030-01-01T10:00:00.000Z',
+      }),
+      buildMessage(
+        'session.health',
+        12,
+        { sessionId: 's2', connected: false, lastUploadAt: null, lastSeenAt: null },
+        's2',
+      ),
+    ]);
+    expect(state.tiles.s2?.risk).toBe(64);
+    expect(state.tiles.s2?.health.connected).toBe(false);
+  });
+
+  it('adds a new flag to the feed and counts it once, even when it comes again', () => {
+    const alert = buildAlert({ id: 'f9' });
+    let state = stateFromSnapshot(two());
+    state = applyLiveMessage(state, buildMessage('flag.created', 11, alert));
+    state = applyLiveMessage(state, buildMessage('flag.created', 12, alert));
+    expect(state.alerts.map((a) => a.flag.id)).toEqual(['f9']);
+    expect(state.tiles.s1?.openFlags).toBe(1);
+  });
+
+  it('a dismissed flag no longer counts as open; removing it then changes nothing', () => {
+    const alert = buildAlert({ id: 'f9' });
+    let state = applyLiveMessage(stateFromSnapshot(two()), buildMessage('flag.created', 11, alert));
+    state = applyLiveMessage(
+      state,
+      buildMessage('flag.updated', 12, buildAlert({ id: 'f9', reviewStatus: 'dismissed' })),
+    );
+    expect(state.tiles.s1?.openFlags).toBe(0);
+    state = applyLiveMessage(
+      state,
+      buildMessage('flag.removed', 13, { id: 'f9', sessionId: 's1' }),
+    );
+    expect(state.alerts).toEqual([]);
+    expect(state.tiles.s1?.openFlags).toBe(0);
+  });
+
+  it('removing a flag the feed does not hold lowers the open count, not below zero', () => {
+    const snapshot = two();
+    snapshot.sessions[0]!.openFlags = 1;
+    let state = stateFromSnapshot(snapshot);
+    state = applyLiveMessage(state, buildMessage('flag.removed', 11, { id: 'x', sessionId: 's1' }));
+    state = applyLiveMessage(state, buildMessage('flag.removed', 12, { id: 'y', sessionId: 's1' }));
+    expect(state.tiles.s1?.openFlags).toBe(0);
+  });
+
+  it('applies acknowledgement and assignment to the alert', () => {
+    const alert = buildAlert({ id: 'f1' });
+    const state = applyLiveMessage(
+      stateFromSnapshot(buildSnapshot([buildTile()], [alert])),
+      buildMessage('alert.updated', 11, {
+        ...alert.handling,
+        acknowledgedBy: { id: 'p1', name: 'Pat' },
+        acknowledgedAt: '2030-01-01T10:00:00.000Z',
+      }),
+    );
+    expect(state.alerts[0]?.handling.acknowledgedBy?.name).toBe('Pat');
+    expect(unacknowledgedBySession(state.alerts).get('s1')).toBeUndefined();
+  });
+
+  it('marks the state stale when a message names an unknown session', () => {
+    const state = applyLiveMessage(
+      stateFromSnapshot(two()),
+      buildMessage('session.state', 11, buildSession({ id: 's3', state: 'checking_in' }), 's3'),
+    );
+    expect(state.stale).toBe(true);
+    expect(state.counts.checking_in).toBe(0);
+  });
+
+  it('ignores heartbeats and interventions', () => {
+    const state = stateFromSnapshot(two());
+    const next = applyLiveMessage(
+      state,
+      buildMessage('heartbeat', 0, { serverTime: '2030-01-01T10:00:00.000Z' }, null),
+    );
+    expect(next).toBe(state);
+  });
+});
+
+describe('live model: reconciling a fresh snapshot', () => {
+  it('keeps unchanged tiles and re-applies newer messages', () => {
+    const previous = stateFromSnapshot(two());
+    const fresh = two();
+    fresh.cursor = 20;
+    fresh.sessions[1]!.risk = 30;
+    const recent = [
+      buildMessage('session.risk', 19, {
+        sessionId: 's1',
+        score: 99,
+        contributions: [],
+        explanation: [],
+        updatedAt: '2030-01-01T10:00:00.000Z',
+      }),
+      buildMessage(
+        'session.state',
+        21,
+        buildSession({ id: 's2', studentId: 'u2', state: 'paused' }),
+        's2',
+      ),
+    ];
+    const state = reconcileSnapshot(previous, fresh, recent);
+    expect(state.tiles.s1).toBe(previous.tiles.s1);
+    expect(state.tiles.s2?.risk).toBe(30);
+    expect(state.tiles.s2?.session.state).toBe('paused');
+    expect(state.cursor).toBe(21);
+  });
+});

@@ -1,0 +1,257 @@
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
+import type { Flag, Intervention, LiveSessionTile, RiskScore } from '@invigil/contracts';
+import { useUser } from '../auth/session';
+import { recordingApi } from '../capture/api';
+import { SessionStateBadge } from '../exams/badges';
+import { RecordingPlayer, type RecordingPlayerHandle } from '../player';
+import { Page, Section } from '../ui/page';
+import { ErrorState, Loading } from '../ui/states';
+import { useResource } from '../ui/use-resource';
+import { useSecondClock } from './clock';
+import type { SessionDetailState } from './detail-model';
+import {
+  uploadLabel,
+  formatTimeLeft,
+  healthLevel,
+  riskLevel,
+  timeLeftMs,
+  uploadAgeSeconds,
+} from './grid-model';
+import { InterventionsPanel } from './interventions-panel';
+import { ConnectionBanner } from './live-dashboard';
+import { FlagEvidence, IdentityCompare } from './session-evidence';
+import { SessionNotes } from './session-notes';
+import { SessionTimeline } from './session-timeline';
+import { useSessionDetail } from './use-session-detail';
+import './live.css';
+import './session-detail.css';
+
+/** Start playing this long before a flag, to see what led to it. */
+const LEAD_IN_MS = 3000;
+
+/** State, time left, risk (with why) and connection, updating each second. */
+function StatusFacts({
+  state,
+  tile,
+  risk,
+}: {
+  state: SessionDetailState;
+  tile: LiveSessionTile | null;
+  risk: RiskScore | null;
+}) {
+  const now = useSecondClock();
+  const left = timeLeftMs(state.session, now);
+  const health = state.health ?? tile?.health ?? null;
+  const level =
+    tile && health ? healthLevel({ ...tile, session: state.session, health }, now) : null;
+  const score = risk?.score ?? tile?.risk ?? 0;
+  return (
+    <>
+      <dl className="facts detail-facts">
+        <div>
+          <dt>State</dt>
+          <dd>
+            <SessionStateBadge state={state.session.state} />
+          </dd>
+        </div>
+        <div>
+          <dt>Time left</dt>
+          <dd>
+            {formatTimeLeft(left)}
+            {state.session.state === 'paused' && left !== null ? ' (paused)' : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Risk</dt>
+          <dd className={`detail-risk pd-risk-${riskLevel(score)}`}>
+            <span className="tile-risk-value">{score}</span> / 100
+          </dd>
+        </div>
+        <div>
+          <dt>Connection</dt>
+          <dd className={`tile-health pd-health-${level ?? 'idle'}`}>
+            <span className="pd-health-dot" aria-hidden="true" />
+            {health
+              ? `${health.connected ? 'Connected' : 'Offline'} · ${uploadLabel(
+                  uploadAgeSeconds(health, now),
+                )}`
+              : 'Unknown'}
+          </dd>
+        </div>
+      </dl>
+      {risk && risk.explanation.length > 0 ? (
+        <details className="pd-risk-explanation">
+          <summary>Why this risk score</summary>
+          <ul>
+            {risk.explanation.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
+  );
+}
+
+function Detail({ sessionId }: { sessionId: string }) {
+  const user = useUser();
+  const [params, setParams] = useSearchParams();
+  const detail = useSessionDetail(sessionId);
+  const { state, tile, patch } = detail;
+  const loadManifest = useCallback(
+    (signal: AbortSignal) => recordingApi.manifest(sessionId, {}, signal),
+    [sessionId],
+  );
+  const manifest = useResource(loadManifest);
+
+  const selectedId = params.get('flag');
+  const selected = useMemo(
+    () => state?.flags.find((f) => f.id === selectedId) ?? null,
+    [state?.flags, selectedId],
+  );
+
+  // The player exists only once its recording has loaded: a seek asked for earlier waits.
+  const player = useRef<RecordingPlayerHandle | null>(null);
+  const pendingSeek = useRef<number | null>(null);
+  const seekedFor = useRef<string | null>(null);
+  const playerRef = useCallback((handle: RecordingPlayerHandle | null) => {
+    player.current = handle;
+    if (handle && pendingSeek.current !== null) {
+      handle.seekToEpoch(pendingSeek.current);
+      pendingSeek.current = null;
+    }
+  }, []);
+  const seekToFlag = useCallback((flag: Flag) => {
+    const at = flag.startMs - LEAD_IN_MS;
+    if (player.current) player.current.seekToEpoch(at);
+    else pendingSeek.current = at;
+  }, []);
+  // A link from the alert feed (?flag=…) seeks once the flag is known.
+  useEffect(() => {
+    if (selected && seekedFor.current !== selected.id) {
+      seekedFor.current = selected.id;
+      seekToFlag(selected);
+    }
+  }, [selected, seekToFlag]);
+
+  const onSelect = useCallback(
+    (flag: Flag) => {
+      seekedFor.current = flag.id;
+      seekToFlag(flag);
+      setParams(
+        (current) => {
+          const next = new URLSearchParams(current);
+          next.set('flag', flag.id);
+          return next;
+        },
+        { replace: true },
+      );
+    },
+    [seekToFlag, setParams],
+  );
+
+  const onSent = useCallback(
+    (intervention: Intervention) =>
+      patch((s) => ({
+        ...s,
+        interventions: s.interventions.some((i) => i.id === intervention.id)
+          ? s.interventions
+          : [...s.interventions, intervention],
+      })),
+    [patch],
+  );
+
+  const name = tile?.student.name ?? null;
+  const title = name ? `Session of ${name}` : 'Session detail';
+  const back = state
+    ? `/proctor/exams/${encodeURIComponent(state.session.examId)}/live`
+    : '/proctor';
+
+  if (!state) {
+    return (
+      <Page title={title}>
+        {detail.error ? (
+          <ErrorState error={detail.error} onRetry={detail.reload} />
+        ) : (
+          <Loading label="Loading the session…" />
+        )}
+      </Page>
+    );
+  }
+
+  const startMs = state.session.startedAt
+    ? Date.parse(state.session.startedAt)
+    : (state.flags[0]?.startMs ?? 0);
+  return (
+    <Page
+      title={title}
+      intro={
+        <>
+          {detail.examTitle ?? 'Exam'}
+          {tile ? ` · ${tile.student.email}` : ''}
+        </>
+      }
+      actions={<Link to={back}>Back to the live dashboard</Link>}
+    >
+      <ConnectionBanner status={detail.status} />
+      {detail.error ? <ErrorState error={detail.error} onRetry={detail.reload} /> : null}
+      <div className="detail-layout">
+        <div className="detail-main">
+          <Section title="Identity" id="identity">
+            <IdentityCompare
+              sessionId={sessionId}
+              manifest={manifest.data}
+              latestWebcam={tile?.latest.webcam ?? null}
+            />
+            {manifest.error ? (
+              <ErrorState error={manifest.error} onRetry={manifest.reload} />
+            ) : null}
+          </Section>
+          <Section title="Recording" id="recording">
+            <RecordingPlayer ref={playerRef} sessionId={sessionId} />
+          </Section>
+          <Section title="Timeline" id="timeline">
+            <SessionTimeline
+              sessionId={sessionId}
+              flags={state.flags}
+              startMs={startMs}
+              selectedId={selected?.id ?? null}
+              onSelect={onSelect}
+            />
+          </Section>
+          <Section title="Evidence of the selected flag" id="evidence">
+            <FlagEvidence sessionId={sessionId} flag={selected} manifest={manifest.data} />
+          </Section>
+        </div>
+        <div className="detail-side">
+          <Section title="Status" id="status">
+            <StatusFacts state={state} tile={tile} risk={state.risk} />
+            {detail.partErrors.live ? (
+              <p className="muted small">The live overview of this exam could not be loaded.</p>
+            ) : null}
+          </Section>
+          <Section title="Interventions" id="interventions">
+            <InterventionsPanel
+              session={state.session}
+              items={state.interventions}
+              loadError={detail.partErrors.interventions}
+              canAct={user.role === 'proctor'}
+              onSent={onSent}
+              onReload={detail.reload}
+            />
+          </Section>
+          <Section title="Notes" id="notes">
+            <SessionNotes sessionId={sessionId} />
+          </Section>
+        </div>
+      </div>
+    </Page>
+  );
+}
+
+/** /proctor/sessions/:id — one session in detail, live; `?flag=` selects a flag and seeks to it. */
+export function SessionDetailPage() {
+  const { id = '' } = useParams();
+  return <Detail key={id} sessionId={id} />;
+}

@@ -1,0 +1,178 @@
+import { useCallback, useMemo, useState } from 'react';
+import type { Flag } from '@invigil/contracts';
+import { proctorApi } from '../api/endpoints';
+import { formatClock } from '../player/timeline';
+import { Checkbox } from '../ui/field';
+import { EmptyState, ErrorState, Loading } from '../ui/states';
+import { useResource } from '../ui/use-resource';
+import { SEVERITY_LABEL } from './alert-model';
+import { buildTimeline, type TimelineItem } from './detail-model';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+/** The strip above the list: where each flag lies in the attempt, as buttons. */
+function FlagStrip({
+  flags,
+  startMs,
+  endMs,
+  selectedId,
+  onSelect,
+}: {
+  flags: readonly Flag[];
+  startMs: number;
+  endMs: number;
+  selectedId: string | null;
+  onSelect: (flag: Flag) => void;
+}) {
+  const length = Math.max(1, endMs - startMs);
+  const at = (ms: number) => Math.min(100, Math.max(0, ((ms - startMs) / length) * 100));
+  // The list below offers the same flags to keyboard and screen reader users.
+  return (
+    <div className="flag-strip" aria-hidden="true">
+      {flags.map((flag) => (
+        <button
+          key={flag.id}
+          type="button"
+          tabIndex={-1}
+          className={`flag-mark pd-severity-${flag.severity}${flag.id === selectedId ? ' selected' : ''}`}
+          style={{
+            left: `${at(flag.startMs)}%`,
+            width: `${Math.max(0.6, at(flag.endMs ?? flag.startMs) - at(flag.startMs))}%`,
+          }}
+          title={flag.message}
+          onClick={() => onSelect(flag)}
+        />
+      ))}
+    </div>
+  );
+}
+
+function TimelineRow({
+  item,
+  startMs,
+  selected,
+  onSelect,
+}: {
+  item: TimelineItem;
+  startMs: number;
+  selected: boolean;
+  onSelect: (flag: Flag) => void;
+}) {
+  const clock = formatClock(item.atMs - startMs);
+  const time = <time dateTime={new Date(item.atMs).toISOString()}>{clock}</time>;
+  if (item.kind === 'event') {
+    return (
+      <li className="timeline-item timeline-event">
+        <span className="timeline-time">{time}</span>
+        <span>{item.label}</span>
+      </li>
+    );
+  }
+  const { flag } = item;
+  return (
+    <li className={`timeline-item timeline-flag pd-severity-row-${item.severity}`}>
+      <span className="timeline-time">{time}</span>
+      <button
+        type="button"
+        className={`timeline-flag-button${selected ? ' selected' : ''}`}
+        aria-pressed={selected}
+        onClick={() => onSelect(flag)}
+      >
+        <span className={`pd-severity pd-severity-${item.severity}`}>
+          {SEVERITY_LABEL[item.severity]}
+        </span>{' '}
+        {item.label}
+        <span className="sr-only">. Play the recording from {clock}.</span>
+        {flag.reviewStatus !== 'open' ? (
+          <span className="muted small"> ({flag.reviewStatus})</span>
+        ) : null}
+      </button>
+    </li>
+  );
+}
+
+/**
+ * The attempt's events and flags in time order, flags coloured by severity. Choosing a flag
+ * (a button: Enter or Space) selects it and plays the recording from just before it.
+ */
+export function SessionTimeline({
+  sessionId,
+  flags,
+  startMs,
+  selectedId,
+  onSelect,
+}: {
+  sessionId: string;
+  flags: readonly Flag[];
+  /** Epoch ms of the start of the attempt (time 0:00 of the list). */
+  startMs: number;
+  selectedId: string | null;
+  onSelect: (flag: Flag) => void;
+}) {
+  const load = useCallback(
+    (signal: AbortSignal) => proctorApi.events(sessionId, signal),
+    [sessionId],
+  );
+  const events = useResource(load);
+  const [detail, setDetail] = useState(false);
+  const items = useMemo(
+    () => buildTimeline(events.data ?? [], flags, detail),
+    [events.data, flags, detail],
+  );
+  const endMs = items.length ? Math.max(startMs, items[items.length - 1]!.atMs) : startMs;
+
+  return (
+    <div className="session-timeline">
+      {flags.length > 0 ? (
+        <FlagStrip
+          flags={flags}
+          startMs={startMs}
+          endMs={endMs}
+          selectedId={selectedId}
+          onSelect={onSelect}
+        />
+      ) : null}
+      <div className="timeline-tools">
+        <Checkbox label="Show detector details" checked={detail} onChange={setDetail} />
+        {events.data ? (
+          <button
+            type="button"
+            className="link-button small"
+            onClick={events.reload}
+            disabled={events.loading}
+          >
+            {events.loading ? 'Refreshing events…' : 'Refresh events'}
+          </button>
+        ) : null}
+      </div>
+      {events.error && !events.data ? (
+        <ErrorState error={events.error} onRetry={events.reload} />
+      ) : null}
+      {!events.data && !events.error ? <Loading label="Loading events…" /> : null}
+      {items.length === 0 && events.data ? (
+        <EmptyState>No events or flags yet.</EmptyState>
+      ) : (
+        <ol className="timeline-list" aria-label="Events and flags in time order">
+          {items.map((item) => (
+            <TimelineRow
+              key={item.key}
+              item={item}
+              startMs={startMs}
+              selected={item.kind === 'flag' && item.flag.id === selectedId}
+              onSelect={onSelect}
+            />
+          ))}
+        </ol>
+      )}
+      {items.length > 0 ? (
+        <p className="muted small">
+          Times are from the start of the attempt ({timeFormat.format(new Date(startMs))}).
+        </p>
+      ) : null}
+    </div>
+  );
+}

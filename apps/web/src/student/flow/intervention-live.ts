@@ -1,0 +1,100 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ExamSession, Intervention, LiveMessage } from '@invigil/contracts';
+import { interventionApi } from '../../api/endpoints';
+import { useLive, type LiveStatus } from '../../live/use-live';
+import { useResource } from '../../ui/use-resource';
+import { attemptApi } from '../api';
+import { isNewerSession, mergeInterventions } from './intervention-model';
+
+/** How often the list is fetched while the live connection is down (the session poll's pace). */
+const OFFLINE_POLL_MS = 4000;
+
+/** The student's interventions, kept current, and the student's answers to them. */
+export interface StudentInterventions {
+  /** Every intervention of the session, oldest first. */
+  list: Intervention[];
+  /** The first fetch has finished (a failed one too: the exam works without it). */
+  loaded: boolean;
+  /** The live connection's status. */
+  live: LiveStatus;
+  /** Confirm a warning or a room scan request; rejects when the server could not be told. */
+  acknowledge: (intervention: Intervention) => Promise<void>;
+  /** Report a requested room scan as done; rejects with ROOM_SCAN_MISSING until it uploaded. */
+  complete: (intervention: Intervention) => Promise<void>;
+}
+
+/**
+ * Follows the proctor's interventions during the exam: fetches the list when the page starts
+ * (so an unanswered warning comes back after a reload), then listens on the live feed of the
+ * session for new interventions and state changes (pause, resume, termination), which reach
+ * the page within a second. A `resync` fetches both again.
+ */
+export function useStudentInterventions(
+  session: ExamSession,
+  onSession: (session: ExamSession) => void,
+): StudentInterventions {
+  const sessionId = session.id;
+  const load = useCallback(
+    (signal: AbortSignal) => interventionApi.list(sessionId, signal),
+    [sessionId],
+  );
+  // The fetched list (refetched on resync) plus what arrived since; merging is order-free.
+  const fetched = useResource(load);
+  const [updates, setUpdates] = useState<Intervention[]>([]);
+  const list = useMemo(
+    () => mergeInterventions(fetched.data ?? [], updates),
+    [fetched.data, updates],
+  );
+  const loaded = fetched.data !== undefined || fetched.error !== undefined;
+  const current = useRef(session);
+  useEffect(() => {
+    current.current = session;
+  }, [session]);
+
+  const merge = useCallback(
+    (items: readonly Intervention[]) => setUpdates((prev) => mergeInterventions(prev, items)),
+    [],
+  );
+  const { reload } = fetched;
+  const applySession = useCallback(
+    (fresh: ExamSession) => {
+      if (isNewerSession(current.current, fresh)) onSession(fresh);
+    },
+    [onSession],
+  );
+  const onMessage = useCallback(
+    (message: LiveMessage) => {
+      if (message.topic === 'intervention') merge([message.data]);
+      else if (message.topic === 'session.state') applySession(message.data);
+    },
+    [merge, applySession],
+  );
+  const onResync = useCallback(() => {
+    reload();
+    attemptApi.session(sessionId).then(applySession, () => undefined);
+  }, [reload, applySession, sessionId]);
+
+  const scope = useMemo(() => ({ sessionId }), [sessionId]);
+  // From the start of the session's feed: replayed messages merge idempotently, and older
+  // session states are ignored, so nothing sent before this page loaded can be missed.
+  const live = useLive(scope, 0, onMessage, onResync);
+  // Without the live connection, fetch the list as often as the session is polled, so a
+  // warning still arrives (later) through a proxy that refuses WebSockets.
+  useEffect(() => {
+    if (live === 'live') return;
+    const timer = window.setInterval(reload, OFFLINE_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [live, reload]);
+
+  const acknowledge = useCallback(
+    async (intervention: Intervention) =>
+      merge([await interventionApi.acknowledge(sessionId, intervention.id)]),
+    [merge, sessionId],
+  );
+  const complete = useCallback(
+    async (intervention: Intervention) =>
+      merge([await interventionApi.complete(sessionId, intervention.id)]),
+    [merge, sessionId],
+  );
+  return { list, loaded, live, acknowledge, complete };
+}

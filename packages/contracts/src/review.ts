@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+import { DetectorName, FlagReviewStatus, FlagSource, Severity } from './detection.js';
+import { PersonRef, SessionNote } from './live.js';
+import { SnapshotKind } from './recording.js';
+import { ExamSession } from './sessions.js';
+
+/** How many days a student has to respond to a provisional verdict. */
+export const RESPONSE_WINDOW_DAYS = 14;
+
+/** The outcome of reviewing a finished attempt. */
+export const Verdict = z.enum(['clean', 'suspicious', 'violation']);
+export type Verdict = z.infer<typeof Verdict>;
+
+/** A reviewer's decision on one flag. */
+export const FlagDecision = z.enum(['confirmed', 'dismissed']);
+export type FlagDecision = z.infer<typeof FlagDecision>;
+
+/**
+ * POST /api/flags/:id/review. Dismissing needs a comment: a detection set aside must say why,
+ * for the student and for anyone auditing the review later. Confirming may carry one.
+ */
+export const FlagReviewBody = z
+  .strictObject({
+    decision: FlagDecision,
+    comment: z.string().trim().max(2000).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.decision === 'dismissed' && !b.comment) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['comment'],
+        message: 'Say why the flag is dismissed',
+      });
+    }
+  });
+export type FlagReviewBody = z.infer<typeof FlagReviewBody>;
+
+/** POST /api/sessions/:id/verdict */
+export const VerdictBody = z.strictObject({
+  verdict: Verdict,
+  reason: z.string().trim().min(1).max(5000),
+});
+export type VerdictBody = z.infer<typeof VerdictBody>;
+
+/** POST /api/sessions/:id/response: the student's one written response to a provisional verdict. */
+export const ReviewResponseBody = z.strictObject({
+  text: z.string().trim().min(1).max(5000),
+});
+export type ReviewResponseBody = z.infer<typeof ReviewResponseBody>;
+
+/** An exam as review screens and reports name it. */
+export const ExamRef = z.object({
+  id: Id,
+  title: z.string(),
+  opensAt: Timestamp,
+  closesAt: Timestamp,
+});
+export type ExamRef = z.infer<typeof ExamRef>;
+
+/** A student as review screens name them. */
+export const StudentRef = PersonRef.extend({ email: z.string() });
+export type StudentRef = z.infer<typeof StudentRef>;
+
+/**
+ * A snapshot shown as evidence; its bytes are at
+ * `/api/sessions/:sessionId/snapshots/:kind/:seq` (the student may open their own).
+ */
+export const EvidenceSnapshot = z.object({
+  id: Id,
+  kind: SnapshotKind,
+  seq: z.number().int(),
+  takenMs: z.number().int(),
+});
+export type EvidenceSnapshot = z.infer<typeof EvidenceSnapshot>;
+
+/** What only staff see of a flag: where it came from and the detector's certainty. */
+export const FlagDetail = z.object({
+  source: FlagSource,
+  confidence: z.number().min(0).max(1),
+  detector: z.string(),
+  model: z.string(),
+  /** Who confirmed or dismissed it. */
+  decidedBy: PersonRef.nullable(),
+});
+export type FlagDetail = z.infer<typeof FlagDetail>;
+
+/** A flag as the review shows it: what was seen, the evidence and the reviewer's decision. */
+export const ReviewFlag = z.object({
+  id: Id,
+  type: DetectorName,
+  severity: Severity,
+  /** Client epoch ms (the recording's clock); `endMs` null if it never ended. */
+  startMs: z.number().int(),
+  endMs: z.number().int().nullable(),
+  /** Offsets from the start of the attempt. */
+  startOffsetMs: z.number().int().nullable(),
+  endOffsetMs: z.number().int().nullable(),
+  message: z.string(),
+  snapshots: z.array(EvidenceSnapshot),
+  recording: z.object({ fromMs: z.number().int(), toMs: z.number().int() }).nullable(),
+  decision: FlagReviewStatus,
+  comment: z.string().nullable(),
+  decidedAt: Timestamp.nullable(),
+  /** Staff only. */
+  detail: FlagDetail.optional(),
+});
+export type ReviewFlag = z.infer<typeof ReviewFlag>;
+
+/** Who the student is: the identity photos taken at check-in and the identity flags. */
+export const IdentityEvidence = z.object({
+  snapshots: z.array(EvidenceSnapshot),
+  /** Ids of `identity_mismatch` flags (listed in full among the flags). */
+  flagIds: z.array(Id),
+  /** Staff only: whether the server enrolled a face from the identity photo. */
+  faceEnrolled: z.boolean().optional(),
+});
+export type IdentityEvidence = z.infer<typeof IdentityEvidence>;
+
+/**
+ * The verdict. Provisional until the student responds (then the next verdict is final) or
+ * until `respondBy` passes without a response; `final` says which applies now.
+ */
+export const ReviewVerdict = z.object({
+  verdict: Verdict,
+  reason: z.string(),
+  decidedAt: Timestamp,
+  final: z.boolean(),
+  /** Set when a verdict was given after the student's response. */
+  finalAt: Timestamp.nullable(),
+  /** Until when the student may respond (null once final). */
+  respondBy: Timestamp.nullable(),
+  /** Staff only: who decided. */
+  reviewer: PersonRef.nullable().optional(),
+});
+export type ReviewVerdict = z.infer<typeof ReviewVerdict>;
+
+/** The student's response. */
+export const ReviewResponse = z.object({ text: z.string(), respondedAt: Timestamp });
+export type ReviewResponse = z.infer<typeof ReviewResponse>;
+
+/**
+ * GET /api/sessions/:id/review. Staff of the exam see everything; the student sees their
+ * own once a verdict exists, without notes, reviewer identities or detector details.
+ */
+export const SessionReview = z.object({
+  session: ExamSession,
+  exam: ExamRef,
+  student: StudentRef,
+  identity: IdentityEvidence,
+  flags: z.array(ReviewFlag),
+  /** Flags not yet confirmed or dismissed (a verdict needs none). */
+  undecided: z.number().int().min(0),
+  verdict: ReviewVerdict.nullable(),
+  response: ReviewResponse.nullable(),
+  /** The student may send their response now. */
+  canRespond: z.boolean(),
+  /** Staff only: the risk score (0–100). */
+  risk: z.number().int().min(0).max(100).optional(),
+  /** Staff only: proctors' notes, oldest first. */
+  notes: z.array(SessionNote).optional(),
+});
+export type SessionReview = z.infer<typeof SessionReview>;
+
+/** How a session's flags stand. */
+export const FlagCounts = z.object({
+  open: z.number().int().min(0),
+  confirmed: z.number().int().min(0),
+  dismissed: z.number().int().min(0),
+});
+export type FlagCounts = z.infer<typeof FlagCounts>;
+
+/** One row of GET /api/exams/:id/review-queue. */
+export const ReviewQueueEntry = z.object({
+  session: ExamSession,
+  student: StudentRef,
+  risk: z.number().int().min(0).max(100),
+  flags: FlagCounts,
+  verdict: Verdict.nullable(),
+  decidedAt: Timestamp.nullable(),
+  final: z.boolean(),
+  /** The student responded and no verdict has been given since: re-review first. */
+  awaitingReReview: z.boolean(),
+  respondedAt: Timestamp.nullable(),
+});
+export type ReviewQueueEntry = z.infer<typeof ReviewQueueEntry>;
+
+/** One of the student's reviewed sessions (GET /api/me/reviews). */
+export const MyReview = z.object({
+  sessionId: Id,
+  examId: Id,
+  verdict: Verdict,
+  final: z.boolean(),
+  canRespond: z.boolean(),
+});
+export type MyReview = z.infer<typeof MyReview>;
+
+/**
+ * GET /api/sessions/:id/report (and its printable HTML twin): everything a decision rests on,
+ * for the record. Staff only.
+ */
+export const SessionReport = z.object({
+  generatedAt: Timestamp,
+  exam: ExamRef,
+  student: StudentRef,
+  session: z.object({
+    id: Id,
+    state: ExamSession.shape.state,
+    startedAt: Timestamp.nullable(),
+    endedAt: Timestamp.nullable(),
+  }),
+  identity: IdentityEvidence,
+  flags: z.array(ReviewFlag),
+  risk: z.number().int().min(0).max(100),
+  verdict: ReviewVerdict.nullable(),
+  response: ReviewResponse.nullable(),
+});
+export type SessionReport = z.infer<typeof SessionReport>;
