@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { descriptorSimilarity, landmarksOf, similarityTransform } from './face-recognition.js';
+import {
+  correctBacklight,
+  descriptorSimilarity,
+  landmarksOf,
+  similarityTransform,
+} from './face-recognition.js';
 import { crop, pad } from './image-ops.js';
 import { decodeImage } from './node/decode.js';
 import { NodeDetector } from './node/node-detector.js';
@@ -43,6 +48,37 @@ describe('landmarksOf and descriptorSimilarity', () => {
     expect(descriptorSimilarity([0.1, 0.2], [0.1, 0.2])).toBe(1);
     expect(descriptorSimilarity([0, 0], [0.3, 0.4])).toBe(0.5);
     expect(descriptorSimilarity([0, 0], [3, 4])).toBe(0);
+  });
+});
+
+describe('correctBacklight', () => {
+  const SIDE = 150;
+  /** A synthetic face crop: a dark stripe pattern (features) under a given glare ramp. */
+  const face = (level: number, glare: number): Float32Array => {
+    const out = new Float32Array(SIDE * SIDE * 3);
+    for (let y = 0; y < SIDE; y++)
+      for (let x = 0; x < SIDE; x++) {
+        const feature = (Math.floor(x / 10) + Math.floor(y / 10)) % 2 ? 1 : 0.3;
+        const v = level * feature + (glare * Math.abs(x - SIDE / 2)) / (SIDE / 2);
+        out.fill(v, (y * SIDE + x) * 3, (y * SIDE + x) * 3 + 3);
+      }
+    return out;
+  };
+
+  it('leaves a face as bright as its frame alone', () => {
+    expect(correctBacklight(face(180, 0), 120)).toBeNull();
+  });
+
+  it('removes glare from a face much darker than its frame and restores its contrast', () => {
+    const veiled = face(60, 80);
+    const out = correctBacklight(veiled, 200)!;
+    expect(out).not.toBeNull();
+    const at = (img: Float32Array, x: number) => img[(75 * SIDE + x) * 3]!;
+    // Glare relative to the features' contrast: the same dark feature at the centre (x 75)
+    // and off-centre (x 115) against a bright one next to it (x 85).
+    const veil = (img: Float32Array) =>
+      Math.abs(at(img, 115) - at(img, 75)) / Math.abs(at(img, 85) - at(img, 75));
+    expect(veil(out)).toBeLessThan(veil(veiled) / 2);
   });
 });
 

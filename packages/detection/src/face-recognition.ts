@@ -1,6 +1,6 @@
 import type { Human } from '@vladmandic/human';
 import type { NamedTensorMap, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
-import type { RgbImage } from './image-ops.js';
+import { blurPlane, luminanceStats, type RgbImage } from './image-ops.js';
 
 type Tf = Human['tf'];
 
@@ -43,6 +43,103 @@ const MESH = {
 } as const;
 
 type Point = readonly (number | undefined)[];
+
+/**
+ * A face whose mean brightness is below this share of its frame's is treated as backlit
+ * (a bright window or lamp behind the student). On the development set every simulated
+ * backlit probe measured 0.54–0.85 and every other face 0.97 or more, except a real
+ * backlit photo (0.65).
+ */
+export const BACKLIT_FACE_RATIO = 0.9;
+/**
+ * Veiling-glare removal on a backlit face crop (in crop pixels): the glare is estimated as
+ * the local minimum brightness over a window of ±GLARE_MIN_RADIUS (the darkest feature
+ * nearby: an eye, a nostril, hair), smoothed by two box blurs of GLARE_BLUR_RADIUS. Smaller
+ * blurs followed the face's own shading and helped less.
+ */
+const GLARE_MIN_RADIUS = 8;
+const GLARE_BLUR_RADIUS = 15;
+/** Brightness mean and spread a well lit face crop has (typical of the enrolment photos). */
+const FACE_MEAN = 140;
+const FACE_SPREAD = 45;
+
+/** Whether crop pixel p lies in the face oval (the template's face, without hair and background). */
+function inFaceOval(p: number): boolean {
+  const dx = ((p % SIZE) - SIZE / 2) / (SIZE * 0.37);
+  const dy = (Math.floor(p / SIZE) - SIZE * 0.53) / (SIZE * 0.43);
+  return dx * dx + dy * dy <= 1;
+}
+
+/** Minimum over ±radius along rows then columns (a square window), into a new plane. */
+function minPlane(plane: Float32Array, radius: number): Float32Array {
+  let src = plane;
+  for (const horizontal of [true, false]) {
+    const out = new Float32Array(src.length);
+    for (let line = 0; line < SIZE; line++) {
+      for (let k = 0; k < SIZE; k++) {
+        let m = Infinity;
+        for (let j = Math.max(0, k - radius); j <= Math.min(SIZE - 1, k + radius); j++) {
+          const v = src[horizontal ? line * SIZE + j : j * SIZE + line]!;
+          if (v < m) m = v;
+        }
+        out[horizontal ? line * SIZE + k : k * SIZE + line] = m;
+      }
+    }
+    src = out;
+  }
+  return src;
+}
+
+/**
+ * Undo backlight on an aligned face crop (SIZE × SIZE × 3, 0–255) when the face is much
+ * darker than its frame; otherwise null, so that well lit faces are described exactly as
+ * before. A bright light behind the subject veils the face with smooth, additive glare and
+ * leaves it dim and flat. The glare is estimated and subtracted (as dehazing does), then
+ * the face's brightness is stretched back to that of a well lit face. Correcting every face
+ * this way made well lit faces worse (docs/detection-quality.md), hence the condition.
+ */
+export function correctBacklight(crop: Float32Array, frameMean: number): Float32Array | null {
+  const n = SIZE * SIZE;
+  const lum = new Float32Array(n);
+  for (let p = 0; p < n; p++)
+    lum[p] = 0.299 * crop[p * 3]! + 0.587 * crop[p * 3 + 1]! + 0.114 * crop[p * 3 + 2]!;
+  const faceMean = (plane: Float32Array) => {
+    let sum = 0;
+    let count = 0;
+    for (let p = 0; p < n; p++) {
+      if (!inFaceOval(p)) continue;
+      sum += plane[p]!;
+      count++;
+    }
+    return sum / count;
+  };
+  if (faceMean(lum) >= BACKLIT_FACE_RATIO * frameMean) return null;
+  const glare = minPlane(lum, GLARE_MIN_RADIUS);
+  blurPlane(glare, SIZE, SIZE, GLARE_BLUR_RADIUS);
+  blurPlane(glare, SIZE, SIZE, GLARE_BLUR_RADIUS);
+  // Only the glare above its least on the face is removed: the face keeps its own level.
+  let least = Infinity;
+  for (let p = 0; p < n; p++) if (inFaceOval(p) && glare[p]! < least) least = glare[p]!;
+  const out = new Float32Array(crop.length);
+  const deglared = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    const d = glare[p]! - least;
+    deglared[p] = lum[p]! - d;
+    for (let c = 0; c < 3; c++) out[p * 3 + c] = crop[p * 3 + c]! - d;
+  }
+  const mean = faceMean(deglared);
+  let spread = 0;
+  let count = 0;
+  for (let p = 0; p < n; p++) {
+    if (!inFaceOval(p)) continue;
+    spread += (deglared[p]! - mean) ** 2;
+    count++;
+  }
+  const gain = FACE_SPREAD / Math.max(1, Math.sqrt(spread / count));
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.min(255, Math.max(0, (out[i]! - mean) * gain + FACE_MEAN));
+  return out;
+}
 
 /** The five alignment landmarks of a face mesh (pixel coordinates of the analysed image). */
 export function landmarksOf(mesh: readonly Point[]): [number, number][] | null {
@@ -146,13 +243,14 @@ export class FaceRecognizer {
 
   /**
    * The descriptor of the face whose mesh is given, in `image` (the same pixels the mesh was
-   * found in). Null when the mesh lacks the alignment landmarks.
+   * found in). Null when the mesh lacks the alignment landmarks. A backlit face is corrected
+   * first (see correctBacklight).
    */
   describe(image: RgbImage, mesh: readonly Point[]): number[] | null {
     const landmarks = landmarksOf(mesh);
     if (!landmarks) return null;
     const tf = this.tf;
-    return tf.tidy(() => {
+    const pixels = tf.tidy(() => {
       const input = tf.expandDims(
         tf.cast(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), 'float32'),
         0,
@@ -165,6 +263,12 @@ export class FaceRecognizer {
         0,
         [SIZE, SIZE],
       );
+      // A copy: the tensor's memory is released when tidy returns.
+      return (aligned.dataSync() as Float32Array).slice();
+    });
+    const face = correctBacklight(pixels, luminanceStats(image).mean) ?? pixels;
+    return tf.tidy(() => {
+      const aligned = tf.tensor4d(face, [1, SIZE, SIZE, 3]);
       const both = tf.concat([aligned, tf.reverse(aligned, 2)], 0) as Tensor4D;
       const out = this.forward(both);
       return Array.from(tf.mean(out, 0).dataSync() as Float32Array);

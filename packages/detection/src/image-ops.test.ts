@@ -70,4 +70,16 @@ describe('reduceNoise', () => {
     expect(noiseLevel(noisy)).toBeGreaterThanOrEqual(9);
     expect(noiseLevel(reduceNoise(noisy))).toBeLessThan(noiseLevel(noisy));
   });
+
+  it('smooths colour noise more than brightness and keeps a grey frame grey', async () => {
+    const { degrade } = await import('./eval/degrade.js');
+    const out = reduceNoise(degrade(solid(64, 64, [120, 120, 120]), 'noisy'));
+    let chroma = 0;
+    for (let i = 0; i < out.data.length; i += 3)
+      chroma +=
+        Math.abs(out.data[i]! - out.data[i + 1]!) + Math.abs(out.data[i + 2]! - out.data[i + 1]!);
+    // Independent noise of σ = 25 per channel differs by ~28 between two channels on average.
+    expect(chroma / (out.data.length / 3) / 2).toBeLessThan(8);
+    expect(Math.abs(luminanceStats(out).mean - 120)).toBeLessThan(3);
+  });
 });
