@@ -310,6 +310,8 @@ describe.each(engines())('detection on %s', (engine) => {
       return list;
     });
     expect(analysis.data.identity).toMatchObject({ match: true });
+    // The main face's anti-spoof and liveness scores are kept; spoof is off by default.
+    expect(analysis.data).toMatchObject({ real: expect.any(Number), live: expect.any(Number) });
     expect(await types(sessionId)).toEqual([]);
   });
 

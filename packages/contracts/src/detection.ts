@@ -11,6 +11,7 @@ export const DetectorName = z.enum([
   'multiple_faces',
   'head_turned',
   'identity_mismatch',
+  'spoof',
   'phone',
   'book',
   'extra_person',
@@ -20,7 +21,11 @@ export const DetectorName = z.enum([
 ]);
 export type DetectorName = z.infer<typeof DetectorName>;
 
-/** The detectors that judge the webcam image (the rest listen, watch the page, or compare). */
+/**
+ * The detectors that judge the webcam image in the browser and on the server (the rest
+ * listen, watch the page, or compare). `spoof` judges the webcam image too, but only the
+ * server runs it: see SERVER_ONLY_CAMERA_DETECTORS.
+ */
 export const CAMERA_DETECTORS = [
   'no_face',
   'multiple_faces',
@@ -31,6 +36,9 @@ export const CAMERA_DETECTORS = [
   'extra_person',
 ] as const satisfies readonly DetectorName[];
 
+/** Camera detectors that only the server's analysis of snapshots runs (a photo or screen). */
+export const SERVER_ONLY_CAMERA_DETECTORS = ['spoof'] as const satisfies readonly DetectorName[];
+
 export const Severity = z.enum(['low', 'medium', 'high']);
 export type Severity = z.infer<typeof Severity>;
 
@@ -38,8 +46,9 @@ export type Severity = z.infer<typeof Severity>;
  * One detector's rule in an exam policy: on or off, how long a condition must last before
  * it becomes a flag, how serious it is, and (where the detector has one) its decision
  * threshold: degrees of yaw for head_turned, embedding similarity for identity_mismatch,
- * object score for phone/book/extra_person, RMS level in dBFS for voice, and the most
- * faces allowed for multiple_faces (default: the policy's `maxFaces`).
+ * the anti-spoof score below which a face counts as a photo or screen for spoof, object
+ * score for phone/book/extra_person, RMS level in dBFS for voice, and the most faces
+ * allowed for multiple_faces (default: the policy's `maxFaces`).
  */
 export const DetectorRule = z.strictObject({
   enabled: z.boolean(),
@@ -55,6 +64,9 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   multiple_faces: { enabled: true, minSeconds: 2, severity: 'high' },
   head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 18 },
   identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.555 },
+  // Off by default: only its false positives on real faces are measured, not how many real
+  // attacks it catches (docs/detection-quality.md), so staff opt in.
+  spoof: { enabled: false, minSeconds: 10, severity: 'high', threshold: 0.3 },
   phone: { enabled: true, minSeconds: 1, severity: 'high', threshold: 0.25 },
   book: { enabled: false, minSeconds: 3, severity: 'medium', threshold: 0.3 },
   extra_person: { enabled: true, minSeconds: 2, severity: 'high', threshold: 0.4 },
@@ -65,13 +77,15 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
 
 /**
  * Which way a detector's threshold makes it flag less: more faces allowed, a wider turn,
- * a more confident object, a louder sound — but a lower identity similarity. Accommodations
+ * a more confident object, a louder sound — but a lower identity similarity or anti-spoof
+ * score. Accommodations
  * may only move a threshold this way.
  */
 export const LENIENT_THRESHOLD: Partial<Record<DetectorName, 'higher' | 'lower'>> = {
   multiple_faces: 'higher',
   head_turned: 'higher',
   identity_mismatch: 'lower',
+  spoof: 'lower',
   phone: 'higher',
   book: 'higher',
   extra_person: 'higher',
@@ -155,6 +169,12 @@ export const DetectAnalysisData = z.object({
   ),
   /** The main face against the identity photo; null before an identity photo is enrolled. */
   identity: z.object({ similarity: z.number(), match: z.boolean() }).nullable(),
+  /**
+   * The main face's anti-spoof score (0..1, 1 = a real face rather than a photo or screen)
+   * and liveness score (0..1); absent without a face or from analyses made before them.
+   */
+  real: z.number().min(0).max(1).optional(),
+  live: z.number().min(0).max(1).optional(),
   /** Library and model files behind the result. */
   model: z.string(),
   width: z.number().int(),

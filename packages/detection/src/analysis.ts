@@ -14,6 +14,13 @@ export interface FaceFinding {
   score: number;
   headPose: HeadPose | null;
   headTurned: boolean;
+  /**
+   * Anti-spoof score, 0..1 (1 = a real face rather than a photo or a screen); present only
+   * when the liveness part ran on this face.
+   */
+  real?: number;
+  /** Liveness score, 0..1 (1 = live); present only when the liveness part ran on this face. */
+  live?: number;
 }
 
 /** An object of interest found in a frame. */
@@ -36,6 +43,9 @@ export interface ModelInfo {
   mesh: string;
   embedding: string;
   objects: string;
+  /** Anti-spoof and liveness models (present when the liveness part is available). */
+  antispoof?: string;
+  liveness?: string;
 }
 
 /** Everything the detectors say about one frame. */

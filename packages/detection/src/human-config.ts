@@ -8,10 +8,20 @@ export interface DetectorParts {
   embedding: boolean;
   /** Object detector (phone, book, person). */
   objects: boolean;
+  /**
+   * Anti-spoof and liveness scores of each face (two small models on the face crop). Server
+   * only: the browser never turns it on (absent = off).
+   */
+  liveness?: boolean;
 }
 
 /** All parts on. */
-export const ALL_PARTS: DetectorParts = { pose: true, embedding: true, objects: true };
+export const ALL_PARTS: DetectorParts = {
+  pose: true,
+  embedding: true,
+  objects: true,
+  liveness: true,
+};
 
 /** Model files each detector loads, relative to the model base path. */
 export const MODEL_FILES = {
@@ -20,6 +30,8 @@ export const MODEL_FILES = {
   /** Not a human model: see face-recognition.ts. */
   embedding: 'face_recognition_model (@vladmandic/face-api 1.7.15)',
   objects: 'centernet.json',
+  antispoof: 'antispoof.json',
+  liveness: 'liveness.json',
 } as const;
 
 /**
@@ -58,8 +70,19 @@ export function humanConfig(
       iris: { enabled: false },
       description: { enabled: false },
       emotion: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
+      // No frame-to-frame caching here either (skip 0): each frame is judged on its own.
+      antispoof: {
+        enabled: parts.liveness === true,
+        modelPath: MODEL_FILES.antispoof,
+        skipFrames: 0,
+        skipTime: 0,
+      },
+      liveness: {
+        enabled: parts.liveness === true,
+        modelPath: MODEL_FILES.liveness,
+        skipFrames: 0,
+        skipTime: 0,
+      },
       gear: { enabled: false },
     },
     body: { enabled: false },

@@ -24,11 +24,15 @@ export async function runPass(
 
 /** The model names and library version of a loaded instance, for the evidence trail. */
 export function modelInfo(human: Human): ModelInfo {
+  const loaded = new Set(human.models.loaded());
   return {
     library: `human ${human.version} (tfjs ${human.tf.version_core} ${human.tf.getBackend()})`,
     face: MODEL_FILES.face,
     mesh: MODEL_FILES.mesh,
     embedding: MODEL_FILES.embedding,
     objects: MODEL_FILES.objects,
+    // Only where they are loaded (the server): the browser never runs them.
+    ...(loaded.has('antispoof') && { antispoof: MODEL_FILES.antispoof }),
+    ...(loaded.has('liveness') && { liveness: MODEL_FILES.liveness }),
   };
 }

@@ -38,11 +38,16 @@ export function faceConfidence(f: Result['face'][number]): number {
   return f.faceScore && f.faceScore > 0 ? f.faceScore : (f.boxScore ?? f.score);
 }
 
-/** A face result as a finding, its box moved by `offset` (undoing padding or tiling). */
+/**
+ * A face result as a finding, its box moved by `offset` (undoing padding or tiling). With
+ * `liveness` (the pass ran the anti-spoof and liveness models) the finding carries their
+ * scores; human leaves a score of 0 out of its result, so a missing one counts as 0.
+ */
 export function faceFinding(
   f: Result['face'][number],
   t: DetectionThresholds,
   offset: [number, number] = [0, 0],
+  liveness = false,
 ): FaceFinding {
   const headPose = headPoseOf(f);
   return {
@@ -50,6 +55,7 @@ export function faceFinding(
     score: round(faceConfidence(f), 3),
     headPose,
     headTurned: isHeadTurned(headPose, t),
+    ...(liveness && { real: round(f.real ?? 0, 3), live: round(f.live ?? 0, 3) }),
   };
 }
 

@@ -22,6 +22,13 @@ describe('mergeFaces', () => {
     );
   });
 
+  it("keeps the whole frame's liveness scores when a tile's detection wins", () => {
+    const whole = { ...face([100, 100, 50, 50], 0.6), real: 0.9, live: 0.8 };
+    const merged = mergeFaces([whole, face([104, 98, 48, 52], 0.9)]);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]).toMatchObject({ score: 0.9, real: 0.9, live: 0.8 });
+  });
+
   it('keeps separate faces, largest first', () => {
     const merged = mergeFaces([face([0, 0, 40, 40], 0.9), face([300, 0, 80, 80], 0.7)]);
     expect(merged.map((f) => f.box[0])).toEqual([300, 0]);

@@ -63,7 +63,13 @@ function sameFace(a: Rect, b: Rect): boolean {
 export function mergeFaces(candidates: FaceFinding[]): FaceFinding[] {
   const kept: FaceFinding[] = [];
   for (const f of [...candidates].sort((a, b) => b.score - a.score)) {
-    if (!kept.some((k) => sameFace(k.box, f.box))) kept.push(f);
+    const same = kept.find((k) => sameFace(k.box, f.box));
+    if (!same) kept.push(f);
+    // A tile's detection may win on score; the whole-frame pass's liveness scores still apply.
+    else if (same.real === undefined && f.real !== undefined) {
+      same.real = f.real;
+      if (f.live !== undefined) same.live = f.live;
+    }
   }
   return kept.sort(byArea);
 }
@@ -119,16 +125,18 @@ export async function analyseFrame(
   /** The mesh behind each finding of the main pass, for identity. */
   const meshes = new Map<FaceFinding, Result['face'][number]['mesh']>();
   const collect = (result: Result, offset: [number, number], keepMesh: boolean) => {
+    // Only the whole-frame pass runs the liveness models (the tiles never do).
+    const liveness = keepMesh && options.parts.liveness === true;
     for (const f of result.face) {
       if (faceConfidence(f) < t.faceMinScore) continue;
-      const finding = faceFinding(f, t, offset);
+      const finding = faceFinding(f, t, offset, liveness);
       candidates.push(finding);
       if (keepMesh && f.mesh.length) meshes.set(finding, f.mesh);
     }
   };
   collect(main, back, true);
   if (options.tiles && Math.max(image.width, image.height) >= TILE_MIN_SIDE) {
-    const parts = { pose: options.parts.pose, embedding: false, objects: false };
+    const parts = { pose: options.parts.pose, embedding: false, objects: false, liveness: false };
     for (const rect of tileRects(image.width, image.height)) {
       collect(
         await time('tiles', () => detect(crop(image, rect), parts)),

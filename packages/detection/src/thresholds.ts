@@ -18,6 +18,11 @@ export interface DetectionThresholds {
   phoneMinScore: number;
   bookMinScore: number;
   personMinScore: number;
+  /**
+   * A face may be a photo or a screen when its anti-spoof score (0..1) is below this. Only
+   * the false-positive rate on real faces is measured (docs/detection-quality.md).
+   */
+  spoofReal: number;
 }
 
 /** The calibrated defaults. */
@@ -30,4 +35,5 @@ export const DEFAULT_THRESHOLDS: DetectionThresholds = {
   phoneMinScore: 0.25,
   bookMinScore: 0.3,
   personMinScore: 0.4,
+  spoofReal: 0.3,
 };

@@ -42,6 +42,19 @@ export function detectorContract(name: string, factory: () => Promise<DetectorFi
       expect(a.models.face).toMatch(/\S/);
     });
 
+    it('scores each face as real and live (anti-spoof, liveness) on the server', async () => {
+      const a = await f.detector.analyze(f.images.oneFace);
+      expect(a.models.antispoof).toBe('antispoof.json');
+      expect(a.models.liveness).toBe('liveness.json');
+      const [face] = a.faces;
+      expect(face?.real).toBeGreaterThanOrEqual(0);
+      expect(face?.real).toBeLessThanOrEqual(1);
+      expect(face?.live).toBeGreaterThanOrEqual(0);
+      expect(face?.live).toBeLessThanOrEqual(1);
+      const without = await f.detector.analyze(f.images.oneFace, { parts: { liveness: false } });
+      expect(without.faces[0]).not.toHaveProperty('real');
+    });
+
     it('returns the main face embedding and matches it against itself', async () => {
       const first = await f.detector.analyze(f.images.oneFace, {
         parts: { pose: false, objects: false },

@@ -35,6 +35,8 @@ function toAnalysisData(
     identity: a.identity
       ? { similarity: round(a.identity.similarity), match: a.identity.match }
       : null,
+    ...(main?.real !== undefined && { real: round(main.real) }),
+    ...(main?.live !== undefined && { live: round(main.live) }),
     model: modelName(a),
     width: a.width,
     height: a.height,
@@ -44,7 +46,16 @@ function toAnalysisData(
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 const modelName = (a: NodeAnalysis) =>
-  `${a.models.library}: ${[a.models.face, a.models.mesh, a.models.embedding, a.models.objects].join(', ')}`;
+  `${a.models.library}: ${[
+    a.models.face,
+    a.models.mesh,
+    a.models.embedding,
+    a.models.objects,
+    a.models.antispoof,
+    a.models.liveness,
+  ]
+    .filter((m) => m !== undefined)
+    .join(', ')}`;
 
 /**
  * Runs one analysis job: reads the snapshot, runs the detectors (in the Detector's
@@ -77,7 +88,9 @@ export class SnapshotAnalysisService {
       if (!blob) throw new Error(`The snapshot's bytes are missing (${snap.blobKey})`);
       const bytes = await buffer(blob.stream);
       if (snap.kind === 'id_face') {
-        const a = await this.detector.analyze(bytes, { parts: { pose: false, objects: false } });
+        const a = await this.detector.analyze(bytes, {
+          parts: { pose: false, objects: false, liveness: false },
+        });
         await this.enrol(job, snap, a);
         return 'enrolled';
       }

@@ -92,6 +92,8 @@ export const CONFIRM_OBSERVATIONS: Record<DetectorName, number> = {
   multiple_faces: 3,
   head_turned: 3,
   identity_mismatch: 2,
+  // Server only (the browser never runs it): listed for completeness.
+  spoof: 1,
   phone: 2,
   book: 2,
   extra_person: 2,

@@ -72,6 +72,21 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
       noun: 'a similarity',
     },
   },
+  spoof: {
+    label: 'Photo or screen instead of a live face',
+    explanation:
+      'A photo or a screen is held up instead of a live face. Checked by the server on ' +
+      'webcam snapshots only; off by default, as it has not been measured on real attacks.',
+    threshold: {
+      label: 'Real-face score below',
+      unit: '%',
+      min: 5,
+      max: 95,
+      scale: 100,
+      hint: 'Faces scoring less than this as a real face are flagged; lower flags less.',
+      noun: 'a score',
+    },
+  },
   phone: {
     label: 'Phone',
     explanation: 'A mobile phone is visible.',

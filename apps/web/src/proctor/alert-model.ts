@@ -16,6 +16,7 @@ export const FLAG_TYPE_LABEL: Record<DetectorName, string> = {
   multiple_faces: 'Several faces',
   head_turned: 'Looking away',
   identity_mismatch: 'Different person',
+  spoof: 'Photo or screen',
   phone: 'Phone',
   book: 'Book',
   extra_person: 'Another person',

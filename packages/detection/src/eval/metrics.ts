@@ -69,3 +69,29 @@ export function ratesAt(
     frr: genuine.filter((s) => s < threshold).length / Math.max(1, genuine.length),
   };
 }
+
+/**
+ * Spoof false positives on real faces: of the frames with exactly one face (each given as
+ * its anti-spoof score), the share scored below `threshold` (flagged as a photo or screen).
+ */
+export function spoofFalsePositiveRate(reals: readonly number[], threshold: number): number {
+  return reals.filter((r) => r < threshold).length / reals.length;
+}
+
+/**
+ * The spoof threshold for a false-positive budget: `preferred` when its rate on real faces
+ * is within `maxFpr`, else the highest step of 0.05 below it that is, never below `floor`
+ * (where the budget cannot be met, `floor`). Higher thresholds flag more.
+ */
+export function spoofThresholdFor(
+  reals: readonly number[],
+  maxFpr: number,
+  preferred: number,
+  floor: number,
+): number {
+  if (reals.length === 0) return preferred;
+  for (let t = preferred; t >= floor - 1e-9; t = Math.round((t - 0.05) * 100) / 100) {
+    if (spoofFalsePositiveRate(reals, t) <= maxFpr) return t;
+  }
+  return floor;
+}

@@ -8,7 +8,16 @@ import { NodeDetector, type NodeAnalysis } from '../node/node-detector.js';
 import { DEFAULT_THRESHOLDS } from '../thresholds.js';
 import { loadDataset, type Dataset, type LabelledFrame } from './dataset.js';
 import { degrade, type Degradation } from './degrade.js';
-import { accuracy, confusion, precision, ratesAt, recall, verificationRoc } from './metrics.js';
+import {
+  accuracy,
+  confusion,
+  precision,
+  ratesAt,
+  recall,
+  spoofFalsePositiveRate,
+  spoofThresholdFor,
+  verificationRoc,
+} from './metrics.js';
 
 /** A condition the detectors are measured under: the frames as they are, or degraded. */
 type Variant = 'normal' | Degradation;
@@ -35,6 +44,11 @@ export interface DecisionReport {
     impostor: number;
     noFaceProbes: number;
   };
+  /**
+   * Anti-spoof on real faces (the frames are all live people): of the frames with exactly
+   * one face, the share whose `real` score is below the product threshold.
+   */
+  spoof: { oneFace: number; flagged: number; fpr: number; threshold: number; reals: number[] };
   msPerFrame: { median: number };
 }
 
@@ -42,6 +56,20 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 };
+
+function spoofReport(outcomes: FrameOutcome[]): DecisionReport['spoof'] {
+  const reals = outcomes
+    .flatMap((o) => (o.analysis?.faces.length === 1 ? [o.analysis.faces[0]?.real ?? 0] : []))
+    .sort((a, b) => a - b);
+  const threshold = DEFAULT_THRESHOLDS.spoofReal;
+  return {
+    oneFace: reals.length,
+    flagged: reals.filter((r) => r < threshold).length,
+    fpr: spoofFalsePositiveRate(reals, threshold),
+    threshold,
+    reals,
+  };
+}
 
 function decisions(outcomes: FrameOutcome[]): Omit<DecisionReport, 'identity'> {
   const classes = ['0', '1', '2+'];
@@ -82,6 +110,7 @@ function decisions(outcomes: FrameOutcome[]): Omit<DecisionReport, 'identity'> {
       recall: recall(book),
       positives: book.tp + book.fn,
     },
+    spoof: spoofReport(outcomes),
     msPerFrame: {
       median: median(outcomes.flatMap((o) => (o.analysis ? [o.analysis.timings.total ?? 0] : []))),
     },
@@ -122,7 +151,7 @@ const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(100 * x).toFixed(1).
 /** The report as aligned text, one row per variant or lighting group. */
 export function formatReport(rows: Array<[string, DecisionReport]>): string {
   const head =
-    'condition        frames  faces(0/1/2+)  head-turned  phone P / R        book P / R         identity EER (thr)   ms/frame';
+    'condition        frames  faces(0/1/2+)  head-turned  phone P / R        book P / R         identity EER (thr)   spoof FPR (n)   ms/frame';
   const lines = rows.map(([name, r]) => {
     const id = r.identity
       ? `${pct(r.identity.eer)} (${r.identity.eerThreshold.toFixed(3)})`
@@ -135,6 +164,7 @@ export function formatReport(rows: Array<[string, DecisionReport]>): string {
       ` ${pct(r.phone.precision)} / ${pct(r.phone.recall)} `,
       ` ${pct(r.book.precision)} / ${pct(r.book.recall)} `,
       `  ${id.padEnd(18)}`,
+      `  ${pct(r.spoof.fpr)} (${r.spoof.flagged}/${r.spoof.oneFace})`.padEnd(16),
       String(Math.round(r.msPerFrame.median)).padStart(8),
     ].join('');
   });
@@ -212,10 +242,52 @@ export async function runEval(options: EvalOptions): Promise<Record<string, Deci
       `identity: EER ${pct(normal.eer)} at similarity ${normal.eerThreshold.toFixed(3)}; product threshold ${normal.atProductThreshold.threshold}: FAR ${pct(normal.atProductThreshold.far)}, FRR ${pct(normal.atProductThreshold.frr)}; probes without a face: ${normal.noFaceProbes}`,
     );
   }
+  options.log('');
+  options.log(spoofSummary(report));
   if (options.json)
     await writeFile(
       options.json,
       JSON.stringify({ models: detector.models, thresholds: DEFAULT_THRESHOLDS, report }, null, 2),
     );
   return report;
+}
+
+/** Spoof false-positive budget on real faces, and the lowest threshold the product uses. */
+const SPOOF_MAX_FPR = 0.02;
+const SPOOF_MIN_THRESHOLD = 0.3;
+
+/**
+ * The anti-spoof lines: the product threshold, the threshold the development set supports
+ * (normal-frame FPR within 2 %, never below 0.3), the score spread and FPR at other thresholds.
+ */
+function spoofSummary(report: Record<string, DecisionReport>): string {
+  const lines: string[] = [];
+  const normal = report.normal?.spoof;
+  const threshold = DEFAULT_THRESHOLDS.spoofReal;
+  if (normal && normal.oneFace > 0) {
+    const suggested = spoofThresholdFor(
+      normal.reals,
+      SPOOF_MAX_FPR,
+      threshold,
+      SPOOF_MIN_THRESHOLD,
+    );
+    const q = (p: number) => normal.reals[Math.floor(p * (normal.reals.length - 1))]!.toFixed(2);
+    lines.push(
+      `spoof (real faces only: FPR, recall unknown): product threshold ${threshold}: normal FPR ${pct(normal.fpr)} (${normal.flagged}/${normal.oneFace}); supported threshold (FPR <= ${100 * SPOOF_MAX_FPR} %, >= ${SPOOF_MIN_THRESHOLD}): ${suggested}`,
+    );
+    lines.push(
+      `  normal real scores: min ${q(0)}, 2nd pct ${q(0.02)}, 5th pct ${q(0.05)}, median ${q(0.5)}; lowest: ${normal.reals
+        .slice(0, 5)
+        .map((r) => r.toFixed(2))
+        .join(', ')}`,
+    );
+  }
+  const grid = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7];
+  lines.push(`  FPR by threshold   ${grid.map((t) => String(t).padStart(6)).join(' ')}`);
+  for (const [name, r] of Object.entries(report)) {
+    if (name.startsWith('lighting:') || r.spoof.oneFace === 0) continue;
+    const rates = grid.map((t) => pct(spoofFalsePositiveRate(r.spoof.reals, t)));
+    lines.push(`  ${name.padEnd(17)}${rates.join(' ')}`);
+  }
+  return lines.join('\n');
 }

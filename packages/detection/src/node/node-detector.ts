@@ -1,6 +1,6 @@
 import type { Human, Result } from '@vladmandic/human';
 import type { FrameAnalysis, ModelInfo } from '../analysis.js';
-import { ALL_PARTS, humanConfig, type DetectorParts } from '../human-config.js';
+import { ALL_PARTS, humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
 import { modelInfo, runPass } from '../human-pass.js';
 import { FaceRecognizer } from '../face-recognition.js';
 import type { RgbImage } from '../image-ops.js';
@@ -47,6 +47,13 @@ export class NodeDetector {
     const human = new Human(humanConfig(urls, ALL_PARTS));
     await human.load();
     await human.tf.ready();
+    // human logs a model that failed to load and carries on without it (the anti-spoof and
+    // liveness scores would then read 0, a spoof): check the optional ones.
+    const loaded = new Set(human.models.loaded());
+    const missing = [MODEL_FILES.antispoof, MODEL_FILES.liveness]
+      .map((f) => f.replace('.json', ''))
+      .filter((name) => !loaded.has(name));
+    if (missing.length) throw new Error(`models not loaded: ${missing.join(', ')}`);
     const recognizer = await FaceRecognizer.load(human.tf, urls.faceRecognitionPath);
     return new NodeDetector(human, thresholds, urls, recognizer, modelInfo(human));
   }

@@ -217,6 +217,72 @@ const cases: Case[] = [
     flags: ['extra_person:server:10:10'],
   },
   {
+    name: 'spoof: off by default, even in a long run of low real-face scores',
+    events: [analysis(10, 0, { real: 0.1 }), analysis(20, 1, { real: 0.1 })],
+    nowSec: 100,
+    flags: [],
+  },
+  {
+    name: 'spoof: low real-face scores in consecutive snapshots over minSeconds',
+    events: [
+      analysis(10, 0, { real: 0.2, live: 0.9 }),
+      analysis(15, 1, { real: 0.25 }),
+      analysis(20, 2, { real: 0.1 }),
+      analysis(30, 3, { real: 0.9 }),
+    ],
+    nowSec: 100,
+    policy: { detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high' } } },
+    flags: ['spoof:server:10:20'],
+  },
+  {
+    name: 'spoof: a run shorter than minSeconds is not enough',
+    events: [analysis(10, 0, { real: 0.2 }), analysis(15, 1, { real: 0.2 })],
+    nowSec: 100,
+    policy: { detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high' } } },
+    flags: [],
+  },
+  {
+    name: 'spoof: one real-looking snapshot breaks the run',
+    events: [
+      analysis(10, 0, { real: 0.2 }),
+      analysis(15, 1, { real: 0.8 }),
+      analysis(20, 2, { real: 0.2 }),
+    ],
+    nowSec: 100,
+    policy: { detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high' } } },
+    flags: [],
+  },
+  {
+    name: 'spoof: a score at the threshold is a real face',
+    events: [analysis(10, 0, { real: 0.4 }), analysis(20, 1, { real: 0.4 })],
+    nowSec: 100,
+    policy: {
+      detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.4 } },
+    },
+    flags: [],
+  },
+  {
+    name: 'spoof: an accommodation lowering the threshold flags less',
+    events: [analysis(10, 0, { real: 0.25 }), analysis(20, 1, { real: 0.25 })],
+    nowSec: 100,
+    policy: { detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high' } } },
+    accommodations: { spoof: { threshold: 0.2 } },
+    flags: [],
+  },
+  {
+    name: 'spoof: analyses without a score (or without a face) are not judged',
+    events: [
+      analysis(10, 0),
+      analysis(20, 1),
+      analysis(30, 2, { faces: 0, faceScore: 0, headYaw: null, real: 0 }),
+      analysis(35, 3, { faces: 0, faceScore: 0, headYaw: null, real: 0 }),
+      analysis(40, 4, { faces: 0, faceScore: 0, headYaw: null, real: 0 }),
+    ],
+    nowSec: 100,
+    policy: { detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high' } } },
+    flags: ['no_face:server:30:40'],
+  },
+  {
     name: 'integrity: client reported one face, the server found two',
     events: [report(11, 0), analysis(10, 0, { faces: 2 })],
     nowSec: 100,
@@ -296,6 +362,19 @@ describe('deriveFlags', () => {
         recording: { fromMs: s(7), toMs: s(21) },
       },
     });
+  });
+
+  it('says why a spoof flag was raised', () => {
+    const policy = { detectors: { spoof: { enabled: true, minSeconds: 10, severity: 'high' } } };
+    const [flag] = deriveFlags(
+      [analysis(10, 0, { real: 0.2 }), analysis(20, 1, { real: 0.12 })],
+      effectiveRules(policy as RulesPolicy),
+      s(100),
+    );
+    expect(flag).toMatchObject({ type: 'spoof', severity: 'high', confidence: 0.88 });
+    expect(flag?.message).toBe(
+      'Photo or screen instead of a live face in 2 snapshots checked by the server over 10 s (real-face score 0.20)',
+    );
   });
 
   it('closes conditions still open when the session ended', () => {

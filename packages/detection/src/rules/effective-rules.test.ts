@@ -105,6 +105,16 @@ describe('stricterAccommodations', () => {
       expected: [],
     },
     {
+      name: 'spoof is lenient downwards: a higher real-face threshold is stricter',
+      accommodations: { spoof: { threshold: 0.6 } },
+      expected: ['spoof'],
+    },
+    {
+      name: 'a lower spoof threshold relaxes',
+      accommodations: { spoof: { threshold: 0.2 } },
+      expected: [],
+    },
+    {
       name: 'judged against the exam policy, not the defaults',
       policy: {
         detectors: { voice: { enabled: true, minSeconds: 20, severity: 'low', threshold: -30 } },

@@ -1,6 +1,7 @@
 import {
   CAMERA_DETECTORS,
   DEFAULT_DETECTOR_RULES,
+  SERVER_ONLY_CAMERA_DETECTORS,
   DetectAnalysisData,
   SERVER_DETECT_EVENTS,
   type DetectorName,
@@ -67,6 +68,12 @@ export function observe(
       detail: `similarity ${a.identity.similarity.toFixed(2)}`,
     };
   }
+  if (a.real !== undefined && a.faces > 0 && a.real < th(rules, 'spoof')) {
+    found.spoof = {
+      confidence: Math.min(1, Math.max(0, 1 - a.real)),
+      detail: `real-face score ${a.real.toFixed(2)}`,
+    };
+  }
   const phone = scoresOf(a, 'cell phone')[0] ?? 0;
   if (phone > 0 && phone >= th(rules, 'phone')) found.phone = { confidence: phone };
   const book = scoresOf(a, 'book')[0] ?? 0;
@@ -80,8 +87,8 @@ export function observe(
 
 /**
  * Detectors for which one still frame is enough: an object or a second person in view is
- * evidence by itself. Absence and posture (no face, head turned) and identity (one frame
- * can be unlucky) need the condition in consecutive analyses spanning minSeconds.
+ * evidence by itself. Absence and posture (no face, head turned), identity and spoof (one
+ * frame can be unlucky) need the condition in consecutive analyses spanning minSeconds.
  */
 export const INSTANT_SERVER_DETECTORS: ReadonlySet<DetectorName> = new Set([
   'multiple_faces',
@@ -90,8 +97,11 @@ export const INSTANT_SERVER_DETECTORS: ReadonlySet<DetectorName> = new Set([
   'extra_person',
 ]);
 
-/** The server re-checks everything the camera shows. */
-const SERVER_DETECTORS: readonly DetectorName[] = CAMERA_DETECTORS;
+/** The server re-checks everything the camera shows, and alone looks for a photo or screen. */
+const SERVER_DETECTORS: readonly DetectorName[] = [
+  ...CAMERA_DETECTORS,
+  ...SERVER_ONLY_CAMERA_DETECTORS,
+];
 
 /**
  * The server's conditions: per detector, runs of consecutive analyses that show it, from
