@@ -128,7 +128,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const exams = new ExamService(db, clock);
   const registrations = new RegistrationService(db, clock);
   const questions = new QuestionService(db);
-  const answers = new AnswerService(db, clock);
   const tokens = new TokenService(db, clock);
   const blobs = await LocalDiskBlobStore.open(config.blobDir);
 
@@ -148,6 +147,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'health not sent')),
   );
   const sessions = new SessionService(db, clock, emitLive);
+  const answers = new AnswerService(db, clock, emitLive);
   const flagService = new FlagService(db, clock, bus, emitLive);
   const interventions = new InterventionService(db, clock, sessions, emitLive);
   const rederive = (sessionId: string) =>

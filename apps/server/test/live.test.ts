@@ -399,28 +399,35 @@ describe.each(engines())('live gateway on %s', (engine) => {
     });
   });
 
-  // Last: it moves the server clock past an attempt's deadline.
-  it('an auto-submit at the deadline reaches the student and the staff', async () => {
-    const { student, sessionId } = await studentOn(examA);
-    expect((await student.post(`/api/sessions/${sessionId}/consent`)).status).toBe(200);
-    const started = await student.post(`/api/sessions/${sessionId}/transitions`, {
-      to: 'in_progress',
-    });
-    expect(started.status).toBe(200);
-    const staff = await connect(proctorA, `examId=${examA}`);
-    const own = await connect(student, `sessionId=${sessionId}`);
-    await staff.waitFor(ready);
-    await own.waitFor(ready);
-    server.clock.advance(91 * 60_000);
-    // The first request to touch the attempt submits it (the sweeper would, a little later).
-    expect((await student.get(`/api/sessions/${sessionId}`)).body.state).toBe('submitted');
-    const submitted = (m: LiveMessage) =>
-      m.topic === 'session.state' && m.sessionId === sessionId && m.data.state === 'submitted';
-    await own.waitFor(submitted);
-    await staff.waitFor(submitted);
-    await own.close();
-    await staff.close();
-  });
+  // Last: they move the server clock past an attempt's deadline.
+  it.each([
+    ['reading the session', (id: string) => `/api/sessions/${id}`],
+    ['opening the exam page', (id: string) => `/api/sessions/${id}/exam`],
+  ])(
+    'an auto-submit at the deadline, found by %s, reaches the student and the staff',
+    async (_how, path) => {
+      const { student, sessionId } = await studentOn(examA);
+      expect((await student.post(`/api/sessions/${sessionId}/consent`)).status).toBe(200);
+      const started = await student.post(`/api/sessions/${sessionId}/transitions`, {
+        to: 'in_progress',
+      });
+      expect(started.status).toBe(200);
+      const staff = await connect(proctorA, `examId=${examA}`);
+      const own = await connect(student, `sessionId=${sessionId}`);
+      await staff.waitFor(ready);
+      await own.waitFor(ready);
+      server.clock.advance(91 * 60_000);
+      // The first request to touch the attempt submits it (the sweeper would, a little later).
+      await student.get(path(sessionId));
+      expect((await proctorA.get(`/api/sessions/${sessionId}`)).body.state).toBe('submitted');
+      const submitted = (m: LiveMessage) =>
+        m.topic === 'session.state' && m.sessionId === sessionId && m.data.state === 'submitted';
+      await own.waitFor(submitted);
+      await staff.waitFor(submitted);
+      await own.close();
+      await staff.close();
+    },
+  );
 
   describe('notes', () => {
     it('staff of the exam add and read notes (audited); students and other staff cannot', async () => {

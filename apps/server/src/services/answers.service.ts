@@ -16,7 +16,8 @@ import { loadExamFor } from './exam-access.js';
 import { effectiveDeadline, isTimeUp } from './exam-timing.js';
 import { questionsOf, toQuestion } from './questions.service.js';
 import { answerProblem, scoreAnswers } from './scoring.js';
-import { expireIfDue, type SessionRow } from './sessions.service.js';
+import { expireIfDue, sessionStateMessage, type SessionRow } from './sessions.service.js';
+import type { EmitLive } from './live-feed.service.js';
 import { iso, isoOrNull } from './time.js';
 
 /** States in which the student may open the exam; after submitting it is read-only. */
@@ -42,6 +43,8 @@ export class AnswerService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told when reading an attempt auto-submitted it, so dashboards hear of it at once. */
+    private readonly live?: EmitLive,
   ) {}
 
   /** The student's own session, brought up to date with its deadline. Others' are 404. */
@@ -49,7 +52,9 @@ export class AnswerService {
     requireRole(actor, ['student']);
     const [row] = await this.db.select().from(examSessions).where(eq(examSessions.id, id));
     if (!row || row.studentId !== actor.userId) throw errors.notFound('Session');
-    return expireIfDue(this.db, row, this.clock.now());
+    const current = await expireIfDue(this.db, row, this.clock.now());
+    if (current.state !== row.state) await this.live?.(sessionStateMessage(current));
+    return current;
   }
 
   /** The exam page of a running, paused or submitted attempt: never the right answers. */
