@@ -166,16 +166,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
 
   const accommodations = new AccommodationService(db, clock, rederive);
-  // Told of stored snapshots only when there is server analysis to schedule.
+  // Told of stored snapshots: live thumbnails, and server analysis when it is on.
   const recording = new RecordingService(
     db,
     clock,
     blobs,
-    scheduler &&
-      ((snapshot) =>
-        scheduler
-          .snapshotStored(snapshot)
-          .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'))),
+    async (snapshot) => {
+      health.snapshotStored(snapshot);
+      await scheduler
+        ?.snapshotStored(snapshot)
+        .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'));
+    },
     (session) => health.uploaded(session),
   );
   const playback = new RecordingPlaybackService(db, clock, blobs);

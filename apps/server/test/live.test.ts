@@ -9,6 +9,7 @@ import { expectError } from './helpers/matrix-errors.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 import { eventually } from './helpers/eventually.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
+import { putSnapshot } from './helpers/recording.js';
 
 type Client = HttpClient & { userId: string; email: string };
 
@@ -216,6 +217,14 @@ describe.each(engines())('live gateway on %s', (engine) => {
       (m) => m.topic === 'session.health' && m.sessionId === sessionId,
     );
     expect(health.data).toMatchObject({ sessionId, connected: true });
+    // A new webcam snapshot is named at once, so the dashboard's thumbnail follows.
+    const snap = await putSnapshot(student, sessionId, 'webcam', 3, Buffer.from('jpg'));
+    expect(snap.status, JSON.stringify(snap.body)).toBe(201);
+    const thumb = await staff.waitFor(
+      (m) =>
+        m.topic === 'session.health' && m.sessionId === sessionId && m.data.latest !== undefined,
+    );
+    expect(thumb).toMatchObject({ id: 0, data: { latest: { webcam: { seq: 3 } } } });
 
     await noFace();
     await staff.waitFor((m) => m.topic === 'flag.created' && m.sessionId === sessionId);

@@ -71,6 +71,16 @@ export const Alert = z.object({
 });
 export type Alert = z.infer<typeof Alert>;
 
+/** The latest snapshot of a track, for dashboard thumbnails. */
+export const LatestSnapshot = z.object({ seq: z.number().int(), takenMs: z.number().int() });
+
+/** The latest webcam and screen snapshots of a session (null: none yet). */
+export const LatestSnapshots = z.object({
+  webcam: LatestSnapshot.nullable(),
+  screen: LatestSnapshot.nullable(),
+});
+export type LatestSnapshots = z.infer<typeof LatestSnapshots>;
+
 /** What the server knows of a student's connection and uploads. */
 export const SessionHealth = z.object({
   sessionId: Id,
@@ -80,11 +90,13 @@ export const SessionHealth = z.object({
   lastUploadAt: Timestamp.nullable(),
   /** Last time the student's page connected or answered a heartbeat. */
   lastSeenAt: Timestamp.nullable(),
+  /**
+   * Snapshots this server process stored since it started, newest per track, so thumbnails
+   * follow at once; absent when it has stored none (the dashboard snapshot has them all).
+   */
+  latest: LatestSnapshots.partial().optional(),
 });
 export type SessionHealth = z.infer<typeof SessionHealth>;
-
-/** The latest snapshot of a track, for dashboard thumbnails. */
-export const LatestSnapshot = z.object({ seq: z.number().int(), takenMs: z.number().int() });
 
 /** One tile of the live grid. */
 export const LiveSessionTile = z.object({
@@ -92,10 +104,7 @@ export const LiveSessionTile = z.object({
   student: PersonRef.extend({ email: z.string() }),
   risk: z.number().int().min(0).max(100),
   openFlags: z.number().int().min(0),
-  latest: z.object({
-    webcam: LatestSnapshot.nullable(),
-    screen: LatestSnapshot.nullable(),
-  }),
+  latest: LatestSnapshots,
   health: SessionHealth,
 });
 export type LiveSessionTile = z.infer<typeof LiveSessionTile>;

@@ -1,5 +1,5 @@
 import { inArray, sql } from 'drizzle-orm';
-import type { SessionHealth } from '@invigil/contracts';
+import type { LatestSnapshots, SessionHealth } from '@invigil/contracts';
 import type { DbOrTx } from '../db/database.js';
 import { examSessions, mediaSegments, sessionEvents, snapshots } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -104,6 +104,10 @@ export class SessionHealthTracker {
   private readonly lastSeen = new Map<string, Date>();
   private readonly lastUpload = new Map<string, Date>();
   private readonly lastEmitted = new Map<string, number>();
+  /** Newest webcam and screen snapshot stored by this process, per session. */
+  private readonly latest = new Map<string, Partial<LatestSnapshots>>();
+  /** Each session's exam, as last heard with an upload or a connection. */
+  private readonly examOf = new Map<string, string>();
   /** Set on shutdown: sockets closing then are not news, and the database is going away. */
   private stopped = false;
 
@@ -116,6 +120,7 @@ export class SessionHealthTracker {
 
   /** The student's page opened its live socket. */
   async connected(session: TrackedSession): Promise<void> {
+    this.examOf.set(session.id, session.examId);
     this.sockets.set(session.id, (this.sockets.get(session.id) ?? 0) + 1);
     this.seen(session.id);
     await this.emit(session);
@@ -139,9 +144,24 @@ export class SessionHealthTracker {
   uploaded(session: TrackedSession): void {
     const now = this.clock.now();
     this.lastUpload.set(session.id, now);
+    this.examOf.set(session.id, session.examId);
     const last = this.lastEmitted.get(session.id);
     if (last !== undefined && now.getTime() - last < this.throttleMs) return;
     void this.emit(session);
+  }
+
+  /**
+   * A webcam or screen snapshot was stored (after its upload was reported): told at once,
+   * never throttled, so the dashboard's thumbnail follows.
+   */
+  snapshotStored(s: { sessionId: string; kind: string; seq: number; takenMs: number }): void {
+    if (s.kind !== 'webcam' && s.kind !== 'screen') return;
+    const known = this.latest.get(s.sessionId) ?? {};
+    const current = known[s.kind];
+    if (current && current.seq >= s.seq) return;
+    this.latest.set(s.sessionId, { ...known, [s.kind]: { seq: s.seq, takenMs: s.takenMs } });
+    const examId = this.examOf.get(s.sessionId);
+    if (examId) void this.emit({ id: s.sessionId, examId });
   }
 
   /** Health of sessions for a snapshot, given what the database says of their uploads. */
@@ -149,11 +169,13 @@ export class SessionHealthTracker {
     const memory = this.lastUpload.get(sessionId);
     const db = stored?.lastUploadAt ?? null;
     const lastUpload = memory && (!db || memory > db) ? memory : db;
+    const latest = this.latest.get(sessionId);
     return {
       sessionId,
       connected: (this.sockets.get(sessionId) ?? 0) > 0,
       lastUploadAt: isoOrNull(lastUpload),
       lastSeenAt: isoOrNull(this.lastSeen.get(sessionId)),
+      ...(latest && { latest }),
     };
   }
 
@@ -162,6 +184,11 @@ export class SessionHealthTracker {
     for (const map of [this.lastSeen, this.lastUpload]) {
       for (const [id, at] of map) {
         if (at < before && !this.sockets.has(id)) map.delete(id);
+      }
+    }
+    for (const map of [this.latest, this.examOf]) {
+      for (const id of map.keys()) {
+        if (!this.lastUpload.has(id) && !this.sockets.has(id)) map.delete(id);
       }
     }
     for (const [id, at] of this.lastEmitted) {

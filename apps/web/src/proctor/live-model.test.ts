@@ -68,6 +68,23 @@ describe('live model: snapshot and messages to state', () => {
     expect(state.tiles.s2?.health.connected).toBe(false);
   });
 
+  it('moves thumbnails on to newer snapshots named by health messages, never back', () => {
+    const health = (latest: object) =>
+      buildMessage(
+        'session.health',
+        0,
+        { sessionId: 's2', connected: true, lastUploadAt: null, lastSeenAt: null, latest },
+        's2',
+      );
+    let state = stateFromSnapshot(two());
+    state = applyLiveMessage(state, health({ webcam: { seq: 7, takenMs: 7000 } }));
+    expect(state.tiles.s2?.latest.webcam).toEqual({ seq: 7, takenMs: 7000 });
+    const screen = state.tiles.s2?.latest.screen;
+    state = applyLiveMessage(state, health({ webcam: { seq: 3, takenMs: 3000 } }));
+    expect(state.tiles.s2?.latest.webcam?.seq).toBe(7);
+    expect(state.tiles.s2?.latest.screen).toEqual(screen);
+  });
+
   it('adds a new flag to the feed and counts it once, even when it comes again', () => {
     const alert = buildAlert({ id: 'f9' });
     let state = stateFromSnapshot(two());

@@ -1,6 +1,7 @@
 import type {
   Alert,
   AlertState,
+  LatestSnapshots,
   LiveExamSnapshot,
   LiveMessage,
   LiveSessionTile,
@@ -112,6 +113,21 @@ function updateHandling(state: LiveExamState, handling: AlertState): LiveExamSta
   return changed ? { ...state, alerts } : state;
 }
 
+/** The tile's thumbnails, moved on to any newer snapshot a health message names. */
+function newerSnapshots(
+  current: LatestSnapshots,
+  told: Partial<LatestSnapshots> | undefined,
+): LatestSnapshots {
+  if (!told) return current;
+  let next = current;
+  for (const kind of ['webcam', 'screen'] as const) {
+    const shot = told[kind];
+    const have = next[kind];
+    if (shot && (!have || shot.seq > have.seq)) next = { ...next, [kind]: shot };
+  }
+  return next;
+}
+
 /**
  * Applies one live message. Stored messages at or before the cursor were already part of
  * the state and are skipped, so a replay after reconnecting never counts anything twice.
@@ -139,6 +155,7 @@ export function applyLiveMessage(state: LiveExamState, message: LiveMessage): Li
       return withTile(state, message.data.sessionId, (tile) => ({
         ...tile,
         health: message.data,
+        latest: newerSnapshots(tile.latest, message.data.latest),
       }));
     case 'flag.created':
     case 'flag.updated':

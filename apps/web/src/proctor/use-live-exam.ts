@@ -8,7 +8,10 @@ import { applyLiveMessages, reconcileSnapshot, type LiveExamState } from './live
 
 /** How many recent messages are kept to re-apply over a snapshot fetched meanwhile. */
 const RECENT = 500;
-/** Thumbnails only change through the snapshot: fetch it again this often while visible. */
+/**
+ * Fetch the snapshot again this often while visible: a fallback for anything a message missed
+ * (new thumbnails normally arrive with `session.health`).
+ */
 const REFRESH_MS = 20_000;
 /** Messages wait at most this long for an animation frame (background tabs have none). */
 const MAX_BATCH_DELAY_MS = 250;
