@@ -1,24 +1,10 @@
-import { inArray } from 'drizzle-orm';
 import type { Alert, AlertState, Flag, PersonRef } from '@invigil/contracts';
 import type { DbOrTx } from '../db/database.js';
-import { users, type flags } from '../db/schema.js';
+import type { flags } from '../db/schema.js';
+import { peopleById } from './people.js';
 import { isoOrNull } from './time.js';
 
 type FlagRow = typeof flags.$inferSelect;
-
-/** Display names of users by id, in one query (unknown ids are left out). */
-export async function peopleById(
-  db: DbOrTx,
-  ids: Iterable<string | null>,
-): Promise<Map<string, PersonRef>> {
-  const wanted = [...new Set([...ids].filter((id): id is string => id !== null))];
-  if (wanted.length === 0) return new Map();
-  const rows = await db
-    .select({ id: users.id, name: users.name })
-    .from(users)
-    .where(inArray(users.id, wanted));
-  return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name }]));
-}
 
 /** How a flag is being handled on the dashboard, from its acknowledgement and assignment columns. */
 export function toAlertState(row: FlagRow, people: Map<string, PersonRef>): AlertState {

@@ -5,7 +5,8 @@ import { examSessions, flags } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
-import { peopleById, toAlertState } from './alert-view.js';
+import { toAlertState } from './alert-view.js';
+import { peopleById, personById } from './people.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import type { EmitLive } from './live-feed.service.js';
@@ -49,7 +50,7 @@ export class AlertService {
     return this.handle(actor, flagId, async (row, now, tx) => {
       if (row.assignedTo === actor.userId) return null;
       if (row.assignedTo !== null && !takeOver) {
-        const holder = (await peopleById(tx, [row.assignedTo])).get(row.assignedTo);
+        const holder = await personById(tx, row.assignedTo);
         throw errors.conflict(
           'ALERT_TAKEN',
           `${holder?.name ?? 'Another proctor'} is handling this alert; take it over to handle it yourself`,

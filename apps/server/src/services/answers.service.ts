@@ -16,7 +16,7 @@ import { loadExamFor } from './exam-access.js';
 import { effectiveDeadline, isTimeUp } from './exam-timing.js';
 import { questionsOf, toQuestion } from './questions.service.js';
 import { answerProblem, scoreAnswers } from './scoring.js';
-import { expireIfDue, sessionStateMessage, type SessionRow } from './sessions.service.js';
+import { expireIfDue, type SessionRow } from './sessions.service.js';
 import type { EmitLive } from './live-feed.service.js';
 import { iso, isoOrNull } from './time.js';
 
@@ -52,9 +52,7 @@ export class AnswerService {
     requireRole(actor, ['student']);
     const [row] = await this.db.select().from(examSessions).where(eq(examSessions.id, id));
     if (!row || row.studentId !== actor.userId) throw errors.notFound('Session');
-    const current = await expireIfDue(this.db, row, this.clock.now());
-    if (current.state !== row.state) await this.live?.(sessionStateMessage(current));
-    return current;
+    return expireIfDue(this.db, row, this.clock.now(), this.live);
   }
 
   /** The exam page of a running, paused or submitted attempt: never the right answers. */
@@ -139,7 +137,7 @@ export class AnswerService {
     const [found] = await this.db.select().from(examSessions).where(eq(examSessions.id, sessionId));
     if (!found) throw errors.notFound('Session');
     await loadExamFor(this.db, actor, found.examId, 'read');
-    const row = await expireIfDue(this.db, found, this.clock.now());
+    const row = await expireIfDue(this.db, found, this.clock.now(), this.live);
     const qs = await questionsOf(this.db, row.examId);
     const saved = await answersOf(this.db, sessionId);
     const values = new Map([...saved].map(([id, a]) => [id, a.value]));

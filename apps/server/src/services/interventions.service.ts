@@ -14,6 +14,7 @@ import { type Actor, requireRole } from './actor.js';
 import { appendAudit } from './audit.service.js';
 import { staffRoleOn } from './exam-access.js';
 import type { EmitLive } from './live-feed.service.js';
+import { personById } from './people.js';
 import { sessionForRead } from './recording-access.js';
 import { expireIfDue, type SessionRow, type SessionService } from './sessions.service.js';
 import { iso, isoOrNull } from './time.js';
@@ -96,7 +97,7 @@ export class InterventionService {
         record(tx),
       );
     } else {
-      const current = await expireIfDue(this.db, row, this.clock.now());
+      const current = await expireIfDue(this.db, row, this.clock.now(), this.live);
       await this.db.transaction(async (tx) => {
         const [locked] = await tx
           .select({ state: examSessions.state })
@@ -117,7 +118,7 @@ export class InterventionService {
       });
     }
     if (!created) throw new Error('intervention row was not written');
-    return this.publish(toIntervention(created, await this.personOf(actor.userId)));
+    return this.publish(toIntervention(created, await personById(this.db, actor.userId)));
   }
 
   /** A session's interventions, oldest first: for the exam's staff and the session's student. */
@@ -202,7 +203,7 @@ export class InterventionService {
       });
       return { row: updated, changed: true };
     });
-    const view = toIntervention(result.row, await this.personOf(result.row.actorId));
+    const view = toIntervention(result.row, await personById(this.db, result.row.actorId));
     return result.changed ? this.publish(view) : view;
   }
 
@@ -267,15 +268,6 @@ export class InterventionService {
       data: { sessionId: session.id, ...(message !== null && { message }) },
     });
     return row;
-  }
-
-  private async personOf(userId: string | null): Promise<PersonRef | null> {
-    if (!userId) return null;
-    const [user] = await this.db
-      .select({ id: users.id, name: users.name })
-      .from(users)
-      .where(eq(users.id, userId));
-    return user ?? null;
   }
 
   /**

@@ -5,7 +5,7 @@ import { sessionNotes } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
-import { peopleById } from './alert-view.js';
+import { peopleById } from './people.js';
 import { appendAudit } from './audit.service.js';
 import { sessionForRead } from './recording-access.js';
 import { iso } from './time.js';

@@ -149,9 +149,16 @@ export async function sweepExpiredSessions(
  * Catch up with a deadline the sweeper has not reached yet: auto-submit now if due, so a
  * request never sees an attempt running past its time. Returns the current row.
  */
-export async function expireIfDue(db: Db, row: SessionRow, now: Date): Promise<SessionRow> {
+export async function expireIfDue(
+  db: Db,
+  row: SessionRow,
+  now: Date,
+  /** Told of the auto-submit, so the student's page and the dashboards hear of it at once. */
+  live?: EmitLive,
+): Promise<SessionRow> {
   if (!isDue(row, now)) return row;
   const result = await db.transaction((tx) => autoSubmit(tx, row.id, now));
+  if (result.submitted && result.row) await live?.(sessionStateMessage(result.row));
   return result.row ?? row;
 }
 
@@ -185,9 +192,7 @@ export class SessionService {
   /** One session: its student, or staff of its exam. */
   async get(actor: Actor, id: string): Promise<ExamSession> {
     const { row } = await this.loadFor(this.db, actor, id);
-    const current = await expireIfDue(this.db, row, this.clock.now());
-    if (current.state !== row.state) await this.live?.(sessionStateMessage(current));
-    return toSession(current);
+    return toSession(await expireIfDue(this.db, row, this.clock.now(), this.live));
   }
 
   /**

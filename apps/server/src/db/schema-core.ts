@@ -1,0 +1,450 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => tz('created_at').notNull().defaultNow();
+
+/** People who use the system; role decides what they may do. */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    disabled: boolean('disabled').notNull().default(false),
+    failedLogins: integer('failed_logins').notNull().default(0),
+    lockedUntil: tz('locked_until'),
+    lastLoginAt: tz('last_login_at'),
+    passwordChangedAt: tz('password_changed_at').notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    check('users_role_check', sql`${t.role} in ('student','proctor','instructor','admin')`),
+  ],
+);
+
+/** Server-side sign-in sessions; the cookie holds a secret whose SHA-256 is the id. */
+export const authSessions = pgTable(
+  'auth_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    expiresAt: tz('expires_at').notNull(),
+    lastSeenAt: tz('last_seen_at').notNull().defaultNow(),
+    revokedAt: tz('revoked_at'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+/** Scoped API tokens for integrations; only the SHA-256 of the secret is stored. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: createdAt(),
+    expiresAt: tz('expires_at'),
+    lastUsedAt: tz('last_used_at'),
+    revokedAt: tz('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_hash_key').on(t.tokenHash),
+    index('api_tokens_user_idx').on(t.userId),
+  ],
+);
+
+/** Small key/value settings changed at run time by admins (e.g. self sign-up). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: tz('updated_at').notNull().defaultNow(),
+});
+
+/** Exams with their window, capacity and proctoring policy. */
+export const exams = pgTable(
+  'exams',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    status: text('status').notNull().default('draft'),
+    opensAt: tz('opens_at').notNull(),
+    closesAt: tz('closes_at').notNull(),
+    durationMinutes: integer('duration_minutes').notNull(),
+    capacity: integer('capacity').notNull(),
+    registrationDeadline: tz('registration_deadline').notNull(),
+    policy: jsonb('policy').notNull(),
+    /** Optional external exam page opened beside the proctoring bar. */
+    externalUrl: text('external_url'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+    archivedAt: tz('archived_at'),
+  },
+  (t) => [
+    check('exams_status_check', sql`${t.status} in ('draft','published','archived')`),
+    check('exams_window_check', sql`${t.closesAt} > ${t.opensAt}`),
+    check('exams_capacity_check', sql`${t.capacity} > 0`),
+    check('exams_duration_check', sql`${t.durationMinutes} > 0`),
+    index('exams_status_idx').on(t.status),
+  ],
+);
+
+/** Proctors and instructors assigned to an exam: the only staff who can see it. */
+export const examStaff = pgTable(
+  'exam_staff',
+  {
+    examId: uuid('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    assignedAt: tz('assigned_at').notNull().defaultNow(),
+    assignedBy: uuid('assigned_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.examId, t.userId] }),
+    check('exam_staff_role_check', sql`${t.role} in ('proctor','instructor')`),
+    index('exam_staff_user_idx').on(t.userId),
+  ],
+);
+
+/** One row per student × exam; cancelling keeps the row so re-registering is idempotent. */
+export const registrations = pgTable(
+  'registrations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    examId: uuid('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    status: text('status').notNull().default('active'),
+    /** Accommodation: minutes added to the exam duration for this student. */
+    extraTimeMinutes: integer('extra_time_minutes').notNull().default(0),
+    /** Accommodation: per-detector changes for this student (DetectorAccommodations). */
+    detectorAccommodations: jsonb('detector_accommodations').notNull().default({}),
+    createdAt: createdAt(),
+    cancelledAt: tz('cancelled_at'),
+  },
+  (t) => [
+    uniqueIndex('registrations_exam_student_key').on(t.examId, t.studentId),
+    index('registrations_student_idx').on(t.studentId),
+    check('registrations_status_check', sql`${t.status} in ('active','cancelled')`),
+  ],
+);
+
+/** One exam attempt per registration, moving through the session state machine. */
+export const examSessions = pgTable(
+  'exam_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    registrationId: uuid('registration_id')
+      .notNull()
+      .references(() => registrations.id, { onDelete: 'cascade' }),
+    examId: uuid('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    studentId: uuid('student_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    state: text('state').notNull().default('registered'),
+    consentedAt: tz('consented_at'),
+    startedAt: tz('started_at'),
+    /** When the attempt must end: start + duration + extra time, capped by the exam's close. */
+    deadlineAt: tz('deadline_at'),
+    /** Total time spent paused, added to the deadline when the proctor resumes. */
+    pausedMs: bigint('paused_ms', { mode: 'number' }).notNull().default(0),
+    pausedAt: tz('paused_at'),
+    endedAt: tz('ended_at'),
+    score: integer('score'),
+    maxScore: integer('max_score'),
+    /**
+     * Face embedding from the identity photo, compared with later webcam snapshots. Kept
+     * here rather than in an event because it is biometric data nobody needs to read.
+     */
+    enrolledEmbedding: jsonb('enrolled_embedding'),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('exam_sessions_registration_key').on(t.registrationId),
+    index('exam_sessions_exam_idx').on(t.examId),
+    check(
+      'exam_sessions_state_check',
+      sql`${t.state} in ('registered','checking_in','in_progress','paused','submitted','terminated','under_review','reviewed')`,
+    ),
+  ],
+);
+
+/** Append-only, hash-chained record of every change that matters. A trigger forbids UPDATE/DELETE. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: tz('at').notNull().defaultNow(),
+    actorId: uuid('actor_id'),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id'),
+    examId: uuid('exam_id'),
+    data: jsonb('data').notNull().default({}),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_exam_idx').on(t.examId),
+    index('audit_log_entity_idx').on(t.entityType, t.entityId),
+  ],
+);
+
+/** Questions of an exam's built-in question set. */
+export const questions = pgTable(
+  'questions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    examId: uuid('exam_id')
+      .notNull()
+      .references(() => exams.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    prompt: text('prompt').notNull(),
+    /** Choices of a multiple-choice question, in display order. */
+    options: jsonb('options').notNull().default([]),
+    /** Index into options of the right answer (multiple choice only). */
+    correctOption: integer('correct_option'),
+    points: integer('points').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('questions_exam_position_key').on(t.examId, t.position),
+    check('questions_kind_check', sql`${t.kind} in ('multiple_choice','short_text')`),
+  ],
+);
+
+/** A student's answer to one question in one attempt; saved on every change. */
+export const answers = pgTable(
+  'answers',
+  {
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    questionId: uuid('question_id')
+      .notNull()
+      .references(() => questions.id, { onDelete: 'cascade' }),
+    /** `{choice: n}` or `{text: "..."}`. */
+    value: jsonb('value').notNull(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.questionId] })],
+);
+
+/** One independently playable recording segment of one track, stored in the blob store. */
+export const mediaSegments = pgTable(
+  'media_segments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    track: text('track').notNull(),
+    seq: integer('seq').notNull(),
+    /** Client capture times, epoch milliseconds. */
+    startMs: bigint('start_ms', { mode: 'number' }).notNull(),
+    endMs: bigint('end_ms', { mode: 'number' }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    contentType: text('content_type').notNull(),
+    blobKey: text('blob_key').notNull(),
+    receivedAt: tz('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('media_segments_session_track_seq_key').on(t.sessionId, t.track, t.seq),
+    index('media_segments_session_time_idx').on(t.sessionId, t.track, t.startMs),
+    check('media_segments_time_check', sql`${t.endMs} >= ${t.startMs}`),
+  ],
+);
+
+/** A still image: periodic webcam/screen snapshots and identity enrolment photos. */
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    seq: integer('seq').notNull(),
+    takenMs: bigint('taken_ms', { mode: 'number' }).notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    contentType: text('content_type').notNull(),
+    blobKey: text('blob_key').notNull(),
+    receivedAt: tz('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('snapshots_session_kind_seq_key').on(t.sessionId, t.kind, t.seq),
+    index('snapshots_session_time_idx').on(t.sessionId, t.takenMs),
+  ],
+);
+
+/**
+ * Raw events of a session: integrity events from the browser (client) and, later, detector
+ * results from the server. Client events are idempotent by (session, source, seq).
+ */
+export const sessionEvents = pgTable(
+  'session_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    /** When it happened by the client's clock (epoch ms) and when the server stored it. */
+    clientMs: bigint('client_ms', { mode: 'number' }),
+    serverAt: tz('server_at').notNull().defaultNow(),
+    data: jsonb('data').notNull().default({}),
+  },
+  (t) => [
+    uniqueIndex('session_events_session_source_seq_key').on(t.sessionId, t.source, t.seq),
+    index('session_events_session_time_idx').on(t.sessionId, t.clientMs),
+    check('session_events_source_check', sql`${t.source} in ('client','server')`),
+  ],
+);
+
+/**
+ * The embedded queue of server-side snapshot analyses. One row per snapshot (never analysed
+ * twice); at most one sampled snapshot per session and sampling bucket. A worker leases a
+ * row (`locked_until`); a lease that runs out is taken over, and completing checks that the
+ * lease is still ours, so a result is written once.
+ */
+export const analysisJobs = pgTable(
+  'analysis_jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => snapshots.id, { onDelete: 'cascade' }),
+    /** Why: `sample` (policy interval), `client_report` (near a browser detection), `enrolment`. */
+    reason: text('reason').notNull(),
+    /** For samples: floor(takenMs / interval), unique per session. */
+    sampleBucket: bigint('sample_bucket', { mode: 'number' }),
+    status: text('status').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    runAt: tz('run_at').notNull().defaultNow(),
+    lockedUntil: tz('locked_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('analysis_jobs_snapshot_key').on(t.snapshotId),
+    uniqueIndex('analysis_jobs_sample_key')
+      .on(t.sessionId, t.sampleBucket)
+      .where(sql`${t.sampleBucket} is not null`),
+    index('analysis_jobs_due_idx').on(t.status, t.runAt),
+    check('analysis_jobs_status_check', sql`${t.status} in ('queued','running','done','failed')`),
+  ],
+);
+
+/**
+ * Flags: stretches of a session a proctor should look at. Re-derived from the session's
+ * events by the rules; `key` identifies the same condition across re-derivations so a flag
+ * is updated in place and keeps its review status.
+ */
+export const flags = pgTable(
+  'flags',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    type: text('type').notNull(),
+    source: text('source').notNull(),
+    startMs: bigint('start_ms', { mode: 'number' }).notNull(),
+    endMs: bigint('end_ms', { mode: 'number' }),
+    severity: text('severity').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    detector: text('detector').notNull(),
+    model: text('model').notNull(),
+    evidence: jsonb('evidence').notNull(),
+    message: text('message').notNull(),
+    reviewStatus: text('review_status').notNull().default('open'),
+    /** The reviewer's comment on confirming or dismissing, who decided and when. */
+    reviewComment: text('review_comment'),
+    reviewedBy: uuid('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
+    reviewedAt: tz('reviewed_at'),
+    /** Live alert handling: the first proctor to acknowledge it, and who took it on. */
+    acknowledgedBy: uuid('acknowledged_by').references(() => users.id, { onDelete: 'set null' }),
+    acknowledgedAt: tz('acknowledged_at'),
+    assignedTo: uuid('assigned_to').references(() => users.id, { onDelete: 'set null' }),
+    assignedAt: tz('assigned_at'),
+    createdAt: createdAt(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('flags_session_key').on(t.sessionId, t.key),
+    index('flags_session_time_idx').on(t.sessionId, t.startMs),
+    check('flags_source_check', sql`${t.source} in ('client','server','rules')`),
+    check('flags_severity_check', sql`${t.severity} in ('low','medium','high')`),
+    check('flags_review_check', sql`${t.reviewStatus} in ('open','confirmed','dismissed')`),
+  ],
+);
+
+/**
+ * A session's current risk score and why. `recheck_at` is when the flags would change with
+ * no new event (a detection still under way reaching its minimum duration); the flag
+ * sweeper re-judges sessions whose time has come.
+ */
+export const sessionRisk = pgTable(
+  'session_risk',
+  {
+    sessionId: uuid('session_id')
+      .primaryKey()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    score: integer('score').notNull(),
+    contributions: jsonb('contributions').notNull(),
+    explanation: jsonb('explanation').notNull(),
+    recheckAt: tz('recheck_at'),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('session_risk_recheck_idx').on(t.recheckAt)],
+);
