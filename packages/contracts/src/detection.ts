@@ -18,6 +18,14 @@ export const DetectorName = z.enum([
   'voice',
   'tab_switch',
   'client_integrity',
+  // Evidence integrity: raised by the server from what it received (or did not), on its clock.
+  'recording_gap',
+  'detection_silent',
+  'snapshots_missing',
+  'snapshot_unreadable',
+  'clock_skew',
+  'late_event',
+  'id_document_mismatch',
 ]);
 export type DetectorName = z.infer<typeof DetectorName>;
 
@@ -73,7 +81,29 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 },
   tab_switch: { enabled: true, minSeconds: 2, severity: 'medium' },
   client_integrity: { enabled: true, minSeconds: 0, severity: 'high' },
+  // Evidence integrity (server-judged; minSeconds is how long the evidence must be missing).
+  recording_gap: { enabled: true, minSeconds: 0, severity: 'medium' },
+  detection_silent: { enabled: true, minSeconds: 60, severity: 'medium' },
+  snapshots_missing: { enabled: true, minSeconds: 0, severity: 'medium' },
+  snapshot_unreadable: { enabled: true, minSeconds: 0, severity: 'medium' },
+  clock_skew: { enabled: true, minSeconds: 0, severity: 'medium' },
+  late_event: { enabled: true, minSeconds: 0, severity: 'low' },
+  id_document_mismatch: { enabled: true, minSeconds: 0, severity: 'high' },
 };
+
+/**
+ * Flag types the server raises about the evidence itself (missing, late, inconsistent),
+ * never from a browser's report. Shown apart from the camera detectors in the exam editor.
+ */
+export const EVIDENCE_FLAG_TYPES = [
+  'recording_gap',
+  'detection_silent',
+  'snapshots_missing',
+  'snapshot_unreadable',
+  'clock_skew',
+  'late_event',
+  'id_document_mismatch',
+] as const satisfies readonly DetectorName[];
 
 /**
  * Which way a detector's threshold makes it flag less: more faces allowed, a wider turn,

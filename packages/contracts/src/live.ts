@@ -9,7 +9,14 @@ export const PersonRef = z.object({ id: Id, name: z.string() });
 export type PersonRef = z.infer<typeof PersonRef>;
 
 /** What a proctor can do to a running attempt. */
-export const InterventionKind = z.enum(['warning', 'pause', 'resume', 'terminate', 'room_scan']);
+export const InterventionKind = z.enum([
+  'warning',
+  'pause',
+  'resume',
+  'terminate',
+  'room_scan',
+  're_enrol',
+]);
 export type InterventionKind = z.infer<typeof InterventionKind>;
 
 /**
@@ -22,6 +29,8 @@ export const InterventionBody = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('resume') }),
   z.strictObject({ kind: z.literal('terminate'), message: z.string().trim().min(1).max(1000) }),
   z.strictObject({ kind: z.literal('room_scan'), message: z.string().trim().max(1000).optional() }),
+  /** Ask the student to take new identity photos; the old ones stay as evidence. */
+  z.strictObject({ kind: z.literal('re_enrol'), message: z.string().trim().max(1000).optional() }),
 ]);
 export type InterventionBody = z.infer<typeof InterventionBody>;
 

@@ -286,7 +286,10 @@ export const mediaSegments = pgTable(
     endMs: bigint('end_ms', { mode: 'number' }).notNull(),
     sizeBytes: integer('size_bytes').notNull(),
     sha256: text('sha256').notNull(),
+    /** The bare allow-listed media type (never parameters a client sent). */
     contentType: text('content_type').notNull(),
+    /** Codec parameters for the player, from a fixed allow-list (e.g. `vp8,opus`); null if none. */
+    codecs: text('codecs'),
     blobKey: text('blob_key').notNull(),
     receivedAt: tz('received_at').notNull().defaultNow(),
   },
@@ -338,6 +341,12 @@ export const sessionEvents = pgTable(
     clientMs: bigint('client_ms', { mode: 'number' }),
     serverAt: tz('server_at').notNull().defaultNow(),
     data: jsonb('data').notNull().default({}),
+    /**
+     * Why a client event is kept as evidence but not used to judge flags (`late`: its client
+     * time is far from when the server received it; `out_of_order`: older than an event of the
+     * same detector already accepted; `future`: dated after it arrived). Null: used.
+     */
+    untrustedReason: text('untrusted_reason'),
   },
   (t) => [
     uniqueIndex('session_events_session_source_seq_key').on(t.sessionId, t.source, t.seq),
@@ -380,7 +389,10 @@ export const analysisJobs = pgTable(
       .on(t.sessionId, t.sampleBucket)
       .where(sql`${t.sampleBucket} is not null`),
     index('analysis_jobs_due_idx').on(t.status, t.runAt),
-    check('analysis_jobs_status_check', sql`${t.status} in ('queued','running','done','failed')`),
+    check(
+      'analysis_jobs_status_check',
+      sql`${t.status} in ('queued','running','done','failed','shed')`,
+    ),
   ],
 );
 

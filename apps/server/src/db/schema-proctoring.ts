@@ -70,7 +70,7 @@ export const interventions = pgTable(
     index('interventions_session_idx').on(t.sessionId, t.createdAt),
     check(
       'interventions_kind_check',
-      sql`${t.kind} in ('warning','pause','resume','terminate','room_scan')`,
+      sql`${t.kind} in ('warning','pause','resume','terminate','room_scan','re_enrol')`,
     ),
   ],
 );

@@ -100,6 +100,14 @@ export const CONFIRM_OBSERVATIONS: Record<DetectorName, number> = {
   voice: 1,
   tab_switch: 1,
   client_integrity: 1,
+  // Server-judged evidence checks (the browser never reports these): listed for completeness.
+  recording_gap: 1,
+  detection_silent: 1,
+  snapshots_missing: 1,
+  snapshot_unreadable: 1,
+  clock_skew: 1,
+  late_event: 1,
+  id_document_mismatch: 1,
 };
 
 /** A state change to report: the event time is when the new condition was first seen. */

@@ -124,6 +124,41 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
     explanation:
       'The server’s own check of a webcam snapshot disagrees with what the browser reported.',
   },
+  recording_gap: {
+    label: 'Recording missing',
+    explanation:
+      'A required track (webcam, screen, microphone) stopped arriving, never started, or does ' +
+      'not cover the whole attempt, judged on the server’s clock.',
+  },
+  detection_silent: {
+    label: 'Detection silent',
+    explanation: 'The browser stopped reporting detector results while the webcam was running.',
+  },
+  snapshots_missing: {
+    label: 'Snapshots missing',
+    explanation: 'Webcam snapshots stopped arriving at the server.',
+  },
+  snapshot_unreadable: {
+    label: 'Unreadable snapshot',
+    explanation: 'A snapshot the browser uploaded could not be decoded as an image.',
+  },
+  clock_skew: {
+    label: 'Clock mismatch',
+    explanation:
+      'The times the browser reports disagree with when the server received them (a clock ' +
+      'set forward or back).',
+  },
+  late_event: {
+    label: 'Late or out-of-order events',
+    explanation:
+      'Events dated far from when they arrived, or older than ones already accepted; they are ' +
+      'kept as evidence but never used to end or shorten a flag.',
+  },
+  id_document_mismatch: {
+    label: 'ID document mismatch',
+    explanation:
+      'The face on the ID document does not match the face photo, or the document shows no face.',
+  },
 };
 
 /** Human labels for severities. */

@@ -23,6 +23,13 @@ export const FLAG_TYPE_LABEL: Record<DetectorName, string> = {
   voice: 'Voice',
   tab_switch: 'Left the exam tab',
   client_integrity: 'Browser report disagrees',
+  recording_gap: 'Recording missing',
+  detection_silent: 'Detection silent',
+  snapshots_missing: 'Snapshots missing',
+  snapshot_unreadable: 'Unreadable snapshot',
+  clock_skew: 'Clock mismatch',
+  late_event: 'Late events',
+  id_document_mismatch: 'ID does not match',
 };
 
 /** The feed arranged for display. */

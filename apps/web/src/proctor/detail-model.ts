@@ -183,6 +183,7 @@ export function availableInterventions(state: SessionState): Record<Intervention
     resume: state === 'paused',
     terminate: state === 'checking_in' || state === 'in_progress' || state === 'paused',
     room_scan: state === 'in_progress',
+    re_enrol: state === 'in_progress' || state === 'paused',
   };
 }
 
@@ -193,6 +194,7 @@ export const INTERVENTION_LABEL: Record<InterventionKind, string> = {
   resume: 'Resumed',
   terminate: 'Terminated',
   room_scan: 'Room scan requested',
+  re_enrol: 'New identity photos requested',
 };
 
 /** Where the student's answer to an intervention stands, or null when none is expected. */

@@ -19,6 +19,7 @@ const DONE: Record<InterventionKind, string> = {
   resume: 'Attempt resumed.',
   terminate: 'Attempt terminated.',
   room_scan: 'Room scan requested.',
+  re_enrol: 'New identity photos requested. The old ones stay as evidence.',
 };
 
 /** The interventions sent so far, newest first, with the student's answers. */

@@ -14,6 +14,13 @@ export const FLAG_LABELS: Record<DetectorName, string> = {
   voice: 'Speech or voices heard',
   tab_switch: 'Left the exam page',
   client_integrity: 'The browser’s report contradicts the server’s analysis',
+  recording_gap: 'Recording missing',
+  detection_silent: 'The browser stopped reporting detector results',
+  snapshots_missing: 'Webcam snapshots stopped arriving',
+  snapshot_unreadable: 'A snapshot could not be read',
+  clock_skew: 'The computer’s clock disagrees with the server’s',
+  late_event: 'Events arrived late or out of order',
+  id_document_mismatch: 'The ID document does not match the face photo',
 };
 
 /** "8 s", "2 min 5 s". */
