@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { CreateExamBody } from '@invigil/contracts';
 import { buildExam } from './factories.js';
 import type { HttpClient, TestResponse } from './http-client.js';
 import type { TestServer } from './test-server.js';
@@ -125,13 +126,20 @@ export async function blobFiles(server: TestServer, sessionId: string): Promise<
   }
 }
 
-/** A published exam with an assigned proctor and instructor, and one registered student. */
-export async function recordingFixture(server: TestServer) {
+/**
+ * A published exam (`exam`, default buildExam) with an assigned proctor and instructor, and
+ * one registered student.
+ */
+export async function recordingFixture(
+  server: TestServer,
+  examBody: CreateExamBody = buildExam({}, server.clock.now().getTime()),
+) {
   const admin = await server.signedIn('admin');
   const proctor = await server.signedIn('proctor');
   const instructor = await server.signedIn('instructor');
   const student = await server.signedIn('student');
-  const exam = await admin.post('/api/exams', buildExam({}, server.clock.now().getTime()));
+  const exam = await admin.post('/api/exams', examBody);
+  if (exam.status !== 201) throw new Error(`exam: ${exam.status} ${JSON.stringify(exam.body)}`);
   const examId = exam.body.id as string;
   await admin.put(`/api/exams/${examId}/staff/${proctor.userId}`, { role: 'proctor' });
   await admin.put(`/api/exams/${examId}/staff/${instructor.userId}`, { role: 'instructor' });
