@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { loadConfig } from '../apps/server/src/config/config.js';
 import { insertUser } from '../apps/server/src/services/users.service.js';
 import { buildExam } from '../apps/server/test/helpers/factories.js';
 import { HttpClient } from '../apps/server/test/helpers/http-client.js';
+import { jpegBytes } from '../apps/server/test/helpers/media-bytes.js';
 import { browserUnavailable, launchBrowser } from '../e2e/helpers/browser.js';
 
 /**
@@ -47,6 +48,27 @@ async function signedIn(role: 'admin' | 'proctor' | 'student', n: number) {
   const client = new HttpClient(url);
   await client.login(email, PASSWORD);
   return Object.assign(client, { userId: row.id });
+}
+
+/**
+ * What the check-in page does before Start, through the API: consent, a passed system check
+ * and the two identity photos (the server refuses to start without them).
+ */
+async function checkIn(client: HttpClient, sessionId: string): Promise<void> {
+  const base = `/api/sessions/${sessionId}`;
+  await client.post(`${base}/consent`, {});
+  await client.post(`${base}/events`, {
+    events: [{ seq: 0, type: 'system_check.passed', at: Date.now(), data: {} }],
+  });
+  for (const kind of ['id_face', 'id_document'] as const) {
+    const bytes = jpegBytes(`${sessionId} ${kind}`);
+    const res = await client.request('PUT', `${base}/snapshots/${kind}/0`, bytes, {
+      'content-type': 'image/jpeg',
+      'x-sha256': createHash('sha256').update(bytes).digest('hex'),
+      'x-taken-ms': String(Date.now()),
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  }
 }
 
 function cookieOf(client: HttpClient): string {
@@ -137,8 +159,8 @@ it(`flag → proctor alert feed at ${SESSIONS} sessions`, async () => {
         const client = await signedIn('student', i + k);
         const reg = await client.post(`/api/exams/${examId}/registrations`, {});
         const sessionId = reg.body.sessionId as string;
-        await client.post(`/api/sessions/${sessionId}/consent`, {});
         await client.post(`/api/sessions/${sessionId}/transitions`, { to: 'checking_in' });
+        await checkIn(client, sessionId);
         const started = await client.post(`/api/sessions/${sessionId}/transitions`, {
           to: 'in_progress',
         });

@@ -15,6 +15,11 @@ export default function setup() {
   }
   if (!existsSync('apps/web/dist/index.html')) {
     console.log('Building the web app for the browser tests…');
-    execFileSync('npm', ['run', 'build', '-w', '@invigil/web'], { stdio: 'inherit' });
+    // A production build, as `npm start` serves: vitest sets NODE_ENV=test, and a development
+    // build behaves differently (React's StrictMode double effects).
+    execFileSync('npm', ['run', 'build', '-w', '@invigil/web'], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
   }
 }

@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
-import { demoApiSession, signInAsDemo } from './helpers/student-flow.js';
+import { checkInByApi, demoApiSession, signInAsDemo } from './helpers/student-flow.js';
 
 const SHOTS = path.resolve('e2e/screenshots');
 
@@ -45,6 +45,15 @@ describe.skipIf(browserUnavailable() !== undefined)('staff exam content in Chrom
     await page.getByRole('heading', { name: 'Questions' }).waitFor();
     const examId = page.url().split('/').pop() ?? '';
 
+    // The demo exam comes with questions; this set is authored from scratch in their place.
+    await page.getByRole('button', { name: 'Remove question 1' }).waitFor();
+    const seeded = await page.getByRole('button', { name: /^Remove question \d+$/ }).count();
+    expect(seeded).toBeGreaterThan(0);
+    for (let i = 0; i < seeded; i++) {
+      await page.getByRole('button', { name: 'Remove question 1' }).click();
+    }
+    expect(await page.getByRole('group', { name: /^Question 1/ }).count()).toBe(0);
+
     // Saving blank questions marks every problem and focuses the first one.
     await page.getByRole('button', { name: 'Add multiple-choice question' }).click();
     await page.getByRole('button', { name: 'Add short-text question' }).click();
@@ -80,8 +89,8 @@ describe.skipIf(browserUnavailable() !== undefined)('staff exam content in Chrom
     const reg = await sam('POST', `/api/exams/${examId}/registrations`);
     await alex('POST', `/api/exams/${examId}/registrations`);
     const session = `/api/sessions/${reg.sessionId}`;
-    await sam('POST', `${session}/consent`);
     await sam('POST', `${session}/transitions`, { to: 'checking_in' });
+    await checkInByApi(await demoApiSession(server, 'student', 0), reg.sessionId);
     await sam('POST', `${session}/transitions`, { to: 'in_progress' });
     const view = await sam('GET', `${session}/exam`);
     expect(JSON.stringify(view)).not.toContain('correctOption');

@@ -14,11 +14,20 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** Start the server as `invigil start` would, on a fresh embedded database. */
-export async function startDemoServer(): Promise<DemoServer> {
+/**
+ * Start the server as `invigil start` would, on a fresh embedded database. `env` adds
+ * environment variables (e.g. SMTP_URL and SMTP_FROM for a test mailbox); WEB_DIST_DIR is
+ * taken from the environment, to test a web build made elsewhere.
+ */
+export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
   const dataDir = path.join(os.tmpdir(), `invigil-e2e-${randomBytes(6).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true });
-  const config = { ...loadConfig({ LOG_LEVEL: 'warn', DATA_DIR: dataDir }), port: 0 };
+  const source = { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env };
+  const webDist = process.env.WEB_DIST_DIR;
+  const config = {
+    ...loadConfig(webDist ? { ...source, WEB_DIST_DIR: webDist } : source),
+    port: 0,
+  };
   const instance = await createApp(config);
   const demo = await seedDemoIfEmpty(instance.database.db, dataDir);
   if (!demo) throw new Error('demo seed did not run on a fresh database');

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { jpegBytes } from '../../apps/server/test/helpers/media-bytes.js';
 import type { DemoServer } from './app-server.js';
 
 /** A demo account's credentials by role (n-th of that role). */
@@ -30,8 +32,16 @@ export async function demoApiSession(server: DemoServer, role: string, n = 0) {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  /** PUT raw bytes (a segment or a snapshot) with the given headers. */
+  const upload = (url: string, bytes: Buffer, headers: Record<string, string>) =>
+    fetch(`${server.url}${url}`, {
+      method: 'PUT',
+      headers: { cookie, 'x-csrf-token': csrfToken, ...headers },
+      body: new Uint8Array(bytes),
+    });
   return {
     raw,
+    upload,
     call: async (method: string, url: string, body?: unknown) => {
       const response = await raw(method, url, body);
       const text = await response.text();
@@ -39,6 +49,31 @@ export async function demoApiSession(server: DemoServer, role: string, n = 0) {
       return text ? JSON.parse(text) : undefined;
     },
   };
+}
+
+/**
+ * Do through the API what the check-in page does before Start: consent, a passed system
+ * check (a client event) and the two identity photos (real JPEGs). The server refuses to
+ * start an attempt without them (409 CHECK_IN_INCOMPLETE).
+ */
+export async function checkInByApi(
+  session: Awaited<ReturnType<typeof demoApiSession>>,
+  sessionId: string,
+): Promise<void> {
+  const base = `/api/sessions/${sessionId}`;
+  await session.call('POST', `${base}/consent`);
+  await session.call('POST', `${base}/events`, {
+    events: [{ seq: 0, type: 'system_check.passed', at: Date.now(), data: {} }],
+  });
+  for (const kind of ['id_face', 'id_document'] as const) {
+    const bytes = jpegBytes(`${sessionId} ${kind}`);
+    const res = await session.upload(`${base}/snapshots/${kind}/0`, bytes, {
+      'content-type': 'image/jpeg',
+      'x-sha256': createHash('sha256').update(bytes).digest('hex'),
+      'x-taken-ms': String(Date.now()),
+    });
+    if (res.status >= 300) throw new Error(`${kind}: ${res.status} ${await res.text()}`);
+  }
 }
 
 /** Sign in through the sign-in page as the n-th demo account of `role`, submitting with the keyboard. */
@@ -65,13 +100,16 @@ export async function signInStudent(
   await page.waitForURL(/\/student$/);
 }
 
-/** Registers in the UI, then goes through check-in up to the exam page; returns the session id. */
+/**
+ * Registers in the UI, then goes through check-in up to the exam page (or, with
+ * `start: false`, up to the Start button); returns the session id.
+ */
 export async function checkInAndStartExam(
   page: Page,
   shot?: (name: string) => Promise<unknown>,
-  steps: { identity?: boolean; roomScan?: boolean } = {},
+  steps: { identity?: boolean; roomScan?: boolean; start?: boolean } = {},
 ): Promise<string> {
-  const { identity = true, roomScan = false } = steps;
+  const { identity = true, roomScan = false, start = true } = steps;
   await page.getByRole('button', { name: 'Register', exact: true }).first().click();
   await page.getByRole('link', { name: 'Start exam' }).click();
   await page.waitForURL(/\/student\/sessions\/[0-9a-f-]+$/);
@@ -99,22 +137,8 @@ export async function checkInAndStartExam(
   await proceed.click();
 
   if (identity) {
-    // Identity: face, a retake, then the document.
     await page.getByRole('heading', { name: 'Identity check' }).waitFor();
-    await page.waitForFunction(() => {
-      const v = document.querySelector('video');
-      return !!v && v.videoWidth > 0;
-    });
-    await shot?.('3-identity-face');
-    await page.getByRole('button', { name: 'Take photo' }).click();
-    await page.getByRole('button', { name: 'Retake' }).click();
-    await page.getByRole('button', { name: 'Take photo' }).click();
-    await page.getByRole('button', { name: 'Use this photo' }).click();
-    await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
-    await page.getByRole('button', { name: 'Take photo' }).click();
-    await shot?.('4-identity-document');
-    await page.getByRole('button', { name: 'Use this photo' }).click();
-    await page.getByText('Both photos are saved.').waitFor();
+    await takeIdentityPhotos(page, shot);
     await page.getByRole('button', { name: 'Continue' }).click();
   }
 
@@ -131,9 +155,34 @@ export async function checkInAndStartExam(
   // Start.
   await page.getByRole('heading', { name: 'Ready to start' }).waitFor();
   await shot?.('5-ready');
+  if (!start) return sessionId;
   await page.getByRole('button', { name: 'Start exam' }).click();
   await page.getByText('Recording camera and screen').waitFor();
   return sessionId;
+}
+
+/**
+ * The identity step's photos (at check-in, or asked for by a proctor): the face with a
+ * retake, then the document, until both are saved.
+ */
+export async function takeIdentityPhotos(
+  page: Page,
+  shot?: (name: string) => Promise<unknown>,
+): Promise<void> {
+  await page.waitForFunction(() => {
+    const v = document.querySelector('video');
+    return !!v && v.videoWidth > 0;
+  });
+  await shot?.('3-identity-face');
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  await page.getByRole('button', { name: 'Retake' }).click();
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  await page.getByRole('button', { name: 'Use this photo' }).click();
+  await page.getByRole('heading', { name: 'Photo of your identity document' }).waitFor();
+  await page.getByRole('button', { name: 'Take photo' }).click();
+  await shot?.('4-identity-document');
+  await page.getByRole('button', { name: 'Use this photo' }).click();
+  await page.getByText('Both photos are saved.').waitFor();
 }
 
 /** Submit with confirmation and wait until every recording is uploaded. */

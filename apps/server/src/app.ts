@@ -26,6 +26,7 @@ import { systemClock, type Clock } from './ports/clock.port.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner.js';
 import { startFlagSweeper } from './jobs/flag-sweeper.js';
+import { startEvidenceWatchdog } from './jobs/evidence-watchdog.js';
 import { startLivePrune } from './jobs/live-prune.js';
 import { InProcessEventBus } from './adapters/in-process.event-bus.js';
 import { RedisEventBus } from './adapters/redis.event-bus.js';
@@ -34,8 +35,10 @@ import type { Detector } from './ports/detector.port.js';
 import type { EventBus } from './ports/event-bus.port.js';
 import { AnalysisQueue } from './services/analysis-queue.js';
 import { AnalysisScheduler } from './services/analysis-scheduler.js';
-import { RULE_INPUT_EVENT_TYPES } from './services/detection-event-data.js';
+import { DEFAULT_QUEUE_BOUNDS } from './services/analysis-shedding.js';
+import { judgesFlags } from './services/detection-event-data.js';
 import { FlagService } from './services/flags.service.js';
+import { EvidenceWatchdog } from './services/evidence-watchdog.service.js';
 import { InterventionService } from './services/interventions.service.js';
 import { ReviewService } from './services/review.service.js';
 import { SessionReportService } from './services/session-report.js';
@@ -48,6 +51,7 @@ import { SnapshotAnalysisService } from './services/snapshot-analysis.service.js
 import { AccommodationService } from './services/accommodations.service.js';
 import { AnswerService } from './services/answers.service.js';
 import { AuthService } from './services/auth.service.js';
+import { PasswordResetService } from './services/password-reset.service.js';
 import { ExamService } from './services/exams.service.js';
 import { RegistrationService } from './services/registrations.service.js';
 import { SessionService } from './services/sessions.service.js';
@@ -59,6 +63,7 @@ import { TokenService } from './services/tokens.service.js';
 import { registerAuthHook, SESSION_COOKIE } from './http/auth-hook.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerInputGuards } from './http/input-guards.js';
+import { registerWriteRateLimit } from './http/write-rate-limit.js';
 import { answerRoutes } from './http/answers/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
 import { flagRoutes } from './http/flags/routes.js';
@@ -93,6 +98,8 @@ export interface InvigilApp {
   config: Config;
   /** Where flag and risk changes are published (live dashboards subscribe here). */
   bus: EventBus;
+  /** The evidence watchdog its job runs every EVIDENCE_SWEEP_SECONDS (tests sweep it directly). */
+  evidence: EvidenceWatchdog;
   /** Stop accepting requests, then release the database. */
   close(): Promise<void>;
 }
@@ -154,6 +161,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     flagService
       .rederive(sessionId)
       .catch((err: unknown) => logError(err, 'flag re-judgement failed'));
+  // Missing evidence (segments, snapshots, detector reports) becomes server events, then flags.
+  const evidence = new EvidenceWatchdog(db, clock, rederive, {
+    ingestGraceMs: config.ingestGraceMs,
+    sweepMs: config.evidenceSweepMs,
+  });
   // Review after the exam: decisions re-judge the risk score; state changes go out live.
   const review = new ReviewService(db, clock, bus, { rederive, live: emitLive });
   const reports = new SessionReportService(db, clock);
@@ -162,23 +174,39 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     : undefined;
   const queue = new AnalysisQueue(db);
   let runner: AnalysisRunner | undefined;
-  const scheduler = detector && new AnalysisScheduler(db, clock, queue, () => runner?.kick());
+  const scheduler =
+    detector &&
+    new AnalysisScheduler(db, clock, queue, {
+      bounds: config.detection.queueBounds ?? DEFAULT_QUEUE_BOUNDS,
+      onQueued: () => runner?.kick(),
+      onShed: (shed) =>
+        app.log.warn(shed, 'snapshot analyses shed: analysis is behind, the queue is at its bound'),
+    });
   const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
 
-  const accommodations = new AccommodationService(db, clock, rederive);
+  // A detector accommodation re-judges flags in its own transaction (moot ones are withdrawn).
+  const accommodations = new AccommodationService(db, clock, (tx, change) =>
+    flagService.judgeRulesChange(tx, change),
+  );
   // Told of stored snapshots: live thumbnails, and server analysis when it is on.
-  const recording = new RecordingService(
-    db,
-    clock,
-    blobs,
-    async (snapshot) => {
+  const recording = new RecordingService(db, clock, blobs, {
+    ingestGraceMs: config.ingestGraceMs,
+    onSnapshotStored: async (snapshot) => {
       health.snapshotStored(snapshot);
       await scheduler
         ?.snapshotStored(snapshot)
         .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'));
     },
-    (session) => health.uploaded(session),
-  );
+    // A refused upload is evidence (an unreadable snapshot, a lost segment): judge again.
+    onRefused: rederive,
+    onUploaded: (session, upload) =>
+      health.uploaded(
+        session,
+        upload.target === 'media' && (upload.name === 'webcam' || upload.name === 'screen')
+          ? upload.name
+          : undefined,
+      ),
+  });
   const playback = new RecordingPlaybackService(db, clock, blobs);
   const sessionEvents = new SessionEventService(
     db,
@@ -187,9 +215,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await scheduler
         ?.clientEventsStored(sessionId, events)
         .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
-      if (events.some((e) => RULE_INPUT_EVENT_TYPES.has(e.type))) await rederive(sessionId);
+      const receivedMs = clock.now().getTime();
+      if (events.some((e) => judgesFlags(e, receivedMs))) await rederive(sessionId);
     },
     (session) => health.uploaded(session),
+    config.ingestGraceMs,
   );
 
   const app = Fastify({
@@ -285,6 +315,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           await import('./adapters/smtp.mailer.js')
         ).SmtpMailer.create(notify.smtpUrl, notify.smtpFrom)
       : undefined;
+  // "Forgot password" sends its links through the same mailer, only when there is one.
+  const passwordResets = new PasswordResetService(db, clock, {
+    mailer,
+    publicUrl: config.publicUrl,
+    linkMinutes: config.passwordResetMinutes,
+    onError: (err, msg) => logError(err, msg),
+  });
   const outbox = new NotificationOutbox(db, notify);
   const attempts = new DeliveryAttempts(db, mailer, () => clock.now());
   const sender = startNotificationSender(
@@ -317,10 +354,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
 
   registerAuthHook(app, auth);
+  // After the auth hook (the caller is known), before every route: writes per user.
+  registerWriteRateLimit(app, { max: config.writeRateLimitPerMinute, windowMs: 60_000 });
   await app.register(healthRoutes, { database });
   await app.register(authRoutes, {
     db,
     auth,
+    passwordResets,
     cookieSecure: config.cookieSecure,
     loginRateLimitPerMinute: config.loginRateLimitPerMinute,
   });
@@ -404,6 +444,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const flagSweeper = startFlagSweeper(flagService, config.flagSweepMs, (err) =>
     app.log.error({ err }, 'flag sweep failed'),
   );
+  const evidenceSweeper = startEvidenceWatchdog(evidence, config.evidenceSweepMs, (err) =>
+    app.log.error({ err }, 'evidence sweep failed'),
+  );
   if (analysis) {
     runner = startAnalysisRunner(
       {
@@ -411,7 +454,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         clock,
         run: (job) => analysis.run(job),
         after: async (job, outcome) => {
-          if (outcome === 'analysed') await rederive(job.sessionId);
+          // A failed analysis may be an unreadable snapshot: a flag of its own.
+          if (outcome === 'analysed' || outcome === 'failed') await rederive(job.sessionId);
         },
         onError: (err) => app.log.error({ err }, 'snapshot analysis failed'),
       },
@@ -425,14 +469,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     database,
     config,
     bus,
+    evidence,
     close: async () => {
       health.stop();
       await app.close();
       await sweeper.stop();
       await livePrune.stop();
       await flagSweeper.stop();
+      await evidenceSweeper.stop();
       await stopNotifier();
       await sender.stop();
+      await passwordResets.settled();
       await mailer?.close();
       await runner?.stop();
       if (detector && !overrides.detector) await detector.close();

@@ -251,6 +251,8 @@ describe.each(engines())('accounts on %s', (engine) => {
     it('is disabled by default: 403 SIGNUP_DISABLED', async () => {
       expect((await server.anonymous().get('/api/settings/public')).body).toEqual({
         signupEnabled: false,
+        // No e-mail on this server: "forgot password" is not offered.
+        passwordReset: null,
       });
       expectError(await signup('early@uni.example'), 403, 'SIGNUP_DISABLED');
       expect((await admin.get('/api/settings/signup')).body).toEqual({
@@ -268,6 +270,8 @@ describe.each(engines())('accounts on %s', (engine) => {
       expect(set.body).toEqual({ enabled: true, allowedDomains: ['uni.example'] });
       expect((await server.anonymous().get('/api/settings/public')).body).toEqual({
         signupEnabled: true,
+        // No e-mail on this server: "forgot password" is not offered.
+        passwordReset: null,
       });
       const settingsAudit = await audit('settings.signup.update');
       expect(settingsAudit[0]?.actorId).toBe(admin.userId);
@@ -444,12 +448,17 @@ describe.each(engines())('accounts on %s', (engine) => {
 
     it('disabling a user blocks their sign-in (403 ACCOUNT_DISABLED) and is audited', async () => {
       const user = await account('proctor');
+      const before = await login(user.email, TEST_PASSWORD);
+      const cookie = (before.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       const res = await admin.patch(`/api/users/${user.id}`, { disabled: true });
       expect(res.status).toBe(200);
       expectError(await login(user.email, TEST_PASSWORD), 403, 'ACCOUNT_DISABLED');
       const [entry] = await audit('user.update', user.id);
       expect(entry).toMatchObject({ actorId: admin.userId, data: { disabled: true } });
       await admin.patch(`/api/users/${user.id}`, { disabled: false });
+      // Enabling again does not bring back the sign-in that was open when it was disabled.
+      const stale = await fetch(`${server.url}/api/auth/me`, { headers: { cookie } });
+      expect(stale.status).toBe(401);
       expect((await login(user.email, TEST_PASSWORD)).status).toBe(200);
     });
 

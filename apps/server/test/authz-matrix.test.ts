@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenScope } from '@invigil/contracts';
+import { passwordResets } from '../src/db/schema.js';
+import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import { HttpClient, type TestResponse } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
+import { jpegBytes, webmBytes } from './helpers/media-bytes.js';
 import {
   documentedOperations,
   registeredOperations,
@@ -21,6 +24,8 @@ import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './help
  *   S  403 INSUFFICIENT_SCOPE (API token without the route's scope)
  *   H  404 NOT_FOUND (exists, but the caller may not know it does)
  *   W  426 UPGRADE_REQUIRED (allowed, but the route is a WebSocket: a plain GET cannot use it)
+ *   K  allowed (2xx), but without the answer key: questions without their right answers,
+ *      answers without scoring (proctors; A on those rows means the key is included)
  *
  * Callers, in column order:
  *   an  anonymous                   st  student who owns the registration
@@ -44,7 +49,7 @@ const CALLERS = [
 ] as const;
 type Caller = (typeof CALLERS)[number];
 type UserCaller = Exclude<Caller, 'anonymous' | 'proctorToken' | 'adminToken'>;
-type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W';
+type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W' | 'K';
 
 const COOKIE_CALLERS: readonly UserCaller[] = [
   'student',
@@ -98,8 +103,19 @@ function parseOutcomes(spec: string): Record<Caller, Outcome> {
   >;
 }
 
+/** A 2xx body that withholds the answer key (see `K` in the legend). */
+function withoutKey(body: unknown): boolean {
+  if (Array.isArray(body)) {
+    return body.some(
+      (q: { kind?: unknown; correctOption?: unknown }) =>
+        q?.kind === 'multiple_choice' && q.correctOption === null,
+    );
+  }
+  return (body as { answerKey?: unknown } | undefined)?.answerKey === false;
+}
+
 function classify(res: TestResponse): string {
-  if (res.status >= 200 && res.status < 300) return 'A';
+  if (res.status >= 200 && res.status < 300) return withoutKey(res.body) ? 'K' : 'A';
   const code = (res.body as { code?: string } | undefined)?.code;
   if (res.status === 401 && code === 'UNAUTHENTICATED') return 'U';
   if (res.status === 403 && code === 'FORBIDDEN') return 'F';
@@ -121,6 +137,7 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
   let spareProctor: SignedIn;
   let patchTarget: SignedIn;
   let loginTarget: SignedIn;
+  let resetTarget: SignedIn;
   let examA: string;
   let examB: string;
   let registrationId: string;
@@ -181,13 +198,29 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
     const path = `/api/sessions/${reg.sessionId}`;
-    expect((await users.student.post(`${path}/consent`)).status).toBe(200);
-    for (const to of ['checking_in', 'in_progress']) {
-      const res = await users.student.post(`${path}/transitions`, { to });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-    }
+    expect((await users.student.post(`${path}/transitions`, { to: 'checking_in' })).status).toBe(
+      200,
+    );
+    await completeCheckIn(users.student, reg.sessionId);
+    const res = await users.student.post(`${path}/transitions`, { to: 'in_progress' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
     started = { sessionId: reg.sessionId, questionId: set.body[0].id as string };
     return started;
+  }
+
+  let keyed: string | undefined;
+  /** An exam like A with one multiple-choice question (made once). */
+  async function keyedExam(): Promise<string> {
+    if (keyed) return keyed;
+    const examId = await freshExam('Matrix exam with a key');
+    const set = await users.admin.put(`/api/exams/${examId}/questions`, {
+      questions: [
+        { kind: 'multiple_choice', prompt: 'Pick one', options: ['a', 'b'], correctOption: 1 },
+      ],
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    keyed = examId;
+    return keyed;
   }
 
   let recording: string | undefined;
@@ -237,7 +270,7 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
 
   /** A valid raw upload of segment webcam/0 or snapshot webcam/0 (retries are idempotent). */
   function rawUpload(id: string, kind: 'media' | 'snapshots'): Cell {
-    const body = `matrix ${kind} bytes`;
+    const body = kind === 'media' ? webmBytes('matrix media') : jpegBytes('matrix snapshot');
     const now = String(Date.now());
     return {
       path: `/api/sessions/${id}/${kind}/webcam/0`,
@@ -319,6 +352,28 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return reg.sessionId;
   }
+  let reopened: string | undefined;
+  /**
+   * A flag of a review the student's response reopened: confirmed, a violation verdict, then
+   * the response (made once). Its decision can still change.
+   */
+  async function reopenedFlag(): Promise<string> {
+    if (reopened) return reopened;
+    const reg = await finishedSession(true);
+    const path = `/api/sessions/${reg.sessionId}`;
+    const flags = await users.admin.get(`${path}/flags`);
+    const flagId = flags.body[0].id as string;
+    await users.admin.post(`/api/flags/${flagId}/review`, { decision: 'confirmed' });
+    const verdict = await users.admin.post(`${path}/verdict`, {
+      verdict: 'violation',
+      reason: 'm',
+    });
+    expect(verdict.status, JSON.stringify(verdict.body)).toBe(200);
+    const res = await users.student.post(`${path}/response`, { text: 'Authorization matrix' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    reopened = flagId;
+    return flagId;
+  }
   let reviewed: string | undefined;
   /** One session with a verdict, for the reads (made once). */
   async function reviewedSession(): Promise<string> {
@@ -332,6 +387,19 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     const c = new HttpClient(server.url);
     await c.login(users[caller as UserCaller].email, TEST_PASSWORD);
     return credsOf(c);
+  }
+
+  /** A live reset link for resetTarget, stored as the service stores one (no e-mail here). */
+  async function resetLinkSecret(): Promise<string> {
+    const secret = `matrix-${crypto.randomUUID()}`;
+    const now = server.clock.now();
+    await server.instance.database.db.insert(passwordResets).values({
+      userId: resetTarget.userId,
+      tokenHash: createHash('sha256').update(secret).digest('hex'),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 30 * 60_000),
+    });
+    return secret;
   }
 
   const fixed = (path: () => string, body?: () => unknown) => async (): Promise<Cell> => ({
@@ -407,6 +475,23 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
         () => '/api/auth/password',
         () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }),
       ),
+    },
+    {
+      op: 'POST /api/auth/password-reset',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: fixed(
+        () => '/api/auth/password-reset',
+        () => ({ email: resetTarget.email }),
+      ),
+    },
+    {
+      op: 'POST /api/auth/password-reset/confirm',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      // A fresh link per cell; the password set is the one the account already has.
+      prepare: async () => ({
+        path: '/api/auth/password-reset/confirm',
+        body: { token: await resetLinkSecret(), password: TEST_PASSWORD },
+      }),
     },
     {
       op: 'GET /api/users',
@@ -617,8 +702,9 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     },
     {
       op: 'GET /api/exams/{id}/questions',
-      expect: 'U  F  F  A  H  A  H  A  A  A',
-      prepare: fixed(() => `/api/exams/${examA}/questions`),
+      // An exam like A with a multiple-choice question: only instructors and admins get its key.
+      expect: 'U  F  F  K  H  A  H  A  K  A',
+      prepare: async () => ({ path: `/api/exams/${await keyedExam()}/questions` }),
     },
     {
       op: 'PUT /api/exams/{id}/questions',
@@ -646,8 +732,10 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     },
     {
       op: 'GET /api/sessions/{id}/answers',
-      expect: 'U  F  F  A  H  A  H  A  S  A',
-      prepare: fixed(() => `/api/sessions/${sessionId}/answers`),
+      expect: 'U  F  F  K  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${(await startedSession()).sessionId}/answers`,
+      }),
     },
     {
       op: 'PUT /api/registrations/{id}/accommodations',
@@ -802,6 +890,16 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       }),
     },
     {
+      // Re-deciding after the student's response: the same callers as a first decision.
+      op: 'POST /api/flags/{id}/review',
+      variant: 'reopened by the response',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/flags/${await reopenedFlag()}/review`,
+        body: { decision: 'dismissed', comment: 'Explained by the response' },
+      }),
+    },
+    {
       // Each allowed cell gives the verdict on its own finished session.
       op: 'POST /api/sessions/{id}/verdict',
       expect: 'U  F  F  A  H  A  H  A  S  A',
@@ -908,6 +1006,7 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     spareProctor = await server.signedIn('proctor', 'Spare Proctor');
     patchTarget = await server.signedIn('student', 'Patch Target');
     loginTarget = await server.signedIn('student', 'Login Target');
+    resetTarget = await server.signedIn('student', 'Reset Target');
 
     examA = await freshExam('Exam A');
     const b = await users.admin.post(

@@ -80,6 +80,16 @@ describe.each(engines())('bad input on %s', (engine) => {
       body: () => ({ email: 'new@uni.example', name: 'New Student', password: TEST_PASSWORD }),
     },
     {
+      op: 'POST /api/auth/password-reset',
+      who: 'anonymous',
+      body: () => ({ email: 'nobody@test.invigil.test' }),
+    },
+    {
+      op: 'POST /api/auth/password-reset/confirm',
+      who: 'anonymous',
+      body: () => ({ token: 'not-a-live-link', password: 'a different passphrase' }),
+    },
+    {
       op: 'POST /api/auth/password',
       who: 'student',
       body: () => ({
@@ -279,7 +289,7 @@ describe.each(engines())('bad input on %s', (engine) => {
       who: 'admin',
       params: () => ({ id: sessionId }),
       // The attempt has not finished: 409 REVIEW_NOT_OPEN, which proves the body passed.
-      body: () => ({ verdict: 'clean', reason: 'baseline' }),
+      body: () => ({ verdict: 'clean', reason: 'baseline', overrideComment: 'baseline' }),
     },
     {
       op: 'POST /api/sessions/{id}/response',
@@ -421,6 +431,14 @@ describe.each(engines())('bad input on %s', (engine) => {
       ['verdict without reason', () => verdict({ verdict: 'clean' })],
       ['verdict blank reason', () => verdict({ verdict: 'clean', reason: ' ' })],
       ['verdict reason 5001', () => verdict({ verdict: 'clean', reason: 'x'.repeat(5001) })],
+      [
+        'verdict blank override comment',
+        () => verdict({ verdict: 'clean', reason: 'x', overrideComment: '  ' }),
+      ],
+      [
+        'verdict override comment 5001',
+        () => verdict({ verdict: 'clean', reason: 'x', overrideComment: 'x'.repeat(5001) }),
+      ],
       ['response empty', () => respond({ text: '' })],
       ['response 5001', () => respond({ text: 'x'.repeat(5001) })],
     ];
@@ -713,6 +731,25 @@ describe.each(engines())('bad input on %s', (engine) => {
             .post('/api/auth/login', { email: 'a@test.invigil.test', password: 'x'.repeat(257) }),
       ],
       ['patch user nothing', () => admin.patch(`/api/users/${spareUserId}`, {})],
+      [
+        'reset link empty',
+        () =>
+          server
+            .anonymous()
+            .post('/api/auth/password-reset/confirm', { token: '', password: TEST_PASSWORD }),
+      ],
+      [
+        'reset link 201 chars',
+        () =>
+          server.anonymous().post('/api/auth/password-reset/confirm', {
+            token: 'x'.repeat(201),
+            password: TEST_PASSWORD,
+          }),
+      ],
+      [
+        'reset for a bad e-mail',
+        () => server.anonymous().post('/api/auth/password-reset', { email: 'not-an-email' }),
+      ],
       [
         'signup domain not a domain',
         () =>

@@ -6,7 +6,9 @@ import { detectionImages } from './helpers/detection-images.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectValidationDetails } from './helpers/matrix-errors.js';
+import { jpegBytes } from './helpers/media-bytes.js';
 import { getRaw, putSnapshot } from './helpers/recording.js';
+import { toSamplePoint } from './helpers/sampling.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 import { eventually as within } from './helpers/eventually.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
@@ -119,15 +121,18 @@ describe.each(engines())('detection on %s', (engine) => {
     const off = await server.instance.bus.subscribe('session.risk', (m) => {
       if (m.sessionId === sessionId) risk.push(m);
     });
+    // The server picks which snapshot it samples (a secret offset into each bucket of its
+    // own clock): upload at that moment, and put the clock back once analysed.
+    const moved = await toSamplePoint(server, sessionId);
     const res = await putSnapshot(student, sessionId, 'webcam', 0, images.twoFaces, {
-      takenMs: Date.now(),
+      takenMs: server.clock.now().getTime(),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const flags = await eventually(async () => {
       const list = await flagsOf(sessionId);
       expect(list.map((f) => f.type)).toContain('multiple_faces');
       return list;
-    });
+    }).finally(() => server.clock.advance(-moved));
     const flag = flags.find((f) => f.type === 'multiple_faces');
     expect(flag).toMatchObject({ source: 'server', severity: 'high', reviewStatus: 'open' });
     expect((flag as any).evidence.snapshotIds).toHaveLength(1);
@@ -151,7 +156,8 @@ describe.each(engines())('detection on %s', (engine) => {
 
   it('a client report contradicted by the snapshot becomes a client_integrity flag', async () => {
     const { student, sessionId, send } = await studentSession();
-    const at = Date.now();
+    const moved = await toSamplePoint(server, sessionId);
+    const at = server.clock.now().getTime();
     const report = {
       snapshotSeq: 0,
       faces: 1,
@@ -169,7 +175,7 @@ describe.each(engines())('detection on %s', (engine) => {
       const list = await flagsOf(sessionId);
       expect(list.map((f) => f.type)).toContain('client_integrity');
       return list;
-    });
+    }).finally(() => server.clock.advance(-moved));
     const integrity = flags.find((f) => f.type === 'client_integrity');
     expect(integrity).toMatchObject({ source: 'rules', severity: 'high' });
     expect(integrity?.message).toMatch(/browser reported 1 face\(s\), the server found 2/);
@@ -215,14 +221,26 @@ describe.each(engines())('detection on %s', (engine) => {
     expect(await types(b.sessionId)).toEqual(['no_face']);
     expect((await proctor.get(`/api/sessions/${a.sessionId}/risk`)).body.score).toBe(0);
 
-    // Switching it off later removes the student's open flag; back on restores it.
+    // Switching it off later withdraws the student's open flag (kept, dismissed); back on,
+    // new stretches are flagged again.
     const offB = await admin.put(`/api/registrations/${b.registrationId}/accommodations`, {
       detectors: { no_face: { enabled: false } },
     });
     expect(offB.status).toBe(200);
-    expect(await types(b.sessionId)).toEqual([]);
+    const withdrawn = await flagsOf(b.sessionId);
+    expect(withdrawn.map((f) => [f.type, (f as any).reviewStatus])).toEqual([
+      ['no_face', 'dismissed'],
+    ]);
+    expect((await proctor.get(`/api/sessions/${b.sessionId}/risk`)).body.score).toBe(0);
     await admin.put(`/api/registrations/${b.registrationId}/accommodations`, { detectors: {} });
-    expect(await types(b.sessionId)).toEqual(['no_face']);
+    expect((await b.send('detect.state', Date.now(), noFace(true))).status).toBe(200);
+    await eventually(async () => {
+      const again = await flagsOf(b.sessionId);
+      expect(again.map((f) => [f.type, (f as any).reviewStatus])).toEqual([
+        ['no_face', 'dismissed'],
+        ['no_face', 'open'],
+      ]);
+    }, 15_000);
 
     const audit = await admin.get(`/api/audit?examId=${examId}`);
     const entry = (audit.body as any[]).find(
@@ -289,7 +307,8 @@ describe.each(engines())('detection on %s', (engine) => {
 
   it('enrols the identity photo and checks later snapshots against it', async () => {
     const { student, sessionId } = await studentSession();
-    const at = Date.now();
+    const moved = await toSamplePoint(server, sessionId);
+    const at = server.clock.now().getTime();
     expect(
       (await putSnapshot(student, sessionId, 'id_face', 0, images.oneFace, { takenMs: at })).status,
     ).toBe(201);
@@ -308,7 +327,7 @@ describe.each(engines())('detection on %s', (engine) => {
       const list = await serverEvents(sessionId, 'detect.analysis');
       expect(list).toHaveLength(1);
       return list;
-    });
+    }).finally(() => server.clock.advance(-moved));
     expect(analysis.data.identity).toMatchObject({ match: true });
     // The main face's anti-spoof and liveness scores are kept; spoof is off by default.
     expect(analysis.data).toMatchObject({ real: expect.any(Number), live: expect.any(Number) });
@@ -317,17 +336,21 @@ describe.each(engines())('detection on %s', (engine) => {
 
   it('samples one webcam snapshot per serverAnalysisSeconds, and a bad image is given up', async () => {
     const { student, sessionId } = await studentSession();
-    const bucket = 60_000 * Math.floor(Date.now() / 60_000);
-    // Same sampling bucket: only the first is analysed; the unreadable one fails for good.
-    await putSnapshot(student, sessionId, 'webcam', 0, Buffer.from('not a jpeg'), {
-      takenMs: bucket + 1,
-    });
-    await putSnapshot(student, sessionId, 'webcam', 1, images.noFace, { takenMs: bucket + 2 });
+    // Same sampling bucket of the server's clock, both after its sample point: only the first
+    // is analysed, whatever times the client gives; the unreadable one fails for good. Its
+    // header is whole (so the upload is taken) but the image data ends before the scan.
+    const whole = jpegBytes('broken', 64, 64);
+    const truncated = whole.subarray(0, whole.indexOf(Buffer.from([0xff, 0xc4])));
+    const moved = await toSamplePoint(server, sessionId);
+    const takenMs = server.clock.now().getTime();
+    const stored = await putSnapshot(student, sessionId, 'webcam', 0, truncated, { takenMs });
+    expect(stored.status, JSON.stringify(stored.body)).toBe(201);
+    await putSnapshot(student, sessionId, 'webcam', 1, images.noFace, { takenMs: takenMs + 1 });
     const [failed] = await eventually(async () => {
       const list = await serverEvents(sessionId, 'detect.failed');
       expect(list).toHaveLength(1);
       return list;
-    });
+    }).finally(() => server.clock.advance(-moved));
     expect(failed.data).toMatchObject({ snapshotSeq: 0, reason: 'not a readable image' });
     expect(await serverEvents(sessionId, 'detect.analysis')).toEqual([]);
   });

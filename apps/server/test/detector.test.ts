@@ -56,6 +56,25 @@ describe('worker-thread pool', () => {
     await pool.close();
   });
 
+  it('ends a worker that outgrows its memory limits; only its request fails', async () => {
+    const file = fakeWorker(
+      'hog',
+      `const hoard = [];
+      parentPort.on('message', (m) => {
+        if (m.bytes[0] === 1) for (;;) hoard.push(new Array(100_000).fill({ m }));
+        parentPort.postMessage({ id: m.id, ok: true, analysis: { width: m.bytes[0] } });
+      });`,
+    );
+    const pool = new WorkerPoolDetector({
+      size: 1,
+      workerPath: file,
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+    });
+    await expect(pool.analyze(new Uint8Array([1]))).rejects.toThrow(/memory|stopped|failed/i);
+    expect((await pool.analyze(new Uint8Array([2]))).width).toBe(2);
+    await pool.close();
+  });
+
   it('kills a worker that takes too long', async () => {
     const file = fakeWorker('silent', `parentPort.on('message', () => {});`);
     const pool = new WorkerPoolDetector({ size: 1, workerPath: file, timeoutMs: 200 });

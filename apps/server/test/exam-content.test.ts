@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Question, QuestionInput } from '@invigil/contracts';
 import { sweepExpiredSessions } from '../src/services/sessions.service.js';
+import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
@@ -71,6 +72,7 @@ describe.each(engines())('exam content, timing and answers on %s', (engine) => {
     const path = `/api/sessions/${sessionId}`;
     expect((await student.post(`${path}/consent`)).status).toBe(200);
     expect((await student.post(`${path}/transitions`, { to: 'checking_in' })).status).toBe(200);
+    await completeCheckIn(student, sessionId);
     const started = await student.post(`${path}/transitions`, { to: 'in_progress' });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     return started.body as { startedAt: string; deadlineAt: string };
@@ -117,6 +119,7 @@ describe.each(engines())('exam content, timing and answers on %s', (engine) => {
     expect((await admin.put(`/api/exams/${id}/questions`, { questions: QUESTIONS })).status).toBe(
       200,
     );
+    await completeCheckIn(a.student, a.sessionId);
     await a.student.post(`/api/sessions/${a.sessionId}/transitions`, { to: 'in_progress' });
     expectError(
       await admin.put(`/api/exams/${id}/questions`, { questions: [] }),
@@ -156,6 +159,7 @@ describe.each(engines())('exam content, timing and answers on %s', (engine) => {
     expect(audit.body.filter((e: { action: string }) => e.action === 'session.consent')).toEqual([
       expect.objectContaining({ entityId: sessionId }),
     ]);
+    await completeCheckIn(student, sessionId);
     expect((await student.post(`${path}/transitions`, { to: 'in_progress' })).status).toBe(200);
   });
 
@@ -315,12 +319,12 @@ describe.each(engines())('exam content, timing and answers on %s', (engine) => {
     await student.put(`${path}/answers/${q2.id}`, { value: { choice: 1 } });
     await student.put(`${path}/answers/${q3.id}`, { value: { text: 'Av = λv' } });
 
-    const live = await proctor.get(`${path}/answers`);
+    const live = await instructor.get(`${path}/answers`);
     expect(live.status).toBe(200);
-    expect(live.body).toMatchObject({ score: null, maxScore: null });
+    expect(live.body).toMatchObject({ answerKey: true, score: null, maxScore: null });
     expect((await student.post(`${path}/transitions`, { to: 'submitted' })).status).toBe(200);
 
-    const scored = await proctor.get(`${path}/answers`);
+    const scored = await instructor.get(`${path}/answers`);
     expect(scored.body.score).toBe(1);
     expect(scored.body.maxScore).toBe(9);
     expect(
@@ -333,6 +337,12 @@ describe.each(engines())('exam content, timing and answers on %s', (engine) => {
     expect(scored.body.items[0].question.correctOption).toBe(1);
     expect(scored.body.items[2].value).toEqual({ text: 'Av = λv' });
     expectError(await otherProctor.get(`${path}/answers`), 404, 'NOT_FOUND');
+    // The proctor sees what was answered, nothing that gives the key away.
+    const watched = await proctor.get(`${path}/answers`);
+    expect(watched.body).toMatchObject({ answerKey: false, score: null, maxScore: null });
+    expect(watched.body.items.map((i: { value: unknown }) => i.value)).toEqual(
+      scored.body.items.map((i: { value: unknown }) => i.value),
+    );
 
     const roster = await instructor.get(`/api/exams/${id}/registrations`);
     expect(roster.body[0]).toMatchObject({ sessionState: 'submitted', score: 1, maxScore: 9 });
@@ -390,7 +400,7 @@ describe.each(engines())('exam content, timing and answers on %s', (engine) => {
     expect(sessionA.body.state).toBe('submitted');
     expect(sessionA.body.endedAt).toBe(startedA.deadlineAt);
     expect((await proctor.get(`/api/sessions/${b.sessionId}`)).body.state).toBe('in_progress');
-    const scored = await proctor.get(`/api/sessions/${a.sessionId}/answers`);
+    const scored = await instructor.get(`/api/sessions/${a.sessionId}/answers`);
     expect(scored.body).toMatchObject({ score: 1, maxScore: 9 });
 
     const audit = await admin.get(`/api/audit?examId=${id}&limit=100`);

@@ -6,6 +6,7 @@ import { RecordingService } from '../src/services/recording.service.js';
 import { LocalDiskBlobStore } from '../src/adapters/local-disk.blob-store.js';
 import type { TestResponse } from './helpers/http-client.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
+import { jpegBytes, pngHeader, webmBytes } from './helpers/media-bytes.js';
 import {
   blobFiles,
   checkedIn,
@@ -54,33 +55,44 @@ describe.each(engines())('recording ingest on %s', (engine) => {
 
   it('refuses different bytes for a stored seq (409 UPLOAD_CONFLICT) and keeps the first', async () => {
     const { student, sessionId } = await checkedIn(server);
-    const a = Buffer.from('version A');
+    const a = webmBytes('version A');
     expect((await putSegment(student, sessionId, 'screen', 4, a)).status).toBe(201);
-    const conflict = await putSegment(student, sessionId, 'screen', 4, Buffer.from('version B'));
+    const conflict = await putSegment(student, sessionId, 'screen', 4, webmBytes('version B'));
     expectError(conflict, 409, 'UPLOAD_CONFLICT');
     expect(conflict.body.details).toEqual({ storedSha256: sha256(a) });
     const back = await getRaw(student, `/api/sessions/${sessionId}/media/screen/4`);
-    expect(back.bytes.toString()).toBe('version A');
+    expect(back.bytes.equals(a)).toBe(true);
     expect(await blobFiles(server, sessionId)).toHaveLength(1);
   });
 
-  it('accepts content-type parameters and serves the stored type back', async () => {
+  it('accepts content-type parameters, keeps only allow-listed codecs, serves the bare type', async () => {
     const { student, sessionId } = await checkedIn(server);
-    const bytes = Buffer.from('mp4 bytes');
+    const bytes = webmBytes('with codecs');
     const res = await putSegment(student, sessionId, 'webcam', 0, bytes, {
       contentType: 'video/webm;codecs=vp8,opus',
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const snap = await putSnapshot(student, sessionId, 'id_face', 0, Buffer.from('png'), {
+    const odd = await putSegment(student, sessionId, 'webcam', 1, webmBytes('odd'), {
+      contentType: 'Video/WebM; codecs="<b>"; name=x.html',
+    });
+    expect(odd.status, JSON.stringify(odd.body)).toBe(201);
+    const png = pngHeader(4, 4);
+    const snap = await putSnapshot(student, sessionId, 'id_face', 0, png, {
       contentType: 'IMAGE/PNG',
     });
     expect(snap.status, JSON.stringify(snap.body)).toBe(201);
+    const rows = (await segmentRows(sessionId)).sort((a, b) => a.seq - b.seq);
+    expect(rows.map((r) => [r.contentType, r.codecs])).toEqual([
+      ['video/webm', 'vp8,opus'],
+      ['video/webm', null],
+    ]);
+    expect((await snapshotRows(sessionId)).map((r) => r.contentType)).toEqual(['image/png']);
     const media = await getRaw(student, `/api/sessions/${sessionId}/media/webcam/0`);
-    expect(media.headers.get('content-type')).toBe('video/webm;codecs=vp8,opus');
+    expect(media.headers.get('content-type')).toBe('video/webm');
     const image = await getRaw(student, `/api/sessions/${sessionId}/snapshots/id_face/0`);
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
-    expect(image.bytes.toString()).toBe('png');
+    expect(image.bytes.equals(png)).toBe(true);
   });
 
   it('refuses a body that does not match x-sha256 (400 HASH_MISMATCH), storing nothing', async () => {
@@ -93,7 +105,7 @@ describe.each(engines())('recording ingest on %s', (engine) => {
       expected: sha256('something else'),
       actual: sha256('real'),
     });
-    const snap = await putSnapshot(student, sessionId, 'webcam', 0, Buffer.from('jpg'), {
+    const snap = await putSnapshot(student, sessionId, 'webcam', 0, jpegBytes('hash'), {
       sha: 'A'.repeat(64),
     });
     expectError(snap, 400, 'HASH_MISMATCH');
@@ -120,14 +132,11 @@ describe.each(engines())('recording ingest on %s', (engine) => {
       Buffer.alloc(MAX_SEGMENT_BYTES + 1),
     );
     expectError(huge, 413, 'PAYLOAD_TOO_LARGE');
-    const atLimit = await putSnapshot(
-      student,
-      sessionId,
-      'webcam',
-      1,
-      Buffer.alloc(MAX_SNAPSHOT_BYTES, 7),
-    );
-    expect(atLimit.status).toBe(201);
+    // A real JPEG padded after its end to exactly the limit.
+    const jpeg = jpegBytes('at the limit');
+    const padded = Buffer.concat([jpeg, Buffer.alloc(MAX_SNAPSHOT_BYTES - jpeg.length, 7)]);
+    const atLimit = await putSnapshot(student, sessionId, 'webcam', 1, padded);
+    expect(atLimit.status, JSON.stringify(atLimit.body)).toBe(201);
 
     const bytes = Buffer.from('{"not":"media"}');
     for (const [put, type] of [
@@ -213,9 +222,9 @@ describe.each(engines())('recording ingest on %s', (engine) => {
     expect(await blobFiles(server, sessionId)).toEqual([]);
   });
 
-  it('accepts uploads only from check-in until the session ends (409 SESSION_NOT_RECORDING)', async () => {
+  it('accepts uploads from check-in (409 SESSION_NOT_RECORDING before) until the grace period after the end, review or not', async () => {
     const f = await recordingFixture(server);
-    const bytes = Buffer.from('early');
+    const bytes = webmBytes('early');
     const early = await putSegment(f.student, f.sessionId, 'webcam', 0, bytes);
     expectError(early, 409, 'SESSION_NOT_RECORDING');
     expect(early.body.details).toEqual({ state: 'registered' });
@@ -233,34 +242,49 @@ describe.each(engines())('recording ingest on %s', (engine) => {
     // A backlog still arrives after the session ended.
     expect((await putSegment(f.student, f.sessionId, 'webcam', 0, bytes)).status).toBe(201);
     expect((await f.move(f.proctor, 'under_review')).status).toBe(200);
+    // Starting the review does not cut the backlog off…
+    expect((await putSegment(f.student, f.sessionId, 'webcam', 1, bytes)).status).toBe(201);
     const verdict = await f.proctor.post(`/api/sessions/${f.sessionId}/verdict`, {
       verdict: 'clean',
       reason: 'Nothing to see',
     });
     expect(verdict.status, JSON.stringify(verdict.body)).toBe(200);
+    // …nor does the verdict: uploads close with the grace period after the end.
+    expect((await putSnapshot(f.student, f.sessionId, 'webcam', 0, jpegBytes('late'))).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await f.student.post(`/api/sessions/${f.sessionId}/events`, {
+          events: [{ seq: 0, type: 'page.visible', at: T0 }],
+        })
+      ).status,
+    ).toBe(200);
 
+    server.clock.advance(16 * 60_000);
     expectError(
-      await putSegment(f.student, f.sessionId, 'webcam', 1, bytes),
+      await putSegment(f.student, f.sessionId, 'webcam', 2, bytes),
       409,
-      'SESSION_NOT_RECORDING',
+      'SESSION_CLOSED',
     );
     expectError(
-      await putSnapshot(f.student, f.sessionId, 'webcam', 0, bytes),
+      await putSnapshot(f.student, f.sessionId, 'webcam', 1, jpegBytes('too late')),
       409,
-      'SESSION_NOT_RECORDING',
+      'SESSION_CLOSED',
     );
     // A retry of what is already stored is still acknowledged, so the browser can let go of it.
     expect((await putSegment(f.student, f.sessionId, 'webcam', 0, bytes)).status).toBe(200);
     expect((await segmentRows(f.sessionId)).map((r) => `${r.track}/${r.seq}`).sort()).toEqual([
       'room_scan/0',
       'webcam/0',
+      'webcam/1',
     ]);
-    expect(await blobFiles(server, f.sessionId)).toHaveLength(2);
+    expect(await blobFiles(server, f.sessionId)).toHaveLength(4);
   });
 
   it('stores concurrent identical uploads once, never a 500', async () => {
     const { student, sessionId } = await checkedIn(server);
-    const bytes = Buffer.alloc(256 * 1024, 3);
+    const bytes = Buffer.concat([webmBytes('concurrent'), Buffer.alloc(256 * 1024, 3)]);
     const results = await Promise.all(
       Array.from({ length: 8 }, () => putSegment(student, sessionId, 'webcam', 7, bytes)),
     );
@@ -272,7 +296,7 @@ describe.each(engines())('recording ingest on %s', (engine) => {
 
     const racing = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        putSnapshot(student, sessionId, 'screen', 0, Buffer.from(`variant ${i % 2}`)),
+        putSnapshot(student, sessionId, 'screen', 0, jpegBytes(`variant ${i % 2}`)),
       ),
     );
     const codes = racing.map((r) => r.status);
@@ -289,7 +313,8 @@ describe.each(engines())('recording ingest on %s', (engine) => {
     const { student, sessionId } = await checkedIn(server);
     const blobs = await LocalDiskBlobStore.open(server.instance.config.blobDir);
     const service = new RecordingService(db(), server.clock, blobs);
-    const bytes = Buffer.from('doomed');
+    // Valid bytes, so that it is the database, not the content check, that refuses.
+    const bytes = webmBytes('doomed');
     // Bypassing the HTTP checks, end before start violates a database constraint.
     await expect(
       service.storeSegment(

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Intervention, LiveMessage } from '@invigil/contracts';
 import { auditLog, interventions, liveMessages } from '../src/db/schema.js';
 import { verifyAuditChain } from '../src/services/audit.service.js';
+import { completeCheckIn } from './helpers/check-in.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
+import { webmBytes } from './helpers/media-bytes.js';
 import { putSegment, recordingFixture } from './helpers/recording.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -22,11 +24,10 @@ describe.each(engines())('interventions on %s', (engine) => {
     const f = await recordingFixture(server);
     const path = `/api/sessions/${f.sessionId}`;
     if (start) {
-      expect((await f.student.post(`${path}/consent`)).status).toBe(200);
-      for (const to of ['checking_in', 'in_progress']) {
-        const res = await f.move(f.student, to);
-        expect(res.status, JSON.stringify(res.body)).toBe(200);
-      }
+      expect((await f.move(f.student, 'checking_in')).status).toBe(200);
+      await completeCheckIn(f.student, f.sessionId);
+      const res = await f.move(f.student, 'in_progress');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
     }
     const send = (body: Record<string, unknown>, as: HttpClient = f.proctor) =>
       as.post(`${path}/interventions`, body);
@@ -240,7 +241,7 @@ describe.each(engines())('interventions on %s', (engine) => {
   it('completes a room scan only after a room_scan segment arrived after the request', async () => {
     const f = await fixture();
     // A scan recorded before the request (at check-in) does not answer it.
-    const early = await putSegment(f.student, f.sessionId, 'room_scan', 0, Buffer.from('before'));
+    const early = await putSegment(f.student, f.sessionId, 'room_scan', 0, webmBytes('before'));
     expect(early.status, JSON.stringify(early.body)).toBe(201);
     server.clock.advance(1000);
     const request = await f.send({ kind: 'room_scan', message: 'Show the desk' });
@@ -257,7 +258,7 @@ describe.each(engines())('interventions on %s', (engine) => {
     );
 
     server.clock.advance(1000);
-    const scan = await putSegment(f.student, f.sessionId, 'room_scan', 1, Buffer.from('after'));
+    const scan = await putSegment(f.student, f.sessionId, 'room_scan', 1, webmBytes('after'));
     expect(scan.status).toBe(201);
     const done = await complete();
     expect(done.status, JSON.stringify(done.body)).toBe(200);

@@ -1,32 +1,18 @@
 import { lt } from 'drizzle-orm';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveExamSnapshot, LiveMessage } from '@invigil/contracts';
+import { LiveExamSnapshot, type LiveMessage } from '@invigil/contracts';
 import { liveMessages } from '../src/db/schema.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
-import { eventually } from './helpers/eventually.js';
+import { connectLive, type LiveRefusal, type LiveSocket } from './helpers/live-socket.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
+import { completeCheckIn } from './helpers/check-in.js';
+import { jpegBytes } from './helpers/media-bytes.js';
 import { putSnapshot } from './helpers/recording.js';
 
 type Client = HttpClient & { userId: string; email: string };
-
-/** An open live socket and every message it received, parsed with the contract. */
-interface LiveSocket {
-  ws: WebSocket;
-  messages: LiveMessage[];
-  /** Wait for a message matching `pred` (already received or still to come). */
-  waitFor(pred: (m: LiveMessage) => boolean): Promise<LiveMessage>;
-  close(): Promise<void>;
-}
-
-/** A refused upgrade: the HTTP status and JSON body the server answered instead. */
-interface Refusal {
-  status: number;
-  body: { code?: string; message?: string };
-}
 
 describe.each(engines())('live gateway on %s', (engine) => {
   let server: TestServer;
@@ -86,59 +72,17 @@ describe.each(engines())('live gateway on %s', (engine) => {
     return { student, sessionId, noFace };
   }
 
-  function wsUrl(query: string) {
-    return `${server.url.replace(/^http/, 'ws')}/api/live?${query}`;
-  }
-
   /** Open a socket as `client` (its cookie), or learn how the upgrade was refused. */
-  function connect(client: HttpClient | null, query: string, origin?: string): Promise<LiveSocket> {
-    const ws = new WebSocket(wsUrl(query), {
-      headers: client?.cookie ? { cookie: client.cookie } : {},
-      ...(origin && { origin }),
-    });
-    const messages: LiveMessage[] = [];
-    ws.on('message', (raw: Buffer) => {
-      const parsed = LiveMessage.safeParse(JSON.parse(raw.toString()));
-      if (!parsed.success) throw new Error(`invalid live message: ${raw.toString()}`);
-      messages.push(parsed.data);
-    });
-    const socket: LiveSocket = {
-      ws,
-      messages,
-      waitFor: (pred) =>
-        eventually(() => {
-          const found = messages.find(pred);
-          if (!found) throw new Error(`not received yet; got ${JSON.stringify(messages)}`);
-          return found;
-        }),
-      close: () =>
-        new Promise((resolve) => {
-          if (ws.readyState === ws.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.close();
-        }),
-    };
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(socket));
-      ws.once('unexpected-response', (_req, res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          const refusal: Refusal = { status: res.statusCode ?? 0, body: JSON.parse(text || '{}') };
-          reject(refusal);
-        });
-      });
-      ws.once('error', (err) => reject(err));
-    });
-  }
+  const connect = (client: HttpClient | null, query: string, origin?: string) =>
+    connectLive(server.url, client, query, origin ? { origin } : {});
 
   /** The refusal of an upgrade that must fail. */
-  async function refused(promise: Promise<LiveSocket>): Promise<Refusal> {
+  async function refused(promise: Promise<LiveSocket>): Promise<LiveRefusal> {
     try {
       const socket = await promise;
       await socket.close();
     } catch (error) {
-      return error as Refusal;
+      return error as LiveRefusal;
     }
     throw new Error('the upgrade was accepted');
   }
@@ -218,7 +162,7 @@ describe.each(engines())('live gateway on %s', (engine) => {
     );
     expect(health.data).toMatchObject({ sessionId, connected: true });
     // A new webcam snapshot is named at once, so the dashboard's thumbnail follows.
-    const snap = await putSnapshot(student, sessionId, 'webcam', 3, Buffer.from('jpg'));
+    const snap = await putSnapshot(student, sessionId, 'webcam', 3, jpegBytes('live thumbnail'));
     expect(snap.status, JSON.stringify(snap.body)).toBe(201);
     const thumb = await staff.waitFor(
       (m) =>
@@ -229,6 +173,7 @@ describe.each(engines())('live gateway on %s', (engine) => {
     await noFace();
     await staff.waitFor((m) => m.topic === 'flag.created' && m.sessionId === sessionId);
     expect((await student.post(`/api/sessions/${sessionId}/consent`)).status).toBe(200);
+    await completeCheckIn(student, sessionId, { eventSeq: 100 });
     expect(
       (await student.post(`/api/sessions/${sessionId}/transitions`, { to: 'in_progress' })).status,
     ).toBe(200);
@@ -265,6 +210,7 @@ describe.each(engines())('live gateway on %s', (engine) => {
     const path = `/api/sessions/${sessionId}`;
     expect((await student.post(`${path}/transitions`, { to: 'checking_in' })).status).toBe(200);
     expect((await student.post(`${path}/consent`)).status).toBe(200);
+    await completeCheckIn(student, sessionId);
     expect((await student.post(`${path}/transitions`, { to: 'in_progress' })).status).toBe(200);
     expect((await proctorA.post(`${path}/transitions`, { to: 'paused' })).status).toBe(200);
 
@@ -417,6 +363,7 @@ describe.each(engines())('live gateway on %s', (engine) => {
     async (_how, path) => {
       const { student, sessionId } = await studentOn(examA);
       expect((await student.post(`/api/sessions/${sessionId}/consent`)).status).toBe(200);
+      await completeCheckIn(student, sessionId);
       const started = await student.post(`/api/sessions/${sessionId}/transitions`, {
         to: 'in_progress',
       });

@@ -19,6 +19,8 @@ const EXPECTED_OPERATIONS = [
   'GET /api/auth/me',
   'POST /api/auth/logout',
   'POST /api/auth/password',
+  'POST /api/auth/password-reset',
+  'POST /api/auth/password-reset/confirm',
   'GET /api/users',
   'POST /api/users',
   'PATCH /api/users/{id}',
@@ -214,6 +216,8 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
     // Operations that take a body document it.
     for (const op of [
       'POST /api/auth/login',
+      'POST /api/auth/password-reset',
+      'POST /api/auth/password-reset/confirm',
       'POST /api/exams',
       'PATCH /api/exams/{id}',
       'PUT /api/exams/{id}/staff/{userId}',

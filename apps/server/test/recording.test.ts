@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEndedRecordings, RECORDING_CHECK_GRACE_MS } from '../src/services/recording-check.js';
 import { recordRecordingGaps } from '../src/services/recording-manifest.js';
+import { completeCheckIn } from './helpers/check-in.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
+import { jpegBytes, webmBytes } from './helpers/media-bytes.js';
 import { checkedIn, getRaw, putSegment, putSnapshot, sha256, T0 } from './helpers/recording.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -12,21 +14,25 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
   });
   afterAll(async () => server?.close());
 
-  const bytesOf = (label: string) => Buffer.from(`segment ${label} `.repeat(10));
+  const bytesOf = (label: string) => webmBytes(`segment ${label} `.repeat(10));
 
   it('reports missing sequence numbers as gaps until they arrive', async () => {
-    const { student, sessionId } = await checkedIn(server);
+    const { student, proctor, sessionId } = await checkedIn(server);
     for (const seq of [0, 1, 3]) {
       expect((await putSegment(student, sessionId, 'webcam', seq, bytesOf(`w${seq}`))).status).toBe(
         201,
       );
     }
     await putSegment(student, sessionId, 'screen', 0, bytesOf('s0'));
-    await putSnapshot(student, sessionId, 'webcam', 0, Buffer.from('jpeg'));
+    await putSnapshot(student, sessionId, 'webcam', 0, jpegBytes('jpeg'));
     const url = `/api/sessions/${sessionId}/recording`;
-    const res = await student.get(url);
+    const res = await proctor.get(url);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const m = res.body;
+    // The student's own manifest lists what is stored, without the server's verdict on it.
+    const own = await student.get(url);
+    expect(own.status).toBe(200);
+    expect(own.body).toEqual({ ...m, gaps: undefined, complete: undefined });
     expect(m.sessionId).toBe(sessionId);
     expect(m.startedAtMs).toBeNull();
     expect(m.segments.map((s: any) => `${s.track}/${s.seq}`)).toEqual([
@@ -48,11 +54,13 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
     ]);
     expect(m.complete).toBe(false);
     const expectedBytes =
-      [0, 1, 3].reduce((n, s) => n + bytesOf(`w${s}`).length, 0) + bytesOf('s0').length + 4;
+      [0, 1, 3].reduce((n, s) => n + bytesOf(`w${s}`).length, 0) +
+      bytesOf('s0').length +
+      jpegBytes('jpeg').length;
     expect(m.totalBytes).toBe(expectedBytes);
 
     await putSegment(student, sessionId, 'webcam', 2, bytesOf('w2'));
-    const filled = (await student.get(url)).body;
+    const filled = (await proctor.get(url)).body;
     expect(filled.gaps).toEqual([]);
     expect(filled.complete).toBe(true);
   });
@@ -62,34 +70,36 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
     const t = server.clock.now().getTime() - 60_000;
     await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('a'), { startMs: t });
     await putSegment(f.student, f.sessionId, 'webcam', 1, bytesOf('b'), { startMs: t + 9000 });
-    const m = (await f.student.get(`/api/sessions/${f.sessionId}/recording`)).body;
+    const m = (await f.proctor.get(`/api/sessions/${f.sessionId}/recording`)).body;
     expect(m.gaps).toEqual([
       { track: 'webcam', afterSeq: 0, missingSeqs: [], fromMs: t + 6000, toMs: t + 9000 },
     ]);
     // Ended now, 45 s after the last segment ended: the recording stopped early.
     expect((await f.move(f.proctor, 'terminated')).status).toBe(200);
-    const ended = (await f.student.get(`/api/sessions/${f.sessionId}/recording`)).body;
+    const ended = (await f.proctor.get(`/api/sessions/${f.sessionId}/recording`)).body;
     expect(ended.gaps).toHaveLength(2);
     expect(ended.gaps[1]).toMatchObject({ track: 'webcam', afterSeq: 1, fromMs: t + 15_000 });
     expect(ended.gaps[1].toMs).toBeGreaterThanOrEqual(t + 60_000);
   });
 
   it('filters segments, snapshots and gaps by a client-time range', async () => {
-    const { student, sessionId } = await checkedIn(server);
+    const { student, proctor, sessionId } = await checkedIn(server);
     for (const seq of [0, 1, 2, 4, 5])
       await putSegment(student, sessionId, 'webcam', seq, bytesOf(`${seq}`));
     for (const seq of [0, 1, 2, 3])
-      await putSnapshot(student, sessionId, 'screen', seq, Buffer.from(`s${seq}`));
+      await putSnapshot(student, sessionId, 'screen', seq, jpegBytes(`s${seq}`));
     const url = (q: string) => `/api/sessions/${sessionId}/recording?${q}`;
-    const mid = (await student.get(url(`fromMs=${T0 + 7000}&toMs=${T0 + 20_000}`))).body;
+    const mid = (await proctor.get(url(`fromMs=${T0 + 7000}&toMs=${T0 + 20_000}`))).body;
     expect(mid.segments.map((s: any) => s.seq)).toEqual([1, 2]);
     expect(mid.snapshots.map((s: any) => s.seq)).toEqual([1, 2]);
     // The hole where seq 3 belongs (18–24 s) overlaps the range's end.
     expect(mid.gaps.map((g: any) => g.missingSeqs)).toEqual([[3]]);
     expect(mid.complete).toBe(false);
-    expect((await student.get(url(`fromMs=${T0}&toMs=${T0 + 17_000}`))).body.gaps).toEqual([]);
-    expect(mid.totalBytes).toBe(bytesOf('1').length + bytesOf('2').length + 4);
-    const late = (await student.get(url(`fromMs=${T0 + 20_000}`))).body;
+    expect((await proctor.get(url(`fromMs=${T0}&toMs=${T0 + 17_000}`))).body.gaps).toEqual([]);
+    expect(mid.totalBytes).toBe(
+      bytesOf('1').length + bytesOf('2').length + jpegBytes('s1').length + jpegBytes('s2').length,
+    );
+    const late = (await proctor.get(url(`fromMs=${T0 + 20_000}`))).body;
     expect(late.segments.map((s: any) => s.seq)).toEqual([4, 5]);
     expect(late.gaps.map((g: any) => g.missingSeqs)).toEqual([[3]]);
     expect((await student.get(url(`toMs=${T0 - 1}`))).body.segments).toEqual([]);
@@ -107,7 +117,7 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
   it('lets the student, assigned staff and admins read; others get 404; tokens need sessions:read', async () => {
     const f = await checkedIn(server);
     await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('x'));
-    await putSnapshot(f.student, f.sessionId, 'id_face', 0, Buffer.from('face'));
+    await putSnapshot(f.student, f.sessionId, 'id_face', 0, jpegBytes('face'));
     await f.student.post(`/api/sessions/${f.sessionId}/events`, {
       events: [{ seq: 0, type: 'page.load', at: T0 }],
     });
@@ -181,13 +191,14 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
 
   it('serves byte ranges, 416 past the end, and 304 for a matching ETag', async () => {
     const { student, sessionId } = await checkedIn(server);
-    const bytes = Buffer.from('0123456789abcdef');
+    // 16 bytes: the WebM magic, then '456789abcdef' at offsets 4–15.
+    const bytes = Buffer.concat([webmBytes('').subarray(0, 4), Buffer.from('456789abcdef')]);
     await putSegment(student, sessionId, 'webcam', 0, bytes);
     const url = `/api/sessions/${sessionId}/media/webcam/0`;
-    const part = await getRaw(student, url, { range: 'bytes=2-5' });
+    const part = await getRaw(student, url, { range: 'bytes=4-7' });
     expect(part.status).toBe(206);
-    expect(part.bytes.toString()).toBe('2345');
-    expect(part.headers.get('content-range')).toBe('bytes 2-5/16');
+    expect(part.bytes.toString()).toBe('4567');
+    expect(part.headers.get('content-range')).toBe('bytes 4-7/16');
     expect(part.headers.get('content-length')).toBe('4');
     expect(part.headers.get('accept-ranges')).toBe('bytes');
     const tail = await getRaw(student, url, { range: 'bytes=-3' });
@@ -223,10 +234,10 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
       events: [{ seq: 0, type: 'recording.started', at: T0 }],
     });
     const db = server.instance.database.db;
-    const report = await recordRecordingGaps(db, f.sessionId);
+    const report = await recordRecordingGaps(db, f.sessionId, server.clock.now());
     expect(report.complete).toBe(false);
     expect(report.gaps).toHaveLength(1);
-    await recordRecordingGaps(db, f.sessionId);
+    await recordRecordingGaps(db, f.sessionId, server.clock.now());
     const events = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
     expect(events.map((e: any) => `${e.source}:${e.seq}:${e.type}`)).toEqual([
       'client:0:recording.started',
@@ -238,27 +249,46 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
     });
     // A new hole later gets the next server sequence number.
     await putSegment(f.student, f.sessionId, 'webcam', 4, bytesOf('4'));
-    await recordRecordingGaps(db, f.sessionId);
+    await recordRecordingGaps(db, f.sessionId, server.clock.now());
     const more = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
     expect(more.filter((e: any) => e.source === 'server').map((e: any) => e.seq)).toEqual([0, 1]);
   });
-  it('starting review records the holes left in the recording as server events', async () => {
+  it('a review started while uploads may still arrive leaves the holes to the settled check', async () => {
     const f = await checkedIn(server);
-    await f.student.post(`/api/sessions/${f.sessionId}/consent`);
+    await completeCheckIn(f.student, f.sessionId);
     expect((await f.move(f.student, 'in_progress')).status).toBe(200);
     await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('r0'));
     await putSegment(f.student, f.sessionId, 'webcam', 2, bytesOf('r2'));
     expect((await f.move(f.student, 'submitted')).status).toBe(200);
     expect((await f.move(f.proctor, 'under_review')).status).toBe(200);
-    const events = (await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body;
-    const gaps = events.filter((e: any) => e.type === 'recording.gap');
+    const gapEvents = async () =>
+      ((await f.proctor.get(`/api/sessions/${f.sessionId}/events`)).body as any[]).filter(
+        (e) => e.type === 'recording.gap',
+      );
+    // The backlog may still be on its way: nothing is recorded as missing yet.
+    expect(await gapEvents()).toEqual([]);
+    const db = server.instance.database.db;
+    const later = new Date(server.clock.now().getTime() + RECORDING_CHECK_GRACE_MS + 60_000);
+    expect(await checkEndedRecordings(db, later)).toContain(f.sessionId);
+    const gaps = await gapEvents();
     expect(gaps.length).toBeGreaterThan(0);
-    expect(gaps[0].data).toMatchObject({ track: 'webcam', afterSeq: 0, missingSeqs: [1] });
+    const webcam = gaps.filter((e: any) => e.data.track === 'webcam');
+    expect(webcam[0].data).toMatchObject({
+      afterSeq: 0,
+      missingSeqs: [1],
+      reason: 'missing_seqs',
+      required: true,
+    });
+    // The exam requires the screen too, and none of it arrived.
+    const screen = gaps.filter((e: any) => e.data.track === 'screen');
+    expect(screen.map((e: any) => e.data)).toMatchObject([
+      { afterSeq: null, missingSeqs: [], reason: 'never', required: true },
+    ]);
   });
   it('checks each ended recording once after the upload grace period, recording its holes', async () => {
     const f = await checkedIn(server);
-    await f.student.post(`/api/sessions/${f.sessionId}/consent`);
-    await f.move(f.student, 'in_progress');
+    await completeCheckIn(f.student, f.sessionId);
+    expect((await f.move(f.student, 'in_progress')).status).toBe(200);
     await putSegment(f.student, f.sessionId, 'webcam', 0, bytesOf('c0'));
     await putSegment(f.student, f.sessionId, 'webcam', 2, bytesOf('c2'));
     await f.move(f.student, 'submitted');

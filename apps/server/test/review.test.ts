@@ -46,10 +46,11 @@ describe.each(engines())('review workflow on %s', (engine) => {
     const sessionId = reg.body.sessionId as string;
     const path = `/api/sessions/${sessionId}`;
     expect((await student.post(`${path}/transitions`, { to: 'checking_in' })).status).toBe(200);
-    const t0 = Date.now() - 10 * 60_000;
+    // Recent enough to be trusted on arrival (events dated minutes back would only be evidence).
+    const t0 = server.clock.now().getTime() - 100_000;
     const events = Array.from({ length: noFace }, (_, i) => [
-      { at: t0 + i * 60_000, active: true },
-      { at: t0 + i * 60_000 + 20_000, active: false },
+      { at: t0 + i * 30_000, active: true },
+      { at: t0 + i * 30_000 + 20_000, active: false },
     ])
       .flat()
       .map((e, seq) => ({
@@ -203,6 +204,21 @@ describe.each(engines())('review workflow on %s', (engine) => {
     const reread = await proctor.get(`${s.path}/review`);
     expect(reread.body.response.text).toBe('I was fetching my allowed calculator.');
 
+    // "Clean" next to a confirmed flag would contradict it: refused until the reviewer either
+    // explains it or re-decides the flag, which the reopened review allows.
+    const contradicting = await proctor.post(`${s.path}/verdict`, {
+      verdict: 'clean',
+      reason: 'The calculator was allowed',
+    });
+    expectError(contradicting, 409, 'VERDICT_NEEDS_REASON');
+    expect(contradicting.body.details).toEqual({
+      conflict: 'clean_with_confirmed_flags',
+      confirmed: 1,
+      dismissed: 1,
+    });
+    const redecided = await decide(proctor, s.flagIds[1]!, 'dismissed', 'Calculator allowed');
+    expect(redecided.status, JSON.stringify(redecided.body)).toBe(200);
+
     // The verdict given after the response is final.
     const final = await proctor.post(`${s.path}/verdict`, {
       verdict: 'clean',
@@ -219,12 +235,16 @@ describe.each(engines())('review workflow on %s', (engine) => {
     const studentAfter = await s.student.get(`${s.path}/review`);
     expect(studentAfter.body.verdict).toMatchObject({ verdict: 'clean', final: true });
     expect(studentAfter.body.response.text).toBe('I was fetching my allowed calculator.');
+    expect(studentAfter.body.flags.map((f: any) => [f.decision, f.comment])).toEqual([
+      ['dismissed', 'Looked down at notes allowed'],
+      ['dismissed', 'Calculator allowed'],
+    ]);
 
     // Every step is in the audit log.
     const audit = (await admin.get(`/api/audit?examId=${examId}&limit=1000`)).body as any[];
     const mine = audit.filter((a) => a.entityId === s.sessionId || s.flagIds.includes(a.entityId));
     const actions = mine.map((a) => a.action);
-    expect(actions.filter((a) => a === 'flag.review')).toHaveLength(2);
+    expect(actions.filter((a) => a === 'flag.review')).toHaveLength(3);
     expect(actions.filter((a) => a === 'review.verdict')).toHaveLength(2);
     expect(actions).toContain('review.response');
     const moves = mine
@@ -243,6 +263,245 @@ describe.each(engines())('review workflow on %s', (engine) => {
     expect(review).toMatchObject({
       actorId: proctor.userId,
       data: { decision: 'dismissed', comment: 'Looked down at notes allowed' },
+    });
+    const changed = mine.filter((a) => a.action === 'flag.review' && a.entityId === s.flagIds[1]);
+    expect(changed.map((a) => [a.data.from, a.data.to])).toEqual([
+      ['confirmed', 'dismissed'],
+      ['open', 'confirmed'],
+    ]);
+    expect(changed[0]).toMatchObject({
+      actorId: proctor.userId,
+      data: {
+        comment: 'Calculator allowed',
+        previous: { decidedBy: instructor.userId, comment: 'Left the room' },
+      },
+    });
+  });
+
+  it('after the response every flag can be re-decided; the student sees the final state, staff the history', async () => {
+    const s = await finished(2, 'Rita Redecided');
+    expect((await decide(proctor, s.flagIds[0]!, 'confirmed', 'Away from the desk')).status).toBe(
+      200,
+    );
+    expect((await decide(proctor, s.flagIds[1]!, 'confirmed')).status).toBe(200);
+    const provisional = await proctor.post(`${s.path}/verdict`, {
+      verdict: 'violation',
+      reason: 'Away twice',
+    });
+    expect(provisional.status, JSON.stringify(provisional.body)).toBe(200);
+    const responded = await s.student.post(`${s.path}/response`, {
+      text: 'The fire alarm went off; the building was evacuated.',
+    });
+    expect(responded.body.session.state).toBe('under_review');
+
+    // Re-deciding: dismissing still needs a comment; confirm ↔ dismiss both ways.
+    expectError(await decide(instructor, s.flagIds[0]!, 'dismissed'), 400, 'VALIDATION_FAILED');
+    const flipped = await decide(instructor, s.flagIds[0]!, 'dismissed', 'Fire alarm: verified');
+    expect(flipped.status, JSON.stringify(flipped.body)).toBe(200);
+    expect((await decide(proctor, s.flagIds[1]!, 'dismissed', 'Superseded comment')).status).toBe(
+      200,
+    );
+    const back = await decide(proctor, s.flagIds[1]!, 'confirmed', 'Second absence unexplained');
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    // The same decision again changes nothing (no new audit entry below).
+    expect(
+      (await decide(proctor, s.flagIds[1]!, 'confirmed', 'Second absence unexplained')).status,
+    ).toBe(200);
+
+    // Staff see the current decisions and, as history, the ones they replaced.
+    const staff = (await instructor.get(`${s.path}/review`)).body;
+    expect(staff.flags.map((f: any) => [f.decision, f.comment])).toEqual([
+      ['dismissed', 'Fire alarm: verified'],
+      ['confirmed', 'Second absence unexplained'],
+    ]);
+    expect(staff.flags[0].detail.decidedBy).toEqual({
+      id: instructor.userId,
+      name: 'Ida Instructor',
+    });
+    expect(staff.flags[0].detail.history).toEqual([
+      {
+        decision: 'confirmed',
+        comment: 'Away from the desk',
+        decidedBy: { id: proctor.userId, name: 'Pat Proctor' },
+        decidedAt: expect.any(String),
+      },
+    ]);
+    expect(
+      staff.flags[1].detail.history.map((h: any) => [h.decision, h.comment, h.decidedBy.name]),
+    ).toEqual([
+      ['confirmed', null, 'Pat Proctor'],
+      ['dismissed', 'Superseded comment', 'Pat Proctor'],
+    ]);
+
+    // Until the final verdict the student keeps seeing the decisions the provisional one was
+    // given on: a verdict never stands beside decisions it was not given on.
+    const meanwhile = (await s.student.get(`${s.path}/review`)).body;
+    expect(meanwhile.verdict).toMatchObject({ verdict: 'violation', final: false });
+    expect(meanwhile.flags.map((f: any) => [f.decision, f.comment])).toEqual([
+      ['confirmed', 'Away from the desk'],
+      ['confirmed', null],
+    ]);
+    expect(meanwhile.undecided).toBe(0);
+
+    const final = await instructor.post(`${s.path}/verdict`, {
+      verdict: 'suspicious',
+      reason: 'One absence is explained by the fire alarm, the other is not',
+    });
+    expect(final.status, JSON.stringify(final.body)).toBe(200);
+    expect(final.body.verdict).toMatchObject({ final: true, overrideComment: null });
+    expectError(
+      await decide(proctor, s.flagIds[0]!, 'confirmed', 'too late'),
+      409,
+      'REVIEW_NOT_OPEN',
+    );
+
+    // The student: each flag's final decision and the final verdict; no history, no names.
+    const seen = (await s.student.get(`${s.path}/review`)).body;
+    expect(seen.verdict).toMatchObject({ verdict: 'suspicious', final: true });
+    expect(seen.flags.map((f: any) => [f.decision, f.comment])).toEqual([
+      ['dismissed', 'Fire alarm: verified'],
+      ['confirmed', 'Second absence unexplained'],
+    ]);
+    for (const f of seen.flags) expect(f.detail).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain('Superseded comment');
+
+    // The report: final decisions, the replaced ones as history, the final verdict.
+    const report = (await instructor.get(`${s.path}/report`)).body;
+    expect(report.flags.map((f: any) => f.decision)).toEqual(['dismissed', 'confirmed']);
+    expect(report.flags[1].detail.history).toHaveLength(2);
+    expect(report.verdict).toMatchObject({ verdict: 'suspicious', final: true });
+    const page = String((await instructor.get(`${s.path}/report.html`)).body);
+    expect(page).toContain('Suspicious (final)');
+    expect(page).toContain('Replaced decisions');
+    expect(page).toContain('Superseded comment');
+    expect(page).not.toContain('Against the flag decisions');
+
+    // Each change is one flag.review entry with from and to.
+    const audit = (await admin.get(`/api/audit?examId=${examId}&limit=1000`)).body as any[];
+    const reviews = audit
+      .filter((a) => a.action === 'flag.review' && s.flagIds.includes(a.entityId))
+      .reverse();
+    expect(reviews.map((a) => [s.flagIds.indexOf(a.entityId), a.data.from, a.data.to])).toEqual([
+      [0, 'open', 'confirmed'],
+      [1, 'open', 'confirmed'],
+      [0, 'confirmed', 'dismissed'],
+      [1, 'confirmed', 'dismissed'],
+      [1, 'dismissed', 'confirmed'],
+    ]);
+  });
+
+  it('a verdict against the flag decisions needs the reviewer’s explicit comment', async () => {
+    // Clean while a flag is confirmed.
+    const a = await finished(1);
+    await decide(proctor, a.flagIds[0]!, 'confirmed');
+    const refused = await proctor.post(`${a.path}/verdict`, { verdict: 'clean', reason: 'Fine' });
+    expectError(refused, 409, 'VERDICT_NEEDS_REASON');
+    expect(refused.body.message).toMatch(/clean verdict goes against 1 confirmed flag/);
+    expect((await proctor.get(`${a.path}/review`)).body).toMatchObject({
+      session: { state: 'under_review' },
+      verdict: null,
+    });
+    expectError(
+      await proctor.post(`${a.path}/verdict`, {
+        verdict: 'clean',
+        reason: 'Fine',
+        overrideComment: '   ',
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const explained = await proctor.post(`${a.path}/verdict`, {
+      verdict: 'clean',
+      reason: 'Fine',
+      overrideComment: 'The absence was a <b>permitted</b> break announced before the exam',
+    });
+    expect(explained.status, JSON.stringify(explained.body)).toBe(200);
+    expect(explained.body.verdict.overrideComment).toBe(
+      'The absence was a <b>permitted</b> break announced before the exam',
+    );
+    const studentView = (await a.student.get(`${a.path}/review`)).body;
+    expect(studentView.verdict).toMatchObject({
+      verdict: 'clean',
+      overrideComment: 'The absence was a <b>permitted</b> break announced before the exam',
+    });
+    expect(studentView.flags[0].decision).toBe('confirmed');
+    expect((await instructor.get(`${a.path}/report`)).body.verdict.overrideComment).toMatch(
+      /permitted/,
+    );
+    const page = String((await instructor.get(`${a.path}/report.html`)).body);
+    expect(page).toContain('Against the flag decisions');
+    expect(page).toContain('A clean verdict goes against 1 confirmed flag.');
+    expect(page).toContain('&lt;b&gt;permitted&lt;/b&gt;');
+    const audit = (await admin.get(`/api/audit?examId=${examId}&limit=1000`)).body as any[];
+    expect(
+      audit.find((e) => e.action === 'review.verdict' && e.entityId === a.sessionId),
+    ).toMatchObject({
+      data: { verdict: 'clean', conflict: 'clean_with_confirmed_flags', overrideComment: /break/ },
+    });
+
+    // Violation while every flag is dismissed, or with no flag at all.
+    const b = await finished(1);
+    await decide(proctor, b.flagIds[0]!, 'dismissed', 'A reflection');
+    const noEvidence = await proctor.post(`${b.path}/verdict`, {
+      verdict: 'violation',
+      reason: 'Notes seen on the screen recording',
+    });
+    expectError(noEvidence, 409, 'VERDICT_NEEDS_REASON');
+    expect(noEvidence.body.details).toMatchObject({
+      conflict: 'violation_without_confirmed_flag',
+      confirmed: 0,
+      dismissed: 1,
+    });
+    const c = await finished(0);
+    expectError(
+      await proctor.post(`${c.path}/verdict`, { verdict: 'violation', reason: 'x' }),
+      409,
+      'VERDICT_NEEDS_REASON',
+    );
+    expect(
+      (
+        await proctor.post(`${c.path}/verdict`, {
+          verdict: 'violation',
+          reason: 'Notes seen on the screen recording',
+          overrideComment: 'No detector covers paper notes; see the recording at 12:30',
+        })
+      ).status,
+    ).toBe(200);
+    // Suspicious never contradicts; clean with everything dismissed does not either.
+    expect(
+      (await proctor.post(`${b.path}/verdict`, { verdict: 'suspicious', reason: 'Unclear' }))
+        .status,
+    ).toBe(200);
+    const d = await finished(1);
+    await decide(proctor, d.flagIds[0]!, 'dismissed', 'A reflection');
+    const clean = await proctor.post(`${d.path}/verdict`, { verdict: 'clean', reason: 'ok' });
+    expect(clean.status, JSON.stringify(clean.body)).toBe(200);
+    expect(clean.body.verdict.overrideComment).toBeNull();
+  });
+
+  it('a flag an accommodation withdrew can be re-decided; the withdrawal stays in its history', async () => {
+    const s = await finished(1);
+    const registrationId = (await proctor.get(`${s.path}`)).body.registrationId as string;
+    const granted = await admin.put(`/api/registrations/${registrationId}/accommodations`, {
+      detectors: { no_face: { enabled: false } },
+    });
+    expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+    const withdrawn = (await proctor.get(`${s.path}/review`)).body.flags[0];
+    expect(withdrawn).toMatchObject({ decision: 'dismissed', detail: { history: [] } });
+    const confirmed = await decide(proctor, s.flagIds[0]!, 'confirmed', 'Not covered by it');
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body.flags[0]).toMatchObject({
+      decision: 'confirmed',
+      detail: {
+        decidedBy: { id: proctor.userId },
+        history: [
+          {
+            decision: 'dismissed',
+            comment: expect.stringMatching(/accommodations/),
+            decidedBy: { id: admin.userId },
+          },
+        ],
+      },
     });
   });
 

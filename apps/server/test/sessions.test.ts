@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../src/services/audit.service.js';
+import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -37,6 +38,9 @@ describe.each(engines())('exam sessions and audit on %s', (engine) => {
     expect(withoutConsent.status).toBe(409);
     expect(withoutConsent.body.code).toBe('CONSENT_REQUIRED');
     expect((await student.post(`/api/sessions/${sessionId}/consent`)).status).toBe(200);
+    // The check-in the server requires (identity photos, system check) comes first.
+    expect((await to(student, 'in_progress')).body.code).toBe('CHECK_IN_INCOMPLETE');
+    await completeCheckIn(student, sessionId);
     const started = await to(student, 'in_progress');
     expect(started.body.startedAt).not.toBeNull();
     expect((await to(proctor, 'paused')).body.state).toBe('paused');

@@ -8,6 +8,8 @@ import { UsersPage } from './admin/users-page';
 import { WebhooksPage } from './admin/webhooks-page';
 import { HomeRedirect, PublicOnly, RequireRole, RequireSignedIn } from './auth/guards';
 import { SessionProvider } from './auth/session-provider';
+import { ForgotPasswordPage } from './auth/forgot-password-page';
+import { ResetPasswordPage } from './auth/reset-password-page';
 import { SignInPage } from './auth/signin-page';
 import { SignUpPage } from './auth/signup-page';
 import { RecordingPage } from './player/recording-page';
@@ -33,9 +35,15 @@ export const router = createBrowserRouter([
         children: [
           { path: '/signin', element: <SignInPage /> },
           { path: '/signup', element: <SignUpPage /> },
+          { path: '/forgot-password', element: <ForgotPasswordPage /> },
         ],
       },
     ],
+  },
+  {
+    // A reset link works whoever is signed in on this browser (success signs them out).
+    element: <PublicShell />,
+    children: [{ path: '/reset-password', element: <ResetPasswordPage /> }],
   },
   {
     element: <RequireSignedIn />,

@@ -2,6 +2,21 @@ import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 
 /**
+ * Flag types the server raises about the evidence itself (missing, late, inconsistent),
+ * from what it received (or did not), on its clock — never from a browser's report. Shown
+ * apart from the camera detectors in the exam editor.
+ */
+export const EVIDENCE_FLAG_TYPES = [
+  'recording_gap',
+  'detection_silent',
+  'snapshots_missing',
+  'snapshot_unreadable',
+  'clock_skew',
+  'late_event',
+  'id_document_mismatch',
+] as const;
+
+/**
  * What a detector can report about a student. Each becomes a flag type when the exam's
  * policy rules say so; `client_integrity` is raised by the server when its own analysis
  * of a snapshot disagrees with what the browser reported for the same moment.
@@ -18,14 +33,7 @@ export const DetectorName = z.enum([
   'voice',
   'tab_switch',
   'client_integrity',
-  // Evidence integrity: raised by the server from what it received (or did not), on its clock.
-  'recording_gap',
-  'detection_silent',
-  'snapshots_missing',
-  'snapshot_unreadable',
-  'clock_skew',
-  'late_event',
-  'id_document_mismatch',
+  ...EVIDENCE_FLAG_TYPES,
 ]);
 export type DetectorName = z.infer<typeof DetectorName>;
 
@@ -90,20 +98,6 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   late_event: { enabled: true, minSeconds: 0, severity: 'low' },
   id_document_mismatch: { enabled: true, minSeconds: 0, severity: 'high' },
 };
-
-/**
- * Flag types the server raises about the evidence itself (missing, late, inconsistent),
- * never from a browser's report. Shown apart from the camera detectors in the exam editor.
- */
-export const EVIDENCE_FLAG_TYPES = [
-  'recording_gap',
-  'detection_silent',
-  'snapshots_missing',
-  'snapshot_unreadable',
-  'clock_skew',
-  'late_event',
-  'id_document_mismatch',
-] as const satisfies readonly DetectorName[];
 
 /**
  * Which way a detector's threshold makes it flag less: more faces allowed, a wider turn,
@@ -177,6 +171,12 @@ export const SERVER_DETECT_EVENTS = {
   enrolment: 'detect.enrolment',
   /** A snapshot that could not be analysed (not a readable image, or analysis kept failing). */
   failed: 'detect.failed',
+  /** Analyses refused because the session is over its budget (DetectSkippedData). */
+  skipped: 'detect.skipped',
+  /** Queued routine samples dropped to keep the queue bounded (DetectShedData). */
+  shed: 'detect.shed',
+  /** The ID document photo's face compared with the identity photo (DetectIdDocumentData). */
+  idDocument: 'detect.id_document',
 } as const;
 
 /**
@@ -214,16 +214,61 @@ export const DetectAnalysisData = z.object({
 });
 export type DetectAnalysisData = z.infer<typeof DetectAnalysisData>;
 
+/**
+ * A face photo taken under a proctor's re-enrolment request, compared with the check-in face
+ * photo: the newest face photo the server received before the attempt started.
+ */
+export const CheckInFaceComparison = z.object({
+  snapshotId: Id,
+  snapshotSeq: z.number().int().min(0),
+  /** Faces found on the check-in photo; with other than one there is nothing to compare. */
+  faces: z.number().int().min(0),
+  /** Embedding similarity (0..1) of the two faces; null when either could not be measured. */
+  similarity: z.number().min(0).max(1).nullable(),
+  /** By the detector's default threshold; flags use the exam's identity_mismatch threshold. */
+  match: z.boolean().nullable(),
+});
+export type CheckInFaceComparison = z.infer<typeof CheckInFaceComparison>;
+
 /** Server event data (`type: 'detect.enrolment'`): the identity photo was analysed. */
 export const DetectEnrolmentData = z.object({
   snapshotId: Id,
   snapshotSeq: z.number().int().min(0),
   faces: z.number().int().min(0),
-  /** True when exactly one face was found and its embedding is now the reference. */
+  /**
+   * True when exactly one face was found and its embedding is now the reference. A photo
+   * taken under a re-enrolment request becomes it only if it matches the check-in face (or
+   * there was no measurable check-in face): the identity cannot be swapped mid-exam.
+   */
   enrolled: z.boolean(),
   model: z.string(),
+  /** Photos received after the attempt started: the comparison with the check-in face photo. */
+  checkIn: CheckInFaceComparison.optional(),
 });
 export type DetectEnrolmentData = z.infer<typeof DetectEnrolmentData>;
+
+/**
+ * Server event data (`type: 'detect.id_document'`, `clientMs` = the document photo's time):
+ * the faces the server found on an ID document photo and how its main face compares with the
+ * session's reference face (the newest identity photo showing exactly one face). Written when
+ * the document is analysed and again when a newer reference face is enrolled; the comparison is
+ * null while no reference face exists yet. Embeddings never leave the server.
+ */
+export const DetectIdDocumentData = z.object({
+  snapshotId: Id,
+  snapshotSeq: z.number().int().min(0),
+  /** Faces found on the document; 0 is a finding by itself. */
+  faces: z.number().int().min(0),
+  /** The identity photo compared with, null when none was enrolled yet. */
+  faceSnapshotId: Id.nullable(),
+  faceSnapshotSeq: z.number().int().min(0).nullable(),
+  /** Embedding similarity (0..1) of the document's main face with the reference face. */
+  similarity: z.number().min(0).max(1).nullable(),
+  /** By the detector's default threshold; flags use the exam's identity_mismatch threshold. */
+  match: z.boolean().nullable(),
+  model: z.string(),
+});
+export type DetectIdDocumentData = z.infer<typeof DetectIdDocumentData>;
 
 /** Server event data (`type: 'detect.failed'`). */
 export const DetectFailedData = z.object({
@@ -234,10 +279,78 @@ export const DetectFailedData = z.object({
 });
 export type DetectFailedData = z.infer<typeof DetectFailedData>;
 
+/**
+ * Server event data (`type: 'detect.skipped'`): snapshots the server would have analysed but
+ * did not, because the session had used its analysis budget (one analysis per 2 s of the
+ * attempt on the server clock, plus allowances). `snapshotSeqs` lists at most 100.
+ */
+export const DetectSkippedData = z.object({
+  reason: z.literal('budget'),
+  /** Why they would have been analysed. */
+  jobReason: z.enum(['sample', 'client_report', 'enrolment']),
+  snapshotKind: z.string(),
+  count: z.number().int().min(1),
+  snapshotSeqs: z.array(z.number().int().min(0)),
+});
+export type DetectSkippedData = z.infer<typeof DetectSkippedData>;
+
+/**
+ * Server event data (`type: 'detect.shed'`): queued routine samples of this session dropped
+ * because analysis fell behind — `session`: more than the per-session bound were queued,
+ * `server`: the whole queue was over its bound. Detections and identity photos are never shed.
+ */
+export const DetectShedData = z.object({
+  bound: z.enum(['session', 'server']),
+  count: z.number().int().min(1),
+  snapshotSeqs: z.array(z.number().int().min(0)),
+});
+export type DetectShedData = z.infer<typeof DetectShedData>;
+
+/**
+ * Why the server kept a client event as evidence but did not use it to judge flags: dated
+ * long before it arrived (`late`), after it arrived (`future`), or before an event of the same
+ * detector it had already accepted (`out_of_order`).
+ */
+export const UntrustedReason = z.enum(['late', 'out_of_order', 'future']);
+export type UntrustedReason = z.infer<typeof UntrustedReason>;
+
+/** A client event behind a `late_event` flag: its time by the student's clock and on arrival. */
+export const UntrustedEventEvidence = z.object({
+  seq: z.number().int(),
+  type: z.string(),
+  clientMs: z.number().int(),
+  /** When the server received it (server epoch ms). */
+  receivedMs: z.number().int(),
+  reason: UntrustedReason,
+});
+export type UntrustedEventEvidence = z.infer<typeof UntrustedEventEvidence>;
+
+/** An item behind a `clock_skew` flag: its client time against when the server received it. */
+export const ClockSampleEvidence = z.object({
+  kind: z.enum(['event', 'segment', 'snapshot']),
+  /** Which one, e.g. `event 12`, `webcam segment 4`, `webcam snapshot 9`. */
+  ref: z.string(),
+  clientMs: z.number().int(),
+  receivedMs: z.number().int(),
+});
+export type ClockSampleEvidence = z.infer<typeof ClockSampleEvidence>;
+
 /** Where a flag's evidence is: snapshots and a recording time range (client epoch ms). */
 export const FlagEvidence = z.object({
   snapshotIds: z.array(Id),
   recording: z.object({ fromMs: z.number().int(), toMs: z.number().int() }).nullable(),
+  /**
+   * Facts behind a flag the server raised about the evidence itself (e.g. the track, when it
+   * stopped and resumed by the server's clock, the last sequence number received, the rule's
+   * threshold); absent for detector flags.
+   */
+  details: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .optional(),
+  /** `late_event`: the untrusted events (a sample when there are many; `details.count` has all). */
+  events: z.array(UntrustedEventEvidence).optional(),
+  /** `clock_skew`: items whose client times gave the clock away. */
+  samples: z.array(ClockSampleEvidence).optional(),
 });
 export type FlagEvidence = z.infer<typeof FlagEvidence>;
 

@@ -10,6 +10,8 @@ export * from './registrations.js';
 export * from './recording.js';
 export * from './questions.js';
 export * from './detection.js';
+export * from './evidence.js';
 export * from './live.js';
 export * from './notifications.js';
 export * from './review.js';
+export * from './image-header.js';

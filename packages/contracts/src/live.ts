@@ -97,6 +97,17 @@ export const SessionHealth = z.object({
   connected: z.boolean(),
   /** Last time a segment, snapshot or event batch arrived (server clock). */
   lastUploadAt: Timestamp.nullable(),
+  /**
+   * When the newest webcam or screen segment arrived, whichever track (server clock; null
+   * before any). Event batches alone never make a session look recorded.
+   */
+  lastVideoAt: Timestamp.nullable(),
+  /**
+   * When the newest segment of each track arrived (server clock; null before any): what "no
+   * video for N s" counts from, for the oldest of the tracks the exam requires, so a dead
+   * track never hides behind a live one.
+   */
+  videoAt: z.object({ webcam: Timestamp.nullable(), screen: Timestamp.nullable() }),
   /** Last time the student's page connected or answered a heartbeat. */
   lastSeenAt: Timestamp.nullable(),
   /**
@@ -153,7 +164,11 @@ export const LiveTopic = z.enum([
 export type LiveTopic = z.infer<typeof LiveTopic>;
 
 const envelope = {
-  /** Replay position (0 for messages that are not kept: heartbeats, ready, resync). */
+  /**
+   * Replay position in the receiver's feed (0 for messages that are not kept: heartbeats,
+   * ready, resync): the exam's for staff; for a student, their session's own messages only
+   * (1, 2, 3 …), so nothing written for staff alone moves it.
+   */
   id: z.number().int().min(0),
   examId: Id,
   sessionId: Id.nullable(),

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DetectorRules } from './detection.js';
+import {
+  CAMERA_DETECTORS,
+  DEFAULT_DETECTOR_RULES,
+  DetectorRule,
+  DetectorRules,
+} from './detection.js';
 
 /**
  * How an exam is proctored. Every field has a default so that `{}` is a sensible policy;
@@ -39,3 +44,78 @@ export type ProctoringPolicyInput = z.input<typeof ProctoringPolicy>;
 
 /** The policy used when an exam specifies none. */
 export const DEFAULT_POLICY: ProctoringPolicy = ProctoringPolicy.parse({});
+
+/**
+ * The detectors the student's browser runs: the camera detectors (spoof is server only) and
+ * the microphone's voice detector. Everything else — page events, integrity comparisons,
+ * the evidence checks — is judged on the server alone.
+ */
+export const BROWSER_DETECTORS = [...CAMERA_DETECTORS, 'voice'] as const;
+export const BrowserDetectorName = z.enum(BROWSER_DETECTORS);
+export type BrowserDetectorName = z.infer<typeof BrowserDetectorName>;
+
+/**
+ * What the browser needs of a detector's rule: whether to run it and its decision threshold.
+ * How long a condition must last to become a flag, and how serious it is, stay on the server.
+ */
+export const BrowserDetectorRule = DetectorRule.pick({ enabled: true, threshold: true });
+export type BrowserDetectorRule = z.infer<typeof BrowserDetectorRule>;
+
+/** Every browser detector's rule (the rules the student's detection runs with). */
+export const BrowserRules = z.object(
+  Object.fromEntries(BROWSER_DETECTORS.map((name) => [name, BrowserDetectorRule])) as Record<
+    BrowserDetectorName,
+    typeof BrowserDetectorRule
+  >,
+);
+export type BrowserRules = z.infer<typeof BrowserRules>;
+
+const pickRule = ({ enabled, threshold }: DetectorRule): BrowserDetectorRule =>
+  threshold === undefined ? { enabled } : { enabled, threshold };
+
+/** The browser detectors' rules of the default policy (its `maxFaces` is the face limit). */
+export const DEFAULT_BROWSER_RULES: BrowserRules = {
+  ...(Object.fromEntries(
+    BROWSER_DETECTORS.map((name) => [name, pickRule(DEFAULT_DETECTOR_RULES[name])]),
+  ) as BrowserRules),
+  multiple_faces: {
+    enabled: DEFAULT_DETECTOR_RULES.multiple_faces.enabled,
+    threshold: DEFAULT_POLICY.maxFaces,
+  },
+};
+
+const p = ProctoringPolicy.shape;
+
+/**
+ * What to record and how: the part of the policy the student's browser needs to capture.
+ * Not strict, so an older page reading a newer server's answer keeps working.
+ */
+export const CaptureSettings = z.object({
+  webcam: p.webcam,
+  microphone: p.microphone,
+  screen: p.screen,
+  identityCheck: p.identityCheck,
+  roomScan: p.roomScan,
+  snapshotIntervalSeconds: p.snapshotIntervalSeconds,
+  webcamBitrateKbps: p.webcamBitrateKbps,
+  screenBitrateKbps: p.screenBitrateKbps,
+  screenFrameRate: p.screenFrameRate,
+  segmentSeconds: p.segmentSeconds,
+  allowedUrls: p.allowedUrls,
+});
+export type CaptureSettings = z.infer<typeof CaptureSettings>;
+
+/**
+ * The policy as the student receives it: the capture settings and the rules of the detectors
+ * their browser runs, with their accommodations applied. Never the server's sampling
+ * (`serverAnalysisSeconds`), the server-only detectors (spoof, client integrity, the evidence
+ * checks), tab-switch flagging, durations or severities: knowing them only helps someone
+ * who wants to stay under them.
+ */
+export const StudentPolicy = CaptureSettings.extend({
+  detectors: BrowserRules.default(DEFAULT_BROWSER_RULES),
+});
+export type StudentPolicy = z.infer<typeof StudentPolicy>;
+
+/** The student's view of the default policy. */
+export const DEFAULT_STUDENT_POLICY: StudentPolicy = StudentPolicy.parse({});

@@ -30,6 +30,7 @@ export const Question = z.object({
   kind: QuestionKind,
   prompt: z.string(),
   options: z.array(z.string()),
+  /** The right option; null for short text, and for proctors (only instructors and admins see the key). */
   correctOption: z.number().int().nullable(),
   points: z.number().int(),
 });
@@ -69,8 +70,15 @@ export const StudentExamView = z.object({
 });
 export type StudentExamView = z.infer<typeof StudentExamView>;
 
-/** Answers with scoring, for staff (GET /api/sessions/:id/answers). */
+/**
+ * A session's answers (GET /api/sessions/:id/answers), with the scoring for instructors and
+ * admins. Proctors get the questions and the student's answers only (`answerKey: false`):
+ * every `correctOption`, `correct`, `points`, `score` and `maxScore` is null for them, as
+ * any of these would give the key away.
+ */
 export const ScoredAnswers = z.object({
+  /** Whether the right answers and the scoring are included. */
+  answerKey: z.boolean(),
   score: z.number().int().nullable(),
   maxScore: z.number().int().nullable(),
   items: z.array(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
+import { UntrustedReason } from './detection.js';
 
 /** Recorded media tracks. webcam carries the microphone audio; room_scan is the check-in scan. */
 export const MediaTrack = z.enum(['webcam', 'screen', 'room_scan']);
@@ -9,9 +10,32 @@ export type MediaTrack = z.infer<typeof MediaTrack>;
 export const SnapshotKind = z.enum(['webcam', 'screen', 'id_face', 'id_document']);
 export type SnapshotKind = z.infer<typeof SnapshotKind>;
 
-/** Content types accepted for segments and snapshots. */
+/**
+ * Content types accepted for segments and snapshots: the only types ever stored or served.
+ * Parameters are dropped on upload, except allow-listed `codecs` of segments.
+ */
 export const MEDIA_CONTENT_TYPES = ['video/webm', 'video/mp4', 'audio/webm'] as const;
-export const SNAPSHOT_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export type MediaContentType = (typeof MEDIA_CONTENT_TYPES)[number];
+/** Snapshots: the types the server's analysis decodes (the browser sends JPEG). */
+export const SNAPSHOT_CONTENT_TYPES = ['image/jpeg', 'image/png'] as const;
+export type SnapshotContentType = (typeof SNAPSHOT_CONTENT_TYPES)[number];
+
+const EXTENSIONS: Record<MediaContentType | SnapshotContentType, string> = {
+  'video/webm': 'webm',
+  'video/mp4': 'mp4',
+  'audio/webm': 'webm',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+};
+
+/**
+ * The file extension of an allow-listed content type, for stored blob names and served file
+ * names; `bin` for anything else.
+ */
+export function contentTypeExtension(type: string): string {
+  return Object.hasOwn(EXTENSIONS, type) ? EXTENSIONS[type as keyof typeof EXTENSIONS] : 'bin';
+}
+
 /** Largest accepted upload: a segment at the highest bitrate and length with headroom. */
 export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
 export const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
@@ -38,6 +62,27 @@ export const SnapshotParams = z.strictObject({
   kind: SnapshotKind,
   seq: z.coerce.number().int().min(0).max(1_000_000),
 });
+
+/**
+ * Server event type recorded when an upload is refused for what it contains (415
+ * CONTENT_MISMATCH, 413 IMAGE_TOO_LARGE, 413 QUOTA_EXCEEDED, 409 IDENTITY_LOCKED); its data
+ * is an UploadRefusedData. At most one per session, code and track or kind per minute.
+ */
+export const UPLOAD_REFUSED_EVENT = 'upload.refused';
+
+/** What an `upload.refused` event records (never the bytes). */
+export interface UploadRefusedData {
+  target: 'media' | 'snapshot';
+  /** The segment's track (target media) or the snapshot's kind (target snapshot). */
+  track?: MediaTrack;
+  kind?: SnapshotKind;
+  seq: number;
+  /** The error code the student's browser was answered with. */
+  code: 'CONTENT_MISMATCH' | 'IMAGE_TOO_LARGE' | 'QUOTA_EXCEEDED' | 'IDENTITY_LOCKED';
+  sizeBytes: number;
+  /** The media type as declared (bare, allow-listed). */
+  declaredType: string;
+}
 
 /** A stored segment as the manifest lists it. */
 export const MediaSegment = z.object({
@@ -137,6 +182,11 @@ export const SessionEvent = z.object({
   clientMs: z.number().int().nullable(),
   serverAt: Timestamp,
   data: z.record(z.string(), z.unknown()),
+  /**
+   * Staff only: why the server kept this client event as evidence but did not use it to judge
+   * flags (null: used). Never sent to the student.
+   */
+  untrustedReason: UntrustedReason.nullable().optional(),
 });
 export type SessionEvent = z.infer<typeof SessionEvent>;
 
@@ -155,13 +205,19 @@ export const RecordingQuery = z.strictObject({
   fromMs: z.coerce.number().int().min(0).optional(),
   toMs: z.coerce.number().int().min(0).optional(),
 });
+/**
+ * What is stored of a session's recording. `gaps` and `complete` are the server's judgement
+ * of it and go to staff only: the student's own manifest lists what was stored, no more.
+ */
 export const RecordingManifest = z.object({
   sessionId: Id,
   startedAtMs: z.number().int().nullable(),
   segments: z.array(MediaSegment),
   snapshots: z.array(Snapshot),
-  gaps: z.array(RecordingGap),
+  /** Staff only. */
+  gaps: z.array(RecordingGap).optional(),
   totalBytes: z.number().int(),
-  complete: z.boolean(),
+  /** Staff only. */
+  complete: z.boolean().optional(),
 });
 export type RecordingManifest = z.infer<typeof RecordingManifest>;

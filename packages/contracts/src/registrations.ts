@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { DetectorAccommodations } from './detection.js';
 import { Exam } from './exams.js';
+import { StudentPolicy } from './policy.js';
 import { SessionState } from './sessions.js';
 
 /** active until cancelled; a cancelled registration can be re-activated by registering again. */
@@ -19,7 +20,10 @@ export const Registration = z.object({
   sessionState: SessionState,
   /** Accommodation: minutes added to the exam duration for this student (0 for none). */
   extraTimeMinutes: z.number().int(),
-  /** Accommodation: per-detector changes for this student only ({} for none). */
+  /**
+   * Accommodation: per-detector changes for this student only ({} for none). The student
+   * sees only those of the detectors their browser runs, and only `enabled` and `threshold`.
+   */
   detectors: DetectorAccommodations,
 });
 export type Registration = z.infer<typeof Registration>;
@@ -39,7 +43,11 @@ export const AccommodationsBody = z
   });
 export type AccommodationsBody = z.infer<typeof AccommodationsBody>;
 
-/** A registration as the student sees it in "My exams". */
+/**
+ * A registration as the student sees it in "My exams", with the policy as their browser
+ * needs it (`StudentPolicy`: capture settings and the browser detectors' rules after their
+ * accommodations), never the exam's full policy.
+ */
 export const MyRegistration = Registration.extend({
   exam: Exam.pick({
     id: true,
@@ -50,8 +58,7 @@ export const MyRegistration = Registration.extend({
     durationMinutes: true,
     registrationDeadline: true,
     status: true,
-    policy: true,
-  }),
+  }).extend({ policy: StudentPolicy }),
 });
 export type MyRegistration = z.infer<typeof MyRegistration>;
 
@@ -59,7 +66,10 @@ export type MyRegistration = z.infer<typeof MyRegistration>;
 export const RosterEntry = Registration.extend({
   studentEmail: z.string(),
   studentName: z.string(),
-  /** Auto-scored result once the attempt is submitted (null before, or without questions). */
+  /**
+   * Auto-scored result once the attempt is submitted (null before, or without questions).
+   * Null for proctors: only instructors and admins see scores (they reveal the answer key).
+   */
   score: z.number().int().nullable(),
   maxScore: z.number().int().nullable(),
 });

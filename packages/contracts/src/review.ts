@@ -40,8 +40,43 @@ export type FlagReviewBody = z.infer<typeof FlagReviewBody>;
 export const VerdictBody = z.strictObject({
   verdict: Verdict,
   reason: z.string().trim().min(1).max(5000),
+  /**
+   * Why the verdict goes against the flag decisions. Required when it does (see
+   * `verdictConflict`; otherwise 409 VERDICT_NEEDS_REASON); the student reads it with the verdict.
+   */
+  overrideComment: z.string().trim().min(1).max(5000).optional(),
 });
 export type VerdictBody = z.infer<typeof VerdictBody>;
+
+/** How a verdict can go against the reviewer's flag decisions. */
+export const VerdictConflict = z.enum([
+  'clean_with_confirmed_flags',
+  'violation_without_confirmed_flag',
+]);
+export type VerdictConflict = z.infer<typeof VerdictConflict>;
+
+/**
+ * Whether a verdict contradicts the flag decisions it is given next to: "clean" while any flag
+ * is confirmed, or "violation" while no flag is confirmed (every flag dismissed, or none raised).
+ * "Suspicious" never does: it says the evidence is not conclusive either way. Such a verdict
+ * needs the reviewer's explicit `overrideComment`.
+ */
+export function verdictConflict(
+  verdict: Verdict,
+  decisions: readonly FlagReviewStatus[],
+): VerdictConflict | null {
+  const confirmed = decisions.filter((d) => d === 'confirmed').length;
+  if (verdict === 'clean' && confirmed > 0) return 'clean_with_confirmed_flags';
+  if (verdict === 'violation' && confirmed === 0) return 'violation_without_confirmed_flag';
+  return null;
+}
+
+/** The contradiction in words, for the refusal and the verdict form. */
+export function describeVerdictConflict(conflict: VerdictConflict, confirmed: number): string {
+  return conflict === 'clean_with_confirmed_flags'
+    ? `A clean verdict goes against ${confirmed} confirmed flag${confirmed === 1 ? '' : 's'}`
+    : 'A violation verdict goes against the flag decisions: no flag is confirmed';
+}
 
 /** POST /api/sessions/:id/response: the student's one written response to a provisional verdict. */
 export const ReviewResponseBody = z.strictObject({
@@ -74,6 +109,16 @@ export const EvidenceSnapshot = z.object({
 });
 export type EvidenceSnapshot = z.infer<typeof EvidenceSnapshot>;
 
+/** One decision on a flag, as the audit log recorded it. */
+export const FlagDecisionRecord = z.object({
+  decision: FlagDecision,
+  comment: z.string().nullable(),
+  /** Null for an account deleted since. */
+  decidedBy: PersonRef.nullable(),
+  decidedAt: Timestamp,
+});
+export type FlagDecisionRecord = z.infer<typeof FlagDecisionRecord>;
+
 /** What only staff see of a flag: where it came from and the detector's certainty. */
 export const FlagDetail = z.object({
   source: FlagSource,
@@ -82,6 +127,8 @@ export const FlagDetail = z.object({
   model: z.string(),
   /** Who confirmed or dismissed it. */
   decidedBy: PersonRef.nullable(),
+  /** Earlier decisions that a re-decision replaced, oldest first (the current one is not here). */
+  history: z.array(FlagDecisionRecord),
 });
 export type FlagDetail = z.infer<typeof FlagDetail>;
 
@@ -130,6 +177,8 @@ export const ReviewVerdict = z.object({
   finalAt: Timestamp.nullable(),
   /** Until when the student may respond (null once final). */
   respondBy: Timestamp.nullable(),
+  /** The reviewer's explanation of a verdict that goes against the flag decisions. */
+  overrideComment: z.string().nullable(),
   /** Staff only: who decided. */
   reviewer: PersonRef.nullable().optional(),
 });
@@ -148,6 +197,11 @@ export const SessionReview = z.object({
   exam: ExamRef,
   student: StudentRef,
   identity: IdentityEvidence,
+  /**
+   * Staff: each flag's current decision (earlier ones in `detail.history`). The student: the
+   * decisions the shown verdict was given on, so that a review reopened by their response never
+   * shows a verdict beside decisions it was not given on.
+   */
   flags: z.array(ReviewFlag),
   /** Flags not yet confirmed or dismissed (a verdict needs none). */
   undecided: z.number().int().min(0),

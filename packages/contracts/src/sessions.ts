@@ -57,6 +57,19 @@ export function canTransition(
   return SESSION_TRANSITIONS[from][to]?.includes(actor) ?? false;
 }
 
+/**
+ * A check-in step the server requires before `checking_in → in_progress`, as named in the
+ * `details.missing` of a 409 CHECK_IN_INCOMPLETE: the identity photos (when the policy has
+ * `identityCheck`), a room scan segment (`roomScan`) and a passed system check (always).
+ */
+export const CheckInStep = z.enum([
+  'identity_face',
+  'identity_document',
+  'room_scan',
+  'system_check',
+]);
+export type CheckInStep = z.infer<typeof CheckInStep>;
+
 /** An exam session (one per registration). */
 export const ExamSession = z.object({
   id: Id,

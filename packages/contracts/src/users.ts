@@ -50,6 +50,17 @@ export const ChangePasswordBody = z.strictObject({
 });
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 
+/** POST /api/auth/password-reset: ask for a "forgot password" link (the answer never says whether the account exists). */
+export const PasswordResetRequestBody = z.strictObject({ email: Email });
+export type PasswordResetRequestBody = z.infer<typeof PasswordResetRequestBody>;
+
+/** The secret of a reset link as the e-mail carries it (`?token=`). */
+export const ResetToken = z.string().min(1).max(200);
+
+/** POST /api/auth/password-reset/confirm: a new password with the link's secret. */
+export const PasswordResetConfirmBody = z.strictObject({ token: ResetToken, password: Password });
+export type PasswordResetConfirmBody = z.infer<typeof PasswordResetConfirmBody>;
+
 /** POST /api/users (admin) */
 export const CreateUserBody = z.strictObject({
   email: Email,
@@ -111,8 +122,14 @@ export const SignupSettings = z.strictObject({
 });
 export type SignupSettings = z.infer<typeof SignupSettings>;
 
-/** What the sign-in page may show before anyone is signed in. */
-export const PublicSettings = z.object({ signupEnabled: z.boolean() });
+/**
+ * What the sign-in page may show before anyone is signed in: whether self sign-up is on, and
+ * whether "forgot password" is offered (e-mail is configured) with how long a link works.
+ */
+export const PublicSettings = z.object({
+  signupEnabled: z.boolean(),
+  passwordReset: z.object({ linkMinutes: z.number().int() }).nullable(),
+});
 export type PublicSettings = z.infer<typeof PublicSettings>;
 
 /** One audit log entry (GET /api/audit, admins; `limit` 1–1000, default 100). */

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { AnalyzeOptions, NodeAnalysis } from '@invigil/detection/node';
 import { findUp } from '../paths.js';
 import type { Detector } from '../ports/detector.port.js';
@@ -12,7 +12,21 @@ export interface WorkerPoolOptions {
   workerPath?: string;
   /** A request (including a cold worker's model loading) taking longer kills its worker. */
   timeoutMs?: number;
+  /** Memory limits of each worker thread; default DETECTOR_WORKER_LIMITS. */
+  resourceLimits?: ResourceLimits;
 }
+
+/**
+ * Each worker's memory limits: a crafted image that gets past the header checks, or a
+ * detector bug, ends that worker (its request fails, the next starts a fresh one) instead of
+ * taking the server's heap with it. Generous: the models load (~300 MB, mostly WebAssembly
+ * memory outside these limits) and a capped image decodes with room to spare.
+ */
+export const DETECTOR_WORKER_LIMITS: ResourceLimits = {
+  maxOldGenerationSizeMb: 1024,
+  maxYoungGenerationSizeMb: 64,
+  stackSizeMb: 8,
+};
 
 interface Task {
   bytes: Uint8Array;
@@ -96,7 +110,9 @@ export class WorkerPoolDetector implements Detector {
 
   private spawn(): Slot {
     // Resolved here, not at construction: a server without the bundle still starts.
-    const worker = new Worker(this.options.workerPath ?? defaultWorkerPath());
+    const worker = new Worker(this.options.workerPath ?? defaultWorkerPath(), {
+      resourceLimits: this.options.resourceLimits ?? DETECTOR_WORKER_LIMITS,
+    });
     const slot: Slot = { worker, task: null, taskId: 0, timer: null };
     worker.on('message', (response: AnalyzeResponse) => this.settle(slot, response));
     worker.on(

@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('makes "forgot password" links last PASSWORD_RESET_MINUTES, 30 by default', () => {
+    expect(loadConfig({}).passwordResetMinutes).toBe(30);
+    expect(loadConfig({ PASSWORD_RESET_MINUTES: '60' }).passwordResetMinutes).toBe(60);
+    expect(() => loadConfig({ PASSWORD_RESET_MINUTES: '2' })).toThrow(/PASSWORD_RESET_MINUTES/);
+  });
+
   it('makes cookies Secure behind https', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://exams.example.edu' }).cookieSecure).toBe(true);
   });

@@ -65,13 +65,30 @@ export const ENV_SCHEMA = {
     .describe('Sign-in session lifetime.'),
   LOGIN_RATE_LIMIT_PER_MINUTE: int(1, 10_000)
     .default(10)
-    .describe('Login and sign-up attempts allowed per client address per minute.'),
+    .describe(
+      'Login, sign-up and password reset attempts allowed per client address per minute (each counted apart).',
+    ),
+  WRITE_RATE_LIMIT_PER_MINUTE: int(10, 1_000_000)
+    .default(1200)
+    .describe(
+      'Writes (POST, PUT, PATCH, DELETE under /api) allowed per signed-in user per minute, per server process. A browser uploads about one item a second, faster while catching up after an outage.',
+    ),
+  INGEST_GRACE_MINUTES: int(0, 24 * 60)
+    .default(15)
+    .describe(
+      'Minutes after an attempt ends (submitted or terminated) during which the browser may still upload what it recorded; after that only retries of stored items are answered.',
+    ),
   LOGIN_LOCKOUT_THRESHOLD: int(1, 100)
     .default(5)
     .describe('Consecutive failed logins that lock an account.'),
   LOGIN_LOCKOUT_MINUTES: int(1, 24 * 60)
     .default(15)
     .describe('How long a locked account stays locked.'),
+  PASSWORD_RESET_MINUTES: int(5, 24 * 60)
+    .default(30)
+    .describe(
+      'How long a "forgot password" link works (once). The links are e-mailed, so the feature is offered only with SMTP_URL and SMTP_FROM.',
+    ),
   SEED_DEMO: bool
     .optional()
     .describe(
@@ -98,9 +115,24 @@ export const ENV_SCHEMA = {
   ANALYSIS_POLL_SECONDS: int(1, 600)
     .default(5)
     .describe('How often queued snapshot analyses are looked for (new ones also start at once).'),
+  ANALYSIS_MAX_PER_SESSION: int(1, 1000)
+    .default(5)
+    .describe(
+      'Routine snapshot samples one session may have waiting for analysis; older ones are dropped (recorded).',
+    ),
+  ANALYSIS_MAX_QUEUED: int(10, 1_000_000)
+    .default(1000)
+    .describe(
+      'Snapshot analyses waiting on the whole server; beyond it routine samples are dropped (recorded), never detections.',
+    ),
   FLAG_SWEEP_SECONDS: int(1, 600)
     .default(1)
     .describe('How often sessions with a detection still under way are re-judged into flags.'),
+  EVIDENCE_SWEEP_SECONDS: int(1, 600)
+    .default(5)
+    .describe(
+      'How often running attempts are checked for evidence that stopped arriving (segments, snapshots, detector reports) and ended ones for recordings that do not cover the attempt.',
+    ),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'Must start with smtp:// or smtps://')
@@ -151,16 +183,33 @@ export interface Config {
   cookieSecure: boolean;
   sessionTtlHours: number;
   loginRateLimitPerMinute: number;
+  /** Writes under /api allowed per signed-in user per minute (per process). */
+  writeRateLimitPerMinute: number;
+  /** How long after an attempt ended new uploads are still taken. */
+  ingestGraceMs: number;
   loginLockoutThreshold: number;
   loginLockoutMinutes: number;
+  /** How long a "forgot password" link works. */
+  passwordResetMinutes: number;
   seedDemo: boolean;
   webDistDir: string;
   /** Interval of the sweeper that auto-submits attempts past their deadline. */
   deadlineSweepMs: number;
-  /** Server-side snapshot analysis: on or off, worker threads, queue polling interval. */
-  detection: { enabled: boolean; workers: number; pollMs: number };
+  /**
+   * Server-side snapshot analysis: on or off, worker threads, queue polling interval, and
+   * the queue's bounds: routine samples waiting per session and jobs waiting in all
+   * (unset: DEFAULT_QUEUE_BOUNDS of the analysis queue).
+   */
+  detection: {
+    enabled: boolean;
+    workers: number;
+    pollMs: number;
+    queueBounds?: { perSession: number; total: number };
+  };
   /** Interval of the sweeper that turns lasting detections into flags. */
   flagSweepMs: number;
+  /** Interval of the evidence watchdog (missing segments, snapshots, detector reports). */
+  evidenceSweepMs: number;
   /** Webhooks and e-mail: SMTP (unset = no e-mail), http allowance, sender polling and retries. */
   notifications: NotificationsConfig;
 }
@@ -256,8 +305,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     cookieSecure,
     sessionTtlHours: e.SESSION_TTL_HOURS,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    writeRateLimitPerMinute: e.WRITE_RATE_LIMIT_PER_MINUTE,
+    ingestGraceMs: e.INGEST_GRACE_MINUTES * 60_000,
     loginLockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
     loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+    passwordResetMinutes: e.PASSWORD_RESET_MINUTES,
     seedDemo,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist()),
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
@@ -265,8 +317,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       enabled: e.DETECTION_ENABLED,
       workers: e.DETECTION_WORKERS,
       pollMs: e.ANALYSIS_POLL_SECONDS * 1000,
+      queueBounds: { perSession: e.ANALYSIS_MAX_PER_SESSION, total: e.ANALYSIS_MAX_QUEUED },
     },
     flagSweepMs: e.FLAG_SWEEP_SECONDS * 1000,
+    evidenceSweepMs: e.EVIDENCE_SWEEP_SECONDS * 1000,
     notifications: {
       smtpUrl: e.SMTP_URL,
       smtpFrom: e.SMTP_FROM,

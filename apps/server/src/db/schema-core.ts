@@ -83,6 +83,31 @@ export const apiTokens = pgTable(
   ],
 );
 
+/**
+ * "Forgot password" links: only the SHA-256 of each link's secret is stored. A link works
+ * once (`used_at`) until `expires_at`; a newer link or a completed reset revokes the others.
+ */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: tz('created_at').notNull(),
+    expiresAt: tz('expires_at').notNull(),
+    usedAt: tz('used_at'),
+    revokedAt: tz('revoked_at'),
+    /** The client address that asked for the link. */
+    ip: text('ip'),
+  },
+  (t) => [
+    uniqueIndex('password_resets_token_key').on(t.tokenHash),
+    index('password_resets_user_idx').on(t.userId, t.createdAt),
+  ],
+);
+
 /** Small key/value settings changed at run time by admins (e.g. self sign-up). */
 export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
@@ -285,6 +310,11 @@ export const mediaSegments = pgTable(
     startMs: bigint('start_ms', { mode: 'number' }).notNull(),
     endMs: bigint('end_ms', { mode: 'number' }).notNull(),
     sizeBytes: integer('size_bytes').notNull(),
+    /**
+     * Bytes stored under this track of the session, this segment included: a running total
+     * written under the track's upload lock, so the newest is the track's total (its quota).
+     */
+    trackBytes: bigint('track_bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
     /** The bare allow-listed media type (never parameters a client sent). */
     contentType: text('content_type').notNull(),
@@ -296,6 +326,7 @@ export const mediaSegments = pgTable(
   (t) => [
     uniqueIndex('media_segments_session_track_seq_key').on(t.sessionId, t.track, t.seq),
     index('media_segments_session_time_idx').on(t.sessionId, t.track, t.startMs),
+    index('media_segments_track_bytes_idx').on(t.sessionId, t.track, t.trackBytes),
     check('media_segments_time_check', sql`${t.endMs} >= ${t.startMs}`),
   ],
 );
@@ -312,6 +343,8 @@ export const snapshots = pgTable(
     seq: integer('seq').notNull(),
     takenMs: bigint('taken_ms', { mode: 'number' }).notNull(),
     sizeBytes: integer('size_bytes').notNull(),
+    /** Bytes stored under this kind of the session, this one included (see `track_bytes`). */
+    kindBytes: bigint('kind_bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
     contentType: text('content_type').notNull(),
     blobKey: text('blob_key').notNull(),
@@ -320,8 +353,27 @@ export const snapshots = pgTable(
   (t) => [
     uniqueIndex('snapshots_session_kind_seq_key').on(t.sessionId, t.kind, t.seq),
     index('snapshots_session_time_idx').on(t.sessionId, t.takenMs),
+    index('snapshots_session_received_idx').on(t.sessionId, t.kind, t.receivedAt),
+    index('snapshots_kind_bytes_idx').on(t.sessionId, t.kind, t.kindBytes),
   ],
 );
+
+/**
+ * The detector a client event speaks for, in SQL (as `eventDetector` in the rules): a
+ * `detect.state` event's `detector`, `tab_switch` for page visibility. Literals only, so a
+ * query built with it matches `session_events_trusted_detector_idx`.
+ */
+export const eventDetectorSql = (type: unknown, data: unknown) =>
+  sql<
+    string | null
+  >`(case when ${type} = 'detect.state' then ${data}->>'detector' else 'tab_switch' end)`;
+
+/**
+ * Trusted client events that speak for a detector: the rows of
+ * `session_events_trusted_detector_idx` (a query repeats this condition to use the index).
+ */
+export const trustedDetectorEventSql = (source: unknown, untrustedReason: unknown, type: unknown) =>
+  sql`${source} = 'client' and ${untrustedReason} is null and ${type} in ('detect.state', 'page.hidden', 'page.visible')`;
 
 /**
  * Raw events of a session: integrity events from the browser (client) and, later, detector
@@ -351,6 +403,15 @@ export const sessionEvents = pgTable(
   (t) => [
     uniqueIndex('session_events_session_source_seq_key').on(t.sessionId, t.source, t.seq),
     index('session_events_session_time_idx').on(t.sessionId, t.clientMs),
+    index('session_events_session_type_idx').on(t.sessionId, t.source, t.type, t.seq),
+    // The newest trusted time per detector (event-arrival.ts), one index probe each.
+    index('session_events_trusted_detector_idx')
+      .on(t.sessionId, eventDetectorSql(t.type, t.data), t.clientMs)
+      .where(trustedDetectorEventSql(t.source, t.untrustedReason, t.type)),
+    // Untrusted events are rare: loading the newest and counting the rest stays cheap.
+    index('session_events_untrusted_idx')
+      .on(t.sessionId, t.serverAt, t.seq)
+      .where(sql`${t.untrustedReason} is not null`),
     check('session_events_source_check', sql`${t.source} in ('client','server')`),
   ],
 );
@@ -389,6 +450,7 @@ export const analysisJobs = pgTable(
       .on(t.sessionId, t.sampleBucket)
       .where(sql`${t.sampleBucket} is not null`),
     index('analysis_jobs_due_idx').on(t.status, t.runAt),
+    index('analysis_jobs_session_idx').on(t.sessionId, t.status, t.reason),
     check(
       'analysis_jobs_status_check',
       sql`${t.status} in ('queued','running','done','failed','shed')`,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -23,7 +24,10 @@ const createdAt = () => tz('created_at').notNull().defaultNow();
 /**
  * The replayable feed behind the real-time gateway: every message a dashboard or a
  * student's page must not miss (flags, risk, states, interventions), with an increasing id
- * that clients resume from after a reconnect. Pruned after a day; heartbeats are not kept.
+ * that staff clients resume from after a reconnect. Pruned after a day; heartbeats are not
+ * kept. A student resumes from `student_seq` instead: the global id moves with staff-only
+ * messages too, so showing it to a student would tell them something was just written
+ * about them (a flag, a note).
  */
 export const liveMessages = pgTable(
   'live_messages',
@@ -33,6 +37,8 @@ export const liveMessages = pgTable(
     sessionId: uuid('session_id'),
     /** Who may receive it: the exam's staff, or also the session's student. */
     audience: text('audience').notNull(),
+    /** Position among the session's student-audience messages (1, 2, …); null for staff-only ones. */
+    studentSeq: bigint('student_seq', { mode: 'number' }),
     topic: text('topic').notNull(),
     data: jsonb('data').notNull(),
     createdAt: createdAt(),
@@ -40,10 +46,23 @@ export const liveMessages = pgTable(
   (t) => [
     index('live_messages_exam_idx').on(t.examId, t.id),
     index('live_messages_session_idx').on(t.sessionId, t.id),
+    uniqueIndex('live_messages_student_seq_idx').on(t.sessionId, t.studentSeq),
     index('live_messages_created_idx').on(t.createdAt),
     check('live_messages_audience_check', sql`${t.audience} in ('staff','student')`),
   ],
 );
+
+/**
+ * The last `student_seq` handed out per session. Kept apart from `live_messages` so pruning
+ * never makes a number come round again, and updated in the transaction that inserts the
+ * messages, so the numbers a student sees are gap-free and in commit order.
+ */
+export const liveStudentCounters = pgTable('live_student_counters', {
+  sessionId: uuid('session_id')
+    .primaryKey()
+    .references(() => examSessions.id, { onDelete: 'cascade' }),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+});
 
 /** What a proctor did to a running attempt: warn, pause, resume, terminate, ask for a room scan. */
 export const interventions = pgTable(

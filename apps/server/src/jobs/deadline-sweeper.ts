@@ -1,7 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EmitLive } from '../services/live-feed.service.js';
-import { checkEndedRecordings } from '../services/recording-check.js';
 import {
   type SessionRow,
   sessionStateMessage,
@@ -10,11 +9,11 @@ import {
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**
- * Every `intervalMs`, auto-submit attempts whose time is up (see `sweepExpiredSessions`), then
- * record the holes in recordings of attempts that ended a while ago (`checkEndedRecordings`).
+ * Every `intervalMs`, auto-submit attempts whose time is up (see `sweepExpiredSessions`).
  * Sweeps never overlap; a failed sweep is reported and retried at the next tick. Safe to run
  * in several processes at once: each session is submitted under a row lock, once. Each
- * auto-submit goes out live (`session.state`) when `live` is given.
+ * auto-submit goes out live (`session.state`) when `live` is given. The recordings of ended
+ * attempts are checked by the evidence watchdog once their uploads settle.
  */
 export function startDeadlineSweeper(
   db: Db,
@@ -25,11 +24,7 @@ export function startDeadlineSweeper(
 ): IntervalJob {
   const onSubmitted = live && ((row: SessionRow) => live(sessionStateMessage(row)));
   return startIntervalJob(
-    // Then check the recordings of attempts that ended a while ago (see checkEndedRecordings).
-    () =>
-      sweepExpiredSessions(db, clock.now(), { onSubmitted }).then(() =>
-        checkEndedRecordings(db, clock.now()),
-      ),
+    () => sweepExpiredSessions(db, clock.now(), { onSubmitted }),
     intervalMs,
     onError,
   );

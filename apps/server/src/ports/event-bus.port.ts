@@ -16,9 +16,10 @@ export interface BusTopics {
   'flag.removed': { id: string; sessionId: string; examId: string };
   /**
    * A stored live message (see LiveFeed), for every process's real-time gateway to fan out
-   * to the sockets allowed to see it.
+   * to the sockets allowed to see it. `studentSeq` is its position in the session's student
+   * feed (student-audience messages only); `id` is the position in the staff feed.
    */
-  'live.message': LiveMessage & { audience: LiveAudience };
+  'live.message': LiveMessage & { audience: LiveAudience; studentSeq?: number | null };
   /** A reviewer decided a verdict on a session (provisional or final). */
   'review.verdict': {
     sessionId: string;

@@ -5,7 +5,7 @@ import { count } from 'drizzle-orm';
 import type { Role } from '@invigil/contracts';
 import { DEFAULT_POLICY } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
-import { examStaff, exams, users } from '../db/schema.js';
+import { examStaff, exams, questions, users } from '../db/schema.js';
 import { appendAudit } from '../services/audit.service.js';
 import { insertUser } from '../services/users.service.js';
 
@@ -18,6 +18,31 @@ export interface DemoCredential {
 
 const FILE = 'demo-credentials.json';
 
+/** The demo exam's questions: something of each kind, so it can be taken as it is. */
+export const DEMO_QUESTIONS = [
+  {
+    kind: 'multiple_choice',
+    prompt: 'Which measure of central tendency is least affected by outliers?',
+    options: ['Mean', 'Median', 'Range', 'Variance'],
+    correctOption: 1,
+    points: 2,
+  },
+  {
+    kind: 'multiple_choice',
+    prompt: 'A fair die is rolled once. What is the probability of rolling a number above 4?',
+    options: ['1/6', '1/3', '1/2', '2/3'],
+    correctOption: 1,
+    points: 2,
+  },
+  {
+    kind: 'short_text',
+    prompt: 'In one or two sentences, explain what a p-value tells you.',
+    correctOption: null,
+    options: [],
+    points: 3,
+  },
+] as const;
+
 const DEMO_USERS: { role: Role; email: string; name: string }[] = [
   { role: 'admin', email: 'admin@demo.invigil.test', name: 'Ada Admin' },
   { role: 'proctor', email: 'proctor@demo.invigil.test', name: 'Pat Proctor' },
@@ -26,8 +51,8 @@ const DEMO_USERS: { role: Role; email: string; name: string }[] = [
 ];
 
 /**
- * Seed one admin, one proctor, two students and one open exam — only into an empty
- * database, so real data is never touched. Passwords are random and kept in
+ * Seed one admin, one proctor, two students and one open exam with a few questions — only
+ * into an empty database, so real data is never touched. Passwords are random and kept in
  * DATA_DIR/demo-credentials.json (mode 600) so they can be shown again at each start.
  */
 export async function seedDemoIfEmpty(
@@ -69,6 +94,18 @@ export async function seedDemoIfEmpty(
     const proctorId = ids['proctor@demo.invigil.test'];
     if (!exam || !proctorId) throw new Error('demo seed failed');
     await tx.insert(examStaff).values({ examId: exam.id, userId: proctorId, role: 'proctor' });
+    // Published, so it has content (the rule the API enforces on publishing).
+    await tx.insert(questions).values(
+      DEMO_QUESTIONS.map((q, position) => ({
+        examId: exam.id,
+        position,
+        kind: q.kind,
+        prompt: q.prompt,
+        options: [...q.options],
+        correctOption: q.correctOption,
+        points: q.points,
+      })),
+    );
     await appendAudit(tx, {
       actorId: null,
       action: 'demo.seed',

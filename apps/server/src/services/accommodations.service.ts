@@ -1,7 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { ProctoringPolicy, type AccommodationsBody, type Registration } from '@invigil/contracts';
+import {
+  ProctoringPolicy,
+  type AccommodationsBody,
+  type DetectorAccommodations,
+  type Registration,
+} from '@invigil/contracts';
 import { stricterAccommodations } from '@invigil/detection/rules';
-import type { Db } from '../db/database.js';
+import type { Db, Tx } from '../db/database.js';
 import { examSessions, registrations } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -9,6 +14,7 @@ import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import { computeDeadline } from './exam-timing.js';
+import { lockSessionFlags, type DetectorRulesChange } from './flags.service.js';
 import { detectorAccommodationsOf, toRegistration } from './registrations.service.js';
 import { isoOrNull } from './time.js';
 
@@ -17,22 +23,36 @@ export class AccommodationService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    /** Told after a student's detector accommodations changed (their flags are re-judged). */
-    private readonly onDetectorsChanged?: (sessionId: string) => Promise<void>,
+    /**
+     * Re-judges the student's flags inside the change's transaction when their detector
+     * accommodations changed (flags the change makes moot are withdrawn, audited); returns
+     * what to publish after the commit.
+     */
+    private readonly onDetectorsChanged?: (
+      tx: Tx,
+      change: DetectorRulesChange,
+    ) => Promise<() => Promise<void>>,
   ) {}
 
   /**
    * Set a student's extra time and/or detector accommodations; a field left out of `change`
    * stays as it is. An attempt that is already
    * running (or paused) gets its deadline recomputed at once; a finished one keeps its
-   * record. Audited when anything changes, in the same transaction.
+   * record. Audited when anything changes, in the same transaction — as are the open flags
+   * a detector change makes moot, which are withdrawn (never deleted).
    */
   async set(
     actor: Actor,
     registrationId: string,
     change: AccommodationsBody,
   ): Promise<Registration> {
-    const { registration, detectorsChanged } = await this.db.transaction(async (tx) => {
+    const { registration, publish } = await this.db.transaction(async (tx) => {
+      // The flags' lock comes before any row lock of the session (as in review and re-judging).
+      const [target] = await tx
+        .select({ sessionId: examSessions.id })
+        .from(examSessions)
+        .where(eq(examSessions.registrationId, registrationId));
+      if (target) await lockSessionFlags(tx, target.sessionId);
       const [found] = await tx
         .select({ r: registrations, s: examSessions })
         .from(registrations)
@@ -53,7 +73,7 @@ export class AccommodationService {
       const timeChanged = extraTimeMinutes !== previous;
       const detectorsChanged = JSON.stringify(detectors) !== JSON.stringify(previousDetectors);
       if (!timeChanged && !detectorsChanged) {
-        return { registration: toRegistration(found.r, found.s), detectorsChanged };
+        return { registration: toRegistration(found.r, found.s), publish: undefined };
       }
       const [reg] = await tx
         .update(registrations)
@@ -91,11 +111,36 @@ export class AccommodationService {
           ...(detectorsChanged && { detectors, previousDetectors }),
         },
       });
-      return { registration: toRegistration(reg, session), detectorsChanged };
+      const publish = detectorsChanged
+        ? await this.onDetectorsChanged?.(tx, {
+            sessionId: session.id,
+            examId: reg.examId,
+            actorId: actor.userId,
+            previous: previousDetectors,
+            action: 'registration.accommodations',
+            entityType: 'registration',
+            entityId: registrationId,
+            description: describeDetectorChange(previousDetectors, detectors),
+          })
+        : undefined;
+      return { registration: toRegistration(reg, session), publish };
     });
-    if (detectorsChanged) await this.onDetectorsChanged?.(registration.sessionId);
+    await publish?.();
     return registration;
   }
+}
+
+/** "detector accommodations changed for no_face, voice" — the detectors whose change differs. */
+function describeDetectorChange(
+  before: DetectorAccommodations,
+  after: DetectorAccommodations,
+): string {
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (name) =>
+      JSON.stringify(before[name as keyof DetectorAccommodations]) !==
+      JSON.stringify(after[name as keyof DetectorAccommodations]),
+  );
+  return `detector accommodations changed for ${names.sort().join(', ')}`;
 }
 
 /** Accommodations only relax: one that would make the exam's rule stricter is refused. */

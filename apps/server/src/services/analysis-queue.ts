@@ -1,6 +1,8 @@
-import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/database.js';
-import { analysisJobs } from '../db/schema.js';
+import { analysisJobs, snapshots } from '../db/schema.js';
+import { chooseShed, type QueueBounds, type ShedChoice } from './analysis-shedding.js';
+import { ServedSessions } from './analysis-turns.js';
 
 /** Why a snapshot is analysed. */
 export type AnalysisReason = 'sample' | 'client_report' | 'enrolment';
@@ -44,6 +46,8 @@ export const retryDelayMs = (attempts: number): number =>
  * transaction as the result, so a result is written exactly once.
  */
 export class AnalysisQueue {
+  private readonly turns = new ServedSessions();
+
   constructor(private readonly db: Db) {}
 
   /** Add jobs; a snapshot already queued (or a bucket already sampled) is skipped. */
@@ -67,24 +71,57 @@ export class AnalysisQueue {
     return rows.length;
   }
 
-  /** Lease up to `limit` due jobs (queued and due, or running with an expired lease). */
+  /**
+   * Lease up to `limit` due jobs (queued and due, or running with an expired lease), in
+   * turns across sessions: every session's first job, then every session's second, and so
+   * on, sessions served least recently first (`ServedSessions`) — so a session with a
+   * thousand jobs waiting delays another session by one job per turn, not by its backlog.
+   * Within a session, detections' snapshots and identity photos go before routine samples,
+   * then oldest first.
+   */
   async claim(limit: number, now: Date): Promise<LeasedJob[]> {
     if (limit <= 0) return [];
-    return this.db.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: analysisJobs.id })
-        .from(analysisJobs)
-        .where(
-          or(
-            and(eq(analysisJobs.status, 'queued'), lte(analysisJobs.runAt, now)),
-            and(eq(analysisJobs.status, 'running'), lte(analysisJobs.lockedUntil, now)),
+    const j = analysisJobs;
+    const isDue = or(
+      and(eq(j.status, 'queued'), lte(j.runAt, now)),
+      and(eq(j.status, 'running'), lte(j.lockedUntil, now)),
+    );
+    const routine = sql<number>`case when ${j.reason} = 'sample' then 1 else 0 end`;
+    // One parameter, however many sessions: 0 (never served here) sorts first.
+    const served = this.turns.leastRecentFirst().join(',');
+    const recency = sql<number>`coalesce(array_position(string_to_array(${served}, ',')::uuid[], ${j.sessionId}), 0)`;
+    const leased = await this.db.transaction(async (tx) => {
+      // Window functions cannot be locked, so the turns are ranked in a subquery and the
+      // rows locked outside it; the outer test of `isDue` is re-checked on a row another
+      // process claimed meanwhile, so it is skipped rather than leased twice.
+      const ranked = tx
+        .select({
+          id: j.id,
+          turn: sql<number>`row_number() over (partition by ${j.sessionId} order by ${routine}, ${j.runAt}, ${j.id})`.as(
+            'turn',
           ),
+          recency: recency.as('recency'),
+          routine: routine.as('routine'),
+        })
+        .from(j)
+        .where(isDue)
+        .as('ranked');
+      const due = await tx
+        .select({ id: j.id })
+        .from(j)
+        .innerJoin(ranked, eq(ranked.id, j.id))
+        .where(isDue)
+        .orderBy(
+          asc(ranked.turn),
+          asc(ranked.recency),
+          asc(ranked.routine),
+          asc(j.runAt),
+          asc(j.id),
         )
-        .orderBy(asc(analysisJobs.runAt), asc(analysisJobs.id))
         .limit(limit)
-        .for('update', { skipLocked: true });
+        .for('update', { of: j, skipLocked: true });
       if (due.length === 0) return [];
-      const leased = await tx
+      const rows = await tx
         .update(analysisJobs)
         .set({
           status: 'running',
@@ -99,14 +136,19 @@ export class AnalysisQueue {
           ),
         )
         .returning();
-      return leased.map((r) => ({
-        id: r.id,
-        sessionId: r.sessionId,
-        snapshotId: r.snapshotId,
-        reason: r.reason as AnalysisReason,
-        attempts: r.attempts,
-      }));
+      const order = new Map(due.map((d, i) => [d.id, i]));
+      return rows
+        .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
+        .map((r) => ({
+          id: r.id,
+          sessionId: r.sessionId,
+          snapshotId: r.snapshotId,
+          reason: r.reason as AnalysisReason,
+          attempts: r.attempts,
+        }));
     });
+    this.turns.served(leased.map((job) => job.sessionId));
+    return leased;
   }
 
   /**
@@ -144,6 +186,90 @@ export class AnalysisQueue {
     return giveUp;
   }
 
+  /** Queued jobs now: all of them, the routine samples, and the samples of `sessionId`. */
+  async queuedCounts(
+    sessionId: string,
+  ): Promise<{ total: number; samples: number; sessionSamples: number }> {
+    const j = analysisJobs;
+    const isSample = sql`${j.reason} = 'sample'`;
+    const [row] = await this.db
+      .select({
+        total: count(),
+        samples: count(sql`case when ${isSample} then 1 end`),
+        sessionSamples: count(
+          sql`case when ${isSample} and ${j.sessionId} = ${sessionId} then 1 end`,
+        ),
+      })
+      .from(j)
+      .where(eq(j.status, 'queued'));
+    return {
+      total: row?.total ?? 0,
+      samples: row?.samples ?? 0,
+      sessionSamples: row?.sessionSamples ?? 0,
+    };
+  }
+
+  /**
+   * Bring the queue back within `bounds` by marking the oldest routine samples `shed` (see
+   * `chooseShed`). Rows another transaction holds (being claimed) are left alone. `record`
+   * runs in the same transaction with what was shed, per session and bound, so shedding and
+   * its record commit together.
+   */
+  async shed(
+    bounds: QueueBounds,
+    now: Date,
+    record: (tx: Tx, shed: ShedGroup[]) => Promise<void>,
+  ): Promise<ShedGroup[]> {
+    const j = analysisJobs;
+    return this.db.transaction(async (tx) => {
+      const queued = await tx
+        .select({ id: j.id, sessionId: j.sessionId, reason: j.reason })
+        .from(j)
+        .where(eq(j.status, 'queued'))
+        .orderBy(asc(j.id))
+        .for('update', { skipLocked: true });
+      const choice = chooseShed(
+        queued.map((q) => ({ ...q, reason: q.reason as AnalysisReason })),
+        bounds,
+      );
+      if (choice.length === 0) return [];
+      const rows = await tx
+        .update(j)
+        .set({ status: 'shed', lockedUntil: null, updatedAt: now })
+        .where(
+          and(
+            eq(j.status, 'queued'),
+            inArray(
+              j.id,
+              choice.map((c) => c.id),
+            ),
+          ),
+        )
+        .returning({ id: j.id, snapshotId: j.snapshotId });
+      const seqs = new Map(
+        (rows.length === 0
+          ? []
+          : await tx
+              .select({ id: snapshots.id, seq: snapshots.seq })
+              .from(snapshots)
+              .where(
+                inArray(
+                  snapshots.id,
+                  rows.map((r) => r.snapshotId),
+                ),
+              )
+        ).map((s) => [s.id, s.seq]),
+      );
+      const snapshotOf = new Map(rows.map((r) => [r.id, r.snapshotId]));
+      const groups = groupShed(choice, (id) => {
+        const snapshotId = snapshotOf.get(id);
+        return snapshotId === undefined ? undefined : seqs.get(snapshotId);
+      });
+      await record(tx, groups);
+      return groups;
+    });
+  }
+
   private ours(job: LeasedJob) {
     return and(
       eq(analysisJobs.id, job.id),
@@ -151,4 +277,28 @@ export class AnalysisQueue {
       eq(analysisJobs.attempts, job.attempts),
     );
   }
+}
+
+/** Jobs shed from one session for one bound, with their snapshots' sequence numbers. */
+export interface ShedGroup {
+  sessionId: string;
+  bound: ShedChoice['bound'];
+  snapshotSeqs: number[];
+}
+
+/** Group shed jobs by session and bound; a job whose update did not apply has no seq. */
+function groupShed(
+  choice: readonly ShedChoice[],
+  seqOf: (jobId: number) => number | undefined,
+): ShedGroup[] {
+  const groups = new Map<string, ShedGroup>();
+  for (const c of choice) {
+    const seq = seqOf(c.id);
+    if (seq === undefined) continue;
+    const key = `${c.sessionId}/${c.bound}`;
+    const group = groups.get(key) ?? { sessionId: c.sessionId, bound: c.bound, snapshotSeqs: [] };
+    group.snapshotSeqs.push(seq);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }

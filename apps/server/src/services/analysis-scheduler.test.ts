@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from './analysis-queue.js';
-import { analysisBudget, reportsSomething } from './analysis-scheduler.js';
+import { reportsSomething } from './analysis-scheduler.js';
 
 describe('reportsSomething', () => {
   const state = (active: boolean) => ({
@@ -41,19 +41,5 @@ describe('retryDelayMs', () => {
     expect([1, 2, 3, 4, 5, 9].map(retryDelayMs)).toEqual([
       5000, 20_000, 80_000, 320_000, 600_000, 600_000,
     ]);
-  });
-});
-
-describe('analysisBudget', () => {
-  const start = new Date('2026-01-01T10:00:00Z');
-  const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
-  it.each([
-    ['not started: the start allowance only', null, 0, 0, 30],
-    ['at the start, none used', start, 0, 0, 30],
-    ['one per 2 s of server time', start, 600, 0, 330],
-    ['jobs already queued count against it', start, 600, 320, 10],
-    ['a client asking for more than that is refused', start, 10, 40, -5],
-  ])('%s', (_name, startedAt, seconds, used, expected) => {
-    expect(analysisBudget(startedAt, at(seconds), used)).toBe(expected);
   });
 });

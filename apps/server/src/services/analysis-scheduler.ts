@@ -1,31 +1,38 @@
-import { and, count, eq, gte, inArray, lte, ne } from 'drizzle-orm';
-import { DetectSnapshotData, DetectStateData, ProctoringPolicy } from '@invigil/contracts';
-import type { Db } from '../db/database.js';
+import { and, count, desc, eq, gte, inArray, isNull, lt, lte, ne, sql } from 'drizzle-orm';
+import {
+  DetectSnapshotData,
+  DetectStateData,
+  ProctoringPolicy,
+  SERVER_DETECT_EVENTS,
+  type DetectShedData,
+  type DetectSkippedData,
+  type SnapshotKind,
+} from '@invigil/contracts';
+import type { Db, DbOrTx } from '../db/database.js';
 import { analysisJobs, exams, examSessions, sessionEvents, snapshots } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { AnalysisJobInput, AnalysisQueue } from './analysis-queue.js';
+import { analysisBudget, type AnalysisBudget } from './analysis-budget.js';
+import type { AnalysisJobInput, AnalysisQueue, ShedGroup } from './analysis-queue.js';
+import {
+  bucketStartMs,
+  sampleBucket,
+  samplePointMs,
+  type SamplingOrigin,
+} from './analysis-sampling.js';
+import type { QueueBounds } from './analysis-shedding.js';
 import type { StoredSnapshotInfo } from './recording.service.js';
-import type { StoredClientEvent } from './session-events.service.js';
+import { loadSamplingKey } from './sampling-key.js';
+import { appendServerEvents, type StoredClientEvent } from './session-events.service.js';
 
 /** Snapshots this close (client clock) to a browser detection are always analysed. */
 const NEAR_CLIENT_REPORT_MS = 10_000;
-
-/**
- * Snapshot times and detections come from the browser's clock, so a tampered client could
- * ask for an analysis of every snapshot. The server's own clock caps it: per session, one
- * analysis per this many seconds since the attempt started, plus a start allowance.
- */
-const MIN_SECONDS_PER_ANALYSIS = 2;
-const BUDGET_ALLOWANCE_JOBS = 30;
-
-/**
- * How many more analyses a session may get: the server-clock budget minus the jobs it
- * already has (the identity photo does not count).
- */
-export function analysisBudget(startedAt: Date | null, now: Date, jobsSoFar: number): number {
-  const elapsedS = startedAt ? Math.max(0, (now.getTime() - startedAt.getTime()) / 1000) : 0;
-  return Math.floor(elapsedS / MIN_SECONDS_PER_ANALYSIS) + BUDGET_ALLOWANCE_JOBS - jobsSoFar;
-}
+/** Snapshot kinds whose analysis enrols (or checks) the student's identity. */
+const ENROLMENT_KINDS: ReadonlySet<SnapshotKind> = new Set<SnapshotKind>([
+  'id_face',
+  'id_document',
+]);
+/** Sequence numbers listed in one `detect.skipped` event at most (the count has them all). */
+const MAX_LISTED_SEQS = 100;
 
 /**
  * Whether a client event reports something worth checking: a detector's condition starting,
@@ -45,36 +52,93 @@ export function reportsSomething(e: { type: string; data: unknown }): boolean {
   return false;
 }
 
+/** What the scheduler is told to do besides queueing. */
+export interface SchedulerOptions {
+  /** The queue's bounds; past them the oldest routine samples are shed. */
+  bounds: QueueBounds;
+  /** Called when jobs were added, so the runner starts at once instead of at its next poll. */
+  onQueued(): void;
+  /** Called after samples were shed (already recorded as `detect.shed`): log it. */
+  onShed(shed: ShedGroup): void;
+}
+
+/** A job to queue, with what a `detect.skipped` event needs if the budget refuses it. */
+type Candidate = AnalysisJobInput & { seq: number };
+
+/** How a session is sampled. */
+export interface SessionSampling {
+  /** The exam's `serverAnalysisSeconds` in ms (0: no routine samples). */
+  intervalMs: number;
+  origin: SamplingOrigin;
+}
+
+/** How session `sessionId` is sampled (null when there is no such session). */
+export async function loadSampling(db: DbOrTx, sessionId: string): Promise<SessionSampling | null> {
+  const [row] = await db
+    .select({
+      policy: exams.policy,
+      startedAt: examSessions.startedAt,
+      createdAt: examSessions.createdAt,
+    })
+    .from(examSessions)
+    .innerJoin(exams, eq(exams.id, examSessions.examId))
+    .where(eq(examSessions.id, sessionId));
+  if (!row) return null;
+  const policy = ProctoringPolicy.safeParse(row.policy ?? {});
+  return {
+    intervalMs: policy.success ? policy.data.serverAnalysisSeconds * 1000 : 0,
+    origin: { startedMs: row.startedAt?.getTime() ?? null, createdMs: row.createdAt.getTime() },
+  };
+}
+
+/** What the scheduler needs to know of a session. */
+interface SessionContext extends SessionSampling {
+  budget: AnalysisBudget;
+}
+
 /**
- * Decides which snapshots the server analyses: the identity photo (its face becomes the
- * reference), one webcam snapshot per `serverAnalysisSeconds` of the exam's policy, and
- * every webcam snapshot within NEAR_CLIENT_REPORT_MS of a browser detection — whichever
- * of the snapshot and the detection arrives first — within the session's server-clock
- * budget (see MIN_SECONDS_PER_ANALYSIS).
+ * Decides which snapshots the server analyses:
+ * - the identity photo (its face becomes the reference);
+ * - one webcam snapshot per `serverAnalysisSeconds` bucket, chosen on the server clock:
+ *   buckets count from the attempt's start (before it, from the session's creation), and
+ *   bucket b is sampled by the first webcam snapshot received at or after its start plus a
+ *   secret offset (`samplingOffsetMs`). A bucket in which nothing arrived after the offset
+ *   is sampled by its last snapshot once the next snapshot shows the bucket is over;
+ * - every webcam snapshot within NEAR_CLIENT_REPORT_MS of a browser detection, whichever of
+ *   the snapshot and the detection arrives first;
+ * all within the session's server-clock budget (`analysisBudget`). What the budget refuses
+ * is recorded as `detect.skipped`; what the queue's bounds shed, as `detect.shed`.
  */
 export class AnalysisScheduler {
+  private key: Promise<Buffer> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly queue: AnalysisQueue,
-    /** Called when jobs were added, so the runner starts at once instead of at its next poll. */
-    private readonly onQueued: () => void,
+    private readonly options: SchedulerOptions,
   ) {}
 
   /** Queue analyses for a snapshot just stored. */
   async snapshotStored(s: StoredSnapshotInfo): Promise<void> {
-    if (s.kind === 'id_face') {
-      return this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'enrolment' }]);
+    if (ENROLMENT_KINDS.has(s.kind)) {
+      const ctx = await this.sessionContext(s.sessionId);
+      if (!ctx) return;
+      const job: Candidate = { ...ids(s), seq: s.seq, reason: 'enrolment' };
+      return this.queueWithin(s.sessionId, s.kind, ctx.budget.enrolment, [job]);
     }
     if (s.kind !== 'webcam') return;
     const ctx = await this.sessionContext(s.sessionId);
-    if (!ctx || ctx.budget <= 0) return;
+    if (!ctx) return;
+    const jobs: Candidate[] = [];
+    const sampling = ctx.intervalMs > 0 ? await this.sampling(s, ctx) : undefined;
+    if (sampling?.previous) jobs.push(sampling.previous);
     if (await this.nearClientReport(s)) {
-      return this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'client_report' }]);
+      jobs.push({ ...ids(s), seq: s.seq, reason: 'client_report' });
+    } else if (sampling?.current) {
+      jobs.push(sampling.current);
     }
-    if (ctx.samplingSeconds === 0) return;
-    const sampleBucket = Math.floor(s.takenMs / (ctx.samplingSeconds * 1000));
-    await this.add([{ sessionId: s.sessionId, snapshotId: s.id, reason: 'sample', sampleBucket }]);
+    await this.queueWithin(s.sessionId, s.kind, ctx.budget.webcam, jobs);
   }
 
   /** Queue the stored webcam snapshots near detections in newly stored client events. */
@@ -84,29 +148,162 @@ export class AnalysisScheduler {
     const from = Math.min(...times) - NEAR_CLIENT_REPORT_MS;
     const to = Math.max(...times) + NEAR_CLIENT_REPORT_MS;
     const rows = await this.db
-      .select({ id: snapshots.id, takenMs: snapshots.takenMs })
+      .select({ id: snapshots.id, seq: snapshots.seq, takenMs: snapshots.takenMs })
       .from(snapshots)
+      .leftJoin(analysisJobs, eq(analysisJobs.snapshotId, snapshots.id))
       .where(
         and(
           eq(snapshots.sessionId, sessionId),
           eq(snapshots.kind, 'webcam'),
           gte(snapshots.takenMs, from),
           lte(snapshots.takenMs, to),
+          isNull(analysisJobs.id),
         ),
-      );
+      )
+      .orderBy(snapshots.seq);
     const near = rows.filter((r) =>
       times.some((t) => Math.abs(r.takenMs - t) <= NEAR_CLIENT_REPORT_MS),
     );
-    const budget = (await this.sessionContext(sessionId))?.budget ?? 0;
-    await this.add(
-      near
-        .slice(0, Math.max(0, budget))
-        .map((r) => ({ sessionId, snapshotId: r.id, reason: 'client_report' as const })),
+    if (near.length === 0) return;
+    const ctx = await this.sessionContext(sessionId);
+    if (!ctx) return;
+    await this.queueWithin(
+      sessionId,
+      'webcam',
+      ctx.budget.webcam,
+      near.map((r) => ({ sessionId, snapshotId: r.id, seq: r.seq, reason: 'client_report' })),
     );
   }
 
-  private async add(jobs: AnalysisJobInput[]): Promise<void> {
-    if ((await this.queue.enqueue(this.db, jobs, this.clock.now())) > 0) this.onQueued();
+  /**
+   * The sample this snapshot makes, if it is the first at or after its bucket's sample
+   * point; and the last snapshot of an earlier bucket that ended without a sample.
+   */
+  private async sampling(
+    s: StoredSnapshotInfo,
+    ctx: SessionContext,
+  ): Promise<{ current?: Candidate; previous?: Candidate }> {
+    const [row] = await this.db
+      .select({ receivedAt: snapshots.receivedAt })
+      .from(snapshots)
+      .where(eq(snapshots.id, s.id));
+    if (!row) return {};
+    const key = await this.samplingKey();
+    const receivedMs = row.receivedAt.getTime();
+    const bucket = sampleBucket(receivedMs, ctx.origin, ctx.intervalMs);
+    const bucketStart = bucketStartMs(bucket, ctx.origin, ctx.intervalMs);
+    const webcam = and(eq(snapshots.sessionId, s.sessionId), eq(snapshots.kind, 'webcam'));
+    // The last bucket before this one that received anything: the newest snapshot's before it.
+    const [before] = await this.db
+      .select({ receivedAt: snapshots.receivedAt })
+      .from(snapshots)
+      .where(and(webcam, lt(snapshots.receivedAt, new Date(bucketStart))))
+      .orderBy(desc(snapshots.receivedAt))
+      .limit(1);
+    const lastBucket =
+      before && sampleBucket(before.receivedAt.getTime(), ctx.origin, ctx.intervalMs);
+    const sampled = await this.sampledBuckets(
+      s.sessionId,
+      lastBucket === undefined ? [bucket] : [bucket, lastBucket],
+    );
+    const out: { current?: Candidate; previous?: Candidate } = {};
+    if (lastBucket !== undefined && lastBucket !== bucket && !sampled.has(lastBucket)) {
+      // Its last snapshot not analysed yet, looked for within that bucket's time only.
+      const from = bucketStartMs(lastBucket, ctx.origin, ctx.intervalMs);
+      const [last] = await this.db
+        .select({ id: snapshots.id, seq: snapshots.seq })
+        .from(snapshots)
+        .leftJoin(analysisJobs, eq(analysisJobs.snapshotId, snapshots.id))
+        .where(
+          and(
+            webcam,
+            gte(snapshots.receivedAt, new Date(from)),
+            lt(snapshots.receivedAt, new Date(Math.min(from + ctx.intervalMs, bucketStart))),
+            isNull(analysisJobs.id),
+          ),
+        )
+        .orderBy(desc(snapshots.receivedAt), desc(snapshots.seq))
+        .limit(1);
+      if (last) {
+        out.previous = {
+          sessionId: s.sessionId,
+          snapshotId: last.id,
+          seq: last.seq,
+          reason: 'sample',
+          sampleBucket: lastBucket,
+        };
+      }
+    }
+    const point = samplePointMs(key, s.sessionId, bucket, ctx.origin, ctx.intervalMs);
+    if (receivedMs >= point && !sampled.has(bucket)) {
+      out.current = { ...ids(s), seq: s.seq, reason: 'sample', sampleBucket: bucket };
+    }
+    return out;
+  }
+
+  private async sampledBuckets(sessionId: string, buckets: number[]): Promise<Set<number>> {
+    const rows = await this.db
+      .select({ bucket: analysisJobs.sampleBucket })
+      .from(analysisJobs)
+      .where(
+        and(eq(analysisJobs.sessionId, sessionId), inArray(analysisJobs.sampleBucket, buckets)),
+      );
+    return new Set(rows.map((r) => Number(r.bucket)));
+  }
+
+  /** Queue what the budget allows; record the rest as `detect.skipped`. */
+  private async queueWithin(
+    sessionId: string,
+    kind: SnapshotKind,
+    budget: number,
+    jobs: readonly Candidate[],
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    const allowed = jobs.slice(0, Math.max(0, budget));
+    await this.add(
+      sessionId,
+      allowed.map(({ seq: _seq, ...job }) => job),
+    );
+    const refused = jobs.slice(allowed.length);
+    const byReason = new Map<Candidate['reason'], Candidate[]>();
+    for (const j of refused) byReason.set(j.reason, [...(byReason.get(j.reason) ?? []), j]);
+    const skipped = [...byReason].map(([jobReason, list]) => {
+      const data: DetectSkippedData = {
+        reason: 'budget',
+        jobReason,
+        snapshotKind: kind,
+        count: list.length,
+        snapshotSeqs: list.slice(0, MAX_LISTED_SEQS).map((j) => j.seq),
+      };
+      return { type: SERVER_DETECT_EVENTS.skipped, data };
+    });
+    await appendServerEvents(this.db, sessionId, skipped);
+  }
+
+  private async add(sessionId: string, jobs: AnalysisJobInput[]): Promise<void> {
+    if ((await this.queue.enqueue(this.db, jobs, this.clock.now())) === 0) return;
+    await this.keepBounded(sessionId);
+    this.options.onQueued();
+  }
+
+  /** Shed the oldest routine samples when the session or the server is over its bound. */
+  private async keepBounded(sessionId: string): Promise<void> {
+    const { bounds } = this.options;
+    const n = await this.queue.queuedCounts(sessionId);
+    const sessionOver = n.sessionSamples > bounds.perSession;
+    const serverOver = n.total > bounds.total && n.samples > 0;
+    if (!sessionOver && !serverOver) return;
+    const shed = await this.queue.shed(bounds, this.clock.now(), async (tx, groups) => {
+      for (const g of groups) {
+        const data: DetectShedData = {
+          bound: g.bound,
+          count: g.snapshotSeqs.length,
+          snapshotSeqs: g.snapshotSeqs,
+        };
+        await appendServerEvents(tx, g.sessionId, [{ type: SERVER_DETECT_EVENTS.shed, data }]);
+      }
+    });
+    for (const g of shed) this.options.onShed(g);
   }
 
   private async nearClientReport(s: StoredSnapshotInfo): Promise<boolean> {
@@ -125,24 +322,36 @@ export class AnalysisScheduler {
     return rows.some(reportsSomething);
   }
 
-  /** The exam's sampling interval and the analyses the session may still get. */
-  private async sessionContext(
-    sessionId: string,
-  ): Promise<{ samplingSeconds: number; budget: number } | null> {
-    const [row] = await this.db
-      .select({ policy: exams.policy, startedAt: examSessions.startedAt })
-      .from(examSessions)
-      .innerJoin(exams, eq(exams.id, examSessions.examId))
-      .where(eq(examSessions.id, sessionId));
-    if (!row) return null;
-    const [jobs] = await this.db
-      .select({ n: count() })
+  /** The key is created once per database; a failed load is tried again next time. */
+  private samplingKey(): Promise<Buffer> {
+    this.key ??= loadSamplingKey(this.db).catch((error: unknown) => {
+      this.key = undefined;
+      throw error;
+    });
+    return this.key;
+  }
+
+  /** The exam's sampling interval, the session's origin and what it may still get. */
+  private async sessionContext(sessionId: string): Promise<SessionContext | null> {
+    const sampling = await loadSampling(this.db, sessionId);
+    if (!sampling) return null;
+    const isEnrolment = sql`${analysisJobs.reason} = 'enrolment'`;
+    const [used] = await this.db
+      .select({
+        enrolment: count(sql`case when ${isEnrolment} then 1 end`),
+        webcam: count(sql`case when not (${isEnrolment}) then 1 end`),
+      })
       .from(analysisJobs)
-      .where(and(eq(analysisJobs.sessionId, sessionId), ne(analysisJobs.reason, 'enrolment')));
-    const policy = ProctoringPolicy.safeParse(row.policy ?? {});
+      .where(and(eq(analysisJobs.sessionId, sessionId), ne(analysisJobs.status, 'shed')));
+    const { startedMs } = sampling.origin;
     return {
-      samplingSeconds: policy.success ? policy.data.serverAnalysisSeconds : 0,
-      budget: analysisBudget(row.startedAt, this.clock.now(), jobs?.n ?? 0),
+      ...sampling,
+      budget: analysisBudget(startedMs === null ? null : new Date(startedMs), this.clock.now(), {
+        enrolment: used?.enrolment ?? 0,
+        webcam: used?.webcam ?? 0,
+      }),
     };
   }
 }
+
+const ids = (s: StoredSnapshotInfo) => ({ sessionId: s.sessionId, snapshotId: s.id });

@@ -11,6 +11,7 @@ import { answers, examSessions, exams, questions } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
+import { holdsAnswerKey, withoutKey } from './answer-key.js';
 import { answersOf } from './attempt-score.js';
 import { loadExamFor } from './exam-access.js';
 import { effectiveDeadline, isTimeUp } from './exam-timing.js';
@@ -132,6 +133,7 @@ export class AnswerService {
   /**
    * Every question with the student's answer and its auto-score, for staff of the exam.
    * `score`/`maxScore` are those stored when the attempt was submitted (null before).
+   * Proctors get the answers without the key or any scoring (see `holdsAnswerKey`).
    */
   async scored(actor: Actor, sessionId: string): Promise<ScoredAnswers> {
     const [found] = await this.db.select().from(examSessions).where(eq(examSessions.id, sessionId));
@@ -141,17 +143,19 @@ export class AnswerService {
     const qs = await questionsOf(this.db, row.examId);
     const saved = await answersOf(this.db, sessionId);
     const values = new Map([...saved].map(([id, a]) => [id, a.value]));
+    const key = holdsAnswerKey(actor);
     const { items } = scoreAnswers(qs, values);
     return {
-      score: row.score,
-      maxScore: row.maxScore,
+      answerKey: key,
+      score: key ? row.score : null,
+      maxScore: key ? row.maxScore : null,
       items: qs.map((question, i) => {
         const answer = saved.get(question.id);
         return {
-          question,
+          question: key ? question : withoutKey(question),
           value: answer?.value ?? null,
-          correct: items[i]?.correct ?? null,
-          points: items[i]?.points ?? null,
+          correct: key ? (items[i]?.correct ?? null) : null,
+          points: key ? (items[i]?.points ?? null) : null,
           updatedAt: answer ? iso(answer.updatedAt) : null,
         };
       }),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { AUDIT_CHAIN_LOCK } from '../db/advisory-locks.js';
 import type { DbOrTx } from '../db/database.js';
 import { auditLog, users } from '../db/schema.js';
 import { iso } from './time.js';
@@ -47,7 +48,7 @@ function chainHash(prevHash: string, at: Date, e: AuditEntry): string {
  * commit together. An advisory lock serialises appends so the hash chain never forks.
  */
 export async function appendAudit(tx: DbOrTx, entry: AuditEntry, at = new Date()): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(742001)`);
+  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
   const [last] = await tx
     .select({ hash: auditLog.hash })
     .from(auditLog)

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DetectSnapshotData, DetectStateData } from '@invigil/contracts';
+import { CLOCK_SKEW_TOLERANCE_MS } from '@invigil/detection/rules';
 import { errors } from '../errors.js';
 
 /** The data schema of each client event type that has one. */
@@ -15,6 +16,23 @@ export const RULE_INPUT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'page.hidden',
   'page.visible',
 ]);
+
+/**
+ * Whether a newly stored client event re-judges the session's flags: a rule input, an event
+ * the server did not trust on arrival (it raises a late_event flag), or one dated further from
+ * its receipt (`receivedMs`, when given) than the clock check's tolerance — trusted because
+ * the student's clock is steadily off, it shows clock_skew at once.
+ */
+export function judgesFlags(
+  e: { type: string; at?: number; untrustedReason?: string | null },
+  receivedMs?: number,
+): boolean {
+  const offClock =
+    receivedMs !== undefined &&
+    e.at !== undefined &&
+    Math.abs(e.at - receivedMs) > CLOCK_SKEW_TOLERANCE_MS;
+  return RULE_INPUT_EVENT_TYPES.has(e.type) || Boolean(e.untrustedReason) || offClock;
+}
 
 /**
  * Check the data of detector events against the contracts before anything of the batch

@@ -9,7 +9,7 @@ import {
   type UpdateExamBody,
 } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../db/database.js';
-import { examStaff, exams, registrations, users } from '../db/schema.js';
+import { examStaff, exams, questions, registrations, users } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
@@ -84,6 +84,23 @@ function assertSchedule(s: Schedule): void {
   }
 }
 
+/** Why an exam without content cannot be published, beside the field that fixes it. */
+export function examEmptyError(path: 'status' | 'externalUrl' | 'questions') {
+  const message =
+    'Add questions or an external exam page before publishing: students would have nothing to answer';
+  return errors.conflict('EXAM_EMPTY', message, [{ path, message }]);
+}
+
+/** Whether the exam has at least one question of its own. */
+export async function hasQuestions(db: DbOrTx, examId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: questions.id })
+    .from(questions)
+    .where(eq(questions.examId, examId))
+    .limit(1);
+  return row !== undefined;
+}
+
 /** Exams, their staff and their rosters, for staff. */
 export class ExamService {
   constructor(
@@ -138,6 +155,8 @@ export class ExamService {
       createdBy: actor.userId,
     };
     assertSchedule(values);
+    // A new exam has no questions yet: published at once, it needs an external exam page.
+    if (values.status === 'published' && !values.externalUrl) throw examEmptyError('status');
     const row = await this.db.transaction(async (tx) => {
       const [created] = await tx.insert(exams).values(values).returning();
       if (!created) throw new Error('insert returned nothing');
@@ -162,12 +181,27 @@ export class ExamService {
     return toExam(row, 0);
   }
 
-  /** Update an exam; the merged schedule must stay consistent. Archived exams are read-only. */
+  /**
+   * Update an exam; the merged schedule must stay consistent. Archived exams are read-only.
+   * Publishing, or removing the external exam page of a published exam, is refused while the
+   * exam would be left without questions and without an external page (409 EXAM_EMPTY).
+   */
   async update(actor: Actor, id: string, body: UpdateExamBody): Promise<Exam> {
     const row = await this.db.transaction(async (tx) => {
       const current = await loadExamFor(tx, actor, id, 'manage');
       if (current.status === 'archived') {
         throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived and can no longer change');
+      }
+      const publishing = body.status === 'published';
+      const droppingPage = body.externalUrl === null && current.externalUrl !== null;
+      const published = (body.status ?? current.status) === 'published';
+      const page = body.externalUrl !== undefined ? body.externalUrl : current.externalUrl;
+      if ((publishing || droppingPage) && published && !page) {
+        // Lock the exam row like the question editor does, so the two cannot race.
+        await tx.select({ id: exams.id }).from(exams).where(eq(exams.id, id)).for('update');
+        if (!(await hasQuestions(tx, id))) {
+          throw examEmptyError(publishing ? 'status' : 'externalUrl');
+        }
       }
       const next = {
         ...(body.title !== undefined && { title: body.title }),

@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, isNotNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, lte } from 'drizzle-orm';
 import {
   ProctoringPolicy,
-  SERVER_DETECT_EVENTS,
+  type DetectorAccommodations,
   type Flag,
   type FlagReviewStatus,
   type RiskScore,
@@ -10,30 +10,23 @@ import {
   deriveFlags,
   effectiveRules,
   nextFlagChangeMs,
-  nextRiskChangeMs,
-  riskScore,
+  type DeriveContext,
   type FlagDraft,
-  type RuleEvent,
 } from '@invigil/detection/rules';
+import { lockInTransaction, SESSION_FLAGS_LOCK } from '../db/advisory-locks.js';
 import type { Db, Tx } from '../db/database.js';
-import {
-  examSessions,
-  exams,
-  flags,
-  registrations,
-  sessionEvents,
-  sessionRisk,
-  snapshots,
-} from '../db/schema.js';
+import { examSessions, exams, flags, registrations, sessionRisk, snapshots } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventBus } from '../ports/event-bus.port.js';
 import type { Actor } from './actor.js';
 import { buildAlerts } from './alert-view.js';
+import { appendAudit } from './audit.service.js';
+import { loadClockSamples, loadRuleEvents, storedFlagOf } from './flag-inputs.js';
 import type { EmitLive, LiveInput } from './live-feed.service.js';
-import { RULE_INPUT_EVENT_TYPES } from './detection-event-data.js';
 import { auditRecordingView, sessionForRead } from './recording-access.js';
 import { detectorAccommodationsOf } from './registrations.service.js';
+import { storeSessionRisk } from './session-risk.js';
 import { iso } from './time.js';
 
 type FlagRow = typeof flags.$inferSelect;
@@ -41,11 +34,14 @@ type SessionRow = typeof examSessions.$inferSelect;
 
 /** Sessions re-judged per sweep at most, so one sweep stays short. */
 const SWEEP_BATCH = 50;
+
 /**
- * While a flag is open, look again at least this often: if the attempt ends without the
- * browser saying the condition ended, the flag is closed at the attempt's end.
+ * Serialise re-judging one session's flags (across processes too). Take it before any row
+ * lock of the session, as the review and accommodation changes do, so they never deadlock.
  */
-const OPEN_FLAG_RECHECK_MS = 30_000;
+export async function lockSessionFlags(tx: Tx, sessionId: string): Promise<void> {
+  await lockInTransaction(tx, SESSION_FLAGS_LOCK, sessionId);
+}
 
 /** A stored flag as the API shows it. */
 export function toFlag(r: FlagRow, startedAt: Date | null): Flag {
@@ -85,6 +81,25 @@ function differs(row: FlagRow, d: FlagDraft): boolean {
   );
 }
 
+/**
+ * An audited staff change to a student's detector rules (an accommodation granted or taken
+ * back), re-judged in the change's own transaction: open flags that no longer follow because
+ * of it are withdrawn, in the staff member's name.
+ */
+export interface DetectorRulesChange {
+  sessionId: string;
+  examId: string;
+  actorId: string;
+  /** The student's detector accommodations before the change (the new ones are stored). */
+  previous: DetectorAccommodations;
+  /** The audited action that made the change, and what it changed. */
+  action: string;
+  entityType: string;
+  entityId: string;
+  /** Words for the withdrawn flags' review comment, e.g. "no_face switched off". */
+  description: string;
+}
+
 /** What one re-judgement changed, published after it commits. */
 interface Changes {
   sessionId: string;
@@ -93,16 +108,17 @@ interface Changes {
   startedAt: Date | null;
   created: FlagRow[];
   updated: FlagRow[];
-  removed: string[];
   risk: RiskScore | null;
 }
 
 /**
- * Flags and risk. `rederive` re-judges a session from its events under the student's
- * rules (exam policy + accommodations) and stores the result: flags are upserted by their
- * stable key, keep their review status, and open flags no longer derived are removed; the
- * risk score is stored with the moment it would next change on its own (`recheck_at`),
- * which the sweeper honours. Changes go out on the event bus and, as alerts, on the live feed.
+ * Flags and risk. `rederive` re-judges a session from its events under the student's rules
+ * (exam policy + accommodations) and stores the result append-only: flags are upserted by
+ * their stable key, keep their review status, and never shrink or disappear — a condition
+ * that no longer follows leaves its flag as it was. Only a reviewer's decision, or an audited
+ * staff change (`judgeRulesChange`), closes a flag. The risk score is stored with the moment it
+ * would next change on its own (`recheck_at`), which the sweeper honours. Changes go out on
+ * the event bus and, as alerts, on the live feed.
  */
 export class FlagService {
   constructor(
@@ -116,11 +132,25 @@ export class FlagService {
   /** Re-judge one session's flags and risk now. */
   async rederive(sessionId: string): Promise<void> {
     const changes = await this.db.transaction(async (tx) => {
-      // One re-judgement per session at a time, across processes too.
-      await tx.execute(sql`select pg_advisory_xact_lock(742003, hashtext(${sessionId}))`);
+      await lockSessionFlags(tx, sessionId);
       return this.rederiveIn(tx, sessionId);
     });
     if (changes) await this.publish(changes);
+  }
+
+  /**
+   * Re-judge a session inside a staff change's transaction (the caller has taken
+   * lockSessionFlags first). Open flags that followed under the previous rules and no longer
+   * do are withdrawn: dismissed with a comment naming the change, reviewed by the staff
+   * member, each audited as `flag.withdraw` — nothing is deleted. Returns what to publish
+   * once the transaction has committed.
+   */
+  async judgeRulesChange(tx: Tx, change: DetectorRulesChange): Promise<() => Promise<void>> {
+    await lockSessionFlags(tx, change.sessionId);
+    const changes = await this.rederiveIn(tx, change.sessionId, change);
+    return async () => {
+      if (changes) await this.publish(changes);
+    };
   }
 
   /** Re-judge the sessions whose flags would change with time (a pending minSeconds). */
@@ -178,7 +208,11 @@ export class FlagService {
     return sessionForRead(this.db, actor, sessionId);
   }
 
-  private async rederiveIn(tx: Tx, sessionId: string): Promise<Changes | null> {
+  private async rederiveIn(
+    tx: Tx,
+    sessionId: string,
+    change?: DetectorRulesChange,
+  ): Promise<Changes | null> {
     const [ctx] = await tx
       .select({ s: examSessions, policy: exams.policy, acc: registrations.detectorAccommodations })
       .from(examSessions)
@@ -187,25 +221,26 @@ export class FlagService {
       .where(eq(examSessions.id, sessionId));
     if (!ctx) return null;
     const session = ctx.s;
-    const policy = ProctoringPolicy.safeParse(ctx.policy ?? {});
-    const rules = effectiveRules(
-      policy.success ? policy.data : {},
-      detectorAccommodationsOf(ctx.acc),
-    );
-    const events = await this.ruleEvents(tx, sessionId);
-    const evidence = await tx
-      .select({ id: snapshots.id, seq: snapshots.seq, takenMs: snapshots.takenMs })
-      .from(snapshots)
-      .where(and(eq(snapshots.sessionId, sessionId), eq(snapshots.kind, 'webcam')));
+    const parsed = ProctoringPolicy.safeParse(ctx.policy ?? {});
+    const policy = parsed.success ? parsed.data : {};
+    const rules = effectiveRules(policy, detectorAccommodationsOf(ctx.acc));
+    const { events, untrustedTallies } = await loadRuleEvents(tx, sessionId);
     const now = this.clock.now();
     const endedMs = session.endedAt?.getTime();
     const nowMs = Math.min(now.getTime(), endedMs ?? Infinity);
-    const drafts = deriveFlags(events, rules, nowMs, {
-      snapshots: evidence,
-      ...(endedMs !== undefined && { sessionEndMs: endedMs }),
-    });
-
     const existing = await tx.select().from(flags).where(eq(flags.sessionId, sessionId));
+    const context: DeriveContext = {
+      snapshots: await tx
+        .select({ id: snapshots.id, seq: snapshots.seq, takenMs: snapshots.takenMs })
+        .from(snapshots)
+        .where(and(eq(snapshots.sessionId, sessionId), eq(snapshots.kind, 'webcam'))),
+      stored: existing.map((f) => storedFlagOf(f, nowMs)),
+      clockSamples: await loadClockSamples(tx, sessionId),
+      untrustedTallies,
+      ...(endedMs !== undefined && { sessionEndMs: endedMs }),
+    };
+    const drafts = deriveFlags(events, rules, nowMs, context);
+
     const byKey = new Map(existing.map((f) => [f.key, f]));
     // The session's flags as they stand after this re-judgement, by id.
     const current = new Map(existing.map((f) => [f.id, f]));
@@ -216,12 +251,14 @@ export class FlagService {
       startedAt: session.startedAt,
       created: [],
       updated: [],
-      removed: [],
       risk: null,
+    };
+    const keep = (row: FlagRow, list: FlagRow[]) => {
+      list.push(row);
+      current.set(row.id, row);
     };
     for (const d of drafts) {
       const row = byKey.get(d.key);
-      byKey.delete(d.key);
       const values = {
         type: d.type,
         source: d.source,
@@ -240,122 +277,95 @@ export class FlagService {
           .insert(flags)
           .values({ sessionId, key: d.key, ...values, createdAt: now })
           .returning();
-        if (created) {
-          changes.created.push(created);
-          current.set(created.id, created);
-        }
-      } else if (differs(row, d)) {
+        if (created) keep(created, changes.created);
+      } else if (d.endMs === null || differs(row, d)) {
+        // Still open: written anyway, so updated_at records that the server saw it open now.
         const [updated] = await tx
           .update(flags)
           .set(values)
           .where(eq(flags.id, row.id))
           .returning();
-        if (updated) {
-          changes.updated.push(updated);
-          current.set(updated.id, updated);
-        }
+        if (updated && differs(row, d)) keep(updated, changes.updated);
+        else if (updated) current.set(updated.id, updated);
       }
     }
-    // Flags that no longer follow from the events: reviewed ones stay as the record.
-    const stale = [...byKey.values()].filter((f) => f.reviewStatus === 'open').map((f) => f.id);
-    if (stale.length > 0) {
-      await tx.delete(flags).where(inArray(flags.id, stale));
-      changes.removed = stale;
-      for (const id of stale) current.delete(id);
+    if (change) {
+      const before = deriveFlags(
+        events,
+        effectiveRules(policy, change.previous),
+        nowMs,
+        context,
+      ).map((d) => d.key);
+      const followedBefore = new Set(before);
+      const followsNow = new Set(drafts.map((d) => d.key));
+      const moot = existing.filter(
+        (f) => f.reviewStatus === 'open' && followedBefore.has(f.key) && !followsNow.has(f.key),
+      );
+      for (const f of moot) {
+        const withdrawn = await this.withdraw(tx, current.get(f.id) ?? f, change);
+        if (withdrawn) keep(withdrawn, changes.updated);
+      }
     }
+    // Nothing is deleted: flags that no longer follow stay as they were, with their review.
 
-    const currentFlags = [...current.values()].map((f) => toFlag(f, null));
-    const risk = riskScore(currentFlags, nowMs);
-    const contributions = risk.parts.map((p) => ({
-      flagId: p.flag.id,
-      type: p.flag.type,
-      severity: p.flag.severity,
-      points: p.points,
-    }));
-    const explanation = risk.parts.map((p) => p.explanation);
-    const ended = endedMs !== undefined;
-    const anyOpen = currentFlags.some((f) => f.endMs === null);
-    const next = ended
-      ? null
-      : [
-          nextFlagChangeMs(events, rules, nowMs),
-          nextRiskChangeMs(currentFlags, nowMs),
-          anyOpen ? nowMs + OPEN_FLAG_RECHECK_MS : null,
-        ].reduce(minOrNull, null);
-    const recheckAt = next === null ? null : new Date(Math.max(next, now.getTime()));
-    const [before] = await tx
-      .select()
-      .from(sessionRisk)
-      .where(eq(sessionRisk.sessionId, sessionId));
-    const riskChanged =
-      !before ||
-      before.score !== risk.score ||
-      JSON.stringify(before.contributions) !== JSON.stringify(contributions);
-    const set = {
-      score: risk.score,
-      contributions,
-      explanation,
-      recheckAt,
-      ...(riskChanged && { updatedAt: now }),
-    };
-    await tx
-      .insert(sessionRisk)
-      .values({ sessionId, ...set, updatedAt: now })
-      .onConflictDoUpdate({ target: sessionRisk.sessionId, set });
-    if (riskChanged) {
-      changes.risk = {
-        sessionId,
-        score: risk.score,
-        contributions,
-        explanation,
-        updatedAt: iso(now),
-      };
-    }
+    changes.risk = await storeSessionRisk(
+      tx,
+      session,
+      [...current.values()].map((f) => toFlag(f, null)),
+      now,
+      nextFlagChangeMs(events, rules, nowMs, context),
+    );
     return changes;
   }
 
-  /** The events the rules read, as RuleEvents (client-clock times; server time if none). */
-  private async ruleEvents(tx: Tx, sessionId: string): Promise<RuleEvent[]> {
-    const rows = await tx
-      .select({
-        source: sessionEvents.source,
-        type: sessionEvents.type,
-        clientMs: sessionEvents.clientMs,
-        serverAt: sessionEvents.serverAt,
-        data: sessionEvents.data,
+  /** Withdraw one open flag for a staff change: dismissed in their name, audited. */
+  private async withdraw(
+    tx: Tx,
+    flag: FlagRow,
+    change: DetectorRulesChange,
+  ): Promise<FlagRow | undefined> {
+    const at = this.clock.now();
+    const comment = `Withdrawn by a staff change (${change.action}): ${change.description}.`;
+    const [row] = await tx
+      .update(flags)
+      .set({
+        reviewStatus: 'dismissed',
+        reviewComment: comment,
+        reviewedBy: change.actorId,
+        reviewedAt: at,
       })
-      .from(sessionEvents)
-      .where(
-        and(
-          eq(sessionEvents.sessionId, sessionId),
-          or(
-            and(
-              eq(sessionEvents.source, 'client'),
-              inArray(sessionEvents.type, [...RULE_INPUT_EVENT_TYPES]),
-            ),
-            and(
-              eq(sessionEvents.source, 'server'),
-              eq(sessionEvents.type, SERVER_DETECT_EVENTS.analysis),
-            ),
-          ),
-        ),
-      )
-      .orderBy(asc(sessionEvents.clientMs), asc(sessionEvents.source), asc(sessionEvents.seq));
-    return rows.map((r) => ({
-      source: r.source as RuleEvent['source'],
-      type: r.type,
-      atMs: r.clientMs ?? r.serverAt.getTime(),
-      data: r.data as Record<string, unknown>,
-    }));
+      .where(and(eq(flags.id, flag.id), eq(flags.reviewStatus, 'open')))
+      .returning();
+    if (!row) return undefined;
+    await appendAudit(
+      tx,
+      {
+        actorId: change.actorId,
+        action: 'flag.withdraw',
+        entityType: 'flag',
+        entityId: row.id,
+        examId: change.examId,
+        data: {
+          sessionId: row.sessionId,
+          type: row.type,
+          key: row.key,
+          change: {
+            action: change.action,
+            entityType: change.entityType,
+            entityId: change.entityId,
+          },
+          comment,
+        },
+      },
+      at,
+    );
+    return row;
   }
 
   private async publish(c: Changes): Promise<void> {
     const withExam = (r: FlagRow) => ({ ...toFlag(r, c.startedAt), examId: c.examId });
     for (const r of c.created) await this.bus.publish('flag.created', withExam(r));
     for (const r of c.updated) await this.bus.publish('flag.updated', withExam(r));
-    for (const id of c.removed) {
-      await this.bus.publish('flag.removed', { id, sessionId: c.sessionId, examId: c.examId });
-    }
     if (c.risk) await this.bus.publish('session.risk', { ...c.risk, examId: c.examId });
     if (this.live) await this.live(await this.liveInputs(c));
   }
@@ -377,17 +387,7 @@ export class FlagService {
       topic: created.has(data.flag.id) ? 'flag.created' : 'flag.updated',
       data,
     }));
-    for (const id of c.removed) {
-      inputs.push({ ...address, topic: 'flag.removed', data: { id, sessionId: c.sessionId } });
-    }
     if (c.risk) inputs.push({ ...address, topic: 'session.risk', data: c.risk });
     return inputs;
   }
-}
-
-/** The earlier of two moments, either of which may be absent. */
-function minOrNull(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, ne } from 'drizzle-orm';
 import type {
   Intervention,
   InterventionBody,
@@ -6,13 +6,14 @@ import type {
   PersonRef,
   SessionState,
 } from '@invigil/contracts';
-import type { Db, DbOrTx, Tx } from '../db/database.js';
-import { examSessions, interventions, mediaSegments, users } from '../db/schema.js';
+import type { Db, Tx } from '../db/database.js';
+import { examSessions, interventions, users } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
 import { appendAudit } from './audit.service.js';
 import { staffRoleOn } from './exam-access.js';
+import { requireIdentityPhotosSince, requireRoomScanSince } from './intervention-evidence.js';
 import type { EmitLive } from './live-feed.service.js';
 import { personById } from './people.js';
 import { sessionForRead } from './recording-access.js';
@@ -32,10 +33,22 @@ const TARGET_STATE: Partial<Record<InterventionKind, SessionState>> = {
 const ACTIVE_STATES: Partial<Record<InterventionKind, readonly SessionState[]>> = {
   warning: ['in_progress', 'paused'],
   room_scan: ['in_progress'],
+  // Also while paused: a proctor who doubts the student's identity may pause to check it.
+  re_enrol: ['in_progress', 'paused'],
+};
+
+/** How each request that does not change the state is named in a refusal. */
+const REQUEST_WORDS: Partial<Record<InterventionKind, string>> = {
+  warning: 'A warning',
+  room_scan: 'A room scan request',
+  re_enrol: 'A request for new identity photos',
 };
 
 /** Kinds the student confirms having seen. */
-const ACKNOWLEDGEABLE: readonly InterventionKind[] = ['warning', 'room_scan'];
+const ACKNOWLEDGEABLE: readonly InterventionKind[] = ['warning', 'room_scan', 're_enrol'];
+
+/** Kinds the student reports done, once the server holds what was asked for. */
+const COMPLETABLE: readonly InterventionKind[] = ['room_scan', 're_enrol'];
 
 /** API view of an intervention row; `by` is the proctor who sent it (null once deleted). */
 export function toIntervention(row: InterventionRow, by: PersonRef | null): Intervention {
@@ -54,7 +67,7 @@ export function toIntervention(row: InterventionRow, by: PersonRef | null): Inte
 
 /**
  * What a proctor does to a running attempt (warn, pause, resume, terminate, ask for a room
- * scan) and the student's answers to it (acknowledge, room scan done). Every change is
+ * scan or for new identity photos) and the student's answers to it (acknowledge, done). Every change is
  * audited in its transaction and, once committed, sent on the live feed as an
  * `intervention` message the student's page and the exam's staff receive.
  */
@@ -109,7 +122,7 @@ export class InterventionService {
         if (!allowed.includes(state)) {
           throw errors.conflict(
             'SESSION_NOT_ACTIVE',
-            `A ${body.kind === 'warning' ? 'warning' : 'room scan request'} needs a session ` +
+            `${REQUEST_WORDS[body.kind] ?? 'This intervention'} needs a session ` +
               `${allowed.join(' or ')}; this one is ${state}`,
             { state },
           );
@@ -135,7 +148,7 @@ export class InterventionService {
     );
   }
 
-  /** The student confirms a warning or a room scan request (idempotent). */
+  /** The student confirms a warning, a room scan request or a re-enrolment request (idempotent). */
   async acknowledge(
     actor: Actor,
     sessionId: string,
@@ -145,8 +158,10 @@ export class InterventionService {
   }
 
   /**
-   * The student finished a requested room scan (idempotent). Needs a room_scan segment that
-   * reached the server after the request: the proctor can then watch it.
+   * The student did what was asked (idempotent): a room scan needs a room_scan segment
+   * recorded and received after the request (409 ROOM_SCAN_MISSING); new identity photos need
+   * a face photo and an ID document photo taken and received after it (409
+   * IDENTITY_PHOTOS_MISSING), and also answer any earlier open re-enrolment request.
    */
   async complete(actor: Actor, sessionId: string, interventionId: string): Promise<Intervention> {
     return this.studentAnswer(actor, sessionId, interventionId, 'complete');
@@ -168,64 +183,75 @@ export class InterventionService {
         .for('update');
       if (!row) throw errors.notFound('Intervention');
       const kind = row.kind as InterventionKind;
-      const applicable =
-        what === 'complete' ? kind === 'room_scan' : ACKNOWLEDGEABLE.includes(kind);
+      const applicable = (what === 'complete' ? COMPLETABLE : ACKNOWLEDGEABLE).includes(kind);
       if (!applicable) {
         throw errors.conflict(
           'INTERVENTION_NOT_APPLICABLE',
           what === 'complete'
-            ? 'Only a room scan request can be completed'
-            : 'Only warnings and room scan requests are acknowledged',
+            ? 'Only room scan and new identity photo requests can be completed'
+            : 'Only warnings and requests are acknowledged',
           { kind },
         );
       }
       const done = what === 'complete' ? row.completedAt : row.acknowledgedAt;
-      if (done) return { row, changed: false };
-      if (what === 'complete') await this.requireRoomScanSince(tx, session.id, row.createdAt);
+      if (done) return { rows: [row], changed: false };
+      let evidence: Record<string, unknown> = {};
+      if (what === 'complete' && kind === 'room_scan') {
+        await requireRoomScanSince(tx, session.id, row.createdAt);
+      } else if (what === 'complete') {
+        const photos = await requireIdentityPhotosSince(tx, session.id, row.createdAt);
+        evidence = { idFaceSeq: photos.id_face.seq, idDocumentSeq: photos.id_document.seq };
+      }
       const now = this.clock.now();
-      const [updated] = await tx
-        .update(interventions)
-        .set(
-          what === 'complete'
-            ? { completedAt: now, acknowledgedAt: row.acknowledgedAt ?? now }
-            : { acknowledgedAt: now },
-        )
-        .where(eq(interventions.id, row.id))
-        .returning();
-      if (!updated) throw errors.notFound('Intervention');
-      await appendAudit(tx, {
-        actorId: actor.userId,
-        action: `intervention.${what}`,
-        entityType: 'intervention',
-        entityId: row.id,
-        examId: row.examId,
-        data: { sessionId: session.id, kind },
-      });
-      return { row: updated, changed: true };
+      // New identity photos answer every open re-enrolment request up to this one, so none is
+      // left open to let identity photos in later.
+      const answered =
+        what === 'complete' && kind === 're_enrol'
+          ? await tx
+              .select()
+              .from(interventions)
+              .where(
+                and(
+                  eq(interventions.sessionId, session.id),
+                  eq(interventions.kind, 're_enrol'),
+                  isNull(interventions.completedAt),
+                  lte(interventions.createdAt, row.createdAt),
+                  ne(interventions.id, row.id),
+                ),
+              )
+              .for('update')
+          : [];
+      const rows: InterventionRow[] = [];
+      for (const target of [row, ...answered]) {
+        const [updated] = await tx
+          .update(interventions)
+          .set(
+            what === 'complete'
+              ? { completedAt: now, acknowledgedAt: target.acknowledgedAt ?? now }
+              : { acknowledgedAt: now },
+          )
+          .where(eq(interventions.id, target.id))
+          .returning();
+        if (!updated) throw errors.notFound('Intervention');
+        await appendAudit(tx, {
+          actorId: actor.userId,
+          action: `intervention.${what}`,
+          entityType: 'intervention',
+          entityId: target.id,
+          examId: target.examId,
+          data: { sessionId: session.id, kind, ...evidence },
+        });
+        rows.push(updated);
+      }
+      return { rows, changed: true };
     });
-    const view = toIntervention(result.row, await personById(this.db, result.row.actorId));
-    return result.changed ? this.publish(view) : view;
-  }
-
-  /** 409 ROOM_SCAN_MISSING unless a room_scan segment arrived at or after `since`. */
-  private async requireRoomScanSince(tx: DbOrTx, sessionId: string, since: Date): Promise<void> {
-    const [segment] = await tx
-      .select({ id: mediaSegments.id })
-      .from(mediaSegments)
-      .where(
-        and(
-          eq(mediaSegments.sessionId, sessionId),
-          eq(mediaSegments.track, 'room_scan'),
-          gte(mediaSegments.receivedAt, since),
-        ),
-      )
-      .limit(1);
-    if (!segment) {
-      throw errors.conflict(
-        'ROOM_SCAN_MISSING',
-        'No room scan has been uploaded since it was requested; record it, then try again',
-      );
-    }
+    const views = await Promise.all(
+      result.rows.map(async (r) => toIntervention(r, await personById(this.db, r.actorId))),
+    );
+    if (result.changed) for (const view of views) await this.publish(view);
+    const [first] = views;
+    if (!first) throw errors.notFound('Intervention');
+    return first;
   }
 
   /**

@@ -1,7 +1,7 @@
-import { and, asc, eq, gt, lt, max, min } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, max, min, sql } from 'drizzle-orm';
 import type { LiveMessage } from '@invigil/contracts';
-import type { Db } from '../db/database.js';
-import { liveMessages } from '../db/schema.js';
+import type { Db, DbOrTx } from '../db/database.js';
+import { liveMessages, liveStudentCounters } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventBus, LiveAudience } from '../ports/event-bus.port.js';
 import { iso } from './time.js';
@@ -20,11 +20,38 @@ export type LiveInput = {
   };
 }[StoredLiveTopic];
 
-/** A live message with who may see it. */
-export type AddressedLiveMessage = LiveMessage & { audience: LiveAudience };
+/**
+ * A live message with who may see it and, for a student-audience message, its position in
+ * the session's student feed (`studentSeq`; `id` is its position in the staff feed).
+ */
+export type AddressedLiveMessage = LiveMessage & {
+  audience: LiveAudience;
+  studentSeq?: number | null;
+};
 
 /** Whose messages to replay: an exam's (its staff) or one session's (its student). */
 export type LiveScope = { examId: string } | { sessionId: string };
+
+/** What a reconnecting client gets: the messages it missed, or why it must resync instead. */
+export type LiveResume = { messages: AddressedLiveMessage[] } | { resync: string };
+
+/**
+ * A message's position in a scope's feed: the global id for staff, the session's own
+ * ordinal of student messages for a student. A student never sees a global id, which moves
+ * with staff-only messages too and would tell them something was just written about them.
+ */
+export function positionIn(scope: LiveScope, m: AddressedLiveMessage): number {
+  return 'examId' in scope ? m.id : (m.studentSeq ?? 0);
+}
+
+/** The wire form of a message for a scope: its position there as `id`, the addressing removed. */
+export function viewFor(scope: LiveScope, m: AddressedLiveMessage): LiveMessage {
+  const { audience: _audience, studentSeq: _studentSeq, ...message } = m;
+  return { ...message, id: positionIn(scope, m) } as LiveMessage;
+}
+
+const forStudent = (m: LiveInput): m is LiveInput & { sessionId: string } =>
+  m.audience === 'student' && m.sessionId !== null;
 
 /**
  * Emit live messages after a change committed, never failing the caller: the change is
@@ -38,8 +65,9 @@ export const MAX_REPLAY = 2000;
 /**
  * The replayable live feed. Whoever changes something a dashboard or a student's page must
  * see calls `emit` after the change commits: the message is stored with an increasing id
- * and published on the bus (`live.message`) for every process's gateway. A client that
- * reconnects asks for the stored messages after the last id it saw.
+ * (and, if the student may see it, the session's next student number) and published on the
+ * bus (`live.message`) for every process's gateway. A client that reconnects asks for the
+ * stored messages after the last position it saw in its own feed.
  */
 export class LiveFeed {
   constructor(
@@ -53,19 +81,27 @@ export class LiveFeed {
     const list = Array.isArray(inputs) ? inputs : [inputs as LiveInput];
     if (list.length === 0) return [];
     const now = this.clock.now();
-    const rows = await this.db
-      .insert(liveMessages)
-      .values(
-        list.map((m) => ({
-          examId: m.examId,
-          sessionId: m.sessionId,
-          audience: m.audience,
-          topic: m.topic,
-          data: m.data,
-          createdAt: now,
-        })),
-      )
-      .returning();
+    const write = async (db: DbOrTx) => {
+      const seqs = await reserveStudentSeqs(db, list);
+      return db
+        .insert(liveMessages)
+        .values(
+          list.map((m, i) => ({
+            examId: m.examId,
+            sessionId: m.sessionId,
+            audience: m.audience,
+            studentSeq: seqs[i] ?? null,
+            topic: m.topic,
+            data: m.data,
+            createdAt: now,
+          })),
+        )
+        .returning();
+    };
+    // Student numbers are taken with the insert, so they commit (or vanish) together.
+    const rows = list.some(forStudent)
+      ? await this.db.transaction((tx) => write(tx))
+      : await write(this.db);
     const messages = rows.sort((a, b) => a.id - b.id).map(toMessage);
     for (const m of messages) await this.bus.publish('live.message', m);
     return messages;
@@ -103,55 +139,65 @@ export class LiveFeed {
   }
 
   /**
-   * Stored messages after `since` for a scope, oldest first: all of an exam's for its staff,
-   * a session's student-audience ones for its student. `complete` is false when more than
-   * MAX_REPLAY are waiting (the client must fetch a fresh snapshot instead).
+   * What a client that saw everything up to `since` (a position in its scope's feed) missed,
+   * oldest first: all of an exam's messages for its staff, a session's student-audience
+   * ones for its student. A resync instead when some were pruned, more than MAX_REPLAY are
+   * waiting, or `since` is beyond the feed (not a position the client can have seen).
    */
-  async replay(
-    scope: LiveScope,
-    since: number,
-  ): Promise<{ messages: AddressedLiveMessage[]; complete: boolean }> {
-    const where =
-      'examId' in scope
-        ? and(eq(liveMessages.examId, scope.examId), gt(liveMessages.id, since))
-        : and(
-            eq(liveMessages.sessionId, scope.sessionId),
-            eq(liveMessages.audience, 'student'),
-            gt(liveMessages.id, since),
-          );
-    const rows = await this.db
-      .select()
-      .from(liveMessages)
-      .where(where)
-      .orderBy(asc(liveMessages.id))
-      .limit(MAX_REPLAY + 1);
-    return {
-      messages: rows.slice(0, MAX_REPLAY).map(toMessage),
-      complete: rows.length <= MAX_REPLAY,
-    };
+  async resume(scope: LiveScope, since: number): Promise<LiveResume> {
+    return 'examId' in scope
+      ? this.resumeExam(scope.examId, since)
+      : this.resumeStudent(scope.sessionId, since);
   }
 
-  /** The newest stored id of an exam's (or, with a session, that session's) messages; 0 if none. */
+  /** The newest position in a scope's feed (what `ready` reports); 0 if none. */
   async cursor(scope: LiveScope): Promise<number> {
+    if ('sessionId' in scope) return this.lastStudentSeq(scope.sessionId);
     const [row] = await this.db
       .select({ id: max(liveMessages.id) })
       .from(liveMessages)
-      .where(
-        'examId' in scope
-          ? eq(liveMessages.examId, scope.examId)
-          : eq(liveMessages.sessionId, scope.sessionId),
-      );
+      .where(eq(liveMessages.examId, scope.examId));
     return row?.id ?? 0;
   }
 
-  /**
-   * Whether messages after `since` may have been pruned: ids are global, so anything older
-   * than the oldest message kept (of any exam) cannot be replayed in full.
-   */
-  async isPruned(since: number): Promise<boolean> {
-    if (since === 0) return false;
-    const [row] = await this.db.select({ id: min(liveMessages.id) }).from(liveMessages);
-    return row?.id !== null && row?.id !== undefined && row.id > since + 1;
+  private async resumeExam(examId: string, since: number): Promise<LiveResume> {
+    // Ids are global, so anything older than the oldest message kept (of any exam) is gone.
+    if (since > 0) {
+      const [oldest] = await this.db.select({ id: min(liveMessages.id) }).from(liveMessages);
+      if (oldest?.id != null && oldest.id > since + 1) return { resync: PRUNED };
+    }
+    const rows = await this.db
+      .select()
+      .from(liveMessages)
+      .where(and(eq(liveMessages.examId, examId), gt(liveMessages.id, since)))
+      .orderBy(asc(liveMessages.id))
+      .limit(MAX_REPLAY + 1);
+    if (rows.length > MAX_REPLAY) return { resync: TOO_MANY };
+    return { messages: rows.map(toMessage) };
+  }
+
+  private async resumeStudent(sessionId: string, since: number): Promise<LiveResume> {
+    // Read the counter first: anything numbered up to it has committed and can be read.
+    const last = await this.lastStudentSeq(sessionId);
+    if (since > last) return { resync: 'Unknown position in this feed' };
+    const rows = await this.db
+      .select()
+      .from(liveMessages)
+      .where(and(eq(liveMessages.sessionId, sessionId), gt(liveMessages.studentSeq, since)))
+      .orderBy(asc(liveMessages.studentSeq))
+      .limit(MAX_REPLAY + 1);
+    if (rows.length > MAX_REPLAY) return { resync: TOO_MANY };
+    // Student numbers have no holes, so a missing next one was pruned.
+    if (since > 0 && since < last && rows[0]?.studentSeq !== since + 1) return { resync: PRUNED };
+    return { messages: rows.map(toMessage) };
+  }
+
+  private async lastStudentSeq(sessionId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ last: liveStudentCounters.lastSeq })
+      .from(liveStudentCounters)
+      .where(eq(liveStudentCounters.sessionId, sessionId));
+    return row?.last ?? 0;
   }
 
   /** Delete messages older than `before`; returns how many. */
@@ -164,11 +210,49 @@ export class LiveFeed {
   }
 }
 
+const PRUNED = 'Messages since then were pruned';
+const TOO_MANY = 'Too many messages to replay';
+
+/**
+ * Take the next student numbers for the student-audience messages of a batch (null for the
+ * others), in batch order. The counter row stays locked until the caller's transaction
+ * ends, so a session's numbers commit in order and without holes. Sessions are locked in a
+ * fixed order so that two batches never wait for each other.
+ */
+async function reserveStudentSeqs(
+  db: DbOrTx,
+  list: readonly LiveInput[],
+): Promise<(number | null)[]> {
+  const counts = new Map<string, number>();
+  for (const m of list)
+    if (forStudent(m)) counts.set(m.sessionId, (counts.get(m.sessionId) ?? 0) + 1);
+  const next = new Map<string, number>();
+  for (const sessionId of [...counts.keys()].sort()) {
+    const n = counts.get(sessionId) ?? 0;
+    const [row] = await db
+      .insert(liveStudentCounters)
+      .values({ sessionId, lastSeq: n })
+      .onConflictDoUpdate({
+        target: liveStudentCounters.sessionId,
+        set: { lastSeq: sql`${liveStudentCounters.lastSeq} + ${n}` },
+      })
+      .returning({ lastSeq: liveStudentCounters.lastSeq });
+    next.set(sessionId, (row?.lastSeq ?? n) - n + 1);
+  }
+  return list.map((m) => {
+    if (!forStudent(m)) return null;
+    const seq = next.get(m.sessionId) ?? 0;
+    next.set(m.sessionId, seq + 1);
+    return seq;
+  });
+}
+
 type LiveRow = typeof liveMessages.$inferSelect;
 
 function toMessage(r: LiveRow): AddressedLiveMessage {
   return {
     id: r.id,
+    studentSeq: r.studentSeq,
     examId: r.examId,
     sessionId: r.sessionId,
     at: iso(r.createdAt),

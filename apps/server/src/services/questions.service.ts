@@ -5,8 +5,10 @@ import type { Db, DbOrTx } from '../db/database.js';
 import { examSessions, exams, questions } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Actor } from './actor.js';
+import { holdsAnswerKey, withoutKey } from './answer-key.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
+import { examEmptyError } from './exams.service.js';
 import type { ScorableQuestion } from './scoring.js';
 
 type QuestionRow = typeof questions.$inferSelect;
@@ -58,16 +60,21 @@ export function questionSetProblems(set: QuestionSet): { path: string; message: 
 export class QuestionService {
   constructor(private readonly db: Db) {}
 
-  /** The questions with their right answers, for staff who may read the exam. */
+  /**
+   * The questions, for staff who may read the exam: with their right answers for those who
+   * hold the key (instructors, admins), without for proctors.
+   */
   async list(actor: Actor, examId: string): Promise<Question[]> {
     await loadExamFor(this.db, actor, examId, 'read');
-    return questionsOf(this.db, examId);
+    const list = await questionsOf(this.db, examId);
+    return holdsAnswerKey(actor) ? list : list.map(withoutKey);
   }
 
   /**
    * Replace the whole set in one transaction (positions follow the array order). Refused once
    * any attempt has started, so every student answers the same questions and no saved answer
-   * ever points at a question that changed.
+   * ever points at a question that changed; emptying a published exam without an external
+   * exam page is refused too (409 EXAM_EMPTY).
    */
   async replace(actor: Actor, examId: string, body: QuestionSet): Promise<Question[]> {
     return this.db.transaction(async (tx) => {
@@ -93,6 +100,10 @@ export class QuestionService {
           'QUESTIONS_LOCKED',
           'An attempt at this exam has started; its questions can no longer change',
         );
+      }
+      // A published exam keeps something to answer: its questions or its external page.
+      if (body.questions.length === 0 && exam.status === 'published' && !exam.externalUrl) {
+        throw examEmptyError('questions');
       }
       await tx.delete(questions).where(eq(questions.examId, examId));
       if (body.questions.length > 0) {

@@ -1,7 +1,7 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, inArray } from 'drizzle-orm';
 import type { SessionState } from '@invigil/contracts';
 import type { DbOrTx } from '../db/database.js';
-import { auditLog, examSessions } from '../db/schema.js';
+import { auditLog, examSessions, sessionEvents } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
@@ -11,16 +11,28 @@ import { loadExamFor } from './exam-access.js';
 export type SessionRow = typeof examSessions.$inferSelect;
 
 /**
+ * States of an attempt that has ended (`ended_at` is set): submitted or terminated, and the
+ * review that follows. Starting a review does not end the browser's backlog: every one of
+ * them takes uploads until the grace period after the end is over.
+ */
+export const ENDED_STATES: readonly SessionState[] = [
+  'submitted',
+  'terminated',
+  'under_review',
+  'reviewed',
+];
+
+/**
  * States in which a session accepts recording uploads and client events: from check-in
- * until it is ended, plus the ended states so a backlog queued in the browser can still
- * arrive after submit or termination. Review states are closed.
+ * until it is ended, plus the ended states (within the grace period, see `ingestClosed`)
+ * so a backlog queued in the browser can still arrive after submit or termination, also
+ * once a reviewer has started the review.
  */
 export const RECORDING_STATES: readonly SessionState[] = [
   'checking_in',
   'in_progress',
   'paused',
-  'submitted',
-  'terminated',
+  ...ENDED_STATES,
 ];
 
 /** 409 SESSION_NOT_RECORDING unless the session is in one of RECORDING_STATES. */
@@ -33,6 +45,63 @@ export function assertRecording(row: SessionRow): void {
       { state },
     );
   }
+}
+
+/** Default of how long after a session ended (`ended_at`) new uploads are still taken. */
+export const DEFAULT_INGEST_GRACE_MS = 15 * 60_000;
+
+/**
+ * True once an ended session's grace period is over (server clock), whatever the review has
+ * done meanwhile: the browser has had `graceMs` to drain its queue, so anything new after
+ * that is not a backlog.
+ */
+export function ingestClosed(row: SessionRow, now: Date, graceMs: number): boolean {
+  const ended = ENDED_STATES.includes(row.state as SessionState);
+  return ended && row.endedAt !== null && now.getTime() > row.endedAt.getTime() + graceMs;
+}
+
+function sessionClosed(row: SessionRow, graceMs: number): Error {
+  const closedAt = new Date((row.endedAt?.getTime() ?? 0) + graceMs);
+  return errors.conflict(
+    'SESSION_CLOSED',
+    `This session ended; uploads closed ${Math.round(graceMs / 60_000)} minutes after its end`,
+    { endedAt: row.endedAt?.toISOString() ?? null, closedAt: closedAt.toISOString() },
+  );
+}
+
+/**
+ * 409 SESSION_NOT_RECORDING outside RECORDING_STATES, 409 SESSION_CLOSED once the grace
+ * period after the end is over. Retries of what is already stored are answered before this.
+ */
+export function assertIngestOpen(row: SessionRow, now: Date, graceMs: number): void {
+  assertRecording(row);
+  if (ingestClosed(row, now, graceMs)) throw sessionClosed(row, graceMs);
+}
+
+/**
+ * Once the ingest is closed, an event batch is answered only when it is a retry: every
+ * sequence number in it is already stored. Anything new is 409 SESSION_CLOSED.
+ */
+export async function assertEventsRetried(
+  db: DbOrTx,
+  row: SessionRow,
+  seqs: readonly number[],
+  now: Date,
+  graceMs: number,
+): Promise<void> {
+  if (!ingestClosed(row, now, graceMs)) return;
+  const wanted = [...new Set(seqs)];
+  const stored = await db
+    .select({ seq: sessionEvents.seq })
+    .from(sessionEvents)
+    .where(
+      and(
+        eq(sessionEvents.sessionId, row.id),
+        eq(sessionEvents.source, 'client'),
+        inArray(sessionEvents.seq, wanted),
+      ),
+    );
+  if (stored.length < wanted.length) throw sessionClosed(row, graceMs);
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
 import { auditRecordingView, sessionForRead } from './recording-access.js';
 import { buildManifest } from './recording-manifest.js';
+import { ownManifest } from './student-view.js';
 
 /** A stored segment or snapshot located for reading. */
 export interface StoredBlob {
@@ -28,19 +29,22 @@ export class RecordingPlaybackService {
     private readonly blobs: BlobStore,
   ) {}
 
-  /** The manifest of a session's recording; staff views are audited. */
+  /**
+   * The manifest of a session's recording; staff views are audited. Gaps and completeness
+   * are for staff: the student gets what was stored (their client raises its counters from it).
+   */
   async manifest(
     actor: Actor,
     sessionId: string,
     range: { fromMs?: number; toMs?: number },
   ): Promise<RecordingManifest> {
     const row = await sessionForRead(this.db, actor, sessionId);
-    const manifest = await buildManifest(this.db, row, range);
+    const manifest = await buildManifest(this.db, row, range, this.clock.now());
     await auditRecordingView(this.db, actor, row, 'manifest', this.clock.now(), {
       fromMs: range.fromMs ?? null,
       toMs: range.toMs ?? null,
     });
-    return manifest;
+    return actor.role === 'student' ? ownManifest(manifest) : manifest;
   }
 
   /** Locate a stored segment the actor may read. */

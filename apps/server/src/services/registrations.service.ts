@@ -7,11 +7,13 @@ import type {
   SessionState,
 } from '@invigil/contracts';
 import { DetectorAccommodations, ProctoringPolicy, type ExamStatus } from '@invigil/contracts';
+import { studentAccommodations, studentPolicy } from '@invigil/detection/rules';
 import type { Db } from '../db/database.js';
 import { examSessions, exams, registrations, users } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
+import { holdsAnswerKey } from './answer-key.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import { registeredCounts } from './exams.service.js';
@@ -37,6 +39,12 @@ export const toRegistration = (r: RegistrationRow, s: SessionRow): Registration 
   extraTimeMinutes: r.extraTimeMinutes,
   detectors: detectorAccommodationsOf(r.detectorAccommodations),
 });
+
+/** A registration as its student sees it: only the accommodations their browser applies. */
+const toOwnRegistration = (r: RegistrationRow, s: SessionRow): Registration => {
+  const registration = toRegistration(r, s);
+  return { ...registration, detectors: studentAccommodations(registration.detectors) };
+};
 
 /** Student registrations: catalogue, register, cancel; and the roster for staff. */
 export class RegistrationService {
@@ -100,7 +108,7 @@ export class RegistrationService {
         .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
         .where(and(eq(registrations.examId, examId), eq(registrations.studentId, actor.userId)));
       if (existing?.r.status === 'active') {
-        return { registration: toRegistration(existing.r, existing.s), created: false };
+        return { registration: toOwnRegistration(existing.r, existing.s), created: false };
       }
       if ((exam.status as ExamStatus) === 'archived') {
         throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived');
@@ -147,7 +155,7 @@ export class RegistrationService {
         entityId: reg.id,
         examId,
       });
-      return { registration: toRegistration(reg, session), created: true };
+      return { registration: toOwnRegistration(reg, session), created: true };
     });
   }
 
@@ -163,7 +171,7 @@ export class RegistrationService {
         .where(eq(registrations.id, registrationId))
         .for('update', { of: registrations });
       if (!row || row.r.studentId !== actor.userId) throw errors.notFound('Registration');
-      if (row.r.status === 'cancelled') return toRegistration(row.r, row.s);
+      if (row.r.status === 'cancelled') return toOwnRegistration(row.r, row.s);
       if (row.s.state !== 'registered' || this.clock.now() >= row.e.closesAt) {
         throw errors.conflict(
           'REGISTRATION_NOT_CANCELLABLE',
@@ -184,7 +192,7 @@ export class RegistrationService {
         entityId: registrationId,
         examId: row.r.examId,
       });
-      return toRegistration(updated, row.s);
+      return toOwnRegistration(updated, row.s);
     });
   }
 
@@ -199,7 +207,7 @@ export class RegistrationService {
       .where(eq(registrations.studentId, actor.userId))
       .orderBy(asc(exams.opensAt), desc(registrations.createdAt));
     return rows.map(({ r, s, e }) => ({
-      ...toRegistration(r, s),
+      ...toOwnRegistration(r, s),
       exam: {
         id: e.id,
         title: e.title,
@@ -209,8 +217,12 @@ export class RegistrationService {
         durationMinutes: e.durationMinutes,
         registrationDeadline: iso(e.registrationDeadline),
         status: e.status as ExamStatus,
-        // The student's browser needs the policy to know what to record and check.
-        policy: ProctoringPolicy.parse(e.policy ?? {}),
+        // What the browser records and checks, with the accommodations applied: nothing the
+        // server judges by alone (sampling, server-only detectors, durations) leaves it.
+        policy: studentPolicy(
+          ProctoringPolicy.parse(e.policy ?? {}),
+          detectorAccommodationsOf(r.detectorAccommodations),
+        ),
       },
     }));
   }
@@ -225,15 +237,16 @@ export class RegistrationService {
     if (!row) throw errors.notFound('Registration');
     if (actor.role === 'student') {
       if (row.r.studentId !== actor.userId) throw errors.notFound('Registration');
-    } else {
-      await loadExamFor(this.db, actor, row.r.examId, 'read');
+      return toOwnRegistration(row.r, row.s);
     }
+    await loadExamFor(this.db, actor, row.r.examId, 'read');
     return toRegistration(row.r, row.s);
   }
 
-  /** An exam's roster for its staff. */
+  /** An exam's roster for its staff; scores only for those who hold the answer key. */
   async roster(actor: Actor, examId: string): Promise<RosterEntry[]> {
     await loadExamFor(this.db, actor, examId, 'read');
+    const scores = holdsAnswerKey(actor);
     const rows = await this.db
       .select({ r: registrations, s: examSessions, u: users })
       .from(registrations)
@@ -245,8 +258,8 @@ export class RegistrationService {
       ...toRegistration(r, s),
       studentEmail: u.email,
       studentName: u.name,
-      score: s.score,
-      maxScore: s.maxScore,
+      score: scores ? s.score : null,
+      maxScore: scores ? s.maxScore : null,
     }));
   }
 }

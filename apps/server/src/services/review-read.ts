@@ -1,8 +1,10 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import {
   RESPONSE_WINDOW_DAYS,
   type EvidenceSnapshot,
   type ExamRef,
+  type FlagDecision,
+  type FlagDecisionRecord,
   type FlagEvidence,
   type IdentityEvidence,
   type ReviewFlag,
@@ -15,6 +17,7 @@ import {
 import type { DbOrTx } from '../db/database.js';
 import type { examSessions } from '../db/schema.js';
 import {
+  auditLog,
   exams,
   flags,
   sessionNotes,
@@ -69,6 +72,7 @@ export function toVerdict(
   now: Date,
   audience: Audience,
   reviewerName: string | null,
+  overrideComment: string | null = null,
 ): ReviewVerdict {
   const final = isFinal(r, now);
   return {
@@ -81,6 +85,7 @@ export function toVerdict(
       final || r.response !== null
         ? null
         : iso(new Date(r.decidedAt.getTime() + RESPONSE_WINDOW_MS)),
+    overrideComment,
     ...(audience === 'staff' && {
       reviewer: r.reviewerId ? { id: r.reviewerId, name: reviewerName ?? 'Former user' } : null,
     }),
@@ -100,9 +105,82 @@ export interface ReviewData {
   student: StudentRef;
   review: ReviewRow | undefined;
   reviewerName: string | null;
+  /** The current verdict's explanation of going against the flag decisions, if it gave one. */
+  overrideComment: string | null;
   flags: ReviewFlag[];
   identity: IdentityEvidence;
   risk: number;
+}
+
+/** A flag decision from the audit log, with its place in the log. */
+interface DecisionEntry {
+  auditId: number;
+  record: FlagDecisionRecord;
+}
+
+/**
+ * Every decision on the given flags, oldest first per flag: reviewers' `flag.review` entries
+ * and staff withdrawals (`flag.withdraw`). The flags table holds only the current decision;
+ * the audit log, append-only, is where earlier ones are kept.
+ */
+async function loadDecisions(
+  db: DbOrTx,
+  flagIds: readonly string[],
+): Promise<Map<string, DecisionEntry[]>> {
+  const out = new Map<string, DecisionEntry[]>();
+  if (flagIds.length === 0) return out;
+  const rows = await db
+    .select({ a: auditLog, name: users.name })
+    .from(auditLog)
+    .leftJoin(users, eq(users.id, auditLog.actorId))
+    .where(
+      and(
+        eq(auditLog.entityType, 'flag'),
+        inArray(auditLog.entityId, [...flagIds]),
+        inArray(auditLog.action, ['flag.review', 'flag.withdraw']),
+      ),
+    )
+    .orderBy(asc(auditLog.id));
+  for (const { a, name } of rows) {
+    const data = a.data as { to?: string; decision?: string; comment?: string };
+    const decision = (a.action === 'flag.withdraw' ? 'dismissed' : (data.to ?? data.decision)) as
+      FlagDecision | undefined;
+    if (!a.entityId || (decision !== 'confirmed' && decision !== 'dismissed')) continue;
+    const list = out.get(a.entityId) ?? [];
+    list.push({
+      auditId: a.id,
+      record: {
+        decision,
+        comment: data.comment ?? null,
+        decidedBy: a.actorId ? { id: a.actorId, name: name ?? 'Former user' } : null,
+        decidedAt: iso(a.at),
+      },
+    });
+    out.set(a.entityId, list);
+  }
+  return out;
+}
+
+/** The latest verdict's audit entry: where it sits in the log and its override comment. */
+async function loadVerdictEntry(
+  db: DbOrTx,
+  sessionId: string,
+): Promise<{ auditId: number; overrideComment: string | null } | null> {
+  const [row] = await db
+    .select({ id: auditLog.id, data: auditLog.data })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.entityType, 'session'),
+        eq(auditLog.entityId, sessionId),
+        eq(auditLog.action, 'review.verdict'),
+      ),
+    )
+    .orderBy(desc(auditLog.id))
+    .limit(1);
+  if (!row) return null;
+  const comment = (row.data as { overrideComment?: unknown }).overrideComment;
+  return { auditId: row.id, overrideComment: typeof comment === 'string' ? comment : null };
 }
 
 /** Load a session's review data; `audience` decides what detector and reviewer detail is kept. */
@@ -149,11 +227,36 @@ export async function loadReviewData(
     .from(sessionRisk)
     .where(eq(sessionRisk.sessionId, session.id));
 
+  const decisions = await loadDecisions(
+    db,
+    flagRows.map(({ f }) => f.id),
+  );
+  const verdictEntry = hasVerdict(review?.r) ? await loadVerdictEntry(db, session.id) : null;
+
   const started = session.startedAt?.getTime();
   const offset = (ms: number | null) =>
     ms === null || started === undefined ? null : ms - started;
   const reviewFlags: ReviewFlag[] = flagRows.map(({ f, deciderName }) => {
     const evidence = f.evidence as FlagEvidence;
+    const entries = decisions.get(f.id) ?? [];
+    // The student reads the decisions the verdict was given on: after their response the
+    // reviewer may change some before the final verdict, and those show with that verdict.
+    const asAtVerdict =
+      audience === 'student' && verdictEntry && entries.length > 0
+        ? (entries.filter((e) => e.auditId < verdictEntry.auditId).at(-1)?.record ?? null)
+        : undefined;
+    const decision: Pick<ReviewFlag, 'decision' | 'comment' | 'decidedAt'> =
+      asAtVerdict === undefined
+        ? {
+            decision: f.reviewStatus as ReviewFlag['decision'],
+            comment: f.reviewComment,
+            decidedAt: isoOrNull(f.reviewedAt),
+          }
+        : {
+            decision: asAtVerdict?.decision ?? 'open',
+            comment: asAtVerdict?.comment ?? null,
+            decidedAt: asAtVerdict?.decidedAt ?? null,
+          };
     return {
       id: f.id,
       type: f.type as ReviewFlag['type'],
@@ -165,9 +268,7 @@ export async function loadReviewData(
       message: f.message,
       snapshots: (evidence.snapshotIds ?? []).flatMap((id) => byId.get(id) ?? []),
       recording: evidence.recording ?? null,
-      decision: f.reviewStatus as ReviewFlag['decision'],
-      comment: f.reviewComment,
-      decidedAt: isoOrNull(f.reviewedAt),
+      ...decision,
       ...(audience === 'staff' && {
         detail: {
           source: f.source as NonNullable<ReviewFlag['detail']>['source'],
@@ -175,6 +276,8 @@ export async function loadReviewData(
           detector: f.detector,
           model: f.model,
           decidedBy: f.reviewedBy ? { id: f.reviewedBy, name: deciderName ?? 'Former user' } : null,
+          // Every decision but the current one, which is the last in the log.
+          history: f.reviewStatus === 'open' ? [] : entries.slice(0, -1).map((e) => e.record),
         },
       }),
     };
@@ -190,6 +293,7 @@ export async function loadReviewData(
     student: { id: head.student.id, name: head.student.name, email: head.student.email },
     review: review?.r,
     reviewerName: review?.reviewerName ?? null,
+    overrideComment: verdictEntry?.overrideComment ?? null,
     flags: reviewFlags,
     identity: {
       snapshots: shots.filter((s) =>

@@ -1,7 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
+  describeVerdictConflict,
+  verdictConflict,
   type FlagCounts,
   type FlagReviewBody,
+  type FlagReviewStatus,
   type MyReview,
   type ReviewQueueEntry,
   type ReviewResponseBody,
@@ -10,6 +13,7 @@ import {
   type Verdict,
   type VerdictBody,
 } from '@invigil/contracts';
+import { lockInTransaction, SESSION_FLAGS_LOCK } from '../db/advisory-locks.js';
 import type { Db, Tx } from '../db/database.js';
 import { examSessions, flags, sessionReviews, sessionRisk, users } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -19,7 +23,6 @@ import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import { auditRecordingView, sessionForRead } from './recording-access.js';
-import { recordRecordingGaps } from './recording-manifest.js';
 import {
   canRespond,
   hasVerdict,
@@ -127,8 +130,12 @@ export class ReviewService {
   }
 
   /**
-   * Confirm or dismiss one flag. The first decision on a submitted or terminated session
-   * starts its review (→ under_review). Audited with the session move in one transaction.
+   * Confirm or dismiss one flag, or change an earlier decision (confirm ↔ dismiss) while the
+   * review is open — also after the student's response reopened it, before the final verdict.
+   * The first decision on a submitted or terminated session starts its review
+   * (→ under_review). Each decision is audited as `flag.review` with `from` and `to`, and the
+   * one it replaces (who, when, comment) stays in the audit log as the flag's history. The
+   * same decision with the same comment again changes nothing.
    */
   async decideFlag(actor: Actor, flagId: string, body: FlagReviewBody): Promise<SessionReview> {
     const { sessionId, moved } = await this.db.transaction(async (tx) => {
@@ -138,35 +145,48 @@ export class ReviewService {
         .where(eq(flags.id, flagId));
       if (!found) throw errors.notFound('Flag');
       const session = await this.reviewableSession(tx, actor, found.sessionId);
+      const [before] = await tx.select().from(flags).where(eq(flags.id, flagId)).for('update');
+      if (!before) throw errors.notFound('Flag');
       const now = this.clock.now();
-      const [flag] = await tx
-        .update(flags)
-        .set({
-          reviewStatus: body.decision,
-          reviewComment: body.comment ?? null,
-          reviewedBy: actor.userId,
-          reviewedAt: now,
-        })
-        .where(eq(flags.id, flagId))
-        .returning();
-      if (!flag) throw errors.notFound('Flag');
-      await appendAudit(
-        tx,
-        {
-          actorId: actor.userId,
-          action: 'flag.review',
-          entityType: 'flag',
-          entityId: flagId,
-          examId: session.examId,
-          data: {
-            sessionId: session.id,
-            type: flag.type,
-            decision: body.decision,
-            ...(body.comment && { comment: body.comment }),
+      const comment = body.comment ?? null;
+      if (before.reviewStatus !== body.decision || before.reviewComment !== comment) {
+        await tx
+          .update(flags)
+          .set({
+            reviewStatus: body.decision,
+            reviewComment: comment,
+            reviewedBy: actor.userId,
+            reviewedAt: now,
+          })
+          .where(eq(flags.id, flagId));
+        const redecided = before.reviewStatus !== 'open';
+        await appendAudit(
+          tx,
+          {
+            actorId: actor.userId,
+            action: 'flag.review',
+            entityType: 'flag',
+            entityId: flagId,
+            examId: session.examId,
+            data: {
+              sessionId: session.id,
+              type: before.type,
+              decision: body.decision,
+              from: before.reviewStatus,
+              to: body.decision,
+              ...(comment && { comment }),
+              ...(redecided && {
+                previous: {
+                  decidedBy: before.reviewedBy,
+                  decidedAt: isoOrNull(before.reviewedAt),
+                  comment: before.reviewComment,
+                },
+              }),
+            },
           },
-        },
-        now,
-      );
+          now,
+        );
+      }
       const moved = await this.startReview(tx, actor, session, now);
       return { sessionId: session.id, moved };
     });
@@ -177,20 +197,44 @@ export class ReviewService {
 
   /**
    * Give the verdict once every flag is decided: the session becomes reviewed. Given after
-   * the student's response it is final; otherwise provisional for the response window.
+   * the student's response it is final; otherwise provisional for the response window. A
+   * verdict that goes against the decisions (`verdictConflict`) needs the reviewer's
+   * `overrideComment` (409 VERDICT_NEEDS_REASON), kept in the verdict's audit entry.
    */
   async verdict(actor: Actor, sessionId: string, body: VerdictBody): Promise<SessionReview> {
     const { published, moved } = await this.db.transaction(async (tx) => {
       const session = await this.reviewableSession(tx, actor, sessionId);
-      const undecided = await tx
-        .select({ id: flags.id, type: flags.type, message: flags.message })
+      const decided = await tx
+        .select({
+          id: flags.id,
+          type: flags.type,
+          message: flags.message,
+          decision: flags.reviewStatus,
+        })
         .from(flags)
-        .where(and(eq(flags.sessionId, sessionId), eq(flags.reviewStatus, 'open')));
+        .where(eq(flags.sessionId, sessionId));
+      const undecided = decided
+        .filter((f) => f.decision === 'open')
+        .map(({ id, type, message }) => ({ id, type, message }));
       if (undecided.length > 0) {
         throw errors.conflict(
           'FLAGS_UNDECIDED',
           `Confirm or dismiss every flag first (${undecided.length} undecided)`,
           { flags: undecided },
+        );
+      }
+      const decisions = decided.map((f) => f.decision as FlagReviewStatus);
+      const conflict = verdictConflict(body.verdict, decisions);
+      if (conflict && !body.overrideComment) {
+        const confirmed = decisions.filter((d) => d === 'confirmed').length;
+        throw errors.conflict(
+          'VERDICT_NEEDS_REASON',
+          `${describeVerdictConflict(conflict, confirmed)}: explain why in overrideComment, or change the decisions`,
+          {
+            conflict,
+            confirmed,
+            dismissed: decisions.length - confirmed,
+          },
         );
       }
       const now = this.clock.now();
@@ -229,6 +273,9 @@ export class ReviewService {
             reason: body.reason,
             final,
             ...(before?.verdict && { previous: before.verdict }),
+            // Read back with the verdict: the review has no column of its own for it.
+            ...(body.overrideComment && { overrideComment: body.overrideComment }),
+            ...(conflict && { conflict }),
           },
         },
         now,
@@ -328,7 +375,7 @@ export class ReviewService {
       flags: data.flags,
       undecided: data.flags.filter((f) => f.decision === 'open').length,
       verdict: hasVerdict(data.review)
-        ? toVerdict(data.review, now, audience, data.reviewerName)
+        ? toVerdict(data.review, now, audience, data.reviewerName, data.overrideComment)
         : null,
       response: toResponse(data.review),
       canRespond: audience === 'student' && canRespond(data.review, session.state, now),
@@ -370,7 +417,7 @@ export class ReviewService {
    */
   private async reviewableSession(tx: Tx, actor: Actor, sessionId: string): Promise<SessionRow> {
     if (actor.role === 'student') throw errors.forbidden('Only the exam’s staff review sessions');
-    await tx.execute(sql`select pg_advisory_xact_lock(742003, hashtext(${sessionId}))`);
+    await lockInTransaction(tx, SESSION_FLAGS_LOCK, sessionId);
     const [session] = await tx
       .select()
       .from(examSessions)
@@ -404,12 +451,11 @@ export class ReviewService {
     const from = session.state as SessionState;
     if (from === 'under_review') return null;
     checkTransition(from, 'under_review', 'staff');
-    const moved = await this.move(tx, actor.userId, session, from, 'under_review', now, {
+    // The recording is not checked here: the browser may still be delivering its backlog
+    // (ingest stays open for the grace period); the evidence watchdog checks it once settled.
+    return this.move(tx, actor.userId, session, from, 'under_review', now, {
       reason: 'review started',
     });
-    // As with the generic transition: any hole left in the recording now is real.
-    await recordRecordingGaps(tx, session.id);
-    return moved;
   }
 
   /** Change the (locked) session's state and audit it as a transition. */

@@ -1,13 +1,29 @@
-import { and, asc, eq, notLike, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { ClientEventBatch, EventBatchAck, SessionEvent } from '@invigil/contracts';
+import type {
+  ClientEventBatch,
+  EventBatchAck,
+  SessionEvent,
+  UntrustedReason,
+} from '@invigil/contracts';
+import { lockInTransaction, SERVER_EVENT_SEQ_LOCK } from '../db/advisory-locks.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { sessionEvents } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
 import { assertClientEventData } from './detection-event-data.js';
-import { auditRecordingView, sessionForRead, sessionForUpload } from './recording-access.js';
+import { judgeArrivingEvents } from './event-arrival.js';
+import {
+  assertEventsRetried,
+  auditRecordingView,
+  DEFAULT_INGEST_GRACE_MS,
+  sessionForRead,
+  sessionForUpload,
+} from './recording-access.js';
+import { STUDENT_SERVER_EVENTS } from './student-view.js';
 import { iso } from './time.js';
+import { eventQuotaError } from './upload-admission.js';
+import { eventQuota, judgeEvents } from './upload-quota.js';
 
 /** A batch as the route hands it over (defaults applied). */
 export type ClientEventBatchInput = z.output<typeof ClientEventBatch>;
@@ -22,8 +38,13 @@ export interface ServerEventInput {
 
 type EventRow = typeof sessionEvents.$inferSelect;
 
-/** A client event as stored (what `onStored` hears of). */
-export type StoredClientEvent = ClientEventBatchInput['events'][number];
+/**
+ * A client event as stored (what `onStored` hears of), with why the server did not trust its
+ * time on arrival (null: trusted; see event-arrival.ts).
+ */
+export type StoredClientEvent = ClientEventBatchInput['events'][number] & {
+  untrustedReason: UntrustedReason | null;
+};
 
 const toEvent = (r: EventRow): SessionEvent => ({
   source: r.source as SessionEvent['source'],
@@ -32,6 +53,7 @@ const toEvent = (r: EventRow): SessionEvent => ({
   clientMs: r.clientMs,
   serverAt: iso(r.serverAt),
   data: r.data as Record<string, unknown>,
+  untrustedReason: r.untrustedReason as UntrustedReason | null,
 });
 
 /**
@@ -46,7 +68,7 @@ export async function appendServerEvents(
 ): Promise<number[]> {
   if (events.length === 0) return [];
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(742002, hashtext(${sessionId}))`);
+    await lockInTransaction(tx, SERVER_EVENT_SEQ_LOCK, sessionId);
     const [last] = await tx
       .select({ next: sql<number>`coalesce(max(${sessionEvents.seq}), -1) + 1` })
       .from(sessionEvents)
@@ -78,6 +100,8 @@ export class SessionEventService {
     private readonly onStored?: (sessionId: string, events: StoredClientEvent[]) => Promise<void>,
     /** Told of every batch that arrived (upload health on the live dashboard); never throws. */
     private readonly onUploaded?: (session: { id: string; examId: string }) => void,
+    /** How long after a session ended new events are still taken (then retries only). */
+    private readonly ingestGraceMs = DEFAULT_INGEST_GRACE_MS,
   ) {}
 
   /**
@@ -85,6 +109,11 @@ export class SessionEventService {
    * already stored (or repeated within the batch) is reported as a duplicate and the first
    * write wins, so retrying a batch is always safe. Detector events' data is checked
    * against the contracts first; then `onStored` hears of the events this call stored.
+   * Each new event is stamped with the server's receive time and judged against it: one
+   * dated far before or after it, or before an accepted event of its detector, is stored
+   * with its `untrusted_reason` — kept as evidence, never used to end a condition. A batch
+   * past the session's event allowance (`eventQuota`: sequence numbers grow with the
+   * attempt's server time; data size per event) is refused whole with 413 QUOTA_EXCEEDED.
    */
   async recordClientEvents(
     actor: Actor,
@@ -95,8 +124,23 @@ export class SessionEventService {
     const seen = new Set<number>();
     const unique = batch.events.filter((e) => !seen.has(e.seq) && seen.add(e.seq));
     let examId = '';
+    let trust = new Map<number, UntrustedReason | null>();
     const stored = await this.db.transaction(async (tx) => {
-      ({ examId } = await sessionForUpload(tx, actor, sessionId, { lock: true }));
+      const row = await sessionForUpload(tx, actor, sessionId, { lock: true });
+      ({ examId } = row);
+      const seqs = unique.map((e) => e.seq);
+      await assertEventsRetried(tx, row, seqs, this.clock.now(), this.ingestGraceMs);
+      // Past the session's allowance, nothing of the batch is stored (413 QUOTA_EXCEEDED).
+      const allowance = judgeEvents(eventQuota(row, this.clock.now()), unique);
+      if (!allowance.ok) throw eventQuotaError(allowance);
+      // Received on the server's clock: what the evidence watchdog and the trust check judge by.
+      const receivedAt = this.clock.now();
+      trust = await judgeArrivingEvents(
+        tx,
+        sessionId,
+        unique.map((e) => ({ seq: e.seq, type: e.type, atMs: e.at, data: e.data })),
+        receivedAt.getTime(),
+      );
       return tx
         .insert(sessionEvents)
         .values(
@@ -106,7 +150,9 @@ export class SessionEventService {
             seq: e.seq,
             type: e.type,
             clientMs: e.at,
+            serverAt: receivedAt,
             data: e.data,
+            untrustedReason: trust.get(e.seq) ?? null,
           })),
         )
         .onConflictDoNothing({
@@ -120,7 +166,9 @@ export class SessionEventService {
     if (accepted.size > 0) {
       await this.onStored?.(
         sessionId,
-        unique.filter((e) => accepted.has(e.seq)),
+        unique
+          .filter((e) => accepted.has(e.seq))
+          .map((e) => ({ ...e, untrustedReason: trust.get(e.seq) ?? null })),
       );
     }
     const bySeq = (a: number, b: number) => a - b;
@@ -137,18 +185,27 @@ export class SessionEventService {
   async list(actor: Actor, sessionId: string): Promise<SessionEvent[]> {
     const row = await sessionForRead(this.db, actor, sessionId);
     await auditRecordingView(this.db, actor, row, 'events', this.clock.now());
-    // Students see their own timeline but not the server's detector analysis of it (it
-    // carries scores such as identity similarity); what was found reaches them with review.
+    // Students see what their browser sent, not the server's judgement of it (analysis,
+    // gaps, refusals, lateness): that would tell a tampered client what is caught. What was
+    // found reaches them with review; see student-view.ts for server events meant for them.
     const ofSession = eq(sessionEvents.sessionId, sessionId);
-    const notAnalysis = or(
+    const addressed = [...STUDENT_SERVER_EVENTS];
+    const own = or(
       eq(sessionEvents.source, 'client'),
-      notLike(sessionEvents.type, 'detect.%'),
+      addressed.length > 0
+        ? and(eq(sessionEvents.source, 'server'), inArray(sessionEvents.type, addressed))
+        : undefined,
     );
     const rows = await this.db
       .select()
       .from(sessionEvents)
-      .where(actor.role === 'student' ? and(ofSession, notAnalysis) : ofSession)
+      .where(actor.role === 'student' ? and(ofSession, own) : ofSession)
       .orderBy(asc(sessionEvents.source), asc(sessionEvents.seq));
-    return rows.map(toEvent);
+    if (actor.role !== 'student') return rows.map(toEvent);
+    // Whether the server trusted an event's time is its judgement too: staff only.
+    return rows.map((r) => {
+      const { untrustedReason: _judged, ...event } = toEvent(r);
+      return event;
+    });
   }
 }

@@ -21,7 +21,19 @@ export interface StoredUploads {
   screen: LatestShot | null;
   /** Server time of the newest segment, snapshot or client event; null before any. */
   lastUploadAt: Date | null;
+  /** Server time the newest webcam or screen segment (by seq) arrived; null before any. */
+  lastVideoAt: Date | null;
+  /** Server time the newest segment (by seq) of each track arrived; null before any. */
+  videoAt: Record<VideoTrack, Date | null>;
 }
+
+/** The tracks recorded for the whole attempt, whose segments the dashboard watches. */
+export type VideoTrack = 'webcam' | 'screen';
+const VIDEO_TRACKS: readonly VideoTrack[] = ['webcam', 'screen'];
+
+/** The later of two times (null: none). */
+const later = (a: Date | null | undefined, b: Date | null | undefined): Date | null =>
+  a && (!b || a > b) ? a : (b ?? null);
 
 /** A session the tracker hears about: its id and exam (for addressing live messages). */
 export interface TrackedSession {
@@ -63,6 +75,8 @@ export async function storedUploads(
       webcamTaken: shot('webcam', snapshots.takenMs),
       screenSeq: shot('screen', snapshots.seq),
       screenTaken: shot('screen', snapshots.takenMs),
+      webcamVideoMs: epochMs(received('webcam')),
+      screenVideoMs: epochMs(received('screen')),
       // greatest() skips nulls: the newest of segments, snapshots and client event batches.
       lastUploadMs: epochMs(
         sql`greatest(${received('webcam')}, ${received('screen')}, ${newest(
@@ -80,15 +94,21 @@ export async function storedUploads(
     .where(inArray(examSessions.id, [...sessionIds]));
   const latest = (seq: unknown, taken: unknown): LatestShot | null =>
     seq === null || seq === undefined ? null : { seq: Number(seq), takenMs: Number(taken) };
+  const date = (ms: string | null) => (ms === null ? null : new Date(Number(ms)));
   return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        webcam: latest(r.webcamSeq, r.webcamTaken),
-        screen: latest(r.screenSeq, r.screenTaken),
-        lastUploadAt: r.lastUploadMs === null ? null : new Date(Number(r.lastUploadMs)),
-      },
-    ]),
+    rows.map((r) => {
+      const videoAt = { webcam: date(r.webcamVideoMs), screen: date(r.screenVideoMs) };
+      return [
+        r.id,
+        {
+          webcam: latest(r.webcamSeq, r.webcamTaken),
+          screen: latest(r.screenSeq, r.screenTaken),
+          lastUploadAt: date(r.lastUploadMs),
+          lastVideoAt: later(videoAt.webcam, videoAt.screen),
+          videoAt,
+        },
+      ];
+    }),
   );
 }
 
@@ -103,7 +123,11 @@ export class SessionHealthTracker {
   private readonly sockets = new Map<string, number>();
   private readonly lastSeen = new Map<string, Date>();
   private readonly lastUpload = new Map<string, Date>();
+  /** Newest webcam and screen segment stored by this process, per session and track. */
+  private readonly lastVideo = new Map<string, Partial<Record<VideoTrack, Date>>>();
   private readonly lastEmitted = new Map<string, number>();
+  /** The last database read of a session's uploads (see `stored`). */
+  private readonly storedRead = new Map<string, { atMs: number; value: StoredUploads }>();
   /** Newest webcam and screen snapshot stored by this process, per session. */
   private readonly latest = new Map<string, Partial<LatestSnapshots>>();
   /** Each session's exam, as last heard with an upload or a connection. */
@@ -140,10 +164,14 @@ export class SessionHealthTracker {
     this.lastSeen.set(sessionId, this.clock.now());
   }
 
-  /** A segment, snapshot or event batch arrived: tell the dashboard, at most every few seconds. */
-  uploaded(session: TrackedSession): void {
+  /**
+   * A segment, snapshot or event batch arrived (`video`: the track of a webcam or screen
+   * segment): tell the dashboard, at most every few seconds.
+   */
+  uploaded(session: TrackedSession, video?: VideoTrack): void {
     const now = this.clock.now();
     this.lastUpload.set(session.id, now);
+    if (video) this.lastVideo.set(session.id, { ...this.lastVideo.get(session.id), [video]: now });
     this.examOf.set(session.id, session.examId);
     const last = this.lastEmitted.get(session.id);
     if (last !== undefined && now.getTime() - last < this.throttleMs) return;
@@ -166,14 +194,17 @@ export class SessionHealthTracker {
 
   /** Health of sessions for a snapshot, given what the database says of their uploads. */
   healthOf(sessionId: string, stored: StoredUploads | undefined): SessionHealth {
-    const memory = this.lastUpload.get(sessionId);
-    const db = stored?.lastUploadAt ?? null;
-    const lastUpload = memory && (!db || memory > db) ? memory : db;
     const latest = this.latest.get(sessionId);
+    const video = this.lastVideo.get(sessionId) ?? {};
+    const videoAt = Object.fromEntries(
+      VIDEO_TRACKS.map((t) => [t, later(video[t], stored?.videoAt[t])]),
+    ) as Record<VideoTrack, Date | null>;
     return {
       sessionId,
       connected: (this.sockets.get(sessionId) ?? 0) > 0,
-      lastUploadAt: isoOrNull(lastUpload),
+      lastUploadAt: isoOrNull(later(this.lastUpload.get(sessionId), stored?.lastUploadAt)),
+      lastVideoAt: isoOrNull(later(videoAt.webcam, videoAt.screen)),
+      videoAt: { webcam: isoOrNull(videoAt.webcam), screen: isoOrNull(videoAt.screen) },
       lastSeenAt: isoOrNull(this.lastSeen.get(sessionId)),
       ...(latest && { latest }),
     };
@@ -186,6 +217,13 @@ export class SessionHealthTracker {
         if (at < before && !this.sockets.has(id)) map.delete(id);
       }
     }
+    for (const [id, tracks] of this.lastVideo) {
+      const at = later(tracks.webcam, tracks.screen);
+      if (at && at < before && !this.sockets.has(id)) this.lastVideo.delete(id);
+    }
+    for (const [id, read] of this.storedRead) {
+      if (read.atMs < before.getTime()) this.storedRead.delete(id);
+    }
     for (const map of [this.latest, this.examOf]) {
       for (const id of map.keys()) {
         if (!this.lastUpload.has(id) && !this.sockets.has(id)) map.delete(id);
@@ -194,6 +232,18 @@ export class SessionHealthTracker {
     for (const [id, at] of this.lastEmitted) {
       if (at < before.getTime()) this.lastEmitted.delete(id);
     }
+  }
+
+  /** What the database says of a session's uploads, read again after the throttle window. */
+  private async stored(sessionId: string): Promise<StoredUploads | undefined> {
+    const nowMs = this.clock.now().getTime();
+    const read = this.storedRead.get(sessionId);
+    if (read && nowMs - read.atMs < this.throttleMs) return read.value;
+    const value = (
+      await storedUploads(this.db, [sessionId]).catch(() => new Map<string, StoredUploads>())
+    ).get(sessionId);
+    if (value) this.storedRead.set(sessionId, { atMs: nowMs, value });
+    return value;
   }
 
   /** Stop emitting (the server is shutting down). */
@@ -205,12 +255,12 @@ export class SessionHealthTracker {
     if (this.stopped) return;
     this.lastEmitted.set(session.id, this.clock.now().getTime());
     // Uploads before this process started are in the database; a failed read only leaves
-    // lastUploadAt empty in this one message (the next snapshot reads it again).
-    const stored = this.lastUpload.has(session.id)
-      ? undefined
-      : (
-          await storedUploads(this.db, [session.id]).catch(() => new Map<string, StoredUploads>())
-        ).get(session.id);
+    // lastUploadAt empty in this one message (the next snapshot reads it again). Video of a
+    // track this process has not stored is looked up too (a page sending only events is not
+    // recording), at most once per throttle window.
+    const video = this.lastVideo.get(session.id) ?? {};
+    const known = this.lastUpload.has(session.id) && VIDEO_TRACKS.every((t) => video[t]);
+    const stored = known ? undefined : await this.stored(session.id);
     await this.live({
       topic: 'session.health',
       data: this.healthOf(session.id, stored),

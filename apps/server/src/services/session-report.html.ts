@@ -1,4 +1,10 @@
-import type { ReviewFlag, SessionReport } from '@invigil/contracts';
+import {
+  describeVerdictConflict,
+  verdictConflict,
+  type FlagDecisionRecord,
+  type ReviewFlag,
+  type SessionReport,
+} from '@invigil/contracts';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -51,6 +57,8 @@ const STYLE = `
   .verdict { font-size: 1.15rem; font-weight: 700; }
   .pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   .sev-high { font-weight: 700; }
+  .history ul { margin: .15rem 0 0; padding-left: 1.1rem; }
+  .notice { border-left: 4px solid #8a5a00; padding: .25rem .75rem; background: #fff7e0; }
   @media print {
     body { margin: 0; max-width: none; font-size: 11pt; }
     h2 { break-after: avoid; }
@@ -59,6 +67,20 @@ const STYLE = `
     .no-print { display: none; }
   }
 `;
+
+/** Decisions a re-decision replaced, oldest first (staff only, as the flag's history). */
+function replacedDecisions(history: readonly FlagDecisionRecord[] | undefined): string {
+  if (!history || history.length === 0) return '';
+  const items = history
+    .map(
+      (h) =>
+        `<li>${escapeHtml(DECISION_LABEL[h.decision])}, ${escapeHtml(h.decidedBy?.name ?? '—')}, ${escapeHtml(
+          when(h.decidedAt),
+        )}${h.comment ? `: <span class="pre">${escapeHtml(h.comment)}</span>` : ''}</li>`,
+    )
+    .join('');
+  return `<div class="muted history">Replaced decisions:<ul>${items}</ul></div>`;
+}
 
 function flagRows(flags: readonly ReviewFlag[]): string {
   if (flags.length === 0) return '<p>No flags were raised.</p>';
@@ -77,7 +99,9 @@ function flagRows(flags: readonly ReviewFlag[]): string {
     decidedBy
       ? `<br><span class="muted">${escapeHtml(decidedBy)}, ${escapeHtml(when(f.decidedAt))}</span>`
       : ''
-  }${f.comment ? `<div class="pre">${escapeHtml(f.comment)}</div>` : ''}</td>
+  }${f.comment ? `<div class="pre">${escapeHtml(f.comment)}</div>` : ''}${replacedDecisions(
+    f.detail?.history,
+  )}</td>
 </tr>`;
     })
     .join('\n');
@@ -97,10 +121,30 @@ ${rows}
  */
 export function renderSessionReportHtml(r: SessionReport): string {
   const v = r.verdict;
+  const decisions = r.flags.map((f) => f.decision);
+  const isReopened = !!v && !v.final && r.response !== null && r.session.state === 'under_review';
+  const reopened = isReopened
+    ? `<p class="notice">The student’s response reopened the review: this provisional verdict was
+given before it, and the flag decisions above may still change until the final verdict.</p>`
+    : '';
+  // Once reopened, the decisions above are no longer the ones this verdict was given on.
+  const conflict = v && !isReopened ? verdictConflict(v.verdict, decisions) : null;
+  const confirmed = decisions.filter((d) => d === 'confirmed').length;
   const verdict = v
-    ? `<p class="verdict">${escapeHtml(VERDICT_LABEL[v.verdict])} (${v.final ? 'final' : 'provisional'})</p>
+    ? `${reopened}<p class="verdict">${escapeHtml(VERDICT_LABEL[v.verdict])} (${v.final ? 'final' : 'provisional'})</p>
 <dl>
   <dt>Reason</dt><dd class="pre">${escapeHtml(v.reason)}</dd>
+  ${
+    conflict || v.overrideComment
+      ? `<dt>Against the flag decisions</dt><dd>${
+          conflict ? `${escapeHtml(describeVerdictConflict(conflict, confirmed))}.` : ''
+        }${
+          v.overrideComment
+            ? `<div class="pre">Reviewer’s explanation: ${escapeHtml(v.overrideComment)}</div>`
+            : ''
+        }</dd>`
+      : ''
+  }
   <dt>Reviewer</dt><dd>${escapeHtml(v.reviewer?.name ?? '—')}</dd>
   <dt>Decided</dt><dd>${escapeHtml(when(v.decidedAt))}</dd>
   ${v.finalAt ? `<dt>Final since</dt><dd>${escapeHtml(when(v.finalAt))}</dd>` : ''}

@@ -71,7 +71,7 @@ export class SessionReportService {
       flags: data.flags,
       risk: data.risk,
       verdict: hasVerdict(data.review)
-        ? toVerdict(data.review, now, 'staff', data.reviewerName)
+        ? toVerdict(data.review, now, 'staff', data.reviewerName, data.overrideComment)
         : null,
       response: toResponse(data.review),
     };

@@ -1,6 +1,8 @@
 import { and, eq, isNull, lte, or } from 'drizzle-orm';
 import {
   canTransition,
+  DEFAULT_POLICY,
+  ProctoringPolicy,
   TRANSITION_ACTOR_LABEL,
   type ExamSession,
   SESSION_TRANSITIONS,
@@ -13,8 +15,8 @@ import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
 import { scoreSession } from './attempt-score.js';
+import { requireCheckIn } from './check-in.js';
 import { appendAudit } from './audit.service.js';
-import { recordRecordingGaps } from './recording-manifest.js';
 import { loadExamFor } from './exam-access.js';
 import { computeDeadline, isTimeUp, pausedAfterTimeUp, resumeClock } from './exam-timing.js';
 import type { EmitLive } from './live-feed.service.js';
@@ -236,7 +238,8 @@ export class SessionService {
 
   /**
    * Move a session along the state machine, audited in the same transaction. Starting needs
-   * consent and sets the deadline; pausing stops the clock and resuming pushes the deadline
+   * consent and every check-in step the policy requires (409 CHECK_IN_INCOMPLETE), and sets
+   * the deadline; pausing stops the clock and resuming pushes the deadline
    * out by the pause; submitting stores the auto-score. `within` runs in the same transaction
    * after the change (interventions store their row there, so both commit or neither does).
    */
@@ -273,6 +276,9 @@ export class SessionService {
           if (!row.consentedAt) {
             throw errors.conflict('CONSENT_REQUIRED', 'Consent to proctoring before starting');
           }
+          // The server, not the browser, decides that check-in is done.
+          const policy = ProctoringPolicy.safeParse(ctx.e.policy ?? {});
+          await requireCheckIn(tx, id, policy.success ? policy.data : DEFAULT_POLICY);
           const startedAt = row.startedAt ?? now;
           changes.startedAt = startedAt;
           changes.deadlineAt = computeDeadline({
@@ -306,9 +312,8 @@ export class SessionService {
         .returning();
       if (!updated)
         throw errors.conflict('CONFLICT', 'The session changed meanwhile; reload and retry');
-      // Review starts once the browser has had time to drain its upload queue: any hole left in
-      // the recording now is real, so it is recorded as a `recording.gap` server event.
-      if (to === 'under_review') await recordRecordingGaps(tx, id);
+      // Holes in the recording are not recorded at review start: uploads stay open for the
+      // grace period after the end; the evidence watchdog checks once they have settled.
       await appendAudit(tx, {
         actorId: actor.userId,
         action: 'session.transition',

@@ -3,7 +3,6 @@ import { eq } from 'drizzle-orm';
 import {
   SERVER_DETECT_EVENTS,
   type DetectAnalysisData,
-  type DetectEnrolmentData,
   type DetectFailedData,
 } from '@invigil/contracts';
 import type { NodeAnalysis } from '@invigil/detection/node';
@@ -12,11 +11,16 @@ import { examSessions, snapshots } from '../db/schema.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
 import type { Clock } from '../ports/clock.port.js';
 import { isUnreadableImage, type Detector } from '../ports/detector.port.js';
+import { modelName, round } from './analysis-format.js';
 import { LeaseLostError, type AnalysisQueue, type LeasedJob } from './analysis-queue.js';
+import { IdentityAnalysis } from './identity-analysis.js';
 import { appendServerEvents } from './session-events.service.js';
 
-/** What happened to a job, for the runner (it re-judges flags after an analysis). */
-export type AnalysisOutcome = 'analysed' | 'enrolled' | 'skipped' | 'retry' | 'failed';
+/**
+ * What happened to a job, for the runner: after `analysed` (a result the flag rules read was
+ * written: a webcam analysis, or an identity photo's enrolment or comparison) it re-judges flags.
+ */
+export type AnalysisOutcome = 'analysed' | 'skipped' | 'retry' | 'failed';
 
 /** The server's reading of a webcam snapshot, as stored in a `detect.analysis` event. */
 function toAnalysisData(
@@ -44,33 +48,25 @@ function toAnalysisData(
   };
 }
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
-const modelName = (a: NodeAnalysis) =>
-  `${a.models.library}: ${[
-    a.models.face,
-    a.models.mesh,
-    a.models.embedding,
-    a.models.objects,
-    a.models.antispoof,
-    a.models.liveness,
-  ]
-    .filter((m) => m !== undefined)
-    .join(', ')}`;
-
 /**
  * Runs one analysis job: reads the snapshot, runs the detectors (in the Detector's
  * workers, never on the API's thread) and stores the result as a server event in the same
- * transaction that completes the job. The identity photo's face embedding is kept on the
- * session as the reference for later snapshots.
+ * transaction that completes the job. Identity photos go to IdentityAnalysis: the face
+ * photo's embedding becomes the session's reference for later snapshots, and the ID
+ * document's face is compared with it.
  */
 export class SnapshotAnalysisService {
+  private readonly identity: IdentityAnalysis;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly blobs: BlobStore,
     private readonly detector: Detector,
     private readonly queue: AnalysisQueue,
-  ) {}
+  ) {
+    this.identity = new IdentityAnalysis(db, clock, blobs, detector, queue);
+  }
 
   async run(job: LeasedJob): Promise<AnalysisOutcome> {
     const [row] = await this.db
@@ -87,12 +83,10 @@ export class SnapshotAnalysisService {
       const blob = await this.blobs.get(snap.blobKey);
       if (!blob) throw new Error(`The snapshot's bytes are missing (${snap.blobKey})`);
       const bytes = await buffer(blob.stream);
-      if (snap.kind === 'id_face') {
-        const a = await this.detector.analyze(bytes, {
-          parts: { pose: false, objects: false, liveness: false },
-        });
-        await this.enrol(job, snap, a);
-        return 'enrolled';
+      if (snap.kind === 'id_face' || snap.kind === 'id_document') {
+        if (snap.kind === 'id_face') await this.identity.face(job, snap, bytes);
+        else await this.identity.document(job, snap, bytes);
+        return 'analysed';
       }
       const enrolled = Array.isArray(row.enrolled) ? (row.enrolled as number[]) : undefined;
       const a = await this.detector.analyze(bytes, enrolled ? { enrolled } : {});
@@ -108,6 +102,7 @@ export class SnapshotAnalysisService {
       return 'analysed';
     } catch (error) {
       if (error instanceof LeaseLostError) return 'skipped';
+      // Anything else is retried: a worker crash, or a race between two identity photos.
       const permanent = isUnreadableImage(error);
       const message = error instanceof Error ? error.message : String(error);
       const gaveUp = await this.queue.fail(job, message, this.clock.now(), permanent);
@@ -123,32 +118,5 @@ export class SnapshotAnalysisService {
       ]);
       return 'failed';
     }
-  }
-
-  /** Keep the identity photo's embedding when it shows exactly one face. */
-  private async enrol(
-    job: LeasedJob,
-    snap: typeof snapshots.$inferSelect,
-    a: NodeAnalysis,
-  ): Promise<void> {
-    const enrolled = a.faces.length === 1 && a.embedding !== undefined;
-    const data: DetectEnrolmentData = {
-      snapshotId: snap.id,
-      snapshotSeq: snap.seq,
-      faces: a.faces.length,
-      enrolled,
-      model: modelName(a),
-    };
-    await this.queue.complete(job, this.clock.now(), async (tx) => {
-      if (enrolled) {
-        await tx
-          .update(examSessions)
-          .set({ enrolledEmbedding: a.embedding })
-          .where(eq(examSessions.id, snap.sessionId));
-      }
-      await appendServerEvents(tx, snap.sessionId, [
-        { type: SERVER_DETECT_EVENTS.enrolment, clientMs: snap.takenMs, data },
-      ]);
-    });
   }
 }

@@ -97,7 +97,11 @@ export async function listUsers(db: DbOrTx, q: { role?: Role; q?: string }): Pro
   return rows.map(toUser);
 }
 
-/** Admin: rename, change role, disable or enable. Disabling revokes nothing else by itself but blocks every request. */
+/**
+ * Admin: rename, change role, disable or enable. Disabling also revokes the user's sessions,
+ * in the same transaction, so enabling the account later does not bring old sign-ins back
+ * (API tokens stay: they are credentials the owner manages, and a disabled user's are refused).
+ */
 export async function updateUser(
   db: Db,
   actor: Actor,
@@ -114,6 +118,12 @@ export async function updateUser(
       .where(eq(users.id, id))
       .returning();
     if (!updated) throw errors.notFound('User');
+    if (body.disabled === true) {
+      await tx
+        .update(authSessions)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(authSessions.userId, id), isNull(authSessions.revokedAt)));
+    }
     await appendAudit(tx, {
       actorId: actor.userId,
       action: 'user.update',

@@ -13,7 +13,8 @@ import type { TestServer } from './test-server.js';
 export async function completeCheckIn(
   student: HttpClient,
   sessionId: string,
-  opts: { roomScan?: boolean; takenMs?: number } = {},
+  /** `eventSeq`: the system check event's sequence number (when the test sent events already). */
+  opts: { roomScan?: boolean; takenMs?: number; eventSeq?: number } = {},
 ): Promise<void> {
   const takenMs = opts.takenMs ?? Date.now();
   const ok = (what: string, res: { status: number; body: unknown }) => {
@@ -23,7 +24,7 @@ export async function completeCheckIn(
   ok(
     'system check',
     await student.post(`/api/sessions/${sessionId}/events`, {
-      events: [{ seq: 0, type: 'system_check.passed', at: takenMs, data: {} }],
+      events: [{ seq: opts.eventSeq ?? 0, type: 'system_check.passed', at: takenMs, data: {} }],
     }),
   );
   for (const kind of ['id_face', 'id_document'] as const) {

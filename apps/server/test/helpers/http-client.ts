@@ -26,9 +26,15 @@ export class HttpClient {
     if (this.cookie) h.cookie = this.cookie;
     if (this.csrfToken && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrfToken;
     if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
-    let payload: string | undefined;
+    let payload: string | Uint8Array<ArrayBuffer> | undefined;
     if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      // Strings and bytes (raw uploads) go as they are; anything else as JSON.
+      payload =
+        typeof body === 'string'
+          ? body
+          : body instanceof Uint8Array
+            ? new Uint8Array(body)
+            : JSON.stringify(body);
       h['content-type'] ??= 'application/json';
     }
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers: h, body: payload });

@@ -45,7 +45,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh, empty PostgreSQL database on the harness server; `drop` removes it. */
+export async function createPgDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `invigil_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -65,7 +68,8 @@ async function createPgDatabase(adminUrl: string): Promise<{ url: string; drop()
 /**
  * Start a server for one test file. `overrides` adjust the configuration; `app` passes
  * adapters in (a detector shared by a file's servers). Server-side snapshot analysis is off
- * unless a test turns it on: loading the models costs ~1 s and ~300 MB per worker.
+ * unless a test turns it on: loading the models costs ~1 s and ~300 MB per worker. The
+ * evidence watchdog does not run on its own.
  */
 export async function startTestServer(
   engine: Engine,
@@ -92,6 +96,9 @@ export async function startTestServer(
     port: 0,
     loginRateLimitPerMinute: 10_000,
     detection: { ...base.detection, enabled: false },
+    // The evidence watchdog sweeps only when a test asks (`instance.evidence.sweep()`): on its
+    // timer it would flag every attempt a test leaves without uploads.
+    evidenceSweepMs: 3_600_000,
     ...overrides,
   };
   const instance = await createApp(config, { clock, ...app });

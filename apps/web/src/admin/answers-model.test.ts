@@ -57,4 +57,13 @@ describe('answers view model', () => {
       { label: 'Not scored automatically — up to 4 points', tone: 'open' },
     ]);
   });
+
+  it('says only whether a question was answered when the key is withheld', () => {
+    const keyless = { ...question('multiple_choice', 2), correctOption: null };
+    expect(itemResult(item({ question: keyless, value: { choice: 1 } }))).toEqual({
+      label: 'Answered',
+      tone: 'open',
+    });
+    expect(itemResult(item({ question: keyless }))).toEqual({ label: 'No answer', tone: 'wrong' });
+  });
 });

@@ -40,6 +40,12 @@ export function itemResult(item: Item): { label: string; tone: 'right' | 'wrong'
       tone: item.value === null ? 'wrong' : 'open',
     };
   }
+  // Without the answer key (proctors) the server sends no scoring at all.
+  if (item.correct === null) {
+    return item.value === null
+      ? { label: 'No answer', tone: 'wrong' }
+      : { label: 'Answered', tone: 'open' };
+  }
   const earned = item.points ?? 0;
   if (item.value === null) return { label: `No answer — 0 of ${pts(max)}`, tone: 'wrong' };
   if (item.correct) return { label: `Correct — ${earned} of ${pts(max)}`, tone: 'right' };

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import type { DetectorName } from '@invigil/contracts';
-import { DETECTOR_ORDER } from '../exams/detectors';
+import { DETECTOR_GROUPS, DETECTOR_ORDER } from '../exams/detectors';
 import { ConfirmButton } from '../ui/confirm-button';
 import { NumberField } from '../ui/field';
 import {
@@ -15,7 +15,9 @@ import './detection-rules.css';
 
 /**
  * The "Detection rules" part of the exam form: faces allowed, how often the server re-checks
- * a snapshot, and one row per detector. Flags only mark moments for a person to review.
+ * a snapshot, and one row per detector, in two named groups: the camera, microphone and
+ * browser detectors, then the server's checks of the evidence itself. Flags only mark moments
+ * for a person to review.
  */
 export function DetectionRulesSection({
   value,
@@ -38,8 +40,8 @@ export function DetectionRulesSection({
       <legend>Detection rules</legend>
       <div className="detection-head">
         <p id={introId} className="hint">
-          What the camera, microphone and browser checks mark for a proctor to review. A condition
-          becomes a flag only when it lasts at least its duration; nothing is decided automatically.
+          What is marked for a proctor to review. Flags only mark moments to look at; nothing is
+          decided automatically.
         </p>
         {allDefault || disabled ? null : (
           <ConfirmButton
@@ -75,17 +77,33 @@ export function DetectionRulesSection({
           onChange={(serverAnalysisSeconds) => onChange({ ...value, serverAnalysisSeconds })}
         />
       </div>
-      <div className="detector-list">
-        {DETECTOR_ORDER.map((name) => (
-          <DetectorRuleRow
-            key={name}
-            name={name}
-            value={value.rules[name]}
-            errors={errors}
-            onChange={(rule) => setRule(name, rule)}
-          />
-        ))}
-      </div>
+      {DETECTOR_GROUPS.map((group) => (
+        <div
+          key={group.id}
+          role="group"
+          className="detector-group"
+          aria-labelledby={`${introId}-${group.id}`}
+          aria-describedby={`${introId}-${group.id}-intro`}
+        >
+          <h3 id={`${introId}-${group.id}`} className="detector-group-title">
+            {group.title}
+          </h3>
+          <p id={`${introId}-${group.id}-intro`} className="hint">
+            {group.intro}
+          </p>
+          <div className="detector-list">
+            {group.names.map((name) => (
+              <DetectorRuleRow
+                key={name}
+                name={name}
+                value={value.rules[name]}
+                errors={errors}
+                onChange={(rule) => setRule(name, rule)}
+              />
+            ))}
+          </div>
+        </div>
+      ))}
     </fieldset>
   );
 }

@@ -1,6 +1,11 @@
 import { useId } from 'react';
 import { Severity, type DetectorName } from '@invigil/contracts';
-import { DETECTOR_INFO, SEVERITY_LABEL, formatShownThreshold } from '../exams/detectors';
+import {
+  DETECTOR_INFO,
+  SEVERITY_LABEL,
+  formatShownThreshold,
+  isEvidenceCheck,
+} from '../exams/detectors';
 import { Field, NumberField } from '../ui/field';
 import {
   MAX_MIN_SECONDS,
@@ -11,9 +16,11 @@ import {
 } from './detection-rules-model';
 
 /**
- * One detector in the exam's detection rules: on/off, how long before a flag, severity and,
- * where the detector has one, its threshold. A group named after the detector, so every
- * input is announced with it; inputs of a switched-off detector are disabled.
+ * One detector in the exam's detection rules: on/off, how long before a flag (for the
+ * server's evidence checks: how long evidence must be missing, or nothing for single
+ * findings), severity and, where the detector has one, its threshold. A group named after
+ * the detector, so every input is announced with it; inputs of a switched-off detector are
+ * disabled.
  */
 export function DetectorRuleRow({
   name,
@@ -62,18 +69,22 @@ export function DetectorRuleRow({
           <span aria-hidden="true">{value.enabled ? 'On' : 'Off'}</span>
         </label>
       </div>
-      <NumberField
-        label="Flag after (s)"
-        className="detector-cell"
-        error={errors[ruleErrorKey(name, 'minSeconds')]}
-        inputMode="decimal"
-        min={0}
-        max={MAX_MIN_SECONDS}
-        step="any"
-        disabled={off}
-        value={value.minSeconds}
-        onChange={(minSeconds) => set({ minSeconds })}
-      />
+      {info.duration === 'finding' ? (
+        <p className="detector-cell muted small">Flagged when found</p>
+      ) : (
+        <NumberField
+          label={info.duration === 'absence' ? 'Missing for (s)' : 'Flag after (s)'}
+          className="detector-cell"
+          error={errors[ruleErrorKey(name, 'minSeconds')]}
+          inputMode="decimal"
+          min={0}
+          max={MAX_MIN_SECONDS}
+          step="any"
+          disabled={off}
+          value={value.minSeconds}
+          onChange={(minSeconds) => set({ minSeconds })}
+        />
+      )}
       <Field label="Severity" className="detector-cell">
         {(c) => (
           <select
@@ -104,6 +115,9 @@ export function DetectorRuleRow({
           value={value.threshold}
           onChange={(input) => set({ threshold: input })}
         />
+      ) : isEvidenceCheck(name) ? (
+        // The server's evidence checks have no threshold to tune: nothing to say.
+        <span className="detector-cell detector-threshold" />
       ) : (
         <p className="detector-cell detector-threshold muted small">No threshold</p>
       )}

@@ -45,6 +45,25 @@ describe('splitExamErrors', () => {
     });
   });
 
+  it('puts the refusal to publish an empty exam beside the status or the external page', () => {
+    const refusal = (path: string) =>
+      parseApiError(
+        409,
+        JSON.stringify({
+          code: 'EXAM_EMPTY',
+          message: 'Add questions or an external exam page before publishing',
+          details: [{ path, message: 'Add questions or an external exam page before publishing' }],
+        }),
+      );
+    expect(splitExamErrors(refusal('status'))).toEqual({
+      fields: { status: 'Add questions or an external exam page before publishing' },
+      summary: [],
+    });
+    expect(splitExamErrors(refusal('externalUrl')).fields).toEqual({
+      externalUrl: 'Add questions or an external exam page before publishing',
+    });
+  });
+
   it('summarises errors without details', () => {
     const error = parseApiError(
       400,

@@ -6,6 +6,7 @@ const FIELD_KEYS = new Set([
   'title',
   'description',
   'status',
+  'externalUrl',
   'opensAt',
   'closesAt',
   'registrationDeadline',

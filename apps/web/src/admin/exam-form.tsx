@@ -79,7 +79,11 @@ export function ExamForm({
             />
           )}
         </Field>
-        <Field label="Status" hint="Students only see published exams." error={errors.status}>
+        <Field
+          label="Status"
+          hint="Students only see published exams. Publishing needs questions or an external exam page."
+          error={errors.status}
+        >
           {(c) => (
             <select
               {...c}

@@ -24,6 +24,14 @@ function ScoreSummary({ data }: { data: ScoredAnswers }) {
   if (data.items.length === 0) {
     return <p>This exam has no built-in questions, so there is nothing to score here.</p>;
   }
+  if (!data.answerKey) {
+    return (
+      <p className="muted">
+        {t.answered} of {data.items.length} questions answered. The right answers and the score are
+        shown to the exam’s instructors.
+      </p>
+    );
+  }
   if (data.score === null || data.maxScore === null) {
     return (
       <>

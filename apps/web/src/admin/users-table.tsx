@@ -9,10 +9,14 @@ import { ResourceView } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import type { Resource } from '../ui/use-resource';
-import { ROLES, ROLE_LABELS } from '../auth/role-labels';
+import { disableQuestion, enableQuestion, roleChangedText } from './account-changes';
+import { RoleChange } from './role-change';
 import { SetPassword } from './set-password';
 
-/** The user list with role changes and enable/disable per row. */
+/**
+ * The user list with role changes and enable/disable per row; each asks first and says what
+ * will change.
+ */
 export function UsersTable({ users }: { users: Resource<User[]> }) {
   const me = useUser();
   const [pending, setPending] = useState<string | null>(null);
@@ -46,21 +50,11 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
     {
       header: 'Role',
       cell: (u) => (
-        <select
-          aria-label={`Role of ${u.name}`}
-          value={u.role}
+        <RoleChange
+          user={u}
           disabled={pending !== null || u.id === me.id}
-          onChange={(e) => {
-            const role = e.target.value as Role;
-            void update(u, { role }, `${u.name} is now ${ROLE_LABELS[role].toLowerCase()}.`);
-          }}
-        >
-          {ROLES.map((role) => (
-            <option key={role} value={role}>
-              {ROLE_LABELS[role]}
-            </option>
-          ))}
-        </select>
+          onConfirm={(role) => void update(u, { role }, roleChangedText(u, role))}
+        />
       ),
     },
     {
@@ -86,19 +80,25 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
               onDone={(text) => setFeedback({ tone: 'success', text })}
             />
             {u.disabled ? (
-              <button
-                type="button"
+              <ConfirmButton
+                label="Enable"
+                question={enableQuestion(u)}
+                confirmLabel="Enable"
+                keepLabel="Cancel"
                 className="button secondary small"
+                pending={pending === u.id}
+                pendingLabel="Enabling…"
                 disabled={pending !== null}
-                aria-describedby={`user-${u.id}`}
-                onClick={() => void update(u, { disabled: false }, `${u.name} can sign in again.`)}
-              >
-                {pending === u.id ? 'Enabling…' : 'Enable'}
-              </button>
+                describedBy={`user-${u.id}`}
+                onConfirm={() =>
+                  void update(u, { disabled: false }, `${u.name} can sign in again.`)
+                }
+              />
             ) : (
               <ConfirmButton
                 label="Disable"
-                question={`Disable ${u.name}? They will be signed out.`}
+                question={disableQuestion(u)}
+                keepLabel="Cancel"
                 confirmLabel="Disable"
                 className="button danger small"
                 pending={pending === u.id}

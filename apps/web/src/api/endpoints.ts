@@ -13,6 +13,8 @@ import type {
   MeResponse,
   MyRegistration,
   OpenExam,
+  PasswordResetConfirmBody,
+  PasswordResetRequestBody,
   PublicSettings,
   Registration,
   Role,
@@ -89,6 +91,10 @@ export const authApi = {
   logout: () => api<Ok>('/api/auth/logout', { method: 'POST', quietAuth: true }),
   changePassword: (body: ChangePasswordBody) =>
     api<Ok>('/api/auth/password', { method: 'POST', body }),
+  requestPasswordReset: (body: PasswordResetRequestBody) =>
+    api<Ok>('/api/auth/password-reset', { method: 'POST', body, quietAuth: true }),
+  confirmPasswordReset: (body: PasswordResetConfirmBody) =>
+    api<Ok>('/api/auth/password-reset/confirm', { method: 'POST', body, quietAuth: true }),
 };
 
 /** Personal API tokens (staff). */
@@ -238,13 +244,16 @@ export const reviewApi = {
 export const interventionApi = {
   list: (sessionId: string, signal?: AbortSignal) =>
     api<Intervention[]>(`/api/sessions/${enc(sessionId)}/interventions`, { signal }),
-  /** Confirm a warning or a room scan request (idempotent). */
+  /** Confirm a warning or a request (idempotent). */
   acknowledge: (sessionId: string, interventionId: string) =>
     api<Intervention>(
       `/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/acknowledge`,
       { method: 'POST' },
     ),
-  /** Report a requested room scan as done (409 ROOM_SCAN_MISSING until a segment uploaded). */
+  /**
+   * Report a requested room scan or new identity photos as done (409 ROOM_SCAN_MISSING /
+   * IDENTITY_PHOTOS_MISSING until they uploaded).
+   */
   complete: (sessionId: string, interventionId: string) =>
     api<Intervention>(
       `/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/complete`,

@@ -10,6 +10,8 @@ export interface SignInState {
   from?: string;
   expired?: boolean;
   signedOut?: boolean;
+  /** A new password was just set with a reset link. */
+  passwordReset?: boolean;
 }
 
 function Starting() {

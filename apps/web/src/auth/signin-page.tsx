@@ -4,12 +4,16 @@ import { describeError, fieldErrors } from '../api/errors';
 import { Field } from '../ui/field';
 import { Page } from '../ui/page';
 import { StatusMessage, type Feedback } from '../ui/status-message';
+import type { ForgotPasswordState } from './forgot-password-page';
 import type { SignInState } from './guards';
 import { afterSignInPath } from './roles';
 import { useSession } from './session';
 import { usePublicSettings } from './use-public-settings';
 
-/** /signin: e-mail and password, with a link to sign-up when it is enabled. */
+/**
+ * /signin: e-mail and password, with "Forgot password?" when e-mail is configured and a link
+ * to sign-up when it is enabled.
+ */
 export function SignInPage() {
   const { login } = useSession();
   const navigate = useNavigate();
@@ -25,8 +29,12 @@ export function SignInPage() {
       ? { tone: 'info', text: 'Your session has ended. Please sign in again.' }
       : arrival.signedOut
         ? { tone: 'info', text: 'You have signed out.' }
-        : null,
+        : arrival.passwordReset
+          ? { tone: 'success', text: 'Your new password is set. Sign in with it.' }
+          : null,
   );
+
+  const forgotState: ForgotPasswordState = { email: email.trim() };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -77,6 +85,11 @@ export function SignInPage() {
           <button type="submit" className="button primary" disabled={pending}>
             {pending ? 'Signing in…' : 'Sign in'}
           </button>
+          {settings?.passwordReset ? (
+            <Link to="/forgot-password" state={forgotState} style={{ alignSelf: 'center' }}>
+              Forgot password?
+            </Link>
+          ) : null}
         </div>
       </form>
       {settings?.signupEnabled ? (

@@ -1,4 +1,4 @@
-import type { ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings } from '@invigil/contracts';
 import type { CsrfSource } from './upload-queue';
 
 /** The result of the upload-speed probe. */
@@ -12,7 +12,7 @@ export interface BandwidthSample {
 }
 
 /** The upload speed the recording needs: webcam + microphone + screen bitrates, with 50 % headroom. */
-export function requiredKbps(policy: ProctoringPolicy, audioKbps = 32): number {
+export function requiredKbps(policy: CaptureSettings, audioKbps = 32): number {
   const kbps =
     (policy.webcam ? policy.webcamBitrateKbps : 0) +
     (policy.microphone ? audioKbps : 0) +

@@ -1,4 +1,4 @@
-import type { MediaTrack, ProctoringPolicy, SessionEvent, SnapshotKind } from '@invigil/contracts';
+import type { CaptureSettings, MediaTrack, SessionEvent, SnapshotKind } from '@invigil/contracts';
 import { api } from '../api/client';
 import { meCsrfSource, recordingApi } from './api';
 import { CaptureStore } from './capture-store';
@@ -57,10 +57,11 @@ export class CaptureSession {
   private counterSync: Promise<void> | null = null;
   private readonly snapshotListeners = new Set<(snapshot: StoredSnapshot) => void>();
   private enrolledFace: Blob | null = null;
+  private readonly faceListeners = new Set<() => void>();
 
   constructor(
     readonly sessionId: string,
-    private policy: ProctoringPolicy,
+    private policy: CaptureSettings,
     private readonly store: CaptureStore = captureStore(),
   ) {
     this.queue = new UploadQueue(sessionId, { store, csrf: meCsrfSource() });
@@ -105,7 +106,7 @@ export class CaptureSession {
   }
 
   /** Uses a newer policy (before recording starts). */
-  setPolicy(policy: ProctoringPolicy): void {
+  setPolicy(policy: CaptureSettings): void {
     this.policy = policy;
   }
 
@@ -270,6 +271,15 @@ export class CaptureSession {
   }
 
   /**
+   * Calls `listener` when a new face photo is stored (new identity photos a proctor asked
+   * for), so the identity detector compares with it from then on; returns the unsubscribe.
+   */
+  onFacePhoto(listener: () => void): () => void {
+    this.faceListeners.add(listener);
+    return () => this.faceListeners.delete(listener);
+  }
+
+  /**
    * Calls `listener` after each periodic snapshot is stored, with its sequence number (the
    * detectors report what they saw in it); returns the unsubscribe function.
    */
@@ -290,7 +300,10 @@ export class CaptureSession {
       contentType: blob.type || 'image/jpeg',
       takenMs,
     });
-    if (kind === 'id_face') this.enrolledFace = blob;
+    if (kind === 'id_face') {
+      this.enrolledFace = blob;
+      for (const listener of this.faceListeners) listener();
+    }
     return meta;
   }
 
@@ -418,7 +431,7 @@ export class CaptureSession {
 const sessions = new Map<string, CaptureSession>();
 
 /** The capture of a session for this page (one per session, shared by the flow's steps). */
-export function captureSessionFor(sessionId: string, policy: ProctoringPolicy): CaptureSession {
+export function captureSessionFor(sessionId: string, policy: CaptureSettings): CaptureSession {
   let session = sessions.get(sessionId);
   if (!session) {
     session = new CaptureSession(sessionId, policy);

@@ -1,8 +1,4 @@
-import type {
-  DetectorAccommodations,
-  ProctoringPolicy,
-  RecordingManifest,
-} from '@invigil/contracts';
+import type { BrowserRules, RecordingManifest, StudentPolicy } from '@invigil/contracts';
 import {
   BrowserDetector,
   EnergyVad,
@@ -11,7 +7,6 @@ import {
   type VadChange,
 } from '@invigil/detection/browser';
 import type { DetectorParts } from '@invigil/detection';
-import { effectiveRules, type EffectiveRules } from '@invigil/detection/rules';
 import { recordingApi } from './api';
 import type { CaptureSession, StoredSnapshot } from './capture-session';
 import { VoiceMonitor } from './detection-audio';
@@ -41,7 +36,7 @@ const VOICE_MODEL = 'energy VAD (RMS dBFS)';
  * the status: recording and uploads never wait for detection.
  */
 export class DetectionController {
-  private readonly rules: EffectiveRules;
+  private readonly rules: BrowserRules;
   private readonly parts: DetectorParts | null;
   private readonly states = new DetectorStates(() => this.model);
   private detector: BrowserDetector | null = null;
@@ -58,10 +53,10 @@ export class DetectionController {
 
   constructor(
     private readonly capture: CaptureSession,
-    private readonly policy: ProctoringPolicy,
-    accommodations?: DetectorAccommodations,
+    private readonly policy: StudentPolicy,
   ) {
-    this.rules = effectiveRules(policy, accommodations);
+    // The server sends the rules with the student's accommodations already applied.
+    this.rules = policy.detectors;
     this.parts = videoPartsFor(this.rules, policy.webcam);
   }
 
@@ -101,7 +96,10 @@ export class DetectionController {
       return;
     }
     this.model = this.detector.model;
-    if (this.parts.embedding) await this.enroll();
+    if (this.parts.embedding) {
+      await this.enroll();
+      this.cleanups.push(this.capture.onFacePhoto(() => void this.enroll()));
+    }
     if (this.stopped) return;
     this.cleanups.push(this.capture.onSnapshot((snapshot) => void this.onSnapshot(snapshot)));
     await this.followCamera();

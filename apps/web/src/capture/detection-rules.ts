@@ -4,16 +4,17 @@ import {
   type DetectionThresholds,
   type DetectorParts,
 } from '@invigil/detection';
-import type { EffectiveRules } from '@invigil/detection/rules';
+import type { BrowserRules } from '@invigil/contracts';
 
-// The rules themselves come from the shared `effectiveRules` (policy, then the student's
-// accommodations), so that the browser runs exactly the detectors the server judges.
+// The rules come from the server with the student's policy (`StudentPolicy`), computed by the
+// shared `effectiveRules` (policy, then the student's accommodations), so that the browser
+// runs exactly the detectors the server judges.
 
 /** The video detectors: they need the webcam. */
 export const VIDEO_DETECTORS = CAMERA_DETECTORS;
 
 /** Which video detectors to run, or null when none is needed (or there is no webcam). */
-export function videoPartsFor(rules: EffectiveRules, webcam: boolean): DetectorParts | null {
+export function videoPartsFor(rules: BrowserRules, webcam: boolean): DetectorParts | null {
   if (!webcam || !VIDEO_DETECTORS.some((name) => rules[name].enabled)) return null;
   return {
     pose: rules.head_turned.enabled,
@@ -23,17 +24,17 @@ export function videoPartsFor(rules: EffectiveRules, webcam: boolean): DetectorP
 }
 
 /** Whether the voice detector runs: it needs the microphone. */
-export function voiceEnabled(rules: EffectiveRules, microphone: boolean): boolean {
+export function voiceEnabled(rules: BrowserRules, microphone: boolean): boolean {
   return microphone && rules.voice.enabled;
 }
 
 /** The voice rule's level, dBFS. */
-export function voiceThresholdDb(rules: EffectiveRules): number {
+export function voiceThresholdDb(rules: BrowserRules): number {
   return rules.voice.threshold ?? DEFAULT_DETECTOR_RULES.voice.threshold ?? -45;
 }
 
 /** Decision thresholds with the rules' own values where they set one. */
-export function thresholdsFor(rules: EffectiveRules): DetectionThresholds {
+export function thresholdsFor(rules: BrowserRules): DetectionThresholds {
   const t = { ...DEFAULT_THRESHOLDS };
   if (rules.head_turned.threshold !== undefined) t.headYawDeg = rules.head_turned.threshold;
   if (rules.identity_mismatch.threshold !== undefined)

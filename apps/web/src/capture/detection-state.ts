@@ -1,6 +1,10 @@
-import type { DetectorName, DetectSnapshotData, DetectStateData } from '@invigil/contracts';
+import type {
+  BrowserRules,
+  DetectorName,
+  DetectSnapshotData,
+  DetectStateData,
+} from '@invigil/contracts';
 import type { DetectorParts, FrameAnalysis } from '@invigil/detection';
-import type { EffectiveRules } from '@invigil/detection/rules';
 
 /** What one analysis says about one detector's condition. */
 export interface Observation {
@@ -19,7 +23,7 @@ export type PartialAnalysis = Pick<FrameAnalysis, 'faces' | 'objects' | 'identit
 };
 
 /** The conditions an analysis shows, for the enabled detectors whose model ran on it. */
-export function observe(analysis: PartialAnalysis, rules: EffectiveRules): Observation[] {
+export function observe(analysis: PartialAnalysis, rules: BrowserRules): Observation[] {
   const out: Observation[] = [];
   const { faces, objects, parts } = analysis;
   const main = faces[0];

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { DetectorAccommodations, ProctoringPolicy } from '@invigil/contracts';
+import type { StudentPolicy } from '@invigil/contracts';
 import type { CaptureSession } from './capture-session';
 import type { DetectionController, DetectionStatus } from './detection-controller';
 
@@ -13,9 +13,8 @@ const OFF: DetectionStatus = { state: 'off', fps: 0, frames: 0, analysisMs: 0 };
  */
 export function useDetection(
   capture: CaptureSession,
-  policy: ProctoringPolicy,
+  policy: StudentPolicy,
   recording: boolean,
-  accommodations?: DetectorAccommodations,
 ): DetectionStatus {
   const [status, setStatus] = useState<DetectionStatus>(OFF);
   useEffect(() => {
@@ -26,7 +25,7 @@ export function useDetection(
     void import('./detection-controller')
       .then(({ DetectionController }) => {
         if (cancelled) return;
-        controller = new DetectionController(capture, policy, accommodations);
+        controller = new DetectionController(capture, policy);
         unsubscribe = controller.subscribe(setStatus);
         return controller.start();
       })
@@ -41,7 +40,7 @@ export function useDetection(
       controller?.stop();
       setStatus(OFF);
     };
-  }, [capture, policy, recording, accommodations]);
+  }, [capture, policy, recording]);
   return status;
 }
 

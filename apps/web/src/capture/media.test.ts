@@ -36,6 +36,7 @@ describe('upload health', () => {
     uploading: false,
     offline: false,
     lastError: null,
+    refusal: null,
     lastAckAt: null,
     uploadedBytes: 0,
     measuredKbps: null,
@@ -48,5 +49,11 @@ describe('upload health', () => {
     expect(healthHeadline({ ...base, pending: 4, offline: true })).toBe(
       "Offline — recordings are kept on this computer and will upload when you're back online",
     );
+  });
+
+  it('never says all uploaded after the server refused something for good', () => {
+    const refused = { ...base, refusal: 'Over the allowance. Tell your proctor.' };
+    expect(healthHeadline(refused)).toBe('Upload refused');
+    expect(healthHeadline({ ...refused, pending: 2 })).toBe('Uploading 2 items');
   });
 });

@@ -1,4 +1,4 @@
-import type { ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings } from '@invigil/contracts';
 
 /** The live streams a proctored attempt records. */
 export interface MediaSources {
@@ -12,7 +12,7 @@ export interface MediaSources {
 export const AUDIO_BITS_PER_SECOND = 32_000;
 
 /** Opens the webcam and microphone as the policy asks. */
-export function openCamera(policy: ProctoringPolicy): Promise<MediaStream> {
+export function openCamera(policy: CaptureSettings): Promise<MediaStream> {
   return navigator.mediaDevices.getUserMedia({
     video: policy.webcam
       ? { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 15, max: 30 } }
@@ -25,7 +25,7 @@ export function openCamera(policy: ProctoringPolicy): Promise<MediaStream> {
  * Asks the student to share their screen, preferring the entire screen, at the policy frame
  * rate. The caller checks that an entire screen (not a window or tab) was chosen.
  */
-export async function openScreen(policy: ProctoringPolicy): Promise<MediaStream> {
+export async function openScreen(policy: CaptureSettings): Promise<MediaStream> {
   const rate = policy.screenFrameRate;
   const options = {
     video: { frameRate: { ideal: rate, max: rate }, displaySurface: 'monitor' },

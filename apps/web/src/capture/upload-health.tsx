@@ -6,7 +6,8 @@ export function healthHeadline(status: QueueStatus): string {
     return "Offline — recordings are kept on this computer and will upload when you're back online";
   }
   if (!status.ready) return 'Checking saved recordings…';
-  if (status.pending === 0) return 'All uploaded';
+  // Something was refused for good: "all uploaded" would not be true.
+  if (status.pending === 0) return status.refusal ? 'Upload refused' : 'All uploaded';
   return status.pending === 1 ? 'Uploading 1 item' : `Uploading ${status.pending} items`;
 }
 
@@ -18,6 +19,7 @@ export function formatBytes(bytes: number): string {
 
 /** The category of the status, for the live region (announced only when it changes). */
 function announcement(status: QueueStatus): string {
+  if (status.refusal) return status.refusal;
   if (status.offline) return healthHeadline(status);
   if (status.backlogWarning) return 'Uploads are falling behind';
   if (status.ready && status.pending === 0) return 'All uploaded';
@@ -26,7 +28,9 @@ function announcement(status: QueueStatus): string {
 
 /**
  * The upload-health indicator: all uploaded, uploading N items, or offline (recordings kept on
- * this computer); warns when more than a minute of recording is waiting.
+ * this computer); warns when more than a minute of recording is waiting, and says so when the
+ * server refused an item for good (over the allowance, uploads closed): the student should
+ * tell the proctor.
  */
 export function UploadHealth({
   status,
@@ -36,7 +40,11 @@ export function UploadHealth({
   compact?: boolean;
 }) {
   const tone =
-    status.offline || status.backlogWarning ? 'warn' : status.pending === 0 ? 'ok' : 'busy';
+    status.offline || status.backlogWarning || status.refusal
+      ? 'warn'
+      : status.pending === 0
+        ? 'ok'
+        : 'busy';
   const minutes = Math.round(status.pendingMediaMs / 60_000);
   return (
     <div className={`upload-health upload-health-${tone}${compact ? ' compact' : ''}`}>
@@ -53,6 +61,7 @@ export function UploadHealth({
             page open; check your connection.
           </span>
         ) : null}
+        {status.refusal ? <span className="upload-health-warning"> — {status.refusal}</span> : null}
       </span>
       <span className="sr-only" role="status" aria-live="polite">
         {announcement(status)}

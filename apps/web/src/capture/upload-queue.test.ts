@@ -4,7 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff';
 import { CaptureStore, type NewItem } from './capture-store';
 import { sha256Hex } from './hash';
-import { UploadQueue, type CsrfSource, type UploadQueueOptions } from './upload-queue';
+import {
+  isPermanentRefusal,
+  refusalMessage,
+  UploadQueue,
+  type CsrfSource,
+  type UploadQueueOptions,
+} from './upload-queue';
 
 const SESSION = '11111111-1111-4111-8111-111111111111';
 
@@ -15,7 +21,8 @@ interface Call {
   body: unknown;
 }
 
-type Reply = number | 'network' | { status: number; body: unknown };
+type Reply =
+  number | 'network' | { status: number; body: unknown; headers?: Record<string, string> };
 
 /** A fake server: answers each call from `replies` in turn (201 once they run out). */
 function fakeFetch(replies: Reply[] = []) {
@@ -30,11 +37,14 @@ function fakeFetch(replies: Reply[] = []) {
     });
     const reply = replies.shift() ?? 201;
     if (reply === 'network') throw new TypeError('Failed to fetch');
-    const { status, body: payload } =
-      typeof reply === 'number' ? { status: reply, body: { stored: true } } : reply;
+    const {
+      status,
+      body: payload,
+      headers = {},
+    } = typeof reply === 'number' ? { status: reply, body: { stored: true } } : reply;
     return new Response(JSON.stringify(payload), {
       status,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
     });
   }) as typeof fetch;
   return { fn, calls };
@@ -248,8 +258,9 @@ describe('UploadQueue', () => {
 
   it('keeps an item the server refuses for now and retries it later', async () => {
     const factory = new IDBFactory();
+    // Another account is signed in in this browser for now: not a verdict on the item.
     const server = fakeFetch([
-      { status: 409, body: { code: 'SESSION_NOT_RECORDING', message: 'not yet' } },
+      { status: 403, body: { code: 'FORBIDDEN', message: 'only the student uploads' } },
     ]);
     let now = 1_000;
     // Time stands still here: only retryNow() brings the held item back.
@@ -292,5 +303,215 @@ describe('UploadQueue', () => {
     await queue.add(await media('webcam', 24_000));
     const metas = await store.list(SESSION);
     expect(metas.filter((m) => m.kind === 'events')).toHaveLength(1);
+  });
+
+  it('drops only an item the server refuses for good, tells the student, and keeps the rest', async () => {
+    const factory = new IDBFactory();
+    const dropped: string[] = [];
+    const server = fakeFetch([
+      // The first segment is over the exam's allowance.
+      {
+        status: 413,
+        body: { code: 'QUOTA_EXCEEDED', message: 'over', details: { limit: 'bytes' } },
+      },
+      // Its recording.error event goes first (events before media), then the next segment.
+      { status: 200, body: { accepted: [0], duplicates: [] } },
+      201,
+    ]);
+    const { queue, store } = setup(factory, {
+      fetch: server.fn,
+      onDropped: (item, code) => dropped.push(`${item.name}/${item.seq}:${code}`),
+    });
+    await queue.add(await media('webcam', 0));
+    await queue.add(await media('webcam', 6000, 2));
+    queue.start();
+    await queue.whenDrained();
+    expect(dropped).toEqual(['webcam/0:QUOTA_EXCEEDED']);
+    expect(server.calls.map((c) => c.url)).toEqual([
+      `/api/sessions/${SESSION}/media/webcam/0`,
+      `/api/sessions/${SESSION}/events`,
+      `/api/sessions/${SESSION}/media/webcam/1`,
+    ]);
+    const [event] = (server.calls[1]?.body as { events: { type: string; data: unknown }[] }).events;
+    expect(event).toMatchObject({
+      type: 'recording.error',
+      data: { reason: 'QUOTA_EXCEEDED', status: 413, item: 'media', name: 'webcam', seq: 0 },
+    });
+    expect(await store.list(SESSION)).toEqual([]);
+    // The message stays after later successes: only the proctor can sort it out.
+    expect(queue.getStatus()).toMatchObject({ pending: 0, lastError: null });
+    expect(queue.getStatus().refusal).toMatch(/allowance.*proctor/);
+  });
+
+  it('treats a closed session, bytes that are no recording and an oversized image as refusals', async () => {
+    for (const [code, status] of [
+      ['SESSION_CLOSED', 409],
+      ['CONTENT_MISMATCH', 415],
+      ['IMAGE_TOO_LARGE', 413],
+    ] as const) {
+      const factory = new IDBFactory();
+      const server = fakeFetch([{ status, body: { code, message: 'refused' } }]);
+      const { queue, store } = setup(factory, { fetch: server.fn });
+      // An event batch refused for good is dropped without logging another event about it.
+      await queue.addEvents([{ type: 'page.visible', at: 1, data: {} }]);
+      queue.start();
+      await queue.whenDrained();
+      expect(server.calls, code).toHaveLength(1);
+      expect(await store.list(SESSION)).toEqual([]);
+      expect(queue.getStatus().refusal, code).toBe(refusalMessage(code));
+      expect(refusalMessage(code)).toMatch(/proctor/);
+      await queue.stop();
+    }
+    expect(refusalMessage('UPLOAD_CONFLICT')).toBeNull();
+  });
+
+  it('drops identity photos refused for good, a session not recording and any other permanent 4xx, keeping the rest', async () => {
+    const factory = new IDBFactory();
+    const dropped: string[] = [];
+    const refused = (status: number, code: string) => ({ status, body: { code, message: code } });
+    const server = fakeFetch([
+      refused(409, 'IDENTITY_LOCKED'),
+      201, // its recording.error event
+      refused(409, 'SESSION_NOT_RECORDING'),
+      201,
+      refused(409, 'EXAM_TIME_OVER'),
+      201,
+      // Not the API's own error body (a proxy's page): kept, as is a server error.
+      { status: 404, body: 'Not Found' },
+      503,
+      201,
+      201,
+    ]);
+    let now = 1_000;
+    const { queue, store } = setup(factory, {
+      fetch: server.fn,
+      now: () => now,
+      onDropped: (item, code) => dropped.push(`${item.name}/${item.seq}:${code}`),
+    });
+    const photo = (snapshotKind: 'id_face' | 'webcam', fill: number): NewItem => ({
+      kind: 'snapshot',
+      snapshotKind,
+      bytes: new Uint8Array(10).fill(fill).buffer,
+      sha256: 'x',
+      contentType: 'image/jpeg',
+      takenMs: 42,
+    });
+    await queue.add(photo('id_face', 1));
+    await queue.add(await media('webcam', 0));
+    await queue.add(await media('screen', 0));
+    await queue.add(photo('webcam', 2));
+    queue.start();
+    await expect.poll(() => dropped.length).toBe(3);
+    expect(dropped).toEqual([
+      'id_face/0:IDENTITY_LOCKED',
+      'webcam/0:SESSION_NOT_RECORDING',
+      'screen/0:EXAM_TIME_OVER',
+    ]);
+    // The proxy's 404 is held, not dropped: a retry delivers it.
+    now += 60_000;
+    queue.retryNow();
+    await queue.whenDrained();
+    expect(await store.list(SESSION)).toEqual([]);
+    const events = server.calls
+      .filter((c) => c.url.endsWith('/events'))
+      .flatMap((c) => (c.body as { events: { type: string; data: unknown }[] }).events);
+    expect(events.map((e) => [e.type, (e.data as { reason: string }).reason])).toEqual([
+      ['recording.error', 'IDENTITY_LOCKED'],
+      ['recording.error', 'SESSION_NOT_RECORDING'],
+      ['recording.error', 'EXAM_TIME_OVER'],
+    ]);
+    expect(server.calls.filter((c) => c.url.endsWith('/snapshots/webcam/0'))).toHaveLength(3);
+    expect(refusalMessage('IDENTITY_LOCKED')).toMatch(/identity photos.*proctor/);
+    expect(refusalMessage('SESSION_NOT_RECORDING')).toMatch(/not recording.*proctor/);
+    expect(refusalMessage('EXAM_TIME_OVER')).toMatch(/for good \(EXAM_TIME_OVER\).*proctor/);
+    expect(queue.getStatus().refusal).toBe(refusalMessage('EXAM_TIME_OVER'));
+  });
+
+  it('classifies refusals: the API’s 4xx codes are final, unless they depend on the moment', () => {
+    for (const [status, code] of [
+      [409, 'IDENTITY_LOCKED'],
+      [409, 'SESSION_NOT_RECORDING'],
+      [409, 'SESSION_CLOSED'],
+      [413, 'QUOTA_EXCEEDED'],
+      [409, 'UPLOAD_CONFLICT'],
+      [400, 'VALIDATION_FAILED'],
+    ] as const) {
+      expect(isPermanentRefusal(status, code), code).toBe(true);
+    }
+    for (const [status, code] of [
+      [401, 'UNAUTHENTICATED'],
+      [403, 'CSRF_FAILED'],
+      [403, 'FORBIDDEN'],
+      [404, 'NOT_FOUND'],
+      [409, 'CONFLICT'],
+      [429, 'RATE_LIMITED'],
+      [404, 'HTTP_404'],
+      [500, 'INTERNAL'],
+    ] as const) {
+      expect(isPermanentRefusal(status, code), code).toBe(false);
+    }
+  });
+
+  it('tells whether items of a kind are still waiting, identity photos included', async () => {
+    const factory = new IDBFactory();
+    const isIdentity = (i: { kind: string; name: string }) =>
+      i.kind === 'snapshot' && i.name.startsWith('id_');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const base = fakeFetch();
+    const { queue } = setup(factory, {
+      fetch: (async (...args: Parameters<typeof fetch>) => {
+        if (String(args[0]).includes('/snapshots/id_')) await gate;
+        return base.fn(...args);
+      }) as typeof fetch,
+    });
+    // Before what an earlier page left is read, nothing can be said to have arrived.
+    expect(queue.hasPending(isIdentity)).toBe(true);
+    queue.start();
+    await expect.poll(() => queue.getStatus().ready).toBe(true);
+    expect(queue.hasPending(isIdentity)).toBe(false);
+    await queue.add({
+      kind: 'snapshot',
+      snapshotKind: 'id_document',
+      bytes: new Uint8Array(4).buffer,
+      sha256: 'x',
+      contentType: 'image/jpeg',
+      takenMs: 1,
+    });
+    await queue.add(await media('webcam', 0));
+    expect(queue.hasPending(isIdentity)).toBe(true);
+    release();
+    await queue.whenDrained();
+    expect(queue.hasPending(isIdentity)).toBe(false);
+  });
+
+  it('waits as long as a 429 says and sends the same item again, never dropping it', async () => {
+    const factory = new IDBFactory();
+    const server = fakeFetch([
+      {
+        status: 429,
+        body: { code: 'RATE_LIMITED', message: 'slow down' },
+        headers: { 'retry-after': '7' },
+      },
+      { status: 429, body: { code: 'RATE_LIMITED', message: 'slow down' } },
+      201,
+    ]);
+    const dropped: string[] = [];
+    const { queue, sleeps, store } = setup(factory, {
+      fetch: server.fn,
+      random: () => 1,
+      onDropped: (_item, code) => dropped.push(code),
+    });
+    const meta = await queue.add(await media('screen', 0));
+    queue.start();
+    await queue.whenDrained();
+    // retry-after: 7 s; without one, the usual backoff (second failure: 1 s).
+    expect(sleeps).toEqual([7000, 1000]);
+    expect(server.calls.map((c) => c.url)).toEqual(
+      Array.from({ length: 3 }, () => `/api/sessions/${SESSION}/media/screen/${meta.seq}`),
+    );
+    expect(dropped).toEqual([]);
+    expect(await store.list(SESSION)).toEqual([]);
+    expect(queue.getStatus()).toMatchObject({ offline: false, refusal: null, uploadedBytes: 1000 });
   });
 });

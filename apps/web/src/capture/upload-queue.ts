@@ -1,4 +1,4 @@
-import { UPLOAD_HEADERS, type ClientEvent } from '@invigil/contracts';
+import { ERROR_CODES, UPLOAD_HEADERS, type ClientEvent } from '@invigil/contracts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import type { CaptureStore, ItemMeta, NewItem, StoredItem } from './capture-store';
 
@@ -25,6 +25,11 @@ export interface QueueStatus {
   offline: boolean;
   /** The last problem, fit to show a person; null after a success. */
   lastError: string | null;
+  /**
+   * Why the server last refused an item for good (over the exam's allowance, uploads closed,
+   * not a valid recording), fit to show a person; it stays shown, as it needs the proctor.
+   */
+  refusal: string | null;
   /** When the server last acknowledged an item (epoch ms). */
   lastAckAt: number | null;
   /** Bytes acknowledged since this queue started. */
@@ -39,7 +44,8 @@ export interface QueueStatus {
 type Outcome =
   | { kind: 'acked' }
   | { kind: 'dropped'; code: string; status: number }
-  | { kind: 'retry'; network: boolean; message: string }
+  /** Try again after a backoff, or after `afterMs` when the server said when (429 retry-after). */
+  | { kind: 'retry'; network: boolean; message: string; afterMs?: number }
   | { kind: 'hold'; code: string; message: string };
 
 /** Injected dependencies (tests pass fakes). */
@@ -64,8 +70,35 @@ interface Pending extends ItemMeta {
   retryAt: number;
 }
 
-/** Error codes after which retrying the same bytes can never succeed: log and drop. */
-const DROP_CODES = new Set([
+/**
+ * Refusals a student must hear about: the server will never take this item, and the reason
+ * is something only the proctor can sort out. The item is dropped (logged as for every
+ * refusal below); nothing else is.
+ */
+const REFUSAL_MESSAGES: Record<string, string> = {
+  QUOTA_EXCEEDED:
+    'Your recording exceeded this exam’s upload allowance, so the server refused part of it. ' +
+    'Tell your proctor; everything else keeps uploading.',
+  SESSION_CLOSED:
+    'This exam no longer accepts uploads, so recordings still on this computer could not be ' +
+    'sent. Tell your proctor.',
+  CONTENT_MISMATCH:
+    'The server refused a recording file that was not valid. Tell your proctor; everything ' +
+    'else keeps uploading.',
+  IMAGE_TOO_LARGE:
+    'The server refused a picture that was too large. Tell your proctor; everything else ' +
+    'keeps uploading.',
+  IDENTITY_LOCKED:
+    'The server no longer accepts new identity photos for this exam (they are fixed once it ' +
+    'has started, and a request for new ones takes one set within 15 minutes). Tell your ' +
+    'proctor if they still need them; everything else keeps uploading.',
+  SESSION_NOT_RECORDING:
+    'This exam session is not recording, so the server refused an upload. Tell your proctor; ' +
+    'everything else keeps uploading.',
+};
+
+/** Refusals of our own making that retrying can never fix and the student cannot act on. */
+const SILENT_DROP_CODES = new Set([
   'UPLOAD_CONFLICT',
   'HASH_MISMATCH',
   'PAYLOAD_TOO_LARGE',
@@ -74,6 +107,48 @@ const DROP_CODES = new Set([
   'INVALID_JSON',
 ]);
 
+/**
+ * Refusals (4xx) that depend on the moment or on who is signed in in this browser, not on the
+ * item: signed out, a stale CSRF token, rate limited, another account signed in (forbidden,
+ * not found), a change that raced. The item is kept and sent again.
+ */
+const RETRY_CODES = new Set([
+  'UNAUTHENTICATED',
+  'CSRF_FAILED',
+  'RATE_LIMITED',
+  'FORBIDDEN',
+  'INSUFFICIENT_SCOPE',
+  'NOT_FOUND',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'ACCOUNT_LOCKED',
+  'ACCOUNT_DISABLED',
+  'CONFLICT',
+  'UPGRADE_REQUIRED',
+]);
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/**
+ * Whether the server refused an item for good: any 4xx with one of the API's own error
+ * codes, except those in RETRY_CODES (and 408/429). A 4xx without our error body (a proxy's
+ * page) is not the server's verdict on the item: it is kept and retried.
+ */
+export function isPermanentRefusal(status: number, code: string): boolean {
+  if (status < 400 || status >= 500 || status === 408 || status === 429) return false;
+  return KNOWN_CODES.has(code) && !RETRY_CODES.has(code);
+}
+
+/** What to tell the student about a permanent refusal with `code`, or null if nothing. */
+export function refusalMessage(code: string): string | null {
+  if (SILENT_DROP_CODES.has(code)) return null;
+  return (
+    REFUSAL_MESSAGES[code] ??
+    `The server refused part of your recording for good (${code}). Tell your proctor; ` +
+      'everything else keeps uploading.'
+  );
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -81,8 +156,12 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * first persisted in IndexedDB with its hash and a sequence number, then uploaded in order
  * (events first) with retry and capped exponential backoff with jitter. An item is removed only
  * when the server acknowledges it (201 stored, 200 already stored) or refuses it for good
- * (409 UPLOAD_CONFLICT, 400 HASH_MISMATCH, which are logged as `recording.error` events).
- * Starting a queue for a session drains whatever an earlier page left behind.
+ * (`isPermanentRefusal`: 409 UPLOAD_CONFLICT, 400 HASH_MISMATCH, 413 QUOTA_EXCEEDED, 409
+ * SESSION_CLOSED, 409 IDENTITY_LOCKED, …, which are logged as `recording.error` events; those
+ * the student must act on are also shown as `refusal`). A refusal drops only that item. 429
+ * waits `retry-after`, then sends it again; other refusals that depend on the moment (signed
+ * out, another account) keep the item for later. Starting a queue for a session drains
+ * whatever an earlier page left behind.
  */
 export class UploadQueue {
   private readonly items = new Map<string, Pending>();
@@ -111,6 +190,7 @@ export class UploadQueue {
     uploading: false,
     offline: false,
     lastError: null,
+    refusal: null,
     lastAckAt: null,
     uploadedBytes: 0,
     measuredKbps: null,
@@ -189,6 +269,14 @@ export class UploadQueue {
     return this.items.has(key);
   }
 
+  /**
+   * True while an item matching `match` waits for its ack (acknowledged or refused for good
+   * ends the wait), or while what an earlier page left in the store is not read yet.
+   */
+  hasPending(match: (item: ItemMeta) => boolean): boolean {
+    return !this.status.ready || [...this.items.values()].some(match);
+  }
+
   private track(meta: ItemMeta): void {
     if (!this.items.has(meta.key)) this.items.set(meta.key, { ...meta, attempts: 0, retryAt: 0 });
   }
@@ -232,7 +320,7 @@ export class UploadQueue {
       if (outcome.kind === 'retry' && this.running) {
         this.failures += 1;
         this.backingOff = true;
-        await this.wait(backoffDelay(this.failures, this.random, this.backoff));
+        await this.wait(outcome.afterMs ?? backoffDelay(this.failures, this.random, this.backoff));
         this.backingOff = false;
       }
     }
@@ -270,7 +358,7 @@ export class UploadQueue {
       case 'dropped': {
         await this.forget(item);
         this.failures = 0;
-        this.set({ offline: false });
+        this.set({ offline: false, refusal: refusalMessage(outcome.code) ?? this.status.refusal });
         this.options.onDropped?.(item, outcome.code);
         if (item.kind !== 'events') {
           // Logged as an event so that staff see why a segment is missing.
@@ -381,7 +469,19 @@ export class UploadQueue {
       return { kind: 'acked' };
     }
     const code = await errorCode(response);
-    if (DROP_CODES.has(code)) return { kind: 'dropped', code, status: response.status };
+    if (isPermanentRefusal(response.status, code)) {
+      return { kind: 'dropped', code, status: response.status };
+    }
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (response.status === 429 && Number.isFinite(retryAfter) && retryAfter > 0) {
+      // Rate limited: wait as long as the server says, then send the same item again.
+      return {
+        kind: 'retry',
+        network: false,
+        afterMs: Math.min(retryAfter, 600) * 1000,
+        message: `The server asked to slow down; uploads resume in ${Math.ceil(retryAfter)} s.`,
+      };
+    }
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
       return {
         kind: 'retry',

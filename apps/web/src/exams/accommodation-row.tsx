@@ -17,11 +17,20 @@ const MODES: [AccommodationMode, string][] = [
 
 /** "after 5 s, at 30°" (the exam's rule, for comparison). */
 function describeRule(name: DetectorName, rule: DetectorRule): string {
-  const info = DETECTOR_INFO[name].threshold;
-  const parts = [`after ${formatSeconds(rule.minSeconds)}`];
+  if (!rule.enabled) return 'Off for this exam.';
+  const { threshold: info, duration } = DETECTOR_INFO[name];
+  if (duration === 'finding') return 'Exam rule: flag each finding.';
+  if (duration === 'absence' && rule.minSeconds === 0) {
+    return 'Exam rule: flag as soon as the server finds it missing.';
+  }
+  const parts = [
+    duration === 'absence'
+      ? `when missing for ${formatSeconds(rule.minSeconds)}`
+      : `after ${formatSeconds(rule.minSeconds)}`,
+  ];
   if (info && rule.threshold !== undefined)
     parts.push(`at ${formatThreshold(info, rule.threshold)}`);
-  return rule.enabled ? `Exam rule: flag ${parts.join(', ')}.` : 'Off for this exam.';
+  return `Exam rule: flag ${parts.join(', ')}.`;
 }
 
 /**
@@ -47,6 +56,10 @@ export function AccommodationRowEditor({
   const id = useId();
   const info = DETECTOR_INFO[name];
   const threshold = info.threshold;
+  // A single finding has no duration or threshold to relax: only as the exam, or off.
+  const modes = MODES.filter(
+    ([mode]) => mode !== 'relaxed' || info.duration !== 'finding' || value.mode === 'relaxed',
+  );
   const rowError = errors[accommodationErrorKey(name)];
   const rowErrorId = `${id}-error`;
   const set = (patch: Partial<AccommodationRow>) => onChange({ ...value, ...patch });
@@ -64,7 +77,7 @@ export function AccommodationRowEditor({
         {describeRule(name, rule)}
       </p>
       <div className="accommodation-modes">
-        {MODES.map(([mode, label]) => (
+        {modes.map(([mode, label]) => (
           <label key={mode} className="accommodation-mode">
             <input
               type="radio"
@@ -80,7 +93,7 @@ export function AccommodationRowEditor({
       {value.mode === 'relaxed' ? (
         <div className="accommodation-values">
           <Field
-            label="Flag after (s)"
+            label={info.duration === 'absence' ? 'Missing for (s)' : 'Flag after (s)'}
             className="accommodation-field"
             error={errors[accommodationErrorKey(name, 'minSeconds')]}
           >

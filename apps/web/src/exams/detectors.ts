@@ -1,7 +1,44 @@
-import { DetectorName, type Severity } from '@invigil/contracts';
+import { DetectorName, EVIDENCE_FLAG_TYPES, type Severity } from '@invigil/contracts';
 
-/** Every detector, in the order staff see them (person, objects, sound, computer). */
+/**
+ * Every detector, in the order staff see them (person, objects, sound, computer), then the
+ * server's checks of the evidence itself.
+ */
 export const DETECTOR_ORDER: readonly DetectorName[] = DetectorName.options;
+
+const EVIDENCE_CHECKS: ReadonlySet<DetectorName> = new Set(EVIDENCE_FLAG_TYPES);
+
+/** True for the server's checks of the evidence (missing, late, inconsistent), not detectors. */
+export const isEvidenceCheck = (name: DetectorName) => EVIDENCE_CHECKS.has(name);
+
+/**
+ * The detectors in the exam form, in two groups: what the camera, microphone and browser
+ * report (checked again by the server), then the server's own checks of what it received.
+ */
+export const DETECTOR_GROUPS: readonly {
+  id: 'detectors' | 'evidence';
+  title: string;
+  intro: string;
+  names: readonly DetectorName[];
+}[] = [
+  {
+    id: 'detectors',
+    title: 'Camera, microphone and browser',
+    intro:
+      'What the student’s camera, microphone and browser report. A condition becomes a flag ' +
+      'only when it lasts at least its duration.',
+    names: DETECTOR_ORDER.filter((name) => !isEvidenceCheck(name)),
+  },
+  {
+    id: 'evidence',
+    title: 'Evidence checks',
+    intro:
+      'What the server finds about the evidence itself, on its own clock: recordings, ' +
+      'snapshots or reports that do not arrive, times that do not add up, identity photos ' +
+      'that do not match. The student’s browser cannot hide these.',
+    names: DETECTOR_ORDER.filter(isEvidenceCheck),
+  },
+];
 
 /**
  * How a detector's threshold is shown and edited. Stored values are multiplied by `scale`
@@ -27,6 +64,12 @@ export interface DetectorInfo {
   label: string;
   explanation: string;
   threshold?: ThresholdInfo;
+  /**
+   * What the rule's duration means: by default how long a condition lasts before it is a
+   * flag; `absence` how long evidence must be missing; `finding` none (each finding is a
+   * flag by itself, the duration is not used).
+   */
+  duration?: 'absence' | 'finding';
 }
 
 const objectScore = (what: string): ThresholdInfo => ({
@@ -129,35 +172,42 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
     explanation:
       'A required track (webcam, screen, microphone) stopped arriving, never started, or does ' +
       'not cover the whole attempt, judged on the server’s clock.',
+    duration: 'absence',
   },
   detection_silent: {
     label: 'Detection silent',
     explanation: 'The browser stopped reporting detector results while the webcam was running.',
+    duration: 'absence',
   },
   snapshots_missing: {
     label: 'Snapshots missing',
     explanation: 'Webcam snapshots stopped arriving at the server.',
+    duration: 'absence',
   },
   snapshot_unreadable: {
     label: 'Unreadable snapshot',
     explanation: 'A snapshot the browser uploaded could not be decoded as an image.',
+    duration: 'finding',
   },
   clock_skew: {
     label: 'Clock mismatch',
     explanation:
       'The times the browser reports disagree with when the server received them (a clock ' +
       'set forward or back).',
+    duration: 'finding',
   },
   late_event: {
     label: 'Late or out-of-order events',
     explanation:
       'Events dated far from when they arrived, or older than ones already accepted; they are ' +
       'kept as evidence but never used to end or shorten a flag.',
+    duration: 'finding',
   },
   id_document_mismatch: {
     label: 'ID document mismatch',
     explanation:
       'The face on the ID document does not match the face photo, or the document shows no face.',
+    duration: 'finding',
   },
 };
 

@@ -107,7 +107,9 @@ describe('timeline', () => {
   });
 
   it('places gaps on the slider', () => {
-    expect(gapSpans(timeline, 'webcam')).toEqual([{ from: 0.5, to: 0.75, gap: manifest.gaps[0] }]);
+    expect(gapSpans(timeline, 'webcam')).toEqual([
+      { from: 0.5, to: 0.75, gap: manifest.gaps?.[0] },
+    ]);
     expect(gapSpans(timeline, 'screen')).toEqual([]);
   });
 

@@ -33,7 +33,8 @@ export function buildTimeline(manifest: RecordingManifest): Timeline {
     : (manifest.startedAtMs ?? 0);
   const endMs = played.length ? Math.max(...played.map((s) => s.endMs)) : startMs;
   const snapshots = [...manifest.snapshots].sort((a, b) => a.takenMs - b.takenMs);
-  return { startMs, endMs, tracks, gaps: manifest.gaps, snapshots };
+  // Gaps come with staff manifests only (the player is a staff view).
+  return { startMs, endMs, tracks, gaps: manifest.gaps ?? [], snapshots };
 }
 
 /** The segment playing at epoch ms `t` (the earlier one where two overlap by a seam). */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Intervention, SessionEvent } from '@invigil/contracts';
+import type { Intervention, SessionEvent, Snapshot } from '@invigil/contracts';
 import { FIXTURE_T0, buildAlert, buildFlag, buildMessage, buildSession } from './fixtures';
 import {
   applyDetailMessage,
   availableInterventions,
   buildTimeline,
+  identityPhotos,
   interventionAnswer,
   type SessionDetailState,
 } from './detail-model';
@@ -97,6 +98,28 @@ describe('session detail: timeline', () => {
     expect(items[2]?.label).toBe('Left the exam window');
     expect(buildTimeline([event(2, 'detect.snapshot', 0)], [], true)).toHaveLength(1);
   });
+
+  it('says when the server kept an event as evidence only', () => {
+    const late = { ...event(3, 'page.visible', FIXTURE_T0), untrustedReason: 'late' as const };
+    const [item] = buildTimeline([late], []);
+    expect(item?.label).toBe(
+      'Exam page visible again (arrived late; ends a flag only as of its arrival)',
+    );
+    expect(buildTimeline([{ ...late, untrustedReason: null }], [])[0]?.label).toBe(
+      'Exam page visible again',
+    );
+  });
+
+  it('says in words what the server found about the evidence', () => {
+    const gap = {
+      ...event(4, 'evidence.gap', FIXTURE_T0),
+      source: 'server' as const,
+      data: { subject: 'screen', fromMs: FIXTURE_T0, toMs: null, lastSeq: 2, thresholdMs: 18_000 },
+    };
+    expect(buildTimeline([gap], [])[0]?.label).toBe('Server: screen recording stopped arriving');
+    // Only the server writes these: a client event of that name keeps its plain label.
+    expect(buildTimeline([{ ...gap, source: 'client' }], [])[0]?.label).toBe('evidence gap');
+  });
 });
 
 describe('session detail: interventions', () => {
@@ -107,8 +130,11 @@ describe('session detail: interventions', () => {
       resume: false,
       terminate: true,
       room_scan: true,
+      re_enrol: true,
     });
     expect(availableInterventions('paused').resume).toBe(true);
+    expect(availableInterventions('paused').re_enrol).toBe(true);
+    expect(availableInterventions('checking_in').re_enrol).toBe(false);
     expect(Object.values(availableInterventions('submitted')).some(Boolean)).toBe(false);
   });
   it('describes room scan answers', () => {
@@ -118,5 +144,44 @@ describe('session detail: interventions', () => {
       'Room scan done',
     );
     expect(interventionAnswer(intervention({ kind: 'pause' }))).toBeNull();
+  });
+  it('describes answers to a request for new identity photos', () => {
+    const photos = intervention({ kind: 're_enrol' });
+    expect(interventionAnswer(photos)).toBe('Waiting for the student');
+    const seen = { ...photos, acknowledgedAt: '2030-01-01T10:01:00.000Z' };
+    expect(interventionAnswer(seen)).toBe('Seen by the student, photos not taken yet');
+    expect(interventionAnswer({ ...seen, completedAt: '2030-01-01T10:02:00.000Z' })).toBe(
+      'New identity photos received',
+    );
+  });
+});
+
+describe('session detail: identity photos', () => {
+  const photo = (kind: Snapshot['kind'], seq: number): Snapshot => ({
+    id: `${kind}-${seq}`,
+    kind,
+    seq,
+    takenMs: FIXTURE_T0 + seq * 1000,
+    sizeBytes: 100,
+    sha256: 'x',
+    contentType: 'image/jpeg',
+    receivedAt: '2030-01-01T10:00:00.000Z',
+  });
+
+  it('shows the newest of each kind and marks every earlier one replaced', () => {
+    const { current, replaced } = identityPhotos([
+      photo('id_face', 0),
+      photo('webcam', 3),
+      photo('id_document', 0),
+      photo('id_face', 2),
+      photo('id_face', 1),
+    ]);
+    expect(current.id_face?.snapshot.seq).toBe(2);
+    expect(current.id_document?.snapshot.seq).toBe(0);
+    expect(replaced.map((p) => [p.snapshot.kind, p.snapshot.seq, p.label])).toEqual([
+      ['id_face', 1, 'Face photo (replaced)'],
+      ['id_face', 0, 'Face photo (replaced)'],
+    ]);
+    expect(identityPhotos([photo('webcam', 0)])).toEqual({ current: {}, replaced: [] });
   });
 });

@@ -10,8 +10,10 @@ import type {
   SessionHealth,
   SessionState,
   Severity,
+  Snapshot,
 } from '@invigil/contracts';
 import { FLAG_TYPE_LABEL } from './alert-model';
+import { serverEventLabel } from './evidence-text';
 
 /** What the session detail page follows live. */
 export interface SessionDetailState {
@@ -123,12 +125,36 @@ const EVENT_LABEL: Record<string, string> = {
   'recording.stopped': 'Recording stopped',
   'recording.error': 'Recording error',
   'detect.enrolment': 'Identity photo analysed',
+  'detect.id_document': 'ID document compared with the face photo',
   'detect.failed': 'A snapshot could not be analysed',
+  'detect.skipped': 'Analyses refused: over the session’s budget',
+  'detect.shed': 'Waiting analyses dropped: the server fell behind',
 };
 
 /** A readable name for an event type ("window.blur" → "Left the exam window"). */
 export function eventLabel(type: string): string {
   return EVENT_LABEL[type] ?? type.replace(/[._]/g, ' ');
+}
+
+/**
+ * Why the server did not take an event's time as given, as a proctor reads it: such an event
+ * never shortens a flag (an end counts only as of its arrival).
+ */
+const UNTRUSTED_NOTE: Record<NonNullable<SessionEvent['untrustedReason']>, string> = {
+  late: 'arrived late; ends a flag only as of its arrival',
+  out_of_order: 'older than an event already received; ends a flag only as of its arrival',
+  future: 'dated after it arrived; ends a flag only as of its arrival',
+};
+
+/**
+ * An event's timeline label: what the server found about the evidence, read from its data;
+ * for client events, saying when the server did not trust their time.
+ */
+function timelineLabel(event: SessionEvent): string {
+  const label =
+    (event.source === 'server' ? serverEventLabel(event.type, event.data) : null) ??
+    eventLabel(event.type);
+  return event.untrustedReason ? `${label} (${UNTRUSTED_NOTE[event.untrustedReason]})` : label;
 }
 
 /** The moment of an event on the recording's clock (client ms, else the server's time). */
@@ -162,7 +188,7 @@ export function buildTimeline(
       kind: 'event',
       key: `event-${event.source}-${event.seq}`,
       atMs: eventTime(event),
-      label: eventLabel(event.type),
+      label: timelineLabel(event),
       severity: null,
       event,
     });
@@ -204,8 +230,48 @@ export function interventionAnswer(intervention: Intervention): string | null {
     if (intervention.acknowledgedAt) return 'Seen by the student, scan not done yet';
     return 'Waiting for the student';
   }
+  if (intervention.kind === 're_enrol') {
+    if (intervention.completedAt) return 'New identity photos received';
+    if (intervention.acknowledgedAt) return 'Seen by the student, photos not taken yet';
+    return 'Waiting for the student';
+  }
   if (intervention.kind === 'warning') {
     return intervention.acknowledgedAt ? 'Acknowledged by the student' : 'Not acknowledged yet';
   }
   return null;
+}
+
+/** An identity photo as the session detail shows it. */
+export interface IdentityPhoto {
+  snapshot: Snapshot;
+  label: string;
+  /** A newer photo of the same kind exists (taken again at check-in or on a proctor's request). */
+  replaced: boolean;
+}
+
+const PHOTO_LABEL: Partial<Record<Snapshot['kind'], string>> = {
+  id_face: 'Face photo',
+  id_document: 'Identity document',
+};
+
+/**
+ * Every identity photo of a session, newest first per kind: the newest face photo and ID
+ * document are current, earlier ones are marked replaced (they stay as evidence).
+ */
+export function identityPhotos(snapshots: readonly Snapshot[]): {
+  current: Partial<Record<'id_face' | 'id_document', IdentityPhoto>>;
+  replaced: IdentityPhoto[];
+} {
+  const current: Partial<Record<'id_face' | 'id_document', IdentityPhoto>> = {};
+  const replaced: IdentityPhoto[] = [];
+  const photos = snapshots
+    .filter((s) => s.kind === 'id_face' || s.kind === 'id_document')
+    .sort((a, b) => b.seq - a.seq);
+  for (const snapshot of photos) {
+    const kind = snapshot.kind as 'id_face' | 'id_document';
+    const label = PHOTO_LABEL[kind] ?? kind;
+    if (!current[kind]) current[kind] = { snapshot, label, replaced: false };
+    else replaced.push({ snapshot, label: `${label} (replaced)`, replaced: true });
+  }
+  return { current, replaced };
 }

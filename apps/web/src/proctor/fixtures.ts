@@ -52,6 +52,8 @@ export function buildTile(
       sessionId: session.id,
       connected: true,
       lastUploadAt: at(-5_000),
+      lastVideoAt: at(-5_000),
+      videoAt: { webcam: at(-5_000), screen: at(-5_000) },
       lastSeenAt: at(-1_000),
     },
   };

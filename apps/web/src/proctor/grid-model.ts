@@ -1,4 +1,12 @@
-import type { ExamSession, LiveSessionTile, SessionHealth, SessionState } from '@invigil/contracts';
+import {
+  requiredTracks,
+  trackSilenceMs,
+  type EvidencePolicy,
+  type ExamSession,
+  type LiveSessionTile,
+  type SessionHealth,
+  type SessionState,
+} from '@invigil/contracts';
 
 /** How the grid can be ordered. */
 export type TileSort = 'risk' | 'name' | 'time_left' | 'state';
@@ -74,24 +82,154 @@ export function uploadAgeSeconds(health: SessionHealth, now: number): number | n
   return Math.max(0, Math.floor((now - Date.parse(health.lastUploadAt)) / 1000));
 }
 
+/** A track recorded for the whole attempt, whose segments the dashboard watches. */
+export type VideoTrack = 'webcam' | 'screen';
+
+/** What the dashboard expects of an exam's video: the tracks it requires, and how fresh. */
+export interface VideoWatch {
+  /** The tracks the exam requires (webcam when the webcam or the microphone is on, screen). */
+  tracks: readonly VideoTrack[];
+  /** How long a running attempt may go without a new segment of one of them (s). */
+  staleSeconds: number;
+}
+
+/**
+ * What the dashboard expects of an exam's video: every required track, each going no longer
+ * than the server's own threshold (three segments' length) without a new segment; null when
+ * the exam records neither webcam nor screen.
+ */
+export function videoWatch(
+  policy: Pick<EvidencePolicy, 'webcam' | 'microphone' | 'screen' | 'segmentSeconds'>,
+): VideoWatch | null {
+  const tracks = requiredTracks(policy).filter(
+    (t): t is VideoTrack => t === 'webcam' || t === 'screen',
+  );
+  return tracks.length === 0 ? null : { tracks, staleSeconds: trackSilenceMs(policy) / 1000 };
+}
+
+/** The required track that has gone longest without a new segment, and for how long. */
+export interface VideoAge {
+  track: VideoTrack;
+  /** Whole seconds since its newest segment arrived; null: none yet. */
+  seconds: number | null;
+}
+
+/**
+ * The worst of the required tracks (`tracks`): one that never sent a segment, else the one
+ * whose newest segment is oldest. Each track is judged on its own, so a dead screen track
+ * never hides behind a live webcam. Null without tracks.
+ */
+export function videoAge(
+  health: SessionHealth,
+  now: number,
+  tracks: readonly VideoTrack[],
+): VideoAge | null {
+  let worst: VideoAge | null = null;
+  for (const track of tracks) {
+    const at = health.videoAt[track];
+    const seconds = at ? Math.max(0, Math.floor((now - Date.parse(at)) / 1000)) : null;
+    if (
+      worst === null ||
+      (worst.seconds !== null && (seconds === null || seconds > worst.seconds))
+    ) {
+      worst = { track, seconds };
+    }
+  }
+  return worst;
+}
+
+/**
+ * Whole seconds since a segment of the worst required track arrived (see `videoAge`), or
+ * null when one of them has sent none yet.
+ */
+export function videoAgeSeconds(
+  health: SessionHealth,
+  now: number,
+  tracks: readonly VideoTrack[],
+): number | null {
+  return videoAge(health, now, tracks)?.seconds ?? null;
+}
+
+/**
+ * How long a running attempt of this exam may go without a new segment of a required track
+ * before it looks unhealthy: the server's own threshold (three segments' length), or null
+ * when the exam records neither webcam nor screen.
+ */
+export function videoStaleSeconds(
+  policy: Pick<EvidencePolicy, 'webcam' | 'microphone' | 'screen' | 'segmentSeconds'>,
+): number | null {
+  return videoWatch(policy)?.staleSeconds ?? null;
+}
+
 /** How a session's connection looks: fine, worrying, or not expected to be live. */
 export type HealthLevel = 'ok' | 'warn' | 'idle';
 
 /**
- * A running session is healthy while connected and uploading within STALE_UPLOAD_SECONDS;
- * sessions that are not running are not expected to upload.
+ * A running session is healthy while connected, uploading within STALE_UPLOAD_SECONDS and,
+ * when the exam records video (`video` not null), receiving segments of every required track
+ * within its `staleSeconds`: a page that sends only events, or only one of two tracks, is not
+ * recording. Sessions that are not running are not expected to upload.
  */
-export function healthLevel(tile: LiveSessionTile, now: number): HealthLevel {
+export function healthLevel(
+  tile: LiveSessionTile,
+  now: number,
+  video: VideoWatch | null = null,
+): HealthLevel {
   if (!ACTIVE_STATES.includes(tile.session.state)) return 'idle';
   if (!tile.health.connected) return 'warn';
   if (tile.session.state === 'checking_in') return 'ok';
   const age = uploadAgeSeconds(tile.health, now);
-  return age === null || age > STALE_UPLOAD_SECONDS ? 'warn' : 'ok';
+  if (age === null || age > STALE_UPLOAD_SECONDS) return 'warn';
+  if (video === null) return 'ok';
+  const seconds = videoAgeSeconds(tile.health, now, video.tracks);
+  return seconds === null || seconds > video.staleSeconds ? 'warn' : 'ok';
 }
 
 /** "upload 12 s ago", "upload 3 min ago", "upload 1 h ago", "no upload yet". */
 export function uploadLabel(seconds: number | null): string {
   return seconds === null ? 'no upload yet' : `upload ${formatAge(seconds)}`;
+}
+
+/**
+ * What the tile says of video: "video 4 s ago" while segments arrive on time, "no video for
+ * 45 s" past `staleSeconds`, "no video yet" before the first. A session that is not running
+ * (`running` false: submitted, ended) is not expected to send any: "last video 4 min ago".
+ * `track`: the track it is about, named when the exam requires more than one ("no screen
+ * video for 45 s").
+ */
+export function videoLabel(
+  seconds: number | null,
+  staleSeconds: number,
+  running = true,
+  track?: VideoTrack,
+): string {
+  const video = track ? `${track} video` : 'video';
+  if (!running) return seconds === null ? `no ${video}` : `last ${video} ${formatAge(seconds)}`;
+  if (seconds === null) return `no ${video} yet`;
+  if (seconds <= staleSeconds) return `${video} ${formatAge(seconds)}`;
+  return `no ${video} for ${formatSpan(seconds)}`;
+}
+
+/**
+ * The tile's words for an exam's video (`video` from `videoWatch`): about the worst required
+ * track (`videoAge`), naming it when the exam requires more than one.
+ */
+export function videoHealthLabel(
+  health: SessionHealth,
+  now: number,
+  video: VideoWatch,
+  running = true,
+): string {
+  const worst = videoAge(health, now, video.tracks);
+  const track = video.tracks.length > 1 ? worst?.track : undefined;
+  return videoLabel(worst?.seconds ?? null, video.staleSeconds, running, track);
+}
+
+/** "45 s", "3 min", "1 h". */
+function formatSpan(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h`;
 }
 
 /** "12 s ago", "3 min ago", "1 h ago" ("no upload yet" without a time). */

@@ -55,7 +55,8 @@ function InterventionHistory({ items }: { items: readonly Intervention[] }) {
 
 /**
  * Warn, pause or resume, terminate (with a reason and a confirmation), or ask for a room
- * scan, for the exam's proctors; the result is announced and the history follows live.
+ * scan or new identity photos, for the exam's proctors; the result is announced and the
+ * history follows live.
  */
 export function InterventionsPanel({
   session,
@@ -183,6 +184,23 @@ export function InterventionsPanel({
               >
                 {pending === 'room_scan' ? 'Requesting…' : 'Request a room scan'}
               </button>
+            </div>
+          ) : null}
+          {allowed.re_enrol ? (
+            <div className="pd-intervention-form">
+              <button
+                type="button"
+                className="button secondary small"
+                disabled={busy}
+                aria-describedby={`${id}-reenrol-hint`}
+                onClick={() => void send({ kind: 're_enrol' })}
+              >
+                {pending === 're_enrol' ? 'Requesting…' : 'Request new identity photos'}
+              </button>
+              <p id={`${id}-reenrol-hint`} className="hint">
+                The student takes a new face photo and ID document photo; the new face becomes the
+                reference for the identity check, and the earlier photos stay as evidence.
+              </p>
             </div>
           ) : null}
           {allowed.terminate ? (

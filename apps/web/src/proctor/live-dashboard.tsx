@@ -8,6 +8,7 @@ import { AlertFeed } from './alert-feed';
 import { announce, shouldBeep, type Announcement } from './alert-model';
 import { playAlertSound, useAlertMute, useUnlockAlertSoundOnGesture } from './alert-sound';
 import { ExamPanel } from './exam-panel';
+import { videoWatch } from './grid-model';
 import { tileList, unacknowledgedBySession } from './live-model';
 import { SessionGrid } from './session-grid';
 import { useLiveExam, type LiveExam } from './use-live-exam';
@@ -130,6 +131,7 @@ function Dashboard({ examId }: { examId: string }) {
                   tiles={tiles}
                   unacknowledged={unacknowledged}
                   heading={<h2 id="sessions-heading">Sessions</h2>}
+                  video={videoWatch(state.exam.policy)}
                 />
               </section>
             </div>

@@ -60,7 +60,14 @@ describe('live model: snapshot and messages to state', () => {
       buildMessage(
         'session.health',
         12,
-        { sessionId: 's2', connected: false, lastUploadAt: null, lastSeenAt: null },
+        {
+          sessionId: 's2',
+          connected: false,
+          lastUploadAt: null,
+          lastVideoAt: null,
+          videoAt: { webcam: null, screen: null },
+          lastSeenAt: null,
+        },
         's2',
       ),
     ]);
@@ -73,7 +80,15 @@ describe('live model: snapshot and messages to state', () => {
       buildMessage(
         'session.health',
         0,
-        { sessionId: 's2', connected: true, lastUploadAt: null, lastSeenAt: null, latest },
+        {
+          sessionId: 's2',
+          connected: true,
+          lastUploadAt: null,
+          lastVideoAt: null,
+          videoAt: { webcam: null, screen: null },
+          lastSeenAt: null,
+          latest,
+        },
         's2',
       );
     let state = stateFromSnapshot(two());

@@ -11,12 +11,15 @@ import { useResource } from '../ui/use-resource';
 import { useSecondClock } from './clock';
 import type { SessionDetailState } from './detail-model';
 import {
+  ACTIVE_STATES,
   uploadLabel,
   formatTimeLeft,
   healthLevel,
   riskLevel,
   timeLeftMs,
   uploadAgeSeconds,
+  videoHealthLabel,
+  type VideoWatch,
 } from './grid-model';
 import { InterventionsPanel } from './interventions-panel';
 import { ConnectionBanner } from './live-dashboard';
@@ -35,16 +38,19 @@ function StatusFacts({
   state,
   tile,
   risk,
+  video,
 }: {
   state: SessionDetailState;
   tile: LiveSessionTile | null;
   risk: RiskScore | null;
+  /** See `videoWatch`: null when the exam records no video (or is unknown). */
+  video: VideoWatch | null;
 }) {
   const now = useSecondClock();
   const left = timeLeftMs(state.session, now);
   const health = state.health ?? tile?.health ?? null;
   const level =
-    tile && health ? healthLevel({ ...tile, session: state.session, health }, now) : null;
+    tile && health ? healthLevel({ ...tile, session: state.session, health }, now, video) : null;
   const score = risk?.score ?? tile?.risk ?? 0;
   return (
     <>
@@ -73,9 +79,16 @@ function StatusFacts({
           <dd className={`tile-health pd-health-${level ?? 'idle'}`}>
             <span className="pd-health-dot" aria-hidden="true" />
             {health
-              ? `${health.connected ? 'Connected' : 'Offline'} · ${uploadLabel(
-                  uploadAgeSeconds(health, now),
-                )}`
+              ? `${health.connected ? 'Connected' : 'Offline'} · ${
+                  video === null
+                    ? uploadLabel(uploadAgeSeconds(health, now))
+                    : videoHealthLabel(
+                        health,
+                        now,
+                        video,
+                        ACTIVE_STATES.includes(state.session.state),
+                      )
+                }`
               : 'Unknown'}
           </dd>
         </div>
@@ -104,6 +117,13 @@ function Detail({ sessionId }: { sessionId: string }) {
     [sessionId],
   );
   const manifest = useResource(loadManifest);
+  // New identity photos sent on a proctor's request: show them once the student is done.
+  const reEnrolled =
+    state?.interventions.filter((i) => i.kind === 're_enrol' && i.completedAt).length ?? 0;
+  const reloadManifest = manifest.reload;
+  useEffect(() => {
+    if (reEnrolled > 0) reloadManifest();
+  }, [reEnrolled, reloadManifest]);
 
   const selectedId = params.get('flag');
   const selected = useMemo(
@@ -221,12 +241,17 @@ function Detail({ sessionId }: { sessionId: string }) {
             />
           </Section>
           <Section title="Evidence of the selected flag" id="evidence">
-            <FlagEvidence sessionId={sessionId} flag={selected} manifest={manifest.data} />
+            <FlagEvidence
+              sessionId={sessionId}
+              flag={selected}
+              manifest={manifest.data}
+              startMs={state.session.startedAt ? Date.parse(state.session.startedAt) : null}
+            />
           </Section>
         </div>
         <div className="detail-side">
           <Section title="Status" id="status">
-            <StatusFacts state={state} tile={tile} risk={state.risk} />
+            <StatusFacts state={state} tile={tile} risk={state.risk} video={detail.video} />
             {detail.partErrors.live ? (
               <p className="muted small">The live overview of this exam could not be loaded.</p>
             ) : null}

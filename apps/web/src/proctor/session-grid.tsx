@@ -11,6 +11,7 @@ import {
   sortTiles,
   type TileFilter,
   type TileSort,
+  type VideoWatch,
 } from './grid-model';
 import { SessionTile } from './session-tile';
 import { useThrottled } from './use-throttled';
@@ -95,9 +96,12 @@ export function SessionGrid({
   tiles,
   unacknowledged,
   heading,
+  video,
 }: {
   tiles: readonly LiveSessionTile[];
   unacknowledged: ReadonlyMap<string, number>;
+  /** The video a running session must keep sending (see `videoWatch`); null: no video. */
+  video: VideoWatch | null;
   /** The section's heading, shown beside the controls. */
   heading: ReactNode;
 }) {
@@ -174,6 +178,7 @@ export function SessionGrid({
               key={tile.session.id}
               tile={tile}
               unacknowledged={unacknowledged.get(tile.session.id) ?? 0}
+              video={video}
             />
           ))}
         </ol>

@@ -12,6 +12,8 @@ import {
   riskLevel,
   timeLeftMs,
   uploadAgeSeconds,
+  videoHealthLabel,
+  type VideoWatch,
 } from './grid-model';
 
 /** The session detail address, optionally at a flag. */
@@ -67,17 +69,21 @@ function TimeLeft({ session }: { session: ExamSession }) {
   );
 }
 
-/** Connection dot and the age of the last upload; warns when stale. */
-function Health({ tile }: { tile: LiveSessionTile }) {
+/**
+ * Connection dot and the age of the newest video segment (of the last upload when the exam
+ * records no video); warns when stale. Ticks with the shared clock: only this re-renders.
+ */
+function Health({ tile, video }: { tile: LiveSessionTile; video: VideoWatch | null }) {
   const now = useSecondClock();
-  const level = healthLevel(tile, now);
-  const age = uploadAgeSeconds(tile.health, now);
+  const level = healthLevel(tile, now, video);
   return (
     <span className={`tile-health pd-health-${level}`}>
       <span className="pd-health-dot" aria-hidden="true" />
       {level === 'warn' ? <span className="sr-only">Warning: </span> : null}
       {tile.health.connected ? <span className="sr-only">Connected, </span> : 'Offline · '}
-      {uploadLabel(age)}
+      {video === null
+        ? uploadLabel(uploadAgeSeconds(tile.health, now))
+        : videoHealthLabel(tile.health, now, video, level !== 'idle')}
     </span>
   );
 }
@@ -89,9 +95,12 @@ function Health({ tile }: { tile: LiveSessionTile }) {
 export const SessionTile = memo(function SessionTile({
   tile,
   unacknowledged,
+  video,
 }: {
   tile: LiveSessionTile;
   unacknowledged: number;
+  /** See `videoWatch`: null when the exam records no video. */
+  video: VideoWatch | null;
 }) {
   const { session, student } = tile;
   const headingId = `tile-${session.id}`;
@@ -153,7 +162,7 @@ export const SessionTile = memo(function SessionTile({
           <div className="tile-wide">
             <dt className="sr-only">Connection</dt>
             <dd>
-              <Health tile={tile} />
+              <Health tile={tile} video={video} />
             </dd>
           </div>
         </dl>

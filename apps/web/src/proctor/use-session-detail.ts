@@ -3,6 +3,7 @@ import type { LiveMessage, LiveSessionTile } from '@invigil/contracts';
 import { examContentApi, proctorApi } from '../api/endpoints';
 import { useLive } from '../live/use-live';
 import { applyDetailMessage, type SessionDetailState } from './detail-model';
+import { videoWatch, type VideoWatch } from './grid-model';
 
 /** The session detail page's data, following the exam's live feed. */
 export interface SessionDetail {
@@ -10,6 +11,8 @@ export interface SessionDetail {
   /** The student, health and latest images from the exam's live snapshot (null if unavailable). */
   tile: LiveSessionTile | null;
   examTitle: string | null;
+  /** The video the attempt must keep sending (see `videoWatch`; null: the exam records none). */
+  video: VideoWatch | null;
   error: unknown;
   /** Parts that failed without failing the page (risk, interventions, live snapshot). */
   partErrors: { risk?: unknown; interventions?: unknown; live?: unknown };
@@ -32,6 +35,7 @@ export function useSessionDetail(sessionId: string): SessionDetail {
   const [state, setState] = useState<SessionDetailState | null>(null);
   const [tile, setTile] = useState<LiveSessionTile | null>(null);
   const [examTitle, setExamTitle] = useState<string | null>(null);
+  const [video, setVideo] = useState<VideoWatch | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [partErrors, setPartErrors] = useState<SessionDetail['partErrors']>({});
   const [follow, setFollow] = useState<{ examId: string; since: number | null } | null>(null);
@@ -77,6 +81,7 @@ export function useSessionDetail(sessionId: string): SessionDetail {
       setState(next);
       setTile(ownTile);
       setExamTitle(snapshot?.exam.title ?? null);
+      setVideo(snapshot ? videoWatch(snapshot.exam.policy) : null);
       setPartErrors({
         risk: settledError(risk),
         interventions: settledError(interventions),
@@ -122,5 +127,5 @@ export function useSessionDetail(sessionId: string): SessionDetail {
     [],
   );
 
-  return { state, tile, examTitle, error, partErrors, status, reload, patch };
+  return { state, tile, examTitle, video, error, partErrors, status, reload, patch };
 }

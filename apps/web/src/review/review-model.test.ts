@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ReviewQueueEntry } from '@invigil/contracts';
-import { nextSort, PRIORITY_SORT, queueStatus, sortQueue } from './review-model';
+import type { ReviewFlag, ReviewQueueEntry, SessionReview } from '@invigil/contracts';
+import {
+  decisionRecordText,
+  nextSort,
+  PRIORITY_SORT,
+  queueStatus,
+  reopenedByResponse,
+  sortQueue,
+  verdictConflictText,
+} from './review-model';
 
 const entry = (id: string, name: string, risk: number, over: Partial<ReviewQueueEntry> = {}) =>
   ({
@@ -52,5 +60,64 @@ describe('review queue model', () => {
     expect(queueStatus(entry('5', 'x', 0, { verdict: 'violation', awaitingReReview: true }))).toBe(
       'Student responded — review again',
     );
+  });
+});
+
+const flag = (decision: ReviewFlag['decision']) => ({ decision }) as ReviewFlag;
+
+const review = (over: Partial<SessionReview> & { state?: string } = {}) =>
+  ({
+    session: { state: over.state ?? 'under_review' },
+    response: null,
+    verdict: null,
+    flags: [],
+    ...over,
+  }) as unknown as SessionReview;
+
+describe('review consistency model', () => {
+  it('names a verdict that goes against the decisions, and only then', () => {
+    expect(verdictConflictText('clean', [flag('confirmed'), flag('dismissed')])).toBe(
+      'A clean verdict goes against 1 confirmed flag',
+    );
+    expect(verdictConflictText('clean', [flag('dismissed')])).toBeNull();
+    expect(verdictConflictText('violation', [flag('dismissed')])).toMatch(/no flag is confirmed/);
+    expect(verdictConflictText('violation', [flag('confirmed')])).toBeNull();
+    expect(verdictConflictText('suspicious', [flag('confirmed')])).toBeNull();
+  });
+
+  it('knows when the student’s response reopened the review', () => {
+    const response = { text: 'x', respondedAt: '2030-01-01T00:00:00.000Z' };
+    const provisional = { final: false } as SessionReview['verdict'];
+    expect(reopenedByResponse(review({ response, verdict: provisional }))).toBe(true);
+    expect(reopenedByResponse(review({ response: null, verdict: provisional }))).toBe(false);
+    expect(reopenedByResponse(review({ response, verdict: provisional, state: 'reviewed' }))).toBe(
+      false,
+    );
+    expect(
+      reopenedByResponse(
+        review({ response, verdict: { final: true } as SessionReview['verdict'] }),
+      ),
+    ).toBe(false);
+  });
+
+  it('describes a replaced decision with who and when', () => {
+    const at = '2030-01-01T09:00:00.000Z';
+    expect(
+      decisionRecordText(
+        {
+          decision: 'confirmed',
+          comment: null,
+          decidedBy: { id: 'u', name: 'Pat' },
+          decidedAt: at,
+        },
+        (iso) => `at ${iso.slice(11, 16)}`,
+      ),
+    ).toBe('Confirmed by Pat, at 09:00');
+    expect(
+      decisionRecordText(
+        { decision: 'dismissed', comment: 'x', decidedBy: null, decidedAt: at },
+        () => 'then',
+      ),
+    ).toBe('Dismissed by a former user, then');
   });
 });

@@ -1,9 +1,13 @@
-import type {
-  FlagReviewStatus,
-  ReviewFlag,
-  ReviewQueueEntry,
-  ReviewVerdict,
-  Verdict,
+import {
+  describeVerdictConflict,
+  verdictConflict,
+  type FlagDecisionRecord,
+  type FlagReviewStatus,
+  type ReviewFlag,
+  type ReviewQueueEntry,
+  type ReviewVerdict,
+  type SessionReview,
+  type Verdict,
 } from '@invigil/contracts';
 
 /** How a verdict is named on screen. */
@@ -102,4 +106,31 @@ export function flagSpan(f: ReviewFlag, clock: (ms: number) => string): string {
   if (f.startOffsetMs === null) return '—';
   const start = clock(f.startOffsetMs);
   return f.endOffsetMs === null ? `from ${start}` : `${start}–${clock(f.endOffsetMs)}`;
+}
+
+/**
+ * The student's response reopened the review and no final verdict is given yet: every flag
+ * may be re-decided before the final verdict.
+ */
+export function reopenedByResponse(r: SessionReview): boolean {
+  return r.response !== null && r.session.state === 'under_review' && !r.verdict?.final;
+}
+
+/**
+ * Why `verdict` would go against the flag decisions on screen, in words; null when it does not
+ * (the server applies the same rule and then asks for the reviewer's explanation).
+ */
+export function verdictConflictText(verdict: Verdict, flags: readonly ReviewFlag[]): string | null {
+  const decisions = flags.map((f) => f.decision);
+  const conflict = verdictConflict(verdict, decisions);
+  if (!conflict) return null;
+  return describeVerdictConflict(conflict, decisions.filter((d) => d === 'confirmed').length);
+}
+
+/** One replaced decision in words: "Confirmed by Pat Proctor, <when>". */
+export function decisionRecordText(
+  record: FlagDecisionRecord,
+  formatTime: (iso: string) => string,
+): string {
+  return `${DECISION_LABEL[record.decision]} by ${record.decidedBy?.name ?? 'a former user'}, ${formatTime(record.decidedAt)}`;
 }

@@ -12,7 +12,12 @@ import { StatusMessage, type Feedback } from '../ui/status-message';
 import { useResource } from '../ui/use-resource';
 import { FlagDecisionForm } from './flag-decision';
 import { FlagSummary, SnapshotStrip } from './flag-summary';
-import { VERDICT_LABEL, verdictStatus } from './review-model';
+import {
+  VERDICT_LABEL,
+  decisionRecordText,
+  reopenedByResponse,
+  verdictStatus,
+} from './review-model';
 import { VerdictForm } from './verdict-form';
 import './review.css';
 
@@ -30,6 +35,7 @@ function ReviewBody({
   const player = useRef<RecordingPlayerHandle>(null);
   const playerSection = useRef<HTMLDivElement>(null);
   const reviewable = REVIEWABLE.includes(review.session.state);
+  const reopened = reopenedByResponse(review);
   const startMs = review.session.startedAt ? Date.parse(review.session.startedAt) : null;
   const identityFlags = review.flags.filter((f) => review.identity.flagIds.includes(f.id));
 
@@ -46,8 +52,11 @@ function ReviewBody({
           <h2 id="response-heading">The student responded</h2>
           <p className="muted small">Sent {formatDateTime(review.response.respondedAt)}</p>
           <blockquote className="pre">{review.response.text}</blockquote>
-          {review.verdict && !review.verdict.final ? (
-            <p>Read it before giving the final verdict below.</p>
+          {reopened ? (
+            <p>
+              Read it before giving the final verdict below. You can change any flag decision until
+              then.
+            </p>
           ) : null}
         </section>
       ) : null}
@@ -77,6 +86,12 @@ function ReviewBody({
                   review.verdict.reviewer ? `, by ${review.verdict.reviewer.name}` : ''
                 }`
               : 'None yet'}
+            {review.verdict?.overrideComment ? (
+              <span className="pre verdict-override">
+                <br />
+                Against the flag decisions, because: {review.verdict.overrideComment}
+              </span>
+            ) : null}
           </dd>
         </dl>
         <p>
@@ -105,6 +120,12 @@ function ReviewBody({
       </Section>
 
       <Section title={`Flags (${review.flags.length}, ${review.undecided} undecided)`} id="flags">
+        {reopened && review.flags.length > 0 ? (
+          <p className="notice" role="note">
+            The student responded: you can change any decision below (<q>Change decision</q>) before
+            the final verdict. Each replaced decision stays in the flag’s history.
+          </p>
+        ) : null}
         {review.flags.length === 0 ? (
           <p className="empty">No flags were raised in this session.</p>
         ) : (
@@ -118,6 +139,19 @@ function ReviewBody({
                     {Math.round(f.detail.confidence * 100)} %
                     {f.detail.decidedBy ? ` · decided by ${f.detail.decidedBy.name}` : ''}
                   </p>
+                ) : null}
+                {f.detail && f.detail.history.length > 0 ? (
+                  <details className="flag-history">
+                    <summary>Earlier decisions ({f.detail.history.length})</summary>
+                    <ol>
+                      {f.detail.history.map((h) => (
+                        <li key={`${h.decidedAt}-${h.decision}`}>
+                          {decisionRecordText(h, formatDateTime)}
+                          {h.comment ? <span className="pre">: {h.comment}</span> : null}
+                        </li>
+                      ))}
+                    </ol>
+                  </details>
                 ) : null}
                 <SnapshotStrip
                   sessionId={review.session.id}
@@ -137,7 +171,7 @@ function ReviewBody({
                 </p>
                 {reviewable ? (
                   <FlagDecisionForm
-                    key={`${f.id}-${f.decision}`}
+                    key={f.id}
                     flag={f}
                     describedBy={`flag-${f.id}`}
                     onDecided={onChange}

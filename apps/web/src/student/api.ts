@@ -1,6 +1,6 @@
 import {
-  DEFAULT_POLICY,
-  ProctoringPolicy,
+  DEFAULT_STUDENT_POLICY,
+  StudentPolicy,
   type AnswerValue,
   type ExamSession,
   type MyRegistration,
@@ -40,12 +40,13 @@ export const attemptApi = {
 };
 
 /**
- * The proctoring policy of the student's exam. Students cannot read the exam itself; the
- * policy is taken from the registration's exam when the server includes it, otherwise the
- * defaults apply (webcam, microphone, screen, identity check; no room scan).
+ * The proctoring policy of the student's exam, as the student receives it (capture settings
+ * and the rules of the detectors their browser runs). Students cannot read the exam itself;
+ * the policy is taken from the registration's exam when the server includes it, otherwise
+ * the defaults apply (webcam, microphone, screen, identity check; no room scan).
  */
-export function policyOf(registration: MyRegistration | null): ProctoringPolicy {
+export function policyOf(registration: MyRegistration | null): StudentPolicy {
   const raw = (registration?.exam as { policy?: unknown } | undefined)?.policy;
-  const parsed = ProctoringPolicy.safeParse(raw ?? {});
-  return parsed.success ? parsed.data : DEFAULT_POLICY;
+  const parsed = StudentPolicy.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : DEFAULT_STUDENT_POLICY;
 }

@@ -144,12 +144,18 @@ function ResultBody({
             <span className="muted">({v.final ? 'final' : 'provisional'})</span>
           </p>
           <p className="pre">{v.reason}</p>
+          {v.overrideComment ? (
+            <p className="pre verdict-override">
+              <strong>Why this verdict differs from the flag decisions below:</strong>{' '}
+              {v.overrideComment}
+            </p>
+          ) : null}
           <p className="muted small">
             Decided {formatDateTime(v.decidedAt)}.{' '}
             {v.final
               ? 'This verdict is final.'
               : review.response
-                ? 'Your response reopened the review; the reviewer will decide again, and that decision is final.'
+                ? 'Your response reopened the review; the reviewer will decide again, and that decision is final. Until then you see the decisions this verdict was given on.'
                 : `It becomes final on ${formatDateTime(v.respondBy)} unless you respond.`}
           </p>
         </Section>

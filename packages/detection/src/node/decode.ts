@@ -1,10 +1,8 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { imageSizeAllowed, MAX_IMAGE_PIXELS, readImageHeader } from '@invigil/contracts';
 
 import type { RgbImage } from '../image-ops.js';
-
-/** Largest image accepted: 40 megapixels stops a crafted header from exhausting memory. */
-const MAX_PIXELS = 40_000_000;
 
 /** Thrown for bytes that are not a readable JPEG or PNG. */
 export class UnreadableImageError extends Error {
@@ -31,21 +29,30 @@ function rgbaToRgb(rgba: Uint8Array, width: number, height: number): Uint8Array 
   return out;
 }
 
-/** Decode JPEG or PNG bytes (by content, not name) to RGB. */
+/**
+ * Decode JPEG or PNG bytes (by content, not name) to RGB. The size is read from the header
+ * first and checked against the contracts' caps (MAX_IMAGE_SIDE, MAX_IMAGE_PIXELS), so a
+ * crafted header declaring billions of pixels is refused before a decoder allocates them.
+ */
 export function decodeImage(bytes: Uint8Array): RgbImage {
+  const header = readImageHeader(bytes);
+  if (!header) throw new UnreadableImageError('Not a JPEG or PNG image with a readable header');
+  if (!imageSizeAllowed(header)) {
+    throw new UnreadableImageError(`Image too large: ${header.width} × ${header.height} pixels`);
+  }
   try {
     if (isJpeg(bytes)) {
       const img = jpeg.decode(bytes, {
         useTArray: true,
         formatAsRGBA: false,
-        maxResolutionInMP: MAX_PIXELS / 1e6,
+        maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
         maxMemoryUsageInMB: 1024,
       });
       return { width: img.width, height: img.height, data: img.data };
     }
     if (isPng(bytes)) {
       const img = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      if (img.width * img.height > MAX_PIXELS) throw new Error('image too large');
+      if (!imageSizeAllowed(img)) throw new Error('image too large');
       return {
         width: img.width,
         height: img.height,

@@ -7,7 +7,7 @@ import type {
 } from '@invigil/contracts';
 import { deriveFlags, nextFlagChangeMs } from './derive-flags.js';
 import { effectiveRules, type RulesPolicy } from './effective-rules.js';
-import type { RuleEvent } from './types.js';
+import type { ClockSample, FlagDraft, RuleEvent, StoredFlag } from './types.js';
 
 const T = 1_900_000_000_000;
 const s = (sec: number) => T + sec * 1000;
@@ -394,5 +394,74 @@ describe('deriveFlags', () => {
     ).toBeNull();
     const off = effectiveRules({}, { no_face: { enabled: false } });
     expect(nextFlagChangeMs([state(10, 'no_face', true)], off, s(12))).toBeNull();
+  });
+});
+
+describe('deriveFlags on a student clock that is steadily off', () => {
+  /** What the server received: an item every 10 s from 0 to `toSec`, dated `offsetMs` off. */
+  const received = (offsetMs: number, toSec = 300): ClockSample[] =>
+    Array.from({ length: toSec / 10 + 1 }, (_, i) => ({
+      kind: 'segment' as const,
+      ref: `webcam segment ${i}`,
+      clientMs: s(i * 10) + offsetMs,
+      receivedMs: s(i * 10),
+    }));
+  const rules = effectiveRules();
+  /** The flags but clock_skew (a clock 65 s fast raises it, as it should). */
+  const derive = (...args: Parameters<typeof deriveFlags>) =>
+    deriveFlags(...args).filter((f) => f.type !== 'clock_skew');
+  const slow = { clockSamples: received(-15_000) };
+  const fast = { clockSamples: received(65_000) };
+
+  it('measures an open condition up to the present on the student’s clock', () => {
+    // A clock 15 s slow: a face lost a second ago is not "15 s without a face".
+    const lost = [state(300 - 15 - 1, 'no_face', true)];
+    expect(derive(lost, rules, s(300))).toHaveLength(1);
+    expect(derive(lost, rules, s(300), slow)).toEqual([]);
+    expect(nextFlagChangeMs(lost, rules, s(300), slow)).toBe(s(304));
+    // A clock 65 s fast: flagged after 5 s, not after 70.
+    const ahead = [state(300 + 65 - 1, 'no_face', true)];
+    expect(derive(ahead, rules, s(303), fast)).toEqual([]);
+    expect(derive(ahead, rules, s(305), fast).map(summary)).toEqual(['no_face:client:364:open']);
+    expect(derive(ahead, rules, s(305))).toEqual([]);
+  });
+
+  it('ends what is still open at the attempt’s end on the student’s clock', () => {
+    const flags = derive([state(300 + 65, 'no_face', true)], rules, s(330), {
+      ...fast,
+      sessionEndMs: s(330),
+    });
+    expect(flags.map(summary)).toEqual(['no_face:client:365:395']);
+    expect(flags[0]?.message).toBe('No face in view for 30 s');
+  });
+
+  it('never closes a stored flag before the server last saw it open, on the student’s clock', () => {
+    const stored: StoredFlag[] = [
+      {
+        key: `client:no_face:${s(200 + 65)}`,
+        type: 'no_face',
+        startMs: s(265),
+        endMs: null,
+        seenOpenMs: s(290),
+      },
+    ];
+    // In time and in order, but dated 30 s before the server last saw the flag open.
+    const events = [state(265, 'no_face', true), state(290 + 65 - 30, 'no_face', false)];
+    const [flag] = derive(events, rules, s(300), { ...fast, stored });
+    expect(summary(flag as FlagDraft)).toBe('no_face:client:265:355');
+  });
+
+  it('a late end closes a flag when it arrived, mapped to the student’s clock', () => {
+    const events: RuleEvent[] = [
+      state(100 + 65, 'no_face', true),
+      {
+        ...state(120 + 65, 'no_face', false),
+        untrusted: 'late',
+        receivedMs: s(290),
+      },
+    ];
+    const [flag] = derive(events, rules, s(300), fast);
+    expect(summary(flag as FlagDraft)).toBe('no_face:client:165:355');
+    expect(flag?.message).toBe('No face in view for 3 min 10 s');
   });
 });

@@ -1,4 +1,5 @@
 import type { DetectorName } from '@invigil/contracts';
+import { ABSENCE_FLAG_TYPES } from './evidence-conditions.js';
 import type { Condition } from './types.js';
 
 /** What each flag type means, as a proctor reads it. */
@@ -34,7 +35,12 @@ export function formatDuration(ms: number): string {
 /** One sentence for a flag: what, for how long (or in how many snapshots), and detail. */
 export function flagMessage(c: Condition, durationMs: number): string {
   const parts: string[] = [FLAG_LABELS[c.type]];
-  if (c.source === 'server') {
+  if (ABSENCE_FLAG_TYPES.has(c.type)) {
+    // Missing evidence: how long it was missing (a single finding has no duration).
+    if (!c.instant)
+      parts.push(c.endMs === null ? '(ongoing)' : `for ${formatDuration(durationMs)}`);
+  } else if (c.source === 'server' && !c.identityPhotos) {
+    // Identity photos are compared once, not watched over a run of webcam snapshots.
     const n = c.snapshotIds.length;
     parts.push(
       n === 1

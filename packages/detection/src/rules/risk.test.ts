@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextRiskChangeMs, riskScore, type RiskFlag } from './risk.js';
+import { DEFAULT_DETECTOR_RULES, EVIDENCE_FLAG_TYPES } from '@invigil/contracts';
+import { EVIDENCE_RISK, flagWeight, nextRiskChangeMs, riskScore, type RiskFlag } from './risk.js';
 
 const T = 1_900_000_000_000;
 const flag = (over: Partial<RiskFlag> = {}): RiskFlag => ({
@@ -76,5 +77,61 @@ describe('riskScore', () => {
     expect(later).toBeGreaterThan(early);
     expect(nextRiskChangeMs([open], T + 1000)).toBe(T + 6000);
     expect(nextRiskChangeMs([open], T + 61_000)).toBeNull();
+  });
+});
+
+describe('evidence flags in the risk score', () => {
+  it('every evidence flag type has its own weight and a reason', () => {
+    for (const type of EVIDENCE_FLAG_TYPES) {
+      expect(EVIDENCE_RISK[type].weight, type).toBeGreaterThan(0);
+      expect(EVIDENCE_RISK[type].weight, type).toBeLessThan(1);
+      expect(EVIDENCE_RISK[type].why.length, type).toBeGreaterThan(20);
+    }
+  });
+
+  it.each(EVIDENCE_FLAG_TYPES)('%s weighs its own weight at its default severity', (type) => {
+    const f = flag({ type, severity: DEFAULT_DETECTOR_RULES[type].severity });
+    expect(flagWeight(f, T + 120_000)).toBeCloseTo(EVIDENCE_RISK[type].weight, 6);
+  });
+
+  it('missing evidence weighs less than a finding; a mismatched ID document more', () => {
+    const medium = flagWeight(flag(), T + 120_000);
+    for (const type of ['recording_gap', 'clock_skew', 'late_event'] as const) {
+      const f = flag({ type, severity: DEFAULT_DETECTOR_RULES[type].severity });
+      expect(flagWeight(f, T + 120_000), type).toBeLessThan(medium);
+    }
+    const id = flag({ type: 'id_document_mismatch', severity: 'high' });
+    expect(flagWeight(id, T + 120_000)).toBeGreaterThan(medium);
+  });
+
+  it('an exam raising an evidence type’s severity raises its weight in proportion', () => {
+    const usual = flagWeight(flag({ type: 'clock_skew', severity: 'medium' }), T);
+    const high = flagWeight(flag({ type: 'clock_skew', severity: 'high' }), T);
+    expect(high / usual).toBeCloseTo(0.6 / 0.35, 6);
+  });
+
+  it('clock skew and late events weigh fully at once; a recording gap grows with its length', () => {
+    const at = (type: RiskFlag['type'], ms: number) =>
+      flagWeight(flag({ type, endMs: T + ms, severity: 'medium' }), T + ms);
+    expect(at('clock_skew', 0)).toBeCloseTo(at('clock_skew', 60_000), 6);
+    expect(at('recording_gap', 0)).toBeLessThan(at('recording_gap', 60_000));
+    expect(nextRiskChangeMs([flag({ type: 'late_event', endMs: null })], T + 1000)).toBeNull();
+  });
+
+  it('explains an evidence flag with what it means', () => {
+    const risk = riskScore(
+      [
+        flag({
+          type: 'late_event',
+          severity: 'low',
+          confidence: 0.5,
+          message: 'Events arrived late or out of order (1 event)',
+        }),
+      ],
+      T + 120_000,
+    );
+    expect(risk.parts[0]?.explanation).toBe(
+      `Events arrived late or out of order (1 event): +${risk.score} points (evidence check: ${EVIDENCE_RISK.late_event.why}; low severity, 50 % confidence).`,
+    );
   });
 });

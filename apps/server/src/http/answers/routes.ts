@@ -57,7 +57,9 @@ export async function answerRoutes(app: FastifyInstance, opts: { answers: Answer
       config: { auth: { roles: STAFF, scope: 'sessions:read' } },
       schema: {
         tags,
-        summary: 'A session’s answers with the right ones and the auto-score (staff)',
+        summary:
+          'A session’s answers (staff): with the right ones and the auto-score for instructors ' +
+          'and admins; proctors get the answers only (answerKey false)',
         params: IdParams,
         response: responses({ 200: ScoredAnswers }),
       },

@@ -4,10 +4,13 @@ import {
   LoginBody,
   MeResponse,
   Ok,
+  PasswordResetConfirmBody,
+  PasswordResetRequestBody,
   PublicSettings,
   SignupBody,
 } from '@invigil/contracts';
 import type { AuthService, SignedIn } from '../../services/auth.service.js';
+import type { PasswordResetService } from '../../services/password-reset.service.js';
 import { getSignupSettings } from '../../services/settings.service.js';
 import { toUser } from '../../services/users.service.js';
 import { users } from '../../db/schema.js';
@@ -22,11 +25,12 @@ import { responses, zod } from '../responses.js';
 export interface AuthRoutesOptions {
   db: Db;
   auth: AuthService;
+  passwordResets: PasswordResetService;
   cookieSecure: boolean;
   loginRateLimitPerMinute: number;
 }
 
-/** Sign-in, sign-up, sign-out, who-am-I and password change. */
+/** Sign-in, sign-up, sign-out, who-am-I, password change and "forgot password". */
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) {
   const r = zod(app);
   const tags = ['auth'];
@@ -57,7 +61,10 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
         response: responses({ 200: PublicSettings }),
       },
     },
-    async () => ({ signupEnabled: (await getSignupSettings(opts.db)).enabled }),
+    async () => ({
+      signupEnabled: (await getSignupSettings(opts.db)).enabled,
+      passwordReset: opts.passwordResets.offer,
+    }),
   );
 
   r.post(
@@ -144,6 +151,41 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
         req.body.currentPassword,
         req.body.newPassword,
       );
+      return { ok: true as const };
+    },
+  );
+
+  r.post(
+    '/api/auth/password-reset',
+    {
+      config: { auth: 'public', rateLimit },
+      schema: {
+        tags,
+        summary: 'Ask for a password reset link by e-mail (202 whether or not the account exists)',
+        body: PasswordResetRequestBody,
+        response: responses({ 202: Ok }),
+      },
+    },
+    async (req, reply) => {
+      // Answered before anything is looked up: the same answer, as fast, for every address.
+      opts.passwordResets.request(req.body.email, meta(req));
+      return reply.status(202).send({ ok: true as const });
+    },
+  );
+
+  r.post(
+    '/api/auth/password-reset/confirm',
+    {
+      config: { auth: 'public', rateLimit },
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset link (signs the account out everywhere)',
+        body: PasswordResetConfirmBody,
+        response: responses({ 200: Ok }),
+      },
+    },
+    async (req) => {
+      await opts.passwordResets.confirm(req.body.token, req.body.password, meta(req));
       return { ok: true as const };
     },
   );

@@ -45,6 +45,10 @@ export async function examRoutes(app: FastifyInstance, opts: { exams: ExamServic
       schema: {
         tags,
         summary: 'Create an exam',
+        description:
+          'A new exam has no questions yet, so it can be created as published only with an ' +
+          'external exam page (externalUrl); otherwise 409 EXAM_EMPTY. Create it as a draft, ' +
+          'add questions, then publish.',
         body: CreateExamBody,
         response: responses({ 201: Exam }),
       },
@@ -68,6 +72,9 @@ export async function examRoutes(app: FastifyInstance, opts: { exams: ExamServic
       schema: {
         tags,
         summary: 'Update an exam',
+        description:
+          'Publishing, or removing the external exam page of a published exam, is refused with ' +
+          '409 EXAM_EMPTY while the exam has no questions and no external exam page.',
         params: IdParams,
         body: UpdateExamBody,
         response: responses({ 200: Exam }),

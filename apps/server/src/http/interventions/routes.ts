@@ -27,13 +27,19 @@ export async function interventionRoutes(
       config: { auth: { roles: ['proctor'], scope: 'sessions:write' } },
       schema: {
         tags,
-        summary: 'Warn, pause, resume, terminate or ask for a room scan (assigned proctors)',
+        summary:
+          'Warn, pause, resume, terminate, or ask for a room scan or new identity photos ' +
+          '(assigned proctors)',
         description:
           'Takes effect on the student’s page through the live feed (`intervention` message; ' +
           'pause, resume and terminate also send `session.state`). Pausing stops the exam ' +
           'clock and resuming moves the deadline by the paused time. 409 ILLEGAL_TRANSITION ' +
-          'when the state machine forbids the change; 409 SESSION_NOT_ACTIVE for a warning ' +
-          'outside in_progress/paused or a room scan request outside in_progress.',
+          'when the state machine forbids the change; 409 SESSION_NOT_ACTIVE for a warning or ' +
+          'a re_enrol request outside in_progress/paused, or a room scan request outside ' +
+          'in_progress. While a re_enrol request is open (at most 15 minutes, until one face ' +
+          'photo and one ID document photo arrived after it) the student may upload new ones; ' +
+          'the old ones stay, and a new face that does not match the check-in face is flagged ' +
+          'and does not become the reference.',
         params: IdParams,
         body: InterventionBody,
         response: responses({ 201: Intervention }),
@@ -65,7 +71,7 @@ export async function interventionRoutes(
       config: { auth: STUDENT_ONLY },
       schema: {
         tags,
-        summary: 'The student confirms a warning or a room scan request (idempotent)',
+        summary: 'The student confirms a warning or a request (idempotent)',
         params: InterventionParams,
         response: responses({ 200: Intervention }),
       },
@@ -80,9 +86,11 @@ export async function interventionRoutes(
       config: { auth: STUDENT_ONLY },
       schema: {
         tags,
-        summary: 'The student finished a requested room scan (idempotent)',
+        summary: 'The student did the room scan or took the new identity photos (idempotent)',
         description:
-          '409 ROOM_SCAN_MISSING until a room_scan segment has been uploaded after the request.',
+          '409 ROOM_SCAN_MISSING until a room_scan segment recorded after the request has been ' +
+          'uploaded; 409 IDENTITY_PHOTOS_MISSING (`details.missing`) until a new face photo ' +
+          'and a new ID document photo taken after the request have been uploaded.',
         params: InterventionParams,
         response: responses({ 200: Intervention }),
       },

@@ -10,10 +10,12 @@ import type { Clock } from '../../ports/clock.port.js';
 import type { Actor } from '../../services/actor.js';
 import type { AuthService } from '../../services/auth.service.js';
 import { loadExamFor } from '../../services/exam-access.js';
-import type {
-  AddressedLiveMessage,
-  LiveFeed,
-  LiveScope,
+import {
+  positionIn,
+  viewFor,
+  type AddressedLiveMessage,
+  type LiveFeed,
+  type LiveScope,
 } from '../../services/live-feed.service.js';
 import type { SessionHealthTracker } from '../../services/session-health.js';
 import { iso } from '../../services/time.js';
@@ -45,7 +47,7 @@ export const CLOSE_ACCESS_REVOKED = 4403;
 
 /**
  * The query of GET /api/live: exactly one of examId (staff) or sessionId (its student), and
- * `since`, the last message id seen. Flat rather than the contract's union so the OpenAPI
+ * `since`, the last message id seen (a student's ids count their own messages only). Flat rather than the contract's union so the OpenAPI
  * document can list it as query parameters; the refinement enforces "exactly one".
  */
 const LiveQueryParams = z
@@ -119,12 +121,6 @@ function checkOrigin(req: FastifyRequest, publicUrl: string): void {
   }
 }
 
-/** The wire form of a stored message: who may see it stays on the server. */
-function wire(m: AddressedLiveMessage): LiveMessage {
-  const { audience: _audience, ...message } = m;
-  return message as LiveMessage;
-}
-
 /** One open socket: buffers bus messages while the replay is sent, then forwards live. */
 class LiveConnection implements HubSubscriber {
   readonly scope: HubScope;
@@ -148,7 +144,17 @@ class LiveConnection implements HubSubscriber {
 
   deliver(message: AddressedLiveMessage): void {
     if (this.replaying) this.buffer.push(message);
-    else this.send(wire(message));
+    else this.send(this.view(message));
+  }
+
+  /** A message's id on this socket: the staff feed's id, or the student feed's number. */
+  position(message: AddressedLiveMessage): number {
+    return positionIn(this.access.scope, message);
+  }
+
+  /** The wire form for this socket: who may see it stays on the server. */
+  view(message: AddressedLiveMessage): LiveMessage {
+    return viewFor(this.access.scope, message);
   }
 
   /** Send now; a socket that cannot keep up is closed (its client resumes with `since`). */
@@ -179,17 +185,18 @@ class LiveConnection implements HubSubscriber {
 
   /**
    * End the replay: send what arrived on the bus meanwhile, oldest first, except what the
-   * replay already carried or the client had (ids up to `since`), then forward live.
+   * replay already carried or the client had (positions up to `since`), then forward live.
    */
   goLive(replayed: ReadonlySet<number>, since: number): void {
-    const pending = this.buffer.sort((a, b) => a.id - b.id);
+    const pending = this.buffer.sort((a, b) => this.position(a) - this.position(b));
     this.buffer = [];
     this.replaying = false;
     const sent = new Set<number>();
     for (const m of pending) {
-      if (m.id <= since || replayed.has(m.id) || sent.has(m.id)) continue;
-      sent.add(m.id);
-      this.send(wire(m));
+      const at = this.position(m);
+      if (at <= since || replayed.has(at) || sent.has(at)) continue;
+      sent.add(at);
+      this.send(this.view(m));
     }
   }
 }
@@ -278,20 +285,15 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
     if (access.since === undefined) {
       cursor = await deps.feed.cursor(access.scope);
     } else {
-      const pruned = await deps.feed.isPruned(access.since);
-      const replay = pruned ? null : await deps.feed.replay(access.scope, access.since);
-      if (!replay?.complete) {
-        conn.control(
-          'resync',
-          { reason: pruned ? 'Messages since then were pruned' : 'Too many messages to replay' },
-          deps.clock.now(),
-        );
+      const resumed = await deps.feed.resume(access.scope, access.since);
+      if ('resync' in resumed) {
+        conn.control('resync', { reason: resumed.resync }, deps.clock.now());
         cursor = await deps.feed.cursor(access.scope);
       } else {
-        for (const m of replay.messages) {
-          conn.send(wire(m));
-          replayed.add(m.id);
-          cursor = Math.max(cursor, m.id);
+        for (const m of resumed.messages) {
+          conn.send(conn.view(m));
+          replayed.add(conn.position(m));
+          cursor = Math.max(cursor, conn.position(m));
         }
       }
     }
@@ -318,7 +320,8 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
         '`ready` with the cursor; then live `session.state`, `session.risk`, `session.health`, ' +
         '`flag.created`, `flag.updated`, `flag.removed`, `alert.updated`, `intervention`, and a ' +
         '`heartbeat` every 15 s (plus ws pings). Students receive only their session’s ' +
-        '`session.state` and `intervention` messages. Close codes: 4401 signed out, 4403 access ' +
+        '`session.state` and `intervention` messages, with ids (and `ready` cursors) that count ' +
+        'those messages only: 1, 2, 3 … per session. Close codes: 4401 signed out, 4403 access ' +
         'revoked, 1013 too slow (reconnect with `since`).',
       querystring: LiveQueryParams,
       response: { ...responses({}), 101: z.null().describe('Switching Protocols'), 426: ErrorBody },

@@ -18,7 +18,9 @@ export async function questionRoutes(app: FastifyInstance, opts: { questions: Qu
       config: { auth: { roles: STAFF, scope: 'exams:read' } },
       schema: {
         tags,
-        summary: 'An exam’s questions, with the right answers (staff)',
+        summary:
+          'An exam’s questions (staff): with the right answers for instructors and admins, ' +
+          'without (correctOption null) for proctors',
         params: IdParams,
         response: responses({ 200: z.array(Question) }),
       },
@@ -34,6 +36,8 @@ export async function questionRoutes(app: FastifyInstance, opts: { questions: Qu
         tags,
         summary:
           'Replace the whole question set (409 QUESTIONS_LOCKED once an attempt has started)',
+        description:
+          'An empty set on a published exam without an external exam page is 409 EXAM_EMPTY.',
         params: IdParams,
         body: QuestionSetBody,
         response: responses({ 200: z.array(Question) }),

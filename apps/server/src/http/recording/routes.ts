@@ -18,27 +18,34 @@ import type {
 } from '../../services/recording-playback.service.js';
 import type { RecordingService } from '../../services/recording.service.js';
 import type { SessionEventService } from '../../services/session-events.service.js';
+import { EVENT_DATA_MAX_BYTES } from '../../services/upload-quota.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
+import { blobHeaders } from './blob-headers.js';
 import { parseByteRange } from './byte-range.js';
 import { downloadResponses } from './schema.js';
 import { STUDENT_UPLOAD, uploadRoutes } from './upload-routes.js';
 
 const tags = ['recording'];
 
-/** Serve stored bytes with their type, a strong ETag (the SHA-256) and single-range support. */
+/**
+ * Serve stored bytes with fixed headers (blobHeaders: allow-listed type, nosniff, a sandbox
+ * CSP, same-origin CORP, inline with a fixed name), a strong ETag (the SHA-256) and
+ * single-range support. The fixed headers go on 200, 206 and 304 alike.
+ */
 async function sendBlob(
   req: FastifyRequest,
   reply: FastifyReply,
   playback: RecordingPlaybackService,
   blob: StoredBlob,
+  served: { allowed: readonly string[]; basename: 'segment' | 'snapshot' },
 ) {
   const etag = `"${blob.sha256}"`;
   void reply
+    .headers(blobHeaders(blob.contentType, served.allowed, served.basename))
     .header('etag', etag)
     .header('cache-control', 'private')
-    .header('accept-ranges', 'bytes')
-    .type(blob.contentType);
+    .header('accept-ranges', 'bytes');
   const match = req.headers['if-none-match'];
   // If-None-Match compares weakly: W/"x" matches "x".
   const offered = match?.split(',').map((t) => t.trim().replace(/^W\//, '')) ?? [];
@@ -78,6 +85,11 @@ export async function recordingRoutes(
       schema: {
         tags,
         summary: 'Report integrity events from the browser (idempotent by seq; first write wins)',
+        description:
+          "413 QUOTA_EXCEEDED when the batch passes the session's event allowance (a sequence " +
+          "number beyond what the attempt's time allows so far, or an event carrying more " +
+          `than ${EVENT_DATA_MAX_BYTES} bytes of data): nothing of the batch is stored. ` +
+          '409 SESSION_CLOSED for new events once the grace period after the end is over.',
         params: IdParams,
         body: ClientEventBatch,
         response: responses({ 200: EventBatchAck }),
@@ -135,7 +147,10 @@ export async function recordingRoutes(
     async (req, reply) => {
       const { id, track, seq } = req.params;
       const blob = await opts.playback.findSegment(actorOf(req), id, track, seq);
-      return sendBlob(req, reply, opts.playback, blob);
+      return sendBlob(req, reply, opts.playback, blob, {
+        allowed: MEDIA_CONTENT_TYPES,
+        basename: 'segment',
+      });
     },
   );
 
@@ -153,7 +168,10 @@ export async function recordingRoutes(
     async (req, reply) => {
       const { id, kind, seq } = req.params;
       const blob = await opts.playback.findSnapshot(actorOf(req), id, kind, seq);
-      return sendBlob(req, reply, opts.playback, blob);
+      return sendBlob(req, reply, opts.playback, blob, {
+        allowed: SNAPSHOT_CONTENT_TYPES,
+        basename: 'snapshot',
+      });
     },
   );
 }

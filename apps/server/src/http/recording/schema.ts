@@ -16,10 +16,10 @@ export class RawBody {
   readonly #bytes: Buffer;
   constructor(
     bytes: Buffer,
-    /** The media type without parameters, lower case (e.g. `video/webm`). */
+    /** The allow-listed media type without parameters (e.g. `video/webm`). */
     readonly mediaType: string,
-    /** The Content-Type as sent, parameters included, to store and serve back. */
-    readonly contentType: string,
+    /** Allow-listed codecs of a segment (e.g. `vp8,opus`), or null. */
+    readonly codecs: string | null = null,
   ) {
     this.#bytes = bytes;
   }
@@ -81,7 +81,10 @@ export function binaryResponse(types: readonly string[], description: string) {
 /** Response schemas of the blob download routes: whole (200), one range (206), errors. */
 export function downloadResponses(types: readonly string[]) {
   return {
-    200: binaryResponse(types, 'The stored bytes, with the stored content type'),
+    200: binaryResponse(
+      types,
+      'The stored bytes as their allow-listed type, with fixed nosniff, sandbox CSP and CORP headers',
+    ),
     206: binaryResponse(types, 'One byte range of the stored bytes'),
     400: ErrorBody,
     401: ErrorBody,

@@ -56,11 +56,14 @@ export async function reviewRoutes(
       config: { auth: REVIEWER },
       schema: {
         tags,
-        summary: 'Confirm or dismiss a flag (dismissing needs a comment); audited',
+        summary:
+          'Confirm or dismiss a flag, or change its decision (dismissing needs a comment); audited',
         description:
           'Only while the session is submitted, terminated or under review (else 409 ' +
-          'REVIEW_NOT_OPEN); the first decision moves a submitted or terminated session to ' +
-          'under_review. Answers with the session’s review.',
+          'REVIEW_NOT_OPEN) — so also after the student’s response reopened the review, until ' +
+          'the final verdict. The first decision moves a submitted or terminated session to ' +
+          'under_review. A changed decision is audited as flag.review with from and to; the ' +
+          'replaced one stays in the flag’s history (staff only). Answers with the session’s review.',
         params: IdParams,
         body: FlagReviewBody,
         response: responses({ 200: SessionReview }),
@@ -80,7 +83,9 @@ export async function reviewRoutes(
           'Moves the session to reviewed. Given before the student responded it is provisional: ' +
           'the student may respond once within 14 days, which reopens the review; the verdict ' +
           'given after a response is final, and a provisional one becomes final when the ' +
-          'window passes.',
+          'window passes. A verdict that goes against the flag decisions — clean while a flag is ' +
+          'confirmed, or violation while none is — needs overrideComment (else 409 ' +
+          'VERDICT_NEEDS_REASON); the student reads it with the verdict.',
         params: IdParams,
         body: VerdictBody,
         response: responses({ 200: SessionReview }),

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { NotificationDocument } from '@invigil/contracts';
+import { lockInTransaction, NOTIFICATION_OUTBOX_LOCK } from '../../db/advisory-locks.js';
 import type { Db, Tx } from '../../db/database.js';
 import { notificationDeliveries } from '../../db/schema.js';
 import { retryDelayMs } from './backoff.js';
@@ -84,7 +85,7 @@ export class NotificationOutbox {
   ): Promise<number[]> {
     if (targets.length === 0) return [];
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(742010, hashtext(${doc.id}))`);
+      await lockInTransaction(tx, NOTIFICATION_OUTBOX_LOCK, doc.id);
       const existing = await tx
         .select({
           channel: notificationDeliveries.channel,

@@ -1,11 +1,21 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
-import type { ExamSession, MyRegistration, ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings, CheckInStep, ExamSession, MyRegistration } from '@invigil/contracts';
 import { describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
+import { useQueueStatus } from '../../capture/use-capture';
 import { durationLabel } from '../../exams/labels';
 import { Page } from '../../ui/page';
 import { attemptApi } from '../api';
+import {
+  IDENTITY_PHOTOS_PENDING,
+  isIdentityPhoto,
+  MISSING_TEXT,
+  missingSteps,
+  stepsToRedo,
+  uploadProgress,
+  type RedoStep,
+} from './check-in-missing';
 import { ConsentStep } from './consent-step';
 import { IdentityStep } from './identity-step';
 import { RoomScanStep } from './room-scan-step';
@@ -23,7 +33,7 @@ const STEP_LABEL: Record<StepId, string> = {
 };
 
 /** The steps a policy needs. */
-export function stepsFor(policy: ProctoringPolicy): StepId[] {
+export function stepsFor(policy: CaptureSettings): StepId[] {
   return [
     'consent',
     'check',
@@ -90,7 +100,7 @@ export function CheckIn({
   title: string;
   session: ExamSession;
   registration: MyRegistration | null;
-  policy: ProctoringPolicy;
+  policy: CaptureSettings;
   capture: CaptureSession;
   onSession: (session: ExamSession) => void;
 }) {
@@ -197,47 +207,90 @@ export function CheckIn({
           capture={capture}
           onSession={onSession}
           onRedoCheck={() => setChecked(false)}
+          onRedo={(redo) => {
+            if (redo.includes('check')) setChecked(false);
+            const patch: Progress = {};
+            if (redo.includes('identity')) patch.identity = false;
+            if (redo.includes('room')) patch.room = false;
+            complete(patch);
+          }}
         />
       )}
     </Page>
   );
 }
 
-/** The last step: a summary and the Start exam button. */
+/** How long Start waits for the check-in to upload before asking the server anyway. */
+const UPLOAD_WAIT_MS = 60_000;
+
+/**
+ * The last step: a summary and the Start exam button. Start first waits until the upload
+ * queue has delivered the check-in (photos, room scan, system check result), since the server
+ * refuses to start without them; if it still finds something missing, the student is told
+ * what, and sent back to do it again. Every identity photo must have arrived (or been refused)
+ * before Start is asked for at all: the server takes none once the attempt has started.
+ */
 function ReadyStep({
   session,
   registration,
   capture,
   onSession,
   onRedoCheck,
+  onRedo,
 }: {
   session: ExamSession;
   registration: MyRegistration | null;
   capture: CaptureSession;
   onSession: (session: ExamSession) => void;
   onRedoCheck: () => void;
+  onRedo: (steps: RedoStep[]) => void;
 }) {
-  const [busy, setBusy] = useState(false);
+  const [phase, setPhase] = useState<'ready' | 'uploading' | 'starting'>('ready');
   const [error, setError] = useState<string | null>(null);
+  const [missing, setMissing] = useState<CheckInStep[] | null>(null);
+  const queue = useQueueStatus(capture);
+  const redoButton = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (missing) redoButton.current?.focus();
+  }, [missing]);
 
   const start = async () => {
-    setBusy(true);
     setError(null);
+    setMissing(null);
     if (!capture.hasLiveSources()) {
-      setBusy(false);
       onRedoCheck();
       return;
     }
+    setPhase('uploading');
+    await capture.events.flush();
+    let timer = 0;
+    await Promise.race([
+      capture.queue.whenDrained(),
+      new Promise((resolve) => (timer = window.setTimeout(resolve, UPLOAD_WAIT_MS))),
+    ]);
+    window.clearTimeout(timer);
+    // Whatever else is still on its way, the identity photos must have arrived: a retake
+    // still queued at the start would be refused for good.
+    if (capture.queue.hasPending(isIdentityPhoto)) {
+      setError(IDENTITY_PHOTOS_PENDING);
+      setPhase('ready');
+      return;
+    }
+    setPhase('starting');
     try {
       const updated = await attemptApi.transition(session.id, 'in_progress');
       await capture.startRecording();
       onSession(updated);
     } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
+      const steps = missingSteps(e);
+      if (steps) setMissing(steps);
+      else setError(describeError(e));
+      setPhase('ready');
     }
   };
 
+  const busy = phase !== 'ready';
   return (
     <section className="card" aria-labelledby="ready-heading">
       <StepHeading id="ready-heading">Ready to start</StepHeading>
@@ -255,17 +308,61 @@ function ReadyStep({
           you are back online.
         </li>
       </ul>
-      <div role="alert">{error ? <p className="notice notice-error">{error}</p> : null}</div>
+      <p className="sr-only" role="status" aria-live="polite">
+        {phase === 'uploading' ? uploadProgress(queue) : ''}
+      </p>
+      {phase === 'uploading' ? (
+        <p className="loading" aria-hidden="true">
+          <span className="spinner" />
+          {uploadProgress(queue)}
+        </p>
+      ) : null}
+      <div role="alert">
+        {error ? <p className="notice notice-error">{error}</p> : null}
+        {missing ? (
+          <div className="notice notice-error">
+            <p>The exam cannot start yet: the server did not receive your whole check-in.</p>
+            {missing.length > 0 ? (
+              <ul>
+                {missing.map((step) => (
+                  <li key={step}>{capitalise(MISSING_TEXT[step])}.</li>
+                ))}
+              </ul>
+            ) : null}
+            <p>Do {missing.length === 1 ? 'this step' : 'these steps'} again, then start.</p>
+          </div>
+        ) : null}
+      </div>
       <div className="form-actions">
-        <button
-          type="button"
-          className="button primary"
-          disabled={busy}
-          onClick={() => void start()}
-        >
-          {busy ? 'Starting…' : 'Start exam'}
-        </button>
+        {missing && missing.length > 0 ? (
+          <button
+            ref={redoButton}
+            type="button"
+            className="button primary"
+            onClick={() => onRedo(stepsToRedo(missing))}
+          >
+            {missing.length === 1 ? 'Do this step again' : 'Do these steps again'}
+          </button>
+        ) : (
+          // Not `disabled` while busy: a disabled button drops the keyboard focus to the page.
+          <button
+            type="button"
+            className="button primary"
+            aria-disabled={busy}
+            onClick={() => {
+              if (!busy) void start();
+            }}
+          >
+            {phase === 'uploading'
+              ? 'Sending check-in…'
+              : phase === 'starting'
+                ? 'Starting…'
+                : 'Start exam'}
+          </button>
+        )}
       </div>
     </section>
   );
 }
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

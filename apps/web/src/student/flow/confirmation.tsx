@@ -72,10 +72,16 @@ export function Confirmation({
       <section className="card" aria-labelledby="uploads-heading">
         <h2 id="uploads-heading">Recordings</h2>
         <div role="status" aria-live="polite" className="upload-summary">
+          {/* A refusal first, in the live region: the student must tell the proctor. */}
+          {status.refusal ? <p className="notice notice-error">{status.refusal}</p> : null}
           {done ? (
-            <p className="notice notice-success">
-              All recordings uploaded. You can close this page.
-            </p>
+            status.refusal ? (
+              <p className="notice">Everything else is uploaded. You can close this page.</p>
+            ) : (
+              <p className="notice notice-success">
+                All recordings uploaded. You can close this page.
+              </p>
+            )
           ) : status.offline ? (
             <p className="notice notice-error">{healthHeadline(status)}. Keep this page open.</p>
           ) : (

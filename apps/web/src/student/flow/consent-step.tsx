@@ -1,12 +1,12 @@
 import { useId, useState } from 'react';
-import type { ExamSession, ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings, ExamSession } from '@invigil/contracts';
 import { describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
 import { attemptApi } from '../api';
 import { StepHeading } from './check-in';
 
 /** What is recorded under a policy, as plain sentences for the privacy notice. */
-export function recordedItems(policy: ProctoringPolicy): string[] {
+export function recordedItems(policy: CaptureSettings): string[] {
   const items: string[] = [];
   if (policy.webcam && policy.microphone) {
     items.push('Video from your webcam and sound from your microphone, for the whole exam.');
@@ -40,7 +40,7 @@ export function ConsentStep({
   onDeclined,
 }: {
   session: ExamSession;
-  policy: ProctoringPolicy;
+  policy: CaptureSettings;
   capture: CaptureSession;
   onSession: (session: ExamSession) => void;
   onDeclined: () => void;

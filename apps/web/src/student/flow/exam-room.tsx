@@ -9,9 +9,8 @@ import {
 } from 'react';
 import type {
   AnswerValue,
-  DetectorAccommodations,
   ExamSession,
-  ProctoringPolicy,
+  StudentPolicy,
   StudentExamView,
   StudentQuestion,
 } from '@invigil/contracts';
@@ -28,6 +27,7 @@ import { attemptApi } from '../api';
 import { AnswerSaver, type SaveState } from './autosave';
 import { clockOffset, remainingMs } from './countdown';
 import { RoomScanDialog, WarningDialog } from './intervention-dialogs';
+import { ReEnrolDialog } from './re-enrol-dialog';
 import { useStudentInterventions } from './intervention-live';
 import { latestMessage, nextPrompt } from './intervention-model';
 import { ProctorBar } from './proctor-bar';
@@ -48,15 +48,13 @@ export function ExamRoom({
   title,
   session,
   policy,
-  accommodations,
   capture,
   onSession,
 }: {
   title: string;
   session: ExamSession;
-  policy: ProctoringPolicy;
-  /** The student's detector accommodations, if any. */
-  accommodations?: DetectorAccommodations;
+  /** What to record and which detectors to run (with the student's accommodations applied). */
+  policy: StudentPolicy;
   capture: CaptureSession;
   onSession: (session: ExamSession) => void;
 }) {
@@ -165,7 +163,7 @@ export function ExamRoom({
   };
 
   // Automatic monitoring runs while recording; it never holds up the exam or the recording.
-  const monitoring = useDetection(capture, policy, captureStatus.recording, accommodations);
+  const monitoring = useDetection(capture, policy, captureStatus.recording);
 
   const needsResume = !captureStatus.recording && !capture.hasLiveSources();
   const problem = captureStatus.recording ? captureStatus.problem : null;
@@ -234,6 +232,15 @@ export function ExamRoom({
           intervention={prompt.intervention}
           onAcknowledge={interventions.acknowledge}
         />
+      ) : prompt?.kind === 're_enrol' && !problem ? (
+        // Before the pause overlay: a proctor may pause the exam to check who is taking it.
+        <ReEnrolDialog
+          key={prompt.intervention.id}
+          intervention={prompt.intervention}
+          capture={capture}
+          onAcknowledge={interventions.acknowledge}
+          onComplete={interventions.complete}
+        />
       ) : paused ? (
         <Overlay id="paused" title="Your exam is paused by the proctor">
           {pauseNote ? (
@@ -301,7 +308,7 @@ function ReconnectPanel({
   capture,
   problem,
 }: {
-  policy: ProctoringPolicy;
+  policy: StudentPolicy;
   capture: CaptureSession;
   problem: string;
 }) {
@@ -376,13 +383,7 @@ function ReconnectPanel({
 }
 
 /** After a reload: the streams are gone and must be shared again before the exam continues. */
-function ResumeRecording({
-  policy,
-  capture,
-}: {
-  policy: ProctoringPolicy;
-  capture: CaptureSession;
-}) {
+function ResumeRecording({ policy, capture }: { policy: StudentPolicy; capture: CaptureSession }) {
   const [camera, setCamera] = useState<MediaStream | null>(null);
   const [screen, setScreen] = useState<MediaStream | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SnapshotKind } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
 import { canvasToJpeg, drawFrame } from '../../capture/snapshots';
@@ -36,8 +36,23 @@ interface Taken {
   takenMs: number;
 }
 
-/** Identity enrolment: a face photo and an ID document photo, each retakeable, uploaded as snapshots. */
-export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onDone: () => void }) {
+/** Where the keyboard focus goes after a button that disappears was pressed. */
+type FocusTarget = 'shot' | 'take' | 'use' | 'done';
+
+/**
+ * Identity enrolment: a face photo and an ID document photo, each retakeable, uploaded as
+ * snapshots. Used at check-in and when a proctor asks for new photos during the exam
+ * (`doneLabel` names what the last button does there).
+ */
+export function IdentityStep({
+  capture,
+  onDone,
+  doneLabel = 'Continue',
+}: {
+  capture: CaptureSession;
+  onDone: () => void;
+  doneLabel?: string;
+}) {
   const [index, setIndex] = useState(0);
   const [taken, setTaken] = useState<Taken | null>(null);
   const [keys, setKeys] = useState<Partial<Record<SnapshotKind, string>>>({});
@@ -45,6 +60,21 @@ export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onD
   const [busy, setBusy] = useState(false);
   const video = useRef<HTMLVideoElement | null>(null);
   const queue = useQueueStatus(capture);
+  // The buttons pressed here are replaced by others (Take photo → Use this photo, → the next
+  // photo, → Continue): focus follows, so a keyboard or screen reader user is never dropped
+  // to the top of the page (or, in a dialog, out of it).
+  const focusNext = useRef<FocusTarget | null>(null);
+  const shotHeading = useRef<HTMLHeadingElement>(null);
+  const takeButton = useRef<HTMLButtonElement>(null);
+  const acceptButton = useRef<HTMLButtonElement>(null);
+  const doneButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const target = focusNext.current;
+    if (!target) return;
+    focusNext.current = null;
+    const targets = { shot: shotHeading, take: takeButton, use: acceptButton, done: doneButton };
+    targets[target].current?.focus();
+  });
   const camera = capture.getSources().camera;
   const shot = SHOTS[index];
 
@@ -75,6 +105,7 @@ export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onD
       setError('The photo could not be taken. Try again.');
       return;
     }
+    focusNext.current = 'use';
     // A data: URL, not a blob: URL, so the preview also works under a strict CSP.
     setTaken({ blob, dataUrl: canvas.toDataURL('image/jpeg', 0.85), takenMs: Date.now() });
   };
@@ -88,8 +119,10 @@ export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onD
       setKeys((prev) => ({ ...prev, [shot.kind]: key }));
       setTaken(null);
       setIndex((i) => i + 1);
+      focusNext.current = index + 1 < SHOTS.length ? 'shot' : 'done';
     } catch (e) {
       setError(`The photo could not be saved: ${String(e)}`);
+      focusNext.current = 'use';
     } finally {
       setBusy(false);
     }
@@ -132,7 +165,9 @@ export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onD
       </ol>
       {shot ? (
         <div className="id-capture">
-          <h3 id="shot-title">{shot.title}</h3>
+          <h3 id="shot-title" ref={shotHeading} tabIndex={-1} className="step-heading">
+            {shot.title}
+          </h3>
           <p id="shot-guide">{shot.guide}</p>
           <div className="id-stage">
             {/* The camera stays mounted under a taken photo, so a retake is instant. */}
@@ -152,19 +187,30 @@ export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onD
             {taken ? (
               <>
                 <button
+                  ref={acceptButton}
                   type="button"
                   className="button primary"
-                  disabled={busy}
-                  onClick={() => void accept()}
+                  aria-disabled={busy}
+                  onClick={() => {
+                    if (!busy) void accept();
+                  }}
                 >
                   {busy ? 'Saving…' : 'Use this photo'}
                 </button>
-                <button type="button" className="button secondary" onClick={() => setTaken(null)}>
+                <button
+                  type="button"
+                  className="button secondary"
+                  onClick={() => {
+                    focusNext.current = 'take';
+                    setTaken(null);
+                  }}
+                >
                   Retake
                 </button>
               </>
             ) : (
               <button
+                ref={takeButton}
                 type="button"
                 className="button primary"
                 aria-describedby="shot-guide"
@@ -181,13 +227,14 @@ export function IdentityStep({ capture, onDone }: { capture: CaptureSession; onD
             Both photos are saved.
           </p>
           <div className="form-actions">
-            <button type="button" className="button primary" onClick={onDone}>
-              Continue
+            <button ref={doneButton} type="button" className="button primary" onClick={onDone}>
+              {doneLabel}
             </button>
             <button
               type="button"
               className="button secondary"
               onClick={() => {
+                focusNext.current = 'shot';
                 setIndex(0);
                 setTaken(null);
               }}

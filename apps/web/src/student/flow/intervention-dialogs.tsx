@@ -1,5 +1,12 @@
-import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
-import type { Intervention, ProctoringPolicy } from '@invigil/contracts';
+import {
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type ReactNode,
+  type RefObject,
+} from 'react';
+import type { CaptureSettings, ErrorCode, Intervention } from '@invigil/contracts';
 import { ApiError, describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
 import { formatDateTime } from '../../lib/datetime';
@@ -54,6 +61,24 @@ function InterventionDialog({
 }) {
   const box = useRef<HTMLDivElement>(null);
   useFocusTrap(box);
+  // Closing gives focus back where it was (an answer being typed), else to the exam page, so
+  // a keyboard or screen reader user does not start again from the top. A layout effect:
+  // it runs before the dialog's own content takes focus.
+  useLayoutEffect(() => {
+    const before = document.activeElement;
+    return () => {
+      // After the commit, once the exam behind is no longer inert; unless something else
+      // (the next dialog, the pause notice) has taken focus meanwhile.
+      window.setTimeout(() => {
+        if (document.activeElement && document.activeElement !== document.body) return;
+        const back =
+          before instanceof HTMLElement && before !== document.body && before.isConnected
+            ? before
+            : document.getElementById('main');
+        back?.focus();
+      }, 0);
+    };
+  }, []);
   return (
     <div className="overlay intervention-overlay">
       <div
@@ -154,29 +179,51 @@ function nextUpload(capture: CaptureSession, ms: number): Promise<void> {
   });
 }
 
+/** The words a capture request's dialog uses for what it asks for. */
+export interface CaptureRequestWords {
+  title: string;
+  /** Shown while the page waits for the capture to upload. */
+  uploading: string;
+  /** Shown when it has still not uploaded after the wait. */
+  notUploaded: string;
+  /** Prefix of any other failure's message. */
+  failed: string;
+  sendAgain: string;
+  captureAgain: string;
+}
+
 /**
- * A proctor's request for a room scan during the exam: the check-in room scan, recorded
- * beside the running exam recording. When it is done the page waits for the scan to upload
- * (the server accepts "done" only then) and reports it.
+ * A proctor's request for a new capture during the exam (a room scan, new identity photos):
+ * opening it tells the proctor it was seen; the capture step (`step`, given what its last
+ * button does) records it; then the page waits for the capture to upload, since the server
+ * accepts "done" only then (it answers `missingCode` until it has), and reports it.
  */
-export function RoomScanDialog({
+export function CaptureRequestDialog({
+  id,
   intervention,
   capture,
-  policy,
+  words,
+  missingCode,
   onAcknowledge,
   onComplete,
+  step,
+  children,
 }: {
+  id: string;
   intervention: Intervention;
   capture: CaptureSession;
-  policy: ProctoringPolicy;
+  words: CaptureRequestWords;
+  missingCode: ErrorCode;
   onAcknowledge: (intervention: Intervention) => Promise<void>;
   onComplete: (intervention: Intervention) => Promise<void>;
+  step: (onDone: () => void) => ReactNode;
+  /** What the student is asked to do, under the proctor's own text. */
+  children: ReactNode;
 }) {
-  const [phase, setPhase] = useState<'record' | 'sending' | 'failed'>('record');
+  const [phase, setPhase] = useState<'capture' | 'sending' | 'failed'>('capture');
   const [error, setError] = useState<string | null>(null);
   const statusRef = useRef<HTMLParagraphElement>(null);
   const retryRef = useRef<HTMLButtonElement>(null);
-  const id = `scan-${intervention.id}`;
 
   // Opening the request tells the proctor it was seen; a failure only delays that.
   useEffect(() => {
@@ -184,7 +231,7 @@ export function RoomScanDialog({
   }, [intervention, onAcknowledge]);
   // The button that was pressed goes away: keep focus inside the dialog.
   useEffect(() => {
-    if (phase !== 'record') (statusRef.current ?? retryRef.current)?.focus();
+    if (phase !== 'capture') (statusRef.current ?? retryRef.current)?.focus();
   }, [phase]);
 
   const send = async () => {
@@ -196,13 +243,9 @@ export function RoomScanDialog({
         await onComplete(intervention);
         return;
       } catch (e) {
-        const waiting = e instanceof ApiError && e.code === 'ROOM_SCAN_MISSING';
+        const waiting = e instanceof ApiError && e.code === missingCode;
         if (!waiting || Date.now() > until) {
-          setError(
-            waiting
-              ? 'Your room scan has not finished uploading. Check your connection, then send it again.'
-              : `Could not send the room scan: ${describeError(e)}`,
-          );
+          setError(waiting ? words.notUploaded : `${words.failed}: ${describeError(e)}`);
           setPhase('failed');
           return;
         }
@@ -212,25 +255,20 @@ export function RoomScanDialog({
   };
 
   return (
-    <InterventionDialog id={id} title="The proctor asks for a room scan" tone="request">
+    <InterventionDialog id={id} title={words.title} tone="request">
       <div id={`${id}-message`}>
         {intervention.message ? (
           <p className="intervention-message">{intervention.message}</p>
         ) : null}
-        <p>Your exam timer keeps running while you record.</p>
+        {children}
       </div>
       <Sent intervention={intervention} />
-      {phase === 'record' ? (
-        <RoomScanStep
-          capture={capture}
-          policy={policy}
-          doneLabel="Send the room scan"
-          onDone={() => void send()}
-        />
+      {phase === 'capture' ? (
+        step(() => void send())
       ) : phase === 'sending' ? (
         <p ref={statusRef} tabIndex={-1} role="status" className="loading">
           <span className="spinner" aria-hidden="true" />
-          Uploading your room scan…
+          {words.uploading}
         </p>
       ) : (
         <div className="form-actions">
@@ -240,14 +278,64 @@ export function RoomScanDialog({
             className="button primary"
             onClick={() => void send()}
           >
-            Send the room scan again
+            {words.sendAgain}
           </button>
-          <button type="button" className="button secondary" onClick={() => setPhase('record')}>
-            Record it again
+          <button type="button" className="button secondary" onClick={() => setPhase('capture')}>
+            {words.captureAgain}
           </button>
         </div>
       )}
       <div role="alert">{error ? <p className="notice notice-error">{error}</p> : null}</div>
     </InterventionDialog>
+  );
+}
+
+const ROOM_SCAN_WORDS: CaptureRequestWords = {
+  title: 'The proctor asks for a room scan',
+  uploading: 'Uploading your room scan…',
+  notUploaded:
+    'Your room scan has not finished uploading. Check your connection, then send it again.',
+  failed: 'Could not send the room scan',
+  sendAgain: 'Send the room scan again',
+  captureAgain: 'Record it again',
+};
+
+/**
+ * A proctor's request for a room scan during the exam: the check-in room scan, recorded
+ * beside the running exam recording.
+ */
+export function RoomScanDialog({
+  intervention,
+  capture,
+  policy,
+  onAcknowledge,
+  onComplete,
+}: {
+  intervention: Intervention;
+  capture: CaptureSession;
+  policy: CaptureSettings;
+  onAcknowledge: (intervention: Intervention) => Promise<void>;
+  onComplete: (intervention: Intervention) => Promise<void>;
+}) {
+  return (
+    <CaptureRequestDialog
+      id={`scan-${intervention.id}`}
+      intervention={intervention}
+      capture={capture}
+      words={ROOM_SCAN_WORDS}
+      missingCode="ROOM_SCAN_MISSING"
+      onAcknowledge={onAcknowledge}
+      onComplete={onComplete}
+      step={(onDone) => (
+        <RoomScanStep
+          capture={capture}
+          policy={policy}
+          doneLabel="Send the room scan"
+          onDone={onDone}
+        />
+      )}
+    >
+      <p>Your exam timer keeps running while you record.</p>
+    </CaptureRequestDialog>
   );
 }

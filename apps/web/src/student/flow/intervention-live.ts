@@ -17,9 +17,12 @@ export interface StudentInterventions {
   loaded: boolean;
   /** The live connection's status. */
   live: LiveStatus;
-  /** Confirm a warning or a room scan request; rejects when the server could not be told. */
+  /** Confirm a warning or a request; rejects when the server could not be told. */
   acknowledge: (intervention: Intervention) => Promise<void>;
-  /** Report a requested room scan as done; rejects with ROOM_SCAN_MISSING until it uploaded. */
+  /**
+   * Report a requested room scan or new identity photos as done; rejects with
+   * ROOM_SCAN_MISSING / IDENTITY_PHOTOS_MISSING until they uploaded.
+   */
   complete: (intervention: Intervention) => Promise<void>;
 }
 

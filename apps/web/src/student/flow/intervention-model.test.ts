@@ -5,6 +5,7 @@ import {
   latestMessage,
   mergeInterventions,
   nextPrompt,
+  pendingReEnrol,
   pendingRoomScan,
   pendingWarning,
 } from './intervention-model';
@@ -73,6 +74,23 @@ describe('intervention model', () => {
     expect(nextPrompt([scan, warning], 'paused')?.kind).toBe('warning');
     expect(nextPrompt([scan, warning], 'terminated')).toBeNull();
     expect(nextPrompt([], 'in_progress')).toBeNull();
+  });
+
+  it('asks for new identity photos after warnings, before room scans, also while paused', () => {
+    const scan = build({ kind: 'room_scan', createdAt: '2030-01-01T10:00:01.000Z' });
+    const photos = build({ kind: 're_enrol', createdAt: '2030-01-01T10:00:02.000Z' });
+    const again = build({ kind: 're_enrol', createdAt: '2030-01-01T10:00:03.000Z' });
+    const warning = build({ createdAt: '2030-01-01T10:00:04.000Z' });
+    expect(pendingReEnrol([photos, again])).toBe(again);
+    expect(nextPrompt([scan, photos, warning], 'in_progress')?.kind).toBe('warning');
+    expect(nextPrompt([scan, photos], 'in_progress')).toEqual({
+      kind: 're_enrol',
+      intervention: photos,
+    });
+    expect(nextPrompt([scan, photos], 'paused')?.kind).toBe('re_enrol');
+    const done = { ...photos, completedAt: '2030-01-01T10:02:00.000Z' };
+    expect(nextPrompt([scan, done], 'in_progress')?.kind).toBe('room_scan');
+    expect(nextPrompt([photos], 'submitted')).toBeNull();
   });
 
   it('finds the note of the latest pause or termination', () => {

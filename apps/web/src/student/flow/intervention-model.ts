@@ -1,8 +1,12 @@
 import type { ExamSession, Intervention, SessionState } from '@invigil/contracts';
 
-/** What the student must answer now: a warning to acknowledge or a room scan to record. */
+/**
+ * What the student must answer now: a warning to acknowledge, new identity photos to take or
+ * a room scan to record.
+ */
 export type InterventionPrompt =
   | { kind: 'warning'; intervention: Intervention }
+  | { kind: 're_enrol'; intervention: Intervention }
   | { kind: 'room_scan'; intervention: Intervention };
 
 const byCreation = (a: Intervention, b: Intervention) =>
@@ -39,13 +43,23 @@ export function pendingWarning(list: readonly Intervention[]): Intervention | nu
   return list.find((i) => i.kind === 'warning' && i.acknowledgedAt === null) ?? null;
 }
 
-/** The newest room scan request not yet completed (one scan answers the latest request). */
-export function pendingRoomScan(list: readonly Intervention[]): Intervention | null {
+/** The newest request of `kind` not yet completed (one answer covers the latest request). */
+function newestOpen(list: readonly Intervention[], kind: 'room_scan' | 're_enrol') {
   for (let i = list.length - 1; i >= 0; i -= 1) {
     const item = list[i] as Intervention;
-    if (item.kind === 'room_scan' && item.completedAt === null) return item;
+    if (item.kind === kind && item.completedAt === null) return item;
   }
   return null;
+}
+
+/** The newest room scan request not yet completed (one scan answers the latest request). */
+export function pendingRoomScan(list: readonly Intervention[]): Intervention | null {
+  return newestOpen(list, 'room_scan');
+}
+
+/** The newest request for new identity photos not yet completed. */
+export function pendingReEnrol(list: readonly Intervention[]): Intervention | null {
+  return newestOpen(list, 're_enrol');
 }
 
 /** The proctor's note with the latest pause or termination, if any. */
@@ -62,8 +76,9 @@ export function latestMessage(
 
 /**
  * What to ask of the student in this state. A warning comes first (also while paused: the
- * proctor may explain the pause with it); a room scan only while the exam runs, since the
- * exam behind a paused overlay cannot be used anyway.
+ * proctor may explain the pause with it); then new identity photos (also while paused: a
+ * proctor who doubts who is taking the exam may pause it to check); a room scan only while
+ * the exam runs, since the exam behind a paused overlay cannot be used anyway.
  */
 export function nextPrompt(
   list: readonly Intervention[],
@@ -72,6 +87,8 @@ export function nextPrompt(
   if (state !== 'in_progress' && state !== 'paused') return null;
   const warning = pendingWarning(list);
   if (warning) return { kind: 'warning', intervention: warning };
+  const reEnrol = pendingReEnrol(list);
+  if (reEnrol) return { kind: 're_enrol', intervention: reEnrol };
   const scan = state === 'in_progress' ? pendingRoomScan(list) : null;
   return scan ? { kind: 'room_scan', intervention: scan } : null;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
 import { StepHeading } from './check-in';
 import { StreamPreview } from './stream-preview';
@@ -18,7 +18,7 @@ export function RoomScanStep({
   doneLabel = 'Continue',
 }: {
   capture: CaptureSession;
-  policy: ProctoringPolicy;
+  policy: CaptureSettings;
   onDone: () => void;
   doneLabel?: string;
 }) {

@@ -118,7 +118,6 @@ export function SessionFlowPage() {
           title={title}
           session={session}
           policy={policy}
-          accommodations={registration?.detectors}
           capture={capture}
           onSession={onSession}
         />

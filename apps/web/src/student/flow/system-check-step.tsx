@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings } from '@invigil/contracts';
 import { measureUpload } from '../../capture/bandwidth';
 import { meCsrfSource } from '../../capture/api';
 import type { CaptureSession } from '../../capture/capture-session';
@@ -54,7 +54,7 @@ export function SystemCheckStep({
   onPassed,
 }: {
   sessionId: string;
-  policy: ProctoringPolicy;
+  policy: CaptureSettings;
   capture: CaptureSession;
   onPassed: () => void;
 }) {

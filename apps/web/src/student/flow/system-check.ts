@@ -1,4 +1,4 @@
-import type { ProctoringPolicy } from '@invigil/contracts';
+import type { CaptureSettings } from '@invigil/contracts';
 import { requiredKbps, type BandwidthSample } from '../../capture/bandwidth';
 
 /** The checks before an exam, in the order they are shown. */
@@ -15,7 +15,7 @@ export interface CheckResult {
 }
 
 /** Which checks a policy needs. */
-export function checksFor(policy: ProctoringPolicy): CheckId[] {
+export function checksFor(policy: CaptureSettings): CheckId[] {
   const ids: CheckId[] = ['browser'];
   if (policy.webcam) ids.push('camera');
   if (policy.microphone) ids.push('microphone');
@@ -48,7 +48,7 @@ export function detectFeatures(): BrowserFeatures {
 }
 
 /** Whether this browser can record the exam. */
-export function browserResult(f: BrowserFeatures, policy: ProctoringPolicy): CheckResult {
+export function browserResult(f: BrowserFeatures, policy: CaptureSettings): CheckResult {
   const missing: string[] = [];
   if (!f.secureContext) missing.push('a secure (https) connection');
   if (!f.mediaRecorder) missing.push('recording (MediaRecorder)');
@@ -119,7 +119,7 @@ export function formatKbps(kbps: number): string {
 }
 
 /** Whether the measured upload speed is enough for the recording (a slow line only warns). */
-export function bandwidthResult(sample: BandwidthSample, policy: ProctoringPolicy): CheckResult {
+export function bandwidthResult(sample: BandwidthSample, policy: CaptureSettings): CheckResult {
   const needed = requiredKbps(policy);
   if (sample.kbps === null) {
     return {

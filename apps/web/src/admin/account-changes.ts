@@ -1,0 +1,59 @@
+import type { Role, User } from '@invigil/contracts';
+import { ROLE_LABELS } from '../auth/role-labels';
+
+type Person = Pick<User, 'name' | 'role'>;
+
+/** Roles from least to most powerful. */
+const RANK: Record<Role, number> = { student: 0, proctor: 1, instructor: 2, admin: 3 };
+
+/** What a role may do, said to the administrator who is about to grant it. */
+const GAINS: Record<Role, string> = {
+  student: 'They will be able to register for and take exams.',
+  proctor: 'They will be able to proctor and review the exams they are assigned to.',
+  instructor:
+    'They will be able to create exams and manage the ones they are assigned to: questions, staff, scores and reviews.',
+  admin: 'They will be able to manage every exam, user and setting.',
+};
+
+/** What is lost by leaving a role for a lower one (each role adds its own). */
+const LOSSES: Partial<Record<Role, string>> = {
+  admin: 'manage users and settings',
+  instructor: 'create or edit exams',
+  proctor: 'proctor and review exams',
+};
+
+const withArticle = (label: string) => `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
+
+function listed(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`;
+}
+
+/**
+ * The question asked before changing a role: who becomes what, and what changes for them —
+ * what they gain when promoted, what they lose when demoted.
+ */
+export function roleChangeQuestion(user: Person, role: Role): string {
+  const question = `Make ${user.name} ${withArticle(ROLE_LABELS[role])}?`;
+  if (RANK[role] > RANK[user.role]) return `${question} ${GAINS[role]}`;
+  const lost = (Object.keys(RANK) as Role[])
+    .filter((r) => RANK[r] > RANK[role] && RANK[r] <= RANK[user.role])
+    .sort((a, b) => RANK[b] - RANK[a])
+    .flatMap((r) => LOSSES[r] ?? []);
+  return `${question} They will no longer ${listed(lost)}.`;
+}
+
+/** The confirming button's label for a role change. */
+export const roleChangeLabel = (role: Role): string => `Make ${ROLE_LABELS[role]}`;
+
+/** The announcement once a role was changed. */
+export const roleChangedText = (user: Pick<User, 'name'>, role: Role): string =>
+  `${user.name} is now ${withArticle(ROLE_LABELS[role])}.`;
+
+/** The question asked before disabling an account. */
+export const disableQuestion = (user: Pick<User, 'name'>): string =>
+  `Disable ${user.name}? They are signed out at once and cannot sign in until the account is enabled again.`;
+
+/** The question asked before enabling an account again. */
+export const enableQuestion = (user: Pick<User, 'name'>): string =>
+  `Enable ${user.name}? They can sign in again with their current password.`;

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestMailbox } from '../apps/server/src/ports/mailer.contract.js';
+import { type DemoServer, startDemoServer } from './helpers/app-server.js';
+import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+import { demoApiSession, demoCreds, signInAsDemo } from './helpers/student-flow.js';
+
+const SHOTS = path.resolve('e2e/screenshots');
+const NEW_PASSWORD = 'a passphrase chosen by link';
+
+/**
+ * Accounts a person can live with: "forgot password" from the sign-in page through a real
+ * e-mail to a new password, and an administrator's role change that asks first.
+ */
+describe.skipIf(browserUnavailable() !== undefined)('accounts in Chromium', () => {
+  let server: DemoServer;
+  let mailbox: Awaited<ReturnType<typeof startTestMailbox>>;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    mailbox = await startTestMailbox();
+    server = await startDemoServer({
+      SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
+      SMTP_FROM: 'Invigil <invigil@demo.invigil.test>',
+    });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await mailbox?.close();
+  });
+
+  it('forgot password: the e-mailed link sets a new password, once, and the student signs in with it', async () => {
+    const { email, password: oldPassword } = demoCreds(server, 'student', 0);
+    const page = await browser.context.newPage();
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/signin`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.screenshot({ path: path.join(SHOTS, 'signin-forgot-password.png') });
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+
+    await page.getByRole('heading', { name: 'Forgot your password?' }).waitFor();
+    // The address typed on the sign-in page comes along.
+    expect(await page.getByLabel('E-mail').inputValue()).toBe(email);
+    await page.getByLabel('E-mail').press('Enter');
+    const status = page.getByRole('status').filter({ hasText: 'If an account exists' });
+    await status.waitFor();
+    expect(await status.textContent()).toContain('works once, within 30 minutes');
+    await page.screenshot({ path: path.join(SHOTS, 'forgot-password-sent.png'), fullPage: true });
+
+    await expect
+      .poll(() => mailbox.received.filter((m) => m.to.includes(email)).length, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    const mail = mailbox.received.find((m) => m.to.includes(email));
+    const link = /(http\S+\/reset-password\?token=[A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
+    expect(link, mail?.text).toBeDefined();
+    // PUBLIC_URL is the default (port 8080); this server listens on a random port.
+    const url = new URL(link as string);
+    const onThisServer = `${server.url}${url.pathname}${url.search}`;
+
+    await page.goto(onThisServer);
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Repeat the new password').fill('not the same passphrase');
+    await page.getByLabel('Repeat the new password').press('Enter');
+    await page.getByText('The two passwords do not match.').waitFor();
+    expect(await page.getByLabel('Repeat the new password').getAttribute('aria-invalid')).toBe(
+      'true',
+    );
+    await page.getByLabel('Repeat the new password').fill(NEW_PASSWORD);
+    await page.screenshot({ path: path.join(SHOTS, 'reset-password-form.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+
+    await page.waitForURL(/\/signin$/);
+    await page.getByText('Your new password is set. Sign in with it.').waitFor();
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(oldPassword);
+    await page.getByLabel('Password', { exact: true }).press('Enter');
+    await page.getByText('That e-mail and password do not match.').waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Password', { exact: true }).press('Enter');
+    await page.waitForURL(/\/student$/);
+
+    // The link worked once: opened again, it offers a new one.
+    await page.context().clearCookies();
+    await page.goto(onThisServer);
+    await page.getByLabel('New password', { exact: true }).fill('another long passphrase');
+    await page.getByLabel('Repeat the new password').fill('another long passphrase');
+    await page.getByRole('button', { name: 'Set the new password' }).click();
+    await page.getByText('This link can no longer be used').waitFor();
+    await page.getByRole('link', { name: 'Ask for a new link' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'reset-password-used.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('an administrator changing a role is told what changes and confirms first', async () => {
+    const page = await browser.context.newPage();
+    await signInAsDemo(server, page, 'admin');
+    await page.waitForURL(/\/admin\/exams$/);
+    await page.goto(`${server.url}/admin/users`);
+    const row = page.getByRole('row', { name: /Alex Student/ });
+    const role = row.getByLabel('Role of Alex Student');
+    await role.waitFor();
+    const admin = await demoApiSession(server, 'admin');
+    const roleOnServer = async () => {
+      const users = (await admin.call('GET', '/api/users')) as { name: string; role: string }[];
+      return users.find((u) => u.name === 'Alex Student')?.role;
+    };
+
+    await role.selectOption('admin');
+    const question = row.getByText(
+      'Make Alex Student an Administrator? They will be able to manage every exam, user and setting.',
+    );
+    await question.waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'admin-role-confirm.png'), fullPage: true });
+    // Choosing is not changing.
+    expect(await roleOnServer()).toBe('student');
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    expect(await role.inputValue()).toBe('student');
+    expect(await question.count()).toBe(0);
+
+    await role.selectOption('proctor');
+    await row.getByText('Make Alex Student a Proctor?').waitFor();
+    await row.getByRole('button', { name: 'Make Proctor' }).click();
+    await page.getByText('Alex Student is now a Proctor.').waitFor();
+    expect(await roleOnServer()).toBe('proctor');
+
+    // Disabling asks too, and says what it does.
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row
+      .getByText('Disable Alex Student? They are signed out at once and cannot sign in')
+      .waitFor();
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    const users = (await admin.call('GET', '/api/users')) as { name: string; disabled: boolean }[];
+    expect(users.find((u) => u.name === 'Alex Student')?.disabled).toBe(false);
+    await page.close();
+  });
+});
