@@ -63,6 +63,25 @@ async function openRaw(engine: Engine): Promise<RawDb> {
   };
 }
 
+/** A student, an exam, a registration and a session in `state`, written with raw SQL. */
+async function insertSession(raw: RawDb, state: string): Promise<{ sid: string; examId: string }> {
+  const [student] = await raw.run(sql`
+    insert into users (email, name, role, password_hash)
+    values (${`s-${state}@example.test`}, 'Sam', 'student', 'x') returning id`);
+  const [exam] = await raw.run(sql`
+    insert into exams (title, opens_at, closes_at, duration_minutes, capacity,
+                       registration_deadline, policy)
+    values ('Old exam', now(), now() + interval '1 day', 60, 10, now(), '{}'::jsonb)
+    returning id`);
+  const [reg] = await raw.run(sql`
+    insert into registrations (exam_id, student_id) values (${exam!.id}, ${student!.id})
+    returning id`);
+  const [session] = await raw.run(sql`
+    insert into exam_sessions (registration_id, exam_id, student_id, state)
+    values (${reg!.id}, ${exam!.id}, ${student!.id}, ${state}) returning id`);
+  return { sid: session!.id as string, examId: exam!.id as string };
+}
+
 describe.each(engines())('upgrading a database from the previous release on %s', (engine) => {
   let raw: RawDb | undefined;
   afterEach(async () => {
@@ -73,21 +92,7 @@ describe.each(engines())('upgrading a database from the previous release on %s',
   it('keeps recordings and live messages, moves allow-listed codecs out of stored types, numbers student messages', async () => {
     raw = await openRaw(engine);
     await raw.migrate(migrationsUpTo(BEFORE));
-    const [student] = await raw.run(sql`
-      insert into users (email, name, role, password_hash)
-      values ('s@example.test', 'Sam', 'student', 'x') returning id`);
-    const [exam] = await raw.run(sql`
-      insert into exams (title, opens_at, closes_at, duration_minutes, capacity,
-                         registration_deadline, policy)
-      values ('Old exam', now(), now() + interval '1 day', 60, 10, now(), '{}'::jsonb)
-      returning id`);
-    const [reg] = await raw.run(sql`
-      insert into registrations (exam_id, student_id) values (${exam!.id}, ${student!.id})
-      returning id`);
-    const [session] = await raw.run(sql`
-      insert into exam_sessions (registration_id, exam_id, student_id, state)
-      values (${reg!.id}, ${exam!.id}, ${student!.id}, 'submitted') returning id`);
-    const sid = session!.id as string;
+    const { sid, examId } = await insertSession(raw, 'submitted');
     // Types as browsers and tampered clients sent them, and the codecs an upload keeps today.
     const segmentTypes: [string, string | null][] = [
       ['video/webm;codecs=vp8,opus', 'vp8,opus'],
@@ -112,7 +117,7 @@ describe.each(engines())('upgrading a database from the previous release on %s',
     for (const audience of ['student', 'staff', 'student', 'staff', 'student']) {
       await raw.run(sql`
         insert into live_messages (exam_id, session_id, audience, topic, data)
-        values (${exam!.id}, ${sid}, ${audience}, 'session.state', '{}'::jsonb)`);
+        values (${examId}, ${sid}, ${audience}, 'session.state', '{}'::jsonb)`);
     }
 
     await raw.migrate(migrationsDir());
@@ -154,21 +159,7 @@ describe.each(engines())('upgrading a database from the previous release on %s',
   it('gives stored segments and snapshots the running byte totals the upload quota reads', async () => {
     raw = await openRaw(engine);
     await raw.migrate(migrationsUpTo('0007_password_resets'));
-    const [student] = await raw.run(sql`
-      insert into users (email, name, role, password_hash)
-      values ('t@example.test', 'Tam', 'student', 'x') returning id`);
-    const [exam] = await raw.run(sql`
-      insert into exams (title, opens_at, closes_at, duration_minutes, capacity,
-                         registration_deadline, policy)
-      values ('Exam', now(), now() + interval '1 day', 60, 10, now(), '{}'::jsonb)
-      returning id`);
-    const [reg] = await raw.run(sql`
-      insert into registrations (exam_id, student_id) values (${exam!.id}, ${student!.id})
-      returning id`);
-    const [session] = await raw.run(sql`
-      insert into exam_sessions (registration_id, exam_id, student_id, state)
-      values (${reg!.id}, ${exam!.id}, ${student!.id}, 'in_progress') returning id`);
-    const sid = session!.id as string;
+    const { sid } = await insertSession(raw, 'in_progress');
     // Received out of sequence order, on two tracks.
     const segments: [string, number, number, string][] = [
       ['webcam', 0, 100, '2030-01-01T09:00:06Z'],

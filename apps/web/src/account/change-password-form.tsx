@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { PASSWORD_MIN_LENGTH } from '@invigil/contracts';
+import { newPasswordProblems } from '../auth/password-reset-model';
 import { authApi } from '../api/endpoints';
 import { describeError, fieldErrors } from '../api/errors';
 import { PASSWORD_HINT } from '../auth/signup-page';
@@ -21,10 +22,10 @@ export function ChangePasswordForm() {
     event.preventDefault();
     const local: Record<string, string> = {};
     if (!form.currentPassword) local.currentPassword = 'Enter your current password.';
-    if (form.newPassword.length < PASSWORD_MIN_LENGTH) {
-      local.newPassword = `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-    }
-    if (form.confirm !== form.newPassword) local.confirm = 'The passwords do not match.';
+    // The same rules as the reset page; this form names its fields newPassword and confirm.
+    const { password, repeat } = newPasswordProblems(form.newPassword, form.confirm);
+    if (password) local.newPassword = password;
+    if (repeat) local.confirm = repeat;
     if (Object.keys(local).length > 0) {
       setErrors(local);
       setFeedback({ tone: 'error', text: 'Please correct the fields marked below.' });
