@@ -25,12 +25,21 @@ const SHOTS = path.resolve('e2e/screenshots');
 const FACE_SOURCE = path.resolve('node_modules/@vladmandic/human/assets/screenshot-facedetect.jpg');
 const FACE_RECT: [number, number, number, number] = [152, 300, 178, 220];
 /**
- * A loose lower bound on analysed frames per second: that detection keeps running while
- * recording, not how fast (the measured rate is printed for docs/benchmarks.md). The test
- * machines are shared and other suites run beside this one; 1.5 fps was seen at a load
- * average of 8.5 on 2 cores and 0.4 fps at 16.
+ * How long detection may take to analyse one more frame while recording. The tests check
+ * that detection keeps running, never how fast: the machines are shared and a rate check
+ * failed on a busy one (the measured rate is printed for docs/benchmarks.md).
  */
-const MIN_FPS = 0.2;
+const NEXT_FRAME_TIMEOUT_MS = 60_000;
+
+/** Waits until the page's detector has analysed more frames than it had when called. */
+async function expectDetectionProgress(page: Page): Promise<void> {
+  const indicator = page.locator('.monitor-indicator');
+  const frames = async () => Number(await indicator.getAttribute('data-detection-frames'));
+  const before = await frames();
+  await expect
+    .poll(frames, { timeout: NEXT_FRAME_TIMEOUT_MS, interval: 500 })
+    .toBeGreaterThan(before);
+}
 
 interface SessionEvent {
   source: string;
@@ -132,7 +141,8 @@ describe.skipIf(browserUnavailable() !== undefined)('detection in the browser', 
       );
 
       // And becomes a no_face flag once it has lasted the rule's minimum duration (+5 s).
-      const limitMs = (DEFAULT_DETECTOR_RULES.no_face.minSeconds + 5) * 1000;
+      // Generous: the test proves the flag is raised; how soon is printed, not asserted.
+      const limitMs = (DEFAULT_DETECTOR_RULES.no_face.minSeconds + 60) * 1000;
       const flags = async () =>
         (await staff.call('GET', `/api/sessions/${sessionId}/flags`)) as { type: string }[];
       await expect
@@ -157,7 +167,7 @@ describe.skipIf(browserUnavailable() !== undefined)('detection in the browser', 
           `${ms} ms per frame in the worker; load average ${os.loadavg()[0]?.toFixed(1)} ` +
           `on ${os.cpus().length} cores)`,
       );
-      expect(fps).toBeGreaterThanOrEqual(MIN_FPS);
+      await expectDetectionProgress(page);
       await shot(page, 'exam-room');
 
       // The tone is heard as sound (voice activity) above the rule's level, and so is its end.
@@ -245,7 +255,7 @@ describe.skipIf(browserUnavailable() !== undefined)('detection in the browser', 
   );
 
   it.skipIf(!existsSync(FACE_SOURCE))(
-    'with a face in view: no detection, identity matches the check-in photo; frame rate',
+    'with a face in view: no detection, identity matches the check-in photo; detection keeps running',
     { timeout: 150_000 },
     async () => {
       const video = path.join(videoDir, 'face.y4m');
@@ -280,7 +290,7 @@ describe.skipIf(browserUnavailable() !== undefined)('detection in the browser', 
             `in the worker, identity and objects every 5 s; load average ` +
             `${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores)`,
         );
-        expect(fps).toBeGreaterThanOrEqual(MIN_FPS);
+        await expectDetectionProgress(page);
         // The check-in photo was enrolled (a face was found in it): identity is being compared.
         expect(warnings.filter((w) => /detection|identity/i.test(w))).toEqual([]);
         await shot(page, 'with-face');
