@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { CaptureSettings, CheckInStep, ExamSession, MyRegistration } from '@invigil/contracts';
 import { describeError } from '../../api/errors';
@@ -19,6 +19,7 @@ import {
 import { ConsentStep } from './consent-step';
 import { IdentityStep } from './identity-step';
 import { RoomScanStep } from './room-scan-step';
+import { StepHeading } from './step-heading';
 import { SystemCheckStep } from './system-check-step';
 
 /** The steps of check-in, in order. */
@@ -73,19 +74,6 @@ export function currentStep(
   done: { consent: boolean; check: boolean; identity: boolean; room: boolean },
 ): StepId {
   return steps.find((s) => s === 'start' || !done[s]) ?? 'start';
-}
-
-/** A step's heading; takes focus when the step appears so screen readers hear the change. */
-export function StepHeading({ id, children }: { id: string; children: ReactNode }) {
-  const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    ref.current?.focus();
-  }, []);
-  return (
-    <h2 ref={ref} id={id} tabIndex={-1} className="step-heading">
-      {children}
-    </h2>
-  );
 }
 
 /** Check-in: consent, system check, identity and room scan, then Start. */

@@ -3,7 +3,7 @@ import type { CaptureSettings, ExamSession } from '@invigil/contracts';
 import { describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
 import { attemptApi } from '../api';
-import { StepHeading } from './check-in';
+import { StepHeading } from './step-heading';
 
 /** What is recorded under a policy, as plain sentences for the privacy notice. */
 export function recordedItems(policy: CaptureSettings): string[] {

@@ -31,7 +31,7 @@ import { ReEnrolDialog } from './re-enrol-dialog';
 import { useStudentInterventions } from './intervention-live';
 import { latestMessage, nextPrompt } from './intervention-model';
 import { ProctorBar } from './proctor-bar';
-import { useSessionPoll } from './session-flow';
+import { useSessionPoll } from './session-poll';
 import { screenResult } from './system-check';
 import { ExternalExam } from './external-exam';
 

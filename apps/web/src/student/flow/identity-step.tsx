@@ -3,7 +3,7 @@ import type { SnapshotKind } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
 import { canvasToJpeg, drawFrame } from '../../capture/snapshots';
 import { useQueueStatus } from '../../capture/use-capture';
-import { StepHeading } from './check-in';
+import { StepHeading } from './step-heading';
 import { StreamPreview } from './stream-preview';
 
 interface Shot {

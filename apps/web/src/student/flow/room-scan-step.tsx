@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CaptureSettings } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
-import { StepHeading } from './check-in';
+import { StepHeading } from './step-heading';
 import { StreamPreview } from './stream-preview';
 
 /** Length of the room scan. */

@@ -4,7 +4,7 @@ import { measureUpload } from '../../capture/bandwidth';
 import { meCsrfSource } from '../../capture/api';
 import type { CaptureSession } from '../../capture/capture-session';
 import { describeMediaError, displaySurfaceOf, openCamera, openScreen } from '../../capture/media';
-import { StepHeading } from './check-in';
+import { StepHeading } from './step-heading';
 import { LevelMeter, useAudioLevel } from './level-meter';
 import { StreamPreview } from './stream-preview';
 import {
