@@ -1,0 +1,202 @@
+import { useEffect, useRef, useState } from 'react';
+import type { StudentPolicy } from '@invigil/contracts';
+import type { CaptureSession } from '../../capture/capture-session';
+import { describeMediaError, displaySurfaceOf, openCamera, openScreen } from '../../capture/media';
+import { useCaptureStatus } from '../../capture/use-capture';
+import { screenResult } from './system-check';
+
+/** A modal notice over the exam (the exam behind it is inert). Takes focus when shown. */
+export function Overlay({
+  id,
+  title,
+  children,
+}: {
+  id: string;
+  title: string;
+  children: React.ReactNode;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+  return (
+    <div className="overlay">
+      <div
+        className="overlay-box"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby={`${id}-title`}
+      >
+        <h2 ref={heading} id={`${id}-title`} tabIndex={-1}>
+          {title}
+        </h2>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** Re-share the screen or reconnect the camera after it stopped mid-exam. */
+export function ReconnectPanel({
+  policy,
+  capture,
+  problem,
+}: {
+  policy: StudentPolicy;
+  capture: CaptureSession;
+  problem: string;
+}) {
+  const status = useCaptureStatus(capture);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const screenDown = policy.screen && status.screen !== 'recording';
+  const cameraDown = (policy.webcam || policy.microphone) && status.webcam !== 'recording';
+
+  const reshare = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const stream = await openScreen(policy);
+      const verdict = screenResult(displaySurfaceOf(stream));
+      if (verdict.state === 'fail') {
+        for (const t of stream.getTracks()) t.stop();
+        setError(`${verdict.summary} ${verdict.fix ?? ''}`);
+        return;
+      }
+      await capture.replaceScreen(stream);
+    } catch (e) {
+      const p = describeMediaError(e, 'screen');
+      setError(`${p.what} ${p.fix}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const reconnect = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await capture.replaceCamera(await openCamera(policy));
+    } catch (e) {
+      const p = describeMediaError(e, 'camera');
+      setError(`${p.what} ${p.fix}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <p>{problem}</p>
+      <p>Your timer keeps running. This is noted for the exam staff.</p>
+      <div role="alert">{error ? <p className="notice notice-error">{error}</p> : null}</div>
+      <div className="form-actions">
+        {screenDown ? (
+          <button
+            type="button"
+            className="button primary"
+            disabled={busy}
+            onClick={() => void reshare()}
+          >
+            Share your entire screen again
+          </button>
+        ) : null}
+        {cameraDown ? (
+          <button
+            type="button"
+            className="button primary"
+            disabled={busy}
+            onClick={() => void reconnect()}
+          >
+            Turn the camera and microphone back on
+          </button>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+/** After a reload: the streams are gone and must be shared again before the exam continues. */
+export function ResumeRecording({
+  policy,
+  capture,
+}: {
+  policy: StudentPolicy;
+  capture: CaptureSession;
+}) {
+  const [camera, setCamera] = useState<MediaStream | null>(null);
+  const [screen, setScreen] = useState<MediaStream | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const needCamera = policy.webcam || policy.microphone;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+
+  const ready = (!needCamera || camera) && (!policy.screen || screen);
+  useEffect(() => {
+    if (!ready) return;
+    capture.setSources({ camera, screen });
+    void capture.startRecording();
+  }, [ready, camera, screen, capture]);
+
+  const turnOnCamera = async () => {
+    setError(null);
+    try {
+      setCamera(await openCamera(policy));
+    } catch (e) {
+      const p = describeMediaError(e, 'camera');
+      setError(`${p.what} ${p.fix}`);
+    }
+  };
+  const share = async () => {
+    setError(null);
+    try {
+      const stream = await openScreen(policy);
+      const verdict = screenResult(displaySurfaceOf(stream));
+      if (verdict.state === 'fail') {
+        for (const t of stream.getTracks()) t.stop();
+        setError(`${verdict.summary} ${verdict.fix ?? ''}`);
+        return;
+      }
+      setScreen(stream);
+    } catch (e) {
+      const p = describeMediaError(e, 'screen');
+      setError(`${p.what} ${p.fix}`);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="resume-heading">
+      <h2 id="resume-heading" ref={heading} tabIndex={-1}>
+        Turn recording back on
+      </h2>
+      <p>
+        Your exam is in progress and your timer is running. Recording stopped when this page was
+        reloaded; turn it back on to see the questions again. Recordings from before the reload are
+        being uploaded.
+      </p>
+      <div role="alert">{error ? <p className="notice notice-error">{error}</p> : null}</div>
+      <div className="form-actions">
+        {needCamera ? (
+          <button
+            type="button"
+            className="button primary"
+            disabled={!!camera}
+            onClick={() => void turnOnCamera()}
+          >
+            {camera ? 'Camera and microphone on ✓' : 'Turn on camera and microphone'}
+          </button>
+        ) : null}
+        {policy.screen ? (
+          <button
+            type="button"
+            className="button primary"
+            disabled={!!screen || (needCamera && !camera)}
+            onClick={() => void share()}
+          >
+            {screen ? 'Screen shared ✓' : 'Share your entire screen'}
+          </button>
+        ) : null}
+      </div>
+    </section>
+  );
+}
