@@ -189,7 +189,7 @@ describe.skipIf(browserUnavailable() !== undefined)('review consistency in Chrom
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('.field-error').filter({ hasText: EMPTY_EXAM }).waitFor();
 
-    await page.getByRole('button', { name: 'Add multiple-choice question' }).click();
+    await page.getByRole('button', { name: 'Add single-choice question' }).click();
     const q1 = page.getByRole('group', { name: /^Question 1/ });
     await q1.getByLabel('Question text').fill('What is the median of 1, 2 and 9?');
     await q1.getByLabel('Option A', { exact: true }).fill('2');

@@ -46,16 +46,16 @@ describe.skipIf(browserUnavailable() !== undefined)('staff exam content in Chrom
     const examId = page.url().split('/').pop() ?? '';
 
     // The demo exam comes with questions; this set is authored from scratch in their place.
-    await page.getByRole('button', { name: 'Remove question 1' }).waitFor();
+    await page.getByRole('button', { name: 'Remove question 1', exact: true }).waitFor();
     const seeded = await page.getByRole('button', { name: /^Remove question \d+$/ }).count();
     expect(seeded).toBeGreaterThan(0);
     for (let i = 0; i < seeded; i++) {
-      await page.getByRole('button', { name: 'Remove question 1' }).click();
+      await page.getByRole('button', { name: 'Remove question 1', exact: true }).click();
     }
     expect(await page.getByRole('group', { name: /^Question 1/ }).count()).toBe(0);
 
     // Saving blank questions marks every problem and focuses the first one.
-    await page.getByRole('button', { name: 'Add multiple-choice question' }).click();
+    await page.getByRole('button', { name: 'Add single-choice question' }).click();
     await page.getByRole('button', { name: 'Add short-text question' }).click();
     await page.getByRole('button', { name: 'Save questions' }).click();
     await page.getByText('Please correct 5 problems marked below.').waitFor();

@@ -237,7 +237,7 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
     const onlineAt = Date.now();
 
     await page.getByText('All answers saved').first().waitFor({ timeout: 20_000 });
-    await page.getByText('All uploaded').first().waitFor({ timeout: 30_000 });
+    await page.getByText('All uploaded').first().waitFor({ timeout: 90_000 });
 
     // Segments that cannot be sent stay in IndexedDB across a reload; the new page sends them
     // and carries on with the next sequence numbers.
@@ -274,7 +274,7 @@ describe.skipIf(browserUnavailable() !== undefined)('student exam attempt in Chr
       expect(gap.toMs <= offlineAt || gap.fromMs >= onlineAt, JSON.stringify(gap)).toBe(true);
     }
     await page.close();
-  }, 150_000);
+  }, 240_000);
 
   it('declining consent ends cleanly and is recorded for the staff', async () => {
     const admin = await apiSession('admin');

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { createApp, type InvigilApp } from '../../apps/server/src/app.js';
+import { exams } from '../../apps/server/src/db/schema.js';
 import { loadConfig } from '../../apps/server/src/config/config.js';
 import { type DemoCredential, seedDemoIfEmpty } from '../../apps/server/src/seed/demo.js';
 
@@ -19,7 +21,15 @@ export interface DemoServer {
  * environment variables (e.g. SMTP_URL and SMTP_FROM for a test mailbox); WEB_DIST_DIR is
  * taken from the environment, to test a web build made elsewhere.
  */
-export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
+export async function startDemoServer(
+  env: Record<string, string> = {},
+  /**
+   * `facePhotoCheck`: keep the demo exams' face photo check (on in the product). Off unless
+   * asked, because Chromium's default fake camera shows a test pattern, never a face, and the
+   * suites that take identity photos with it test other things; e2e/check-in-checks turns it on.
+   */
+  opts: { facePhotoCheck?: boolean } = {},
+): Promise<DemoServer> {
   const dataDir = path.join(os.tmpdir(), `invigil-e2e-${randomBytes(6).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true });
   const source = { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env };
@@ -31,6 +41,11 @@ export async function startDemoServer(env: Record<string, string> = {}): Promise
   const instance = await createApp(config);
   const demo = await seedDemoIfEmpty(instance.database.db, dataDir);
   if (!demo) throw new Error('demo seed did not run on a fresh database');
+  if (!opts.facePhotoCheck) {
+    await instance.database.db
+      .update(exams)
+      .set({ policy: sql`${exams.policy} || '{"facePhotoCheck": false}'::jsonb` });
+  }
   const url = await instance.app.listen({ host: '127.0.0.1', port: 0 });
   return { url, instance, demo, close: () => instance.close() };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { facePhoto } from '../../apps/server/test/helpers/detection-images.js';
 import { jpegBytes } from '../../apps/server/test/helpers/media-bytes.js';
 import type { DemoServer } from './app-server.js';
 
@@ -66,7 +67,8 @@ export async function checkInByApi(
     events: [{ seq: 0, type: 'system_check.passed', at: Date.now(), data: {} }],
   });
   for (const kind of ['id_face', 'id_document'] as const) {
-    const bytes = jpegBytes(`${sessionId} ${kind}`);
+    // A real face: the server refuses a face photo without one when the exam checks it.
+    const bytes = kind === 'id_face' ? facePhoto(0) : jpegBytes(`${sessionId} ${kind}`);
     const res = await session.upload(`${base}/snapshots/${kind}/0`, bytes, {
       'content-type': 'image/jpeg',
       'x-sha256': createHash('sha256').update(bytes).digest('hex'),
@@ -102,16 +104,19 @@ export async function signInStudent(
 
 /**
  * Registers in the UI, then goes through check-in up to the exam page (or, with
- * `start: false`, up to the Start button); returns the session id.
+ * `start: false`, up to the Start button); returns the session id. With `register: false`
+ * the page is already on the attempt's page (e.g. a new attempt granted by staff).
  */
 export async function checkInAndStartExam(
   page: Page,
   shot?: (name: string) => Promise<unknown>,
-  steps: { identity?: boolean; roomScan?: boolean; start?: boolean } = {},
+  steps: { identity?: boolean; roomScan?: boolean; start?: boolean; register?: boolean } = {},
 ): Promise<string> {
-  const { identity = true, roomScan = false, start = true } = steps;
-  await page.getByRole('button', { name: 'Register', exact: true }).first().click();
-  await page.getByRole('link', { name: 'Start exam' }).click();
+  const { identity = true, roomScan = false, start = true, register = true } = steps;
+  if (register) {
+    await page.getByRole('button', { name: 'Register', exact: true }).first().click();
+    await page.getByRole('link', { name: 'Start exam' }).click();
+  }
   await page.waitForURL(/\/student\/sessions\/[0-9a-f-]+$/);
   const sessionId = page.url().split('/').pop() ?? '';
 

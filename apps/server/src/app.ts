@@ -40,6 +40,7 @@ import { judgesFlags } from './services/detection-event-data.js';
 import { FlagService } from './services/flags.service.js';
 import { EvidenceWatchdog } from './services/evidence-watchdog.service.js';
 import { InterventionService } from './services/interventions.service.js';
+import { StaffToolsService } from './services/staff-tools.service.js';
 import { ReviewService } from './services/review.service.js';
 import { SessionReportService } from './services/session-report.js';
 import { LiveFeed } from './services/live-feed.service.js';
@@ -50,6 +51,8 @@ import { SessionHealthTracker } from './services/session-health.js';
 import { SnapshotAnalysisService } from './services/snapshot-analysis.service.js';
 import { AccommodationService } from './services/accommodations.service.js';
 import { AnswerService } from './services/answers.service.js';
+import { GradingService } from './services/grading.service.js';
+import { QuestionMarkService } from './services/question-marks.service.js';
 import { AuthService } from './services/auth.service.js';
 import { PasswordResetService } from './services/password-reset.service.js';
 import { ExamService } from './services/exams.service.js';
@@ -58,6 +61,7 @@ import { SessionService } from './services/sessions.service.js';
 import { QuestionService } from './services/questions.service.js';
 import { RecordingPlaybackService } from './services/recording-playback.service.js';
 import { RecordingService } from './services/recording.service.js';
+import { FacePhotoChecker } from './services/face-photo-check.js';
 import { SessionEventService } from './services/session-events.service.js';
 import { TokenService } from './services/tokens.service.js';
 import { registerAuthHook, SESSION_COOKIE } from './http/auth-hook.js';
@@ -65,12 +69,15 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { registerWriteRateLimit } from './http/write-rate-limit.js';
 import { answerRoutes } from './http/answers/routes.js';
+import { gradingRoutes } from './http/grading/routes.js';
+import { questionMarkRoutes } from './http/question-marks/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
 import { flagRoutes } from './http/flags/routes.js';
 import { liveGateway } from './http/live/gateway.js';
 import { LiveHub } from './http/live/live-hub.js';
 import { liveRoutes } from './http/live/routes.js';
 import { interventionRoutes } from './http/interventions/routes.js';
+import { staffToolRoutes } from './http/interventions/staff-tools.routes.js';
 import { reviewRoutes } from './http/review/routes.js';
 import { probeRoutes } from './http/probe/routes.js';
 import { detectionAssetRoutes } from './http/detection-assets/routes.js';
@@ -79,6 +86,7 @@ import { examRoutes } from './http/exams/routes.js';
 import { healthRoutes } from './http/health/routes.js';
 import { questionRoutes } from './http/questions/routes.js';
 import { recordingRoutes } from './http/recording/routes.js';
+import { faceCheckRoutes } from './http/recording/face-check-routes.js';
 import { registrationRoutes } from './http/registrations/routes.js';
 import { sessionRoutes } from './http/sessions/routes.js';
 import { tokenRoutes } from './http/tokens/routes.js';
@@ -155,7 +163,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   const sessions = new SessionService(db, clock, emitLive);
   const answers = new AnswerService(db, clock, emitLive);
-  const flagService = new FlagService(db, clock, bus, emitLive);
+  // Its connection_lost flags are the dashboard's "Offline": the health tracker hears of them.
+  const flagService = new FlagService(db, clock, bus, health.watchingFlags(emitLive));
   const interventions = new InterventionService(db, clock, sessions, emitLive);
   const rederive = (sessionId: string) =>
     flagService
@@ -165,6 +174,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const evidence = new EvidenceWatchdog(db, clock, rederive, {
     ingestGraceMs: config.ingestGraceMs,
     sweepMs: config.evidenceSweepMs,
+    connectionLostMs: config.connectionLostMs,
+    uploadBacklogMs: config.uploadBacklogMs,
+    lastHeardMs: (sessionId) => health.lastHeardMs(sessionId),
   });
   // Review after the exam: decisions re-judge the risk score; state changes go out live.
   const review = new ReviewService(db, clock, bus, { rederive, live: emitLive });
@@ -183,6 +195,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         app.log.warn(shed, 'snapshot analyses shed: analysis is behind, the queue is at its bound'),
     });
   const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
+  // Check-in face photos are judged before they are stored (and on request, nothing stored).
+  const faces = new FacePhotoChecker(db, clock, detector);
 
   // A detector accommodation re-judges flags in its own transaction (moot ones are withdrawn).
   const accommodations = new AccommodationService(db, clock, (tx, change) =>
@@ -199,6 +213,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
     // A refused upload is evidence (an unreadable snapshot, a lost segment): judge again.
     onRefused: rederive,
+    checkFacePhoto: (session, sha256, bytes) => faces.assertUpload(session, sha256, bytes),
     onUploaded: (session, upload) =>
       health.uploaded(
         session,
@@ -370,8 +385,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await app.register(registrationRoutes, { registrations, accommodations });
   await app.register(sessionRoutes, { sessions });
   await app.register(recordingRoutes, { recording, playback, events: sessionEvents });
+  await app.register(faceCheckRoutes, { faces });
   await app.register(questionRoutes, { questions });
   await app.register(answerRoutes, { answers });
+  await app.register(gradingRoutes, { grading: new GradingService(db, clock), answers });
+  await app.register(questionMarkRoutes, { marks: new QuestionMarkService(db, clock, emitLive) });
   await app.register(flagRoutes, { flags: flagService });
   await app.register(liveRoutes, {
     dashboard: new LiveDashboardService(db, clock, liveFeed, health),
@@ -388,6 +406,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     publicUrl: config.publicUrl,
   });
   await app.register(interventionRoutes, { interventions });
+  await app.register(staffToolRoutes, {
+    staffTools: new StaffToolsService(db, clock, emitLive),
+  });
   await app.register(reviewRoutes, { review, reports });
   await app.register(auditRoutes, { db });
   await app.register(probeRoutes);

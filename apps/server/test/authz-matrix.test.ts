@@ -107,8 +107,9 @@ function parseOutcomes(spec: string): Record<Caller, Outcome> {
 function withoutKey(body: unknown): boolean {
   if (Array.isArray(body)) {
     return body.some(
-      (q: { kind?: unknown; correctOption?: unknown }) =>
-        q?.kind === 'multiple_choice' && q.correctOption === null,
+      (q: { kind?: unknown; correctOption?: unknown; correctOptions?: unknown }) =>
+        (q?.kind === 'single_choice' && q.correctOption === null) ||
+        (q?.kind === 'multiple_choice' && q.correctOptions === null),
     );
   }
   return (body as { answerKey?: unknown } | undefined)?.answerKey === false;
@@ -206,6 +207,41 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     started = { sessionId: reg.sessionId, questionId: set.body[0].id as string };
     return started;
+  }
+
+  let graded: { path: string; textId: string; autoPath: string } | undefined;
+  /**
+   * Two ended attempts of the owner student, made once: one with a short-text answer to grade,
+   * one with only a choice (its score can be released at any time).
+   */
+  async function gradableSessions() {
+    if (graded) return graded;
+    const ended = async (questions: unknown[], value: unknown) => {
+      const reg = await freshRegistration();
+      const set = await users.admin.put(`/api/exams/${reg.examId}/questions`, { questions });
+      expect(set.status, JSON.stringify(set.body)).toBe(200);
+      const path = `/api/sessions/${reg.sessionId}`;
+      expect((await users.student.post(`${path}/transitions`, { to: 'checking_in' })).status).toBe(
+        200,
+      );
+      await completeCheckIn(users.student, reg.sessionId);
+      expect((await users.student.post(`${path}/transitions`, { to: 'in_progress' })).status).toBe(
+        200,
+      );
+      const questionId = set.body[0].id as string;
+      const saved = await users.student.put(`${path}/answers/${questionId}`, { value });
+      expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+      expect((await users.student.post(`${path}/transitions`, { to: 'submitted' })).status).toBe(
+        200,
+      );
+      return { path, questionId };
+    };
+    const text = await ended([{ kind: 'short_text', prompt: 'Say', points: 2 }], { text: 'hi' });
+    const auto = await ended([{ kind: 'true_false', prompt: 'True?', answer: true }], {
+      choice: 0,
+    });
+    graded = { path: text.path, textId: text.questionId, autoPath: auto.path };
+    return graded;
   }
 
   let keyed: string | undefined;
@@ -331,6 +367,21 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     const end = await users.admin.post(`${path}/transitions`, { to: 'terminated', reason: 'm' });
     expect(end.status, JSON.stringify(end.body)).toBe(200);
     return reg;
+  }
+  /** A fresh attempt of the owner student, started, then terminated by the admin (time left). */
+  async function terminatedRunning(): Promise<string> {
+    const reg = await freshRegistration();
+    const path = `/api/sessions/${reg.sessionId}`;
+    expect((await users.student.post(`${path}/transitions`, { to: 'checking_in' })).status).toBe(
+      200,
+    );
+    await completeCheckIn(users.student, reg.sessionId);
+    expect((await users.student.post(`${path}/transitions`, { to: 'in_progress' })).status).toBe(
+      200,
+    );
+    const end = await users.admin.post(`${path}/transitions`, { to: 'terminated', reason: 'm' });
+    expect(end.status, JSON.stringify(end.body)).toBe(200);
+    return reg.sessionId;
   }
   let reviewFlag: { examId: string; flagId: string } | undefined;
   /** A flag of a finished session (made once; deciding it again is allowed while under review). */
@@ -731,11 +782,54 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       },
     },
     {
+      op: 'PUT /api/sessions/{id}/marks/{questionId}',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => {
+        const s = await startedSession();
+        return {
+          path: `/api/sessions/${s.sessionId}/marks/${s.questionId}`,
+          body: { marked: true },
+        };
+      },
+    },
+    {
+      op: 'GET /api/sessions/{id}/marks',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${(await startedSession()).sessionId}/marks`,
+      }),
+    },
+    {
       op: 'GET /api/sessions/{id}/answers',
       expect: 'U  F  F  K  H  A  H  A  S  A',
       prepare: async () => ({
         path: `/api/sessions/${(await startedSession()).sessionId}/answers`,
       }),
+    },
+    {
+      op: 'PUT /api/sessions/{id}/answers/{questionId}/grade',
+      // Graders are the exam's instructors and admins; proctors watch, they do not grade.
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: async () => {
+        const g = await gradableSessions();
+        return { path: `${g.path}/answers/${g.textId}/grade`, body: { points: 1 } };
+      },
+    },
+    {
+      op: 'POST /api/sessions/{id}/score/release',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: async () => ({ path: `${(await gradableSessions()).autoPath}/score/release` }),
+    },
+    {
+      op: 'POST /api/exams/{id}/scores/release',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${examA}/scores/release`),
+    },
+    {
+      op: 'GET /api/sessions/{id}/result',
+      // Only the student's own; before release it says so (released false).
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => ({ path: `${(await gradableSessions()).autoPath}/result` }),
     },
     {
       op: 'PUT /api/registrations/{id}/accommodations',
@@ -754,6 +848,15 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       op: 'PUT /api/sessions/{id}/snapshots/{kind}/{seq}',
       expect: 'U  A  H  F  F  F  F  F  F  F',
       prepare: async () => rawUpload(await recordingSession(), 'snapshots'),
+    },
+    {
+      op: 'POST /api/sessions/{id}/face-photo-check',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => {
+        const { body, headers } = rawUpload(await recordingSession(), 'snapshots');
+        const path = `/api/sessions/${await recordingSession()}/face-photo-check`;
+        return { path, body, headers: { 'content-type': headers?.['content-type'] ?? '' } };
+      },
     },
     {
       op: 'POST /api/sessions/{id}/events',
@@ -853,9 +956,10 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       ),
     },
     {
-      // Only proctors assigned to the exam intervene; other proctors do not learn it exists.
+      // Proctors assigned to the exam and admins (on any exam) intervene; other proctors do
+      // not learn it exists.
       op: 'POST /api/sessions/{id}/interventions',
-      expect: 'U  F  F  A  H  F  F  F  S  F',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
       prepare: async () => ({
         path: `/api/sessions/${(await startedSession()).sessionId}/interventions`,
         body: { kind: 'warning', message: 'Authorization matrix' },
@@ -875,6 +979,51 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       op: 'POST /api/sessions/{id}/interventions/{interventionId}/complete',
       expect: 'U  A  H  F  F  F  F  F  F  F',
       prepare: async () => ({ path: `${await sentIntervention('room_scan')}/complete` }),
+    },
+    {
+      // Staff tools: the exam's proctors and admins, like interventions; one fresh target each.
+      op: 'POST /api/sessions/{id}/interventions/{interventionId}/cancel',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: async () => {
+        const { sessionId: id } = await startedSession();
+        const res = await users.proctorA.post(`/api/sessions/${id}/interventions`, {
+          kind: 'room_scan',
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        return {
+          path: `/api/sessions/${id}/interventions/${res.body.id as string}/cancel`,
+          body: { reason: 'Authorization matrix' },
+        };
+      },
+    },
+    {
+      op: 'POST /api/sessions/{id}/extend-time',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${(await startedSession()).sessionId}/extend-time`,
+        body: { minutes: 1, reason: 'Authorization matrix' },
+      }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/reopen',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${await terminatedRunning()}/reopen`,
+        body: { reason: 'Authorization matrix' },
+      }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/new-attempt',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${(await finishedSession(false)).sessionId}/new-attempt`,
+        body: { reason: 'Authorization matrix' },
+      }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/attempts',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/attempts`),
     },
     {
       op: 'GET /api/exams/{id}/review-queue',
@@ -1194,6 +1343,31 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
         { to: 'checking_in' },
       );
       expectError(write, 403, 'INSUFFICIENT_SCOPE');
+    });
+
+    it('grading and every score release need sessions:write (they act on attempts)', async () => {
+      const tokenWith = async (scopes: TokenScope[]) => {
+        const res = await users.instructorA.post('/api/tokens', { name: 'grading', scopes });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        return clientFor({ bearer: res.body.token });
+      };
+      const g = await gradableSessions();
+      const calls = (c: HttpClient) => [
+        () => c.put(`${g.path}/answers/${g.textId}/grade`, { points: 1 }),
+        () => c.post(`${g.autoPath}/score/release`),
+        () => c.post(`/api/exams/${examA}/scores/release`),
+      ];
+      const without = await tokenWith(['exams:read', 'exams:write', 'sessions:read']);
+      for (const call of calls(without)) {
+        const res = await call();
+        expectError(res, 403, 'INSUFFICIENT_SCOPE');
+        expect(res.body.details).toEqual({ scope: 'sessions:write' });
+      }
+      const only = await tokenWith(['sessions:write']);
+      for (const call of calls(only)) {
+        const res = await call();
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+      }
     });
 
     it('cannot use browser-only routes (/api/tokens, /api/auth/*), even with every scope', async () => {

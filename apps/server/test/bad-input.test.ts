@@ -202,6 +202,28 @@ describe.each(engines())('bad input on %s', (engine) => {
     },
     { op: 'GET /api/sessions/{id}/answers', who: 'admin', params: () => ({ id: sessionId }) },
     {
+      op: 'PUT /api/sessions/{id}/answers/{questionId}/grade',
+      who: 'admin',
+      params: () => ({ id: sessionId, questionId: ANY_QUESTION }),
+      // The attempt has not ended: 409 ATTEMPT_NOT_ENDED, which proves the body passed.
+      body: () => ({ points: 1, comment: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/score/release',
+      who: 'admin',
+      params: () => ({ id: sessionId }),
+    },
+    { op: 'POST /api/exams/{id}/scores/release', who: 'admin', params: () => ({ id: examId }) },
+    { op: 'GET /api/sessions/{id}/result', who: 'student', params: () => ({ id: sessionId }) },
+    {
+      op: 'PUT /api/sessions/{id}/marks/{questionId}',
+      who: 'student',
+      params: () => ({ id: sessionId, questionId: ANY_QUESTION }),
+      // The attempt has not started: 409, which proves the body passed.
+      body: () => ({ marked: true }),
+    },
+    { op: 'GET /api/sessions/{id}/marks', who: 'admin', params: () => ({ id: sessionId }) },
+    {
       op: 'PUT /api/registrations/{id}/accommodations',
       who: 'admin',
       params: () => ({ id: registrationId }),
@@ -222,6 +244,12 @@ describe.each(engines())('bad input on %s', (engine) => {
       op: 'PUT /api/sessions/{id}/snapshots/{kind}/{seq}',
       who: 'student',
       params: () => ({ id: sessionId, kind: 'webcam', seq: '0' }),
+      raw: true,
+    },
+    {
+      op: 'POST /api/sessions/{id}/face-photo-check',
+      who: 'student',
+      params: () => ({ id: sessionId }),
       raw: true,
     },
     {
@@ -319,6 +347,34 @@ describe.each(engines())('bad input on %s', (engine) => {
       who: 'student',
       params: () => ({ id: sessionId, interventionId: ANY_QUESTION }),
     },
+    {
+      op: 'POST /api/sessions/{id}/interventions/{interventionId}/cancel',
+      who: 'proctor',
+      // The body is optional (a note); its rules are in staffToolCases.
+      params: () => ({ id: sessionId, interventionId: ANY_QUESTION }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/extend-time',
+      who: 'proctor',
+      params: () => ({ id: sessionId }),
+      // The attempt has not started: 409 SESSION_NOT_ACTIVE, which proves the body passed.
+      body: () => ({ minutes: 5, reason: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/reopen',
+      who: 'proctor',
+      params: () => ({ id: sessionId }),
+      // Not terminated: 409 ILLEGAL_TRANSITION, which proves the body passed.
+      body: () => ({ reason: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/new-attempt',
+      who: 'proctor',
+      params: () => ({ id: sessionId }),
+      // Not finished: 409 ATTEMPT_NOT_FINISHED, which proves the body passed.
+      body: () => ({ reason: 'baseline' }),
+    },
+    { op: 'GET /api/sessions/{id}/attempts', who: 'admin', params: () => ({ id: sessionId }) },
   ];
   const bodyTargets = targets.filter((t) => t.body);
   const paramTargets = targets.filter((t) => t.params);
@@ -352,7 +408,8 @@ describe.each(engines())('bad input on %s', (engine) => {
       ['correct option beyond the options', () => setQuestions([{ ...mc, correctOption: 2 }])],
       ['correct option negative', () => setQuestions([{ ...mc, correctOption: -1 }])],
       ['question points 101', () => setQuestions([{ ...mc, points: 101 }])],
-      ['question unknown kind', () => setQuestions([{ ...mc, kind: 'essay' }])],
+      ['question unknown kind', () => setQuestions([{ ...mc, kind: 'poem' }])],
+      ...questionTypeCases(),
       [
         'short text with options',
         () => setQuestions([{ kind: 'short_text', prompt: 'p', options: [] }]),
@@ -367,6 +424,51 @@ describe.each(engines())('bad input on %s', (engine) => {
       ['extra time 601', () => extra(601)],
       ['extra time 2.5', () => extra(2.5)],
       ...detectionCases(),
+    ];
+  }
+
+  /** Question kinds, answers and grades out of contract. */
+  function questionTypeCases(): [string, () => Promise<TestResponse>][] {
+    const setQuestions = (questions: unknown[]) =>
+      admin.put(`/api/exams/${examId}/questions`, { questions });
+    const answer = (value: unknown) =>
+      student.put(`/api/sessions/${sessionId}/answers/${ANY_QUESTION}`, { value });
+    const grade = (body: unknown) =>
+      admin.put(`/api/sessions/${sessionId}/answers/${ANY_QUESTION}/grade`, body);
+    const multi = {
+      kind: 'multiple_choice',
+      prompt: 'p',
+      options: ['a', 'b'],
+      correctOptions: [0],
+    };
+    const numeric = { kind: 'numeric', prompt: 'p', answer: 1, tolerance: 0 };
+    return [
+      ['multiple choice no right options', () => setQuestions([{ ...multi, correctOptions: [] }])],
+      ['multiple choice option 12', () => setQuestions([{ ...multi, correctOptions: [12] }])],
+      [
+        'true/false answer "yes"',
+        () => setQuestions([{ kind: 'true_false', prompt: 'p', answer: 'yes' }]),
+      ],
+      [
+        'true/false with options',
+        () =>
+          setQuestions([{ kind: 'true_false', prompt: 'p', answer: true, options: ['a', 'b'] }]),
+      ],
+      ['numeric without answer', () => setQuestions([{ ...numeric, answer: undefined }])],
+      ['numeric answer 1e13', () => setQuestions([{ ...numeric, answer: 1e13 }])],
+      ['numeric answer as text', () => setQuestions([{ ...numeric, answer: '1' }])],
+      ['numeric tolerance -1', () => setQuestions([{ ...numeric, tolerance: -1 }])],
+      ['essay with a key', () => setQuestions([{ kind: 'essay', prompt: 'p', correctOption: 0 }])],
+      ['answer choices 13', () => answer({ choices: Array.from({ length: 13 }, () => 0) })],
+      ['answer choices -1', () => answer({ choices: [-1] })],
+      ['answer number as text', () => answer({ number: '3' })],
+      ['answer number 1e13', () => answer({ number: 1e13 })],
+      ['grade points -1', () => grade({ points: -1 })],
+      ['grade points 101', () => grade({ points: 101 })],
+      ['grade points 1.5', () => grade({ points: 1.5 })],
+      ['grade without points', () => grade({ comment: 'x' })],
+      ['grade comment 5001', () => grade({ points: 1, comment: 'x'.repeat(5001) })],
+      ['grade unknown field', () => grade({ points: 1, verdict: 'pass' })],
     ];
   }
 
@@ -414,6 +516,26 @@ describe.each(engines())('bad input on %s', (engine) => {
       ['terminate without reason', () => send({ kind: 'terminate' })],
       ['resume with message', () => send({ kind: 'resume', message: 'x' })],
       ['pause message 1001', () => send({ kind: 'pause', message: 'x'.repeat(1001) })],
+      ...staffToolCases(),
+    ];
+  }
+
+  /** Staff tool bodies out of contract: minutes, and the reasons they all need. */
+  function staffToolCases(): [string, () => Promise<TestResponse>][] {
+    const at = (what: string) => (body: unknown) =>
+      proctor.post(`/api/sessions/${sessionId}/${what}`, body);
+    const extend = at('extend-time');
+    const cancel = at(`interventions/${ANY_QUESTION}/cancel`);
+    return [
+      ['extend 0 minutes', () => extend({ minutes: 0, reason: 'x' })],
+      ['extend 601 minutes', () => extend({ minutes: 601, reason: 'x' })],
+      ['extend 2.5 minutes', () => extend({ minutes: 2.5, reason: 'x' })],
+      ['extend without reason', () => extend({ minutes: 5 })],
+      ['extend blank reason', () => extend({ minutes: 5, reason: '  ' })],
+      ['reopen without reason', () => at('reopen')({})],
+      ['reopen reason 1001', () => at('reopen')({ reason: 'x'.repeat(1001) })],
+      ['new attempt blank reason', () => at('new-attempt')({ reason: ' ' })],
+      ['cancel reason 1001', () => cancel({ reason: 'x'.repeat(1001) })],
     ];
   }
 

@@ -205,4 +205,32 @@ describe.each(engines())('upgrading a database from the previous release on %s',
       ['webcam', 1, 30],
     ]);
   });
+
+  it('turns stored one-answer multiple-choice questions into single choice, answers intact', async () => {
+    raw = await openRaw(engine);
+    await raw.migrate(migrationsUpTo('0010_question_marks'));
+    const { sid, examId } = await insertSession(raw, 'submitted');
+    const [mc] = await raw.run(sql`
+      insert into questions (exam_id, position, kind, prompt, options, correct_option, points)
+      values (${examId}, 0, 'multiple_choice', 'Pick', '["a","b"]'::jsonb, 1, 2) returning id`);
+    await raw.run(sql`
+      insert into questions (exam_id, position, kind, prompt, points)
+      values (${examId}, 1, 'short_text', 'Say', 3)`);
+    await raw.run(sql`
+      insert into answers (session_id, question_id, value)
+      values (${sid}, ${mc!.id}, '{"choice":1}'::jsonb)`);
+
+    await raw.migrate(migrationsDir());
+
+    const rows = await raw.run(sql`
+      select kind, correct_option, correct_options, numeric_answer from questions
+      where exam_id = ${examId} order by position`);
+    expect(rows).toEqual([
+      { kind: 'single_choice', correct_option: 1, correct_options: null, numeric_answer: null },
+      { kind: 'short_text', correct_option: null, correct_options: null, numeric_answer: null },
+    ]);
+    const [answer] = await raw.run(sql`
+      select value, grade_points from answers where session_id = ${sid}`);
+    expect(answer).toEqual({ value: { choice: 1 }, grade_points: null });
+  });
 });

@@ -54,9 +54,16 @@ const EXPECTED_OPERATIONS = [
   'GET /api/sessions/{id}/exam',
   'PUT /api/sessions/{id}/answers/{questionId}',
   'GET /api/sessions/{id}/answers',
+  'PUT /api/sessions/{id}/marks/{questionId}',
+  'GET /api/sessions/{id}/marks',
+  'PUT /api/sessions/{id}/answers/{questionId}/grade',
+  'POST /api/sessions/{id}/score/release',
+  'POST /api/exams/{id}/scores/release',
+  'GET /api/sessions/{id}/result',
   'PUT /api/registrations/{id}/accommodations',
   'PUT /api/sessions/{id}/media/{track}/{seq}',
   'PUT /api/sessions/{id}/snapshots/{kind}/{seq}',
+  'POST /api/sessions/{id}/face-photo-check',
   'POST /api/sessions/{id}/events',
   'GET /api/sessions/{id}/events',
   'GET /api/sessions/{id}/recording',
@@ -76,6 +83,12 @@ const EXPECTED_OPERATIONS = [
   'GET /api/sessions/{id}/interventions',
   'POST /api/sessions/{id}/interventions/{interventionId}/acknowledge',
   'POST /api/sessions/{id}/interventions/{interventionId}/complete',
+  // Staff tools for a stuck attempt.
+  'POST /api/sessions/{id}/interventions/{interventionId}/cancel',
+  'POST /api/sessions/{id}/extend-time',
+  'POST /api/sessions/{id}/reopen',
+  'POST /api/sessions/{id}/new-attempt',
+  'GET /api/sessions/{id}/attempts',
   // Review after the exam: queue, flag decisions, verdict, the student's response, report.
   'GET /api/exams/{id}/review-queue',
   'POST /api/flags/{id}/review',
@@ -105,6 +118,7 @@ const UPGRADES = new Set(['GET /api/live']);
 const RAW_BODY: Record<string, string> = {
   'PUT /api/sessions/{id}/media/{track}/{seq}': 'video/webm',
   'PUT /api/sessions/{id}/snapshots/{kind}/{seq}': 'image/jpeg',
+  'POST /api/sessions/{id}/face-photo-check': 'image/jpeg',
   'POST /api/bandwidth-probe': 'application/octet-stream',
 };
 
@@ -224,6 +238,8 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
       'POST /api/sessions/{id}/transitions',
       'PUT /api/exams/{id}/questions',
       'PUT /api/sessions/{id}/answers/{questionId}',
+      'PUT /api/sessions/{id}/answers/{questionId}/grade',
+      'PUT /api/sessions/{id}/marks/{questionId}',
       'PUT /api/registrations/{id}/accommodations',
       'POST /api/tokens',
       'POST /api/users/import',

@@ -264,6 +264,11 @@ describe.each(engines())('nothing that helps a cheater leaks to the student on %
         screenFrameRate: 5,
         segmentSeconds: 6,
         allowedUrls: ['https://calculator.example/'],
+        // What the student's page must apply and what the consent notice names.
+        facePhotoCheck: true,
+        practiceRun: false,
+        requireFullscreen: false,
+        blockClipboard: false,
         detectors: expect.any(Object),
       });
       const rules = own.exam.policy.detectors;

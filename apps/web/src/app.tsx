@@ -1,4 +1,7 @@
+import { useState } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
+import { createQueryClient } from './api/query-client';
 import { AccountPage } from './account/account-page';
 import { AuditPage } from './admin/audit-page';
 import { EditExamPage, NewExamPage } from './admin/exam-pages';
@@ -17,6 +20,7 @@ import { LiveDashboardPage } from './proctor/live-dashboard';
 import { ProctorHome } from './proctor/proctor-home';
 import { SessionDetailPage } from './proctor/session-detail';
 import { ExamShell, SessionFlowPage } from './student/flow/session-flow';
+import { PracticeRunPage } from './student/flow/practice-run';
 import { StudentHome } from './student/student-home';
 import { ReviewResultPage } from './student/review-result-page';
 import { ReviewQueuePage } from './review/queue-page';
@@ -54,7 +58,10 @@ export const router = createBrowserRouter([
         children: [
           {
             element: <RequireRole roles={['student']} />,
-            children: [{ path: '/student/sessions/:sessionId', element: <SessionFlowPage /> }],
+            children: [
+              { path: '/student/sessions/:sessionId', element: <SessionFlowPage /> },
+              { path: '/student/practice/:sessionId', element: <PracticeRunPage /> },
+            ],
           },
         ],
       },
@@ -104,11 +111,14 @@ export const router = createBrowserRouter([
   },
 ]);
 
-/** The application: session first, then the routes. */
+/** The application: the API data cache, the session, then the routes. */
 export function App() {
+  const [queryClient] = useState(createQueryClient);
   return (
-    <SessionProvider>
-      <RouterProvider router={router} />
-    </SessionProvider>
+    <QueryClientProvider client={queryClient}>
+      <SessionProvider>
+        <RouterProvider router={router} />
+      </SessionProvider>
+    </QueryClientProvider>
   );
 }

@@ -14,6 +14,10 @@ export const EVIDENCE_FLAG_TYPES = [
   'clock_skew',
   'late_event',
   'id_document_mismatch',
+  /** Nothing heard from the student's page (no upload, no live heartbeat) for a while. */
+  'connection_lost',
+  /** The page is heard but its recording uploads lag far behind the present. */
+  'upload_backlog',
 ] as const;
 
 /**
@@ -32,6 +36,8 @@ export const DetectorName = z.enum([
   'extra_person',
   'voice',
   'tab_switch',
+  /** Left full screen on an exam that requires it (`policy.requireFullscreen`). */
+  'fullscreen_exit',
   'client_integrity',
   ...EVIDENCE_FLAG_TYPES,
 ]);
@@ -88,6 +94,8 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   extra_person: { enabled: true, minSeconds: 2, severity: 'high', threshold: 0.4 },
   voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 },
   tab_switch: { enabled: true, minSeconds: 2, severity: 'medium' },
+  // Judged only when the exam requires full screen (see effectiveRules).
+  fullscreen_exit: { enabled: true, minSeconds: 2, severity: 'medium' },
   client_integrity: { enabled: true, minSeconds: 0, severity: 'high' },
   // Evidence integrity (server-judged; minSeconds is how long the evidence must be missing).
   recording_gap: { enabled: true, minSeconds: 0, severity: 'medium' },
@@ -97,6 +105,8 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   clock_skew: { enabled: true, minSeconds: 0, severity: 'medium' },
   late_event: { enabled: true, minSeconds: 0, severity: 'low' },
   id_document_mismatch: { enabled: true, minSeconds: 0, severity: 'high' },
+  connection_lost: { enabled: true, minSeconds: 0, severity: 'medium' },
+  upload_backlog: { enabled: true, minSeconds: 0, severity: 'low' },
 };
 
 /**

@@ -16,13 +16,29 @@ export const EVIDENCE_EVENTS = {
   snapshotsMissing: 'evidence.snapshots_missing',
   /** The browser stopped reporting detector results while its webcam kept recording. */
   detectionSilent: 'evidence.detection_silent',
+  /** Nothing at all arrived from the student's page (uploads, live heartbeats), or it did again. */
+  connectionLost: 'evidence.connection_lost',
+  /**
+   * On an exam that requires full screen, the page never reported entering it within the grace
+   * period after the attempt started (`subject: 'page'`), or it did later.
+   */
+  fullscreenMissing: 'evidence.fullscreen_missing',
+  /**
+   * While the page is still heard, a required track's uploads fell behind the present by
+   * more than the threshold (the server's estimate, or the browser's own `upload.backlog`
+   * report: a report can open one, only the server's estimate ends it), or caught up again.
+   */
+  uploadBacklog: 'evidence.upload_backlog',
 } as const;
 export type EvidenceEventType = (typeof EVIDENCE_EVENTS)[keyof typeof EVIDENCE_EVENTS];
 
 /** Data of every `evidence.*` event (server epoch ms). */
 export const EvidenceAbsenceData = z.object({
-  /** The track (`webcam`, `screen`) for a gap; `webcam` for snapshots and detection. */
-  subject: z.enum(['webcam', 'screen']),
+  /**
+   * The track (`webcam`, `screen`) for a gap; `webcam` for snapshots and detection; `page`
+   * for a lost connection (everything the student's page sends).
+   */
+  subject: z.enum(['webcam', 'screen', 'page']),
   /** The last moment the evidence arrived (or the attempt's start when it never did). */
   fromMs: z.number().int(),
   /** When it arrived again; null while it is still missing. */
@@ -33,6 +49,10 @@ export const EvidenceAbsenceData = z.object({
   resumedSeq: z.number().int().nullable().optional(),
   /** How long the evidence may be missing before it counts (the rule's threshold). */
   thresholdMs: z.number().int(),
+  /** For an upload backlog: how far the uploads lagged when it was recorded (ms). */
+  lagMs: z.number().int().optional(),
+  /** For an upload backlog: opened on the browser's own `upload.backlog` report. */
+  reported: z.boolean().optional(),
 });
 export type EvidenceAbsenceData = z.infer<typeof EvidenceAbsenceData>;
 

@@ -8,7 +8,11 @@ import { ExamSession, SessionState } from './sessions.js';
 export const PersonRef = z.object({ id: Id, name: z.string() });
 export type PersonRef = z.infer<typeof PersonRef>;
 
-/** What a proctor can do to a running attempt. */
+/**
+ * What a proctor can do to a running attempt, and the staff tools for a stuck or wronged one
+ * (`extend_time`, `reopen`, `new_attempt`: recorded here so the history shows them, sent
+ * through their own routes, never POST /interventions).
+ */
 export const InterventionKind = z.enum([
   'warning',
   'pause',
@@ -16,6 +20,9 @@ export const InterventionKind = z.enum([
   'terminate',
   'room_scan',
   're_enrol',
+  'extend_time',
+  'reopen',
+  'new_attempt',
 ]);
 export type InterventionKind = z.infer<typeof InterventionKind>;
 
@@ -47,6 +54,11 @@ export const Intervention = z.object({
   acknowledgedAt: Timestamp.nullable(),
   /** When the student finished a requested room scan. */
   completedAt: Timestamp.nullable(),
+  /** When staff withdrew the request before the student completed it (it no longer applies). */
+  cancelledAt: Timestamp.nullable(),
+  cancelledBy: PersonRef.nullable(),
+  /** Minutes added, for `extend_time`; null for every other kind. */
+  minutes: z.number().int().nullable(),
 });
 export type Intervention = z.infer<typeof Intervention>;
 
@@ -77,6 +89,12 @@ export const Alert = z.object({
   flag: Flag,
   student: PersonRef,
   handling: AlertState,
+  /**
+   * Other flags of the same condition (same session and type, overlapping in time, e.g. the
+   * browser's and the server's "no face"), merged into this one alert; each keeps its own
+   * evidence and review. Absent when there are none.
+   */
+  related: z.array(Flag).optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 
@@ -89,6 +107,10 @@ export const LatestSnapshots = z.object({
   screen: LatestSnapshot.nullable(),
 });
 export type LatestSnapshots = z.infer<typeof LatestSnapshots>;
+
+/** The server's verdict on whether a running attempt's page is there (see SessionHealth). */
+export const SessionPresence = z.enum(['online', 'offline', 'unknown']);
+export type SessionPresence = z.infer<typeof SessionPresence>;
 
 /** What the server knows of a student's connection and uploads. */
 export const SessionHealth = z.object({
@@ -110,6 +132,12 @@ export const SessionHealth = z.object({
   videoAt: z.object({ webcam: Timestamp.nullable(), screen: Timestamp.nullable() }),
   /** Last time the student's page connected or answered a heartbeat. */
   lastSeenAt: Timestamp.nullable(),
+  /**
+   * The server's own verdict on the page: `offline` while its `connection_lost` flag is open
+   * (raised after CONNECTION_LOST_SECONDS of silence), `online` otherwise, `unknown` when
+   * this message could not tell. The dashboard's "Offline" is this, never its own timing.
+   */
+  presence: SessionPresence,
   /**
    * Snapshots this server process stored since it started, newest per track, so thumbnails
    * follow at once; absent when it has stored none (the dashboard snapshot has them all).

@@ -15,6 +15,17 @@ export const ProctoringPolicy = z.strictObject({
   microphone: z.boolean().default(true),
   screen: z.boolean().default(true),
   identityCheck: z.boolean().default(true),
+  /**
+   * With identityCheck: the face photo must show exactly one face, bright and sharp enough to
+   * be described, checked in the browser and again by the server before it is stored (422
+   * FACE_PHOTO_REJECTED). On by default; off only for exams whose cameras cannot show a face.
+   */
+  facePhotoCheck: z.boolean().default(true),
+  /**
+   * Registered students may run a practice check-in (system check and face photo check,
+   * nothing recorded or kept) from their exam list before the attempt begins.
+   */
+  practiceRun: z.boolean().default(false),
   roomScan: z.boolean().default(false),
   snapshotIntervalSeconds: z.number().int().min(2).max(300).default(10),
   maxFaces: z.number().int().min(1).max(10).default(1),
@@ -37,6 +48,16 @@ export const ProctoringPolicy = z.strictObject({
     .array(z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL' }))
     .max(50)
     .default([]),
+  /**
+   * Exam-page restriction: the exam page stays covered unless it is in full screen; each exit
+   * is a `fullscreen.exit` event and, lasting past the rule's minimum, a `fullscreen_exit` flag.
+   */
+  requireFullscreen: z.boolean().default(false),
+  /**
+   * Exam-page restriction: copy, cut, paste, the context menu and printing are blocked in the
+   * exam page (each attempt is still reported as an event, with `blocked: true`).
+   */
+  blockClipboard: z.boolean().default(false),
 });
 export type ProctoringPolicy = z.infer<typeof ProctoringPolicy>;
 /** What a client may send: every field optional. */
@@ -95,6 +116,8 @@ export const CaptureSettings = z.object({
   microphone: p.microphone,
   screen: p.screen,
   identityCheck: p.identityCheck,
+  facePhotoCheck: p.facePhotoCheck,
+  practiceRun: p.practiceRun,
   roomScan: p.roomScan,
   snapshotIntervalSeconds: p.snapshotIntervalSeconds,
   webcamBitrateKbps: p.webcamBitrateKbps,
@@ -102,6 +125,8 @@ export const CaptureSettings = z.object({
   screenFrameRate: p.screenFrameRate,
   segmentSeconds: p.segmentSeconds,
   allowedUrls: p.allowedUrls,
+  requireFullscreen: p.requireFullscreen,
+  blockClipboard: p.blockClipboard,
 });
 export type CaptureSettings = z.infer<typeof CaptureSettings>;
 

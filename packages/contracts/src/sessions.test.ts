@@ -14,13 +14,14 @@ const LEGAL: [SessionState, SessionState, TransitionActor][] = [
   ['paused', 'terminated', 'staff'],
   ['submitted', 'under_review', 'staff'],
   ['terminated', 'under_review', 'staff'],
+  ['terminated', 'paused', 'reopen'],
   ['under_review', 'reviewed', 'verdict'],
   ['reviewed', 'under_review', 'student_response'],
 ];
 
 describe('session state machine', () => {
   const states = SessionState.options;
-  const actors: TransitionActor[] = ['student', 'staff', 'verdict', 'student_response'];
+  const actors: TransitionActor[] = ['student', 'staff', 'verdict', 'student_response', 'reopen'];
   const cases = states.flatMap((from) =>
     states.flatMap((to) => actors.map((actor) => [from, to, actor] as const)),
   );

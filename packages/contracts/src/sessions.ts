@@ -15,12 +15,13 @@ export const SessionState = z.enum([
 export type SessionState = z.infer<typeof SessionState>;
 
 /**
- * Who may perform a transition: the student taking the exam, or assigned staff. Two moves
+ * Who may perform a transition: the student taking the exam, or assigned staff. Three moves
  * happen only through their own action, never through POST /transitions: `verdict` (a
- * reviewer's verdict, POST /api/sessions/:id/verdict) and `student_response` (the student's
- * one written response to a provisional verdict, POST /api/sessions/:id/response).
+ * reviewer's verdict, POST /api/sessions/:id/verdict), `student_response` (the student's
+ * one written response to a provisional verdict, POST /api/sessions/:id/response) and
+ * `reopen` (staff reopening a terminated attempt, POST /api/sessions/:id/reopen).
  */
-export type TransitionActor = 'student' | 'staff' | 'verdict' | 'student_response';
+export type TransitionActor = 'student' | 'staff' | 'verdict' | 'student_response' | 'reopen';
 
 /** How each kind of actor is named in error messages. */
 export const TRANSITION_ACTOR_LABEL: Record<TransitionActor, string> = {
@@ -28,6 +29,7 @@ export const TRANSITION_ACTOR_LABEL: Record<TransitionActor, string> = {
   staff: 'the exam’s staff',
   verdict: 'a reviewer’s verdict (POST /api/sessions/:id/verdict)',
   student_response: 'the student’s response to the verdict (POST /api/sessions/:id/response)',
+  reopen: 'staff reopening the attempt (POST /api/sessions/:id/reopen)',
 };
 
 /**
@@ -42,7 +44,8 @@ export const SESSION_TRANSITIONS: Readonly<
   in_progress: { paused: ['staff'], submitted: ['student', 'staff'], terminated: ['staff'] },
   paused: { in_progress: ['staff'], terminated: ['staff'] },
   submitted: { under_review: ['staff'] },
-  terminated: { under_review: ['staff'] },
+  // Reopened paused: the clock stays stopped until a proctor resumes with the student there.
+  terminated: { under_review: ['staff'], paused: ['reopen'] },
   under_review: { reviewed: ['verdict'] },
   // The student's response to a provisional verdict reopens the review.
   reviewed: { under_review: ['student_response'] },
@@ -70,13 +73,17 @@ export const CheckInStep = z.enum([
 ]);
 export type CheckInStep = z.infer<typeof CheckInStep>;
 
-/** An exam session (one per registration). */
+/** An exam session: one attempt of a registration (one current, earlier ones superseded). */
 export const ExamSession = z.object({
   id: Id,
   registrationId: Id,
   examId: Id,
   studentId: Id,
   state: SessionState,
+  /** 1 for the first attempt, 2, 3… for attempts staff granted after it. */
+  attempt: z.number().int().min(1),
+  /** When staff granted a new attempt in this one's place; null for the current attempt. */
+  supersededAt: Timestamp.nullable(),
   consentedAt: Timestamp.nullable(),
   startedAt: Timestamp.nullable(),
   deadlineAt: Timestamp.nullable(),

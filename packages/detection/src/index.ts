@@ -7,3 +7,4 @@ export * from './image-ops.js';
 export * from './pipeline.js';
 export * from './human-pass.js';
 export * from './face-recognition.js';
+export * from './face-photo.js';

@@ -133,6 +133,16 @@ export const ENV_SCHEMA = {
     .describe(
       'How often running attempts are checked for evidence that stopped arriving (segments, snapshots, detector reports) and ended ones for recordings that do not cover the attempt.',
     ),
+  CONNECTION_LOST_SECONDS: int(0, 3600)
+    .default(20)
+    .describe(
+      'A running attempt whose page sent nothing (no upload, no live heartbeat) for this long raises a connection-lost alert (0: never).',
+    ),
+  UPLOAD_BACKLOG_SECONDS: int(0, 3600)
+    .default(60)
+    .describe(
+      'A running attempt whose page is still heard but whose recording reaches the server this many seconds late raises an uploads-falling-behind alert (0: never).',
+    ),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'Must start with smtp:// or smtps://')
@@ -210,6 +220,10 @@ export interface Config {
   flagSweepMs: number;
   /** Interval of the evidence watchdog (missing segments, snapshots, detector reports). */
   evidenceSweepMs: number;
+  /** CONNECTION_LOST_SECONDS in ms (0: not watched). */
+  connectionLostMs: number;
+  /** UPLOAD_BACKLOG_SECONDS in ms (0: not watched). */
+  uploadBacklogMs: number;
   /** Webhooks and e-mail: SMTP (unset = no e-mail), http allowance, sender polling and retries. */
   notifications: NotificationsConfig;
 }
@@ -321,6 +335,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     flagSweepMs: e.FLAG_SWEEP_SECONDS * 1000,
     evidenceSweepMs: e.EVIDENCE_SWEEP_SECONDS * 1000,
+    connectionLostMs: e.CONNECTION_LOST_SECONDS * 1000,
+    uploadBacklogMs: e.UPLOAD_BACKLOG_SECONDS * 1000,
     notifications: {
       smtpUrl: e.SMTP_URL,
       smtpFrom: e.SMTP_FROM,

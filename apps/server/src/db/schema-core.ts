@@ -192,7 +192,10 @@ export const registrations = pgTable(
   ],
 );
 
-/** One exam attempt per registration, moving through the session state machine. */
+/**
+ * One exam attempt, moving through the session state machine. A registration has one current
+ * attempt; staff may grant a new one, which supersedes the old (kept for the record).
+ */
 export const examSessions = pgTable(
   'exam_sessions',
   {
@@ -217,6 +220,14 @@ export const examSessions = pgTable(
     endedAt: tz('ended_at'),
     score: integer('score'),
     maxScore: integer('max_score'),
+    /** 1 for the first attempt of the registration, then 2, 3… for attempts granted by staff. */
+    attempt: integer('attempt').notNull().default(1),
+    /** When staff granted a new attempt in this one's place; null for the current attempt. */
+    supersededAt: tz('superseded_at'),
+    /** Minutes staff added to this attempt alone (the accommodation covers the registration). */
+    extendedMinutes: integer('extended_minutes').notNull().default(0),
+    /** When instructors released the score to the student; null while it is withheld. */
+    scoreReleasedAt: tz('score_released_at'),
     /**
      * Face embedding from the identity photo, compared with later webcam snapshots. Kept
      * here rather than in an event because it is biometric data nobody needs to read.
@@ -226,7 +237,11 @@ export const examSessions = pgTable(
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('exam_sessions_registration_key').on(t.registrationId),
+    // One current attempt per registration; superseded ones stay beside it.
+    uniqueIndex('exam_sessions_registration_key')
+      .on(t.registrationId)
+      .where(sql`${t.supersededAt} is null`),
+    uniqueIndex('exam_sessions_registration_attempt_key').on(t.registrationId, t.attempt),
     index('exam_sessions_exam_idx').on(t.examId),
     check(
       'exam_sessions_state_check',
@@ -269,13 +284,21 @@ export const questions = pgTable(
     prompt: text('prompt').notNull(),
     /** Choices of a multiple-choice question, in display order. */
     options: jsonb('options').notNull().default([]),
-    /** Index into options of the right answer (multiple choice only). */
+    /** Index into options of the right answer (single choice; true/false: 0 true, 1 false). */
     correctOption: integer('correct_option'),
+    /** Indexes into options of the right answers (multiple choice only), ascending. */
+    correctOptions: jsonb('correct_options'),
+    /** The right value of a numeric question and its absolute tolerance. */
+    numericAnswer: doublePrecision('numeric_answer'),
+    numericTolerance: doublePrecision('numeric_tolerance'),
     points: integer('points').notNull().default(1),
   },
   (t) => [
     uniqueIndex('questions_exam_position_key').on(t.examId, t.position),
-    check('questions_kind_check', sql`${t.kind} in ('multiple_choice','short_text')`),
+    check(
+      'questions_kind_check',
+      sql`${t.kind} in ('single_choice','multiple_choice','true_false','numeric','short_text','essay')`,
+    ),
   ],
 );
 
@@ -289,9 +312,32 @@ export const answers = pgTable(
     questionId: uuid('question_id')
       .notNull()
       .references(() => questions.id, { onDelete: 'cascade' }),
-    /** `{choice: n}` or `{text: "..."}`. */
+    /** `{choice: n}`, `{choices: [n…]}`, `{number: x}` or `{text: "..."}`. */
     value: jsonb('value').notNull(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
+    /** An instructor's grade of a short-text or essay answer (null until graded). */
+    gradePoints: integer('grade_points'),
+    gradeComment: text('grade_comment'),
+    gradedBy: uuid('graded_by').references(() => users.id, { onDelete: 'set null' }),
+    gradedAt: tz('graded_at'),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.questionId] })],
+);
+
+/**
+ * Questions the student marked for review in an attempt (a row while marked), kept apart from
+ * `answers` so an unanswered question can be marked; reviewers see what the student doubted.
+ */
+export const questionMarks = pgTable(
+  'question_marks',
+  {
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => examSessions.id, { onDelete: 'cascade' }),
+    questionId: uuid('question_id')
+      .notNull()
+      .references(() => questions.id, { onDelete: 'cascade' }),
+    markedAt: tz('marked_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.questionId] })],
 );

@@ -84,12 +84,17 @@ export const interventions = pgTable(
     acknowledgedAt: tz('acknowledged_at'),
     /** When the student finished the requested room scan. */
     completedAt: tz('completed_at'),
+    /** When staff withdrew a request the student had not completed (it no longer applies). */
+    cancelledAt: tz('cancelled_at'),
+    cancelledBy: uuid('cancelled_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Minutes added by an `extend_time` action. */
+    minutes: integer('minutes'),
   },
   (t) => [
     index('interventions_session_idx').on(t.sessionId, t.createdAt),
     check(
       'interventions_kind_check',
-      sql`${t.kind} in ('warning','pause','resume','terminate','room_scan','re_enrol')`,
+      sql`${t.kind} in ('warning','pause','resume','terminate','room_scan','re_enrol','extend_time','reopen','new_attempt')`,
     ),
   ],
 );

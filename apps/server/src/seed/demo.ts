@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
 import { examStaff, exams, questions, users } from '../db/schema.js';
 import { appendAudit } from '../services/audit.service.js';
+import { type QuestionSet, questionColumns } from '../services/questions.service.js';
 import { insertUser } from '../services/users.service.js';
 
 /** A demo account's sign-in details. */
@@ -18,30 +19,85 @@ export interface DemoCredential {
 
 const FILE = 'demo-credentials.json';
 
-/** The demo exam's questions: something of each kind, so it can be taken as it is. */
-export const DEMO_QUESTIONS = [
+/** The demo exam's questions: a few of each kind, so it can be taken and graded as it is. */
+export const DEMO_QUESTIONS: QuestionSet['questions'] = [
   {
-    kind: 'multiple_choice',
+    kind: 'single_choice',
     prompt: 'Which measure of central tendency is least affected by outliers?',
     options: ['Mean', 'Median', 'Range', 'Variance'],
     correctOption: 1,
     points: 2,
   },
   {
-    kind: 'multiple_choice',
+    kind: 'single_choice',
     prompt: 'A fair die is rolled once. What is the probability of rolling a number above 4?',
     options: ['1/6', '1/3', '1/2', '2/3'],
     correctOption: 1,
     points: 2,
   },
   {
+    kind: 'multiple_choice',
+    prompt: 'Which of these are measures of spread? Select all that apply.',
+    options: ['Standard deviation', 'Median', 'Interquartile range', 'Mode'],
+    correctOptions: [0, 2],
+    points: 2,
+  },
+  {
+    kind: 'multiple_choice',
+    prompt: 'Which of these distributions are continuous? Select all that apply.',
+    options: ['Normal', 'Binomial', 'Exponential', 'Poisson'],
+    correctOptions: [0, 2],
+    points: 2,
+  },
+  {
+    kind: 'true_false',
+    prompt: 'A correlation of 0 means the two variables are independent.',
+    answer: false,
+    points: 1,
+  },
+  {
+    kind: 'true_false',
+    prompt: 'The standard deviation is the square root of the variance.',
+    answer: true,
+    points: 1,
+  },
+  {
+    kind: 'numeric',
+    prompt: 'What is the mean of 2, 4, 6 and 9? (to one decimal place)',
+    answer: 5.25,
+    tolerance: 0.05,
+    points: 2,
+  },
+  {
+    kind: 'numeric',
+    prompt: 'How many ways can 3 books be arranged on a shelf?',
+    answer: 6,
+    tolerance: 0,
+    points: 1,
+  },
+  {
     kind: 'short_text',
     prompt: 'In one or two sentences, explain what a p-value tells you.',
-    correctOption: null,
-    options: [],
     points: 3,
   },
-] as const;
+  {
+    kind: 'short_text',
+    prompt: 'Name the test you would use to compare the means of two independent samples.',
+    points: 2,
+  },
+  {
+    kind: 'essay',
+    prompt:
+      'A study finds that people who drink coffee live longer. Discuss whether this shows that ' +
+      'coffee makes people live longer, and what a better study would look like.',
+    points: 5,
+  },
+  {
+    kind: 'essay',
+    prompt: 'Explain the difference between a type I and a type II error, with an example of each.',
+    points: 5,
+  },
+];
 
 const DEMO_USERS: { role: Role; email: string; name: string }[] = [
   { role: 'admin', email: 'admin@demo.invigil.test', name: 'Ada Admin' },
@@ -95,17 +151,11 @@ export async function seedDemoIfEmpty(
     if (!exam || !proctorId) throw new Error('demo seed failed');
     await tx.insert(examStaff).values({ examId: exam.id, userId: proctorId, role: 'proctor' });
     // Published, so it has content (the rule the API enforces on publishing).
-    await tx.insert(questions).values(
-      DEMO_QUESTIONS.map((q, position) => ({
-        examId: exam.id,
-        position,
-        kind: q.kind,
-        prompt: q.prompt,
-        options: [...q.options],
-        correctOption: q.correctOption,
-        points: q.points,
-      })),
-    );
+    await tx
+      .insert(questions)
+      .values(
+        DEMO_QUESTIONS.map((q, position) => ({ examId: exam.id, position, ...questionColumns(q) })),
+      );
     await appendAudit(tx, {
       actorId: null,
       action: 'demo.seed',

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import {
   ProctoringPolicy,
   type AccommodationsBody,
@@ -15,7 +15,11 @@ import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import { computeDeadline } from './exam-timing.js';
 import { lockSessionFlags, type DetectorRulesChange } from './flags.service.js';
-import { detectorAccommodationsOf, toRegistration } from './registrations.service.js';
+import {
+  currentAttempt,
+  detectorAccommodationsOf,
+  toRegistration,
+} from './registrations.service.js';
 import { isoOrNull } from './time.js';
 
 /** Per-student accommodations, set by the exam's instructors and admins. */
@@ -51,12 +55,14 @@ export class AccommodationService {
       const [target] = await tx
         .select({ sessionId: examSessions.id })
         .from(examSessions)
-        .where(eq(examSessions.registrationId, registrationId));
+        .where(
+          and(eq(examSessions.registrationId, registrationId), isNull(examSessions.supersededAt)),
+        );
       if (target) await lockSessionFlags(tx, target.sessionId);
       const [found] = await tx
         .select({ r: registrations, s: examSessions })
         .from(registrations)
-        .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+        .innerJoin(examSessions, currentAttempt)
         .where(eq(registrations.id, registrationId))
         .for('update', { of: [registrations, examSessions] });
       if (!found) throw errors.notFound('Registration');
@@ -90,6 +96,7 @@ export class AccommodationService {
           extraTimeMinutes,
           closesAt: exam.closesAt,
           pausedMs: session.pausedMs,
+          extendedMinutes: session.extendedMinutes,
         });
         const [updated] = await tx
           .update(examSessions)

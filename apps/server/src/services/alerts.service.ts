@@ -1,11 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { AlertState } from '@invigil/contracts';
 import type { Db, Tx } from '../db/database.js';
 import { examSessions, flags } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
-import { toAlertState } from './alert-view.js';
+import { mergeConditions, toAlertState } from './alert-view.js';
 import { peopleById, personById } from './people.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
@@ -14,6 +14,27 @@ import { isoOrNull } from './time.js';
 
 type FlagRow = typeof flags.$inferSelect;
 
+/** The alert a flag belongs to: its leading flag and the other flags merged with it. */
+interface AlertGroup {
+  leadId: string;
+  /** Every flag of the group but `flag` itself (the lead among them when `flag` is merged in). */
+  others: string[];
+}
+
+/**
+ * The alert `flag` is part of, whichever member it is: a proctor may act on a merged-in flag
+ * by its own id (a stale feed, the review page), and the whole condition must follow.
+ */
+async function alertGroupOf(tx: Tx, flag: FlagRow): Promise<AlertGroup> {
+  const rows = await tx.select().from(flags).where(eq(flags.sessionId, flag.sessionId));
+  const group = mergeConditions(rows).find(
+    (g) => g.primary.id === flag.id || g.related.some((f) => f.id === flag.id),
+  );
+  if (!group) return { leadId: flag.id, others: [] };
+  const members = [group.primary, ...group.related].map((f) => f.id);
+  return { leadId: group.primary.id, others: members.filter((id) => id !== flag.id) };
+}
+
 /** What a handling step decided: the new column values, or nothing to change. */
 type Step = { set: Partial<FlagRow>; action: string; data?: Record<string, unknown> } | null;
 
@@ -21,7 +42,9 @@ type Step = { set: Partial<FlagRow>; action: string; data?: Record<string, unkno
  * How proctors handle live alerts (flags on the dashboard): acknowledge one (the first
  * acknowledger is kept), take one on so two proctors do not handle the same alert, hand it
  * back. The exam's staff and admins only; every change is audited and goes out live as
- * `alert.updated`. Repeating a step that is already done changes nothing and is not audited.
+ * `alert.updated`. An alert that merges several flags of one condition is handled as one,
+ * whichever of its flags is named: the change applies to each of them (audited once, on the
+ * named flag, naming the others; published under the leading flag's id). Repeating a step that is already done changes nothing and is not audited.
  */
 export class AlertService {
   constructor(
@@ -106,6 +129,7 @@ export class AlertService {
       const now = this.clock.now();
       const step = await decide(found.flag, now, tx);
       let row = found.flag;
+      let leadId = flagId;
       if (step) {
         const [updated] = await tx
           .update(flags)
@@ -113,22 +137,37 @@ export class AlertService {
           .where(eq(flags.id, flagId))
           .returning();
         row = updated ?? row;
+        // One condition = one alert: the other flags of its group (the lead too, when this
+        // one was merged in) are handled with it, so none turns up later as an alert of its own.
+        const group = await alertGroupOf(tx, row);
+        const related = group.others;
+        leadId = group.leadId;
+        if (related.length > 0) {
+          await tx.update(flags).set(step.set).where(inArray(flags.id, related));
+        }
         await appendAudit(tx, {
           actorId: actor.userId,
           action: step.action,
           entityType: 'flag',
           entityId: flagId,
           examId: found.examId,
-          data: { sessionId: row.sessionId, ...step.data },
+          data: { sessionId: row.sessionId, ...step.data, ...(related.length > 0 && { related }) },
         });
       }
       const people = await peopleById(tx, [row.acknowledgedBy, row.assignedTo]);
-      return { state: toAlertState(row, people), examId: found.examId, changed: step !== null };
+      const state = toAlertState(row, people);
+      return {
+        state,
+        // The dashboard knows the alert by its leading flag: tell it under that id.
+        published: { ...state, flagId: leadId },
+        examId: found.examId,
+        changed: step !== null,
+      };
     });
     if (result.changed) {
       await this.live?.({
         topic: 'alert.updated',
-        data: result.state,
+        data: result.published,
         examId: result.examId,
         sessionId: result.state.sessionId,
         audience: 'staff',

@@ -14,5 +14,11 @@ export function holdsAnswerKey(actor: Actor): boolean {
 
 /** A question as someone without the key sees it: no right answer (as for short text). */
 export function withoutKey<Q extends Question>(question: Q): Q {
-  return { ...question, correctOption: null };
+  return {
+    ...question,
+    correctOption: null,
+    correctOptions: null,
+    numericAnswer: null,
+    tolerance: null,
+  };
 }

@@ -12,7 +12,8 @@ import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
 import { holdsAnswerKey, withoutKey } from './answer-key.js';
-import { answersOf } from './attempt-score.js';
+import { answersOf, scoringInput } from './attempt-score.js';
+import { ENDED_STATES, gradeOf, gradersOf } from './grading.service.js';
 import { loadExamFor } from './exam-access.js';
 import { effectiveDeadline, isTimeUp } from './exam-timing.js';
 import { questionsOf, toQuestion } from './questions.service.js';
@@ -142,13 +143,17 @@ export class AnswerService {
     const row = await expireIfDue(this.db, found, this.clock.now(), this.live);
     const qs = await questionsOf(this.db, row.examId);
     const saved = await answersOf(this.db, sessionId);
-    const values = new Map([...saved].map(([id, a]) => [id, a.value]));
+    const { values, grades } = scoringInput(saved);
     const key = holdsAnswerKey(actor);
-    const { items } = scoreAnswers(qs, values);
+    const { items, pendingGrading } = scoreAnswers(qs, values, grades);
+    const graders = await gradersOf(this.db, saved);
     return {
       answerKey: key,
       score: key ? row.score : null,
       maxScore: key ? row.maxScore : null,
+      ended: ENDED_STATES.includes(row.state),
+      pendingGrading: key ? pendingGrading : null,
+      releasedAt: isoOrNull(row.scoreReleasedAt),
       items: qs.map((question, i) => {
         const answer = saved.get(question.id);
         return {
@@ -156,6 +161,7 @@ export class AnswerService {
           value: answer?.value ?? null,
           correct: key ? (items[i]?.correct ?? null) : null,
           points: key ? (items[i]?.points ?? null) : null,
+          grade: key && answer ? gradeOf(answer, graders) : null,
           updatedAt: answer ? iso(answer.updatedAt) : null,
         };
       }),

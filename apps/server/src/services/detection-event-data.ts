@@ -15,6 +15,8 @@ export const RULE_INPUT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'detect.snapshot',
   'page.hidden',
   'page.visible',
+  'fullscreen.exit',
+  'fullscreen.enter',
 ]);
 
 /**

@@ -174,6 +174,57 @@ describe('judgeEvidence', () => {
   });
 });
 
+describe('judgeEvidence: full screen never entered', () => {
+  const grace = { fullscreenGraceMs: 30_000 };
+  const missing = (events: ReturnType<typeof judgeEvidence>) =>
+    events.filter((e) => e.type === 'evidence.fullscreen_missing');
+
+  it('opens one absence from the start once the grace period passes without an enter', () => {
+    expect(missing(judgeEvidence(facts(30, grace)))).toEqual([]);
+    expect(missing(judgeEvidence(facts(31, grace)))).toEqual([
+      {
+        type: 'evidence.fullscreen_missing',
+        clientMs: T0,
+        data: { subject: 'page', fromMs: T0, toMs: null, lastSeq: null, thresholdMs: 30_000 },
+      },
+    ]);
+    // Not watched unless the exam requires full screen.
+    expect(missing(judgeEvidence(facts(600)))).toEqual([]);
+  });
+
+  it('never opens once the page reported entering full screen, whenever that was', () => {
+    const entered = (sec: number) =>
+      facts(600, { ...grace, newest: { ...facts(600).newest, fullscreen: at(sec, 3) } });
+    expect(missing(judgeEvidence(entered(-5)))).toEqual([]);
+    expect(missing(judgeEvidence(entered(500)))).toEqual([]);
+  });
+
+  it('ends the open absence at the first enter after it began, and opens no new one', () => {
+    const open = {
+      subject: 'page' as const,
+      fromMs: T0,
+      toMs: null,
+      lastSeq: null,
+      thresholdMs: 30_000,
+    };
+    const events = judgeEvidence(
+      facts(600, {
+        ...grace,
+        newest: { ...facts(600).newest, fullscreen: at(120, 9) },
+        open: { fullscreen: open },
+        resumed: { fullscreen: at(90, 4) },
+      }),
+    );
+    expect(missing(events)).toEqual([
+      {
+        type: 'evidence.fullscreen_missing',
+        clientMs: s(90),
+        data: { ...open, toMs: s(90), resumedSeq: 4 },
+      },
+    ]);
+  });
+});
+
 describe('openAbsences', () => {
   const ev = (type: string, data: object) => ({ type, data });
   const base = { subject: 'webcam', lastSeq: 1, thresholdMs: 18_000 };

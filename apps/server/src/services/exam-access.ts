@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { StaffRole } from '@invigil/contracts';
 import type { DbOrTx } from '../db/database.js';
-import { examStaff, exams } from '../db/schema.js';
+import { examSessions, examStaff, exams } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Actor } from './actor.js';
 
@@ -46,4 +46,26 @@ export async function loadExamFor(
     throw errors.forbidden('Only the exam’s instructors and admins can change it');
   }
   return exam;
+}
+
+/** How a caller came to act on a session: as a proctor assigned to its exam, or as an admin. */
+export type ActingAs = 'proctor' | 'admin';
+
+/**
+ * The session a proctor action targets (interventions, staff tools), with the capacity the
+ * caller acts in: proctors assigned to the session's exam, and admins on any exam without
+ * being assigned (their audit entries say `actingAs: 'admin'`). Anyone else gets NOT_FOUND,
+ * like every session route: staff of other exams must not learn that it exists.
+ */
+export async function sessionForStaffAction(
+  db: DbOrTx,
+  actor: Actor,
+  sessionId: string,
+): Promise<{ row: typeof examSessions.$inferSelect; actingAs: ActingAs }> {
+  const [row] = await db.select().from(examSessions).where(eq(examSessions.id, sessionId));
+  if (!row) throw errors.notFound('Session');
+  if (actor.role === 'admin') return { row, actingAs: 'admin' };
+  if (actor.role === 'proctor' && (await staffRoleOn(db, row.examId, actor.userId)) === 'proctor')
+    return { row, actingAs: 'proctor' };
+  throw errors.notFound('Session');
 }

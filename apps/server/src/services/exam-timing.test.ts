@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { computeDeadline, effectiveDeadline, isTimeUp, resumeClock } from './exam-timing.js';
+import {
+  computeDeadline,
+  effectiveDeadline,
+  isTimeUp,
+  remainingAt,
+  resumeClock,
+} from './exam-timing.js';
 
 const MIN = 60_000;
 const t0 = new Date('2030-03-01T09:00:00Z');
 const at = (minutes: number) => new Date(t0.getTime() + minutes * MIN);
 
 describe('computeDeadline', () => {
-  const base = { startedAt: t0, durationMinutes: 90, extraTimeMinutes: 0, closesAt: at(600) };
+  const base = {
+    startedAt: t0,
+    durationMinutes: 90,
+    extraTimeMinutes: 0,
+    extendedMinutes: 0,
+    closesAt: at(600),
+  };
 
   it('is start + duration', () => {
     expect(computeDeadline({ ...base, pausedMs: 0 })).toEqual(at(90));
@@ -55,5 +67,21 @@ describe('the clock of an attempt', () => {
       at(40),
     );
     expect(resumed).toEqual({ deadlineAt: at(100), pausedMs: 12 * MIN });
+  });
+
+  it('a staff extension adds to the deadline, also past the close', () => {
+    const base = { startedAt: t0, durationMinutes: 90, extraTimeMinutes: 0, closesAt: at(600) };
+    expect(computeDeadline({ ...base, pausedMs: 0, extendedMinutes: 15 })).toEqual(at(105));
+    expect(
+      computeDeadline({ ...base, closesAt: at(60), pausedMs: 0, extendedMinutes: 15 }),
+    ).toEqual(at(75));
+  });
+
+  it('what was left at the end: the running clock, a pause stopping it, none after time up', () => {
+    expect(remainingAt({ deadlineAt: at(90), pausedAt: null }, at(60))).toBe(30 * MIN);
+    // Paused at 50 with 40 left, ended at 70: still 40 left.
+    expect(remainingAt({ deadlineAt: at(90), pausedAt: at(50) }, at(70))).toBe(40 * MIN);
+    expect(remainingAt({ deadlineAt: at(90), pausedAt: null }, at(95))).toBe(0);
+    expect(remainingAt({ deadlineAt: null, pausedAt: null }, at(95))).toBe(0);
   });
 });

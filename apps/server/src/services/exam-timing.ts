@@ -9,16 +9,28 @@ export interface DeadlineInputs {
   closesAt: Date;
   /** Time the proctor kept the attempt paused, in total. */
   pausedMs: number;
+  /** Minutes staff added to this attempt alone ("extend time"). */
+  extendedMinutes: number;
 }
 
 /**
  * When an attempt must end: start + duration + extra time, capped at the exam's close, then
- * pushed out by the time spent paused. Pause time may go beyond the close on purpose: the
- * proctor stopped the clock, so the student does not lose that time.
+ * pushed out by the time spent paused and by staff extensions. Both may go beyond the close
+ * on purpose: the proctor stopped the clock or chose to give time, so the student keeps it.
  */
 export function computeDeadline(d: DeadlineInputs): Date {
   const worked = d.startedAt.getTime() + (d.durationMinutes + d.extraTimeMinutes) * MINUTE;
-  return new Date(Math.min(worked, d.closesAt.getTime()) + d.pausedMs);
+  return new Date(Math.min(worked, d.closesAt.getTime()) + d.pausedMs + d.extendedMinutes * MINUTE);
+}
+
+/**
+ * The time an attempt had left when it ended at `endedAt` (0 when none): a terminated attempt
+ * that staff reopen gets exactly this back. While paused the clock was stopped, so a pause
+ * running at the end does not count against it.
+ */
+export function remainingAt(s: ClockState, endedAt: Date): number {
+  const deadline = effectiveDeadline(s, endedAt);
+  return deadline === null ? 0 : Math.max(0, deadline.getTime() - endedAt.getTime());
 }
 
 /** Where the clock of an attempt stands. */

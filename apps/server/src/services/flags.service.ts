@@ -20,7 +20,7 @@ import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventBus } from '../ports/event-bus.port.js';
 import type { Actor } from './actor.js';
-import { buildAlerts } from './alert-view.js';
+import { buildAlerts, mergeConditions } from './alert-view.js';
 import { appendAudit } from './audit.service.js';
 import { loadClockSamples, loadRuleEvents, storedFlagOf } from './flag-inputs.js';
 import type { EmitLive, LiveInput } from './live-feed.service.js';
@@ -370,23 +370,40 @@ export class FlagService {
     if (this.live) await this.live(await this.liveInputs(c));
   }
 
-  /** The same changes as live messages for the exam's staff (flags as alerts, with their handling). */
+  /**
+   * The same changes as live messages for the exam's staff: flags as alerts, with their
+   * handling, one per condition — a flag that joins another source's alert of the same
+   * condition (see `mergeConditions`) updates that alert instead of raising a second one.
+   */
   private async liveInputs(c: Changes): Promise<LiveInput[]> {
     const address = { examId: c.examId, sessionId: c.sessionId, audience: 'staff' as const };
-    const alerts = await buildAlerts(
-      this.db,
-      [...c.created, ...c.updated].map((row) => ({
-        row,
-        flag: toFlag(row, c.startedAt),
-        studentId: c.studentId,
-      })),
-    );
-    const created = new Set(c.created.map((r) => r.id));
-    const inputs: LiveInput[] = alerts.map((data) => ({
-      ...address,
-      topic: created.has(data.flag.id) ? 'flag.created' : 'flag.updated',
-      data,
-    }));
+    const changed = [...c.created, ...c.updated];
+    const inputs: LiveInput[] = [];
+    if (changed.length > 0) {
+      const all = await this.db.select().from(flags).where(eq(flags.sessionId, c.sessionId));
+      const fresh = new Map(changed.map((r) => [r.id, r]));
+      const rows = all.map((r) => fresh.get(r.id) ?? r);
+      const groups = mergeConditions(rows).filter((g) =>
+        [g.primary, ...g.related].some((f) => fresh.has(f.id)),
+      );
+      const alerts = await buildAlerts(
+        this.db,
+        groups.map((g) => ({
+          row: g.primary,
+          flag: toFlag(g.primary, c.startedAt),
+          studentId: c.studentId,
+          related: g.related.map((f) => toFlag(f, c.startedAt)),
+        })),
+      );
+      const created = new Set(c.created.map((r) => r.id));
+      for (const data of alerts) {
+        inputs.push({
+          ...address,
+          topic: created.has(data.flag.id) ? 'flag.created' : 'flag.updated',
+          data,
+        });
+      }
+    }
     if (c.risk) inputs.push({ ...address, topic: 'session.risk', data: c.risk });
     return inputs;
   }

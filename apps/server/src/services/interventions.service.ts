@@ -3,24 +3,25 @@ import type {
   Intervention,
   InterventionBody,
   InterventionKind,
-  PersonRef,
   SessionState,
 } from '@invigil/contracts';
 import type { Db, Tx } from '../db/database.js';
-import { examSessions, interventions, users } from '../db/schema.js';
+import { examSessions, interventions } from '../db/schema.js';
 import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import { type Actor, requireRole } from './actor.js';
 import { appendAudit } from './audit.service.js';
-import { staffRoleOn } from './exam-access.js';
+import { sessionForStaffAction } from './exam-access.js';
 import { requireIdentityPhotosSince, requireRoomScanSince } from './intervention-evidence.js';
+import {
+  type InterventionRow,
+  recordIntervention,
+  toIntervention,
+  toInterventions,
+} from './intervention-record.js';
 import type { EmitLive } from './live-feed.service.js';
-import { personById } from './people.js';
 import { sessionForRead } from './recording-access.js';
-import { expireIfDue, type SessionRow, type SessionService } from './sessions.service.js';
-import { iso, isoOrNull } from './time.js';
-
-type InterventionRow = typeof interventions.$inferSelect;
+import { expireIfDue, type SessionService } from './sessions.service.js';
 
 /** The state each state-changing intervention moves the session to. */
 const TARGET_STATE: Partial<Record<InterventionKind, SessionState>> = {
@@ -50,21 +51,6 @@ const ACKNOWLEDGEABLE: readonly InterventionKind[] = ['warning', 'room_scan', 'r
 /** Kinds the student reports done, once the server holds what was asked for. */
 const COMPLETABLE: readonly InterventionKind[] = ['room_scan', 're_enrol'];
 
-/** API view of an intervention row; `by` is the proctor who sent it (null once deleted). */
-export function toIntervention(row: InterventionRow, by: PersonRef | null): Intervention {
-  return {
-    id: row.id,
-    sessionId: row.sessionId,
-    examId: row.examId,
-    kind: row.kind as InterventionKind,
-    message: row.message,
-    by,
-    createdAt: iso(row.createdAt),
-    acknowledgedAt: isoOrNull(row.acknowledgedAt),
-    completedAt: isoOrNull(row.completedAt),
-  };
-}
-
 /**
  * What a proctor does to a running attempt (warn, pause, resume, terminate, ask for a room
  * scan or for new identity photos) and the student's answers to it (acknowledge, done). Every change is
@@ -81,17 +67,25 @@ export class InterventionService {
   ) {}
 
   /**
-   * Send an intervention (the session's assigned proctors only). Pause, resume and terminate
-   * go through the session state machine in the same transaction as the intervention row.
+   * Send an intervention (the session's assigned proctors, and admins on any exam). Pause,
+   * resume and terminate go through the session state machine in the same transaction as
+   * the intervention row.
    */
   async create(actor: Actor, sessionId: string, body: InterventionBody): Promise<Intervention> {
-    requireRole(actor, ['proctor']);
-    const row = await this.loadForProctor(actor, sessionId);
+    requireRole(actor, ['proctor', 'admin']);
+    const { row, actingAs } = await sessionForStaffAction(this.db, actor, sessionId);
     const message = 'message' in body && body.message ? body.message : null;
     const to = TARGET_STATE[body.kind];
     let created: InterventionRow | undefined;
     const record = async (tx: Tx) => {
-      created = await this.insert(tx, actor, row, body.kind, message);
+      created = await recordIntervention(tx, {
+        actor,
+        actingAs,
+        session: row,
+        kind: body.kind,
+        message,
+        at: this.clock.now(),
+      });
     };
 
     if (to) {
@@ -131,21 +125,18 @@ export class InterventionService {
       });
     }
     if (!created) throw new Error('intervention row was not written');
-    return this.publish(toIntervention(created, await personById(this.db, actor.userId)));
+    return this.publish(await toIntervention(this.db, created));
   }
 
   /** A session's interventions, oldest first: for the exam's staff and the session's student. */
   async list(actor: Actor, sessionId: string): Promise<Intervention[]> {
     const session = await sessionForRead(this.db, actor, sessionId);
     const rows = await this.db
-      .select({ i: interventions, name: users.name })
+      .select()
       .from(interventions)
-      .leftJoin(users, eq(users.id, interventions.actorId))
       .where(eq(interventions.sessionId, session.id))
       .orderBy(asc(interventions.createdAt), asc(interventions.id));
-    return rows.map(({ i, name }) =>
-      toIntervention(i, i.actorId && name !== null ? { id: i.actorId, name } : null),
-    );
+    return toInterventions(this.db, rows);
   }
 
   /** The student confirms a warning, a room scan request or a re-enrolment request (idempotent). */
@@ -194,7 +185,9 @@ export class InterventionService {
         );
       }
       const done = what === 'complete' ? row.completedAt : row.acknowledgedAt;
-      if (done) return { rows: [row], changed: false };
+      // A withdrawn request asks nothing any more: answering it changes nothing, and the
+      // copy returned tells the page to close its dialog.
+      if (done || row.cancelledAt) return { rows: [row], changed: false };
       let evidence: Record<string, unknown> = {};
       if (what === 'complete' && kind === 'room_scan') {
         await requireRoomScanSince(tx, session.id, row.createdAt);
@@ -245,9 +238,7 @@ export class InterventionService {
       }
       return { rows, changed: true };
     });
-    const views = await Promise.all(
-      result.rows.map(async (r) => toIntervention(r, await personById(this.db, r.actorId))),
-    );
+    const views = await toInterventions(this.db, result.rows);
     if (result.changed) for (const view of views) await this.publish(view);
     const [first] = views;
     if (!first) throw errors.notFound('Intervention');
@@ -255,53 +246,11 @@ export class InterventionService {
   }
 
   /**
-   * The session, if the actor is a proctor assigned to its exam. Anyone else gets NOT_FOUND,
-   * like every session route: staff of other exams must not learn that it exists.
-   */
-  private async loadForProctor(actor: Actor, sessionId: string): Promise<SessionRow> {
-    const [row] = await this.db.select().from(examSessions).where(eq(examSessions.id, sessionId));
-    if (!row || (await staffRoleOn(this.db, row.examId, actor.userId)) !== 'proctor') {
-      throw errors.notFound('Session');
-    }
-    return row;
-  }
-
-  private async insert(
-    tx: Tx,
-    actor: Actor,
-    session: SessionRow,
-    kind: InterventionKind,
-    message: string | null,
-  ): Promise<InterventionRow> {
-    const [row] = await tx
-      .insert(interventions)
-      .values({
-        sessionId: session.id,
-        examId: session.examId,
-        kind,
-        message,
-        actorId: actor.userId,
-        createdAt: this.clock.now(),
-      })
-      .returning();
-    if (!row) throw new Error('intervention insert returned nothing');
-    await appendAudit(tx, {
-      actorId: actor.userId,
-      action: `intervention.${kind}`,
-      entityType: 'intervention',
-      entityId: row.id,
-      examId: session.examId,
-      data: { sessionId: session.id, ...(message !== null && { message }) },
-    });
-    return row;
-  }
-
-  /**
    * Send the committed intervention to the student's page and the exam's staff. A failure
    * must not turn a committed action into an error (the proctor would repeat it), so the
    * emitter only logs; the student's page also fetches the list when it (re)loads.
    */
-  private async publish(intervention: Intervention): Promise<Intervention> {
+  async publish(intervention: Intervention): Promise<Intervention> {
     await this.live({
       topic: 'intervention',
       data: intervention,

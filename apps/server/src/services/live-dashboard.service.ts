@@ -10,7 +10,7 @@ import type { Db } from '../db/database.js';
 import { examSessions, flags, sessionRisk, users } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
-import { buildAlerts } from './alert-view.js';
+import { buildAlerts, mergeConditions } from './alert-view.js';
 import { loadExamFor } from './exam-access.js';
 import { registeredCounts, toExam } from './exams.service.js';
 import { toFlag } from './flags.service.js';
@@ -69,6 +69,8 @@ export class LiveDashboardService {
         .where(
           and(
             eq(examSessions.examId, examId),
+            // A retake replaces the attempt on the grid: one tile per student.
+            isNull(examSessions.supersededAt),
             or(
               inArray(examSessions.state, ACTIVE),
               and(inArray(examSessions.state, ENDED), gt(examSessions.endedAt, endedSince)),
@@ -134,9 +136,18 @@ export class LiveDashboardService {
       )
       .orderBy(desc(flags.createdAt), desc(flags.id))
       .limit(MAX_ALERTS);
+    const byId = new Map(rows.map((r) => [r.f.id, r]));
+    // One condition = one alert: newest first by the flag that raised it.
+    const groups = mergeConditions(rows.map((r) => r.f));
+    const lead = new Map(groups.map((g) => [g.primary.id, g]));
     return buildAlerts(
       this.db,
-      rows.map((r) => ({ row: r.f, flag: toFlag(r.f, r.startedAt), studentId: r.studentId })),
+      rows.flatMap((r) => {
+        const group = lead.get(r.f.id);
+        if (!group) return [];
+        const related = group.related.map((f) => toFlag(f, byId.get(f.id)?.startedAt ?? null));
+        return [{ row: r.f, flag: toFlag(r.f, r.startedAt), studentId: r.studentId, related }];
+      }),
     );
   }
 }

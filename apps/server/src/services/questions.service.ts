@@ -1,6 +1,11 @@
 import { and, asc, eq, notInArray } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Question, QuestionKind, QuestionSetBody } from '@invigil/contracts';
+import {
+  type Question,
+  type QuestionKind,
+  type QuestionSetBody,
+  TRUE_FALSE_OPTIONS,
+} from '@invigil/contracts';
 import type { Db, DbOrTx } from '../db/database.js';
 import { examSessions, exams, questions } from '../db/schema.js';
 import { errors } from '../errors.js';
@@ -25,8 +30,67 @@ export function toQuestion(row: QuestionRow): Question & ScorableQuestion {
     prompt: row.prompt,
     options: Array.isArray(row.options) ? (row.options as string[]) : [],
     correctOption: row.correctOption,
+    correctOptions: Array.isArray(row.correctOptions) ? (row.correctOptions as number[]) : null,
+    numericAnswer: row.numericAnswer,
+    tolerance: row.numericTolerance,
     points: row.points,
   };
+}
+
+type StoredInput = QuestionSet['questions'][number];
+
+/**
+ * The columns of one authored question. A multiple-choice question sent in the earlier shape
+ * (one `correctOption`) is stored as single choice, which is what it meant.
+ */
+export function questionColumns(q: StoredInput) {
+  const none = { options: [] as string[], correctOption: null, correctOptions: null };
+  const base = { prompt: q.prompt, points: q.points, numericAnswer: null, numericTolerance: null };
+  switch (q.kind) {
+    case 'single_choice':
+      return {
+        ...base,
+        kind: q.kind,
+        options: q.options,
+        correctOption: q.correctOption,
+        correctOptions: null,
+      };
+    case 'multiple_choice':
+      if (q.correctOptions === undefined) {
+        return {
+          ...base,
+          kind: 'single_choice',
+          options: q.options,
+          correctOption: q.correctOption ?? 0,
+          correctOptions: null,
+        };
+      }
+      return {
+        ...base,
+        kind: q.kind,
+        options: q.options,
+        correctOption: null,
+        correctOptions: [...q.correctOptions].sort((a, b) => a - b),
+      };
+    case 'true_false':
+      return {
+        ...base,
+        kind: q.kind,
+        options: [...TRUE_FALSE_OPTIONS],
+        correctOption: q.answer ? 0 : 1,
+        correctOptions: null,
+      };
+    case 'numeric':
+      return {
+        ...base,
+        ...none,
+        kind: q.kind,
+        numericAnswer: q.answer,
+        numericTolerance: q.tolerance,
+      };
+    default:
+      return { ...base, ...none, kind: q.kind };
+  }
 }
 
 /** An exam's questions in order. */
@@ -46,11 +110,26 @@ const NOT_STARTED = ['registered', 'checking_in'];
 export function questionSetProblems(set: QuestionSet): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   set.questions.forEach((q, i) => {
-    if (q.kind === 'multiple_choice' && q.correctOption >= q.options.length) {
-      problems.push({
-        path: `questions.${i}.correctOption`,
-        message: `Must be one of the ${q.options.length} options (0 to ${q.options.length - 1})`,
-      });
+    const count = 'options' in q ? q.options.length : 0;
+    const outOfRange = `Must be among the ${count} options (0 to ${count - 1})`;
+    const at = (field: string) => `questions.${i}.${field}`;
+    if (q.kind === 'single_choice' && q.correctOption >= q.options.length) {
+      problems.push({ path: at('correctOption'), message: outOfRange });
+    }
+    if (q.kind === 'multiple_choice') {
+      const { correctOption: one, correctOptions: many } = q;
+      if ((one === undefined) === (many === undefined)) {
+        problems.push({
+          path: at('correctOptions'),
+          message: 'Give the right options as correctOptions (one or more)',
+        });
+      } else if (one !== undefined && one >= q.options.length) {
+        problems.push({ path: at('correctOption'), message: outOfRange });
+      } else if (many?.some((c) => c >= q.options.length)) {
+        problems.push({ path: at('correctOptions'), message: outOfRange });
+      } else if (many && new Set(many).size !== many.length) {
+        problems.push({ path: at('correctOptions'), message: 'List each right option once' });
+      }
     }
   });
   return problems;
@@ -107,17 +186,11 @@ export class QuestionService {
       }
       await tx.delete(questions).where(eq(questions.examId, examId));
       if (body.questions.length > 0) {
-        await tx.insert(questions).values(
-          body.questions.map((q, position) => ({
-            examId,
-            position,
-            kind: q.kind,
-            prompt: q.prompt,
-            options: q.kind === 'multiple_choice' ? q.options : [],
-            correctOption: q.kind === 'multiple_choice' ? q.correctOption : null,
-            points: q.points,
-          })),
-        );
+        await tx
+          .insert(questions)
+          .values(
+            body.questions.map((q, position) => ({ examId, position, ...questionColumns(q) })),
+          );
       }
       await appendAudit(tx, {
         actorId: actor.userId,

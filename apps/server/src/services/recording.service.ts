@@ -112,6 +112,8 @@ interface Slot {
    * IDENTITY_PHOTOS_LOCK, so concurrent uploads are admitted one after the other.
    */
   admit?(db: DbOrTx, session: SessionRow, now: Date): Promise<void>;
+  /** A check of the bytes themselves (the face photo check); throws. Once, before writing. */
+  check?(session: SessionRow): Promise<void>;
 }
 
 /** Options of the recording service. */
@@ -122,6 +124,11 @@ export interface RecordingOptions {
   onSnapshotStored?: (snapshot: StoredSnapshotInfo) => Promise<void>;
   /** Told when a refused upload was recorded as an `upload.refused` event; must not throw. */
   onRefused?: (sessionId: string) => Promise<void>;
+  /**
+   * Judges an `id_face` photo before it is stored (FacePhotoChecker.assertUpload): throws 422
+   * FACE_PHOTO_REJECTED for a photo without exactly one usable face, so nothing is enrolled.
+   */
+  checkFacePhoto?: (session: SessionRow, sha256: string, bytes: Buffer) => Promise<void>;
   /**
    * Told of every new segment or snapshot and what it was (upload health on the live
    * dashboard: video is a webcam or screen segment); must not throw.
@@ -261,6 +268,10 @@ export class RecordingService {
         u.kind === 'id_face' || u.kind === 'id_document'
           ? (db, session, now) => assertIdentityOpen(db, session, now)
           : undefined,
+      check:
+        u.kind === 'id_face' && this.options.checkFacePhoto
+          ? (session) => this.options.checkFacePhoto!(session, u.sha256, u.bytes)
+          : undefined,
     });
     if (insertedId !== undefined) {
       const { sessionId, kind, seq, takenMs } = u;
@@ -332,6 +343,8 @@ export class RecordingService {
     const exam = await loadExamAllowance(this.db, session);
     // Checked before writing (a refused upload costs no disk) and again under the lock.
     await this.assertQuota(this.db, session, u, slot, exam);
+    // The costly check last: what cheaper rules refuse never reaches the detector.
+    await slot.check?.(session);
 
     const ext = contentTypeExtension(u.contentType);
     const blobKey = `sessions/${u.sessionId}/${folder}/${u.seq}-${u.sha256}-${randomUUID().slice(0, 8)}.${ext}`;

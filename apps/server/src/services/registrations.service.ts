@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
 import type {
   MyRegistration,
   OpenExam,
@@ -21,6 +21,15 @@ import { iso, isoOrNull } from './time.js';
 
 type RegistrationRow = typeof registrations.$inferSelect;
 type SessionRow = typeof examSessions.$inferSelect;
+
+/**
+ * Join condition of a registration with its current attempt: staff may have granted new
+ * attempts, and the superseded ones stay beside it (`superseded_at` set).
+ */
+export const currentAttempt = and(
+  eq(examSessions.registrationId, registrations.id),
+  isNull(examSessions.supersededAt),
+);
 
 /** Stored detector accommodations (a jsonb column); anything unreadable counts as none. */
 export const detectorAccommodationsOf = (stored: unknown): DetectorAccommodations =>
@@ -105,7 +114,7 @@ export class RegistrationService {
       const [existing] = await tx
         .select({ r: registrations, s: examSessions })
         .from(registrations)
-        .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+        .innerJoin(examSessions, currentAttempt)
         .where(and(eq(registrations.examId, examId), eq(registrations.studentId, actor.userId)));
       if (existing?.r.status === 'active') {
         return { registration: toOwnRegistration(existing.r, existing.s), created: false };
@@ -166,7 +175,7 @@ export class RegistrationService {
       const [row] = await tx
         .select({ r: registrations, s: examSessions, e: exams })
         .from(registrations)
-        .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+        .innerJoin(examSessions, currentAttempt)
         .innerJoin(exams, eq(exams.id, registrations.examId))
         .where(eq(registrations.id, registrationId))
         .for('update', { of: registrations });
@@ -202,7 +211,7 @@ export class RegistrationService {
     const rows = await this.db
       .select({ r: registrations, s: examSessions, e: exams })
       .from(registrations)
-      .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+      .innerJoin(examSessions, currentAttempt)
       .innerJoin(exams, eq(exams.id, registrations.examId))
       .where(eq(registrations.studentId, actor.userId))
       .orderBy(asc(exams.opensAt), desc(registrations.createdAt));
@@ -232,7 +241,7 @@ export class RegistrationService {
     const [row] = await this.db
       .select({ r: registrations, s: examSessions })
       .from(registrations)
-      .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+      .innerJoin(examSessions, currentAttempt)
       .where(eq(registrations.id, registrationId));
     if (!row) throw errors.notFound('Registration');
     if (actor.role === 'student') {
@@ -250,7 +259,7 @@ export class RegistrationService {
     const rows = await this.db
       .select({ r: registrations, s: examSessions, u: users })
       .from(registrations)
-      .innerJoin(examSessions, eq(examSessions.registrationId, registrations.id))
+      .innerJoin(examSessions, currentAttempt)
       .innerJoin(users, eq(users.id, registrations.studentId))
       .where(eq(registrations.examId, examId))
       .orderBy(asc(users.name), asc(users.email));

@@ -1,9 +1,9 @@
 import { inArray, sql } from 'drizzle-orm';
-import type { LatestSnapshots, SessionHealth } from '@invigil/contracts';
+import type { LatestSnapshots, SessionHealth, SessionPresence } from '@invigil/contracts';
 import type { DbOrTx } from '../db/database.js';
-import { examSessions, mediaSegments, sessionEvents, snapshots } from '../db/schema.js';
+import { examSessions, flags, mediaSegments, sessionEvents, snapshots } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { EmitLive } from './live-feed.service.js';
+import type { EmitLive, LiveInput } from './live-feed.service.js';
 import { isoOrNull } from './time.js';
 
 /** At most one upload-driven `session.health` message per session in this window. */
@@ -25,7 +25,12 @@ export interface StoredUploads {
   lastVideoAt: Date | null;
   /** Server time the newest segment (by seq) of each track arrived; null before any. */
   videoAt: Record<VideoTrack, Date | null>;
+  /** The session's `connection_lost` flag is open (the watchdog judged the page gone). */
+  connectionLost: boolean;
 }
+
+/** The flag type whose open flag means the server judged the page gone. */
+const CONNECTION_LOST = 'connection_lost';
 
 /** The tracks recorded for the whole attempt, whose segments the dashboard watches. */
 export type VideoTrack = 'webcam' | 'screen';
@@ -89,6 +94,9 @@ export async function storedUploads(
           sql`${ofSession(sessionEvents.sessionId)} and ${sessionEvents.source} = 'client'`,
         )})`,
       ),
+      connectionLost: sql<boolean>`exists (select 1 from ${flags} where ${ofSession(
+        flags.sessionId,
+      )} and ${flags.type} = ${CONNECTION_LOST} and ${flags.endMs} is null)`,
     })
     .from(examSessions)
     .where(inArray(examSessions.id, [...sessionIds]));
@@ -106,6 +114,8 @@ export async function storedUploads(
           lastUploadAt: date(r.lastUploadMs),
           lastVideoAt: later(videoAt.webcam, videoAt.screen),
           videoAt,
+          // PGlite and node-postgres both give a boolean; be lenient with 't'/'f' anyway.
+          connectionLost: r.connectionLost === true || String(r.connectionLost) === 't',
         },
       ];
     }),
@@ -132,6 +142,8 @@ export class SessionHealthTracker {
   private readonly latest = new Map<string, Partial<LatestSnapshots>>();
   /** Each session's exam, as last heard with an upload or a connection. */
   private readonly examOf = new Map<string, string>();
+  /** The watchdog's verdict per session as its flag messages told this process (see `presence`). */
+  private readonly lost = new Map<string, boolean>();
   /** Set on shutdown: sockets closing then are not news, and the database is going away. */
   private stopped = false;
 
@@ -157,6 +169,15 @@ export class SessionHealthTracker {
     else this.sockets.delete(session.id);
     this.seen(session.id);
     await this.emit(session);
+  }
+
+  /**
+   * When this process last heard the page on its live socket (epoch ms; null: not heard),
+   * while the socket is open — a closed socket tells nothing more about the connection.
+   */
+  lastHeardMs(sessionId: string): number | null {
+    if (!this.sockets.has(sessionId)) return null;
+    return this.lastSeen.get(sessionId)?.getTime() ?? null;
   }
 
   /** The student's page answered a ping. */
@@ -192,6 +213,35 @@ export class SessionHealthTracker {
     if (examId) void this.emit({ id: s.sessionId, examId });
   }
 
+  /**
+   * `emit`, also telling this tracker when a `connection_lost` flag opens or ends, so the
+   * dashboard's presence follows the server's verdict at once (a `session.health` message).
+   */
+  watchingFlags(emit: EmitLive): EmitLive {
+    return async (inputs) => {
+      await emit(inputs);
+      const list: readonly LiveInput[] = Array.isArray(inputs) ? inputs : [inputs as LiveInput];
+      for (const m of list) {
+        if (m.topic !== 'flag.created' && m.topic !== 'flag.updated') continue;
+        const flag = m.data.flag;
+        if (flag.type !== CONNECTION_LOST) continue;
+        this.lost.set(flag.sessionId, flag.endMs === null);
+        this.storedRead.delete(flag.sessionId);
+        await this.emit({ id: flag.sessionId, examId: m.examId });
+      }
+    };
+  }
+
+  /**
+   * The server's verdict: what this process heard from flag messages, else what the database
+   * says (`stored`), else unknown.
+   */
+  private presence(sessionId: string, stored: StoredUploads | undefined): SessionPresence {
+    const lost = this.lost.get(sessionId) ?? stored?.connectionLost;
+    if (lost === undefined) return 'unknown';
+    return lost ? 'offline' : 'online';
+  }
+
   /** Health of sessions for a snapshot, given what the database says of their uploads. */
   healthOf(sessionId: string, stored: StoredUploads | undefined): SessionHealth {
     const latest = this.latest.get(sessionId);
@@ -206,6 +256,7 @@ export class SessionHealthTracker {
       lastVideoAt: isoOrNull(later(videoAt.webcam, videoAt.screen)),
       videoAt: { webcam: isoOrNull(videoAt.webcam), screen: isoOrNull(videoAt.screen) },
       lastSeenAt: isoOrNull(this.lastSeen.get(sessionId)),
+      presence: this.presence(sessionId, stored),
       ...(latest && { latest }),
     };
   }
@@ -224,7 +275,7 @@ export class SessionHealthTracker {
     for (const [id, read] of this.storedRead) {
       if (read.atMs < before.getTime()) this.storedRead.delete(id);
     }
-    for (const map of [this.latest, this.examOf]) {
+    for (const map of [this.latest, this.examOf, this.lost]) {
       for (const id of map.keys()) {
         if (!this.lastUpload.has(id) && !this.sockets.has(id)) map.delete(id);
       }
@@ -243,6 +294,8 @@ export class SessionHealthTracker {
       await storedUploads(this.db, [sessionId]).catch(() => new Map<string, StoredUploads>())
     ).get(sessionId);
     if (value) this.storedRead.set(sessionId, { atMs: nowMs, value });
+    // Flag messages keep it current from here on; the database only seeds it.
+    if (value && !this.lost.has(sessionId)) this.lost.set(sessionId, value.connectionLost);
     return value;
   }
 
@@ -259,7 +312,10 @@ export class SessionHealthTracker {
     // track this process has not stored is looked up too (a page sending only events is not
     // recording), at most once per throttle window.
     const video = this.lastVideo.get(session.id) ?? {};
-    const known = this.lastUpload.has(session.id) && VIDEO_TRACKS.every((t) => video[t]);
+    const known =
+      this.lastUpload.has(session.id) &&
+      VIDEO_TRACKS.every((t) => video[t]) &&
+      this.lost.has(session.id);
     const stored = known ? undefined : await this.stored(session.id);
     await this.live({
       topic: 'session.health',

@@ -32,6 +32,8 @@ export const toSession = (s: SessionRow): ExamSession => ({
   examId: s.examId,
   studentId: s.studentId,
   state: s.state as SessionState,
+  attempt: s.attempt,
+  supersededAt: isoOrNull(s.supersededAt),
   consentedAt: isoOrNull(s.consentedAt),
   startedAt: isoOrNull(s.startedAt),
   deadlineAt: isoOrNull(s.deadlineAt),
@@ -287,6 +289,7 @@ export class SessionService {
             extraTimeMinutes: ctx.r.extraTimeMinutes,
             closesAt: ctx.e.closesAt,
             pausedMs: row.pausedMs,
+            extendedMinutes: row.extendedMinutes,
           });
         }
       }

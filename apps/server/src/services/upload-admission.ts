@@ -114,6 +114,8 @@ export async function assertIdentityOpen(
         eq(interventions.sessionId, session.id),
         eq(interventions.kind, 're_enrol'),
         isNull(interventions.completedAt),
+        // A request staff withdrew lets nothing in.
+        isNull(interventions.cancelledAt),
         lte(interventions.createdAt, now),
         gt(interventions.createdAt, new Date(now.getTime() - RE_ENROL_WINDOW_MS)),
       ),

@@ -1,4 +1,5 @@
 import type { ProctoringPolicyInput } from '@invigil/contracts';
+import { facePhoto } from './detection-images.js';
 import { buildExam } from './factories.js';
 import type { HttpClient } from './http-client.js';
 import { jpegBytes, webmBytes } from './media-bytes.js';
@@ -28,12 +29,9 @@ export async function completeCheckIn(
     }),
   );
   for (const kind of ['id_face', 'id_document'] as const) {
-    ok(
-      kind,
-      await putSnapshot(student, sessionId, kind, 0, jpegBytes(`${sessionId} ${kind}`), {
-        takenMs,
-      }),
-    );
+    // A real face: with server analysis on, a face photo without one is refused (422).
+    const bytes = kind === 'id_face' ? facePhoto(0) : jpegBytes(`${sessionId} ${kind}`);
+    ok(kind, await putSnapshot(student, sessionId, kind, 0, bytes, { takenMs }));
   }
   if (opts.roomScan) {
     ok(

@@ -99,6 +99,10 @@ export async function startTestServer(
     // The evidence watchdog sweeps only when a test asks (`instance.evidence.sweep()`): on its
     // timer it would flag every attempt a test leaves without uploads.
     evidenceSweepMs: 3_600_000,
+    // Connection-lost alerts only where a test asks (most tests upload nothing for minutes).
+    connectionLostMs: 0,
+    // Likewise uploads falling behind (tests move the clock far past their uploads).
+    uploadBacklogMs: 0,
     ...overrides,
   };
   const instance = await createApp(config, { clock, ...app });

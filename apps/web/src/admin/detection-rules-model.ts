@@ -74,7 +74,9 @@ export function isDefaultRule(name: DetectorName, form: DetectorRuleForm): boole
 export function policyToDetectionForm(
   policy: Pick<ProctoringPolicy, keyof DetectionPolicy>,
 ): DetectionForm {
-  const rules = effectiveRules(policy);
+  // The editor shows fullscreen_exit's rule as it applies when the exam requires full screen
+  // (the policy's requireFullscreen switch decides whether it applies at all).
+  const rules = effectiveRules({ ...policy, requireFullscreen: true });
   return {
     rules: Object.fromEntries(
       DETECTOR_ORDER.map((name) => [name, ruleToForm(name, rules[name])]),

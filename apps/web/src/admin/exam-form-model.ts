@@ -18,7 +18,15 @@ export const POLICY_SWITCHES = [
   ['microphone', 'Microphone recording'],
   ['screen', 'Screen recording'],
   ['identityCheck', 'Identity check before start'],
+  ['facePhotoCheck', 'Check that the face photo shows exactly one clear face'],
+  ['practiceRun', 'Offer students a practice check-in before the exam'],
   ['roomScan', 'Room scan before start'],
+] as const;
+
+/** Exam-page restrictions (policy switches shown in their own group), with their labels. */
+export const RESTRICTION_SWITCHES = [
+  ['requireFullscreen', 'Require full screen (leaving it hides the exam and is recorded)'],
+  ['blockClipboard', 'Block copy, cut, paste, the right-click menu and printing'],
 ] as const;
 
 /**
@@ -33,7 +41,7 @@ export const POLICY_NUMBERS = [
   ['segmentSeconds', 'Recording segment length (seconds)', 2, 60, 1],
 ] as const;
 
-type SwitchKey = (typeof POLICY_SWITCHES)[number][0];
+type SwitchKey = (typeof POLICY_SWITCHES)[number][0] | (typeof RESTRICTION_SWITCHES)[number][0];
 type NumberKey = (typeof POLICY_NUMBERS)[number][0];
 
 /** The exam form as edited: inputs hold strings; times are datetime-local values. */
@@ -60,10 +68,9 @@ function policyToForm(
   policy: ProctoringPolicy,
 ): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls' | 'detection'> {
   return {
-    switches: Object.fromEntries(POLICY_SWITCHES.map(([key]) => [key, policy[key]])) as Record<
-      SwitchKey,
-      boolean
-    >,
+    switches: Object.fromEntries(
+      [...POLICY_SWITCHES, ...RESTRICTION_SWITCHES].map(([key]) => [key, policy[key]]),
+    ) as Record<SwitchKey, boolean>,
     numbers: Object.fromEntries(
       POLICY_NUMBERS.map(([key]) => [key, String(policy[key])]),
     ) as Record<NumberKey, string>,

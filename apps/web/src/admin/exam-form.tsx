@@ -3,7 +3,13 @@ import type { CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
 import { Checkbox, Field, NumberField } from '../ui/field';
 import { DetectionRulesSection } from './detection-rules-section';
-import { POLICY_NUMBERS, POLICY_SWITCHES, formToBody, type ExamFormState } from './exam-form-model';
+import {
+  POLICY_NUMBERS,
+  POLICY_SWITCHES,
+  RESTRICTION_SWITCHES,
+  formToBody,
+  type ExamFormState,
+} from './exam-form-model';
 
 /** Props of ExamForm. */
 export interface ExamFormProps {
@@ -171,6 +177,20 @@ export function ExamForm({
             />
           ))}
         </div>
+        <fieldset className="plain">
+          <legend className="subheading">Exam-page restrictions</legend>
+          <p className="hint">Students are told about these in the consent notice.</p>
+          <div className="checkbox-grid">
+            {RESTRICTION_SWITCHES.map(([key, label]) => (
+              <Checkbox
+                key={key}
+                label={label}
+                checked={form.switches[key]}
+                onChange={(checked) => set('switches', { ...form.switches, [key]: checked })}
+              />
+            ))}
+          </div>
+        </fieldset>
         <div className="grid-3">
           {POLICY_NUMBERS.map(([key, label, min, max, step]) => (
             <NumberField

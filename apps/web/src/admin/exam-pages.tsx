@@ -16,6 +16,7 @@ import { splitExamErrors } from './exam-errors';
 import { ExamForm } from './exam-form';
 import { changedFields, emptyExamForm, examToForm } from './exam-form-model';
 import { QuestionsSection } from './questions-section';
+import { ScoresReleaseSection } from './scores-release-section';
 import { StaffSection } from './staff-section';
 
 function invalidFeedback(errors: Record<string, string>): Feedback {
@@ -171,6 +172,7 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
           policy={exam.policy}
         />
       </Section>
+      <ScoresReleaseSection examId={exam.id} />
     </Page>
   );
 }

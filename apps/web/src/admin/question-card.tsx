@@ -1,7 +1,99 @@
+import { TRUE_FALSE_OPTIONS } from '@invigil/contracts';
 import { Field, NumberField } from '../ui/field';
-import { LIMITS, optionLetter, removeOption, type DraftQuestion } from './questions-model';
+import { QuestionOptions } from './question-options';
+import { KIND_LABEL, LIMITS, hasOptions, type DraftQuestion } from './questions-model';
 
-const KIND_LABEL = { multiple_choice: 'Multiple choice', short_text: 'Short text' } as const;
+type Change = (change: Partial<DraftQuestion>, clearedErrors: string[]) => void;
+
+/** The fields that hold a question's right answer, by kind. */
+function KindFields({
+  draft,
+  n,
+  errors,
+  editable,
+  onChange,
+  onReplace,
+}: {
+  draft: DraftQuestion;
+  n: number;
+  errors: Record<string, string>;
+  editable: boolean;
+  onChange: Change;
+  onReplace: (next: DraftQuestion) => void;
+}) {
+  const { key } = draft;
+  if (hasOptions(draft.kind)) {
+    return (
+      <QuestionOptions
+        draft={draft}
+        n={n}
+        errors={errors}
+        editable={editable}
+        onChange={onChange}
+        onReplace={onReplace}
+      />
+    );
+  }
+  if (draft.kind === 'true_false') {
+    const errorId = `${key}-correct-error`;
+    return (
+      <fieldset
+        className="plain options"
+        aria-describedby={errors.correctOption ? errorId : undefined}
+      >
+        <legend>The statement is</legend>
+        {errors.correctOption ? (
+          <p id={errorId} className="field-error">
+            {errors.correctOption}
+          </p>
+        ) : null}
+        <div className="choices inline">
+          {TRUE_FALSE_OPTIONS.map((label, i) => (
+            <label key={label} className="choice">
+              <input
+                type="radio"
+                name={`${key}-truth`}
+                checked={draft.correctOption === i}
+                onChange={() => onChange({ correctOption: i }, ['correctOption'])}
+              />
+              <span>{label}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+    );
+  }
+  if (draft.kind === 'numeric') {
+    return (
+      <div className="numeric-key">
+        <NumberField
+          label="Right value"
+          error={errors.numericAnswer}
+          inputMode="decimal"
+          step="any"
+          value={draft.numericAnswer}
+          onChange={(numericAnswer) => onChange({ numericAnswer }, ['numericAnswer'])}
+        />
+        <NumberField
+          label="Tolerance (±)"
+          hint="Answers within the right value plus or minus this count as right; 0 means exactly."
+          error={errors.tolerance}
+          inputMode="decimal"
+          min={0}
+          step="any"
+          value={draft.tolerance}
+          onChange={(tolerance) => onChange({ tolerance }, ['tolerance'])}
+        />
+      </div>
+    );
+  }
+  return (
+    <p className="hint">
+      Students type {draft.kind === 'essay' ? 'a long answer' : 'a short answer'}; an instructor
+      grades it by hand after the attempt ends.
+    </p>
+  );
+}
 
 /** One question in the editor: prompt, options with the right one, points, and its moves. */
 export function QuestionCard({
@@ -31,16 +123,6 @@ export function QuestionCard({
 }) {
   const n = index + 1;
   const { key } = draft;
-  const groupErrorIds = [
-    errors.options ? `${key}-options-error` : null,
-    errors.correctOption ? `${key}-correct-error` : null,
-  ].filter(Boolean);
-
-  const setOption = (i: number, text: string) =>
-    onChange({ options: draft.options.map((o, j) => (j === i ? text : o)) }, [
-      `options.${i}`,
-      'options',
-    ]);
 
   return (
     <fieldset className="question" disabled={disabled}>
@@ -60,87 +142,14 @@ export function QuestionCard({
         )}
       </Field>
 
-      {draft.kind === 'multiple_choice' ? (
-        <fieldset
-          className="plain options"
-          aria-describedby={groupErrorIds.length ? groupErrorIds.join(' ') : undefined}
-        >
-          <legend>Options — select the right answer</legend>
-          {errors.correctOption ? (
-            <p id={`${key}-correct-error`} className="field-error">
-              {errors.correctOption}
-            </p>
-          ) : null}
-          {errors.options ? (
-            <p id={`${key}-options-error`} className="field-error">
-              {errors.options}
-            </p>
-          ) : null}
-          <ul className="option-list">
-            {draft.options.map((option, i) => {
-              const letter = optionLetter(i);
-              const error = errors[`options.${i}`];
-              const textId = `${key}-option-${i}`;
-              return (
-                <li key={i} className={`option-row${error ? ' field-invalid' : ''}`}>
-                  <input
-                    type="radio"
-                    name={`${key}-correct`}
-                    className="option-correct"
-                    checked={draft.correctOption === i}
-                    aria-label={`Option ${letter} is the right answer`}
-                    onChange={() => onChange({ correctOption: i }, ['correctOption'])}
-                  />
-                  <label htmlFor={textId} className="option-letter">
-                    <span className="sr-only">Option </span>
-                    {letter}
-                  </label>
-                  <input
-                    id={textId}
-                    value={option}
-                    maxLength={LIMITS.option}
-                    aria-invalid={error ? true : undefined}
-                    aria-describedby={error ? `${textId}-error` : undefined}
-                    onChange={(e) => setOption(i, e.target.value)}
-                  />
-                  <span className="option-badge">
-                    {draft.correctOption === i ? (
-                      <span className="badge badge-right">Right answer</span>
-                    ) : null}
-                  </span>
-                  {editable ? (
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      disabled={draft.options.length <= LIMITS.minOptions}
-                      aria-label={`Remove option ${letter} of question ${n}`}
-                      onClick={() => onReplace(removeOption(draft, i))}
-                    >
-                      Remove
-                    </button>
-                  ) : null}
-                  {error ? (
-                    <p id={`${textId}-error`} className="field-error option-error">
-                      {error}
-                    </p>
-                  ) : null}
-                </li>
-              );
-            })}
-          </ul>
-          {editable && draft.options.length < LIMITS.maxOptions ? (
-            <button
-              type="button"
-              className="button secondary small"
-              onClick={() => onChange({ options: [...draft.options, ''] }, ['options'])}
-            >
-              Add option
-            </button>
-          ) : null}
-        </fieldset>
-      ) : (
-        <p className="hint">Students type a free answer; it is not scored automatically.</p>
-      )}
+      <KindFields
+        draft={draft}
+        n={n}
+        errors={errors}
+        editable={editable}
+        onChange={onChange}
+        onReplace={onReplace}
+      />
 
       <div className="question-foot">
         <NumberField

@@ -26,6 +26,16 @@ import './exam-content.css';
 /** Session states before an attempt begins; any other state means the questions are locked. */
 const NOT_STARTED: readonly SessionState[] = ['registered', 'checking_in'];
 
+/** One button per kind, in the order authors most often need them. */
+const ADD_BUTTONS: readonly [QuestionKind, string][] = [
+  ['single_choice', 'single-choice'],
+  ['multiple_choice', 'multiple-choice'],
+  ['true_false', 'true/false'],
+  ['numeric', 'numeric'],
+  ['short_text', 'short-text'],
+  ['essay', 'essay'],
+];
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function QuestionEditor({
@@ -103,7 +113,7 @@ function QuestionEditor({
     setDrafts(rest);
     if (key) clearErrors(key, 'all');
     const next = rest[index] ?? rest[index - 1];
-    focusLater(next ? `${next.key}-prompt` : 'add-mc');
+    focusLater(next ? `${next.key}-prompt` : 'add-first');
     setFeedback({ tone: 'info', text: `Question ${index + 1} removed. Save to keep the change.` });
   };
 
@@ -162,7 +172,7 @@ function QuestionEditor({
       {drafts.length === 0 ? (
         <EmptyState>
           {editable
-            ? 'No questions yet. Add multiple-choice or short-text questions below, or give the exam an external page above.'
+            ? 'No questions yet. Add questions of any kind below, or give the exam an external page above.'
             : 'This exam has no built-in questions.'}
         </EmptyState>
       ) : (
@@ -188,23 +198,18 @@ function QuestionEditor({
       {editable ? (
         <>
           <div className="form-actions">
-            <button
-              data-focus="add-mc"
-              type="button"
-              className="button secondary"
-              disabled={pending}
-              onClick={() => add('multiple_choice')}
-            >
-              Add multiple-choice question
-            </button>
-            <button
-              type="button"
-              className="button secondary"
-              disabled={pending}
-              onClick={() => add('short_text')}
-            >
-              Add short-text question
-            </button>
+            {ADD_BUTTONS.map(([kind, label], i) => (
+              <button
+                key={kind}
+                data-focus={i === 0 ? 'add-first' : undefined}
+                type="button"
+                className="button secondary"
+                disabled={pending}
+                onClick={() => add(kind)}
+              >
+                Add {label} question
+              </button>
+            ))}
           </div>
           <div className="form-actions question-save">
             <button type="submit" className="button primary" disabled={pending || !dirty}>
@@ -232,7 +237,7 @@ function QuestionEditor({
 }
 
 /**
- * The exam's built-in questions: add multiple-choice and short-text questions, reorder,
+ * The exam's built-in questions: add questions of each kind, reorder,
  * remove, and save the whole set. Locked once any student has started.
  */
 export function QuestionsSection({ examId, readOnly }: { examId: string; readOnly: boolean }) {

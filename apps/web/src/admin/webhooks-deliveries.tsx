@@ -12,6 +12,11 @@ const PAGE = 25;
 /** While a delivery is queued or being sent, the log refreshes itself this often. */
 const REFRESH_MS = 3000;
 
+/** Whether a delivery of the page has not reached its outcome yet. */
+function inFlight(page: DeliveryPage | undefined): boolean {
+  return page?.items.some((d) => d.status === 'pending' || d.status === 'sending') ?? false;
+}
+
 const columns: Column<NotificationDelivery>[] = [
   {
     header: 'Created',
@@ -61,7 +66,10 @@ export function WebhookDeliveries({
     (signal: AbortSignal) => webhooksApi.deliveries(webhook.id, { limit: PAGE }, signal),
     [webhook.id],
   );
-  const first = useResource(load);
+  // While a delivery is still on its way its outcome is polled for.
+  const first = useResource(load, {
+    refetchInterval: (page) => (inFlight(page) ? REFRESH_MS : false),
+  });
   const { reload } = first;
   useEffect(() => {
     if (refreshKey > 0) reload();
@@ -80,13 +88,6 @@ export function WebhookDeliveries({
   const [loadingOlder, setLoadingOlder] = useState(false);
 
   useEffect(() => heading.current?.focus(), [webhook.id]);
-
-  const inFlight = first.data?.items.some((d) => d.status === 'pending' || d.status === 'sending');
-  useEffect(() => {
-    if (!inFlight) return;
-    const timer = setTimeout(reload, REFRESH_MS);
-    return () => clearTimeout(timer);
-  }, [inFlight, first.data, reload]);
 
   const next = older.items.length > 0 ? older.next : (first.data?.nextBefore ?? null);
   const loadOlder = async () => {

@@ -1,5 +1,12 @@
-import type { MeResponse } from '@invigil/contracts';
-import { ApiError, NETWORK_ERROR, parseApiError, parseRetryAfter } from './errors';
+import { MeResponse } from '@invigil/contracts';
+import type { z } from 'zod';
+import {
+  ApiError,
+  NETWORK_ERROR,
+  parseApiError,
+  parseRetryAfter,
+  responseInvalidError,
+} from './errors';
 
 export { ApiError } from './errors';
 
@@ -20,9 +27,16 @@ export function setUnauthenticatedHandler(handler: (() => void) | null): void {
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
+  /** Bytes sent as they are (a photo) with their content type, instead of a JSON `body`. */
+  raw?: { data: Blob; contentType: string };
   signal?: AbortSignal;
   /** Set for calls where a 401 is expected (login, the initial /me) and must not sign out. */
   quietAuth?: boolean;
+  /**
+   * The contract of the success body: the body is parsed with it and the parsed value
+   * returned; a body that does not match throws ApiError RESPONSE_INVALID (and is logged).
+   */
+  schema?: z.ZodType;
 }
 
 const NO_CSRF_PATHS = new Set(['/api/auth/login', '/api/auth/signup']);
@@ -30,7 +44,8 @@ const NO_CSRF_PATHS = new Set(['/api/auth/login', '/api/auth/signup']);
 async function send(path: string, options: RequestOptions): Promise<Response> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.raw) headers['content-type'] = options.raw.contentType;
+  else if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && !NO_CSRF_PATHS.has(path) && csrfToken) {
     headers['x-csrf-token'] = csrfToken;
   }
@@ -39,7 +54,11 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
       method,
       headers,
       credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.raw
+        ? options.raw.data
+        : options.body === undefined
+          ? undefined
+          : JSON.stringify(options.body),
       signal: options.signal,
     });
   } catch (cause) {
@@ -63,7 +82,7 @@ async function refreshCsrf(): Promise<'ok' | 'signed-out' | 'failed'> {
     const response = await send('/api/auth/me', { quietAuth: true });
     if (response.status === 401) return 'signed-out';
     if (!response.ok) return 'failed';
-    const me = (await response.json()) as MeResponse;
+    const me = MeResponse.parse(await response.json());
     setCsrfToken(me.csrfToken);
     return 'ok';
   } catch {
@@ -71,12 +90,37 @@ async function refreshCsrf(): Promise<'ok' | 'signed-out' | 'failed'> {
   }
 }
 
+/** Parses a success body with its contract, or throws (and logs) RESPONSE_INVALID. */
+function checked<S extends z.ZodType>(
+  request: string,
+  status: number,
+  body: unknown,
+  schema: S,
+): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  // Reported where a developer will look; the page shows the error with a Retry button.
+  console.error(`[api] ${request} answered outside its contract`, issues, body);
+  throw responseInvalidError(request, status, issues);
+}
+
 /**
- * Calls the API and returns the parsed JSON body. Sends the session cookie and the CSRF
- * header on mutations (fetching a fresh token once if the server rejects it); throws ApiError
- * for any non-2xx response or network failure.
+ * Calls the API and returns the JSON body, parsed with `options.schema` when given (the
+ * endpoint functions always give one). Sends the session cookie and the CSRF header on
+ * mutations (fetching a fresh token once if the server rejects it); throws ApiError for any
+ * non-2xx response, network failure or (with a schema) a body outside its contract.
  */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function api<S extends z.ZodType>(
+  path: string,
+  options: RequestOptions & { schema: S },
+): Promise<z.output<S>>;
+/** Calls the API and returns the JSON body unchecked (prefer passing a schema). */
+export async function api<T>(path: string, options?: RequestOptions): Promise<T>;
+export async function api(path: string, options: RequestOptions = {}): Promise<unknown> {
   let response = await send(path, options);
   if (response.status === 403 && (options.method ?? 'GET') !== 'GET') {
     const error = await toError(response);
@@ -98,9 +142,17 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (error.code === 'UNAUTHENTICATED' && !options.quietAuth) onUnauthenticated?.();
     throw error;
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return undefined;
+  const request = `${options.method ?? 'GET'} ${path}`;
   const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // E.g. a proxy's HTML page with a 200: not an answer from the API at all.
+    throw responseInvalidError(request, response.status, [{ path: '', message: 'not JSON' }]);
+  }
+  return options.schema ? checked(request, response.status, body, options.schema) : body;
 }
 
 /** Builds a query string from the defined, non-empty values (with leading "?" or ""). */

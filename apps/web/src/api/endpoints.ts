@@ -1,60 +1,58 @@
-import type {
+import {
+  AlertState,
   ApiToken,
-  ChangePasswordBody,
+  AuditEntry,
+  type ChangePasswordBody,
   CreatedToken,
-  CreateExamBody,
-  CreateTokenBody,
-  CreateUserBody,
-  DetectorAccommodations,
+  CreatedWebhook,
+  type CreateExamBody,
+  type CreateTokenBody,
+  type CreateUserBody,
+  type CreateWebhookBody,
+  DeliveryPage,
+  type DetectorAccommodations,
   Exam,
-  ExamStatus,
+  ExamSession,
+  type ExamStatus,
+  Flag,
+  type FlagReviewBody,
   ImportUsersReport,
-  LoginBody,
+  Intervention,
+  type InterventionBody,
+  LiveExamSnapshot,
+  type LoginBody,
   MeResponse,
   MyRegistration,
-  OpenExam,
-  PasswordResetConfirmBody,
-  PasswordResetRequestBody,
-  PublicSettings,
-  Registration,
-  Role,
-  RosterEntry,
-  SignupBody,
-  SignupSettings,
-  StaffAssignment,
-  StaffRole,
-  UpdateExamBody,
-  UpdateUserBody,
-  User,
-} from '@invigil/contracts';
-import type { ExamSession, Question, QuestionInput, ScoredAnswers } from '@invigil/contracts';
-import type {
-  Alert,
-  AlertState,
-  Flag,
-  Intervention,
-  InterventionBody,
-  LiveExamSnapshot,
-  RiskScore,
-  SessionEvent,
-  SessionNote,
-  SessionNoteBody,
-} from '@invigil/contracts';
-import type {
-  FlagReviewBody,
   MyReview,
-  ReviewQueueEntry,
-  ReviewResponseBody,
-  SessionReview,
-  VerdictBody,
-} from '@invigil/contracts';
-import type {
-  CreatedWebhook,
-  CreateWebhookBody,
-  DeliveryPage,
   NotificationDelivery,
   NotificationSettings,
-  UpdateWebhookBody,
+  Ok,
+  OpenExam,
+  type PasswordResetConfirmBody,
+  type PasswordResetRequestBody,
+  PublicSettings,
+  Question,
+  type QuestionInput,
+  Registration,
+  ReviewQueueEntry,
+  type ReviewResponseBody,
+  RiskScore,
+  type Role,
+  RosterEntry,
+  ScoredAnswers,
+  SessionEvent,
+  SessionNote,
+  type SessionNoteBody,
+  SessionReview,
+  type SignupBody,
+  SignupSettings,
+  StaffAssignment,
+  type StaffRole,
+  type UpdateExamBody,
+  type UpdateUserBody,
+  type UpdateWebhookBody,
+  User,
+  type VerdictBody,
   Webhook,
 } from '@invigil/contracts';
 import type { z } from 'zod';
@@ -63,122 +61,124 @@ import { api, query } from './client';
 /** GET /api/settings/public. */
 export type PublicSettingsBody = z.infer<typeof PublicSettings>;
 
-type Ok = { ok: true };
 const enc = encodeURIComponent;
 
 /** One entry of the audit log (GET /api/audit). */
-export interface AuditEntry {
-  id: number | string;
-  at: string;
-  actorId: string | null;
-  actorEmail: string | null;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  examId: string | null;
-  data: unknown;
-}
+export type { AuditEntry };
 
 /** Sign-in, sign-up and the current session. */
 export const authApi = {
   publicSettings: (signal?: AbortSignal) =>
-    api<PublicSettingsBody>('/api/settings/public', { signal, quietAuth: true }),
-  me: (signal?: AbortSignal) => api<MeResponse>('/api/auth/me', { signal, quietAuth: true }),
+    api('/api/settings/public', { schema: PublicSettings, signal, quietAuth: true }),
+  me: (signal?: AbortSignal) =>
+    api('/api/auth/me', { schema: MeResponse, signal, quietAuth: true }),
   login: (body: LoginBody) =>
-    api<MeResponse>('/api/auth/login', { method: 'POST', body, quietAuth: true }),
+    api('/api/auth/login', { schema: MeResponse, method: 'POST', body, quietAuth: true }),
   signup: (body: SignupBody) =>
-    api<MeResponse>('/api/auth/signup', { method: 'POST', body, quietAuth: true }),
-  logout: () => api<Ok>('/api/auth/logout', { method: 'POST', quietAuth: true }),
+    api('/api/auth/signup', { schema: MeResponse, method: 'POST', body, quietAuth: true }),
+  logout: () => api('/api/auth/logout', { schema: Ok, method: 'POST', quietAuth: true }),
   changePassword: (body: ChangePasswordBody) =>
-    api<Ok>('/api/auth/password', { method: 'POST', body }),
+    api('/api/auth/password', { schema: Ok, method: 'POST', body }),
   requestPasswordReset: (body: PasswordResetRequestBody) =>
-    api<Ok>('/api/auth/password-reset', { method: 'POST', body, quietAuth: true }),
+    api('/api/auth/password-reset', { schema: Ok, method: 'POST', body, quietAuth: true }),
   confirmPasswordReset: (body: PasswordResetConfirmBody) =>
-    api<Ok>('/api/auth/password-reset/confirm', { method: 'POST', body, quietAuth: true }),
+    api('/api/auth/password-reset/confirm', { schema: Ok, method: 'POST', body, quietAuth: true }),
 };
 
 /** Personal API tokens (staff). */
 export const tokensApi = {
-  list: (signal?: AbortSignal) => api<ApiToken[]>('/api/tokens', { signal }),
-  create: (body: CreateTokenBody) => api<CreatedToken>('/api/tokens', { method: 'POST', body }),
-  revoke: (id: string) => api<Ok>(`/api/tokens/${enc(id)}`, { method: 'DELETE' }),
+  list: (signal?: AbortSignal) => api('/api/tokens', { schema: ApiToken.array(), signal }),
+  create: (body: CreateTokenBody) =>
+    api('/api/tokens', { schema: CreatedToken, method: 'POST', body }),
+  revoke: (id: string) => api(`/api/tokens/${enc(id)}`, { schema: Ok, method: 'DELETE' }),
 };
 
 /** User administration and settings (admin). */
 export const usersApi = {
   list: (filter: { role?: Role | ''; q?: string }, signal?: AbortSignal) =>
-    api<User[]>(`/api/users${query({ role: filter.role, q: filter.q?.trim() })}`, { signal }),
-  create: (body: CreateUserBody) => api<User>('/api/users', { method: 'POST', body }),
+    api(`/api/users${query({ role: filter.role, q: filter.q?.trim() })}`, {
+      schema: User.array(),
+      signal,
+    }),
+  create: (body: CreateUserBody) => api('/api/users', { schema: User, method: 'POST', body }),
   update: (id: string, body: UpdateUserBody) =>
-    api<User>(`/api/users/${enc(id)}`, { method: 'PATCH', body }),
+    api(`/api/users/${enc(id)}`, { schema: User, method: 'PATCH', body }),
   setPassword: (id: string, password: string) =>
-    api<User>(`/api/users/${enc(id)}/password`, { method: 'POST', body: { password } }),
+    api(`/api/users/${enc(id)}/password`, { schema: User, method: 'POST', body: { password } }),
   importCsv: (csv: string) =>
-    api<ImportUsersReport>('/api/users/import', { method: 'POST', body: { csv } }),
-  signupSettings: (signal?: AbortSignal) => api<SignupSettings>('/api/settings/signup', { signal }),
+    api('/api/users/import', { schema: ImportUsersReport, method: 'POST', body: { csv } }),
+  signupSettings: (signal?: AbortSignal) =>
+    api('/api/settings/signup', { schema: SignupSettings, signal }),
   saveSignupSettings: (body: SignupSettings) =>
-    api<SignupSettings>('/api/settings/signup', { method: 'PUT', body }),
+    api('/api/settings/signup', { schema: SignupSettings, method: 'PUT', body }),
   audit: (limit: number, signal?: AbortSignal) =>
-    api<AuditEntry[]>(`/api/audit${query({ limit })}`, { signal }),
+    api(`/api/audit${query({ limit })}`, { schema: AuditEntry.array(), signal }),
 };
 
 /** Exams, their staff and rosters (staff). */
 export const examsApi = {
   list: (status: ExamStatus | '', signal?: AbortSignal) =>
-    api<Exam[]>(`/api/exams${query({ status })}`, { signal }),
-  get: (id: string, signal?: AbortSignal) => api<Exam>(`/api/exams/${enc(id)}`, { signal }),
-  create: (body: CreateExamBody) => api<Exam>('/api/exams', { method: 'POST', body }),
+    api(`/api/exams${query({ status })}`, { schema: Exam.array(), signal }),
+  get: (id: string, signal?: AbortSignal) => api(`/api/exams/${enc(id)}`, { schema: Exam, signal }),
+  create: (body: CreateExamBody) => api('/api/exams', { schema: Exam, method: 'POST', body }),
   update: (id: string, body: UpdateExamBody) =>
-    api<Exam>(`/api/exams/${enc(id)}`, { method: 'PATCH', body }),
-  archive: (id: string) => api<Exam>(`/api/exams/${enc(id)}/archive`, { method: 'POST' }),
+    api(`/api/exams/${enc(id)}`, { schema: Exam, method: 'PATCH', body }),
+  archive: (id: string) => api(`/api/exams/${enc(id)}/archive`, { schema: Exam, method: 'POST' }),
   staff: (id: string, signal?: AbortSignal) =>
-    api<StaffAssignment[]>(`/api/exams/${enc(id)}/staff`, { signal }),
+    api(`/api/exams/${enc(id)}/staff`, { schema: StaffAssignment.array(), signal }),
   assignStaff: (id: string, userId: string, role: StaffRole) =>
-    api<StaffAssignment>(`/api/exams/${enc(id)}/staff/${enc(userId)}`, {
+    api(`/api/exams/${enc(id)}/staff/${enc(userId)}`, {
+      schema: StaffAssignment,
       method: 'PUT',
       body: { role },
     }),
   removeStaff: (id: string, userId: string) =>
-    api<Ok>(`/api/exams/${enc(id)}/staff/${enc(userId)}`, { method: 'DELETE' }),
+    api(`/api/exams/${enc(id)}/staff/${enc(userId)}`, { schema: Ok, method: 'DELETE' }),
   roster: (id: string, signal?: AbortSignal) =>
-    api<RosterEntry[]>(`/api/exams/${enc(id)}/registrations`, { signal }),
+    api(`/api/exams/${enc(id)}/registrations`, { schema: RosterEntry.array(), signal }),
 };
 
 /** The student's catalogue and registrations. */
 export const studentApi = {
-  openExams: (signal?: AbortSignal) => api<OpenExam[]>('/api/exams/open', { signal }),
+  openExams: (signal?: AbortSignal) => api('/api/exams/open', { schema: OpenExam.array(), signal }),
   myRegistrations: (signal?: AbortSignal) =>
-    api<MyRegistration[]>('/api/me/registrations', { signal }),
+    api('/api/me/registrations', { schema: MyRegistration.array(), signal }),
   register: (examId: string) =>
-    api<Registration>(`/api/exams/${enc(examId)}/registrations`, { method: 'POST' }),
+    api(`/api/exams/${enc(examId)}/registrations`, { schema: Registration, method: 'POST' }),
   cancel: (registrationId: string) =>
-    api<Registration>(`/api/registrations/${enc(registrationId)}/cancel`, { method: 'POST' }),
+    api(`/api/registrations/${enc(registrationId)}/cancel`, {
+      schema: Registration,
+      method: 'POST',
+    }),
 };
 
 /** Question sets, accommodations and scored answers (staff). */
 export const examContentApi = {
   questions: (examId: string, signal?: AbortSignal) =>
-    api<Question[]>(`/api/exams/${enc(examId)}/questions`, { signal }),
+    api(`/api/exams/${enc(examId)}/questions`, { schema: Question.array(), signal }),
   saveQuestions: (examId: string, questions: QuestionInput[]) =>
-    api<Question[]>(`/api/exams/${enc(examId)}/questions`, {
+    api(`/api/exams/${enc(examId)}/questions`, {
+      schema: Question.array(),
       method: 'PUT',
       body: { questions },
     }),
   setExtraTime: (registrationId: string, extraTimeMinutes: number) =>
-    api<Registration>(`/api/registrations/${enc(registrationId)}/accommodations`, {
+    api(`/api/registrations/${enc(registrationId)}/accommodations`, {
+      schema: Registration,
       method: 'PUT',
       body: { extraTimeMinutes },
     }),
   /** The detector accommodations only (`{}` clears them); the extra time stays as it is. */
   setDetectorAccommodations: (registrationId: string, detectors: DetectorAccommodations) =>
-    api<Registration>(`/api/registrations/${enc(registrationId)}/accommodations`, {
+    api(`/api/registrations/${enc(registrationId)}/accommodations`, {
+      schema: Registration,
       method: 'PUT',
       body: { detectors },
     }),
   session: (sessionId: string, signal?: AbortSignal) =>
-    api<ExamSession>(`/api/sessions/${enc(sessionId)}`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}`, { schema: ExamSession, signal }),
   sessionAnswers: (sessionId: string, signal?: AbortSignal) =>
-    api<ScoredAnswers>(`/api/sessions/${enc(sessionId)}/answers`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/answers`, { schema: ScoredAnswers, signal }),
 };
 
 // ---- Proctor dashboard: live exam snapshot, alert handling, session detail (issue 5) ----
@@ -186,32 +186,37 @@ export const examContentApi = {
 /** The live dashboard and the session detail page (the exam's staff). */
 export const proctorApi = {
   liveSnapshot: (examId: string, signal?: AbortSignal) =>
-    api<LiveExamSnapshot>(`/api/exams/${enc(examId)}/live`, { signal }),
+    api(`/api/exams/${enc(examId)}/live`, { schema: LiveExamSnapshot, signal }),
   /** Answers with the alert's handling (or the whole alert). */
   acknowledge: (flagId: string) =>
-    api<AlertState | Alert>(`/api/flags/${enc(flagId)}/acknowledge`, { method: 'POST' }),
+    api(`/api/flags/${enc(flagId)}/acknowledge`, { schema: AlertState, method: 'POST' }),
   /** Take an alert; `takeOver` takes it from another proctor (409 ALERT_TAKEN otherwise). */
   assign: (flagId: string, takeOver = false) =>
-    api<AlertState | Alert>(`/api/flags/${enc(flagId)}/assign`, {
+    api(`/api/flags/${enc(flagId)}/assign`, {
+      schema: AlertState,
       method: 'POST',
       body: takeOver ? { takeOver: true } : {},
     }),
   release: (flagId: string) =>
-    api<AlertState | Alert>(`/api/flags/${enc(flagId)}/assign`, { method: 'DELETE' }),
+    api(`/api/flags/${enc(flagId)}/assign`, { schema: AlertState, method: 'DELETE' }),
   flags: (sessionId: string, signal?: AbortSignal) =>
-    api<Flag[]>(`/api/sessions/${enc(sessionId)}/flags`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/flags`, { schema: Flag.array(), signal }),
   risk: (sessionId: string, signal?: AbortSignal) =>
-    api<RiskScore>(`/api/sessions/${enc(sessionId)}/risk`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/risk`, { schema: RiskScore, signal }),
   events: (sessionId: string, signal?: AbortSignal) =>
-    api<SessionEvent[]>(`/api/sessions/${enc(sessionId)}/events`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/events`, { schema: SessionEvent.array(), signal }),
   notes: (sessionId: string, signal?: AbortSignal) =>
-    api<SessionNote[]>(`/api/sessions/${enc(sessionId)}/notes`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/notes`, { schema: SessionNote.array(), signal }),
   addNote: (sessionId: string, body: SessionNoteBody) =>
-    api<SessionNote>(`/api/sessions/${enc(sessionId)}/notes`, { method: 'POST', body }),
+    api(`/api/sessions/${enc(sessionId)}/notes`, { schema: SessionNote, method: 'POST', body }),
   interventions: (sessionId: string, signal?: AbortSignal) =>
-    api<Intervention[]>(`/api/sessions/${enc(sessionId)}/interventions`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/interventions`, { schema: Intervention.array(), signal }),
   intervene: (sessionId: string, body: InterventionBody) =>
-    api<Intervention>(`/api/sessions/${enc(sessionId)}/interventions`, { method: 'POST', body }),
+    api(`/api/sessions/${enc(sessionId)}/interventions`, {
+      schema: Intervention,
+      method: 'POST',
+      body,
+    }),
 };
 
 // ---- Review after the exam: queue, flag decisions, verdict, student response (issue 5) ----
@@ -219,18 +224,22 @@ export const proctorApi = {
 /** Reviewing finished sessions (the exam's staff) and the student's review result. */
 export const reviewApi = {
   queue: (examId: string, signal?: AbortSignal) =>
-    api<ReviewQueueEntry[]>(`/api/exams/${enc(examId)}/review-queue`, { signal }),
+    api(`/api/exams/${enc(examId)}/review-queue`, { schema: ReviewQueueEntry.array(), signal }),
   /** A session's review: staff see everything, the student their own once a verdict exists. */
   review: (sessionId: string, signal?: AbortSignal) =>
-    api<SessionReview>(`/api/sessions/${enc(sessionId)}/review`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/review`, { schema: SessionReview, signal }),
   decideFlag: (flagId: string, body: FlagReviewBody) =>
-    api<SessionReview>(`/api/flags/${enc(flagId)}/review`, { method: 'POST', body }),
+    api(`/api/flags/${enc(flagId)}/review`, { schema: SessionReview, method: 'POST', body }),
   verdict: (sessionId: string, body: VerdictBody) =>
-    api<SessionReview>(`/api/sessions/${enc(sessionId)}/verdict`, { method: 'POST', body }),
+    api(`/api/sessions/${enc(sessionId)}/verdict`, { schema: SessionReview, method: 'POST', body }),
   respond: (sessionId: string, body: ReviewResponseBody) =>
-    api<SessionReview>(`/api/sessions/${enc(sessionId)}/response`, { method: 'POST', body }),
+    api(`/api/sessions/${enc(sessionId)}/response`, {
+      schema: SessionReview,
+      method: 'POST',
+      body,
+    }),
   /** The signed-in student's sessions that have a verdict. */
-  mine: (signal?: AbortSignal) => api<MyReview[]>('/api/me/reviews', { signal }),
+  mine: (signal?: AbortSignal) => api('/api/me/reviews', { schema: MyReview.array(), signal }),
   /** The printable report (opened as a page, not fetched). */
   reportHtmlUrl: (sessionId: string) => `/api/sessions/${enc(sessionId)}/report.html`,
   /** A snapshot's bytes, for evidence images. */
@@ -243,22 +252,22 @@ export const reviewApi = {
 /** The student's answers to proctor interventions on their own session. */
 export const interventionApi = {
   list: (sessionId: string, signal?: AbortSignal) =>
-    api<Intervention[]>(`/api/sessions/${enc(sessionId)}/interventions`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/interventions`, { schema: Intervention.array(), signal }),
   /** Confirm a warning or a request (idempotent). */
   acknowledge: (sessionId: string, interventionId: string) =>
-    api<Intervention>(
-      `/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/acknowledge`,
-      { method: 'POST' },
-    ),
+    api(`/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/acknowledge`, {
+      schema: Intervention,
+      method: 'POST',
+    }),
   /**
    * Report a requested room scan or new identity photos as done (409 ROOM_SCAN_MISSING /
    * IDENTITY_PHOTOS_MISSING until they uploaded).
    */
   complete: (sessionId: string, interventionId: string) =>
-    api<Intervention>(
-      `/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/complete`,
-      { method: 'POST' },
-    ),
+    api(`/api/sessions/${enc(sessionId)}/interventions/${enc(interventionId)}/complete`, {
+      schema: Intervention,
+      method: 'POST',
+    }),
 };
 
 // ---- Notifications: webhooks, their delivery log, e-mail status (issue 5, admins) ----
@@ -266,18 +275,18 @@ export const interventionApi = {
 /** Webhook management and notification settings (admins, browser session). */
 export const webhooksApi = {
   settings: (signal?: AbortSignal) =>
-    api<NotificationSettings>('/api/notifications/settings', { signal }),
-  list: (signal?: AbortSignal) => api<Webhook[]>('/api/webhooks', { signal }),
+    api('/api/notifications/settings', { schema: NotificationSettings, signal }),
+  list: (signal?: AbortSignal) => api('/api/webhooks', { schema: Webhook.array(), signal }),
   /** The answer holds the signing secret, shown this once. */
   create: (body: CreateWebhookBody) =>
-    api<CreatedWebhook>('/api/webhooks', { method: 'POST', body }),
+    api('/api/webhooks', { schema: CreatedWebhook, method: 'POST', body }),
   update: (id: string, body: UpdateWebhookBody) =>
-    api<Webhook>(`/api/webhooks/${enc(id)}`, { method: 'PATCH', body }),
-  remove: (id: string) => api<Ok>(`/api/webhooks/${enc(id)}`, { method: 'DELETE' }),
+    api(`/api/webhooks/${enc(id)}`, { schema: Webhook, method: 'PATCH', body }),
+  remove: (id: string) => api(`/api/webhooks/${enc(id)}`, { schema: Ok, method: 'DELETE' }),
   /** Newest first; pass the previous page's `nextBefore` for older entries. */
   deliveries: (id: string, opts: { limit?: number; before?: number }, signal?: AbortSignal) =>
-    api<DeliveryPage>(`/api/webhooks/${enc(id)}/deliveries${query(opts)}`, { signal }),
+    api(`/api/webhooks/${enc(id)}/deliveries${query(opts)}`, { schema: DeliveryPage, signal }),
   /** Queue a ping; its outcome shows in the delivery log. */
   test: (id: string) =>
-    api<NotificationDelivery>(`/api/webhooks/${enc(id)}/test`, { method: 'POST' }),
+    api(`/api/webhooks/${enc(id)}/test`, { schema: NotificationDelivery, method: 'POST' }),
 };

@@ -28,6 +28,42 @@ export class ApiError extends Error {
 /** Code used when the server could not be reached at all. */
 export const NETWORK_ERROR = 'NETWORK_ERROR';
 
+/**
+ * Code used when a response does not match its contract (a server and web app of different
+ * versions, or a bug): the data is refused rather than shown half-understood.
+ */
+export const RESPONSE_INVALID = 'RESPONSE_INVALID';
+
+/** One place where a response departed from its contract. */
+export interface ResponseIssue {
+  /** Dotted path inside the body ("" for the body itself). */
+  path: string;
+  message: string;
+}
+
+/**
+ * Builds the error for a response that failed its contract: the status it came with, the
+ * request that got it and the first problems, so that a bug report says what went wrong.
+ */
+export function responseInvalidError(
+  request: string,
+  status: number,
+  issues: ResponseIssue[],
+): ApiError {
+  const first = issues
+    .slice(0, 3)
+    .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+    .join('; ');
+  return new ApiError({
+    status,
+    code: RESPONSE_INVALID,
+    message:
+      `The server's answer to ${request} is not in the form this page expects (${first}). ` +
+      'Reload the page; if this persists, the web app and the server may be different versions.',
+    details: issues,
+  });
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

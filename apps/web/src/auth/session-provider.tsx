@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import type { LoginBody, MeResponse, SignupBody, User } from '@invigil/contracts';
 import { ApiError, setCsrfToken, setUnauthenticatedHandler } from '../api/client';
 import { authApi } from '../api/endpoints';
@@ -8,6 +9,7 @@ import { SessionContext, type SessionState, type SessionValue } from './session'
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  const queryClient = useQueryClient();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -32,10 +34,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     setUnauthenticatedHandler(() => {
       setCsrfToken(null);
+      // What was loaded belongs to who was signed in: never show it to the next person.
+      queryClient.clear();
       setState({ status: 'signed-out', reason: 'expired' });
     });
     return () => setUnauthenticatedHandler(null);
-  }, []);
+  }, [queryClient]);
 
   const accept = useCallback((me: MeResponse): User => {
     setCsrfToken(me.csrfToken);
@@ -53,9 +57,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       await authApi.logout();
     } finally {
       setCsrfToken(null);
+      queryClient.clear();
       setState({ status: 'signed-out', reason: 'signed-out' });
     }
-  }, []);
+  }, [queryClient]);
   const reload = useCallback(() => {
     setState({ status: 'loading' });
     setAttempt((n) => n + 1);

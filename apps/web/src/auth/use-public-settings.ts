@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { authApi, type PublicSettingsBody } from '../api/endpoints';
+import { queryKeys } from '../api/query-keys';
 
 /** Public settings as far as they are known. */
 export interface PublicSettingsState {
@@ -9,18 +10,15 @@ export interface PublicSettingsState {
   failed: boolean;
 }
 
-/** Loads /api/settings/public (whether self sign-up is on). */
+/**
+ * Loads /api/settings/public (whether self sign-up and "forgot password" are on), once for
+ * the sign-in, sign-up and reset pages together.
+ */
 export function usePublicSettings(): PublicSettingsState {
-  const [state, setState] = useState<PublicSettingsState>({ settings: null, failed: false });
-  useEffect(() => {
-    const controller = new AbortController();
-    authApi.publicSettings(controller.signal).then(
-      (settings) => setState({ settings, failed: false }),
-      () => {
-        if (!controller.signal.aborted) setState({ settings: null, failed: true });
-      },
-    );
-    return () => controller.abort();
-  }, []);
-  return state;
+  const { data, isError } = useQuery({
+    queryKey: queryKeys.publicSettings,
+    queryFn: ({ signal }) => authApi.publicSettings(signal),
+    staleTime: 60_000,
+  });
+  return { settings: data ?? null, failed: isError && data === undefined };
 }

@@ -1,4 +1,4 @@
-import type { MeResponse, RecordingManifest } from '@invigil/contracts';
+import { RecordingManifest, type MeResponse } from '@invigil/contracts';
 import { api, query } from '../api/client';
 import type { CsrfSource } from './upload-queue';
 
@@ -42,9 +42,9 @@ export const recordingApi = {
     range: { fromMs?: number; toMs?: number } = {},
     signal?: AbortSignal,
   ) =>
-    api<RecordingManifest>(
+    api(
       `/api/sessions/${enc(sessionId)}/recording${query({ fromMs: range.fromMs, toMs: range.toMs })}`,
-      { signal },
+      { schema: RecordingManifest, signal },
     ),
   mediaUrl: (sessionId: string, track: string, seq: number) =>
     `/api/sessions/${enc(sessionId)}/media/${enc(track)}/${seq}`,

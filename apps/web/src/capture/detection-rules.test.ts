@@ -11,8 +11,11 @@ import {
 } from './detection-rules';
 
 describe('effectiveRules, as the web app uses it', () => {
-  it('is the defaults for an empty policy', () => {
-    expect(effectiveRules({ detectors: {} })).toEqual(DEFAULT_DETECTOR_RULES);
+  it('is the defaults for an empty policy (full screen not required, so not judged)', () => {
+    expect(effectiveRules({ detectors: {} })).toEqual({
+      ...DEFAULT_DETECTOR_RULES,
+      fullscreen_exit: { ...DEFAULT_DETECTOR_RULES.fullscreen_exit, enabled: false },
+    });
   });
 
   it('applies the policy, then the accommodations', () => {

@@ -103,6 +103,7 @@ export const CONFIRM_OBSERVATIONS: Record<DetectorName, number> = {
   extra_person: 2,
   voice: 1,
   tab_switch: 1,
+  fullscreen_exit: 1,
   client_integrity: 1,
   // Server-judged evidence checks (the browser never reports these): listed for completeness.
   recording_gap: 1,
@@ -112,6 +113,9 @@ export const CONFIRM_OBSERVATIONS: Record<DetectorName, number> = {
   clock_skew: 1,
   late_event: 1,
   id_document_mismatch: 1,
+  // Server only (judged from what stopped arriving): listed for completeness.
+  connection_lost: 1,
+  upload_backlog: 1,
 };
 
 /** A state change to report: the event time is when the new condition was first seen. */

@@ -64,15 +64,27 @@ export class EventCollector {
     on(document, 'fullscreenchange', () =>
       this.record(document.fullscreenElement ? 'fullscreen.enter' : 'fullscreen.exit'),
     );
+    // `blocked`: the exam page's restrictions (exam-restrictions.ts) stopped it, earlier.
     for (const kind of ['copy', 'cut', 'paste'] as const) {
       on(document, kind, (event) =>
-        this.record(`clipboard.${kind}`, { target: describeTarget(event.target) }),
+        this.record(`clipboard.${kind}`, {
+          target: describeTarget(event.target),
+          blocked: event.defaultPrevented,
+        }),
       );
     }
     on(document, 'contextmenu', (event) =>
-      this.record('contextmenu', { target: describeTarget(event.target) }),
+      this.record('contextmenu', {
+        target: describeTarget(event.target),
+        blocked: event.defaultPrevented,
+      }),
     );
-    on(window, 'beforeprint', () => this.record('print.attempt'));
+    // Printing cannot be stopped from the page; under the restriction it prints a blank page.
+    on(window, 'beforeprint', () =>
+      this.record('print.attempt', {
+        blocked: document.documentElement.classList.contains('exam-print-blocked'),
+      }),
+    );
     on(window, 'offline', () => this.record('network.offline'));
     on(window, 'online', () => {
       this.record('network.online');

@@ -1,6 +1,12 @@
-import { ERROR_CODES, UPLOAD_HEADERS, type ClientEvent } from '@invigil/contracts';
+import type { ClientEvent } from '@invigil/contracts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import type { CaptureStore, ItemMeta, NewItem, StoredItem } from './capture-store';
+import { refusalMessage } from './upload-refusals';
+import { sendItem, type Outcome } from './upload-request';
+import { INITIAL_STATUS, pendingTotals, uploadOrder, type QueueStatus } from './upload-status';
+
+export { isPermanentRefusal, refusalMessage } from './upload-refusals';
+export type { QueueStatus } from './upload-status';
 
 /** Where the CSRF token for uploads comes from. */
 export interface CsrfSource {
@@ -9,44 +15,6 @@ export interface CsrfSource {
   /** Fetches a fresh token after the server rejected ours. */
   refresh(): Promise<string | null>;
 }
-
-/** What the upload-health indicator shows. */
-export interface QueueStatus {
-  /** Items persisted but not yet acknowledged. */
-  pending: number;
-  pendingBytes: number;
-  /** Recorded time not yet uploaded: the longest backlog of any one media track, ms. */
-  pendingMediaMs: number;
-  /** True when the media backlog is longer than the warning threshold. */
-  backlogWarning: boolean;
-  /** An upload is in flight. */
-  uploading: boolean;
-  /** The browser is offline, or the last attempt could not reach the server. */
-  offline: boolean;
-  /** The last problem, fit to show a person; null after a success. */
-  lastError: string | null;
-  /**
-   * Why the server last refused an item for good (over the exam's allowance, uploads closed,
-   * not a valid recording), fit to show a person; it stays shown, as it needs the proctor.
-   */
-  refusal: string | null;
-  /** When the server last acknowledged an item (epoch ms). */
-  lastAckAt: number | null;
-  /** Bytes acknowledged since this queue started. */
-  uploadedBytes: number;
-  /** Upload speed measured on real segment and snapshot uploads (kbit/s), when known. */
-  measuredKbps: number | null;
-  /** The store has loaded what was left from before (a reload). */
-  ready: boolean;
-}
-
-/** How one upload ended. */
-type Outcome =
-  | { kind: 'acked' }
-  | { kind: 'dropped'; code: string; status: number }
-  /** Try again after a backoff, or after `afterMs` when the server said when (429 retry-after). */
-  | { kind: 'retry'; network: boolean; message: string; afterMs?: number }
-  | { kind: 'hold'; code: string; message: string };
 
 /** Injected dependencies (tests pass fakes). */
 export interface UploadQueueOptions {
@@ -68,85 +36,6 @@ export interface UploadQueueOptions {
 interface Pending extends ItemMeta {
   attempts: number;
   retryAt: number;
-}
-
-/**
- * Refusals a student must hear about: the server will never take this item, and the reason
- * is something only the proctor can sort out. The item is dropped (logged as for every
- * refusal below); nothing else is.
- */
-const REFUSAL_MESSAGES: Record<string, string> = {
-  QUOTA_EXCEEDED:
-    'Your recording exceeded this exam’s upload allowance, so the server refused part of it. ' +
-    'Tell your proctor; everything else keeps uploading.',
-  SESSION_CLOSED:
-    'This exam no longer accepts uploads, so recordings still on this computer could not be ' +
-    'sent. Tell your proctor.',
-  CONTENT_MISMATCH:
-    'The server refused a recording file that was not valid. Tell your proctor; everything ' +
-    'else keeps uploading.',
-  IMAGE_TOO_LARGE:
-    'The server refused a picture that was too large. Tell your proctor; everything else ' +
-    'keeps uploading.',
-  IDENTITY_LOCKED:
-    'The server no longer accepts new identity photos for this exam (they are fixed once it ' +
-    'has started, and a request for new ones takes one set within 15 minutes). Tell your ' +
-    'proctor if they still need them; everything else keeps uploading.',
-  SESSION_NOT_RECORDING:
-    'This exam session is not recording, so the server refused an upload. Tell your proctor; ' +
-    'everything else keeps uploading.',
-};
-
-/** Refusals of our own making that retrying can never fix and the student cannot act on. */
-const SILENT_DROP_CODES = new Set([
-  'UPLOAD_CONFLICT',
-  'HASH_MISMATCH',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'VALIDATION_FAILED',
-  'INVALID_JSON',
-]);
-
-/**
- * Refusals (4xx) that depend on the moment or on who is signed in in this browser, not on the
- * item: signed out, a stale CSRF token, rate limited, another account signed in (forbidden,
- * not found), a change that raced. The item is kept and sent again.
- */
-const RETRY_CODES = new Set([
-  'UNAUTHENTICATED',
-  'CSRF_FAILED',
-  'RATE_LIMITED',
-  'FORBIDDEN',
-  'INSUFFICIENT_SCOPE',
-  'NOT_FOUND',
-  'ROUTE_NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'ACCOUNT_LOCKED',
-  'ACCOUNT_DISABLED',
-  'CONFLICT',
-  'UPGRADE_REQUIRED',
-]);
-
-const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
-
-/**
- * Whether the server refused an item for good: any 4xx with one of the API's own error
- * codes, except those in RETRY_CODES (and 408/429). A 4xx without our error body (a proxy's
- * page) is not the server's verdict on the item: it is kept and retried.
- */
-export function isPermanentRefusal(status: number, code: string): boolean {
-  if (status < 400 || status >= 500 || status === 408 || status === 429) return false;
-  return KNOWN_CODES.has(code) && !RETRY_CODES.has(code);
-}
-
-/** What to tell the student about a permanent refusal with `code`, or null if nothing. */
-export function refusalMessage(code: string): string | null {
-  if (SILENT_DROP_CODES.has(code)) return null;
-  return (
-    REFUSAL_MESSAGES[code] ??
-    `The server refused part of your recording for good (${code}). Tell your proctor; ` +
-      'everything else keeps uploading.'
-  );
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -182,20 +71,7 @@ export class UploadQueue {
   private failures = 0;
   private backlogLogged = false;
   private abort: AbortController | null = null;
-  private status: QueueStatus = {
-    pending: 0,
-    pendingBytes: 0,
-    pendingMediaMs: 0,
-    backlogWarning: false,
-    uploading: false,
-    offline: false,
-    lastError: null,
-    refusal: null,
-    lastAckAt: null,
-    uploadedBytes: 0,
-    measuredKbps: null,
-    ready: false,
-  };
+  private status: QueueStatus = INITIAL_STATUS;
 
   constructor(
     readonly sessionId: string,
@@ -419,101 +295,17 @@ export class UploadQueue {
   }
 
   private async send(item: StoredItem, csrf: string | null): Promise<Outcome> {
-    const base = `/api/sessions/${encodeURIComponent(item.sessionId)}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (csrf) headers['x-csrf-token'] = csrf;
-    let url: string;
-    let method: 'PUT' | 'POST';
-    let body: BodyInit;
-    if (item.kind === 'events') {
-      url = `${base}/events`;
-      method = 'POST';
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify({ events: item.events ?? [] });
-    } else {
-      const segment = item.kind === 'media';
-      url = `${base}/${segment ? 'media' : 'snapshots'}/${item.name}/${item.seq}`;
-      method = 'PUT';
-      headers['content-type'] = item.contentType;
-      headers[UPLOAD_HEADERS.sha256] = item.sha256;
-      if (segment) {
-        headers[UPLOAD_HEADERS.startMs] = String(item.startMs ?? 0);
-        headers[UPLOAD_HEADERS.endMs] = String(item.endMs ?? 0);
-      } else {
-        headers[UPLOAD_HEADERS.takenMs] = String(item.takenMs ?? 0);
-      }
-      body = item.bytes ?? new ArrayBuffer(0);
-    }
     const controller = new AbortController();
     this.abort = controller;
-    let response: Response;
     try {
-      response = await this.fetchFn(url, {
-        method,
-        headers,
-        body,
-        credentials: 'same-origin',
-        signal: controller.signal,
-      });
-    } catch {
-      return {
-        kind: 'retry',
-        network: true,
-        message: 'Cannot reach the server; recordings are kept on this computer.',
-      };
+      return await sendItem(this.fetchFn, item, csrf, controller.signal);
     } finally {
       this.abort = null;
     }
-    if (response.status === 200 || response.status === 201) {
-      await response.body?.cancel().catch(() => undefined);
-      return { kind: 'acked' };
-    }
-    const code = await errorCode(response);
-    if (isPermanentRefusal(response.status, code)) {
-      return { kind: 'dropped', code, status: response.status };
-    }
-    const retryAfter = Number(response.headers.get('retry-after'));
-    if (response.status === 429 && Number.isFinite(retryAfter) && retryAfter > 0) {
-      // Rate limited: wait as long as the server says, then send the same item again.
-      return {
-        kind: 'retry',
-        network: false,
-        afterMs: Math.min(retryAfter, 600) * 1000,
-        message: `The server asked to slow down; uploads resume in ${Math.ceil(retryAfter)} s.`,
-      };
-    }
-    if (response.status >= 500 || response.status === 429 || response.status === 408) {
-      return {
-        kind: 'retry',
-        network: false,
-        message: `The server is not accepting uploads right now (HTTP ${response.status}).`,
-      };
-    }
-    if (response.status === 401) {
-      return {
-        kind: 'retry',
-        network: false,
-        message: 'You are signed out. Sign in again to upload the recordings.',
-      };
-    }
-    return {
-      kind: 'hold',
-      code,
-      message: `The server refused an upload (${code}); it is kept and will be retried.`,
-    };
   }
 
   private refresh(): void {
-    let pendingBytes = 0;
-    const perTrack = new Map<string, number>();
-    for (const item of this.items.values()) {
-      pendingBytes += item.sizeBytes;
-      if (item.kind === 'media' && item.name !== 'room_scan') {
-        const ms = Math.max(0, (item.endMs ?? 0) - (item.startMs ?? 0));
-        perTrack.set(item.name, (perTrack.get(item.name) ?? 0) + ms);
-      }
-    }
-    const pendingMediaMs = Math.max(0, ...perTrack.values());
+    const { pendingBytes, pendingMediaMs } = pendingTotals(this.items.values());
     const backlogWarning = pendingMediaMs > this.backlogWarnMs;
     if (backlogWarning && !this.backlogLogged) {
       this.backlogLogged = true;
@@ -542,22 +334,4 @@ export class UploadQueue {
     this.status = { ...this.status, ...patch };
     for (const listener of this.listeners) listener(this.status);
   }
-}
-
-function uploadOrder(a: ItemMeta, b: ItemMeta): number {
-  return (
-    Number(a.kind !== 'events') - Number(b.kind !== 'events') ||
-    a.createdAt - b.createdAt ||
-    a.seq - b.seq
-  );
-}
-
-async function errorCode(response: Response): Promise<string> {
-  try {
-    const body = (await response.json()) as { code?: unknown };
-    if (typeof body.code === 'string') return body.code;
-  } catch {
-    // Not our JSON error body (a proxy page): fall back to the status.
-  }
-  return `HTTP_${response.status}`;
 }

@@ -162,6 +162,12 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
     label: 'Tab or window switch',
     explanation: 'The student leaves the exam tab or window.',
   },
+  fullscreen_exit: {
+    label: 'Left full screen',
+    explanation:
+      'The student leaves full screen. Judged only when the exam requires full screen ' +
+      '(Exam-page restrictions).',
+  },
   client_integrity: {
     label: 'Browser check mismatch',
     explanation:
@@ -208,6 +214,18 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
     explanation:
       'The face on the ID document does not match the face photo, or the document shows no face.',
     duration: 'finding',
+  },
+  connection_lost: {
+    label: 'Connection lost',
+    explanation:
+      'Nothing arrived from the student’s page (no upload, no live heartbeat) for CONNECTION_LOST_SECONDS (20 s by default); it ends when the page is heard again.',
+    duration: 'absence',
+  },
+  upload_backlog: {
+    label: 'Uploads falling behind',
+    explanation:
+      'The page is still connected but its recording reaches the server more than UPLOAD_BACKLOG_SECONDS (60 s by default) late, as the server measures it or as the browser reports; it ends when the uploads catch up.',
+    duration: 'absence',
   },
 };
 

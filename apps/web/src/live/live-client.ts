@@ -17,6 +17,8 @@ export interface LiveEnvironment {
   location: { protocol: string; host: string };
   /** 0 ≤ x < 1, for the jitter. */
   random(): number;
+  /** Where `offline` / `online` events arrive (the window; none in tests unless given). */
+  network: Pick<Window, 'addEventListener' | 'removeEventListener'> | null;
 }
 
 /** How the client behaves; every field has a sensible default. */
@@ -69,8 +71,31 @@ export class LiveClient {
       open: env.open ?? ((url) => new WebSocket(url)),
       location: env.location ?? window.location,
       random: env.random ?? Math.random,
+      network: env.network ?? (typeof window === 'undefined' ? null : window),
     };
   }
+
+  /**
+   * The browser says the network is gone: drop the socket at once (an open WebSocket may
+   * linger for minutes on a dead network, and the server must see the page go quiet), and
+   * try again as soon as it says it is back.
+   */
+  private readonly onOffline = (): void => {
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    this.socket = null;
+    this.clearTimers();
+    socket.onclose = null;
+    socket.close(4000, 'Browser offline');
+    this.retry();
+  };
+
+  private readonly onOnline = (): void => {
+    if (this.stopped || this.socket) return;
+    this.clearTimers();
+    this.attempt = 0;
+    this.connect();
+  };
 
   /** The connection status now. */
   get status(): LiveStatus {
@@ -86,12 +111,16 @@ export class LiveClient {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.env.network?.addEventListener('offline', this.onOffline);
+    this.env.network?.addEventListener('online', this.onOnline);
     this.connect();
   }
 
   /** Close the connection for good. */
   stop(): void {
     this.stopped = true;
+    this.env.network?.removeEventListener('offline', this.onOffline);
+    this.env.network?.removeEventListener('online', this.onOnline);
     this.clearTimers();
     const socket = this.socket;
     this.socket = null;

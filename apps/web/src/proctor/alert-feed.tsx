@@ -10,6 +10,9 @@ import { EmptyState } from '../ui/states';
 import {
   FLAG_TYPE_LABEL,
   SEVERITIES,
+  alertSources,
+  backOnlineText,
+  isBackOnline,
   SEVERITY_LABEL,
   groupAlerts,
   handlingFrom,
@@ -139,6 +142,7 @@ const AlertItem = memo(function AlertItem({
   const { flag, student } = alert;
   const at = flag.startOffsetMs === null ? null : formatClock(flag.startOffsetMs);
   const nameId = `alert-${flag.id}-who`;
+  const sources = alertSources(alert);
   return (
     <li
       data-flag-id={flag.id}
@@ -155,7 +159,16 @@ const AlertItem = memo(function AlertItem({
             {student.name}: {FLAG_TYPE_LABEL[flag.type]}
           </strong>
         </p>
+        {isBackOnline(alert) ? (
+          <p className="pd-alert-back small">
+            <span className="pd-health-dot" aria-hidden="true" /> {backOnlineText(alert)}
+          </p>
+        ) : null}
         <p className="pd-alert-message small">{flag.message}</p>
+        <p className="pd-alert-sources small">
+          Detected by {sources.join(' and ')}
+          {sources.length > 1 ? <span className="sr-only"> (one condition, one alert)</span> : null}
+        </p>
         <p className="muted small pd-alert-time">
           <time dateTime={flag.createdAt}>{timeFormat.format(new Date(flag.createdAt))}</time>
           {flag.endMs === null ? ' · still going on' : ''} ·{' '}

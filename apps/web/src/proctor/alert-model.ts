@@ -1,4 +1,11 @@
-import type { Alert, AlertState, DetectorName, PersonRef, Severity } from '@invigil/contracts';
+import type {
+  Alert,
+  AlertState,
+  DetectorName,
+  FlagSource,
+  PersonRef,
+  Severity,
+} from '@invigil/contracts';
 
 /** Severities, most serious first. */
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -22,6 +29,7 @@ export const FLAG_TYPE_LABEL: Record<DetectorName, string> = {
   extra_person: 'Another person',
   voice: 'Voice',
   tab_switch: 'Left the exam tab',
+  fullscreen_exit: 'Left full screen',
   client_integrity: 'Browser report disagrees',
   recording_gap: 'Recording missing',
   detection_silent: 'Detection silent',
@@ -30,7 +38,53 @@ export const FLAG_TYPE_LABEL: Record<DetectorName, string> = {
   clock_skew: 'Clock mismatch',
   late_event: 'Late events',
   id_document_mismatch: 'ID does not match',
+  connection_lost: 'Connection lost',
+  upload_backlog: 'Uploads behind',
 };
+
+/** Who detected a condition, as the feed names it. */
+export const SOURCE_LABEL: Record<FlagSource, string> = {
+  client: 'Browser',
+  server: 'Server',
+  rules: 'Rules',
+};
+
+/**
+ * Every source that detected the alert's condition (its flag and the flags merged into it),
+ * in a fixed order: "Browser", "Server".
+ */
+export function alertSources(alert: Alert): string[] {
+  const sources = new Set([alert.flag, ...(alert.related ?? [])].map((f) => f.source));
+  return (Object.keys(SOURCE_LABEL) as FlagSource[])
+    .filter((s) => sources.has(s))
+    .map((s) => SOURCE_LABEL[s]);
+}
+
+/** A lost connection that has come back: the student is back online. */
+export function isBackOnline(alert: Alert): boolean {
+  return alert.flag.type === 'connection_lost' && alert.flag.endMs !== null;
+}
+
+/** "Back online after 42 s" / "after 2 min 5 s", from the lost connection's flag. */
+export function backOnlineText(alert: Alert): string {
+  const { startMs, endMs } = alert.flag;
+  const s = Math.max(0, Math.round(((endMs ?? startMs) - startMs) / 1000));
+  const span = s < 60 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  return `Back online after ${span} offline`;
+}
+
+/**
+ * Alerts of lost connections that came back since `before` (the student is online again),
+ * so the feed can tell the proctor as it tells of new alerts.
+ */
+export function cameBackOnline(before: readonly Alert[], after: readonly Alert[]): Alert[] {
+  const wasLost = new Set(
+    before
+      .filter((a) => a.flag.type === 'connection_lost' && a.flag.endMs === null)
+      .map((a) => a.flag.id),
+  );
+  return after.filter((a) => wasLost.has(a.flag.id) && isBackOnline(a));
+}
 
 /** The feed arranged for display. */
 export interface AlertGroups {
@@ -68,7 +122,9 @@ export function newAlerts(alerts: readonly Alert[], seen: ReadonlySet<string>): 
 
 /** Whether new alerts call for a sound: any high or medium one nobody acknowledged yet. */
 export function shouldBeep(fresh: readonly Alert[]): boolean {
-  return fresh.some((a) => a.flag.severity !== 'low' && !a.handling.acknowledgedAt);
+  return fresh.some(
+    (a) => a.flag.severity !== 'low' && !a.handling.acknowledgedAt && !isBackOnline(a),
+  );
 }
 
 /** What a screen reader hears about new alerts, and how urgently. */
@@ -85,9 +141,12 @@ export interface Announcement {
 export function announce(fresh: readonly Alert[]): Announcement | null {
   if (fresh.length === 0) return null;
   const high = fresh.filter((a) => a.flag.severity === 'high').length;
-  const describe = (a: Alert) => `${a.student.name}, ${FLAG_TYPE_LABEL[a.flag.type]}`;
+  const describe = (a: Alert) =>
+    `${a.student.name}, ${isBackOnline(a) ? 'back online' : FLAG_TYPE_LABEL[a.flag.type]}`;
   if (fresh.length === 1) {
     const [alert] = fresh as [Alert];
+    if (isBackOnline(alert))
+      return { text: `${alert.student.name} is back online.`, assertive: false };
     return {
       text: `${SEVERITY_LABEL[alert.flag.severity]} alert: ${describe(alert)}.`,
       assertive: high > 0,

@@ -30,6 +30,9 @@ const intervention = (overrides: Partial<Intervention> = {}): Intervention => ({
   createdAt: '2030-01-01T10:00:00.000Z',
   acknowledgedAt: null,
   completedAt: null,
+  cancelledAt: null,
+  cancelledBy: null,
+  minutes: null,
   ...overrides,
 });
 
@@ -131,11 +134,23 @@ describe('session detail: interventions', () => {
       terminate: true,
       room_scan: true,
       re_enrol: true,
+      extend_time: true,
+      reopen: false,
+      new_attempt: false,
     });
     expect(availableInterventions('paused').resume).toBe(true);
     expect(availableInterventions('paused').re_enrol).toBe(true);
     expect(availableInterventions('checking_in').re_enrol).toBe(false);
-    expect(Object.values(availableInterventions('submitted')).some(Boolean)).toBe(false);
+    // A finished attempt: only the staff tools that follow one.
+    const submitted = availableInterventions('submitted');
+    expect(Object.keys(submitted).filter((k) => submitted[k as keyof typeof submitted])).toEqual([
+      'new_attempt',
+    ]);
+    expect(availableInterventions('terminated').reopen).toBe(true);
+  });
+  it('says when staff withdrew a request', () => {
+    const scan = intervention({ kind: 'room_scan', cancelledAt: '2030-01-01T10:02:00.000Z' });
+    expect(interventionAnswer(scan)).toBe('Withdrawn by staff');
   });
   it('describes room scan answers', () => {
     const scan = intervention({ kind: 'room_scan' });

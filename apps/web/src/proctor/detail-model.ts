@@ -8,6 +8,7 @@ import type {
   RiskScore,
   SessionEvent,
   SessionHealth,
+  SessionNote,
   SessionState,
   Severity,
   Snapshot,
@@ -60,11 +61,13 @@ export function applyDetailMessage(
       return message.data.sessionId === id ? { ...state, health: message.data } : state;
     case 'flag.created':
     case 'flag.updated': {
-      const { flag, handling } = message.data;
+      const { flag, handling, related = [] } = message.data;
       if (flag.sessionId !== id) return state;
+      // Flags merged into one alert are each a flag of the session (their own evidence).
+      const flags = [flag, ...related].reduce<Flag[]>((list, f) => upsert(list, f), state.flags);
       return {
         ...state,
-        flags: upsert(state.flags, flag).sort(byStart),
+        flags: flags.sort(byStart),
         handling: { ...state.handling, [flag.id]: handling },
       };
     }
@@ -87,10 +90,11 @@ export function applyDetailMessage(
   }
 }
 
-/** One line of the session timeline: an event or a flag. */
+/** One line of the session timeline: an event, a flag, a proctor's intervention or note. */
 export type TimelineItem =
   | { kind: 'event'; key: string; atMs: number; label: string; severity: null; event: SessionEvent }
-  | { kind: 'flag'; key: string; atMs: number; label: string; severity: Severity; flag: Flag };
+  | { kind: 'flag'; key: string; atMs: number; label: string; severity: Severity; flag: Flag }
+  | { kind: 'staff'; key: string; atMs: number; label: string; severity: null; by: string | null };
 
 /** Event types that say nothing a proctor reads (detector internals, heartbeats of uploads). */
 const DETECTOR_DETAIL = new Set(['detect.snapshot', 'detect.analysis', 'detect.state']);
@@ -131,6 +135,15 @@ const EVENT_LABEL: Record<string, string> = {
   'detect.shed': 'Waiting analyses dropped: the server fell behind',
 };
 
+/** Client events the exam page's restrictions stopped (`data.blocked`): an attempt, not an act. */
+const BLOCKED_LABEL: Record<string, string> = {
+  'clipboard.copy': 'Tried to copy (blocked)',
+  'clipboard.cut': 'Tried to cut (blocked)',
+  'clipboard.paste': 'Tried to paste (blocked)',
+  contextmenu: 'Tried to open the context menu (blocked)',
+  'print.attempt': 'Tried to print (blocked)',
+};
+
 /** A readable name for an event type ("window.blur" → "Left the exam window"). */
 export function eventLabel(type: string): string {
   return EVENT_LABEL[type] ?? type.replace(/[._]/g, ' ');
@@ -153,6 +166,7 @@ const UNTRUSTED_NOTE: Record<NonNullable<SessionEvent['untrustedReason']>, strin
 function timelineLabel(event: SessionEvent): string {
   const label =
     (event.source === 'server' ? serverEventLabel(event.type, event.data) : null) ??
+    (event.data.blocked === true ? BLOCKED_LABEL[event.type] : undefined) ??
     eventLabel(event.type);
   return event.untrustedReason ? `${label} (${UNTRUSTED_NOTE[event.untrustedReason]})` : label;
 }
@@ -170,8 +184,31 @@ export function buildTimeline(
   events: readonly SessionEvent[],
   flags: readonly Flag[],
   withDetectorDetail = false,
+  staff: { interventions?: readonly Intervention[]; notes?: readonly SessionNote[] } = {},
 ): TimelineItem[] {
   const items: TimelineItem[] = [];
+  // What proctors did and wrote, at the server's time of it (staff times are the server's).
+  for (const i of staff.interventions ?? []) {
+    const label = INTERVENTION_LABEL[i.kind] ?? i.kind;
+    items.push({
+      kind: 'staff',
+      key: `intervention-${i.id}`,
+      atMs: Date.parse(i.createdAt),
+      label: `Proctor: ${label}${i.message ? ` — “${i.message}”` : ''}`,
+      severity: null,
+      by: i.by?.name ?? null,
+    });
+  }
+  for (const n of staff.notes ?? []) {
+    items.push({
+      kind: 'staff',
+      key: `note-${n.id}`,
+      atMs: Date.parse(n.createdAt),
+      label: `Note: ${n.body}`,
+      severity: null,
+      by: n.author?.name ?? null,
+    });
+  }
   for (const flag of flags) {
     items.push({
       kind: 'flag',
@@ -196,7 +233,7 @@ export function buildTimeline(
   return items.sort(
     (a, b) =>
       a.atMs - b.atMs ||
-      Number(a.kind === 'event') - Number(b.kind === 'event') ||
+      Number(a.kind !== 'flag') - Number(b.kind !== 'flag') ||
       a.key.localeCompare(b.key),
   );
 }
@@ -210,6 +247,10 @@ export function availableInterventions(state: SessionState): Record<Intervention
     terminate: state === 'checking_in' || state === 'in_progress' || state === 'paused',
     room_scan: state === 'in_progress',
     re_enrol: state === 'in_progress' || state === 'paused',
+    // Staff tools (staff-tools.tsx); new_attempt also needs the attempt to be the current one.
+    extend_time: state === 'in_progress' || state === 'paused',
+    reopen: state === 'terminated',
+    new_attempt: ['submitted', 'terminated', 'under_review', 'reviewed'].includes(state),
   };
 }
 
@@ -221,10 +262,14 @@ export const INTERVENTION_LABEL: Record<InterventionKind, string> = {
   terminate: 'Terminated',
   room_scan: 'Room scan requested',
   re_enrol: 'New identity photos requested',
+  extend_time: 'Time extended',
+  reopen: 'Reopened',
+  new_attempt: 'New attempt granted',
 };
 
 /** Where the student's answer to an intervention stands, or null when none is expected. */
 export function interventionAnswer(intervention: Intervention): string | null {
+  if (intervention.cancelledAt) return 'Withdrawn by staff';
   if (intervention.kind === 'room_scan') {
     if (intervention.completedAt) return 'Room scan done';
     if (intervention.acknowledgedAt) return 'Seen by the student, scan not done yet';

@@ -65,6 +65,18 @@ const ABSENCE_TEXT: Record<string, (subject: string) => [string, string]> = {
     'the browser stopped reporting detector results',
     'the browser reports detector results again',
   ],
+  [EVIDENCE_EVENTS.connectionLost]: () => [
+    'connection to the student’s page lost (nothing received)',
+    'the student’s page is back online',
+  ],
+  [EVIDENCE_EVENTS.fullscreenMissing]: () => [
+    'the exam requires full screen but the student has not entered it',
+    'the student entered full screen',
+  ],
+  [EVIDENCE_EVENTS.uploadBacklog]: () => [
+    'uploads fell behind while the page stayed connected',
+    'uploads caught up',
+  ],
 };
 
 /**

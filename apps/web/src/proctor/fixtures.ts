@@ -32,6 +32,8 @@ export function buildSession(overrides: Partial<ExamSession> = {}): ExamSession 
     deadlineAt: at(3_600_000),
     endedAt: null,
     updatedAt: at(-600_000),
+    attempt: 1,
+    supersededAt: null,
     ...overrides,
   };
 }
@@ -55,6 +57,7 @@ export function buildTile(
       lastVideoAt: at(-5_000),
       videoAt: { webcam: at(-5_000), screen: at(-5_000) },
       lastSeenAt: at(-1_000),
+      presence: 'online',
     },
   };
 }

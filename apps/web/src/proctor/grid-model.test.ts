@@ -99,6 +99,7 @@ describe('grid model: time left and health', () => {
         lastVideoAt: iso(0),
         videoAt: { webcam: iso(0), screen: iso(0) },
         lastSeenAt: iso(0),
+        presence: 'online',
       },
     });
     expect(healthLevel(tile, FIXTURE_T0 + 30_000)).toBe('ok');
@@ -120,6 +121,7 @@ describe('grid model: time left and health', () => {
         lastVideoAt: iso(0),
         videoAt: { webcam: iso(0), screen: null },
         lastSeenAt: iso(60_000),
+        presence: 'online',
       },
     });
     // An event batch arrived 1 s ago; the last video segment 61 s ago.
@@ -157,6 +159,7 @@ describe('grid model: time left and health', () => {
       lastVideoAt: iso(60_000),
       videoAt: { webcam, screen },
       lastSeenAt: iso(60_000),
+      presence: 'online' as const,
     });
     // The webcam arrived 1 s ago, the screen 61 s ago: the tile shows the screen's age.
     const deadScreen = buildTile({ health: health(iso(60_000), iso(0)) });

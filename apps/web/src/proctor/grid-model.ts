@@ -176,13 +176,43 @@ export function healthLevel(
   video: VideoWatch | null = null,
 ): HealthLevel {
   if (!ACTIVE_STATES.includes(tile.session.state)) return 'idle';
-  if (!tile.health.connected) return 'warn';
+  // Check-in pages hold no live connection: being unconnected then is no warning.
   if (tile.session.state === 'checking_in') return 'ok';
+  if (!tile.health.connected) return 'warn';
   const age = uploadAgeSeconds(tile.health, now);
   if (age === null || age > STALE_UPLOAD_SECONDS) return 'warn';
   if (video === null) return 'ok';
   const seconds = videoAgeSeconds(tile.health, now, video.tracks);
   return seconds === null || seconds > video.staleSeconds ? 'warn' : 'ok';
+}
+
+/**
+ * What a tile says the student is doing: the session's state, except that a running or
+ * paused attempt the server judged gone (its `connection_lost` flag open: `health.presence`)
+ * is `offline`. The browser never times this itself: the server's threshold and clock decide,
+ * so the tile and the alert always agree. Before the exam room (registered, checking in) the
+ * page holds no live connection, so those states are never offline.
+ */
+export type TilePresence = SessionState | 'offline';
+
+/** Words for each presence, as the tile shows them. */
+export const PRESENCE_LABEL: Record<TilePresence, string> = {
+  registered: 'Registered',
+  checking_in: 'Checking in',
+  in_progress: 'In progress',
+  paused: 'Paused',
+  offline: 'Offline',
+  submitted: 'Submitted',
+  terminated: 'Terminated',
+  under_review: 'Under review',
+  reviewed: 'Reviewed',
+};
+
+/** The tile's presence (see TilePresence). */
+export function tilePresence(tile: Pick<LiveSessionTile, 'session' | 'health'>): TilePresence {
+  const { state } = tile.session;
+  if (state !== 'in_progress' && state !== 'paused') return state;
+  return tile.health.presence === 'offline' ? 'offline' : state;
 }
 
 /** "upload 12 s ago", "upload 3 min ago", "upload 1 h ago", "no upload yet". */

@@ -12,6 +12,7 @@ import { ConfirmButton } from '../ui/confirm-button';
 import { ErrorState } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { INTERVENTION_LABEL, availableInterventions, interventionAnswer } from './detail-model';
+import { WithdrawRequest } from './staff-tools';
 
 const DONE: Record<InterventionKind, string> = {
   warning: 'Warning sent. The student must acknowledge it.',
@@ -20,20 +21,54 @@ const DONE: Record<InterventionKind, string> = {
   terminate: 'Attempt terminated.',
   room_scan: 'Room scan requested.',
   re_enrol: 'New identity photos requested. The old ones stay as evidence.',
+  // Sent from the staff tools (staff-tools.tsx), listed here for the history.
+  extend_time: 'Time added.',
+  reopen: 'Attempt reopened.',
+  new_attempt: 'New attempt granted.',
 };
 
-/** The interventions sent so far, newest first, with the student's answers. */
-function InterventionHistory({ items }: { items: readonly Intervention[] }) {
+/** What this panel sends (the staff tools have their own section). */
+const PANEL_KINDS: readonly InterventionKind[] = [
+  'warning',
+  'pause',
+  'resume',
+  'terminate',
+  'room_scan',
+  're_enrol',
+];
+
+/** A request the student still has to answer, which staff may withdraw. */
+const withdrawable = (item: Intervention) =>
+  (item.kind === 'room_scan' || item.kind === 're_enrol') &&
+  item.completedAt === null &&
+  item.cancelledAt === null;
+
+/**
+ * The interventions and staff actions so far, newest first, with the student's answers; a
+ * pending request can be withdrawn from here (`canAct`).
+ */
+function InterventionHistory({
+  items,
+  canAct,
+  onChanged,
+}: {
+  items: readonly Intervention[];
+  canAct: boolean;
+  onChanged: (intervention: Intervention) => void;
+}) {
   if (items.length === 0) return <p className="muted small">No interventions yet.</p>;
   return (
     <ol className="pd-intervention-history" aria-label="Intervention history, newest first">
       {[...items].reverse().map((item) => {
         const answer = interventionAnswer(item);
-        const answered = item.completedAt ?? item.acknowledgedAt;
+        const answered = item.cancelledAt ?? item.completedAt ?? item.acknowledgedAt;
         return (
           <li key={item.id} className={`pd-intervention pd-intervention-${item.kind}`}>
             <p className="pd-intervention-title">
-              <strong>{INTERVENTION_LABEL[item.kind]}</strong>{' '}
+              <strong>
+                {INTERVENTION_LABEL[item.kind]}
+                {item.minutes !== null ? `: ${item.minutes} minutes` : ''}
+              </strong>{' '}
               <span className="muted small">
                 {formatDateTime(item.createdAt)}
                 {item.by ? ` by ${item.by.name}` : ''}
@@ -44,7 +79,11 @@ function InterventionHistory({ items }: { items: readonly Intervention[] }) {
               <p className={`small ${answered ? 'text-success' : 'text-warn'}`}>
                 {answer}
                 {answered ? ` (${formatDateTime(answered)})` : ''}
+                {item.cancelledBy ? ` by ${item.cancelledBy.name}` : ''}
               </p>
+            ) : null}
+            {canAct && withdrawable(item) ? (
+              <WithdrawRequest intervention={item} onWithdrawn={onChanged} />
             ) : null}
           </li>
         );
@@ -69,7 +108,7 @@ export function InterventionsPanel({
   session: ExamSession;
   items: readonly Intervention[];
   loadError: unknown;
-  /** Only the exam's proctors may intervene. */
+  /** Only the exam's proctors (and admins) may intervene. */
   canAct: boolean;
   onSent: (intervention: Intervention) => void;
   onReload: () => void;
@@ -81,7 +120,7 @@ export function InterventionsPanel({
   const [pending, setPending] = useState<InterventionKind | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
   const allowed = availableInterventions(session.state);
-  const anyAllowed = Object.values(allowed).some(Boolean);
+  const anyAllowed = PANEL_KINDS.some((kind) => allowed[kind]);
 
   const send = async (body: InterventionBody, clear?: () => void) => {
     setPending(body.kind);
@@ -112,7 +151,7 @@ export function InterventionsPanel({
     <div className="pd-interventions">
       <StatusMessage feedback={feedback} />
       {!canAct ? (
-        <p className="muted small">Only the exam’s proctors can intervene.</p>
+        <p className="muted small">Only the exam’s proctors and admins can intervene.</p>
       ) : !anyAllowed ? (
         <p className="muted small">
           Interventions are possible while the attempt is checking in, in progress or paused.
@@ -215,7 +254,8 @@ export function InterventionsPanel({
                 onChange={(event) => setReason(event.target.value)}
               />
               <p id={`${id}-reason-hint`} className="hint">
-                The student sees this reason. Terminating cannot be undone.
+                The student sees this reason and can no longer answer. If it was a mistake, the
+                attempt can be reopened, or a new one granted, under Staff tools.
               </p>
               <ConfirmButton
                 label="Terminate the attempt"
@@ -238,7 +278,7 @@ export function InterventionsPanel({
       {loadError ? (
         <ErrorState error={loadError} onRetry={onReload} />
       ) : (
-        <InterventionHistory items={items} />
+        <InterventionHistory items={items} canAct={canAct} onChanged={onSent} />
       )}
     </div>
   );

@@ -38,6 +38,42 @@ export function ConnectionBanner({ status }: { status: LiveExam['status'] }) {
   );
 }
 
+/** Which half of the dashboard a narrow screen shows (wide screens show both). */
+type LiveView = 'sessions' | 'alerts';
+
+/**
+ * On a phone or tablet the grid and the alert feed do not fit side by side: two buttons at
+ * the top switch between them, the alerts one counting what waits, so the feed is one tap
+ * away instead of below every tile. Hidden on wide screens (CSS), where both are shown.
+ */
+function ViewSwitch({
+  view,
+  onView,
+  waiting,
+}: {
+  view: LiveView;
+  onView: (view: LiveView) => void;
+  waiting: number;
+}) {
+  const button = (value: LiveView, label: string, controls: string) => (
+    <button
+      type="button"
+      className={`live-switch-button${view === value ? ' selected' : ''}`}
+      aria-pressed={view === value}
+      aria-controls={controls}
+      onClick={() => onView(value)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <nav className="live-switch" aria-label="Dashboard view">
+      {button('sessions', 'Sessions', 'live-sessions-view')}
+      {button('alerts', `Alerts (${waiting} waiting)`, 'live-alerts-view')}
+    </nav>
+  );
+}
+
 function Dashboard({ examId }: { examId: string }) {
   const user = useUser();
   const [muted, setMuted] = useAlertMute();
@@ -79,6 +115,7 @@ function Dashboard({ examId }: { examId: string }) {
   );
 
   const live = useLiveExam(examId, onArrivals);
+  const [view, setView] = useState<LiveView>('sessions');
   const { state, patch } = live;
   const tiles = useMemo(() => (state ? tileList(state) : []), [state]);
   const alerts = state?.alerts;
@@ -105,7 +142,12 @@ function Dashboard({ examId }: { examId: string }) {
       actions={
         <>
           {state ? (
-            <a href="#alerts-heading" className="button secondary small">
+            <a
+              href="#alerts-heading"
+              className="button secondary small"
+              // On a narrow screen the feed may be switched away: bring it back first.
+              onClick={() => setView('alerts')}
+            >
               Jump to alerts ({unacknowledgedCount})
             </a>
           ) : null}
@@ -123,8 +165,9 @@ function Dashboard({ examId }: { examId: string }) {
         <>
           <ConnectionBanner status={live.status} />
           {live.error ? <ErrorState error={live.error} onRetry={live.reload} /> : null}
-          <div className="live-layout">
-            <div className="live-main">
+          <ViewSwitch view={view} onView={setView} waiting={unacknowledgedCount} />
+          <div className={`live-layout live-view-${view}`}>
+            <div className="live-main" id="live-sessions-view">
               <ExamPanel exam={state.exam} counts={state.counts} />
               <section aria-labelledby="sessions-heading" className="live-sessions">
                 <SessionGrid
@@ -135,7 +178,11 @@ function Dashboard({ examId }: { examId: string }) {
                 />
               </section>
             </div>
-            <aside className="live-side card" aria-labelledby="alerts-heading">
+            <aside
+              className="live-side card"
+              id="live-alerts-view"
+              aria-labelledby="alerts-heading"
+            >
               <AlertFeed
                 alerts={state.alerts}
                 meId={user.id}

@@ -84,12 +84,14 @@ function bumpOpenFlags(state: LiveExamState, sessionId: string, delta: number): 
 }
 
 function upsertAlert(state: LiveExamState, alert: Alert): LiveExamState {
-  const index = state.alerts.findIndex((a) => a.flag.id === alert.flag.id);
-  const previous = index >= 0 ? state.alerts[index] : undefined;
+  // Flags merged into this alert (one condition = one alert) are no alerts of their own.
+  const merged = new Set((alert.related ?? []).map((f) => f.id));
+  const others =
+    merged.size === 0 ? state.alerts : state.alerts.filter((a) => !merged.has(a.flag.id));
+  const index = others.findIndex((a) => a.flag.id === alert.flag.id);
+  const previous = index >= 0 ? others[index] : undefined;
   const alerts =
-    index >= 0
-      ? state.alerts.map((a, i) => (i === index ? alert : a))
-      : sortAlerts([alert, ...state.alerts]);
+    index >= 0 ? others.map((a, i) => (i === index ? alert : a)) : sortAlerts([alert, ...others]);
   // A flag seen for the first time counts when open; a known one when its review changed.
   const delta = previous ? Number(isOpen(alert)) - Number(isOpen(previous)) : Number(isOpen(alert));
   return bumpOpenFlags({ ...state, alerts }, alert.flag.sessionId, delta);

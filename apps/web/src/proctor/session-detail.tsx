@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import type { Flag, Intervention, LiveSessionTile, RiskScore } from '@invigil/contracts';
+import type {
+  ExamSession,
+  Flag,
+  Intervention,
+  LiveSessionTile,
+  RiskScore,
+  SessionHealth,
+} from '@invigil/contracts';
 import { useUser } from '../auth/session';
 import { recordingApi } from '../capture/api';
 import { SessionStateBadge } from '../exams/badges';
@@ -16,6 +23,7 @@ import {
   formatTimeLeft,
   healthLevel,
   riskLevel,
+  tilePresence,
   timeLeftMs,
   uploadAgeSeconds,
   videoHealthLabel,
@@ -26,12 +34,25 @@ import { ConnectionBanner } from './live-dashboard';
 import { FlagEvidence, IdentityCompare } from './session-evidence';
 import { SessionNotes } from './session-notes';
 import { SessionTimeline } from './session-timeline';
+import { StaffTools } from './staff-tools';
 import { useSessionDetail } from './use-session-detail';
 import './live.css';
 import './session-detail.css';
 
 /** Start playing this long before a flag, to see what led to it. */
 const LEAD_IN_MS = 3000;
+
+/**
+ * The connection in a word: "Offline" only for a running or paused attempt the server judged
+ * gone (see `tilePresence`), like its tile; the live socket only adds "Reconnecting" hints.
+ * Check-in pages hold no live connection and are never offline.
+ */
+function connectionWord(session: ExamSession, health: SessionHealth): string {
+  if (tilePresence({ session, health }) === 'offline') return 'Offline';
+  if (health.connected) return 'Connected';
+  if (session.state === 'checking_in') return 'Checking in';
+  return ACTIVE_STATES.includes(session.state) ? 'Reconnecting' : 'Not connected';
+}
 
 /** State, time left, risk (with why) and connection, updating each second. */
 function StatusFacts({
@@ -79,7 +100,7 @@ function StatusFacts({
           <dd className={`tile-health pd-health-${level ?? 'idle'}`}>
             <span className="pd-health-dot" aria-hidden="true" />
             {health
-              ? `${health.connected ? 'Connected' : 'Offline'} · ${
+              ? `${connectionWord(state.session, health)} · ${
                   video === null
                     ? uploadLabel(uploadAgeSeconds(health, now))
                     : videoHealthLabel(
@@ -175,8 +196,9 @@ function Detail({ sessionId }: { sessionId: string }) {
     (intervention: Intervention) =>
       patch((s) => ({
         ...s,
+        // A withdrawn request comes back changed: replace it.
         interventions: s.interventions.some((i) => i.id === intervention.id)
-          ? s.interventions
+          ? s.interventions.map((i) => (i.id === intervention.id ? intervention : i))
           : [...s.interventions, intervention],
       })),
     [patch],
@@ -229,12 +251,17 @@ function Detail({ sessionId }: { sessionId: string }) {
             ) : null}
           </Section>
           <Section title="Recording" id="recording">
-            <RecordingPlayer ref={playerRef} sessionId={sessionId} />
+            <RecordingPlayer
+              ref={playerRef}
+              sessionId={sessionId}
+              running={ACTIVE_STATES.includes(state.session.state)}
+            />
           </Section>
           <Section title="Timeline" id="timeline">
             <SessionTimeline
               sessionId={sessionId}
               flags={state.flags}
+              interventions={state.interventions}
               startMs={startMs}
               selectedId={selected?.id ?? null}
               onSelect={onSelect}
@@ -261,9 +288,16 @@ function Detail({ sessionId }: { sessionId: string }) {
               session={state.session}
               items={state.interventions}
               loadError={detail.partErrors.interventions}
-              canAct={user.role === 'proctor'}
+              canAct={user.role === 'proctor' || user.role === 'admin'}
               onSent={onSent}
               onReload={detail.reload}
+            />
+          </Section>
+          <Section title="Staff tools" id="staff-tools">
+            <StaffTools
+              session={state.session}
+              canAct={user.role === 'proctor' || user.role === 'admin'}
+              onSession={(session) => patch((s) => ({ ...s, session }))}
             />
           </Section>
           <Section title="Notes" id="notes">

@@ -5,6 +5,7 @@ import { formatDateTime } from '../lib/datetime';
 import { ResourceView } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { useResource } from '../ui/use-resource';
+import { sessionQueryKeys } from './live-detail-refresh';
 
 /** Proctor notes on a session: the list, oldest first, and a form to add one. */
 export function SessionNotes({ sessionId }: { sessionId: string }) {
@@ -13,7 +14,8 @@ export function SessionNotes({ sessionId }: { sessionId: string }) {
     (signal: AbortSignal) => proctorApi.notes(sessionId, signal),
     [sessionId],
   );
-  const notes = useResource(load);
+  // Shared with the timeline, which lists the notes among the events.
+  const notes = useResource(load, { key: sessionQueryKeys.notes(sessionId) });
   const [body, setBody] = useState('');
   const [saving, setSaving] = useState(false);
   const [feedback, setFeedback] = useState<Feedback | null>(null);

@@ -10,6 +10,7 @@ import {
   healthLevel,
   needsAttention,
   riskLevel,
+  tilePresence,
   timeLeftMs,
   uploadAgeSeconds,
   videoHealthLabel,
@@ -76,11 +77,18 @@ function TimeLeft({ session }: { session: ExamSession }) {
 function Health({ tile, video }: { tile: LiveSessionTile; video: VideoWatch | null }) {
   const now = useSecondClock();
   const level = healthLevel(tile, now, video);
+  const presence = tilePresence(tile);
   return (
-    <span className={`tile-health pd-health-${level}`}>
+    <span className={`tile-health pd-health-${level}`} data-presence={presence}>
       <span className="pd-health-dot" aria-hidden="true" />
       {level === 'warn' ? <span className="sr-only">Warning: </span> : null}
-      {tile.health.connected ? <span className="sr-only">Connected, </span> : 'Offline · '}
+      {presence === 'offline' ? (
+        <strong>Offline · </strong>
+      ) : tile.health.connected ? (
+        <span className="sr-only">Connected, </span>
+      ) : tile.session.state === 'checking_in' ? (
+        'Checking in · '
+      ) : null}
       {video === null
         ? uploadLabel(uploadAgeSeconds(tile.health, now))
         : videoHealthLabel(tile.health, now, video, level !== 'idle')}

@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
-import type { Flag } from '@invigil/contracts';
+import type { Flag, Intervention } from '@invigil/contracts';
 import { proctorApi } from '../api/endpoints';
 import { formatClock } from '../player/timeline';
 import { Checkbox } from '../ui/field';
@@ -7,6 +7,7 @@ import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 import { SEVERITY_LABEL } from './alert-model';
 import { buildTimeline, type TimelineItem } from './detail-model';
+import { sessionQueryKeys } from './live-detail-refresh';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -72,6 +73,17 @@ function TimelineRow({
       </li>
     );
   }
+  if (item.kind === 'staff') {
+    return (
+      <li className="timeline-item timeline-staff">
+        <span className="timeline-time">{time}</span>
+        <span>
+          {item.label}
+          {item.by ? <span className="muted small"> · {item.by}</span> : null}
+        </span>
+      </li>
+    );
+  }
   const { flag } = item;
   return (
     <li className={`timeline-item timeline-flag pd-severity-row-${item.severity}`}>
@@ -102,12 +114,15 @@ function TimelineRow({
 export function SessionTimeline({
   sessionId,
   flags,
+  interventions,
   startMs,
   selectedId,
   onSelect,
 }: {
   sessionId: string;
   flags: readonly Flag[];
+  /** The proctors' interventions, shown in time order with the rest. */
+  interventions: readonly Intervention[];
   /** Epoch ms of the start of the attempt (time 0:00 of the list). */
   startMs: number;
   selectedId: string | null;
@@ -117,11 +132,21 @@ export function SessionTimeline({
     (signal: AbortSignal) => proctorApi.events(sessionId, signal),
     [sessionId],
   );
-  const events = useResource(load);
+  // Shared with the page's live refresh (see useLiveDetailRefresh) and, for notes, the form.
+  const events = useResource(load, { key: sessionQueryKeys.events(sessionId) });
+  const loadNotes = useCallback(
+    (signal: AbortSignal) => proctorApi.notes(sessionId, signal),
+    [sessionId],
+  );
+  const notes = useResource(loadNotes, { key: sessionQueryKeys.notes(sessionId) });
   const [detail, setDetail] = useState(false);
   const items = useMemo(
-    () => buildTimeline(events.data ?? [], flags, detail),
-    [events.data, flags, detail],
+    () =>
+      buildTimeline(events.data ?? [], flags, detail, {
+        interventions,
+        notes: notes.data ?? [],
+      }),
+    [events.data, flags, detail, interventions, notes.data],
   );
   const endMs = items.length ? Math.max(startMs, items[items.length - 1]!.atMs) : startMs;
 

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Alert, LiveExamSnapshot, LiveMessage } from '@invigil/contracts';
 import { proctorApi } from '../api/endpoints';
 import { useLive } from '../live/use-live';
-import { newAlerts } from './alert-model';
+import { cameBackOnline, newAlerts } from './alert-model';
 import { setServerOffset } from './clock';
 import { applyLiveMessages, reconcileSnapshot, type LiveExamState } from './live-model';
 
@@ -52,11 +52,14 @@ export function useLiveExam(examId: string, onArrivals: (alerts: Alert[]) => voi
   }, [onArrivals]);
 
   const commit = useCallback((next: LiveExamState, announce: boolean) => {
+    const before = current.current?.alerts ?? [];
     current.current = next;
     setState(next);
     const fresh = newAlerts(next.alerts, seen.current);
     for (const alert of fresh) seen.current.add(alert.flag.id);
-    if (announce && fresh.length > 0) arrivals.current(fresh);
+    // A student coming back online is news too (the same alert, now ended).
+    const back = cameBackOnline(before, next.alerts).filter((a) => !fresh.includes(a));
+    if (announce && fresh.length + back.length > 0) arrivals.current([...fresh, ...back]);
   }, []);
 
   const fetchSnapshot = useCallback(() => {

@@ -4,6 +4,7 @@ import { examContentApi, proctorApi } from '../api/endpoints';
 import { useLive } from '../live/use-live';
 import { applyDetailMessage, type SessionDetailState } from './detail-model';
 import { videoWatch, type VideoWatch } from './grid-model';
+import { useLiveDetailRefresh } from './live-detail-refresh';
 
 /** The session detail page's data, following the exam's live feed. */
 export interface SessionDetail {
@@ -97,9 +98,13 @@ export function useSessionDetail(sessionId: string): SessionDetail {
     return () => controller.abort();
   }, [sessionId, nonce]);
 
+  const refresh = useLiveDetailRefresh(sessionId);
   const onMessage = useCallback(
     (message: LiveMessage) => {
       if (message.topic === 'heartbeat') return;
+      // Anything about this session (an upload told by `session.health`, a flag, a state
+      // change, an intervention) may come with new events and recording: fetch them too.
+      if (message.sessionId === sessionId) refresh();
       if (pending.current) {
         pending.current.push(message);
         return;
@@ -110,7 +115,7 @@ export function useSessionDetail(sessionId: string): SessionDetail {
         setTile((current) => (current ? { ...current, health } : current));
       }
     },
-    [sessionId],
+    [sessionId, refresh],
   );
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);

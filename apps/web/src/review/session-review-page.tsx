@@ -18,6 +18,7 @@ import {
   reopenedByResponse,
   verdictStatus,
 } from './review-model';
+import { StaffActions } from './staff-actions';
 import { VerdictForm } from './verdict-form';
 import './review.css';
 
@@ -203,6 +204,8 @@ function ReviewBody({
           </ul>
         </Section>
       ) : null}
+
+      <StaffActions sessionId={review.session.id} />
 
       <Section title="Verdict" id="verdict">
         {!reviewable ? (

@@ -1,12 +1,12 @@
 import {
   DEFAULT_STUDENT_POLICY,
+  ExamSession,
+  SavedAnswer,
+  StudentExamView,
   StudentPolicy,
   type AnswerValue,
-  type ExamSession,
   type MyRegistration,
-  type SavedAnswer,
   type SessionState,
-  type StudentExamView,
 } from '@invigil/contracts';
 import { api } from '../api/client';
 import { studentApi } from '../api/endpoints';
@@ -16,18 +16,20 @@ const enc = encodeURIComponent;
 /** The student's own exam attempt: state, consent, exam page and autosave. */
 export const attemptApi = {
   session: (sessionId: string, signal?: AbortSignal) =>
-    api<ExamSession>(`/api/sessions/${enc(sessionId)}`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}`, { schema: ExamSession, signal }),
   transition: (sessionId: string, to: SessionState) =>
-    api<ExamSession>(`/api/sessions/${enc(sessionId)}/transitions`, {
+    api(`/api/sessions/${enc(sessionId)}/transitions`, {
+      schema: ExamSession,
       method: 'POST',
       body: { to },
     }),
   consent: (sessionId: string) =>
-    api<ExamSession>(`/api/sessions/${enc(sessionId)}/consent`, { method: 'POST' }),
+    api(`/api/sessions/${enc(sessionId)}/consent`, { schema: ExamSession, method: 'POST' }),
   exam: (sessionId: string, signal?: AbortSignal) =>
-    api<StudentExamView>(`/api/sessions/${enc(sessionId)}/exam`, { signal }),
+    api(`/api/sessions/${enc(sessionId)}/exam`, { schema: StudentExamView, signal }),
   saveAnswer: (sessionId: string, questionId: string, value: AnswerValue, signal?: AbortSignal) =>
-    api<SavedAnswer>(`/api/sessions/${enc(sessionId)}/answers/${enc(questionId)}`, {
+    api(`/api/sessions/${enc(sessionId)}/answers/${enc(questionId)}`, {
+      schema: SavedAnswer,
       method: 'PUT',
       body: { value },
       signal,

@@ -2,6 +2,7 @@ import { useCallback } from 'react';
 import { Link } from 'react-router-dom';
 import type { MyRegistration, SessionState } from '@invigil/contracts';
 import { reviewApi } from '../api/endpoints';
+import { queryKeys } from '../api/query-keys';
 import { formatWindow } from '../lib/datetime';
 import { ExamStatusBadge, RegistrationBadge, SessionStateBadge } from '../exams/badges';
 import { durationLabel } from '../exams/labels';
@@ -21,6 +22,8 @@ export function isCancellable(registration: MyRegistration, now: number): boolea
 }
 
 const STARTABLE: readonly SessionState[] = ['registered', 'checking_in', 'in_progress', 'paused'];
+/** Ended attempts: their result page shows the score once instructors release it. */
+const ENDED: readonly SessionState[] = ['submitted', 'terminated', 'under_review', 'reviewed'];
 
 /**
  * The exam action for a registration: start (or resume) while the window is open and the
@@ -67,7 +70,7 @@ export function MyExams({
   const now = useNow();
   // Sessions with a review verdict get a "Review result" link; without the list, none show.
   const loadReviews = useCallback((signal: AbortSignal) => reviewApi.mine(signal), []);
-  const reviews = useResource(loadReviews);
+  const reviews = useResource(loadReviews, { key: queryKeys.myReviews });
   const reviewed = new Map((reviews.data ?? []).map((r) => [r.sessionId, r]));
   const columns: Column<MyRegistration>[] = [
     {
@@ -112,13 +115,25 @@ export function MyExams({
                 {action.label}
               </Link>
             ) : null}
-            {reviewed.has(r.sessionId) ? (
+            {r.status === 'active' &&
+            r.sessionState === 'registered' &&
+            r.exam.policy.practiceRun &&
+            Date.parse(r.exam.closesAt) > now ? (
+              <Link
+                to={`/student/practice/${r.sessionId}`}
+                className="button small secondary"
+                aria-describedby={`reg-${r.id}`}
+              >
+                Practice check-in
+              </Link>
+            ) : null}
+            {reviewed.has(r.sessionId) || ENDED.includes(r.sessionState) ? (
               <Link
                 to={`/student/results/${r.sessionId}`}
                 className={`button small ${reviewed.get(r.sessionId)?.canRespond ? 'primary' : 'secondary'}`}
                 aria-describedby={`reg-${r.id}`}
               >
-                Review result
+                {reviewed.has(r.sessionId) ? 'Review result' : 'Result'}
               </Link>
             ) : null}
             {cancelCell(r)}

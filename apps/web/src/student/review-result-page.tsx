@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { SessionReview } from '@invigil/contracts';
+import { ApiError } from '../api/client';
 import { reviewApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
 import { formatDateTime } from '../lib/datetime';
@@ -11,6 +12,7 @@ import { Field, FormErrors } from '../ui/field';
 import { Page, Section } from '../ui/page';
 import { ResourceView } from '../ui/states';
 import { useResource } from '../ui/use-resource';
+import { ResultScore } from './result-score';
 
 const MAX_RESPONSE = 5000;
 
@@ -209,11 +211,16 @@ function ResultBody({
   );
 }
 
-/** /student/results/:sessionId — the student's review result and one-time response. */
+/** /student/results/:sessionId — the released score, the review result and one-time response. */
 export function ReviewResultPage() {
   const { sessionId = '' } = useParams();
+  // Before a verdict the review is not the student's to see (404): the score may still be.
   const load = useCallback(
-    (signal: AbortSignal) => reviewApi.review(sessionId, signal),
+    (signal: AbortSignal) =>
+      reviewApi.review(sessionId, signal).catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }),
     [sessionId],
   );
   const review = useResource(load);
@@ -221,22 +228,29 @@ export function ReviewResultPage() {
   return (
     <Page
       title={review.data ? `Review result: ${review.data.exam.title}` : 'Review result'}
-      intro="What the proctoring flagged in your attempt, what the reviewer decided, and why."
+      intro="Your score once released; what the proctoring flagged in your attempt, what the reviewer decided, and why."
     >
+      <ResultScore sessionId={sessionId} />
       <div role="status" aria-live="polite" className="sr-only">
         {sentNow ? 'Your response was sent.' : ''}
       </div>
       <ResourceView resource={review}>
-        {(data) => (
-          <ResultBody
-            review={data}
-            sentNow={sentNow}
-            onSent={(next) => {
-              review.mutate(() => next);
-              setSentNow(true);
-            }}
-          />
-        )}
+        {(data) =>
+          data === null ? (
+            <Section title="Proctoring review" id="verdict">
+              <p>The proctoring review of this attempt has no verdict yet.</p>
+            </Section>
+          ) : (
+            <ResultBody
+              review={data}
+              sentNow={sentNow}
+              onSent={(next) => {
+                review.mutate(() => next);
+                setSentNow(true);
+              }}
+            />
+          )
+        }
       </ResourceView>
       <p>
         <Link to="/student">Back to my exams</Link>

@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import type { MyRegistration, OpenExam } from '@invigil/contracts';
 import { studentApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
+import { queryKeys } from '../api/query-keys';
 import { Page, Section } from '../ui/page';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { useResource } from '../ui/use-resource';
@@ -13,8 +14,8 @@ import { OpenExams } from './open-exams';
 export function StudentHome() {
   const loadMine = useCallback((signal: AbortSignal) => studentApi.myRegistrations(signal), []);
   const loadOpen = useCallback((signal: AbortSignal) => studentApi.openExams(signal), []);
-  const mine = useResource(loadMine);
-  const open = useResource(loadOpen);
+  const mine = useResource(loadMine, { key: queryKeys.myRegistrations });
+  const open = useResource(loadOpen, { key: queryKeys.openExams });
   const [pending, setPending] = useState<string | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
 

@@ -3,6 +3,7 @@ import type { FrameAnalysis, ModelInfo } from '../analysis.js';
 import { ALL_PARTS, humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
 import { modelInfo, runPass } from '../human-pass.js';
 import { FaceRecognizer } from '../face-recognition.js';
+import { regionQuality, type RegionQuality } from '../face-photo.js';
 import type { RgbImage } from '../image-ops.js';
 import { analyseFrame } from '../pipeline.js';
 import { DEFAULT_THRESHOLDS, type DetectionThresholds } from '../thresholds.js';
@@ -17,11 +18,15 @@ export interface AnalyzeOptions {
   enrolled?: readonly number[];
   /** Also search large frames tile by tile for small faces (default true). */
   tiles?: boolean;
+  /** Also measure brightness and sharpness of the frame and its only face (check-in photo). */
+  quality?: boolean;
 }
 
 /** Analysis plus the main face's embedding (kept out of results that leave the process). */
 export interface NodeAnalysis extends FrameAnalysis {
   embedding?: number[];
+  /** With `quality`: the frame's, and its face's when exactly one was found (original pixels). */
+  quality?: { frame: RegionQuality; face: RegionQuality | null };
 }
 
 /**
@@ -74,12 +79,16 @@ export class NodeDetector {
       },
       this.thresholds,
     );
+    const face = result.faces.length === 1 ? result.faces[0] : undefined;
+    const quality = options.quality
+      ? { frame: regionQuality(image), face: face ? regionQuality(image, face.box) : null }
+      : undefined;
     result.timings = {
       decode: decodeMs,
       ...result.timings,
       total: Math.round(performance.now() - started),
     };
-    return { ...result, models: this.models };
+    return { ...result, models: this.models, ...(quality && { quality }) };
   }
 
   /** One raw pass of the library over an image. */

@@ -113,3 +113,21 @@ describe('clientConditions with events the server did not trust', () => {
     ).toEqual(['no_face:5:100']);
   });
 });
+
+describe('clientConditions for full screen', () => {
+  it('each fullscreen.exit → fullscreen.enter stretch is a fullscreen_exit condition', () => {
+    expect(
+      summary([
+        page(10, 'fullscreen.exit'),
+        page(14, 'fullscreen.enter'),
+        page(30, 'fullscreen.exit'),
+      ]),
+    ).toEqual(['fullscreen_exit:10:14', 'fullscreen_exit:30:open']);
+  });
+
+  it('a late "back in full screen" closes the exit only as of its arrival', () => {
+    expect(
+      summary([page(10, 'fullscreen.exit'), page(12, 'fullscreen.enter', 'late', 200)]),
+    ).toEqual(['fullscreen_exit:10:200']);
+  });
+});

@@ -3,6 +3,8 @@ import type { Condition, RuleEvent } from './types.js';
 
 /** The model name behind tab_switch conditions: the browser's Page Visibility API. */
 export const PAGE_VISIBILITY_MODEL = 'page visibility';
+/** The model name behind fullscreen_exit conditions: the browser's Fullscreen API. */
+export const FULLSCREEN_MODEL = 'fullscreen api';
 
 interface Open {
   startMs: number;
@@ -32,7 +34,8 @@ function detailOf(type: DetectorName, value: number | undefined): string | undef
 
 /**
  * The browser's conditions: each `detect.state` start/end pair per detector, and each
- * `page.hidden` → `page.visible` stretch as tab_switch. A repeated start extends the open
+ * `page.hidden` → `page.visible` stretch as tab_switch, each `fullscreen.exit` →
+ * `fullscreen.enter` stretch as fullscreen_exit. A repeated start extends the open
  * condition (keeping the first start, the highest confidence); an end without a start is
  * ignored; a condition never ended stays open. `client_integrity` is never taken from
  * the client: only the server decides whether the client can be trusted.
@@ -108,6 +111,9 @@ export function clientConditions(events: readonly RuleEvent[], offsetMs = 0): Co
     if (e.type === 'page.hidden') {
       start('tab_switch', e.atMs, 1, PAGE_VISIBILITY_MODEL, !untrusted);
     } else if (e.type === 'page.visible') close('tab_switch', e);
+    else if (e.type === 'fullscreen.exit') {
+      start('fullscreen_exit', e.atMs, 1, FULLSCREEN_MODEL, !untrusted);
+    } else if (e.type === 'fullscreen.enter') close('fullscreen_exit', e);
     else if (e.type === 'detect.state') {
       const parsed = DetectStateData.safeParse(e.data);
       if (!parsed.success || parsed.data.detector === 'client_integrity') continue;

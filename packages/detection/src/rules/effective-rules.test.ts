@@ -11,9 +11,37 @@ describe('effectiveRules', () => {
     expect: (r: ReturnType<typeof effectiveRules>) => void;
   }[] = [
     {
-      name: 'an empty policy gives the defaults',
+      name: 'an empty policy gives the defaults (full screen is not required, so not judged)',
       policy: {},
-      expect: (r) => expect(r).toEqual(DEFAULT_DETECTOR_RULES),
+      expect: (r) =>
+        expect(r).toEqual({
+          ...DEFAULT_DETECTOR_RULES,
+          fullscreen_exit: { ...DEFAULT_DETECTOR_RULES.fullscreen_exit, enabled: false },
+        }),
+    },
+    {
+      name: 'fullscreen_exit is judged only when the exam requires full screen',
+      policy: {
+        detectors: { fullscreen_exit: { enabled: true, minSeconds: 0, severity: 'high' } },
+      },
+      expect: (r) => expect(r.fullscreen_exit.enabled).toBe(false),
+    },
+    {
+      name: 'requireFullscreen turns fullscreen_exit on with its rule',
+      policy: {
+        requireFullscreen: true,
+        detectors: { fullscreen_exit: { enabled: true, minSeconds: 5, severity: 'high' } },
+      },
+      expect: (r) =>
+        expect(r.fullscreen_exit).toEqual({ enabled: true, minSeconds: 5, severity: 'high' }),
+    },
+    {
+      name: 'requireFullscreen with the rule switched off judges nothing',
+      policy: {
+        requireFullscreen: true,
+        detectors: { fullscreen_exit: { enabled: false, minSeconds: 2, severity: 'medium' } },
+      },
+      expect: (r) => expect(r.fullscreen_exit.enabled).toBe(false),
     },
     {
       name: 'the default policy maps its legacy fields onto the same defaults',

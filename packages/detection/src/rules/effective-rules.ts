@@ -21,6 +21,8 @@ export interface RulesPolicy {
   flagTabSwitch?: boolean;
   /** Legacy: most faces allowed in view (multiple_faces.threshold). */
   maxFaces?: number;
+  /** Whether the exam requires full screen: fullscreen_exit is judged only then. */
+  requireFullscreen?: boolean;
   detectors?: DetectorRules;
 }
 
@@ -49,6 +51,8 @@ export function effectiveRules(
     if (change.minSeconds !== undefined) rules[name].minSeconds = change.minSeconds;
     if (change.threshold !== undefined) rules[name].threshold = change.threshold;
   }
+  // Leaving full screen is no fault where the exam never asked for it, whatever its rule says.
+  if (policy.requireFullscreen !== true) rules.fullscreen_exit.enabled = false;
   return rules;
 }
 

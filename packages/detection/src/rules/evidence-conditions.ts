@@ -20,6 +20,9 @@ export const EVIDENCE_RULE_EVENT_TYPES: readonly string[] = [
   EVIDENCE_EVENTS.gap,
   EVIDENCE_EVENTS.snapshotsMissing,
   EVIDENCE_EVENTS.detectionSilent,
+  EVIDENCE_EVENTS.connectionLost,
+  EVIDENCE_EVENTS.fullscreenMissing,
+  EVIDENCE_EVENTS.uploadBacklog,
   RECORDING_GAP_EVENT,
   SERVER_DETECT_EVENTS.failed,
   UPLOAD_REFUSED_EVENT,
@@ -34,6 +37,10 @@ export const ABSENCE_FLAG_TYPES: ReadonlySet<DetectorName> = new Set([
   'detection_silent',
   'snapshots_missing',
   'snapshot_unreadable',
+  'connection_lost',
+  'upload_backlog',
+  // Left, or (judged by the server) never entered: either way, for how long.
+  'fullscreen_exit',
 ]);
 
 /** The permanent reason an analysis gives for bytes that are not an image. */
@@ -51,6 +58,10 @@ const ABSENCE_TYPE: Record<string, DetectorName> = {
   [EVIDENCE_EVENTS.gap]: 'recording_gap',
   [EVIDENCE_EVENTS.snapshotsMissing]: 'snapshots_missing',
   [EVIDENCE_EVENTS.detectionSilent]: 'detection_silent',
+  [EVIDENCE_EVENTS.connectionLost]: 'connection_lost',
+  // Never entering full screen is judged like leaving it (enabled only when it is required).
+  [EVIDENCE_EVENTS.fullscreenMissing]: 'fullscreen_exit',
+  [EVIDENCE_EVENTS.uploadBacklog]: 'upload_backlog',
 };
 
 const ABSENCE_DETAIL: Record<string, (d: EvidenceAbsenceData) => string> = {
@@ -59,7 +70,17 @@ const ABSENCE_DETAIL: Record<string, (d: EvidenceAbsenceData) => string> = {
   [EVIDENCE_EVENTS.snapshotsMissing]: (d) =>
     `no webcam snapshot received ${d.lastSeq === null ? 'at all' : `after snapshot ${d.lastSeq}`}`,
   [EVIDENCE_EVENTS.detectionSilent]: () => 'webcam recording, no detector report received',
+  [EVIDENCE_EVENTS.connectionLost]: () => 'no upload and no live heartbeat received',
+  [EVIDENCE_EVENTS.fullscreenMissing]: () => 'never entered full screen after the attempt began',
+  [EVIDENCE_EVENTS.uploadBacklog]: (d) =>
+    `${d.subject === 'page' ? 'recording' : d.subject}: uploads ${formatLag(d.lagMs)} behind` +
+    (d.reported ? ' (reported by the browser)' : '') +
+    ', while the page is still connected',
 };
+
+/** "about 75 s" from a lag in ms (unknown: "far"). */
+const formatLag = (ms: number | undefined) =>
+  ms === undefined ? 'far' : `about ${Math.round(ms / 1000)} s`;
 
 /**
  * Absences the watchdog recorded: each start event opens a condition, the matching end
@@ -96,6 +117,8 @@ function absences(events: readonly RuleEvent[]): Condition[] {
           toServerMs: null,
           lastSeq: d.lastSeq,
           thresholdMs: d.thresholdMs,
+          ...(d.lagMs !== undefined && { lagMs: d.lagMs }),
+          ...(d.reported && { reported: true }),
         },
       };
       open.set(key, c);

@@ -14,6 +14,7 @@ export const FLAG_LABELS: Record<DetectorName, string> = {
   extra_person: 'Another person in view',
   voice: 'Speech or voices heard',
   tab_switch: 'Left the exam page',
+  fullscreen_exit: 'Left full screen',
   client_integrity: 'The browser’s report contradicts the server’s analysis',
   recording_gap: 'Recording missing',
   detection_silent: 'The browser stopped reporting detector results',
@@ -22,6 +23,8 @@ export const FLAG_LABELS: Record<DetectorName, string> = {
   clock_skew: 'The computer’s clock disagrees with the server’s',
   late_event: 'Events arrived late or out of order',
   id_document_mismatch: 'The ID document does not match the face photo',
+  connection_lost: 'Connection to the student’s page lost',
+  upload_backlog: 'Uploads falling behind',
 };
 
 /** "8 s", "2 min 5 s". */

@@ -79,6 +79,14 @@ export const EVIDENCE_RISK: Record<EvidenceFlagType, { weight: number; why: stri
     weight: 0.55,
     why: 'the ID document does not show the person in the identity photo',
   },
+  connection_lost: {
+    weight: 0.15,
+    why: 'nothing arrived from the student’s page for a while, so the attempt was not watched live then',
+  },
+  upload_backlog: {
+    weight: 0.05,
+    why: 'the recording reached the server late (a slow network), so the attempt was not watched live then',
+  },
 };
 
 const isEvidence = (type: DetectorName): type is EvidenceFlagType => type in EVIDENCE_RISK;

@@ -30,6 +30,9 @@ export function studentPolicy(
     microphone: policy.microphone,
     screen: policy.screen,
     identityCheck: policy.identityCheck,
+    // Defaults for a policy stored before these existed (a parsed one always has them).
+    facePhotoCheck: policy.facePhotoCheck ?? true,
+    practiceRun: policy.practiceRun ?? false,
     roomScan: policy.roomScan,
     snapshotIntervalSeconds: policy.snapshotIntervalSeconds,
     webcamBitrateKbps: policy.webcamBitrateKbps,
@@ -37,6 +40,9 @@ export function studentPolicy(
     screenFrameRate: policy.screenFrameRate,
     segmentSeconds: policy.segmentSeconds,
     allowedUrls: [...policy.allowedUrls],
+    // Restrictions the exam page applies (a policy stored before they existed has neither).
+    requireFullscreen: policy.requireFullscreen ?? false,
+    blockClipboard: policy.blockClipboard ?? false,
     detectors,
   };
 }

@@ -24,7 +24,7 @@ export async function interventionRoutes(
   r.post(
     '/api/sessions/:id/interventions',
     {
-      config: { auth: { roles: ['proctor'], scope: 'sessions:write' } },
+      config: { auth: { roles: ['proctor', 'admin'], scope: 'sessions:write' } },
       schema: {
         tags,
         summary:

@@ -40,6 +40,27 @@ describe('AnswerSaver', () => {
     expect(saver.stateOf('q1')).toBe('saved');
   });
 
+  it('works again after dispose and resume (an effect mounted twice)', async () => {
+    const saved: unknown[] = [];
+    const saver = new AnswerSaver(
+      async (id, value) => void saved.push([id, value]),
+      () => undefined,
+    );
+    saver.set('q1', { text: 'before' });
+    saver.dispose();
+    await vi.advanceTimersByTimeAsync(800);
+    expect(saved).toEqual([]);
+    saver.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(saved).toEqual([['q1', { text: 'before' }]]);
+    saver.set('q1', { text: 'after' });
+    await vi.advanceTimersByTimeAsync(800);
+    expect(saved).toEqual([
+      ['q1', { text: 'before' }],
+      ['q1', { text: 'after' }],
+    ]);
+  });
+
   it('stops when the time is over', async () => {
     const saver = new AnswerSaver(
       async () => {

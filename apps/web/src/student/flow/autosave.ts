@@ -97,10 +97,28 @@ export class AnswerSaver {
     return [...this.entries.values()].every((e) => e.savedVersion === e.version);
   }
 
+  /**
+   * Undoes `dispose`: React may mount, clean up and mount an effect again (StrictMode,
+   * a kept-alive view), and the saver must work after the second mount. Unsaved answers are
+   * scheduled again.
+   */
+  resume(): void {
+    if (!this.disposed) return;
+    this.disposed = false;
+    for (const [id, entry] of this.entries) {
+      if (entry.savedVersion !== entry.version && !entry.timer && !entry.inflight) {
+        this.schedule(id, entry, 0);
+      }
+    }
+  }
+
   /** Stops all timers. */
   dispose(): void {
     this.disposed = true;
-    for (const entry of this.entries.values()) if (entry.timer) clearTimeout(entry.timer);
+    for (const entry of this.entries.values()) {
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer = null;
+    }
   }
 
   private schedule(id: string, entry: Entry, delayMs: number): void {

@@ -185,7 +185,11 @@ export function CheckIn({
           onPassed={() => setChecked(true)}
         />
       ) : step === 'identity' ? (
-        <IdentityStep capture={capture} onDone={() => complete({ identity: true })} />
+        <IdentityStep
+          capture={capture}
+          onDone={() => complete({ identity: true })}
+          faceCheck={policy.facePhotoCheck ? { sessionId: session.id } : undefined}
+        />
       ) : step === 'room' ? (
         <RoomScanStep capture={capture} policy={policy} onDone={() => complete({ room: true })} />
       ) : (

@@ -6,6 +6,7 @@ import { formatBytes, healthHeadline } from '../../capture/upload-health';
 import { useQueueStatus } from '../../capture/use-capture';
 import { formatDateTime } from '../../lib/datetime';
 import { Page } from '../../ui/page';
+import { noteRecordingEnded } from './recording-off';
 
 /**
  * After the attempt: submitted (or ended by a proctor). Recording is stopped; the recordings
@@ -20,7 +21,10 @@ export function Confirmation({
   title: string;
   session: ExamSession;
   capture: CaptureSession;
-  /** More about the outcome, under the notice (e.g. the proctor's reason for ending it). */
+  /**
+   * The outcome in place of the standard notice (an ended attempt's reason, or the new
+   * attempt staff granted, which must come first).
+   */
   children?: ReactNode;
 }) {
   const status = useQueueStatus(capture);
@@ -28,6 +32,7 @@ export function Confirmation({
 
   useEffect(() => {
     // Recording ends with the attempt; the queue keeps draining (also after a reload).
+    noteRecordingEnded(capture);
     void capture.stopRecording().then(() => capture.events.detach());
     capture.startUploads(false);
   }, [capture]);
@@ -48,20 +53,20 @@ export function Confirmation({
     <Page title={terminated ? 'Your exam was ended' : 'Exam submitted'}>
       <section className="card" aria-labelledby="result-heading">
         <h2 id="result-heading">{title}</h2>
-        {terminated ? (
-          <p className="notice notice-error">
-            A proctor ended this exam
-            {session.endedAt ? ` at ${formatDateTime(session.endedAt)}` : ''}. You can no longer
-            answer. Contact your instructor if you have questions about why.
-          </p>
-        ) : (
-          <p className="notice notice-success">
-            Your answers were submitted
-            {session.endedAt ? ` at ${formatDateTime(session.endedAt)}` : ''}. Recording has
-            stopped.
-          </p>
-        )}
-        {children}
+        {children ??
+          (terminated ? (
+            <p className="notice notice-error">
+              A proctor ended this exam
+              {session.endedAt ? ` at ${formatDateTime(session.endedAt)}` : ''}. You can no longer
+              answer. Contact your instructor if you have questions about why.
+            </p>
+          ) : (
+            <p className="notice notice-success">
+              Your answers were submitted
+              {session.endedAt ? ` at ${formatDateTime(session.endedAt)}` : ''}. Recording has
+              stopped.
+            </p>
+          ))}
         {session.state === 'under_review' || session.state === 'reviewed' ? (
           <p>
             Status:{' '}

@@ -3,6 +3,7 @@ import type { CaptureSettings, ExamSession } from '@invigil/contracts';
 import { describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
 import { attemptApi } from '../api';
+import { restrictionItems } from './exam-restrictions';
 import { StepHeading } from './step-heading';
 
 /** What is recorded under a policy, as plain sentences for the privacy notice. */
@@ -29,6 +30,17 @@ export function recordedItems(policy: CaptureSettings): string[] {
   );
   items.push('Your answers and when you saved and submitted them.');
   return items;
+}
+
+/** What check-in itself records before the exam starts, as a parenthesis (or nothing). */
+function checkInCapture(policy: CaptureSettings): string {
+  const parts = [
+    policy.identityCheck ? 'the identity photos' : null,
+    policy.roomScan ? 'the room scan' : null,
+  ].filter(Boolean);
+  return parts.length > 0
+    ? ` (${parts.join(' and ')} ${policy.identityCheck ? 'are' : 'is'} taken during check-in)`
+    : '';
 }
 
 /** Consent and the privacy notice: what is recorded, who sees it, how long it is kept. */
@@ -100,8 +112,8 @@ export function ConsentStep({
       <StepHeading id="consent-heading">Recording and your privacy</StepHeading>
       <p>
         This exam is proctored online. Please read what that means before you agree. Nothing is
-        recorded until you agree and press Start exam at the end of check-in (the identity photos
-        {policy.roomScan ? ' and the room scan' : ''} are taken during check-in).
+        recorded until you agree and press Start exam at the end of check-in
+        {checkInCapture(policy)}.
       </p>
       <h3>What is recorded</h3>
       <ul>
@@ -109,6 +121,16 @@ export function ConsentStep({
           <li key={item}>{item}</li>
         ))}
       </ul>
+      {restrictionItems(policy).length > 0 ? (
+        <>
+          <h3>What is restricted on the exam page</h3>
+          <ul className="consent-restrictions">
+            {restrictionItems(policy).map((item) => (
+              <li key={item}>{item}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       <h3>Who can see it</h3>
       <p>
         The proctors and instructors assigned to this exam, and your institution’s administrators.

@@ -3,7 +3,20 @@ import type { StudentPolicy } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
 import { describeMediaError, displaySurfaceOf, openCamera, openScreen } from '../../capture/media';
 import { useCaptureStatus } from '../../capture/use-capture';
+import { whyRecordingOff } from './recording-off';
 import { screenResult } from './system-check';
+
+/**
+ * Asks for the screen again and keeps it only if it is an entire screen; otherwise stops it and
+ * returns what to tell the student.
+ */
+async function openEntireScreen(policy: StudentPolicy): Promise<MediaStream | string> {
+  const stream = await openScreen(policy);
+  const verdict = screenResult(displaySurfaceOf(stream));
+  if (verdict.state !== 'fail') return stream;
+  for (const t of stream.getTracks()) t.stop();
+  return `${verdict.summary} ${verdict.fix ?? ''}`;
+}
 
 /** A modal notice over the exam (the exam behind it is inert). Takes focus when shown. */
 export function Overlay({
@@ -56,11 +69,9 @@ export function ReconnectPanel({
     setBusy(true);
     setError(null);
     try {
-      const stream = await openScreen(policy);
-      const verdict = screenResult(displaySurfaceOf(stream));
-      if (verdict.state === 'fail') {
-        for (const t of stream.getTracks()) t.stop();
-        setError(`${verdict.summary} ${verdict.fix ?? ''}`);
+      const stream = await openEntireScreen(policy);
+      if (typeof stream === 'string') {
+        setError(stream);
         return;
       }
       await capture.replaceScreen(stream);
@@ -116,8 +127,12 @@ export function ReconnectPanel({
   );
 }
 
-/** After a reload: the streams are gone and must be shared again before the exam continues. */
-export function ResumeRecording({
+/**
+ * The buttons that turn the camera (and microphone) and the screen share back on after a
+ * reload, in the order the browser needs (camera first); recording starts once everything
+ * the policy asks for is live. Used by the exam page and by any request dialog over it.
+ */
+export function CaptureBackOn({
   policy,
   capture,
 }: {
@@ -128,15 +143,30 @@ export function ResumeRecording({
   const [screen, setScreen] = useState<MediaStream | null>(null);
   const [error, setError] = useState<string | null>(null);
   const needCamera = policy.webcam || policy.microphone;
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
 
   const ready = (!needCamera || camera) && (!policy.screen || screen);
+  // Streams opened here until they are handed to the capture session.
+  const held = useRef<{ camera: MediaStream | null; screen: MediaStream | null }>({
+    camera: null,
+    screen: null,
+  });
   useEffect(() => {
+    held.current = { camera, screen };
     if (!ready) return;
+    held.current = { camera: null, screen: null };
     capture.setSources({ camera, screen });
     void capture.startRecording();
   }, [ready, camera, screen, capture]);
+  // Left half done (the panel closed, e.g. a pause ended): release the camera, or its light
+  // stays on with nothing recording it.
+  useEffect(
+    () => () => {
+      for (const stream of [held.current.camera, held.current.screen]) {
+        for (const track of stream?.getTracks() ?? []) track.stop();
+      }
+    },
+    [],
+  );
 
   const turnOnCamera = async () => {
     setError(null);
@@ -150,11 +180,9 @@ export function ResumeRecording({
   const share = async () => {
     setError(null);
     try {
-      const stream = await openScreen(policy);
-      const verdict = screenResult(displaySurfaceOf(stream));
-      if (verdict.state === 'fail') {
-        for (const t of stream.getTracks()) t.stop();
-        setError(`${verdict.summary} ${verdict.fix ?? ''}`);
+      const stream = await openEntireScreen(policy);
+      if (typeof stream === 'string') {
+        setError(stream);
         return;
       }
       setScreen(stream);
@@ -165,15 +193,7 @@ export function ResumeRecording({
   };
 
   return (
-    <section className="card" aria-labelledby="resume-heading">
-      <h2 id="resume-heading" ref={heading} tabIndex={-1}>
-        Turn recording back on
-      </h2>
-      <p>
-        Your exam is in progress and your timer is running. Recording stopped when this page was
-        reloaded; turn it back on to see the questions again. Recordings from before the reload are
-        being uploaded.
-      </p>
+    <>
       <div role="alert">{error ? <p className="notice notice-error">{error}</p> : null}</div>
       <div className="form-actions">
         {needCamera ? (
@@ -197,6 +217,46 @@ export function ResumeRecording({
           </button>
         ) : null}
       </div>
+    </>
+  );
+}
+
+/** Why recording is off, in words, for a panel that asks to turn it back on. */
+export function recordingOffText(capture: CaptureSession): string {
+  return whyRecordingOff(capture) === 'ended'
+    ? 'Recording stopped when your attempt was ended, and the exam staff have reopened it since.'
+    : 'Recording stopped when this page was reloaded.';
+}
+
+/**
+ * After a reload or a staff reopen: the streams are gone and must be shared again before the
+ * exam continues.
+ */
+export function ResumeRecording({
+  policy,
+  capture,
+  paused = false,
+}: {
+  policy: StudentPolicy;
+  capture: CaptureSession;
+  /** The proctor paused the attempt (this panel shows behind the pause notice). */
+  paused?: boolean;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <section className="card" aria-labelledby="resume-heading">
+      <h2 id="resume-heading" ref={heading} tabIndex={-1}>
+        Turn recording back on
+      </h2>
+      <p>
+        {paused
+          ? 'Your exam is paused and your timer is stopped.'
+          : 'Your exam is in progress and your timer is running.'}{' '}
+        {recordingOffText(capture)} Turn it back on to see the questions again; earlier recordings
+        are being uploaded.
+      </p>
+      <CaptureBackOn policy={policy} capture={capture} />
     </section>
   );
 }

@@ -18,9 +18,21 @@ import { latestMessage, nextPrompt } from './intervention-model';
 import { ProctorBar } from './proctor-bar';
 import { useSessionPoll } from './session-poll';
 import { ExternalExam } from './external-exam';
-import { Overlay, ReconnectPanel, ResumeRecording } from './exam-room-panels';
+import {
+  CaptureBackOn,
+  Overlay,
+  ReconnectPanel,
+  recordingOffText,
+  ResumeRecording,
+} from './exam-room-panels';
 import { QuestionItem } from './question-item';
 import { SubmitPanel } from './submit-panel';
+import { useBlockedActions, useFullscreen } from './exam-restrictions';
+import { FullscreenGate } from './fullscreen-gate';
+import { navigatorItems } from './navigator-model';
+import { useQuestionMarks } from './question-marks';
+import { MarkForReview, QuestionNavigator } from './question-navigator';
+import { SelfView } from './self-view';
 
 interface LoadedView {
   view: StudentExamView;
@@ -69,7 +81,11 @@ export function ExamRoom({
       ),
     [sessionId],
   );
-  useEffect(() => () => saver.dispose(), [saver]);
+  useEffect(() => {
+    // Mount, clean-up, mount (StrictMode) must leave a working saver.
+    saver.resume();
+    return () => saver.dispose();
+  }, [saver]);
   const [answers, setAnswers] = useState<Record<string, AnswerValue> | null>(null);
   const [submitting, setSubmitting] = useState<'manual' | 'auto' | null>(null);
   const [submitError, setSubmitError] = useState<string | null>(null);
@@ -155,6 +171,23 @@ export function ExamRoom({
   const needsResume = !captureStatus.recording && !capture.hasLiveSources();
   const problem = captureStatus.recording ? captureStatus.problem : null;
 
+  // Exam-page restrictions (policy): full screen, and no clipboard, context menu or printing.
+  const marks = useQuestionMarks(sessionId);
+  const fullscreen = useFullscreen();
+  const [wasFullscreen, setWasFullscreen] = useState(false);
+  if (fullscreen.active && !wasFullscreen) setWasFullscreen(true);
+  const needsFullscreen =
+    policy.requireFullscreen &&
+    !fullscreen.active &&
+    session.state === 'in_progress' &&
+    !needsResume &&
+    !!view &&
+    !closed;
+  const blockedNotice = useBlockedActions(policy.blockClipboard, capture);
+  const questions = view ? [...view.questions].sort((a, b) => a.position - b.position) : [];
+  const navItems = navigatorItems(questions, currentAnswers, marks.marked);
+  const selfView = policy.webcam ? <SelfView sessionId={sessionId} capture={capture} /> : null;
+
   return (
     <>
       <ProctorBar
@@ -165,10 +198,10 @@ export function ExamRoom({
         paused={paused}
         monitoring={monitoring}
       />
-      <div inert={paused || !!problem || !!prompt} className="exam-body">
+      <div inert={paused || !!problem || !!prompt || needsFullscreen} className="exam-body">
         <Page title={title}>
           {needsResume ? (
-            <ResumeRecording policy={policy} capture={capture} />
+            <ResumeRecording policy={policy} capture={capture} paused={paused} />
           ) : !view ? (
             resource.error ? (
               <ErrorState error={resource.error} onRetry={resource.reload} />
@@ -182,33 +215,52 @@ export function ExamRoom({
                   Time is up. Your answers are being submitted.
                 </p>
               ) : null}
-              {view.externalUrl ? <ExternalExam url={view.externalUrl} /> : null}
-              {view.questions.length > 0 ? (
-                <ol className="questions" aria-label="Questions">
-                  {[...view.questions]
-                    .sort((a, b) => a.position - b.position)
-                    .map((question, i) => (
-                      <QuestionItem
-                        key={question.id}
-                        number={i + 1}
-                        question={question}
-                        value={currentAnswers[question.id]}
-                        saveState={saver.stateOf(question.id)}
-                        disabled={closed}
-                        onChange={(value) => change(question.id, value)}
-                      />
-                    ))}
-                </ol>
-              ) : !view.externalUrl ? (
-                <p className="empty">This exam has no questions here.</p>
-              ) : null}
-              <SubmitPanel
-                answered={view.questions.filter((q) => currentAnswers[q.id] !== undefined).length}
-                total={view.questions.length}
-                busy={submitting !== null}
-                error={submitError}
-                onSubmit={() => void submit('manual')}
-              />
+              <div className={`exam-layout${selfView || questions.length > 0 ? ' has-side' : ''}`}>
+                <div className="exam-side">
+                  {selfView}
+                  {questions.length > 0 ? <QuestionNavigator items={navItems} /> : null}
+                  {marks.error ? (
+                    <p className="notice notice-error" role="alert">
+                      {marks.error}
+                    </p>
+                  ) : null}
+                </div>
+                <div className="exam-main">
+                  {view.externalUrl ? <ExternalExam url={view.externalUrl} /> : null}
+                  {questions.length > 0 ? (
+                    <ol className="questions" aria-label="Questions">
+                      {questions.map((question, i) => (
+                        <QuestionItem
+                          key={question.id}
+                          number={i + 1}
+                          question={question}
+                          value={currentAnswers[question.id]}
+                          saveState={saver.stateOf(question.id)}
+                          disabled={closed}
+                          onChange={(value) => change(question.id, value)}
+                          extra={
+                            <MarkForReview
+                              number={i + 1}
+                              marked={marks.marked.has(question.id)}
+                              disabled={closed}
+                              onToggle={() => marks.toggle(question.id)}
+                            />
+                          }
+                        />
+                      ))}
+                    </ol>
+                  ) : !view.externalUrl ? (
+                    <p className="empty">This exam has no questions here.</p>
+                  ) : null}
+                  <SubmitPanel
+                    answered={navItems.filter((item) => item.answered).length}
+                    total={view.questions.length}
+                    busy={submitting !== null}
+                    error={submitError}
+                    onSubmit={() => void submit('manual')}
+                  />
+                </div>
+              </div>
             </>
           )}
         </Page>
@@ -225,6 +277,7 @@ export function ExamRoom({
           key={prompt.intervention.id}
           intervention={prompt.intervention}
           capture={capture}
+          policy={policy}
           onAcknowledge={interventions.acknowledge}
           onComplete={interventions.complete}
         />
@@ -235,10 +288,27 @@ export function ExamRoom({
               <strong>Message from the proctor:</strong> {pauseNote}
             </p>
           ) : null}
-          <p>
-            Your timer is stopped. Stay in front of your camera: recording continues, and the exam
-            carries on as soon as the proctor resumes it.
-          </p>
+          {captureStatus.recording ? (
+            <p>
+              Your timer is stopped. Stay in front of your camera: recording continues, and the exam
+              carries on as soon as the proctor resumes it.
+            </p>
+          ) : needsResume ? (
+            // Reopened by staff, or reloaded while paused: turned back on here, the proctor sees
+            // the student before resuming, and the exam continues at once.
+            <>
+              <p>
+                Your timer is stopped. {recordingOffText(capture)} Turn it back on now; the exam
+                carries on as soon as the proctor resumes it.
+              </p>
+              <CaptureBackOn policy={policy} capture={capture} />
+            </>
+          ) : (
+            <p>
+              Your timer is stopped and recording is starting again. The exam carries on as soon as
+              the proctor resumes it.
+            </p>
+          )}
         </Overlay>
       ) : problem ? (
         <Overlay id="problem" title="Recording needs your attention">
@@ -253,7 +323,12 @@ export function ExamRoom({
           onAcknowledge={interventions.acknowledge}
           onComplete={interventions.complete}
         />
+      ) : needsFullscreen ? (
+        <FullscreenGate left={wasFullscreen} onEnter={fullscreen.enter} />
       ) : null}
+      <div className="restriction-notice" role="status">
+        {blockedNotice}
+      </div>
     </>
   );
 }

@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SnapshotKind } from '@invigil/contracts';
+import { ApiError, NETWORK_ERROR } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
 import { canvasToJpeg, drawFrame } from '../../capture/snapshots';
 import { useQueueStatus } from '../../capture/use-capture';
+import type { BrowserDetector } from '@invigil/detection/browser';
+import { checkPhotoInBrowser, checkFacePhoto, loadFaceDetector, problemText } from './face-check';
 import { StepHeading } from './step-heading';
 import { StreamPreview } from './stream-preview';
 
@@ -34,24 +37,30 @@ interface Taken {
   blob: Blob;
   dataUrl: string;
   takenMs: number;
+  /** Why the face photo cannot be used (browser or server check): only Retake is offered. */
+  problem?: string;
 }
 
 /** Where the keyboard focus goes after a button that disappears was pressed. */
-type FocusTarget = 'shot' | 'take' | 'use' | 'done';
+type FocusTarget = 'shot' | 'take' | 'use' | 'retake' | 'done';
 
 /**
  * Identity enrolment: a face photo and an ID document photo, each retakeable, uploaded as
  * snapshots. Used at check-in and when a proctor asks for new photos during the exam
- * (`doneLabel` names what the last button does there).
+ * (`doneLabel` names what the last button does there). With `faceCheck` the face photo is
+ * checked at once in the browser (one face, bright and sharp enough) and then by the server
+ * before it is queued; a problem is said in words and only Retake is offered.
  */
 export function IdentityStep({
   capture,
   onDone,
   doneLabel = 'Continue',
+  faceCheck,
 }: {
   capture: CaptureSession;
   onDone: () => void;
   doneLabel?: string;
+  faceCheck?: { sessionId: string };
 }) {
   const [index, setIndex] = useState(0);
   const [taken, setTaken] = useState<Taken | null>(null);
@@ -68,11 +77,31 @@ export function IdentityStep({
   const takeButton = useRef<HTMLButtonElement>(null);
   const acceptButton = useRef<HTMLButtonElement>(null);
   const doneButton = useRef<HTMLButtonElement>(null);
+  const retakeButton = useRef<HTMLButtonElement>(null);
+  const [checking, setChecking] = useState(false);
+  // The face detector loads while the student gets ready; stopped when the step is left.
+  const detector = useRef<Promise<BrowserDetector | null> | null>(null);
+  const checksFace = !!faceCheck;
+  useEffect(() => {
+    if (!checksFace) return;
+    const loading = loadFaceDetector();
+    detector.current = loading;
+    return () => {
+      void loading.then((d) => d?.stop());
+      detector.current = null;
+    };
+  }, [checksFace]);
   useEffect(() => {
     const target = focusNext.current;
     if (!target) return;
     focusNext.current = null;
-    const targets = { shot: shotHeading, take: takeButton, use: acceptButton, done: doneButton };
+    const targets = {
+      shot: shotHeading,
+      take: takeButton,
+      use: acceptButton,
+      retake: retakeButton,
+      done: doneButton,
+    };
     targets[target].current?.focus();
   });
   const camera = capture.getSources().camera;
@@ -105,15 +134,47 @@ export function IdentityStep({
       setError('The photo could not be taken. Try again.');
       return;
     }
-    focusNext.current = 'use';
     // A data: URL, not a blob: URL, so the preview also works under a strict CSP.
-    setTaken({ blob, dataUrl: canvas.toDataURL('image/jpeg', 0.85), takenMs: Date.now() });
+    const photo: Taken = {
+      blob,
+      dataUrl: canvas.toDataURL('image/jpeg', 0.85),
+      takenMs: Date.now(),
+    };
+    if (faceCheck && shot?.kind === 'id_face') {
+      setChecking(true);
+      const verdict = await checkPhotoInBrowser(await detector.current, canvas, blob);
+      setChecking(false);
+      if (verdict.problem) photo.problem = problemText(verdict.problem);
+    }
+    focusNext.current = photo.problem ? 'retake' : 'use';
+    setTaken(photo);
   };
 
   const accept = async () => {
     if (!taken || !shot) return;
     setBusy(true);
     setError(null);
+    if (faceCheck && shot.kind === 'id_face') {
+      // The server's verdict before queueing (the browser's was given when it was taken).
+      try {
+        const verdict = await checkFacePhoto(faceCheck.sessionId, taken.blob);
+        if (verdict.problem) {
+          setTaken({ ...taken, problem: problemText(verdict.problem) });
+          setBusy(false);
+          focusNext.current = 'retake';
+          return;
+        }
+      } catch (e) {
+        // Offline, the photo is saved on this computer and judged when its upload arrives
+        // (the page says so); any other failure is told, and the student tries again.
+        if (!(e instanceof ApiError && e.code === NETWORK_ERROR)) {
+          setError(`The photo could not be checked: ${e instanceof Error ? e.message : String(e)}`);
+          setBusy(false);
+          focusNext.current = 'use';
+          return;
+        }
+      }
+    }
     try {
       const key = await capture.addPhoto(shot.kind, taken.blob, taken.takenMs);
       setKeys((prev) => ({ ...prev, [shot.kind]: key }));
@@ -182,9 +243,29 @@ export function IdentityStep({
               <div className={`id-overlay id-overlay-${shot.overlay}`} aria-hidden="true" />
             )}
           </div>
-          <div role="alert">{error ? <p className="notice notice-error">{error}</p> : null}</div>
+          <div role="alert">
+            {error ? <p className="notice notice-error">{error}</p> : null}
+            {taken?.problem ? (
+              <p className="notice notice-error">This photo cannot be used. {taken.problem}</p>
+            ) : null}
+          </div>
+          <p className="sr-only" role="status">
+            {checking ? 'Checking the photo…' : busy ? 'Saving…' : ''}
+          </p>
           <div className="form-actions">
-            {taken ? (
+            {taken?.problem ? (
+              <button
+                ref={retakeButton}
+                type="button"
+                className="button primary"
+                onClick={() => {
+                  focusNext.current = 'take';
+                  setTaken(null);
+                }}
+              >
+                Retake
+              </button>
+            ) : taken ? (
               <>
                 <button
                   ref={acceptButton}
@@ -195,7 +276,7 @@ export function IdentityStep({
                     if (!busy) void accept();
                   }}
                 >
-                  {busy ? 'Saving…' : 'Use this photo'}
+                  {busy ? 'Checking and saving…' : 'Use this photo'}
                 </button>
                 <button
                   type="button"
@@ -214,9 +295,12 @@ export function IdentityStep({
                 type="button"
                 className="button primary"
                 aria-describedby="shot-guide"
-                onClick={() => void take()}
+                aria-disabled={checking}
+                onClick={() => {
+                  if (!checking) void take();
+                }}
               >
-                Take photo
+                {checking ? 'Checking the photo…' : 'Take photo'}
               </button>
             )}
           </div>

@@ -6,10 +6,12 @@ import {
   type ReactNode,
   type RefObject,
 } from 'react';
-import type { CaptureSettings, ErrorCode, Intervention } from '@invigil/contracts';
+import type { ErrorCode, Intervention, StudentPolicy } from '@invigil/contracts';
 import { ApiError, describeError } from '../../api/errors';
 import type { CaptureSession } from '../../capture/capture-session';
+import { useCaptureStatus } from '../../capture/use-capture';
 import { formatDateTime } from '../../lib/datetime';
+import { CaptureBackOn, recordingOffText } from './exam-room-panels';
 import { RoomScanStep } from './room-scan-step';
 import './intervention-dialogs.css';
 
@@ -196,12 +198,15 @@ export interface CaptureRequestWords {
  * A proctor's request for a new capture during the exam (a room scan, new identity photos):
  * opening it tells the proctor it was seen; the capture step (`step`, given what its last
  * button does) records it; then the page waits for the capture to upload, since the server
- * accepts "done" only then (it answers `missingCode` until it has), and reports it.
+ * accepts "done" only then (it answers `missingCode` until it has), and reports it. After a
+ * reload the camera and screen are off and the exam page behind is inert, so the dialog
+ * turns them back on itself before the step: a request never traps the student.
  */
 export function CaptureRequestDialog({
   id,
   intervention,
   capture,
+  policy,
   words,
   missingCode,
   onAcknowledge,
@@ -212,6 +217,8 @@ export function CaptureRequestDialog({
   id: string;
   intervention: Intervention;
   capture: CaptureSession;
+  /** What must be live (camera, microphone, screen) before the step can record. */
+  policy: StudentPolicy;
   words: CaptureRequestWords;
   missingCode: ErrorCode;
   onAcknowledge: (intervention: Intervention) => Promise<void>;
@@ -224,6 +231,8 @@ export function CaptureRequestDialog({
   const [error, setError] = useState<string | null>(null);
   const statusRef = useRef<HTMLParagraphElement>(null);
   const retryRef = useRef<HTMLButtonElement>(null);
+  const captureStatus = useCaptureStatus(capture);
+  const sourcesOff = !captureStatus.recording && !capture.hasLiveSources();
 
   // Opening the request tells the proctor it was seen; a failure only delays that.
   useEffect(() => {
@@ -263,7 +272,13 @@ export function CaptureRequestDialog({
         {children}
       </div>
       <Sent intervention={intervention} />
-      {phase === 'capture' ? (
+      {phase === 'capture' && sourcesOff ? (
+        <section className="card" aria-labelledby={`${id}-back-on`}>
+          <h3 id={`${id}-back-on`}>First, turn recording back on</h3>
+          <p>{recordingOffText(capture)} Turn it back on here, then continue with the request.</p>
+          <CaptureBackOn policy={policy} capture={capture} />
+        </section>
+      ) : phase === 'capture' ? (
         step(() => void send())
       ) : phase === 'sending' ? (
         <p ref={statusRef} tabIndex={-1} role="status" className="loading">
@@ -313,7 +328,7 @@ export function RoomScanDialog({
 }: {
   intervention: Intervention;
   capture: CaptureSession;
-  policy: CaptureSettings;
+  policy: StudentPolicy;
   onAcknowledge: (intervention: Intervention) => Promise<void>;
   onComplete: (intervention: Intervention) => Promise<void>;
 }) {
@@ -322,6 +337,7 @@ export function RoomScanDialog({
       id={`scan-${intervention.id}`}
       intervention={intervention}
       capture={capture}
+      policy={policy}
       words={ROOM_SCAN_WORDS}
       missingCode="ROOM_SCAN_MISSING"
       onAcknowledge={onAcknowledge}

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import type { ExamSession, Intervention, LiveMessage } from '@invigil/contracts';
 import { interventionApi } from '../../api/endpoints';
+import { queryKeys } from '../../api/query-keys';
 import { useLive, type LiveStatus } from '../../live/use-live';
 import { useResource } from '../../ui/use-resource';
 import { attemptApi } from '../api';
@@ -41,8 +43,16 @@ export function useStudentInterventions(
     (signal: AbortSignal) => interventionApi.list(sessionId, signal),
     [sessionId],
   );
+  const queryClient = useQueryClient();
+  // Polled only while the live connection is down (see below); set once it is known.
+  const [polling, setPolling] = useState(false);
   // The fetched list (refetched on resync) plus what arrived since; merging is order-free.
-  const fetched = useResource(load);
+  const fetched = useResource(load, {
+    key: queryKeys.interventions(sessionId),
+    // Without the live connection, fetched as often as the session is polled, so a warning
+    // still arrives (later) through a proxy that refuses WebSockets.
+    refetchInterval: polling ? OFFLINE_POLL_MS : false,
+  });
   const [updates, setUpdates] = useState<Intervention[]>([]);
   const list = useMemo(
     () => mergeInterventions(fetched.data ?? [], updates),
@@ -58,7 +68,6 @@ export function useStudentInterventions(
     (items: readonly Intervention[]) => setUpdates((prev) => mergeInterventions(prev, items)),
     [],
   );
-  const { reload } = fetched;
   const applySession = useCallback(
     (fresh: ExamSession) => {
       if (isNewerSession(current.current, fresh)) onSession(fresh);
@@ -73,21 +82,15 @@ export function useStudentInterventions(
     [merge, applySession],
   );
   const onResync = useCallback(() => {
-    reload();
+    void queryClient.refetchQueries({ queryKey: queryKeys.interventions(sessionId), exact: true });
     attemptApi.session(sessionId).then(applySession, () => undefined);
-  }, [reload, applySession, sessionId]);
+  }, [queryClient, applySession, sessionId]);
 
   const scope = useMemo(() => ({ sessionId }), [sessionId]);
   // From the start of the session's feed: replayed messages merge idempotently, and older
   // session states are ignored, so nothing sent before this page loaded can be missed.
   const live = useLive(scope, 0, onMessage, onResync);
-  // Without the live connection, fetch the list as often as the session is polled, so a
-  // warning still arrives (later) through a proxy that refuses WebSockets.
-  useEffect(() => {
-    if (live === 'live') return;
-    const timer = window.setInterval(reload, OFFLINE_POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [live, reload]);
+  if (polling !== (live !== 'live')) setPolling(live !== 'live');
 
   const acknowledge = useCallback(
     async (intervention: Intervention) =>

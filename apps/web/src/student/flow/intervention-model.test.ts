@@ -23,6 +23,9 @@ function build(overrides: Partial<Intervention> = {}): Intervention {
     createdAt: `2030-01-01T10:00:${String(n % 60).padStart(2, '0')}.000Z`,
     acknowledgedAt: null,
     completedAt: null,
+    cancelledAt: null,
+    cancelledBy: null,
+    minutes: null,
     ...overrides,
   };
 }
@@ -113,6 +116,8 @@ describe('intervention model', () => {
       examId: 'e',
       studentId: 'u',
       state: 'paused',
+      attempt: 1,
+      supersededAt: null,
       consentedAt: null,
       startedAt: '2030-01-01T09:00:00.000Z',
       deadlineAt: '2030-01-01T10:30:00.000Z',
@@ -134,5 +139,23 @@ describe('intervention model', () => {
     expect(isNewerSession(current, resumed)).toBe(true);
     expect(isNewerSession(current, current)).toBe(false);
     expect(isNewerSession(current, { ...resumed, id: 'other' })).toBe(false);
+  });
+
+  it('stops asking for a request staff withdrew, also when an older copy arrives later', () => {
+    const scan = build({ kind: 'room_scan' });
+    expect(nextPrompt([scan], 'in_progress')).toEqual({ kind: 'room_scan', intervention: scan });
+    const withdrawn = { ...scan, cancelledAt: '2030-01-01T10:05:00.000Z' };
+    const list = mergeInterventions(mergeInterventions([scan], [withdrawn]), [scan]);
+    expect(list[0]?.cancelledAt).toBe(withdrawn.cancelledAt);
+    expect(nextPrompt(list, 'in_progress')).toBeNull();
+  });
+
+  it('shows the reason a reopened attempt was given while it waits, paused', () => {
+    const list = [
+      build({ kind: 'terminate', message: 'Camera off' }),
+      build({ kind: 'reopen', message: 'Our mistake, carry on' }),
+    ];
+    expect(latestMessage(list, 'pause')).toBe('Our mistake, carry on');
+    expect(latestMessage(list, 'terminate')).toBe('Camera off');
   });
 });

@@ -31,6 +31,8 @@ export function mergeInterventions(
             ...next,
             acknowledgedAt: next.acknowledgedAt ?? known.acknowledgedAt,
             completedAt: next.completedAt ?? known.completedAt,
+            cancelledAt: next.cancelledAt ?? known.cancelledAt,
+            cancelledBy: next.cancelledBy ?? known.cancelledBy,
           }
         : next,
     );
@@ -43,11 +45,14 @@ export function pendingWarning(list: readonly Intervention[]): Intervention | nu
   return list.find((i) => i.kind === 'warning' && i.acknowledgedAt === null) ?? null;
 }
 
-/** The newest request of `kind` not yet completed (one answer covers the latest request). */
+/**
+ * The newest request of `kind` not yet completed (one answer covers the latest request) nor
+ * withdrawn by staff (a withdrawn request asks nothing any more).
+ */
 function newestOpen(list: readonly Intervention[], kind: 'room_scan' | 're_enrol') {
   for (let i = list.length - 1; i >= 0; i -= 1) {
     const item = list[i] as Intervention;
-    if (item.kind === kind && item.completedAt === null) return item;
+    if (item.kind === kind && item.completedAt === null && item.cancelledAt === null) return item;
   }
   return null;
 }
@@ -62,14 +67,17 @@ export function pendingReEnrol(list: readonly Intervention[]): Intervention | nu
   return newestOpen(list, 're_enrol');
 }
 
-/** The proctor's note with the latest pause or termination, if any. */
+/**
+ * The proctor's note with the latest pause or termination, if any. A reopened attempt comes
+ * back paused, so for a pause the reason it was reopened counts too.
+ */
 export function latestMessage(
   list: readonly Intervention[],
   kind: 'pause' | 'terminate',
 ): string | null {
   for (let i = list.length - 1; i >= 0; i -= 1) {
     const item = list[i] as Intervention;
-    if (item.kind === kind) return item.message;
+    if (item.kind === kind || (kind === 'pause' && item.kind === 'reopen')) return item.message;
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import type { Intervention } from '@invigil/contracts';
+import type { Intervention, StudentPolicy } from '@invigil/contracts';
 import type { CaptureSession } from '../../capture/capture-session';
 import { IdentityStep } from './identity-step';
 import { CaptureRequestDialog, type CaptureRequestWords } from './intervention-dialogs';
@@ -21,11 +21,14 @@ const RE_ENROL_WORDS: CaptureRequestWords = {
 export function ReEnrolDialog({
   intervention,
   capture,
+  policy,
   onAcknowledge,
   onComplete,
 }: {
   intervention: Intervention;
   capture: CaptureSession;
+  /** What must be live before the photos can be taken (turned back on after a reload). */
+  policy: StudentPolicy;
   onAcknowledge: (intervention: Intervention) => Promise<void>;
   onComplete: (intervention: Intervention) => Promise<void>;
 }) {
@@ -34,12 +37,19 @@ export function ReEnrolDialog({
       id={`reenrol-${intervention.id}`}
       intervention={intervention}
       capture={capture}
+      policy={policy}
       words={RE_ENROL_WORDS}
       missingCode="IDENTITY_PHOTOS_MISSING"
       onAcknowledge={onAcknowledge}
       onComplete={onComplete}
       step={(onDone) => (
-        <IdentityStep capture={capture} doneLabel="Send the new photos" onDone={onDone} />
+        <IdentityStep
+          capture={capture}
+          doneLabel="Send the new photos"
+          onDone={onDone}
+          // Checked at once, as at check-in: the server refuses a photo without one clear face.
+          faceCheck={policy.facePhotoCheck ? { sessionId: intervention.sessionId } : undefined}
+        />
       )}
     >
       <p>

@@ -93,7 +93,9 @@ export function SessionFlowPage() {
     default:
       return (
         <Confirmation title={title} session={session} capture={capture}>
-          {session.state === 'terminated' ? <TerminationNotice sessionId={session.id} /> : null}
+          {session.state === 'terminated' || session.supersededAt ? (
+            <TerminationNotice session={session} onSession={onSession} />
+          ) : null}
         </Confirmation>
       );
   }

@@ -7,6 +7,7 @@ import { describeMediaError, displaySurfaceOf, openCamera, openScreen } from '..
 import { StepHeading } from './step-heading';
 import { LevelMeter, useAudioLevel } from './level-meter';
 import { StreamPreview } from './stream-preview';
+import { FaceIndicator } from './face-indicator';
 import {
   allPassed,
   bandwidthResult,
@@ -52,12 +53,16 @@ export function SystemCheckStep({
   policy,
   capture,
   onPassed,
+  practice = false,
 }: {
   sessionId: string;
   policy: CaptureSettings;
   capture: CaptureSession;
   onPassed: () => void;
+  /** A practice run: the results are shown, never reported (nothing is recorded or kept). */
+  practice?: boolean;
 }) {
+  const preview = useRef<HTMLVideoElement | null>(null);
   const ids = checksFor(policy);
   const [results, setResults] = useState<Results>(() => ({
     browser: browserResult(detectFeatures(), policy),
@@ -79,10 +84,12 @@ export function SystemCheckStep({
     (id: CheckId, result: CheckResult) => {
       setResults((prev) => ({ ...prev, [id]: result }));
       if (result.state === 'fail') {
-        capture.events.record('system_check.failed', { check: id, summary: result.summary });
+        if (!practice) {
+          capture.events.record('system_check.failed', { check: id, summary: result.summary });
+        }
       }
     },
-    [capture],
+    [capture, practice],
   );
 
   const runBrowser = () => set('browser', browserResult(detectFeatures(), policy));
@@ -134,13 +141,13 @@ export function SystemCheckStep({
   const effective: Results = policy.microphone ? { ...results, microphone: micResult } : results;
   const micFailed = mic?.timedOut === true && heard.state === 'fail';
   useEffect(() => {
-    if (micFailed) {
+    if (micFailed && !practice) {
       capture.events.record('system_check.failed', {
         check: 'microphone',
         summary: microphoneResult(0).summary,
       });
     }
-  }, [micFailed, capture]);
+  }, [micFailed, capture, practice]);
 
   const startCamera = async () => {
     for (const track of streams.current.camera?.getTracks() ?? []) track.stop();
@@ -251,11 +258,13 @@ export function SystemCheckStep({
       camera: needCamera ? camera : null,
       screen: policy.screen ? screen : null,
     });
-    capture.events.record('system_check.passed', {
-      ...Object.fromEntries(ids.map((id) => [id, effective[id]?.state ?? 'waiting'])),
-      uploadKbps: results.bandwidth?.summary ?? null,
-    });
-    void capture.events.flush();
+    if (!practice) {
+      capture.events.record('system_check.passed', {
+        ...Object.fromEntries(ids.map((id) => [id, effective[id]?.state ?? 'waiting'])),
+        uploadKbps: results.bandwidth?.summary ?? null,
+      });
+      void capture.events.flush();
+    }
     onPassed();
   };
 
@@ -266,14 +275,20 @@ export function SystemCheckStep({
   return (
     <section className="card" aria-labelledby="check-heading">
       <StepHeading id="check-heading">System check</StepHeading>
-      <p>We check that your computer can take this exam. Nothing is recorded yet.</p>
+      <p>
+        We check that your computer can take this exam. Nothing is recorded
+        {practice ? ' in this practice run.' : ' yet.'}
+      </p>
 
       <div className="check-devices">
         {needCamera ? (
           <div className="check-device">
             <h3>Camera and microphone</h3>
             {camera && policy.webcam ? (
-              <StreamPreview stream={camera} label="Your camera preview" mirrored />
+              <>
+                <StreamPreview ref={preview} stream={camera} label="Your camera preview" mirrored />
+                <FaceIndicator video={preview} />
+              </>
             ) : (
               <div className="preview preview-empty" aria-hidden="true" />
             )}
