@@ -6,11 +6,11 @@ import type {
   InterventionKind,
 } from '@invigil/contracts';
 import { proctorApi } from '../api/endpoints';
-import { describeError } from '../api/errors';
 import { formatDateTime } from '../lib/datetime';
 import { ConfirmButton } from '../ui/confirm-button';
 import { ErrorState } from '../ui/states';
-import { StatusMessage, type Feedback } from '../ui/status-message';
+import { StatusMessage } from '../ui/status-message';
+import { useActionFeedback } from '../ui/use-action-feedback';
 import { INTERVENTION_LABEL, availableInterventions, interventionAnswer } from './detail-model';
 import { WithdrawRequest } from './staff-tools';
 
@@ -117,24 +117,16 @@ export function InterventionsPanel({
   const [warning, setWarning] = useState('');
   const [pauseNote, setPauseNote] = useState('');
   const [reason, setReason] = useState('');
-  const [pending, setPending] = useState<InterventionKind | null>(null);
-  const [feedback, setFeedback] = useState<Feedback | null>(null);
+  const { pending, feedback, setFeedback, run } = useActionFeedback<InterventionKind>();
   const allowed = availableInterventions(session.state);
   const anyAllowed = PANEL_KINDS.some((kind) => allowed[kind]);
 
   const send = async (body: InterventionBody, clear?: () => void) => {
-    setPending(body.kind);
-    setFeedback(null);
-    try {
-      const created = await proctorApi.intervene(session.id, body);
-      onSent(created);
+    await run(body.kind, async () => {
+      onSent(await proctorApi.intervene(session.id, body));
       clear?.();
-      setFeedback({ tone: 'success', text: DONE[body.kind] });
-    } catch (error) {
-      setFeedback({ tone: 'error', text: describeError(error) });
-    } finally {
-      setPending(null);
-    }
+      return DONE[body.kind];
+    });
   };
 
   const onWarn = (event: FormEvent) => {

@@ -4,7 +4,8 @@ import type { ExamSession, Intervention } from '@invigil/contracts';
 import { describeError } from '../api/errors';
 import { staffToolsApi } from '../api/staff-tools';
 import { ConfirmButton } from '../ui/confirm-button';
-import { StatusMessage, type Feedback } from '../ui/status-message';
+import { StatusMessage } from '../ui/status-message';
+import { useActionFeedback } from '../ui/use-action-feedback';
 import { useResource } from '../ui/use-resource';
 import { availableInterventions } from './detail-model';
 import './staff-tools.css';
@@ -62,8 +63,12 @@ export function StaffTools({
   const id = useId();
   const [minutes, setMinutes] = useState('10');
   const [reason, setReason] = useState('');
-  const [pending, setPending] = useState<'extend' | 'reopen' | 'new' | null>(null);
-  const [feedback, setFeedback] = useState<Feedback | null>(null);
+  const {
+    pending,
+    feedback,
+    setFeedback,
+    run: runAction,
+  } = useActionFeedback<'extend' | 'reopen' | 'new'>();
   const allowed = availableInterventions(session.state);
   const current = session.supersededAt === null;
   const anyAllowed = allowed.extend_time || allowed.reopen || allowed.new_attempt;
@@ -73,17 +78,7 @@ export function StaffTools({
       setFeedback({ tone: 'error', text: 'Write the reason first: it is audited and shown.' });
       return;
     }
-    setPending(what);
-    setFeedback(null);
-    try {
-      const text = await action();
-      setReason('');
-      setFeedback({ tone: 'success', text });
-    } catch (error) {
-      setFeedback({ tone: 'error', text: describeError(error) });
-    } finally {
-      setPending(null);
-    }
+    if (await runAction(what, action)) setReason('');
   };
 
   const extend = (event: FormEvent) => {
