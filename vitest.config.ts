@@ -32,6 +32,11 @@ export default defineConfig({
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
           globalSetup: ['e2e/global-setup.ts'],
+          // One browser test file at a time, after the others: each drives one or two Chromium
+          // pages with fake camera, microphone and screen (recording, WebRTC, detection), and
+          // two such files at once starve a 2-core machine into timeouts.
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -28,6 +28,8 @@ import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner
 import { startFlagSweeper } from './jobs/flag-sweeper.js';
 import { startEvidenceWatchdog } from './jobs/evidence-watchdog.js';
 import { startLivePrune } from './jobs/live-prune.js';
+import { startRtcSweep } from './jobs/rtc-sweep.js';
+import { startHandSweep } from './jobs/hand-sweep.js';
 import { InProcessEventBus } from './adapters/in-process.event-bus.js';
 import { RedisEventBus } from './adapters/redis.event-bus.js';
 import { WorkerPoolDetector } from './adapters/worker-pool.detector.js';
@@ -40,12 +42,18 @@ import { judgesFlags } from './services/detection-event-data.js';
 import { FlagService } from './services/flags.service.js';
 import { EvidenceWatchdog } from './services/evidence-watchdog.service.js';
 import { InterventionService } from './services/interventions.service.js';
+import { ChatService } from './services/chat.service.js';
+import { ChatRateLimiter } from './services/chat-rate-limit.js';
+import { HandService } from './services/hands.service.js';
+import { afterSessionEnds } from './services/session-ended.js';
 import { StaffToolsService } from './services/staff-tools.service.js';
 import { ReviewService } from './services/review.service.js';
 import { SessionReportService } from './services/session-report.js';
 import { LiveFeed } from './services/live-feed.service.js';
 import { AlertService } from './services/alerts.service.js';
 import { LiveDashboardService } from './services/live-dashboard.service.js';
+import { RtcLinkService } from './services/rtc-links.service.js';
+import { RtcSignalling } from './services/rtc-signalling.js';
 import { NoteService } from './services/notes.service.js';
 import { SessionHealthTracker } from './services/session-health.js';
 import { SnapshotAnalysisService } from './services/snapshot-analysis.service.js';
@@ -76,7 +84,10 @@ import { flagRoutes } from './http/flags/routes.js';
 import { liveGateway } from './http/live/gateway.js';
 import { LiveHub } from './http/live/live-hub.js';
 import { liveRoutes } from './http/live/routes.js';
+import { rtcRoutes } from './http/rtc/routes.js';
 import { interventionRoutes } from './http/interventions/routes.js';
+import { chatRoutes } from './http/chat/routes.js';
+import { handRoutes } from './http/hands/routes.js';
 import { staffToolRoutes } from './http/interventions/staff-tools.routes.js';
 import { reviewRoutes } from './http/review/routes.js';
 import { probeRoutes } from './http/probe/routes.js';
@@ -156,12 +167,32 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       : new InProcessEventBus(reportBusError));
   // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
   const liveFeed = new LiveFeed(db, clock, bus);
-  const emitLive = liveFeed.emitter((err) => logError(err, 'live message not sent'));
+  const emitStored = liveFeed.emitter((err) => logError(err, 'live message not sent'));
+  // Raised hands and live links close when the attempt ends: every end goes out as session.state.
+  const hands = new HandService(
+    db,
+    clock,
+    (inputs) => emitLive(inputs),
+    new ChatRateLimiter(clock, config.chatRateLimit, {
+      code: 'HAND_RATE_LIMITED',
+      doing: 'raising and lowering your hand',
+    }),
+  );
+  const emitLive = afterSessionEnds(
+    emitStored,
+    [
+      { name: 'raised hands', run: (ended) => hands.closeForEndedSession(ended.id) },
+      { name: 'live links', run: (ended) => rtcLinks.sessionStopped(ended.id) },
+    ],
+    (err, hook) => logError(err, `closing ${hook} of an ended attempt failed`),
+  );
   // Health changes often and every snapshot carries it: published, not stored.
   const health = new SessionHealthTracker(db, clock, (inputs) =>
     liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'health not sent')),
   );
   const sessions = new SessionService(db, clock, emitLive);
+  // Live views and calls; a side silent for four heartbeats (its process gone) is swept.
+  const rtcLinks = new RtcLinkService(db, clock, emitLive, { ...config.rtc, staleMs: 60_000 });
   const answers = new AnswerService(db, clock, emitLive);
   // Its connection_lost flags are the dashboard's "Offline": the health tracker hears of them.
   const flagService = new FlagService(db, clock, bus, health.watchingFlags(emitLive));
@@ -280,7 +311,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await app.register(fastifyCookie);
   // Before any route: its onRoute hook lets GET routes carry a WebSocket handler (GET /api/live).
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // Above the gateway's own 128 KiB frame limit, so an oversized message gets an answer.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 256 * 1024 } });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifySwagger, {
     openapi: {
@@ -403,9 +435,28 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     feed: liveFeed,
     hub: new LiveHub(bus),
     health,
+    links: rtcLinks,
+    signalling: new RtcSignalling(db, clock, bus, rtcLinks),
     publicUrl: config.publicUrl,
+    options: {
+      ...(config.rtc.studentLeftGraceMs !== undefined && {
+        studentLeftGraceMs: config.rtc.studentLeftGraceMs,
+      }),
+      ...(config.rtc.ownerLeftGraceMs !== undefined && {
+        ownerLeftGraceMs: config.rtc.ownerLeftGraceMs,
+      }),
+    },
   });
+  await app.register(rtcRoutes, { db, clock, links: rtcLinks, rtc: config.rtc });
   await app.register(interventionRoutes, { interventions });
+  await app.register(chatRoutes, {
+    chat: new ChatService(db, clock, new ChatRateLimiter(clock, config.chatRateLimit), {
+      emit: emitLive,
+      transient: (inputs) =>
+        liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'chat not sent')),
+    }),
+  });
+  await app.register(handRoutes, { hands });
   await app.register(staffToolRoutes, {
     staffTools: new StaffToolsService(db, clock, emitLive),
   });
@@ -462,6 +513,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     app.log.error({ err }, 'pruning live messages failed'),
   );
   const stopNotifier = await notifier.start(bus);
+  const rtcSweep = startRtcSweep(rtcLinks, (err) =>
+    app.log.error({ err }, 'live link sweep failed'),
+  );
+  const handSweep = startHandSweep(hands, config.deadlineSweepMs, (err) =>
+    app.log.error({ err }, 'closing raised hands of ended attempts failed'),
+  );
   const flagSweeper = startFlagSweeper(flagService, config.flagSweepMs, (err) =>
     app.log.error({ err }, 'flag sweep failed'),
   );
@@ -496,6 +553,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await app.close();
       await sweeper.stop();
       await livePrune.stop();
+      await handSweep.stop();
+      await rtcSweep.stop();
       await flagSweeper.stop();
       await evidenceSweeper.stop();
       await stopNotifier();

@@ -24,6 +24,7 @@ import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './help
  *   S  403 INSUFFICIENT_SCOPE (API token without the route's scope)
  *   H  404 NOT_FOUND (exists, but the caller may not know it does)
  *   W  426 UPGRADE_REQUIRED (allowed, but the route is a WebSocket: a plain GET cannot use it)
+ *   R  403 RTC_NOT_ALLOWED (sees the session or link, but may not open or end live links)
  *   K  allowed (2xx), but without the answer key: questions without their right answers,
  *      answers without scoring (proctors; A on those rows means the key is included)
  *
@@ -49,7 +50,7 @@ const CALLERS = [
 ] as const;
 type Caller = (typeof CALLERS)[number];
 type UserCaller = Exclude<Caller, 'anonymous' | 'proctorToken' | 'adminToken'>;
-type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W' | 'K';
+type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W' | 'K' | 'R';
 
 const COOKIE_CALLERS: readonly UserCaller[] = [
   'student',
@@ -123,6 +124,7 @@ function classify(res: TestResponse): string {
   if (res.status === 403 && code === 'INSUFFICIENT_SCOPE') return 'S';
   if (res.status === 404 && code === 'NOT_FOUND') return 'H';
   if (res.status === 426 && code === 'UPGRADE_REQUIRED') return 'W';
+  if (res.status === 403 && code === 'RTC_NOT_ALLOWED') return 'R';
   return `${res.status} ${code ?? JSON.stringify(res.body)}`;
 }
 
@@ -344,6 +346,17 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     const path = `/api/sessions/${id}/interventions/${res.body.id as string}`;
     sent.set(kind, path);
     return path;
+  }
+
+  /** An open raised hand of the owner student on the started session (raised when none is). */
+  async function openHand(): Promise<string> {
+    const { sessionId: id } = await startedSession();
+    const hands = await users.student.get(`/api/sessions/${id}/hands`);
+    const open = (hands.body as { id: string; closedAt: string | null }[]).find((h) => !h.closedAt);
+    if (open) return open.id;
+    const raised = await users.student.post(`/api/sessions/${id}/hand`, {});
+    expect(raised.status, JSON.stringify(raised.body)).toBe(201);
+    return raised.body.id as string;
   }
 
   // --- review (review.test.ts has the workflow; here only who may call what) ---
@@ -970,6 +983,111 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       expect: 'U  A  H  A  H  A  H  A  S  A',
       prepare: fixed(() => `/api/sessions/${sessionId}/interventions`),
     },
+    // Live views and calls: browser sessions only (tokens F); the exam's proctors and admins
+    // open them, the session's student and staff read them; ending is the opener's or an admin's.
+    {
+      // TURN credentials only for those who take part in links: the running attempt's
+      // student, the exam's proctors and admins (instructors never open links).
+      op: 'GET /api/rtc/ice-servers',
+      expect: 'U  A  H  A  H  R  R  A  F  F',
+      prepare: async () => ({
+        path: `/api/rtc/ice-servers?sessionId=${(await startedSession()).sessionId}`,
+      }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/rtc',
+      expect: 'U  R  R  A  H  R  R  A  F  F',
+      prepare: async () => ({
+        path: `/api/sessions/${(await startedSession()).sessionId}/rtc`,
+        body: { kind: 'view' },
+      }),
+    },
+    {
+      op: 'GET /api/sessions/{id}/rtc',
+      expect: 'U  A  H  A  H  A  H  A  F  F',
+      prepare: fixed(() => `/api/sessions/${sessionId}/rtc`),
+    },
+    {
+      // A fresh view of the admin's each time: theirs (and only theirs) to end.
+      op: 'POST /api/rtc/{id}/end',
+      expect: 'U  R  H  R  H  R  H  A  F  F',
+      prepare: async () => {
+        const { sessionId: running } = await startedSession();
+        const opened = await users.admin.post(`/api/sessions/${running}/rtc`, { kind: 'view' });
+        expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+        return { path: `/api/rtc/${opened.body.id}/end`, body: {} };
+      },
+    },
+    // Chat and raised hands: read like the session, written like interventions (instructors
+    // read, they do not write); the student writes in their own running attempt.
+    {
+      op: 'GET /api/sessions/{id}/chat',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/chat`),
+    },
+    {
+      op: 'POST /api/sessions/{id}/chat',
+      expect: 'U  A  H  A  H  F  F  A  S  A',
+      prepare: async () => ({
+        path: `/api/sessions/${(await startedSession()).sessionId}/chat`,
+        body: { body: 'Authorization matrix' },
+      }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/chat/read',
+      expect: 'U  A  H  A  H  F  F  A  S  A',
+      prepare: fixed(
+        () => `/api/sessions/${sessionId}/chat/read`,
+        () => ({ seq: 0 }),
+      ),
+    },
+    {
+      op: 'GET /api/exams/{id}/announcements',
+      expect: 'U  F  F  A  H  A  H  A  A  A',
+      prepare: fixed(() => `/api/exams/${examA}/announcements`),
+    },
+    {
+      op: 'POST /api/exams/{id}/announcements',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: fixed(
+        () => `/api/exams/${examA}/announcements`,
+        () => ({ body: 'Authorization matrix' }),
+      ),
+    },
+    {
+      op: 'POST /api/sessions/{id}/hand',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => {
+        // The owner raises on a session without an open hand.
+        const { sessionId: id } = await startedSession();
+        const lowered = await users.student.post(`/api/hands/${await openHand()}/lower`, {});
+        expect(lowered.status, JSON.stringify(lowered.body)).toBe(200);
+        return { path: `/api/sessions/${id}/hand`, body: { message: 'Authorization matrix' } };
+      },
+    },
+    {
+      op: 'GET /api/sessions/{id}/hands',
+      expect: 'U  A  H  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/hands`),
+    },
+    {
+      op: 'POST /api/hands/{id}/lower',
+      expect: 'U  A  H  F  F  F  F  F  F  F',
+      prepare: async () => ({ path: `/api/hands/${await openHand()}/lower`, body: {} }),
+    },
+    {
+      op: 'POST /api/hands/{id}/take',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: async () => ({
+        path: `/api/hands/${await openHand()}/take`,
+        body: { takeOver: true },
+      }),
+    },
+    {
+      op: 'POST /api/hands/{id}/resolve',
+      expect: 'U  F  F  A  H  F  F  A  S  A',
+      prepare: async () => ({ path: `/api/hands/${await openHand()}/resolve`, body: {} }),
+    },
     {
       op: 'POST /api/sessions/{id}/interventions/{interventionId}/acknowledge',
       expect: 'U  A  H  F  F  F  F  F  F  F',
@@ -1144,7 +1262,8 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
   ];
 
   beforeAll(async () => {
-    server = await startTestServer(engine);
+    // Raised hands go up and down many times here: the per-user limit is not what is tested.
+    server = await startTestServer(engine, { chatRateLimit: { max: 10_000, windowMs: 30_000 } });
     users.admin = await server.signedIn('admin', 'Matrix Admin');
     users.student = await server.signedIn('student', 'Owner Student');
     users.otherStudent = await server.signedIn('student', 'Other Student');

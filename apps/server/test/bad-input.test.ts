@@ -375,6 +375,48 @@ describe.each(engines())('bad input on %s', (engine) => {
       body: () => ({ reason: 'baseline' }),
     },
     { op: 'GET /api/sessions/{id}/attempts', who: 'admin', params: () => ({ id: sessionId }) },
+    { op: 'GET /api/sessions/{id}/chat', who: 'student', params: () => ({ id: sessionId }) },
+    {
+      op: 'POST /api/sessions/{id}/chat',
+      who: 'student',
+      params: () => ({ id: sessionId }),
+      // The attempt has not started: 409 SESSION_NOT_ACTIVE, which proves the body passed.
+      body: () => ({ body: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/chat/read',
+      who: 'student',
+      params: () => ({ id: sessionId }),
+      body: () => ({ seq: 0 }),
+    },
+    { op: 'GET /api/exams/{id}/announcements', who: 'admin', params: () => ({ id: examId }) },
+    {
+      op: 'POST /api/exams/{id}/announcements',
+      who: 'proctor',
+      params: () => ({ id: examId }),
+      body: () => ({ body: 'baseline' }),
+    },
+    {
+      op: 'POST /api/sessions/{id}/hand',
+      who: 'student',
+      // The body is optional (a message); its rules are in hands.test.ts.
+      params: () => ({ id: sessionId }),
+    },
+    { op: 'GET /api/sessions/{id}/hands', who: 'student', params: () => ({ id: sessionId }) },
+    // No such hand: 404 (the bodies are empty or optional).
+    { op: 'POST /api/hands/{id}/lower', who: 'student', params: () => ({ id: ANY_QUESTION }) },
+    { op: 'POST /api/hands/{id}/take', who: 'proctor', params: () => ({ id: ANY_QUESTION }) },
+    { op: 'POST /api/hands/{id}/resolve', who: 'proctor', params: () => ({ id: ANY_QUESTION }) },
+    { op: 'GET /api/sessions/{id}/rtc', who: 'proctor', params: () => ({ id: sessionId }) },
+    {
+      op: 'POST /api/sessions/{id}/rtc',
+      who: 'proctor',
+      params: () => ({ id: sessionId }),
+      // The attempt has not started: 409 SESSION_NOT_ACTIVE, which proves the body passed.
+      body: () => ({ kind: 'view' }),
+    },
+    // No such link: 404 (the body is empty).
+    { op: 'POST /api/rtc/{id}/end', who: 'proctor', params: () => ({ id: ANY_QUESTION }) },
   ];
   const bodyTargets = targets.filter((t) => t.body);
   const paramTargets = targets.filter((t) => t.params);

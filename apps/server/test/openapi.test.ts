@@ -81,6 +81,10 @@ const EXPECTED_OPERATIONS = [
   'POST /api/sessions/{id}/notes',
   'POST /api/sessions/{id}/interventions',
   'GET /api/sessions/{id}/interventions',
+  'GET /api/rtc/ice-servers',
+  'POST /api/sessions/{id}/rtc',
+  'GET /api/sessions/{id}/rtc',
+  'POST /api/rtc/{id}/end',
   'POST /api/sessions/{id}/interventions/{interventionId}/acknowledge',
   'POST /api/sessions/{id}/interventions/{interventionId}/complete',
   // Staff tools for a stuck attempt.
@@ -89,6 +93,17 @@ const EXPECTED_OPERATIONS = [
   'POST /api/sessions/{id}/reopen',
   'POST /api/sessions/{id}/new-attempt',
   'GET /api/sessions/{id}/attempts',
+  // Live communication: chat, announcements, raised hands.
+  'GET /api/sessions/{id}/chat',
+  'POST /api/sessions/{id}/chat',
+  'POST /api/sessions/{id}/chat/read',
+  'GET /api/exams/{id}/announcements',
+  'POST /api/exams/{id}/announcements',
+  'POST /api/sessions/{id}/hand',
+  'GET /api/sessions/{id}/hands',
+  'POST /api/hands/{id}/lower',
+  'POST /api/hands/{id}/take',
+  'POST /api/hands/{id}/resolve',
   // Review after the exam: queue, flag decisions, verdict, the student's response, report.
   'GET /api/exams/{id}/review-queue',
   'POST /api/flags/{id}/review',

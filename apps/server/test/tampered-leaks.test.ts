@@ -269,6 +269,10 @@ describe.each(engines())('nothing that helps a cheater leaks to the student on %
         practiceRun: false,
         requireFullscreen: false,
         blockClipboard: false,
+        // Live communication the exam page offers.
+        chat: true,
+        raiseHand: true,
+        studentMayDeclineCalls: false,
         detectors: expect.any(Object),
       });
       const rules = own.exam.policy.detectors;

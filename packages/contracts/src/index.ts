@@ -14,6 +14,8 @@ export * from './question-marks.js';
 export * from './detection.js';
 export * from './evidence.js';
 export * from './live.js';
+export * from './communication.js';
+export * from './rtc.js';
 export * from './staff-tools.js';
 export * from './notifications.js';
 export * from './review.js';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
+import { ChatMessage, ChatUnread, HelpRequest } from './communication.js';
 import { Flag, RiskScore } from './detection.js';
 import { Exam } from './exams.js';
+import { RtcError, RtcLink, RtcSignalRelay } from './rtc.js';
 import { ExamSession, SessionState } from './sessions.js';
 
 /** A person as other users see them in live views: id and display name. */
@@ -154,6 +156,8 @@ export const LiveSessionTile = z.object({
   openFlags: z.number().int().min(0),
   latest: LatestSnapshots,
   health: SessionHealth,
+  /** Chat messages from the student that no staff member has read yet. */
+  unreadChat: z.number().int().min(0),
 });
 export type LiveSessionTile = z.infer<typeof LiveSessionTile>;
 
@@ -171,6 +175,10 @@ export const LiveExamSnapshot = z.object({
   sessions: z.array(LiveSessionTile),
   /** Alerts not yet acknowledged, and those of the last hour, newest first. */
   alerts: z.array(Alert),
+  /** Raised hands still open, and those closed in the last hour, newest first. */
+  helpRequests: z.array(HelpRequest),
+  /** Live views and calls not yet ended. */
+  rtcLinks: z.array(RtcLink),
   cursor: z.number().int().min(0),
 });
 export type LiveExamSnapshot = z.infer<typeof LiveExamSnapshot>;
@@ -185,6 +193,12 @@ export const LiveTopic = z.enum([
   'flag.removed',
   'alert.updated',
   'intervention',
+  'chat.message',
+  'chat.unread',
+  'hand',
+  'rtc.link',
+  'rtc.signal',
+  'rtc.error',
   'heartbeat',
   'ready',
   'resync',
@@ -222,6 +236,18 @@ export const LiveMessage = z.discriminatedUnion('topic', [
   }),
   z.object({ ...envelope, topic: z.literal('alert.updated'), data: AlertState }),
   z.object({ ...envelope, topic: z.literal('intervention'), data: Intervention }),
+  /** A chat message or announcement (stored; students get their session's and announcements). */
+  z.object({ ...envelope, topic: z.literal('chat.message'), data: ChatMessage }),
+  /** Staff only: a session's unread count changed (a message arrived, or staff read it). */
+  z.object({ ...envelope, topic: z.literal('chat.unread'), data: ChatUnread }),
+  /** A raised hand was raised, taken or closed (stored; the student sees their own). */
+  z.object({ ...envelope, topic: z.literal('hand'), data: HelpRequest }),
+  /** A live view or call opened or changed state (stored; the student sees theirs). */
+  z.object({ ...envelope, topic: z.literal('rtc.link'), data: RtcLink }),
+  /** Signalling for one link, to its other side only (never stored, id 0). */
+  z.object({ ...envelope, topic: z.literal('rtc.signal'), data: RtcSignalRelay }),
+  /** A message this socket sent was refused (to that socket only, id 0). */
+  z.object({ ...envelope, topic: z.literal('rtc.error'), data: RtcError }),
   z.object({
     ...envelope,
     topic: z.literal('heartbeat'),

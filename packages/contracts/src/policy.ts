@@ -58,6 +58,12 @@ export const ProctoringPolicy = z.strictObject({
    * exam page (each attempt is still reported as an event, with `blocked: true`).
    */
   blockClipboard: z.boolean().default(false),
+  /** The student can chat with the exam's proctors from the exam page (announcements always reach them). */
+  chat: z.boolean().default(true),
+  /** The student can raise a hand to ask a proctor for help. */
+  raiseHand: z.boolean().default(true),
+  /** A student may decline (and hang up) a proctor's call; otherwise a call must be accepted. */
+  studentMayDeclineCalls: z.boolean().default(false),
 });
 export type ProctoringPolicy = z.infer<typeof ProctoringPolicy>;
 /** What a client may send: every field optional. */
@@ -127,6 +133,9 @@ export const CaptureSettings = z.object({
   allowedUrls: p.allowedUrls,
   requireFullscreen: p.requireFullscreen,
   blockClipboard: p.blockClipboard,
+  chat: p.chat,
+  raiseHand: p.raiseHand,
+  studentMayDeclineCalls: p.studentMayDeclineCalls,
 });
 export type CaptureSettings = z.infer<typeof CaptureSettings>;
 

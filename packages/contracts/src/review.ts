@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { DetectorName, FlagReviewStatus, FlagSource, Severity } from './detection.js';
+import { ChatMessage, HelpRequest } from './communication.js';
 import { PersonRef, SessionNote } from './live.js';
 import { SnapshotKind } from './recording.js';
+import { RtcLink } from './rtc.js';
 import { ExamSession } from './sessions.js';
 
 /** How many days a student has to respond to a provisional verdict. */
@@ -213,6 +215,15 @@ export const SessionReview = z.object({
   risk: z.number().int().min(0).max(100).optional(),
   /** Staff only: proctors' notes, oldest first. */
   notes: z.array(SessionNote).optional(),
+  /**
+   * Staff only: the session's chat and the exam's announcements made during the attempt,
+   * oldest first (by `seq`).
+   */
+  chat: z.array(ChatMessage).optional(),
+  /** Staff only: the student's raised hands, oldest first. */
+  helpRequests: z.array(HelpRequest).optional(),
+  /** Staff only: the live views and calls of the attempt (who, when, how long), oldest first. */
+  rtcLinks: z.array(RtcLink).optional(),
 });
 export type SessionReview = z.infer<typeof SessionReview>;
 
@@ -268,5 +279,11 @@ export const SessionReport = z.object({
   risk: z.number().int().min(0).max(100),
   verdict: ReviewVerdict.nullable(),
   response: ReviewResponse.nullable(),
+  /** The session's chat and the announcements made during the attempt, oldest first. */
+  chat: z.array(ChatMessage).optional(),
+  /** The student's raised hands, oldest first. */
+  helpRequests: z.array(HelpRequest).optional(),
+  /** The live views and calls of the attempt (who, when, how long), oldest first. */
+  rtcLinks: z.array(RtcLink).optional(),
 });
 export type SessionReport = z.infer<typeof SessionReport>;

@@ -53,6 +53,38 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PASSWORD_RESET_MINUTES: '2' })).toThrow(/PASSWORD_RESET_MINUTES/);
   });
 
+  it('reads live view settings: ICE servers, TURN with its secret, limits', () => {
+    const d = loadConfig({}).rtc;
+    expect(d).toMatchObject({ iceServers: [], maxViewers: 2, connectTimeoutMs: 30_000 });
+    expect(d.ringTimeoutMs).toBe(45_000);
+    expect(d.turn).toBeUndefined();
+    const c = loadConfig({
+      ICE_SERVERS: '[{"urls":"stun:stun.example.org:3478"}]',
+      TURN_URLS: 'turn:t.example.org:3478, turns:t.example.org:5349',
+      TURN_SECRET: 'a-secret-of-enough-length',
+      TURN_TTL_SECONDS: '600',
+    }).rtc;
+    expect(c.iceServers).toEqual([{ urls: 'stun:stun.example.org:3478' }]);
+    expect(c.turn).toEqual({
+      urls: ['turn:t.example.org:3478', 'turns:t.example.org:5349'],
+      secret: 'a-secret-of-enough-length',
+      ttlSeconds: 600,
+    });
+    expect(() => loadConfig({ ICE_SERVERS: 'not json' })).toThrow(/ICE_SERVERS/);
+    expect(() => loadConfig({ ICE_SERVERS: '[{"urls":"http://x"}]' })).toThrow(/ICE_SERVERS/);
+    expect(() => loadConfig({ TURN_URLS: 'turn:t.example.org' })).toThrow(/TURN_SECRET/);
+    expect(() =>
+      loadConfig({ TURN_URLS: 'stun:t.example.org', TURN_SECRET: 'x'.repeat(16) }),
+    ).toThrow(/TURN_URLS/);
+    // The secret never appears in a problem report.
+    try {
+      loadConfig({ TURN_SECRET: 'short-secret' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems.join('\n')).not.toMatch(/short-secret/);
+    }
+  });
+
   it('makes cookies Secure behind https', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://exams.example.edu' }).cookieSecure).toBe(true);
   });

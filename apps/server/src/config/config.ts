@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { IceServer } from '@invigil/contracts';
 import { findUp } from '../paths.js';
 
 const bool = z
@@ -12,6 +13,44 @@ const int = (min: number, max: number) =>
     .int({ message: 'Must be a whole number' })
     .min(min)
     .max(max);
+
+const ICE_URL = /^(stun|stuns|turn|turns):[^\s]+$/;
+
+/** ICE_SERVERS: a JSON array of RTCIceServer objects, each URL a stun:/turn:/turns: one. */
+const iceServers = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'Must be a JSON array of ICE servers' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      IceServer.refine(
+        (s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).every((u) => ICE_URL.test(u)),
+        { message: 'Each ICE server URL must start with stun:, stuns:, turn: or turns:' },
+      ),
+      { message: 'Must be a JSON array of ICE servers' },
+    ),
+  );
+
+/** TURN_URLS: comma-separated turn:/turns: URLs. */
+const turnUrls = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== ''),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^turns?:[^\s]+$/, 'Each TURN URL must start with turn: or turns:'))
+      .min(1),
+  );
 
 /**
  * Every environment variable the server reads, with its default and meaning.
@@ -72,6 +111,11 @@ export const ENV_SCHEMA = {
     .default(1200)
     .describe(
       'Writes (POST, PUT, PATCH, DELETE under /api) allowed per signed-in user per minute, per server process. A browser uploads about one item a second, faster while catching up after an outage.',
+    ),
+  CHAT_MESSAGES_PER_30_SECONDS: int(1, 10_000)
+    .default(10)
+    .describe(
+      'Chat messages and announcements one user may send per 30 seconds (per server process); more are refused with 429 CHAT_RATE_LIMITED. The same number of raise/lower hand actions, counted apart (429 HAND_RATE_LIMITED).',
     ),
   INGEST_GRACE_MINUTES: int(0, 24 * 60)
     .default(15)
@@ -168,6 +212,37 @@ export const ENV_SCHEMA = {
     .describe(
       'How often due webhook calls and e-mails (retries) are looked for (new ones go at once).',
     ),
+  ICE_SERVERS: iceServers
+    .optional()
+    .describe(
+      'Extra ICE servers for live views and calls, a JSON array of RTCIceServer, e.g. [{"urls":"stun:stun.example.org:3478"}]. Unset: none (host candidates only, enough on one LAN or loopback).',
+    ),
+  TURN_URLS: turnUrls
+    .optional()
+    .describe(
+      'TURN relay URLs for live views and calls, comma-separated, e.g. turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349. Needs TURN_SECRET.',
+    ),
+  TURN_SECRET: z
+    .string()
+    .min(16, { message: 'Must be at least 16 characters' })
+    .optional()
+    .describe(
+      'Shared secret of the TURN server (coturn use-auth-secret / static-auth-secret); browsers get short-lived credentials derived from it, never the secret. Never logged.',
+    ),
+  TURN_TTL_SECONDS: int(60, 7 * 24 * 3600)
+    .default(3600)
+    .describe('How long the TURN credentials handed to a browser stay valid.'),
+  RTC_MAX_VIEWERS: int(1, 20)
+    .default(2)
+    .describe('Proctors who may have a live view or call open on one session at the same time.'),
+  RTC_CONNECT_TIMEOUT_SECONDS: int(5, 600)
+    .default(30)
+    .describe(
+      'A live view or call not connected (or reconnected) within this many seconds ends as timed out.',
+    ),
+  RTC_RING_TIMEOUT_SECONDS: int(5, 600)
+    .default(45)
+    .describe('A call the student has not answered within this many seconds ends as timed out.'),
 } as const;
 
 const EnvSchema = z.object(ENV_SCHEMA);
@@ -197,6 +272,8 @@ export interface Config {
   writeRateLimitPerMinute: number;
   /** How long after an attempt ended new uploads are still taken. */
   ingestGraceMs: number;
+  /** Chat messages and announcements one user may send per window (per process). */
+  chatRateLimit: { max: number; windowMs: number };
   loginLockoutThreshold: number;
   loginLockoutMinutes: number;
   /** How long a "forgot password" link works. */
@@ -226,6 +303,26 @@ export interface Config {
   uploadBacklogMs: number;
   /** Webhooks and e-mail: SMTP (unset = no e-mail), http allowance, sender polling and retries. */
   notifications: NotificationsConfig;
+  /** Live views and calls (WebRTC): ICE servers, TURN credentials, limits and timeouts. */
+  rtc: RtcConfig;
+}
+
+/** Settings of live views and calls between proctors' and students' browsers. */
+export interface RtcConfig {
+  /** ICE servers given to browsers as they are (STUN, or TURN with fixed credentials). */
+  iceServers: IceServer[];
+  /** TURN with short-lived credentials (coturn use-auth-secret); undefined = none. */
+  turn?: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
+  /** Proctors with open links on one session at most. */
+  maxViewers: number;
+  /** A link not live this long after (re)connecting began ends `timeout`. */
+  connectTimeoutMs: number;
+  /** A call still ringing this long ends `timeout`. */
+  ringTimeoutMs: number;
+  /** How long a student's page may be away (a reload) before their links end; tests shorten it. */
+  studentLeftGraceMs?: number;
+  /** How long a proctor's dropped socket may take to come back and re-claim its links (default 3 s). */
+  ownerLeftGraceMs?: number;
 }
 
 /** Settings of notifications beyond the browser (webhooks and e-mail). */
@@ -300,6 +397,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.SMTP_FROM && !e.SMTP_URL) {
     problems.push('SMTP_FROM is set but SMTP_URL is not: there is no server to send through');
   }
+  if (e.TURN_URLS && !e.TURN_SECRET) {
+    problems.push('TURN_URLS is set but TURN_SECRET is not: browsers could not sign in to TURN');
+  }
+  if (e.TURN_SECRET && !e.TURN_URLS) {
+    problems.push('TURN_SECRET is set but TURN_URLS is not: there is no TURN server to use it');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -321,6 +424,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
     writeRateLimitPerMinute: e.WRITE_RATE_LIMIT_PER_MINUTE,
     ingestGraceMs: e.INGEST_GRACE_MINUTES * 60_000,
+    chatRateLimit: { max: e.CHAT_MESSAGES_PER_30_SECONDS, windowMs: 30_000 },
     loginLockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
     loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
     passwordResetMinutes: e.PASSWORD_RESET_MINUTES,
@@ -344,6 +448,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       pollMs: e.NOTIFICATION_POLL_SECONDS * 1000,
       retryBaseMs: 30_000,
       maxAttempts: 8,
+    },
+    rtc: {
+      iceServers: e.ICE_SERVERS ?? [],
+      turn:
+        e.TURN_URLS && e.TURN_SECRET
+          ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS }
+          : undefined,
+      maxViewers: e.RTC_MAX_VIEWERS,
+      connectTimeoutMs: e.RTC_CONNECT_TIMEOUT_SECONDS * 1000,
+      ringTimeoutMs: e.RTC_RING_TIMEOUT_SECONDS * 1000,
     },
   };
 }

@@ -35,7 +35,11 @@ export const liveMessages = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     examId: uuid('exam_id').notNull(),
     sessionId: uuid('session_id'),
-    /** Who may receive it: the exam's staff, or also the session's student. */
+    /**
+     * Who may receive it: the exam's staff (`staff`), also the session's student (`student`),
+     * or only the student (`student_only`: a per-session copy of an announcement, whose one
+     * staff copy is stored apart so dashboards do not get one per student).
+     */
     audience: text('audience').notNull(),
     /** Position among the session's student-audience messages (1, 2, …); null for staff-only ones. */
     studentSeq: bigint('student_seq', { mode: 'number' }),
@@ -48,7 +52,7 @@ export const liveMessages = pgTable(
     index('live_messages_session_idx').on(t.sessionId, t.id),
     uniqueIndex('live_messages_student_seq_idx').on(t.sessionId, t.studentSeq),
     index('live_messages_created_idx').on(t.createdAt),
-    check('live_messages_audience_check', sql`${t.audience} in ('staff','student')`),
+    check('live_messages_audience_check', sql`${t.audience} in ('staff','student','student_only')`),
   ],
 );
 

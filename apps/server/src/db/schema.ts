@@ -4,3 +4,5 @@
  */
 export * from './schema-core.js';
 export * from './schema-proctoring.js';
+export * from './schema-rtc.js';
+export * from './schema-communication.js';

@@ -20,6 +20,11 @@ export interface BusTopics {
    * feed (student-audience messages only); `id` is the position in the staff feed.
    */
   'live.message': LiveMessage & { audience: LiveAudience; studentSeq?: number | null };
+  /**
+   * A transient live message for particular sockets only (WebRTC signalling): never stored,
+   * never sent to anyone else; every process's gateway delivers it to its matching sockets.
+   */
+  'live.direct': { to: DirectTarget; message: LiveMessage };
   /** A reviewer decided a verdict on a session (provisional or final). */
   'review.verdict': {
     sessionId: string;
@@ -32,8 +37,20 @@ export interface BusTopics {
   };
 }
 
-/** Who may receive a live message: the exam's staff only, or also the session's student. */
-export type LiveAudience = 'staff' | 'student';
+/**
+ * Whose sockets a `live.direct` message is for: a session's student sockets, or one user's
+ * sockets on an exam (staff) — only the socket `socketId` when it is set.
+ */
+export type DirectTarget =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'user'; userId: string; examId: string; socketId?: string | null };
+
+/**
+ * Who may receive a live message: the exam's staff only, also the session's student, or the
+ * session's student only (`student_only`: a per-session copy of something staff receive once,
+ * such as an announcement — never sent to or replayed for staff sockets).
+ */
+export type LiveAudience = 'staff' | 'student' | 'student_only';
 
 /** A topic name. */
 export type BusTopic = keyof BusTopics;

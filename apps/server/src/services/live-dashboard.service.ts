@@ -11,7 +11,10 @@ import { examSessions, flags, sessionRisk, users } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
 import { buildAlerts, mergeConditions } from './alert-view.js';
+import { staffUnreadBySession } from './chat-read.js';
+import { recentHands } from './hands-read.js';
 import { loadExamFor } from './exam-access.js';
+import { openExamLinks } from './rtc-record.js';
 import { registeredCounts, toExam } from './exams.service.js';
 import { toFlag } from './flags.service.js';
 import type { LiveFeed } from './live-feed.service.js';
@@ -79,7 +82,7 @@ export class LiveDashboardService {
         ),
     ]);
     const ids = tileRows.map((r) => r.s.id);
-    const [uploads, openRows, alerts] = await Promise.all([
+    const [uploads, openRows, alerts, unread, helpRequests] = await Promise.all([
       storedUploads(this.db, ids),
       ids.length === 0
         ? Promise.resolve([])
@@ -89,6 +92,8 @@ export class LiveDashboardService {
             .where(and(inArray(flags.sessionId, ids), eq(flags.reviewStatus, 'open')))
             .groupBy(flags.sessionId),
       this.alerts(examId, new Date(now.getTime() - RECENT_ALERTS_MS)),
+      staffUnreadBySession(this.db, ids),
+      recentHands(this.db, examId, new Date(now.getTime() - RECENT_ALERTS_MS)),
     ]);
     const open = new Map(openRows.map((r) => [r.sessionId, Number(r.n)]));
 
@@ -106,6 +111,7 @@ export class LiveDashboardService {
         openFlags: open.get(r.s.id) ?? 0,
         latest: { webcam: stored?.webcam ?? null, screen: stored?.screen ?? null },
         health: this.health.healthOf(r.s.id, stored),
+        unreadChat: unread.get(r.s.id)?.unread ?? 0,
       };
     });
     // Riskiest first, like the grid's default order; ties by name for a stable layout.
@@ -115,6 +121,8 @@ export class LiveDashboardService {
       counts,
       sessions,
       alerts,
+      helpRequests,
+      rtcLinks: await openExamLinks(this.db, examId),
       cursor,
     };
   }

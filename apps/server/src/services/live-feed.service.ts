@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lt, max, min, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, max, min, ne, sql } from 'drizzle-orm';
 import type { LiveMessage } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../db/database.js';
 import { liveMessages, liveStudentCounters } from '../db/schema.js';
@@ -50,8 +50,12 @@ export function viewFor(scope: LiveScope, m: AddressedLiveMessage): LiveMessage 
   return { ...message, id: positionIn(scope, m) } as LiveMessage;
 }
 
+/** Whether the session's student may receive a message of this audience. */
+export const reachesStudent = (audience: LiveAudience): boolean =>
+  audience === 'student' || audience === 'student_only';
+
 const forStudent = (m: LiveInput): m is LiveInput & { sessionId: string } =>
-  m.audience === 'student' && m.sessionId !== null;
+  reachesStudent(m.audience) && m.sessionId !== null;
 
 /**
  * Emit live messages after a change committed, never failing the caller: the change is
@@ -140,8 +144,8 @@ export class LiveFeed {
 
   /**
    * What a client that saw everything up to `since` (a position in its scope's feed) missed,
-   * oldest first: all of an exam's messages for its staff, a session's student-audience
-   * ones for its student. A resync instead when some were pruned, more than MAX_REPLAY are
+   * oldest first: an exam's messages for its staff (not the `student_only` copies), a
+   * session's student-audience ones for its student. A resync instead when some were pruned, more than MAX_REPLAY are
    * waiting, or `since` is beyond the feed (not a position the client can have seen).
    */
   async resume(scope: LiveScope, since: number): Promise<LiveResume> {
@@ -169,7 +173,13 @@ export class LiveFeed {
     const rows = await this.db
       .select()
       .from(liveMessages)
-      .where(and(eq(liveMessages.examId, examId), gt(liveMessages.id, since)))
+      .where(
+        and(
+          eq(liveMessages.examId, examId),
+          gt(liveMessages.id, since),
+          ne(liveMessages.audience, 'student_only'),
+        ),
+      )
       .orderBy(asc(liveMessages.id))
       .limit(MAX_REPLAY + 1);
     if (rows.length > MAX_REPLAY) return { resync: TOO_MANY };

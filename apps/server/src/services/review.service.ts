@@ -22,6 +22,9 @@ import type { EventBus } from '../ports/event-bus.port.js';
 import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
 import { loadExamFor } from './exam-access.js';
+import { loadSessionChat } from './chat-read.js';
+import { handsOfSession } from './hands-read.js';
+import { sessionLinks } from './rtc-record.js';
 import { auditRecordingView, sessionForRead } from './recording-access.js';
 import {
   canRespond,
@@ -382,6 +385,9 @@ export class ReviewService {
       ...(audience === 'staff' && {
         risk: data.risk,
         notes: await loadNotes(this.db, sessionId),
+        chat: await loadSessionChat(this.db, session, { duringAttempt: true }),
+        helpRequests: await handsOfSession(this.db, session.id),
+        rtcLinks: await sessionLinks(this.db, session.id),
       }),
     };
   }

@@ -5,6 +5,8 @@ import {
   type ReviewFlag,
   type SessionReport,
 } from '@invigil/contracts';
+import { communicationSections } from './session-report-communication.html.js';
+import { rtcSection } from './session-report-rtc.html.js';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -201,7 +203,7 @@ given before it, and the flag decisions above may still change until the final v
 </dl>
 <h2>Flags (${r.flags.length})</h2>
 ${flagRows(r.flags)}
-<h2>Verdict</h2>
+${communicationSections(r, { escapeHtml, when })}${rtcSection(r, { escapeHtml, when })}<h2>Verdict</h2>
 ${verdict}
 <h2>Student response</h2>
 ${response}

@@ -4,6 +4,9 @@ import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
 import { appendAudit } from './audit.service.js';
+import { loadSessionChat } from './chat-read.js';
+import { handsOfSession } from './hands-read.js';
+import { sessionLinks } from './rtc-record.js';
 import { sessionForRead } from './recording-access.js';
 import { hasVerdict, loadReviewData, toResponse, toVerdict } from './review-read.js';
 import { renderSessionReportHtml } from './session-report.html.js';
@@ -74,6 +77,9 @@ export class SessionReportService {
         ? toVerdict(data.review, now, 'staff', data.reviewerName, data.overrideComment)
         : null,
       response: toResponse(data.review),
+      chat: await loadSessionChat(this.db, session, { duringAttempt: true }),
+      helpRequests: await handsOfSession(this.db, session.id),
+      rtcLinks: await sessionLinks(this.db, session.id),
     };
   }
 }

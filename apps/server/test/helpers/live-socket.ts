@@ -11,6 +11,10 @@ export interface LiveSocket {
   waitFor(pred: (m: LiveMessage) => boolean): Promise<LiveMessage>;
   /** The messages before `ready`, and `ready`'s cursor (waits for it). */
   untilReady(): Promise<{ before: LiveMessage[]; cursor: number }>;
+  /** Send a frame up the socket: an object as JSON, a string or bytes as they are. */
+  send(data: unknown): void;
+  /** The socket is still open. */
+  isOpen(): boolean;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,9 @@ export function connectLive(
       if (ready.topic !== 'ready') throw new Error('narrowing');
       return { before: messages.slice(0, messages.indexOf(ready)), cursor: ready.data.cursor };
     },
+    send: (data) =>
+      ws.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data)),
+    isOpen: () => ws.readyState === ws.OPEN,
     close: () =>
       new Promise((resolve) => {
         if (ws.readyState === ws.CLOSED) return resolve();

@@ -17,6 +17,16 @@ export interface StoredSnapshot {
   blob: Blob;
 }
 
+/**
+ * The live tracks of the capture, as a proctor's live view sends them (read-only: a peer
+ * connection shares a track without stopping or re-constraining it; null when not captured).
+ */
+export interface LiveTracks {
+  webcam: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+  microphone: MediaStreamTrack | null;
+}
+
 /** Where a recorded track stands. */
 export type TrackState = 'off' | 'recording' | 'ended' | 'error';
 
@@ -58,6 +68,7 @@ export class CaptureSession {
   private readonly snapshotListeners = new Set<(snapshot: StoredSnapshot) => void>();
   private enrolledFace: Blob | null = null;
   private readonly faceListeners = new Set<() => void>();
+  private readonly sourceListeners = new Set<() => void>();
 
   constructor(
     readonly sessionId: string,
@@ -139,6 +150,26 @@ export class CaptureSession {
     return this.sources;
   }
 
+  /** The live webcam, screen and microphone tracks now (ended ones count as absent). */
+  liveTracks(): LiveTracks {
+    const live = (track: MediaStreamTrack | undefined) =>
+      track && track.readyState === 'live' ? track : null;
+    return {
+      webcam: live(this.sources.camera?.getVideoTracks()[0]),
+      screen: live(this.sources.screen?.getVideoTracks()[0]),
+      microphone: live(this.sources.camera?.getAudioTracks()[0]),
+    };
+  }
+
+  /**
+   * Calls `listener` when the streams are replaced (the camera reconnected, the screen shared
+   * again), so a live view sends the new tracks; returns the unsubscribe function.
+   */
+  onSources(listener: () => void): () => void {
+    this.sourceListeners.add(listener);
+    return () => this.sourceListeners.delete(listener);
+  }
+
   /** True when the streams the policy needs are live. */
   hasLiveSources(): boolean {
     const live = (s: MediaStream | null) =>
@@ -161,6 +192,7 @@ export class CaptureSession {
     for (const stop of this.unwatch.splice(0)) stop();
     this.watch(sources.camera, 'camera');
     this.watch(sources.screen, 'screen');
+    for (const listener of this.sourceListeners) listener();
   }
 
   /** Starts the webcam and screen recorders and the snapshots. */

@@ -1,4 +1,4 @@
-import { LiveMessage } from '@invigil/contracts';
+import { LiveMessage, type LiveClientMessage } from '@invigil/contracts';
 
 /** Whose messages to follow: an exam's (its staff) or one session's (its student). */
 export type LiveScope = { examId: string } | { sessionId: string };
@@ -7,7 +7,8 @@ export type LiveScope = { examId: string } | { sessionId: string };
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 
 /** The part of the browser's WebSocket the client uses (a fake one in tests). */
-export type SocketLike = Pick<WebSocket, 'onmessage' | 'onclose' | 'onerror' | 'close'>;
+export type SocketLike = Pick<WebSocket, 'onmessage' | 'onclose' | 'onerror' | 'close'> &
+  Partial<Pick<WebSocket, 'send' | 'readyState'>>;
 
 /** What the client needs to reach the server (defaults: the page's own). */
 export interface LiveEnvironment {
@@ -105,6 +106,18 @@ export class LiveClient {
   /** The id a reconnect resumes after (null before anything was seen). */
   get lastId(): number | null {
     return this.cursor;
+  }
+
+  /**
+   * Send a message up the socket (WebRTC signalling); false when there is no open socket
+   * (the caller retries or gives up — nothing is queued, signals go stale).
+   */
+  send(message: LiveClientMessage): boolean {
+    const socket = this.socket;
+    // 1 = OPEN; read from the socket so a fake one in tests needs no global WebSocket.
+    if (!socket?.send || socket.readyState !== 1) return false;
+    socket.send(JSON.stringify(message));
+    return true;
   }
 
   /** Connect, and keep reconnecting until `stop()`. */

@@ -1,8 +1,21 @@
-import { useEffect, useRef, useState } from 'react';
-import type { LiveMessage } from '@invigil/contracts';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { LiveClientMessage, LiveMessage } from '@invigil/contracts';
 import { LiveClient, type LiveScope, type LiveStatus } from './live-client';
 
 export type { LiveScope, LiveStatus } from './live-client';
+
+/**
+ * One live connection shared by several parts of a page (the student's exam page has one
+ * socket for interventions, chat and live view): its status, a way to send up it, and a way
+ * for more listeners to receive its messages.
+ */
+export interface LiveChannel {
+  status: LiveStatus;
+  /** Send a message up the socket; false when it is not open. */
+  send(message: LiveClientMessage): boolean;
+  /** Receive every message (as `onMessage` does) until the returned function is called. */
+  listen(listener: (message: LiveMessage) => void): () => void;
+}
 
 /**
  * Follow an exam's or a session's live messages while the component is mounted.
@@ -23,6 +36,16 @@ export function useLive(
   onMessage: (message: LiveMessage) => void,
   onResync: () => void,
 ): LiveStatus {
+  return useLiveChannel(scope, since, onMessage, onResync).status;
+}
+
+/** `useLive`, returning the whole channel (status, send, listen) for sharing it. */
+export function useLiveChannel(
+  scope: LiveScope | null,
+  since: number | null,
+  onMessage: (message: LiveMessage) => void,
+  onResync: () => void,
+): LiveChannel {
   const [status, setStatus] = useState<LiveStatus>(scope ? 'connecting' : 'offline');
   const handlers = useRef({ onMessage, onResync });
   useEffect(() => {
@@ -33,6 +56,8 @@ export function useLive(
   useEffect(() => {
     sinceRef.current = since;
   }, [since]);
+  const clientRef = useRef<LiveClient | null>(null);
+  const listeners = useRef(new Set<(message: LiveMessage) => void>());
 
   const key =
     scope === null ? null : 'examId' in scope ? `e:${scope.examId}` : `s:${scope.sessionId}`;
@@ -42,13 +67,31 @@ export function useLive(
     const client = new LiveClient({
       scope: key.startsWith('e:') ? { examId: id } : { sessionId: id },
       since: sinceRef.current,
-      onMessage: (m) => handlers.current.onMessage(m),
+      onMessage: (m) => {
+        handlers.current.onMessage(m);
+        for (const listener of [...listeners.current]) listener(m);
+      },
       onResync: () => handlers.current.onResync(),
       onStatus: setStatus,
     });
+    clientRef.current = client;
     client.start();
-    return () => client.stop();
+    return () => {
+      clientRef.current = null;
+      client.stop();
+    };
   }, [key]);
 
-  return key === null ? 'offline' : status;
+  const current = key === null ? 'offline' : status;
+  return useMemo<LiveChannel>(
+    () => ({
+      status: current,
+      send: (message) => clientRef.current?.send(message) ?? false,
+      listen: (listener) => {
+        listeners.current.add(listener);
+        return () => listeners.current.delete(listener);
+      },
+    }),
+    [current],
+  );
 }

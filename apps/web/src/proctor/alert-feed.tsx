@@ -1,5 +1,5 @@
-import { memo, useState } from 'react';
-import { Link } from 'react-router-dom';
+import { memo, useState, type ReactNode } from 'react';
+import { Link, useParams } from 'react-router-dom';
 import type { Alert, AlertState, Severity } from '@invigil/contracts';
 import { ApiError } from '../api/client';
 import { proctorApi } from '../api/endpoints';
@@ -21,6 +21,9 @@ import {
   type Announcement,
 } from './alert-model';
 import { sessionDetailPath } from './session-tile';
+import { useUser } from '../auth/session';
+import { LiveViewButton } from '../rtc/live-view';
+import { mayOpenLinks } from '../rtc/rtc-config';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -143,6 +146,9 @@ const AlertItem = memo(function AlertItem({
   const at = flag.startOffsetMs === null ? null : formatClock(flag.startOffsetMs);
   const nameId = `alert-${flag.id}-who`;
   const sources = alertSources(alert);
+  // The feed lives on /proctor/exams/:id/live: the live view's socket follows that exam.
+  const { id: examId } = useParams();
+  const user = useUser();
   return (
     <li
       data-flag-id={flag.id}
@@ -177,6 +183,12 @@ const AlertItem = memo(function AlertItem({
           </Link>
         </p>
         <AlertActions alert={alert} meId={meId} onHandling={onHandling} />
+        {examId && mayOpenLinks(user.role) ? (
+          <LiveViewButton
+            target={{ sessionId: flag.sessionId, examId, studentName: student.name }}
+            className="link-button small"
+          />
+        ) : null}
       </article>
     </li>
   );
@@ -223,6 +235,7 @@ export function AlertFeed({
   muted,
   onMuted,
   onHandling,
+  chat,
 }: {
   alerts: readonly Alert[];
   meId: string;
@@ -232,6 +245,8 @@ export function AlertFeed({
   muted: boolean;
   onMuted: (muted: boolean) => void;
   onHandling: (handling: AlertState) => void;
+  /** Raised hands and unread messages (feed-chat.tsx), shown above the flag alerts. */
+  chat?: ReactNode;
 }) {
   const groups = groupAlerts(alerts);
   return (
@@ -259,6 +274,7 @@ export function AlertFeed({
       <div className="sr-only" role="alert" aria-live="assertive" aria-atomic="true">
         {announcement?.assertive ? announcement.text : ''}
       </div>
+      {chat}
       {alerts.length === 0 ? (
         <EmptyState>No alerts in the last hour.</EmptyState>
       ) : (

@@ -44,6 +44,9 @@ describe('one condition, one alert', () => {
       interventions: [],
       handling: {},
       health: null,
+      chat: [],
+      hands: [],
+      rtcLinks: [],
       cursor: 0,
     };
     const merged = buildAlert({ id: 'b' }, { related: [server] });

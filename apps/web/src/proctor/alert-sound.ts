@@ -49,6 +49,22 @@ export function playAlertSound(severity: Severity): void {
   }
 }
 
+/**
+ * The sound of the chat side of the feed, unlike any alert's: a rising pair of notes for a
+ * raised hand, one short high note for a student's message. Same lock and mute as alerts.
+ */
+export function playChatSound(kind: 'hand' | 'message'): void {
+  const ctx = audio();
+  if (!ctx || ctx.state !== 'running') return;
+  const t = ctx.currentTime + 0.01;
+  if (kind === 'hand') {
+    tone(ctx, t, 587);
+    tone(ctx, t + 0.16, 784);
+  } else {
+    tone(ctx, t, 988);
+  }
+}
+
 const MUTE_KEY = 'invigil.alerts.muted';
 
 function readMuted(): boolean {

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Intervention, SessionEvent, Snapshot } from '@invigil/contracts';
-import { FIXTURE_T0, buildAlert, buildFlag, buildMessage, buildSession } from './fixtures';
+import {
+  FIXTURE_T0,
+  buildAlert,
+  buildChatMessage,
+  buildFlag,
+  buildHand,
+  buildLink,
+  buildMessage,
+  buildSession,
+} from './fixtures';
 import {
   applyDetailMessage,
   availableInterventions,
   buildTimeline,
   identityPhotos,
   interventionAnswer,
+  mergeChat,
+  sessionLiveParts,
   type SessionDetailState,
 } from './detail-model';
 
@@ -17,6 +28,9 @@ const base = (): SessionDetailState => ({
   interventions: [],
   handling: {},
   health: null,
+  chat: [],
+  hands: [],
+  rtcLinks: [],
   cursor: 5,
 });
 
@@ -198,5 +212,52 @@ describe('session detail: identity photos', () => {
       ['id_face', 0, 'Face photo (replaced)'],
     ]);
     expect(identityPhotos([photo('webcam', 0)])).toEqual({ current: {}, replaced: [] });
+  });
+});
+
+describe('session detail: chat, hands and live links', () => {
+  it('keeps this session’s messages and the announcements, once each, by seq', () => {
+    let state = base();
+    const mine = buildChatMessage({ id: 'm2', seq: 7 });
+    const announcement = buildChatMessage({
+      id: 'a1',
+      seq: 6,
+      sessionId: null,
+      kind: 'announcement',
+      from: 'staff',
+    });
+    state = applyDetailMessage(state, buildMessage('chat.message', 6, mine));
+    state = applyDetailMessage(state, buildMessage('chat.message', 7, announcement));
+    // Another session's message, and another session's copy of the announcement.
+    state = applyDetailMessage(
+      state,
+      buildMessage('chat.message', 8, buildChatMessage({ id: 'x', sessionId: 's2' }), 's2'),
+    );
+    state = applyDetailMessage(state, buildMessage('chat.message', 9, announcement, null));
+    expect(state.chat.map((m) => m.id)).toEqual(['a1', 'm2']);
+    expect(
+      mergeChat([buildChatMessage({ id: 'm0', seq: 1 })], state.chat).map((m) => m.id),
+    ).toEqual(['m0', 'a1', 'm2']);
+  });
+
+  it('follows this session’s hands and open links only', () => {
+    let state = {
+      ...base(),
+      ...sessionLiveParts('s1', {
+        helpRequests: [buildHand(), buildHand({ id: 'h9', sessionId: 's2' })],
+        rtcLinks: [buildLink(), buildLink({ id: 'l9', sessionId: 's2' })],
+      }),
+    };
+    expect(state.hands.map((h) => h.id)).toEqual(['h1']);
+    expect(state.rtcLinks.map((l) => l.id)).toEqual(['l1']);
+    const resolved = buildHand({ closedAt: '2030-01-01T10:05:00.000Z', closeReason: 'resolved' });
+    state = applyDetailMessage(state, buildMessage('hand', 6, resolved));
+    state = applyDetailMessage(
+      state,
+      buildMessage('hand', 7, buildHand({ id: 'h9', sessionId: 's2' }), 's2'),
+    );
+    expect(state.hands.map((h) => h.closeReason)).toEqual(['resolved']);
+    state = applyDetailMessage(state, buildMessage('rtc.link', 8, buildLink({ state: 'ended' })));
+    expect(state.rtcLinks).toEqual([]);
   });
 });

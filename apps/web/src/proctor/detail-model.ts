@@ -1,11 +1,14 @@
 import type {
   AlertState,
+  ChatMessage,
   ExamSession,
   Flag,
+  HelpRequest,
   Intervention,
   InterventionKind,
   LiveMessage,
   RiskScore,
+  RtcLink,
   SessionEvent,
   SessionHealth,
   SessionNote,
@@ -14,6 +17,8 @@ import type {
   Snapshot,
 } from '@invigil/contracts';
 import { FLAG_TYPE_LABEL } from './alert-model';
+import { sortHands, upsertHand, upsertLink } from './live-model';
+import { communicationItems, type CommItem, type Communication } from './communication-timeline';
 import { serverEventLabel } from './evidence-text';
 
 /** What the session detail page follows live. */
@@ -27,6 +32,20 @@ export interface SessionDetailState {
   /** Alert handling by flag id, from `alert.updated` messages. */
   handling: Record<string, AlertState>;
   health: SessionHealth | null;
+  /**
+   * Chat messages of this session and the exam's announcements that arrived live, by seq
+   * (the chat panel merges them with the thread it fetched).
+   */
+  chat: ChatMessage[];
+  /** This session's raised hands, newest first. */
+  hands: HelpRequest[];
+  /** This session's live views and calls not ended. */
+  rtcLinks: RtcLink[];
+  /**
+   * Every link of this session a live message told of while the page was open, ended ones
+   * too (for the timeline: `rtcLinks` drops a link once it ends). Absent until the first.
+   */
+  rtcHistory?: RtcLink[];
   /** Newest message applied (replays are skipped). */
   cursor: number;
 }
@@ -83,6 +102,27 @@ export function applyDetailMessage(
       return message.data.sessionId === id
         ? { ...state, interventions: upsert(state.interventions, message.data) }
         : state;
+    case 'chat.message': {
+      const chat = message.data;
+      // An announcement can arrive more than once (replay, the thread fetch): keep one.
+      if (chat.sessionId !== id && chat.sessionId !== null) return state;
+      return { ...state, chat: mergeChat(state.chat, [chat]) };
+    }
+    case 'hand':
+      return message.data.sessionId === id
+        ? { ...state, hands: upsertHand(state.hands, message.data) }
+        : state;
+    case 'rtc.link':
+      return message.data.sessionId === id
+        ? {
+            ...state,
+            rtcLinks: upsertLink(state.rtcLinks, message.data),
+            rtcHistory: upsert(state.rtcHistory ?? [], message.data),
+          }
+        : state;
+    case 'chat.unread':
+    case 'rtc.signal':
+    case 'rtc.error':
     case 'heartbeat':
     case 'ready':
     case 'resync':
@@ -90,11 +130,47 @@ export function applyDetailMessage(
   }
 }
 
-/** One line of the session timeline: an event, a flag, a proctor's intervention or note. */
+/** Two lists of chat messages as one, each message once (the later copy wins), by seq. */
+export function mergeChat(
+  list: readonly ChatMessage[],
+  more: readonly ChatMessage[],
+): ChatMessage[] {
+  const byId = new Map<string, ChatMessage>();
+  for (const m of [...list, ...more]) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** The session's hands and open links from the exam's live snapshot. */
+export function sessionLiveParts(
+  sessionId: string,
+  snapshot: { helpRequests: readonly HelpRequest[]; rtcLinks: readonly RtcLink[] } | null,
+): Pick<SessionDetailState, 'hands' | 'rtcLinks'> {
+  return {
+    hands: sortHands((snapshot?.helpRequests ?? []).filter((h) => h.sessionId === sessionId)),
+    rtcLinks: (snapshot?.rtcLinks ?? []).filter(
+      (l) => l.sessionId === sessionId && l.state !== 'ended',
+    ),
+  };
+}
+
+/**
+ * One line of the session timeline: an event, a flag, a proctor's intervention or note, or
+ * live communication (a chat message, a raised hand, a live view or call: see `CommItem`).
+ */
 export type TimelineItem =
   | { kind: 'event'; key: string; atMs: number; label: string; severity: null; event: SessionEvent }
   | { kind: 'flag'; key: string; atMs: number; label: string; severity: Severity; flag: Flag }
-  | { kind: 'staff'; key: string; atMs: number; label: string; severity: null; by: string | null };
+  | { kind: 'staff'; key: string; atMs: number; label: string; severity: null; by: string | null }
+  | CommItem;
+
+/** The session's links for its timeline: the open ones and those seen ending, once each. */
+export function timelineLinks(
+  state: Pick<SessionDetailState, 'rtcLinks' | 'rtcHistory'>,
+): RtcLink[] {
+  const byId = new Map<string, RtcLink>();
+  for (const link of [...state.rtcLinks, ...(state.rtcHistory ?? [])]) byId.set(link.id, link);
+  return [...byId.values()];
+}
 
 /** Event types that say nothing a proctor reads (detector internals, heartbeats of uploads). */
 const DETECTOR_DETAIL = new Set(['detect.snapshot', 'detect.analysis', 'detect.state']);
@@ -177,16 +253,26 @@ export function eventTime(event: SessionEvent): number {
 }
 
 /**
- * Events and flags in one list in time order (flags before events at the same moment).
+ * Events, flags, staff actions and live communication in one list in time order (flags before
+ * the rest at the same moment).
  * Detector details are left out unless `withDetectorDetail`.
  */
 export function buildTimeline(
   events: readonly SessionEvent[],
   flags: readonly Flag[],
   withDetectorDetail = false,
-  staff: { interventions?: readonly Intervention[]; notes?: readonly SessionNote[] } = {},
+  staff: {
+    interventions?: readonly Intervention[];
+    notes?: readonly SessionNote[];
+    /** Chat, hands and live links, timed from `startMs` (the attempt's start) in their details. */
+    communication?: Communication & { startMs: number; studentName?: string };
+  } = {},
 ): TimelineItem[] {
   const items: TimelineItem[] = [];
+  if (staff.communication) {
+    const { startMs, studentName, ...parts } = staff.communication;
+    items.push(...communicationItems(parts, startMs, studentName));
+  }
   // What proctors did and wrote, at the server's time of it (staff times are the server's).
   for (const i of staff.interventions ?? []) {
     const label = INTERVENTION_LABEL[i.kind] ?? i.kind;

@@ -1,11 +1,14 @@
 import {
   DEFAULT_POLICY,
   type Alert,
+  type ChatMessage,
   type ExamSession,
   type Flag,
+  type HelpRequest,
   type LiveExamSnapshot,
   type LiveMessage,
   type LiveSessionTile,
+  type RtcLink,
 } from '@invigil/contracts';
 
 /**
@@ -48,6 +51,7 @@ export function buildTile(
     risk: 0,
     openFlags: 0,
     latest: { webcam: null, screen: null },
+    unreadChat: 0,
     ...overrides,
     session,
     health: overrides.health ?? {
@@ -141,7 +145,62 @@ export function buildSnapshot(
     counts,
     sessions,
     alerts,
+    helpRequests: [],
+    rtcLinks: [],
     cursor,
+  };
+}
+
+/** A chat message from the student of session `s1`, seq 1, at FIXTURE_T0. */
+export function buildChatMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    id: 'm1',
+    seq: 1,
+    examId: 'e1',
+    sessionId: 's1',
+    kind: 'message',
+    from: 'student',
+    author: { id: 'u1', name: 'Sam Student' },
+    body: 'My camera froze',
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+/** An open raised hand of session `s1`, nobody has taken it. */
+export function buildHand(overrides: Partial<HelpRequest> = {}): HelpRequest {
+  return {
+    id: 'h1',
+    sessionId: 's1',
+    examId: 'e1',
+    student: { id: 'u1', name: 'Sam Student' },
+    message: 'my camera froze',
+    raisedAt: at(0),
+    takenBy: null,
+    takenAt: null,
+    closedAt: null,
+    closedBy: null,
+    closeReason: null,
+    ...overrides,
+  };
+}
+
+/** A live view of session `s1` by proctor `p1`, connecting. */
+export function buildLink(overrides: Partial<RtcLink> = {}): RtcLink {
+  return {
+    id: 'l1',
+    sessionId: 's1',
+    examId: 'e1',
+    kind: 'view',
+    proctor: { id: 'p1', name: 'Pat Proctor' },
+    proctorCamera: false,
+    state: 'connecting',
+    startedAt: at(0),
+    connectedAt: null,
+    endedAt: null,
+    endReason: null,
+    detail: null,
+    ...overrides,
   };
 }
 

@@ -1,15 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import type { Alert, AlertState } from '@invigil/contracts';
+import type { Alert, AlertState, HelpRequest } from '@invigil/contracts';
 import { useUser } from '../auth/session';
 import { Page } from '../ui/page';
 import { ErrorState, Loading } from '../ui/states';
 import { AlertFeed } from './alert-feed';
 import { announce, shouldBeep, type Announcement } from './alert-model';
 import { playAlertSound, useAlertMute, useUnlockAlertSoundOnGesture } from './alert-sound';
+import { AnnouncePanel } from './announce-panel';
 import { ExamPanel } from './exam-panel';
+import { FeedChat } from './feed-chat';
 import { videoWatch } from './grid-model';
-import { tileList, unacknowledgedBySession } from './live-model';
+import { tileList, unacknowledgedBySession, upsertHand } from './live-model';
 import { SessionGrid } from './session-grid';
 import { useLiveExam, type LiveExam } from './use-live-exam';
 import './live.css';
@@ -120,9 +122,13 @@ function Dashboard({ examId }: { examId: string }) {
   const tiles = useMemo(() => (state ? tileList(state) : []), [state]);
   const alerts = state?.alerts;
   const unacknowledged = useMemo(() => unacknowledgedBySession(alerts ?? []), [alerts]);
+  const helpRequests = state?.helpRequests;
+  // Raised hands nobody has taken wait as alerts do (the narrow view's switch counts them).
   const unacknowledgedCount = useMemo(
-    () => [...unacknowledged.values()].reduce((sum, n) => sum + n, 0),
-    [unacknowledged],
+    () =>
+      [...unacknowledged.values()].reduce((sum, n) => sum + n, 0) +
+      (helpRequests ?? []).filter((h) => h.closedAt === null && h.takenBy === null).length,
+    [unacknowledged, helpRequests],
   );
 
   const onHandling = useCallback(
@@ -131,6 +137,11 @@ function Dashboard({ examId }: { examId: string }) {
         ...s,
         alerts: s.alerts.map((a) => (a.flag.id === handling.flagId ? { ...a, handling } : a)),
       })),
+    [patch],
+  );
+
+  const onHand = useCallback(
+    (hand: HelpRequest) => patch((s) => ({ ...s, helpRequests: upsertHand(s.helpRequests, hand) })),
     [patch],
   );
 
@@ -169,12 +180,18 @@ function Dashboard({ examId }: { examId: string }) {
           <div className={`live-layout live-view-${view}`}>
             <div className="live-main" id="live-sessions-view">
               <ExamPanel exam={state.exam} counts={state.counts} />
+              <AnnouncePanel
+                examId={state.exam.id}
+                counts={state.counts}
+                live={state.announcements}
+              />
               <section aria-labelledby="sessions-heading" className="live-sessions">
                 <SessionGrid
                   tiles={tiles}
                   unacknowledged={unacknowledged}
                   heading={<h2 id="sessions-heading">Sessions</h2>}
                   video={videoWatch(state.exam.policy)}
+                  rtcLinks={state.rtcLinks}
                 />
               </section>
             </div>
@@ -191,6 +208,7 @@ function Dashboard({ examId }: { examId: string }) {
                 muted={muted}
                 onMuted={setMuted}
                 onHandling={onHandling}
+                chat={<FeedChat state={state} meId={user.id} muted={muted} onHand={onHand} />}
               />
             </aside>
           </div>

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlert, buildMessage, buildSession, buildSnapshot, buildTile } from './fixtures';
+import {
+  FIXTURE_T0,
+  buildAlert,
+  buildChatMessage,
+  buildHand,
+  buildLink,
+  buildMessage,
+  buildSession,
+  buildSnapshot,
+  buildTile,
+} from './fixtures';
 import {
   applyLiveMessage,
   applyLiveMessages,
@@ -195,5 +205,98 @@ describe('live model: reconciling a fresh snapshot', () => {
     expect(state.tiles.s2?.risk).toBe(30);
     expect(state.tiles.s2?.session.state).toBe('paused');
     expect(state.cursor).toBe(21);
+  });
+});
+
+describe('live model: chat, hands and live links', () => {
+  const later = (ms: number) => new Date(FIXTURE_T0 + ms).toISOString();
+
+  it('takes the server’s unread count and counts a student message it has not counted', () => {
+    let state = stateFromSnapshot(two());
+    const s2 = state.tiles.s2;
+    // The message first: one more unread; then the server's count, which includes it.
+    state = applyLiveMessage(state, buildMessage('chat.message', 11, buildChatMessage()));
+    expect(state.tiles.s1?.unreadChat).toBe(1);
+    state = applyLiveMessage(
+      state,
+      buildMessage('chat.unread', 12, { sessionId: 's1', unread: 1, lastAt: later(0) }),
+    );
+    expect(state.tiles.s1?.unreadChat).toBe(1);
+    // The count first (it names the message's time): the message is not counted again.
+    state = applyLiveMessage(
+      state,
+      buildMessage('chat.unread', 13, { sessionId: 's1', unread: 2, lastAt: later(5000) }),
+    );
+    state = applyLiveMessage(
+      state,
+      buildMessage(
+        'chat.message',
+        14,
+        buildChatMessage({ id: 'm2', seq: 2, createdAt: later(5000) }),
+      ),
+    );
+    expect(state.tiles.s1?.unreadChat).toBe(2);
+    // Staff read it: the server says 0. Staff messages never count.
+    state = applyLiveMessage(
+      state,
+      buildMessage('chat.unread', 15, { sessionId: 's1', unread: 0, lastAt: later(5000) }),
+    );
+    state = applyLiveMessage(
+      state,
+      buildMessage(
+        'chat.message',
+        16,
+        buildChatMessage({ id: 'm3', seq: 3, from: 'staff', createdAt: later(9000) }),
+      ),
+    );
+    expect(state.tiles.s1?.unreadChat).toBe(0);
+    expect(state.tiles.s2).toBe(s2);
+  });
+
+  it('keeps each announcement once, whichever session’s copy brings it', () => {
+    const announcement = buildChatMessage({
+      id: 'a1',
+      seq: 4,
+      sessionId: null,
+      kind: 'announcement',
+      from: 'staff',
+      body: 'Ten minutes left',
+    });
+    const state = applyLiveMessages(stateFromSnapshot(two()), [
+      buildMessage('chat.message', 11, announcement, 's1'),
+      buildMessage('chat.message', 12, announcement, 's2'),
+    ]);
+    expect(state.announcements.map((a) => a.id)).toEqual(['a1']);
+    expect(state.tiles.s1?.unreadChat).toBe(0);
+    // A fresh snapshot (which has no announcements) keeps them.
+    expect(reconcileSnapshot(state, two()).announcements).toHaveLength(1);
+  });
+
+  it('starts from the snapshot’s hands and follows them, newest first', () => {
+    const snapshot = two();
+    snapshot.helpRequests = [buildHand({ id: 'h0', raisedAt: later(-60_000) })];
+    let state = stateFromSnapshot(snapshot);
+    state = applyLiveMessage(state, buildMessage('hand', 11, buildHand()));
+    expect(state.helpRequests.map((h) => h.id)).toEqual(['h1', 'h0']);
+    const taken = buildHand({ takenBy: { id: 'p1', name: 'Pat' }, takenAt: later(1000) });
+    state = applyLiveMessage(state, buildMessage('hand', 12, taken));
+    expect(state.helpRequests).toHaveLength(2);
+    expect(state.helpRequests[0]?.takenBy?.name).toBe('Pat');
+    // A replay changes nothing.
+    expect(applyLiveMessage(state, buildMessage('hand', 11, buildHand()))).toBe(state);
+  });
+
+  it('keeps the open live links current and drops ended ones', () => {
+    const snapshot = two();
+    snapshot.rtcLinks = [buildLink({ id: 'l0', sessionId: 's2' })];
+    let state = stateFromSnapshot(snapshot);
+    state = applyLiveMessage(state, buildMessage('rtc.link', 11, buildLink()));
+    state = applyLiveMessage(state, buildMessage('rtc.link', 12, buildLink({ state: 'live' })));
+    expect(state.rtcLinks.map((l) => `${l.id}:${l.state}`)).toEqual(['l0:connecting', 'l1:live']);
+    state = applyLiveMessage(
+      state,
+      buildMessage('rtc.link', 13, buildLink({ id: 'l0', sessionId: 's2', state: 'ended' }), 's2'),
+    );
+    expect(state.rtcLinks.map((l) => l.id)).toEqual(['l1']);
   });
 });

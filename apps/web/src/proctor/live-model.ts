@@ -1,10 +1,14 @@
 import type {
   Alert,
   AlertState,
+  ChatMessage,
+  ChatUnread,
+  HelpRequest,
   LatestSnapshots,
   LiveExamSnapshot,
   LiveMessage,
   LiveSessionTile,
+  RtcLink,
   SessionCounts,
   SessionState,
 } from '@invigil/contracts';
@@ -23,6 +27,21 @@ export interface LiveExamState {
   tiles: Record<string, LiveSessionTile>;
   /** Newest first. */
   alerts: Alert[];
+  /** Raised hands, open and recently closed, newest first. */
+  helpRequests: HelpRequest[];
+  /** Live views and calls not ended (the tiles show "being watched" / "in call"). */
+  rtcLinks: RtcLink[];
+  /**
+   * Announcements that arrived live, oldest first, once each (the server stores one message
+   * per running session; staff get every copy).
+   */
+  announcements: ChatMessage[];
+  /**
+   * Per session, the time of the newest student chat message already counted in its tile's
+   * `unreadChat`, so a message is never counted twice whichever of `chat.message` and
+   * `chat.unread` comes first.
+   */
+  chatCountedAt: Record<string, string>;
   /** The id of the newest message applied; older or equal ids are ignored (replays). */
   cursor: number;
   /**
@@ -42,6 +61,10 @@ export function stateFromSnapshot(snapshot: LiveExamSnapshot): LiveExamState {
     order: snapshot.sessions.map((t) => t.session.id),
     tiles,
     alerts: sortAlerts(snapshot.alerts),
+    helpRequests: sortHands(snapshot.helpRequests),
+    rtcLinks: snapshot.rtcLinks.filter((l) => l.state !== 'ended'),
+    announcements: [],
+    chatCountedAt: {},
     cursor: snapshot.cursor,
     stale: false,
   };
@@ -54,6 +77,61 @@ export function sortAlerts(alerts: readonly Alert[]): Alert[] {
       Date.parse(b.flag.createdAt) - Date.parse(a.flag.createdAt) ||
       b.flag.id.localeCompare(a.flag.id),
   );
+}
+
+/** Newest raised hand first (then id, for a stable order). */
+export function sortHands(hands: readonly HelpRequest[]): HelpRequest[] {
+  return [...hands].sort(
+    (a, b) => Date.parse(b.raisedAt) - Date.parse(a.raisedAt) || b.id.localeCompare(a.id),
+  );
+}
+
+/** The hand list with `hand` put in (replacing the one with its id). */
+export function upsertHand(hands: readonly HelpRequest[], hand: HelpRequest): HelpRequest[] {
+  return sortHands([hand, ...hands.filter((h) => h.id !== hand.id)]);
+}
+
+/** The open links with `link` put in, or taken out once it has ended. */
+export function upsertLink(links: readonly RtcLink[], link: RtcLink): RtcLink[] {
+  const others = links.filter((l) => l.id !== link.id);
+  return link.state === 'ended' ? others : [...others, link];
+}
+
+const later = (a: string | undefined, b: string | null): boolean =>
+  b !== null && (a === undefined || Date.parse(b) > Date.parse(a));
+
+/** The server's count for a session is the truth: take it, and remember up to when it counts. */
+function applyUnread(state: LiveExamState, unread: ChatUnread): LiveExamState {
+  const counted = state.chatCountedAt[unread.sessionId];
+  const next = withTile(state, unread.sessionId, (tile) =>
+    tile.unreadChat === unread.unread ? tile : { ...tile, unreadChat: unread.unread },
+  );
+  if (!later(counted, unread.lastAt) || next.stale) return next;
+  return {
+    ...next,
+    chatCountedAt: { ...next.chatCountedAt, [unread.sessionId]: unread.lastAt as string },
+  };
+}
+
+/**
+ * A chat message: an announcement is kept once for the announcement list; a student's
+ * message adds one to the tile's unread count unless the server already counted it.
+ */
+function applyChat(state: LiveExamState, message: ChatMessage): LiveExamState {
+  if (message.kind === 'announcement') {
+    if (state.announcements.some((a) => a.id === message.id)) return state;
+    const announcements = [...state.announcements, message].sort((a, b) => a.seq - b.seq);
+    return { ...state, announcements };
+  }
+  if (message.from !== 'student' || message.sessionId === null) return state;
+  const sessionId = message.sessionId;
+  if (!later(state.chatCountedAt[sessionId], message.createdAt)) return state;
+  const next = withTile(state, sessionId, (tile) => ({
+    ...tile,
+    unreadChat: tile.unreadChat + 1,
+  }));
+  if (next.stale) return next;
+  return { ...next, chatCountedAt: { ...next.chatCountedAt, [sessionId]: message.createdAt } };
 }
 
 function withTile(
@@ -168,7 +246,17 @@ export function applyLiveMessage(state: LiveExamState, message: LiveMessage): Li
       return updateHandling(state, message.data);
     case 'ready':
       return message.data.cursor > state.cursor ? { ...state, cursor: message.data.cursor } : state;
+    case 'chat.message':
+      return applyChat(state, message.data);
+    case 'chat.unread':
+      return applyUnread(state, message.data);
+    case 'hand':
+      return { ...state, helpRequests: upsertHand(state.helpRequests, message.data) };
+    case 'rtc.link':
+      return { ...state, rtcLinks: upsertLink(state.rtcLinks, message.data) };
     case 'intervention':
+    case 'rtc.signal':
+    case 'rtc.error':
     case 'heartbeat':
     case 'resync':
       return state;
@@ -204,6 +292,8 @@ export function reconcileSnapshot(
       const now = fresh.tiles[id];
       if (old && now && sameTile(old, now)) fresh.tiles[id] = old;
     }
+    // The snapshot has no announcements: keep the ones that came live.
+    fresh.announcements = previous.announcements;
   }
   return applyLiveMessages(fresh, recent);
 }

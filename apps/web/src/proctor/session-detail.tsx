@@ -16,7 +16,7 @@ import { Page, Section } from '../ui/page';
 import { ErrorState, Loading } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 import { useSecondClock } from './clock';
-import type { SessionDetailState } from './detail-model';
+import { timelineLinks, type SessionDetailState } from './detail-model';
 import {
   ACTIVE_STATES,
   uploadLabel,
@@ -31,11 +31,16 @@ import {
 } from './grid-model';
 import { InterventionsPanel } from './interventions-panel';
 import { ConnectionBanner } from './live-dashboard';
+import { SessionChat } from './session-chat';
 import { FlagEvidence, IdentityCompare } from './session-evidence';
 import { SessionNotes } from './session-notes';
 import { SessionTimeline } from './session-timeline';
 import { StaffTools } from './staff-tools';
 import { useSessionDetail } from './use-session-detail';
+import { upsertHand } from './live-model';
+import { LinkBadge } from '../rtc/link-badge';
+import { LiveViewButton } from '../rtc/live-view';
+import { isWatchable } from '../rtc/rtc-config';
 import './live.css';
 import './session-detail.css';
 
@@ -128,6 +133,11 @@ function StatusFacts({
   );
 }
 
+/** Who a live view or call from this page is with. */
+function liveTarget(session: ExamSession, name: string | null) {
+  return { sessionId: session.id, examId: session.examId, studentName: name ?? 'the student' };
+}
+
 function Detail({ sessionId }: { sessionId: string }) {
   const user = useUser();
   const [params, setParams] = useSearchParams();
@@ -205,6 +215,22 @@ function Detail({ sessionId }: { sessionId: string }) {
   );
 
   const name = tile?.student.name ?? null;
+  const [chat, hands, rtcLinks, rtcHistory] = [
+    state?.chat,
+    state?.hands,
+    state?.rtcLinks,
+    state?.rtcHistory,
+  ];
+  // The timeline's chat, hands and live links (ended links: those seen ending on this page).
+  const communication = useMemo(
+    () => ({
+      chat,
+      hands,
+      rtcLinks: timelineLinks({ rtcLinks: rtcLinks ?? [], rtcHistory }),
+      studentName: name ?? undefined,
+    }),
+    [chat, hands, rtcLinks, rtcHistory, name],
+  );
   const title = name ? `Session of ${name}` : 'Session detail';
   const back = state
     ? `/proctor/exams/${encodeURIComponent(state.session.examId)}/live`
@@ -262,6 +288,7 @@ function Detail({ sessionId }: { sessionId: string }) {
               sessionId={sessionId}
               flags={state.flags}
               interventions={state.interventions}
+              communication={communication}
               startMs={startMs}
               selectedId={selected?.id ?? null}
               onSelect={onSelect}
@@ -279,9 +306,29 @@ function Detail({ sessionId }: { sessionId: string }) {
         <div className="detail-side">
           <Section title="Status" id="status">
             <StatusFacts state={state} tile={tile} risk={state.risk} video={detail.video} />
+            <LinkBadge links={state.rtcLinks} />
             {detail.partErrors.live ? (
               <p className="muted small">The live overview of this exam could not be loaded.</p>
             ) : null}
+            {(user.role === 'proctor' || user.role === 'admin') &&
+            isWatchable(state.session.state) ? (
+              <div className="rtc-actions detail-live-actions">
+                {/* Peer to peer: see rtc/live-view.tsx. */}
+                <LiveViewButton target={liveTarget(state.session, name)} />
+                <LiveViewButton target={liveTarget(state.session, name)} kind="call" />
+              </div>
+            ) : null}
+          </Section>
+          <Section title="Chat" id="chat-section">
+            <SessionChat
+              sessionId={sessionId}
+              studentName={name ?? 'the student'}
+              live={state.chat}
+              hands={state.hands}
+              meId={user.id}
+              canAct={user.role === 'proctor' || user.role === 'admin'}
+              onHand={(hand) => patch((s) => ({ ...s, hands: upsertHand(s.hands, hand) }))}
+            />
           </Section>
           <Section title="Interventions" id="interventions">
             <InterventionsPanel

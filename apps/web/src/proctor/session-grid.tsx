@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { SessionState, type LiveSessionTile } from '@invigil/contracts';
+import { SessionState, type LiveSessionTile, type RtcLink } from '@invigil/contracts';
 import { SESSION_STATE_LABEL } from '../exams/labels';
 import { EmptyState } from '../ui/states';
 import { useDebounced } from '../ui/use-debounced';
@@ -87,6 +87,9 @@ function GridToolbar({
   );
 }
 
+/** One empty list for every tile without links, so memoised tiles keep their props. */
+const NO_LINKS: readonly RtcLink[] = [];
+
 /**
  * The grid of session tiles with its sort and filter controls. The order is recomputed at
  * most every two seconds (and at once when the controls change), so tiles do not jump on
@@ -97,8 +100,11 @@ export function SessionGrid({
   unacknowledged,
   heading,
   video,
+  rtcLinks = NO_LINKS,
 }: {
   tiles: readonly LiveSessionTile[];
+  /** Open live views and calls of the exam (badges on their sessions' tiles). */
+  rtcLinks?: readonly RtcLink[];
   unacknowledged: ReadonlyMap<string, number>;
   /** The video a running session must keep sending (see `videoWatch`); null: no video. */
   video: VideoWatch | null;
@@ -119,6 +125,12 @@ export function SessionGrid({
     [basis, effective, unacknowledged, sort, now],
   );
   const byId = useMemo(() => new Map(tiles.map((t) => [t.session.id, t])), [tiles]);
+  const linksBySession = useMemo(() => {
+    const map = new Map<string, RtcLink[]>();
+    for (const link of rtcLinks)
+      map.set(link.sessionId, [...(map.get(link.sessionId) ?? []), link]);
+    return map;
+  }, [rtcLinks]);
   const shown = useMemo(() => {
     const ordered = order.flatMap((id) => byId.get(id) ?? []);
     // Sessions that appeared since the last ordering show at once, at the end.
@@ -179,6 +191,7 @@ export function SessionGrid({
               tile={tile}
               unacknowledged={unacknowledged.get(tile.session.id) ?? 0}
               video={video}
+              links={linksBySession.get(tile.session.id) ?? NO_LINKS}
             />
           ))}
         </ol>

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { Link } from 'react-router-dom';
-import type { ExamSession, LiveSessionTile } from '@invigil/contracts';
+import type { ExamSession, LiveSessionTile, RtcLink } from '@invigil/contracts';
+import { useUser } from '../auth/session';
 import { recordingApi } from '../capture/api';
 import { SessionStateBadge } from '../exams/badges';
 import { useSecondClock } from './clock';
@@ -16,6 +17,10 @@ import {
   videoHealthLabel,
   type VideoWatch,
 } from './grid-model';
+import { UnreadBadge } from './unread-badge';
+import { LinkBadge } from '../rtc/link-badge';
+import { LiveViewButton } from '../rtc/live-view';
+import { isWatchable, mayOpenLinks } from '../rtc/rtc-config';
 
 /** The session detail address, optionally at a flag. */
 export function sessionDetailPath(sessionId: string, flagId?: string): string {
@@ -104,13 +109,17 @@ export const SessionTile = memo(function SessionTile({
   tile,
   unacknowledged,
   video,
+  links,
 }: {
   tile: LiveSessionTile;
   unacknowledged: number;
   /** See `videoWatch`: null when the exam records no video. */
   video: VideoWatch | null;
+  /** The session's open live views and calls (the same empty array when none). */
+  links: readonly RtcLink[];
 }) {
   const { session, student } = tile;
+  const user = useUser();
   const headingId = `tile-${session.id}`;
   const level = riskLevel(tile.risk);
   const attention = needsAttention(tile, unacknowledged);
@@ -135,6 +144,11 @@ export const SessionTile = memo(function SessionTile({
           <h3 id={headingId} className="tile-name">
             <Link to={sessionDetailPath(session.id)}>{student.name}</Link>
           </h3>
+          <UnreadBadge
+            to={`${sessionDetailPath(session.id)}#chat`}
+            count={tile.unreadChat}
+            name={student.name}
+          />
           <p className={`tile-risk pd-risk-${level}`}>
             <span className="tile-risk-value">{tile.risk}</span>
             <span className="tile-risk-label">risk</span>
@@ -174,6 +188,13 @@ export const SessionTile = memo(function SessionTile({
             </dd>
           </div>
         </dl>
+        <LinkBadge links={links} />
+        {mayOpenLinks(user.role) && isWatchable(session.state) ? (
+          <LiveViewButton
+            target={{ sessionId: session.id, examId: session.examId, studentName: student.name }}
+            className="button secondary small tile-live"
+          />
+        ) : null}
       </article>
     </li>
   );

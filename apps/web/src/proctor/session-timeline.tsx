@@ -1,13 +1,16 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import type { Flag, Intervention } from '@invigil/contracts';
+import { chatApi } from '../api/chat';
 import { proctorApi } from '../api/endpoints';
 import { formatClock } from '../player/timeline';
 import { Checkbox } from '../ui/field';
 import { EmptyState, ErrorState, Loading } from '../ui/states';
 import { useResource } from '../ui/use-resource';
 import { SEVERITY_LABEL } from './alert-model';
-import { buildTimeline, type TimelineItem } from './detail-model';
+import type { CommItem, Communication } from './communication-timeline';
+import { buildTimeline, mergeChat, type TimelineItem } from './detail-model';
 import { sessionQueryKeys } from './live-detail-refresh';
+import './session-timeline.css';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -52,6 +55,33 @@ function FlagStrip({
   );
 }
 
+/** A chat message, raised hand or live link: what, who, the words (as text) and how it went. */
+export function CommBody({ item }: { item: CommItem }) {
+  return (
+    <span className="timeline-comm-body">
+      <span className="timeline-comm-label">{item.label}</span>
+      {item.quote !== null ? (
+        <>
+          {': '}
+          <q className="timeline-quote">{item.quote}</q>
+        </>
+      ) : null}
+      {item.details ? (
+        <span className="muted small timeline-comm-details">{item.details}</span>
+      ) : null}
+    </span>
+  );
+}
+
+function CommRow({ item, time }: { item: CommItem; time: ReactNode }) {
+  return (
+    <li className={`timeline-item timeline-comm timeline-comm-${item.category}`}>
+      <span className="timeline-time">{time}</span>
+      <CommBody item={item} />
+    </li>
+  );
+}
+
 function TimelineRow({
   item,
   startMs,
@@ -73,6 +103,7 @@ function TimelineRow({
       </li>
     );
   }
+  if (item.kind === 'comm') return <CommRow item={item} time={time} />;
   if (item.kind === 'staff') {
     return (
       <li className="timeline-item timeline-staff">
@@ -115,6 +146,7 @@ export function SessionTimeline({
   sessionId,
   flags,
   interventions,
+  communication,
   startMs,
   selectedId,
   onSelect,
@@ -123,6 +155,11 @@ export function SessionTimeline({
   flags: readonly Flag[];
   /** The proctors' interventions, shown in time order with the rest. */
   interventions: readonly Intervention[];
+  /**
+   * Chat messages that arrived live (merged with the thread loaded here), the raised hands and
+   * the live views and calls known to the page; shown unless the proctor hides them.
+   */
+  communication?: Communication & { studentName?: string };
   /** Epoch ms of the start of the attempt (time 0:00 of the list). */
   startMs: number;
   selectedId: string | null;
@@ -139,14 +176,39 @@ export function SessionTimeline({
     [sessionId],
   );
   const notes = useResource(loadNotes, { key: sessionQueryKeys.notes(sessionId) });
+  const loadChat = useCallback(
+    (signal: AbortSignal) => chatApi.thread(sessionId, signal),
+    [sessionId],
+  );
+  // Under the session's keys, so the page's live refresh reloads it with the events.
+  const thread = useResource(loadChat, { key: ['api', 'sessions', sessionId, 'chat-thread'] });
   const [detail, setDetail] = useState(false);
+  const [showComm, setShowComm] = useState(true);
   const items = useMemo(
     () =>
       buildTimeline(events.data ?? [], flags, detail, {
         interventions,
         notes: notes.data ?? [],
+        communication:
+          showComm && communication
+            ? {
+                ...communication,
+                chat: mergeChat(thread.data?.messages ?? [], communication.chat ?? []),
+                startMs,
+              }
+            : undefined,
       }),
-    [events.data, flags, detail, interventions, notes.data],
+    [
+      events.data,
+      flags,
+      detail,
+      interventions,
+      notes.data,
+      showComm,
+      communication,
+      thread.data,
+      startMs,
+    ],
   );
   const endMs = items.length ? Math.max(startMs, items[items.length - 1]!.atMs) : startMs;
 
@@ -163,6 +225,13 @@ export function SessionTimeline({
       ) : null}
       <div className="timeline-tools">
         <Checkbox label="Show detector details" checked={detail} onChange={setDetail} />
+        {communication ? (
+          <Checkbox
+            label="Show chat, raised hands and live views"
+            checked={showComm}
+            onChange={setShowComm}
+          />
+        ) : null}
         {events.data ? (
           <button
             type="button"

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LiveMessage, LiveSessionTile } from '@invigil/contracts';
 import { examContentApi, proctorApi } from '../api/endpoints';
 import { useLive } from '../live/use-live';
-import { applyDetailMessage, type SessionDetailState } from './detail-model';
+import { applyDetailMessage, sessionLiveParts, type SessionDetailState } from './detail-model';
 import { videoWatch, type VideoWatch } from './grid-model';
 import { useLiveDetailRefresh } from './live-detail-refresh';
 
@@ -74,6 +74,8 @@ export function useSessionDetail(sessionId: string): SessionDetail {
         interventions: interventions.status === 'fulfilled' ? interventions.value : [],
         handling,
         health: ownTile?.health ?? null,
+        chat: [],
+        ...sessionLiveParts(sessionId, snapshot),
         cursor: snapshot?.cursor ?? 0,
       };
       // Messages that came while loading (after a resync) are applied over the fresh data.

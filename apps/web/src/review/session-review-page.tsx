@@ -18,6 +18,7 @@ import {
   reopenedByResponse,
   verdictStatus,
 } from './review-model';
+import { ReviewTimeline } from './review-timeline';
 import { StaffActions } from './staff-actions';
 import { VerdictForm } from './verdict-form';
 import './review.css';
@@ -189,6 +190,8 @@ function ReviewBody({
           <RecordingPlayer ref={player} sessionId={review.session.id} />
         </div>
       </Section>
+
+      <ReviewTimeline review={review} onPlay={playAt} />
 
       {review.notes && review.notes.length > 0 ? (
         <Section title="Proctor notes" id="notes">

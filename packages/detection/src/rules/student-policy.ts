@@ -43,6 +43,10 @@ export function studentPolicy(
     // Restrictions the exam page applies (a policy stored before they existed has neither).
     requireFullscreen: policy.requireFullscreen ?? false,
     blockClipboard: policy.blockClipboard ?? false,
+    // Live communication (a policy stored before it existed gets the defaults).
+    chat: policy.chat ?? true,
+    raiseHand: policy.raiseHand ?? true,
+    studentMayDeclineCalls: policy.studentMayDeclineCalls ?? false,
     detectors,
   };
 }

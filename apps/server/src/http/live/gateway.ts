@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -17,15 +18,26 @@ import {
   type LiveFeed,
   type LiveScope,
 } from '../../services/live-feed.service.js';
+import type { RtcLinkService } from '../../services/rtc-links.service.js';
+import type { RtcPeer, RtcSignalling } from '../../services/rtc-signalling.js';
 import type { SessionHealthTracker } from '../../services/session-health.js';
 import { iso } from '../../services/time.js';
 import { SESSION_COOKIE } from '../auth-hook.js';
 import { responses, zod } from '../responses.js';
 import { ANY_ROLE, actorOf } from '../route-policy.js';
 import type { HubScope, HubSubscriber, LiveHub } from './live-hub.js';
+import { INBOUND_DEFAULTS, type InboundOptions, inboundHandler } from './live-inbound.js';
+import { RtcPresence } from './rtc-presence.js';
 
 /** Tunables of the gateway; tests shorten the timers. */
-export interface GatewayOptions {
+export interface GatewayOptions extends InboundOptions {
+  /** After a student's last socket closed, their live links end unless they return within this. */
+  studentLeftGraceMs: number;
+  /**
+   * After a proctor's socket that owned links closed, they end `viewer_left` unless a new
+   * socket of the same proctor re-claims them within this (a brief network drop).
+   */
+  ownerLeftGraceMs: number;
   /** A heartbeat message and a ws ping this often; a socket that missed a pong is dropped. */
   heartbeatMs: number;
   /** Re-check the caller's sign-in and exam access every this many heartbeats. */
@@ -36,6 +48,9 @@ export interface GatewayOptions {
 
 /** Defaults: heartbeat every 15 s, access re-checked every minute, 4 MiB of backlog. */
 export const GATEWAY_DEFAULTS: GatewayOptions = {
+  ...INBOUND_DEFAULTS,
+  studentLeftGraceMs: 10_000,
+  ownerLeftGraceMs: 3_000,
   heartbeatMs: 15_000,
   recheckEveryBeats: 4,
   maxBufferedBytes: 4 * 1024 * 1024,
@@ -78,6 +93,9 @@ export interface GatewayDeps {
   feed: LiveFeed;
   hub: LiveHub;
   health: SessionHealthTracker;
+  /** WebRTC links: what browsers send up the socket acts on them. */
+  links: RtcLinkService;
+  signalling: RtcSignalling;
   publicUrl: string;
   options?: Partial<GatewayOptions>;
 }
@@ -124,6 +142,10 @@ function checkOrigin(req: FastifyRequest, publicUrl: string): void {
 /** One open socket: buffers bus messages while the replay is sent, then forwards live. */
 class LiveConnection implements HubSubscriber {
   readonly scope: HubScope;
+  readonly socketId = randomUUID();
+  readonly peer: RtcPeer;
+  /** A message of this socket was accepted (it may own WebRTC links). */
+  signalled = false;
   private replaying = true;
   private buffer: AddressedLiveMessage[] = [];
   /** Answered the last ping. */
@@ -140,6 +162,25 @@ class LiveConnection implements HubSubscriber {
       'examId' in access.scope
         ? { kind: 'exam', examId: access.scope.examId }
         : { kind: 'session', sessionId: access.scope.sessionId };
+    this.peer = {
+      socketId: this.socketId,
+      actor: access.actor,
+      examId: access.examId,
+      sessionId: access.sessionId,
+    };
+  }
+
+  get userId(): string {
+    return this.access.actor.userId;
+  }
+
+  get sessionId(): string | null {
+    return this.access.sessionId;
+  }
+
+  /** Transient messages (signalling) skip the replay buffer: they are not positions in a feed. */
+  direct(message: LiveMessage): void {
+    this.send(message);
   }
 
   deliver(message: AddressedLiveMessage): void {
@@ -214,16 +255,26 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
   const granted = new WeakMap<FastifyRequest, Access>();
   const connections = new Set<LiveConnection>();
   await deps.hub.start();
+  const reportRtc = (err: unknown) => app.log.error({ err }, 'live link handling failed');
+  const presence = new RtcPresence(
+    deps.links,
+    deps.hub,
+    deps.clock,
+    { studentMs: opts.studentLeftGraceMs, ownerMs: opts.ownerLeftGraceMs },
+    reportRtc,
+  );
 
   const beat = setInterval(() => void heartbeat(), opts.heartbeatMs);
   beat.unref();
   app.addHook('onClose', async () => {
     clearInterval(beat);
+    presence.stop();
     await deps.hub.stop();
   });
 
   async function heartbeat(): Promise<void> {
     const now = deps.clock.now();
+    presence.heartbeat(connections).catch(reportRtc);
     for (const c of connections) {
       if (!c.alive) {
         c.socket.terminate();
@@ -247,8 +298,13 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
       }
       await authorize(deps.db, resolved.actor, c.access.scope);
     } catch (err) {
-      if (err instanceof AppError) c.socket.close(CLOSE_ACCESS_REVOKED, 'Access revoked');
-      else app.log.warn({ err }, 'live access re-check failed; kept the socket');
+      if (err instanceof AppError) {
+        // Media must stop with the access, not a grace period later.
+        if (c.peer.sessionId === null) {
+          await deps.links.accessRemoved(c.userId, c.access.examId).catch(reportRtc);
+        }
+        c.socket.close(CLOSE_ACCESS_REVOKED, 'Access revoked');
+      } else app.log.warn({ err }, 'live access re-check failed; kept the socket');
     }
   }
 
@@ -273,11 +329,23 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
       conn.alive = true;
       if (student) deps.health.seen(student.id);
     });
+    socket.on(
+      'message',
+      inboundHandler(conn, {
+        signalling: deps.signalling,
+        clock: deps.clock,
+        options: opts,
+        onError: reportRtc,
+      }),
+    );
     socket.on('close', () => {
       remove();
       connections.delete(conn);
+      deps.signalling.forget(conn.socketId);
+      presence.closed(conn);
       if (student) void deps.health.disconnected(student);
     });
+    presence.opened(conn);
     if (student) await deps.health.connected(student);
 
     const replayed = new Set<number>();
@@ -320,9 +388,14 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
         '`ready` with the cursor; then live `session.state`, `session.risk`, `session.health`, ' +
         '`flag.created`, `flag.updated`, `flag.removed`, `alert.updated`, `intervention`, and a ' +
         '`heartbeat` every 15 s (plus ws pings). Students receive only their session’s ' +
-        '`session.state` and `intervention` messages, with ids (and `ready` cursors) that count ' +
-        'those messages only: 1, 2, 3 … per session. Close codes: 4401 signed out, 4403 access ' +
-        'revoked, 1013 too slow (reconnect with `since`).',
+        'student-audience messages (`session.state`, `intervention`, `rtc.link`, …), with ids ' +
+        '(and `ready` cursors) that count those messages only: 1, 2, 3 … per session. ' +
+        'Browsers may send `LiveClientMessage` JSON text frames (WebRTC signalling: ' +
+        '`rtc.signal`, `rtc.state`, `rtc.accept`, `rtc.decline`, `rtc.end`; at most 128 KiB ' +
+        'each, 200 per 10 s), checked against the socket’s user and scope; signals reach the ' +
+        'other side of the link only (`rtc.signal`, id 0), a refusal comes back to the sending ' +
+        'socket as `rtc.error` (id 0) and the socket stays open. Close codes: 4401 signed out, ' +
+        '4403 access revoked, 1013 too slow (reconnect with `since`).',
       querystring: LiveQueryParams,
       response: { ...responses({}), 101: z.null().describe('Switching Protocols'), 426: ErrorBody },
     },

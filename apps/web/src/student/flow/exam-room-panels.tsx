@@ -18,15 +18,22 @@ async function openEntireScreen(policy: StudentPolicy): Promise<MediaStream | st
   return `${verdict.summary} ${verdict.fix ?? ''}`;
 }
 
-/** A modal notice over the exam (the exam behind it is inert). Takes focus when shown. */
+/** A notice over the exam (the exam behind it is inert). Takes focus when shown. */
 export function Overlay({
   id,
   title,
   children,
+  modal = true,
 }: {
   id: string;
   title: string;
   children: React.ReactNode;
+  /**
+   * False for a notice the student waits out (pause, recording problem): not modal,
+   * so the chat and Raise hand dock (drawn above it) stay reachable by keyboard and screen
+   * reader while the questions behind it stay inert.
+   */
+  modal?: boolean;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -37,7 +44,7 @@ export function Overlay({
       <div
         className="overlay-box"
         role="alertdialog"
-        aria-modal="true"
+        aria-modal={modal}
         aria-labelledby={`${id}-title`}
       >
         <h2 ref={heading} id={`${id}-title`} tabIndex={-1}>

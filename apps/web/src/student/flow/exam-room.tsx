@@ -33,6 +33,9 @@ import { navigatorItems } from './navigator-model';
 import { useQuestionMarks } from './question-marks';
 import { MarkForReview, QuestionNavigator } from './question-navigator';
 import { SelfView } from './self-view';
+import { ChatDock, type DockOpenRequest } from './chat-dock';
+import { HelpEntry } from './help-entry';
+import { StudentLive } from '../../rtc/student-live';
 
 interface LoadedView {
   view: StudentExamView;
@@ -89,6 +92,7 @@ export function ExamRoom({
   const [answers, setAnswers] = useState<Record<string, AnswerValue> | null>(null);
   const [submitting, setSubmitting] = useState<'manual' | 'auto' | null>(null);
   const [submitError, setSubmitError] = useState<string | null>(null);
+  const [dockRequest, setDockRequest] = useState<DockOpenRequest | null>(null);
   const paused = session.state === 'paused';
 
   useSessionPoll(sessionId, session, onSession);
@@ -187,6 +191,14 @@ export function ExamRoom({
   const questions = view ? [...view.questions].sort((a, b) => a.position - b.position) : [];
   const navItems = navigatorItems(questions, currentAnswers, marks.marked);
   const selfView = policy.webcam ? <SelfView sessionId={sessionId} capture={capture} /> : null;
+  // Which notice covers the exam (the order of the notices below). The chat dock stays usable
+  // beside a pause or a recording problem, when a student most needs help; only a prompt that
+  // must be answered and the full-screen gate make it inert.
+  const answerFirst = prompt?.kind === 'warning' || (prompt?.kind === 're_enrol' && !problem);
+  const waitingNotice = !answerFirst && (paused || !!problem);
+  const dockBlocked = !waitingNotice && (!!prompt || needsFullscreen);
+  const openDock = (ask: boolean) => setDockRequest((r) => ({ n: (r?.n ?? 0) + 1, ask }));
+  const help = <HelpEntry policy={policy} onOpen={openDock} />;
 
   return (
     <>
@@ -282,7 +294,7 @@ export function ExamRoom({
           onComplete={interventions.complete}
         />
       ) : paused ? (
-        <Overlay id="paused" title="Your exam is paused by the proctor">
+        <Overlay id="paused" title="Your exam is paused by the proctor" modal={false}>
           {pauseNote ? (
             <p className="proctor-note">
               <strong>Message from the proctor:</strong> {pauseNote}
@@ -309,10 +321,12 @@ export function ExamRoom({
               the proctor resumes it.
             </p>
           )}
+          {help}
         </Overlay>
       ) : problem ? (
-        <Overlay id="problem" title="Recording needs your attention">
+        <Overlay id="problem" title="Recording needs your attention" modal={false}>
           <ReconnectPanel policy={policy} capture={capture} problem={problem} />
+          {help}
         </Overlay>
       ) : prompt?.kind === 'room_scan' ? (
         <RoomScanDialog
@@ -326,6 +340,23 @@ export function ExamRoom({
       ) : needsFullscreen ? (
         <FullscreenGate left={wasFullscreen} onEnter={fullscreen.enter} />
       ) : null}
+      <ChatDock
+        sessionId={sessionId}
+        policy={policy}
+        channel={interventions.channel}
+        blocked={dockBlocked}
+        raised={waitingNotice}
+        openRequest={dockRequest}
+        resyncs={interventions.resyncs}
+      />
+      {/* Live views and calls: on the same channel, usable while paused. */}
+      <StudentLive
+        sessionId={sessionId}
+        channel={interventions.channel}
+        capture={capture}
+        mayDecline={policy.studentMayDeclineCalls}
+        resyncs={interventions.resyncs}
+      />
       <div className="restriction-notice" role="status">
         {blockedNotice}
       </div>

@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { ExamSession, Intervention, LiveMessage } from '@invigil/contracts';
 import { interventionApi } from '../../api/endpoints';
 import { queryKeys } from '../../api/query-keys';
-import { useLive, type LiveStatus } from '../../live/use-live';
+import { useLiveChannel, type LiveChannel, type LiveStatus } from '../../live/use-live';
 import { useResource } from '../../ui/use-resource';
 import { attemptApi } from '../api';
 import { isNewerSession, mergeInterventions } from './intervention-model';
@@ -19,6 +19,13 @@ export interface StudentInterventions {
   loaded: boolean;
   /** The live connection's status. */
   live: LiveStatus;
+  /** The session's live connection, shared with the chat and the live view on this page. */
+  channel: LiveChannel;
+  /**
+   * How many times the feed said `resync` (its gap was too long to replay): whoever follows
+   * the channel (chat, hands) fetches its state again when this changes.
+   */
+  resyncs: number;
   /** Confirm a warning or a request; rejects when the server could not be told. */
   acknowledge: (intervention: Intervention) => Promise<void>;
   /**
@@ -32,7 +39,7 @@ export interface StudentInterventions {
  * Follows the proctor's interventions during the exam: fetches the list when the page starts
  * (so an unanswered warning comes back after a reload), then listens on the live feed of the
  * session for new interventions and state changes (pause, resume, termination), which reach
- * the page within a second. A `resync` fetches both again.
+ * the page within a second. A `resync` fetches both again (and counts in `resyncs`).
  */
 export function useStudentInterventions(
   session: ExamSession,
@@ -81,7 +88,9 @@ export function useStudentInterventions(
     },
     [merge, applySession],
   );
+  const [resyncs, setResyncs] = useState(0);
   const onResync = useCallback(() => {
+    setResyncs((n) => n + 1);
     void queryClient.refetchQueries({ queryKey: queryKeys.interventions(sessionId), exact: true });
     attemptApi.session(sessionId).then(applySession, () => undefined);
   }, [queryClient, applySession, sessionId]);
@@ -89,7 +98,8 @@ export function useStudentInterventions(
   const scope = useMemo(() => ({ sessionId }), [sessionId]);
   // From the start of the session's feed: replayed messages merge idempotently, and older
   // session states are ignored, so nothing sent before this page loaded can be missed.
-  const live = useLive(scope, 0, onMessage, onResync);
+  const channel = useLiveChannel(scope, 0, onMessage, onResync);
+  const live = channel.status;
   if (polling !== (live !== 'live')) setPolling(live !== 'live');
 
   const acknowledge = useCallback(
@@ -102,5 +112,5 @@ export function useStudentInterventions(
       merge([await interventionApi.complete(sessionId, intervention.id)]),
     [merge, sessionId],
   );
-  return { list, loaded, live, acknowledge, complete };
+  return { list, loaded, live, channel, resyncs, acknowledge, complete };
 }

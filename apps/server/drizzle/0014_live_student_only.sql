@@ -1,0 +1,2 @@
+ALTER TABLE "live_messages" DROP CONSTRAINT "live_messages_audience_check";--> statement-breakpoint
+ALTER TABLE "live_messages" ADD CONSTRAINT "live_messages_audience_check" CHECK ("live_messages"."audience" in ('staff','student','student_only'));
