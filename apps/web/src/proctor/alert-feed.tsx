@@ -1,7 +1,6 @@
 import { memo, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Alert, AlertState, Severity } from '@invigil/contracts';
-import { ApiError } from '../api/client';
 import { proctorApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
 import { formatClock } from '../player/timeline';
@@ -18,6 +17,7 @@ import {
   handlingFrom,
   holderOf,
   holderFromDetails,
+  takenByAnother,
   type Announcement,
 } from './alert-model';
 import { sessionDetailPath } from './session-tile';
@@ -53,8 +53,8 @@ function AlertActions({
     try {
       onHandling(handlingFrom(await call()));
     } catch (error) {
-      const holder = error instanceof ApiError ? holderFromDetails(error.details) : null;
-      if (error instanceof ApiError && error.code === 'ALERT_TAKEN' && holder) {
+      const holder = takenByAnother(error, 'ALERT_TAKEN', holderFromDetails);
+      if (holder) {
         // Someone was quicker: show who, with the Take over button.
         onHandling({ ...handling, assignedTo: holder, assignedAt: new Date().toISOString() });
         setProblem(`${holder.name} has just taken this alert.`);

@@ -6,6 +6,7 @@ import type {
   PersonRef,
   Severity,
 } from '@invigil/contracts';
+import { ApiError } from '../api/errors';
 
 /** Severities, most serious first. */
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low'];
@@ -180,13 +181,34 @@ export function handlingFrom(result: AlertState | Alert): AlertState {
 }
 
 /**
+ * The person under the first of `keys` present in an error's details (`{ id, name }`), or
+ * null: how a 409 "someone else has it" names who does.
+ */
+export function personInDetails(details: unknown, ...keys: string[]): PersonRef | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const record = details as Record<string, unknown>;
+  const person = keys.map((key) => record[key]).find((v) => v !== undefined && v !== null);
+  if (typeof person !== 'object' || person === null) return null;
+  const { id, name } = person as Record<string, unknown>;
+  return typeof id === 'string' && typeof name === 'string' ? { id, name } : null;
+}
+
+/**
  * The proctor named in a 409 ALERT_TAKEN error's details (`{ assignedTo: { id, name } }`),
  * so the feed can show who has the alert at once.
  */
 export function holderFromDetails(details: unknown): PersonRef | null {
-  if (typeof details !== 'object' || details === null) return null;
-  const holder = (details as Record<string, unknown>).assignedTo;
-  if (typeof holder !== 'object' || holder === null) return null;
-  const { id, name } = holder as Record<string, unknown>;
-  return typeof id === 'string' && typeof name === 'string' ? { id, name } : null;
+  return personInDetails(details, 'assignedTo');
+}
+
+/**
+ * Who beat this user to it, when `error` is the 409 `code` ("already taken") naming them
+ * (read from its details with `read`); null for any other failure.
+ */
+export function takenByAnother(
+  error: unknown,
+  code: 'ALERT_TAKEN' | 'HAND_TAKEN',
+  read: (details: unknown) => PersonRef | null,
+): PersonRef | null {
+  return error instanceof ApiError && error.code === code ? read(error.details) : null;
 }

@@ -1,4 +1,5 @@
 import type { HelpRequest, LiveSessionTile, PersonRef, SessionCounts } from '@invigil/contracts';
+import { personInDetails } from './alert-model';
 
 /**
  * What the proctor's pages say about chat and raised hands, as pure functions (tested
@@ -43,12 +44,7 @@ export function handHolder(hand: HelpRequest, meId: string): HandHolder {
  * `assignedTo` as alerts name it), so the feed can say who at once.
  */
 export function handTakerFromDetails(details: unknown): PersonRef | null {
-  if (typeof details !== 'object' || details === null) return null;
-  const record = details as Record<string, unknown>;
-  const person = record.takenBy ?? record.assignedTo;
-  if (typeof person !== 'object' || person === null) return null;
-  const { id, name } = person as Record<string, unknown>;
-  return typeof id === 'string' && typeof name === 'string' ? { id, name } : null;
+  return personInDetails(details, 'takenBy', 'assignedTo');
 }
 
 /** "1 unread message" / "3 unread messages". */

@@ -1,7 +1,6 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { HelpRequest } from '@invigil/contracts';
-import { ApiError } from '../api/client';
 import { handsApi } from '../api/chat';
 import { describeError } from '../api/errors';
 import { useUser } from '../auth/session';
@@ -15,6 +14,7 @@ import {
   handText,
   isOpenHand,
 } from './chat-model';
+import { takenByAnother } from './alert-model';
 import { sessionDetailPath } from './session-tile';
 import './proctor-chat.css';
 
@@ -72,8 +72,8 @@ export function HandActions({
       if (kind === 'take' && withChatLink) focusChat.current = true;
       else onDone?.(kind);
     } catch (error) {
-      const taker = error instanceof ApiError ? handTakerFromDetails(error.details) : null;
-      if (error instanceof ApiError && error.code === 'HAND_TAKEN' && taker) {
+      const taker = takenByAnother(error, 'HAND_TAKEN', handTakerFromDetails);
+      if (taker) {
         // Someone was quicker: show who, with the Take over button.
         onHand({ ...hand, takenBy: taker, takenAt: new Date().toISOString() });
         setProblem(`${taker.name} has just taken this hand.`);
