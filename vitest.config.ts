@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['apps/server/test/**/*.test.ts'],
+          include: ['apps/server/test/**/*.test.ts', 'bench/load/**/*.test.ts'],
           globalSetup: ['apps/server/test/helpers/global-setup.ts'],
         },
       },

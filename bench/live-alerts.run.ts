@@ -122,7 +122,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
     SEED_DEMO: 'false',
-    // BENCH_DATABASE_URL=postgres://… measures on PostgreSQL instead of embedded PGlite.
+    // BENCH_DATABASE_URL=postgres://… measures on that PostgreSQL instead of the embedded one.
     ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   });
   instance = await createApp({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -17,7 +17,9 @@ export interface DemoServer {
 }
 
 /**
- * Start the server as `invigil start` would, on a fresh embedded database. `env` adds
+ * Start the server as `invigil start` would, on a fresh embedded database (the embedded
+ * PostgreSQL, started in a temporary DATA_DIR; `close()` stops it and removes the directory,
+ * so no PostgreSQL outlives a test file). `env` adds
  * environment variables (e.g. SMTP_URL and SMTP_FROM for a test mailbox); WEB_DIST_DIR is
  * taken from the environment, to test a web build made elsewhere.
  */
@@ -32,20 +34,38 @@ export async function startDemoServer(
 ): Promise<DemoServer> {
   const dataDir = path.join(os.tmpdir(), `invigil-e2e-${randomBytes(6).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true });
-  const source = { LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env };
+  // Server analysis at full speed whatever the machine's load: a busy test machine must not
+  // change what a test sees (in the product it yields to uploads, ANALYSIS_CPU_LIMIT_PERCENT).
+  const source = {
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    ANALYSIS_CPU_LIMIT_PERCENT: '100',
+    ...env,
+  };
   const webDist = process.env.WEB_DIST_DIR;
   const config = {
     ...loadConfig(webDist ? { ...source, WEB_DIST_DIR: webDist } : source),
     port: 0,
   };
   const instance = await createApp(config);
-  const demo = await seedDemoIfEmpty(instance.database.db, dataDir);
-  if (!demo) throw new Error('demo seed did not run on a fresh database');
-  if (!opts.facePhotoCheck) {
-    await instance.database.db
-      .update(exams)
-      .set({ policy: sql`${exams.policy} || '{"facePhotoCheck": false}'::jsonb` });
+  const close = async () => {
+    await instance.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let demo: DemoCredential[] | null;
+  let url: string;
+  try {
+    demo = await seedDemoIfEmpty(instance.database.db, dataDir);
+    if (!demo) throw new Error('demo seed did not run on a fresh database');
+    if (!opts.facePhotoCheck) {
+      await instance.database.db
+        .update(exams)
+        .set({ policy: sql`${exams.policy} || '{"facePhotoCheck": false}'::jsonb` });
+    }
+    url = await instance.app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (err) {
+    await close();
+    throw err;
   }
-  const url = await instance.app.listen({ host: '127.0.0.1', port: 0 });
-  return { url, instance, demo, close: () => instance.close() };
+  return { url, instance, demo, close };
 }

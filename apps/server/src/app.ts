@@ -32,13 +32,16 @@ import { startRtcSweep } from './jobs/rtc-sweep.js';
 import { startHandSweep } from './jobs/hand-sweep.js';
 import { InProcessEventBus } from './adapters/in-process.event-bus.js';
 import { RedisEventBus } from './adapters/redis.event-bus.js';
+import { ClusterEventBus, workerProcessLink } from './adapters/cluster.event-bus.js';
 import { WorkerPoolDetector } from './adapters/worker-pool.detector.js';
 import type { Detector } from './ports/detector.port.js';
 import type { EventBus } from './ports/event-bus.port.js';
 import { AnalysisQueue } from './services/analysis-queue.js';
 import { AnalysisScheduler } from './services/analysis-scheduler.js';
+import { AnalysisPace } from './services/analysis-pace.js';
 import { DEFAULT_QUEUE_BOUNDS } from './services/analysis-shedding.js';
-import { judgesFlags } from './services/detection-event-data.js';
+import { rejudgingNeeds } from './services/detection-event-data.js';
+import { anyAnalysed } from './services/analysed-snapshots.js';
 import { FlagService } from './services/flags.service.js';
 import { EvidenceWatchdog } from './services/evidence-watchdog.service.js';
 import { InterventionService } from './services/interventions.service.js';
@@ -80,6 +83,7 @@ import { answerRoutes } from './http/answers/routes.js';
 import { gradingRoutes } from './http/grading/routes.js';
 import { questionMarkRoutes } from './http/question-marks/routes.js';
 import { auditRoutes } from './http/audit/routes.js';
+import { systemRoutes } from './http/system/routes.js';
 import { flagRoutes } from './http/flags/routes.js';
 import { liveGateway } from './http/live/gateway.js';
 import { LiveHub } from './http/live/live-hub.js';
@@ -135,14 +139,40 @@ export interface AppOverrides {
   bus?: EventBus;
 }
 
+/** What this process is within a deployment (see cluster/primary.ts). */
+export interface ProcessRole {
+  /**
+   * Run the background loops (sweepers, watchdog, analysis, notifications). Exactly one
+   * process of a machine's cluster does; every process serves HTTP and live sockets.
+   */
+  jobs: boolean;
+  /**
+   * A worker of `invigil start` with WORKERS > 1: without Redis, live messages cross via the
+   * primary, and the primary owns the embedded PostgreSQL (a worker attaches, never stops it).
+   */
+  clusterWorker: boolean;
+}
+
+/** A loop that does not run in this process (see ProcessRole.jobs). */
+const IDLE_LOOP = { kick: () => undefined, stop: async () => undefined };
+
+/** A single process that does everything (the default). */
+export const SOLE_PROCESS: ProcessRole = { jobs: true, clusterWorker: false };
+
 /**
  * The composition root: builds the adapters named by `config`, hands each service the
  * ports it needs, and mounts the HTTP routes. Nothing else chooses a backend.
  */
-export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<InvigilApp> {
+export async function createApp(
+  config: Config,
+  overrides: AppOverrides = {},
+  role: ProcessRole = SOLE_PROCESS,
+): Promise<InvigilApp> {
   const clock = overrides.clock ?? systemClock;
   mkdirSync(config.blobDir, { recursive: true });
-  const database = overrides.database ?? (await openDatabase(config.database));
+  const database =
+    overrides.database ??
+    (await openDatabase(config.database, { ownEmbedded: !role.clusterWorker }));
   if (!overrides.database) await database.migrate();
   const { db } = database;
 
@@ -164,7 +194,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     overrides.bus ??
     (config.redisUrl
       ? await RedisEventBus.connect(config.redisUrl, reportBusError)
-      : new InProcessEventBus(reportBusError));
+      : role.clusterWorker
+        ? new ClusterEventBus(workerProcessLink(), reportBusError)
+        : new InProcessEventBus(reportBusError));
   // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
   const liveFeed = new LiveFeed(db, clock, bus);
   const emitStored = liveFeed.emitter((err) => logError(err, 'live message not sent'));
@@ -213,7 +245,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const review = new ReviewService(db, clock, bus, { rederive, live: emitLive });
   const reports = new SessionReportService(db, clock);
   const detector = config.detection.enabled
-    ? (overrides.detector ?? new WorkerPoolDetector({ size: config.detection.workers }))
+    ? (overrides.detector ??
+      new WorkerPoolDetector({
+        size: config.detection.workers,
+        interactiveSize: config.detection.interactiveWorkers ?? 1,
+        nice: config.detection.nice ?? 0,
+        onPriority: (outcome, worker) =>
+          app.log[outcome.applied ? 'info' : 'debug'](
+            { ...outcome, ...worker },
+            'detector worker priority',
+          ),
+      }))
     : undefined;
   const queue = new AnalysisQueue(db);
   let runner: AnalysisRunner | undefined;
@@ -262,7 +304,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         ?.clientEventsStored(sessionId, events)
         .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
       const receivedMs = clock.now().getTime();
-      if (events.some((e) => judgesFlags(e, receivedMs))) await rederive(sessionId);
+      // A clean stream of browser snapshot reports re-judges nothing until the server has
+      // analysed one of those snapshots (most are never analysed): one read instead of a
+      // full re-judgement per report.
+      const needs = rejudgingNeeds(events, receivedMs);
+      if (needs.always || (await anyAnalysed(db, sessionId, needs.reportedSnapshots))) {
+        await rederive(sessionId);
+      }
     },
     (session) => health.uploaded(session),
     config.ingestGraceMs,
@@ -371,21 +419,24 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   const outbox = new NotificationOutbox(db, notify);
   const attempts = new DeliveryAttempts(db, mailer, () => clock.now());
-  const sender = startNotificationSender(
-    {
-      outbox,
-      clock,
-      attempt: (delivery) => attempts.attempt(delivery),
-      // Ids only: URLs may carry tokens and e-mail addresses are personal data.
-      onGiveUp: (d, result) =>
-        app.log.warn(
-          { deliveryId: d.id, channel: d.channel, attempts: d.attempts, error: result.error },
-          'notification given up',
-        ),
-      onError: (err) => app.log.error({ err }, 'notification sending failed'),
-    },
-    notify.pollMs,
-  );
+  // Like the other loops (startLoops below), only in the process that runs them.
+  const sender = !role.jobs
+    ? IDLE_LOOP
+    : startNotificationSender(
+        {
+          outbox,
+          clock,
+          attempt: (delivery) => attempts.attempt(delivery),
+          // Ids only: URLs may carry tokens and e-mail addresses are personal data.
+          onGiveUp: (d, result) =>
+            app.log.warn(
+              { deliveryId: d.id, channel: d.channel, attempts: d.attempts, error: result.error },
+              'notification given up',
+            ),
+          onError: (err) => app.log.error({ err }, 'notification sending failed'),
+        },
+        notify.pollMs,
+      );
   const kickSender = () => sender.kick();
   const webhookService = new WebhookService(db, clock, outbox, {
     allowHttp: notify.allowHttpWebhooks,
@@ -462,6 +513,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await app.register(reviewRoutes, { review, reports });
   await app.register(auditRoutes, { db });
+  await app.register(systemRoutes, {
+    db,
+    clock,
+    analysis: {
+      enabled: config.detection.enabled,
+      workers: config.detection.workers,
+      nice: config.detection.nice ?? 0,
+    },
+  });
   await app.register(probeRoutes);
   await app.register(detectionAssetRoutes, { dirs: assetDirs() });
   await app.register(webhookRoutes, {
@@ -502,45 +562,65 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     return reply.status(404).send(body);
   });
 
-  const sweeper = startDeadlineSweeper(
-    db,
-    clock,
-    config.deadlineSweepMs,
-    (err) => app.log.error({ err }, 'deadline sweep failed'),
-    emitLive,
-  );
-  const livePrune = startLivePrune(liveFeed, health, clock, (err) =>
-    app.log.error({ err }, 'pruning live messages failed'),
-  );
-  const stopNotifier = await notifier.start(bus);
-  const rtcSweep = startRtcSweep(rtcLinks, (err) =>
-    app.log.error({ err }, 'live link sweep failed'),
-  );
-  const handSweep = startHandSweep(hands, config.deadlineSweepMs, (err) =>
-    app.log.error({ err }, 'closing raised hands of ended attempts failed'),
-  );
-  const flagSweeper = startFlagSweeper(flagService, config.flagSweepMs, (err) =>
-    app.log.error({ err }, 'flag sweep failed'),
-  );
-  const evidenceSweeper = startEvidenceWatchdog(evidence, config.evidenceSweepMs, (err) =>
-    app.log.error({ err }, 'evidence sweep failed'),
-  );
-  if (analysis) {
-    runner = startAnalysisRunner(
-      {
-        queue,
-        clock,
-        run: (job) => analysis.run(job),
-        after: async (job, outcome) => {
-          // A failed analysis may be an unreadable snapshot: a flag of its own.
-          if (outcome === 'analysed' || outcome === 'failed') await rederive(job.sessionId);
-        },
-        onError: (err) => app.log.error({ err }, 'snapshot analysis failed'),
-      },
-      config.detection.workers,
-      config.detection.pollMs,
+  // Background loops run in one process only (ProcessRole.jobs); the others leave their work
+  // in the database, where that process's polls find it.
+  const startLoops = async (): Promise<() => Promise<void>> => {
+    const sweeper = startDeadlineSweeper(
+      db,
+      clock,
+      config.deadlineSweepMs,
+      (err) => app.log.error({ err }, 'deadline sweep failed'),
+      emitLive,
     );
-  }
+    const livePrune = startLivePrune(liveFeed, health, clock, (err) =>
+      app.log.error({ err }, 'pruning live messages failed'),
+    );
+    const stopNotifier = await notifier.start(bus);
+    const rtcSweep = startRtcSweep(rtcLinks, (err) =>
+      app.log.error({ err }, 'live link sweep failed'),
+    );
+    const handSweep = startHandSweep(hands, config.deadlineSweepMs, (err) =>
+      app.log.error({ err }, 'closing raised hands of ended attempts failed'),
+    );
+    const flagSweeper = startFlagSweeper(flagService, config.flagSweepMs, (err) =>
+      app.log.error({ err }, 'flag sweep failed'),
+    );
+    const evidenceSweeper = startEvidenceWatchdog(evidence, config.evidenceSweepMs, (err) =>
+      app.log.error({ err }, 'evidence sweep failed'),
+    );
+    // Analysis takes the CPU ingest leaves over (the whole machine's, so cluster workers count).
+    const pace = new AnalysisPace(analysis ? (config.detection.cpuLimitPercent ?? 100) : 100);
+    if (analysis) {
+      runner = startAnalysisRunner(
+        {
+          queue,
+          clock,
+          run: (job) => analysis.run(job),
+          restMs: () => pace.restMs(),
+          after: async (job, outcome) => {
+            // A failed analysis may be an unreadable snapshot: a flag of its own.
+            if (outcome === 'analysed' || outcome === 'failed') await rederive(job.sessionId);
+          },
+          onError: (err) => app.log.error({ err }, 'snapshot analysis failed'),
+        },
+        config.detection.workers,
+        config.detection.pollMs,
+      );
+    }
+
+    return async () => {
+      await sweeper.stop();
+      await livePrune.stop();
+      await handSweep.stop();
+      await rtcSweep.stop();
+      await flagSweeper.stop();
+      await evidenceSweeper.stop();
+      await stopNotifier();
+      await runner?.stop();
+      pace.stop();
+    };
+  };
+  const stopLoops = role.jobs ? await startLoops() : async () => undefined;
 
   return {
     app,
@@ -551,17 +631,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     close: async () => {
       health.stop();
       await app.close();
-      await sweeper.stop();
-      await livePrune.stop();
-      await handSweep.stop();
-      await rtcSweep.stop();
-      await flagSweeper.stop();
-      await evidenceSweeper.stop();
-      await stopNotifier();
+      await stopLoops();
       await sender.stop();
       await passwordResets.settled();
       await mailer?.close();
-      await runner?.stop();
       if (detector && !overrides.detector) await detector.close();
       if (!overrides.bus) await bus.close();
       if (!overrides.database) await database.close();

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CreateUserBody } from '@invigil/contracts';
 import { createApp } from './app.js';
+import { startCluster } from './cluster/start-cluster.js';
 import { ConfigError, type Config, describeEnv, loadConfig } from './config/config.js';
 import { openDatabase } from './db/open-database.js';
 import { appendAudit } from './services/audit.service.js';
@@ -45,12 +46,14 @@ async function readStdin(): Promise<string> {
 async function start(): Promise<void> {
   const cfg = config();
   mkdirSync(cfg.dataDir, { recursive: true });
+  // Several server processes behind the one port (WORKERS): see cluster/start-cluster.ts.
+  if (cfg.workers > 1) return startCluster(cfg);
   const server = await createApp(cfg);
   if (cfg.seedDemo) await seedDemoIfEmpty(server.database.db, cfg.dataDir);
   const creds = cfg.seedDemo ? readDemoCredentials(cfg.dataDir) : null;
   const address = await server.app.listen({ host: cfg.host, port: cfg.port });
   console.log(
-    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.engine})`,
+    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.label})`,
   );
   if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
   let stopping = false;
@@ -70,7 +73,8 @@ async function withDatabase<T>(
 ) {
   const cfg = config();
   mkdirSync(cfg.dataDir, { recursive: true });
-  const database = await openDatabase(cfg.database);
+  // An embedded PostgreSQL already serving (the server is up) is used and left running.
+  const database = await openDatabase(cfg.database, { ownEmbedded: false });
   try {
     await database.migrate();
     return await fn(database, cfg);
@@ -118,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
     case 'start':
       return start();
     case 'migrate':
-      return withDatabase(async (d) => console.log(`Migrations applied (${d.engine}).`));
+      return withDatabase(async (d) => console.log(`Migrations applied (${d.label}).`));
     case 'seed-demo':
       return withDatabase(async ({ db }, cfg) => {
         const creds = await seedDemoIfEmpty(db, cfg.dataDir);

@@ -3,12 +3,27 @@
  * once, then answers AnalyzeRequests one at a time: the wasm backend is single-threaded,
  * and the pool sends each worker one request at a time anyway.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { NodeDetector } from '@invigil/detection/node';
-import type { AnalyzeRequest, AnalyzeResponse } from './adapters/detector-worker-protocol.js';
+import type {
+  AnalyzeRequest,
+  AnalyzeResponse,
+  DetectWorkerData,
+  PriorityReport,
+} from './adapters/detector-worker-protocol.js';
+import { currentThreadId, lowerThreadPriority } from './adapters/thread-priority.js';
 
 const port = parentPort;
 if (!port) throw new Error('detect-worker must run in a worker thread');
+
+// Before the models load: analysis yields the CPU to ingest from its first instruction.
+const nice = (workerData as DetectWorkerData | undefined)?.nice ?? 0;
+const priority: PriorityReport = {
+  kind: 'priority',
+  outcome: lowerThreadPriority(nice),
+  tid: currentThreadId(),
+};
+port.postMessage(priority);
 
 const detector = NodeDetector.create();
 // A failed load is reported with each request rather than crashing the thread unnoticed.

@@ -1259,6 +1259,11 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: fixed(() => '/api/audit'),
     },
+    {
+      op: 'GET /api/system/analysis',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/system/analysis'),
+    },
   ];
 
   beforeAll(async () => {

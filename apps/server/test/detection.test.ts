@@ -181,6 +181,29 @@ describe.each(engines())('detection on %s', (engine) => {
     expect(integrity?.message).toMatch(/browser reported 1 face\(s\), the server found 2/);
   });
 
+  it('a report arriving after the server analysed its snapshot is judged with the batch', async () => {
+    const { student, sessionId, send } = await studentSession();
+    const moved = await toSamplePoint(server, sessionId);
+    const at = server.clock.now().getTime();
+    try {
+      expect(
+        (await putSnapshot(student, sessionId, 'webcam', 0, images.twoFaces, { takenMs: at }))
+          .status,
+      ).toBe(201);
+      await eventually(async () =>
+        expect(await serverEvents(sessionId, 'detect.analysis')).toHaveLength(1),
+      );
+    } finally {
+      server.clock.advance(-moved);
+    }
+    // Before the report nothing contradicts the analysis; the report's own request re-judges.
+    expect((await flagsOf(sessionId)).map((f) => f.type)).not.toContain('client_integrity');
+    const report = { snapshotSeq: 0, faces: 1, headTurned: false, phone: false, book: false };
+    const sent = await send('detect.snapshot', at, { ...report, persons: 1, model: 'browser' });
+    expect(sent.status).toBe(200);
+    expect((await flagsOf(sessionId)).map((f) => f.type)).toContain('client_integrity');
+  });
+
   it('no face for longer than minSeconds becomes a flag, on time even without new events', async () => {
     const { sessionId, send } = await studentSession();
     // Already long enough when it arrives: flagged with the batch.

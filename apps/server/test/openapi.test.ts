@@ -114,6 +114,7 @@ const EXPECTED_OPERATIONS = [
   'GET /api/sessions/{id}/report',
   'GET /api/sessions/{id}/report.html',
   'GET /api/audit',
+  'GET /api/system/analysis',
   'GET /api/notifications/settings',
   'GET /api/webhooks',
   'POST /api/webhooks',

@@ -21,3 +21,4 @@ export * from './notifications.js';
 export * from './review.js';
 export * from './image-header.js';
 export * from './face-photo.js';
+export * from './system.js';

@@ -1,6 +1,5 @@
 import type { BusHandler, BusTopic, BusTopics, EventBus } from '../ports/event-bus.port.js';
-
-type AnyHandler = (message: unknown) => void | Promise<void>;
+import { BusHandlers } from './bus-handlers.js';
 
 /**
  * The embedded EventBus: subscribers in this process only. It behaves like a networked
@@ -9,44 +8,26 @@ type AnyHandler = (message: unknown) => void | Promise<void>;
  * working when a Redis adapter replaces it.
  */
 export class InProcessEventBus implements EventBus {
-  private readonly handlers = new Map<string, Set<AnyHandler>>();
+  private readonly handlers: BusHandlers;
   private closed = false;
 
-  constructor(
-    private readonly onHandlerError: (error: unknown, topic: string) => void = () => undefined,
-  ) {}
+  constructor(onHandlerError: (error: unknown, topic: string) => void = () => undefined) {
+    this.handlers = new BusHandlers(onHandlerError);
+  }
 
   async publish<T extends BusTopic>(topic: T, message: BusTopics[T]): Promise<void> {
     if (this.closed) return;
-    const subscribers = [...(this.handlers.get(topic) ?? [])];
+    const subscribers = this.handlers.of(topic);
     if (subscribers.length === 0) return;
     const json = JSON.stringify(message);
-    setImmediate(() => {
-      for (const handler of subscribers) {
-        if (this.closed) return;
-        try {
-          Promise.resolve(handler(JSON.parse(json))).catch((e: unknown) =>
-            this.onHandlerError(e, topic),
-          );
-        } catch (e) {
-          this.onHandlerError(e, topic);
-        }
-      }
-    });
+    setImmediate(() => this.handlers.deliver(subscribers, topic, json, () => !this.closed));
   }
 
   async subscribe<T extends BusTopic>(
     topic: T,
     handler: BusHandler<T>,
   ): Promise<() => Promise<void>> {
-    const set = this.handlers.get(topic) ?? new Set<AnyHandler>();
-    this.handlers.set(topic, set);
-    // A wrapper per subscription, so subscribing the same function twice gives two deliveries.
-    const entry: AnyHandler = (m) => handler(m as BusTopics[T]);
-    set.add(entry);
-    return async () => {
-      set.delete(entry);
-    };
+    return this.handlers.add(topic, handler);
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,19 @@ describe('local disk blob store', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('creates a folder again when it was removed after the store last wrote there', async () => {
+    const root = await tempRoot();
+    const store = await LocalDiskBlobStore.open(root);
+    const bytes = Buffer.from('again');
+    const meta = { contentType: 'video/webm', sha256: sha(bytes) };
+    await store.put('sessions/s2/media/webcam/0-a.webm', bytes, meta);
+    await rm(path.join(root, 'sessions/s2'), { recursive: true });
+    await store.put('sessions/s2/media/webcam/1-a.webm', bytes, meta);
+    expect(await readdir(path.join(root, 'sessions/s2/media/webcam'))).toEqual(['1-a.webm']);
+    expect(await readdir(path.join(root, '.tmp'))).toEqual([]);
+    await rm(root, { recursive: true, force: true });
+  });
+
   it('removes stale temp files a crash left behind when it opens, keeping recent ones', async () => {
     const root = await tempRoot();
     await LocalDiskBlobStore.open(root);

@@ -38,6 +38,13 @@ async function syncDir(dir: string): Promise<void> {
  * place, so a crash never leaves a partial file under a real key.
  */
 export class LocalDiskBlobStore implements BlobStore {
+  /**
+   * Folders this process created or found, so a session's hundredth segment does not ask the
+   * disk again; a folder removed behind our back is created again when the rename fails.
+   */
+  private readonly folders = new Set<string>();
+  private static readonly MAX_FOLDERS_KNOWN = 10_000;
+
   private constructor(private readonly root: string) {}
 
   /** Open (and create) the store at `root`, removing temp files a crash left behind. */
@@ -71,14 +78,31 @@ export class LocalDiskBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
-      await mkdir(path.dirname(target), { recursive: true });
-      await rename(temp, target);
+      await this.renameInto(temp, target);
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
     }
     await syncDir(path.dirname(target));
     return { size: bytes.length };
+  }
+
+  /** Rename `temp` to `target`, creating the target's folder when it is not known to exist. */
+  private async renameInto(temp: string, target: string): Promise<void> {
+    const folder = path.dirname(target);
+    if (this.folders.has(folder)) {
+      try {
+        await rename(temp, target);
+        return;
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+        this.folders.delete(folder);
+      }
+    }
+    await mkdir(folder, { recursive: true });
+    await rename(temp, target);
+    if (this.folders.size >= LocalDiskBlobStore.MAX_FOLDERS_KNOWN) this.folders.clear();
+    this.folders.add(folder);
   }
 
   async get(key: string, range?: ByteRange): Promise<BlobRead | undefined> {

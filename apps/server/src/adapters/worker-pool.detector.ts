@@ -1,19 +1,36 @@
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import type { AnalyzeOptions, NodeAnalysis } from '@invigil/detection/node';
 import { findUp } from '../paths.js';
-import type { Detector } from '../ports/detector.port.js';
-import type { AnalyzeRequest, AnalyzeResponse } from './detector-worker-protocol.js';
+import type { Detector, DetectorLane } from '../ports/detector.port.js';
+import type { PriorityOutcome } from './thread-priority.js';
+import { type WorkerIdentity, WorkerLane } from './worker-lane.js';
 
 /** Options of the worker pool. */
 export interface WorkerPoolOptions {
-  /** Worker threads at most; each loads the models once (~300 MB), when first needed. */
+  /**
+   * Background worker threads at most; each loads the models once (~300 MB), when first
+   * needed.
+   */
   size: number;
+  /**
+   * Interactive worker threads at most (default 1), never niced; 0: interactive calls share
+   * the background lane's threads and queue.
+   */
+  interactiveSize?: number;
   /** The bundled worker entry; default `dist/detect-worker.js` of the server. */
   workerPath?: string;
   /** A request (including a cold worker's model loading) taking longer kills its worker. */
   timeoutMs?: number;
   /** Memory limits of each worker thread; default DETECTOR_WORKER_LIMITS. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Nice value (0–19) each background worker thread gives itself (Linux: per thread), so that
+   * under load the operating system runs ingest (main thread, database) before analysis; 0 or
+   * unset leaves the priority alone. Interactive threads keep the main thread's priority.
+   */
+  nice?: number;
+  /** Told what each new worker did about its priority, and which worker it is (for the log). */
+  onPriority?: (outcome: PriorityOutcome, worker: WorkerIdentity) => void;
 }
 
 /**
@@ -28,145 +45,53 @@ export const DETECTOR_WORKER_LIMITS: ResourceLimits = {
   stackSizeMb: 8,
 };
 
-interface Task {
-  bytes: Uint8Array;
-  options: AnalyzeOptions;
-  resolve(analysis: NodeAnalysis): void;
-  reject(error: Error): void;
-}
-
-interface Slot {
-  worker: Worker;
-  task: Task | null;
-  taskId: number;
-  timer: NodeJS.Timeout | null;
-}
-
 /** The default location of the worker bundle (built by `npm run build -w @invigil/server`). */
 const defaultWorkerPath = (): string => findUp('dist/detect-worker.js');
 
-/** An error carrying the name the worker reported, so `isUnreadableImage` still works. */
-function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
-
 /**
- * The embedded Detector: up to `size` worker threads, started on first use (a server that
- * never analyses never pays for the models), each given one request at a time; the rest
- * wait in a queue. A worker that crashes or times out is replaced on the next request, and
- * only its own request fails.
+ * The embedded Detector, in two lanes of worker threads, each started on first use (a server
+ * that never analyses never pays for the models) and given one request at a time, the rest
+ * waiting in the lane's queue. Background calls (the analysis queue) run on up to `size`
+ * threads at `nice`; interactive calls (a student waiting for a check-in photo's verdict) on
+ * up to `interactiveSize` threads of their own at the main thread's priority, so they neither
+ * queue behind background work nor starve on a niced thread while ingest keeps the CPU busy.
+ * A worker that crashes or times out is replaced on the next request; only its request fails.
  */
 export class WorkerPoolDetector implements Detector {
-  private readonly slots: Slot[] = [];
-  private readonly waiting: Task[] = [];
-  private nextId = 1;
-  private closed = false;
-  private readonly timeoutMs: number;
+  private readonly background: WorkerLane;
+  /** Null when interactive calls share the background lane (`interactiveSize` 0). */
+  private readonly interactive: WorkerLane | null;
 
-  constructor(private readonly options: WorkerPoolOptions) {
-    this.timeoutMs = options.timeoutMs ?? 120_000;
+  constructor(options: WorkerPoolOptions) {
+    const common = {
+      workerPath: () => options.workerPath ?? defaultWorkerPath(),
+      timeoutMs: options.timeoutMs ?? 120_000,
+      resourceLimits: options.resourceLimits ?? DETECTOR_WORKER_LIMITS,
+      onPriority: options.onPriority,
+    };
+    this.background = new WorkerLane({
+      ...common,
+      lane: 'background',
+      size: options.size,
+      nice: options.nice ?? 0,
+    });
+    const interactiveSize = options.interactiveSize ?? 1;
+    this.interactive =
+      interactiveSize > 0
+        ? new WorkerLane({ ...common, lane: 'interactive', size: interactiveSize, nice: 0 })
+        : null;
   }
 
-  analyze(bytes: Uint8Array, options: AnalyzeOptions = {}): Promise<NodeAnalysis> {
-    if (this.closed) return Promise.reject(new Error('The detector is closed'));
-    return new Promise((resolve, reject) => {
-      // A private copy: its buffer is transferred to the worker, the caller's stays intact.
-      this.waiting.push({ bytes: new Uint8Array(bytes), options, resolve, reject });
-      this.pump();
-    });
+  analyze(
+    bytes: Uint8Array,
+    options: AnalyzeOptions = {},
+    lane: DetectorLane = 'background',
+  ): Promise<NodeAnalysis> {
+    const target = lane === 'interactive' ? (this.interactive ?? this.background) : this.background;
+    return target.analyze(bytes, options);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const task of this.waiting.splice(0)) task.reject(new Error('The detector is closed'));
-    await Promise.all(
-      this.slots.splice(0).map((slot) => this.retire(slot, 'The detector is closed')),
-    );
-  }
-
-  /**
-   * Give waiting tasks to idle workers, starting workers up to the pool size. A worker that
-   * cannot even be started (no bundle) fails the waiting tasks, not the caller of pump.
-   */
-  private pump(): void {
-    while (this.waiting.length > 0) {
-      let slot = this.slots.find((s) => s.task === null);
-      if (!slot && this.slots.length < this.options.size) {
-        try {
-          slot = this.spawn();
-        } catch (e) {
-          const error = e instanceof Error ? e : new Error(String(e));
-          for (const task of this.waiting.splice(0)) task.reject(error);
-          return;
-        }
-      }
-      if (!slot) return;
-      const task = this.waiting.shift();
-      if (task) this.assign(slot, task);
-    }
-  }
-
-  private spawn(): Slot {
-    // Resolved here, not at construction: a server without the bundle still starts.
-    const worker = new Worker(this.options.workerPath ?? defaultWorkerPath(), {
-      resourceLimits: this.options.resourceLimits ?? DETECTOR_WORKER_LIMITS,
-    });
-    const slot: Slot = { worker, task: null, taskId: 0, timer: null };
-    worker.on('message', (response: AnalyzeResponse) => this.settle(slot, response));
-    worker.on(
-      'error',
-      (error) => void this.fail(slot, `The detector worker failed: ${error.message}`),
-    );
-    worker.on('exit', (code) => void this.fail(slot, `The detector worker stopped (exit ${code})`));
-    this.slots.push(slot);
-    return slot;
-  }
-
-  private assign(slot: Slot, task: Task): void {
-    slot.task = task;
-    slot.taskId = this.nextId++;
-    slot.worker.ref();
-    slot.timer = setTimeout(
-      () => void this.fail(slot, `The analysis took longer than ${this.timeoutMs} ms`),
-      this.timeoutMs,
-    );
-    const request: AnalyzeRequest = { id: slot.taskId, bytes: task.bytes, options: task.options };
-    slot.worker.postMessage(request, [task.bytes.buffer as ArrayBuffer]);
-  }
-
-  private settle(slot: Slot, response: AnalyzeResponse): void {
-    const task = slot.task;
-    if (!task || response.id !== slot.taskId) return;
-    this.release(slot);
-    if (response.ok) task.resolve(response.analysis);
-    else task.reject(namedError(response.error.name, response.error.message));
-    this.pump();
-  }
-
-  /** A worker is broken: fail its task, drop it, and let a fresh one take the queue. */
-  private async fail(slot: Slot, message: string): Promise<void> {
-    const index = this.slots.indexOf(slot);
-    if (index < 0) return;
-    this.slots.splice(index, 1);
-    await this.retire(slot, message);
-    if (!this.closed) this.pump();
-  }
-
-  private async retire(slot: Slot, message: string): Promise<void> {
-    const task = slot.task;
-    this.release(slot);
-    task?.reject(new Error(message));
-    slot.worker.removeAllListeners('exit');
-    await slot.worker.terminate();
-  }
-
-  private release(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
-    slot.task = null;
-    // An idle worker does not keep the process alive.
-    slot.worker.unref();
+    await Promise.all([this.background.close(), this.interactive?.close()]);
   }
 }

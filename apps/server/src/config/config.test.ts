@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -5,7 +8,7 @@ describe('loadConfig', () => {
   it('uses embedded defaults when nothing is set', () => {
     const c = loadConfig({});
     expect(c.port).toBe(8080);
-    expect(c.database.kind).toBe('pglite');
+    expect(c.database.kind).toMatch(/^(embedded|pglite)$/); // pglite only if ./data holds one
     expect(c.dataDir.endsWith('data')).toBe(true);
     expect(c.blobDir.endsWith('blobs')).toBe(true);
     expect(c.cookieSecure).toBe(false);
@@ -14,7 +17,63 @@ describe('loadConfig', () => {
 
   it('switches to PostgreSQL with DATABASE_URL', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u:p@localhost:5432/db' });
-    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@localhost:5432/db' });
+    expect(c.database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@localhost:5432/db',
+      poolSize: 20,
+    });
+    // DATABASE_ENGINE only chooses between the embedded engines.
+    const both = loadConfig({ DATABASE_URL: 'postgres://h/db', DATABASE_ENGINE: 'pglite' });
+    expect(both.database.kind).toBe('postgres');
+  });
+
+  it('defaults to the embedded PostgreSQL in DATA_DIR/postgres, PGlite on request', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'invigil-config-'));
+    try {
+      expect(loadConfig({ DATA_DIR: dir, DATABASE_POOL_SIZE: '8' }).database).toEqual({
+        kind: 'embedded',
+        dataDir: path.join(dir, 'postgres'),
+        poolSize: 8,
+      });
+      expect(loadConfig({ DATA_DIR: dir, DATABASE_ENGINE: 'pglite' }).database).toEqual({
+        kind: 'pglite',
+        dataDir: path.join(dir, 'pglite'),
+      });
+      expect(() => loadConfig({ DATABASE_ENGINE: 'sqlite' })).toThrow(/DATABASE_ENGINE/);
+      expect(() => loadConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps an installation whose data is in PGlite on PGlite unless told otherwise', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'invigil-config-'));
+    try {
+      mkdirSync(path.join(dir, 'pglite'));
+      writeFileSync(path.join(dir, 'pglite', 'PG_VERSION'), '17\n');
+      expect(loadConfig({ DATA_DIR: dir }).database.kind).toBe('pglite');
+      expect(loadConfig({ DATA_DIR: dir, DATABASE_ENGINE: 'embedded' }).database.kind).toBe(
+        'embedded',
+      );
+      // Once the embedded PostgreSQL exists, it is the one in use.
+      mkdirSync(path.join(dir, 'postgres'));
+      expect(loadConfig({ DATA_DIR: dir }).database.kind).toBe('embedded');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs WORKERS server processes: auto is one per core, PGlite only ever one', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db', WORKERS: 'auto' }).workers).toBe(
+      os.availableParallelism(),
+    );
+    expect(loadConfig({ DATABASE_ENGINE: 'pglite', WORKERS: 'auto' }).workers).toBe(1);
+    expect(() => loadConfig({ DATABASE_ENGINE: 'pglite', WORKERS: '2' })).toThrow(
+      /WORKERS above 1 needs a database several processes share/,
+    );
+    expect(() => loadConfig({ WORKERS: 'many' })).toThrow(/WORKERS/);
+    expect(() => loadConfig({ WORKERS: '0' })).toThrow(/WORKERS/);
   });
 
   it('reports every problem at once', () => {

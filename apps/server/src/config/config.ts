@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { IceServer } from '@invigil/contracts';
@@ -78,7 +80,22 @@ export const ENV_SCHEMA = {
     .string()
     .regex(/^postgres(ql)?:\/\//, 'Must start with postgres:// or postgresql://')
     .optional()
-    .describe('PostgreSQL connection string. Unset: embedded PGlite in DATA_DIR/pglite.'),
+    .describe(
+      'External PostgreSQL connection string. Unset: the database named by DATABASE_ENGINE.',
+    ),
+  DATABASE_ENGINE: z
+    .enum(['embedded', 'pglite'])
+    .optional()
+    .describe(
+      'Database when DATABASE_URL is unset (ignored when set). embedded: a PostgreSQL server ' +
+        'Invigil starts in DATA_DIR/postgres (its own processes, unix socket only). pglite: ' +
+        'in-process PGlite in DATA_DIR/pglite (one connection; small installations). Default ' +
+        'embedded, or pglite when DATA_DIR holds a PGlite database from an earlier version and ' +
+        'no DATA_DIR/postgres.',
+    ),
+  DATABASE_POOL_SIZE: int(1, 1000)
+    .default(20)
+    .describe('Connections each server process keeps to PostgreSQL (embedded or DATABASE_URL).'),
   BLOB_DIR: z
     .string()
     .min(1)
@@ -89,6 +106,13 @@ export const ENV_SCHEMA = {
     .regex(/^rediss?:\/\//, 'Must start with redis:// or rediss://')
     .optional()
     .describe('Redis for the event bus between several server processes. Unset: in-process bus.'),
+  WORKERS: z
+    .union([z.literal('auto'), int(1, 64)], { message: 'Use auto or a whole number 1–64' })
+    .default('auto')
+    .describe(
+      'Server processes `invigil start` runs behind its one port (auto: one per core, one on ' +
+        'PGlite). Above 1 needs a database several processes share (embedded PostgreSQL or DATABASE_URL).',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -155,6 +179,22 @@ export const ENV_SCHEMA = {
     .default(1)
     .describe(
       'Detector worker threads for server analysis; each loads the models once (~300 MB, ~1 s).',
+    ),
+  DETECTION_NICE: int(0, 19)
+    .default(10)
+    .describe(
+      'Nice value of the detector worker threads (Linux): under load ingest runs first and analysis takes what CPU is left. 0 = same priority as ingest.',
+    ),
+  DETECTION_INTERACTIVE_WORKERS: int(0, 4)
+    .default(1)
+    .describe(
+      'Detector worker threads, never niced, for checks a person waits for (check-in face photo), started on first use. 0 = they queue with server analysis.',
+    ),
+  ANALYSIS_CPU_LIMIT_PERCENT: int(10, 100)
+    .default(60)
+    .describe(
+      'Machine CPU use (all cores, all processes) above which server analysis slows to one ' +
+        'snapshot per 2 s per detector worker, so uploads stay fast; 100: never slow down.',
     ),
   ANALYSIS_POLL_SECONDS: int(1, 600)
     .default(5)
@@ -248,9 +288,15 @@ export const ENV_SCHEMA = {
 const EnvSchema = z.object(ENV_SCHEMA);
 type Env = z.infer<typeof EnvSchema>;
 
-/** Where the database lives: embedded PGlite (a directory, or memory when undefined) or PostgreSQL. */
+/**
+ * Where the database lives: the embedded PostgreSQL (its data directory), PGlite (a
+ * directory, or memory when undefined) or an external PostgreSQL. `poolSize`: connections
+ * per process (default DEFAULT_POOL_SIZE of open-database.ts).
+ */
 export type DatabaseConfig =
-  { kind: 'pglite'; dataDir?: string } | { kind: 'postgres'; url: string };
+  | { kind: 'embedded'; dataDir: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir?: string }
+  | { kind: 'postgres'; url: string; poolSize?: number };
 
 /** The resolved server configuration. Built from the environment by `loadConfig`, or by tests directly. */
 export interface Config {
@@ -263,6 +309,8 @@ export interface Config {
   database: DatabaseConfig;
   /** Redis URL for the event bus; unset = in-process (one server process). */
   redisUrl?: string | undefined;
+  /** Server processes behind the one port (`invigil start`; 1: no cluster). */
+  workers: number;
   logLevel: Env['LOG_LEVEL'];
   trustProxy: boolean;
   cookieSecure: boolean;
@@ -290,8 +338,14 @@ export interface Config {
   detection: {
     enabled: boolean;
     workers: number;
+    /** Nice value of the detector worker threads (0: unchanged; unset: 0). */
+    nice?: number;
+    /** Threads for interactive checks, never niced (0: they share the workers; unset: 1). */
+    interactiveWorkers?: number;
     pollMs: number;
     queueBounds?: { perSession: number; total: number };
+    /** ANALYSIS_CPU_LIMIT_PERCENT (unset: 100, never slows down). */
+    cpuLimitPercent?: number;
   };
   /** Interval of the sweeper that turns lasting detections into flags. */
   flagSweepMs: number;
@@ -403,9 +457,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.TURN_SECRET && !e.TURN_URLS) {
     problems.push('TURN_SECRET is set but TURN_URLS is not: there is no TURN server to use it');
   }
+  const dataDir = path.resolve(e.DATA_DIR);
+  const database = databaseConfig(e, dataDir);
+  if (database.kind === 'pglite' && typeof e.WORKERS === 'number' && e.WORKERS > 1) {
+    problems.push(
+      'WORKERS above 1 needs a database several processes share: PGlite runs inside one ' +
+        'process (use DATABASE_ENGINE=embedded or DATABASE_URL)',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -413,10 +474,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl,
     dataDir,
     blobDir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')),
-    database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
-      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    database,
     redisUrl: e.REDIS_URL,
+    workers: workerCount(e.WORKERS, database),
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     cookieSecure,
@@ -434,7 +494,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     detection: {
       enabled: e.DETECTION_ENABLED,
       workers: e.DETECTION_WORKERS,
+      nice: e.DETECTION_NICE,
+      interactiveWorkers: e.DETECTION_INTERACTIVE_WORKERS,
       pollMs: e.ANALYSIS_POLL_SECONDS * 1000,
+      cpuLimitPercent: e.ANALYSIS_CPU_LIMIT_PERCENT,
       queueBounds: { perSession: e.ANALYSIS_MAX_PER_SESSION, total: e.ANALYSIS_MAX_QUEUED },
     },
     flagSweepMs: e.FLAG_SWEEP_SECONDS * 1000,
@@ -460,6 +523,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ringTimeoutMs: e.RTC_RING_TIMEOUT_SECONDS * 1000,
     },
   };
+}
+
+/**
+ * DATABASE_URL, else DATABASE_ENGINE. Left unset, an installation that already keeps its data
+ * in PGlite (from before the embedded PostgreSQL was the default) stays on it rather than
+ * starting over in an empty database.
+ */
+function databaseConfig(e: Env, dataDir: string): DatabaseConfig {
+  const poolSize = e.DATABASE_POOL_SIZE;
+  if (e.DATABASE_URL) return { kind: 'postgres', url: e.DATABASE_URL, poolSize };
+  const pglite = path.join(dataDir, 'pglite');
+  const postgres = path.join(dataDir, 'postgres');
+  const engine =
+    e.DATABASE_ENGINE ??
+    (existsSync(path.join(pglite, 'PG_VERSION')) && !existsSync(postgres) ? 'pglite' : 'embedded');
+  return engine === 'pglite'
+    ? { kind: 'pglite', dataDir: pglite }
+    : { kind: 'embedded', dataDir: postgres, poolSize };
+}
+
+/** WORKERS resolved: `auto` is one process per core, or one on PGlite (it lives in one process). */
+function workerCount(workers: Env['WORKERS'], database: DatabaseConfig): number {
+  if (workers !== 'auto') return workers;
+  return database.kind === 'pglite' ? 1 : os.availableParallelism();
 }
 
 /** Human-readable list of the variables, for `invigil config` and the README. */

@@ -18,12 +18,17 @@ export interface AnalysisRunnerDeps {
   /** Called after each job with its outcome (re-judge the session's flags). */
   after(job: LeasedJob, outcome: AnalysisOutcome): Promise<void>;
   onError(error: unknown): void;
+  /**
+   * How long to rest after a job before taking the next one (ms; AnalysisPace: 0 while the
+   * machine has CPU to spare). Unset: never rests.
+   */
+  restMs?(): number;
 }
 
 /**
  * Works the analysis queue with up to `concurrency` jobs at once (the detector pool's
  * size, so the pool never builds a backlog of its own): polls every `pollMs` and at once
- * when kicked. A job that throws unexpectedly stays leased and is retried when its lease
+ * when kicked, and rests `restMs()` after a job while the machine is busy. A job that throws unexpectedly stays leased and is retried when its lease
  * runs out.
  */
 export function startAnalysisRunner(
@@ -35,8 +40,19 @@ export function startAnalysisRunner(
   let stopped = false;
   let claiming = false;
   let again = false;
+  /** While the machine is busy, no job starts before this (epoch ms); a timer wakes us then. */
+  let restingUntil = 0;
+  let wake: NodeJS.Timeout | undefined;
 
   const fill = async () => {
+    const resting = restingUntil - Date.now();
+    if (resting > 0) {
+      wake ??= setTimeout(() => {
+        wake = undefined;
+        void fill();
+      }, resting);
+      return;
+    }
     if (claiming) {
       again = true;
       return;
@@ -55,6 +71,8 @@ export function startAnalysisRunner(
             .catch(deps.onError)
             .finally(() => {
               running.delete(task);
+              const rest = deps.restMs?.() ?? 0;
+              if (rest > 0) restingUntil = Math.max(restingUntil, Date.now() + rest);
               if (!stopped) void fill();
             });
           running.add(task);
@@ -76,6 +94,7 @@ export function startAnalysisRunner(
     async stop() {
       stopped = true;
       clearInterval(timer);
+      if (wake) clearTimeout(wake);
       while (claiming || running.size > 0) {
         await Promise.allSettled([...running]);
         if (claiming) await new Promise((r) => setTimeout(r, 10));

@@ -82,10 +82,24 @@ export function detectorContract(name: string, factory: () => Promise<DetectorFi
       expect(bytes).toEqual(new Uint8Array(f.images.twoFaces));
     });
 
+    it('answers interactive calls as it answers background ones, also while both overlap', async () => {
+      const [background, interactive, bad] = await Promise.allSettled([
+        f.detector.analyze(f.images.twoFaces, {}, 'background'),
+        f.detector.analyze(f.images.oneFace, {}, 'interactive'),
+        f.detector.analyze(f.images.garbage, {}, 'interactive'),
+      ]);
+      expect(background.status === 'fulfilled' && background.value.faces.length).toBe(2);
+      expect(interactive.status === 'fulfilled' && interactive.value.faces.length).toBe(1);
+      expect(bad.status === 'rejected' && isUnreadableImage(bad.reason)).toBe(true);
+    });
+
     it('refuses work after close', async () => {
       const other = await factory();
       await other.detector.close();
       await expect(other.detector.analyze(other.images.noFace)).rejects.toThrow();
+      await expect(
+        other.detector.analyze(other.images.noFace, {}, 'interactive'),
+      ).rejects.toThrow();
       await other.cleanup();
     });
   });

@@ -72,12 +72,13 @@ export class AnalysisQueue {
   }
 
   /**
-   * Lease up to `limit` due jobs (queued and due, or running with an expired lease), in
-   * turns across sessions: every session's first job, then every session's second, and so
-   * on, sessions served least recently first (`ServedSessions`) — so a session with a
-   * thousand jobs waiting delays another session by one job per turn, not by its backlog.
-   * Within a session, detections' snapshots and identity photos go before routine samples,
-   * then oldest first.
+   * Lease up to `limit` due jobs (queued and due, or running with an expired lease).
+   * Detections' snapshots and identity photos go before every routine sample of every
+   * session: under load samples wait (and are shed), a detection is checked at once. Within
+   * each of the two classes, in turns across sessions: every session's first job, then every
+   * session's second, and so on, sessions served least recently first (`ServedSessions`) —
+   * so a session with a thousand jobs waiting delays another session by one job per turn,
+   * not by its backlog (a tampered client's reports are also capped by its budget).
    */
   async claim(limit: number, now: Date): Promise<LeasedJob[]> {
     if (limit <= 0) return [];
@@ -97,7 +98,7 @@ export class AnalysisQueue {
       const ranked = tx
         .select({
           id: j.id,
-          turn: sql<number>`row_number() over (partition by ${j.sessionId} order by ${routine}, ${j.runAt}, ${j.id})`.as(
+          turn: sql<number>`row_number() over (partition by ${j.sessionId}, ${routine} order by ${j.runAt}, ${j.id})`.as(
             'turn',
           ),
           recency: recency.as('recency'),
@@ -112,9 +113,9 @@ export class AnalysisQueue {
         .innerJoin(ranked, eq(ranked.id, j.id))
         .where(isDue)
         .orderBy(
+          asc(ranked.routine),
           asc(ranked.turn),
           asc(ranked.recency),
-          asc(ranked.routine),
           asc(j.runAt),
           asc(j.id),
         )
@@ -211,7 +212,10 @@ export class AnalysisQueue {
 
   /**
    * Bring the queue back within `bounds` by marking the oldest routine samples `shed` (see
-   * `chooseShed`). Rows another transaction holds (being claimed) are left alone. `record`
+   * `chooseShed`). The queue is read without locking it: locking every queued row here, on
+   * every enqueue while the queue is full, made the runner's claim skip them all and analysis
+   * stopped (seen at 300 students). Only the chosen rows are updated, and only while still
+   * queued, so a job claimed meanwhile stays claimed. `record`
    * runs in the same transaction with what was shed, per session and bound, so shedding and
    * its record commit together.
    */
@@ -226,8 +230,7 @@ export class AnalysisQueue {
         .select({ id: j.id, sessionId: j.sessionId, reason: j.reason })
         .from(j)
         .where(eq(j.status, 'queued'))
-        .orderBy(asc(j.id))
-        .for('update', { skipLocked: true });
+        .orderBy(asc(j.id));
       const choice = chooseShed(
         queued.map((q) => ({ ...q, reason: q.reason as AnalysisReason })),
         bounds,

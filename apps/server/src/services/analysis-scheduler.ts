@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, inArray, isNull, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import {
   DetectSnapshotData,
   DetectStateData,
@@ -9,6 +9,7 @@ import {
   type SnapshotKind,
 } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../db/database.js';
+import { preparedStatement } from '../db/prepared-statement.js';
 import { analysisJobs, exams, examSessions, sessionEvents, snapshots } from '../db/schema.js';
 import type { Clock } from '../ports/clock.port.js';
 import { analysisBudget, type AnalysisBudget } from './analysis-budget.js';
@@ -83,12 +84,7 @@ export async function loadSampling(db: DbOrTx, sessionId: string): Promise<Sessi
     .from(examSessions)
     .innerJoin(exams, eq(exams.id, examSessions.examId))
     .where(eq(examSessions.id, sessionId));
-  if (!row) return null;
-  const policy = ProctoringPolicy.safeParse(row.policy ?? {});
-  return {
-    intervalMs: policy.success ? policy.data.serverAnalysisSeconds * 1000 : 0,
-    origin: { startedMs: row.startedAt?.getTime() ?? null, createdMs: row.createdAt.getTime() },
-  };
+  return row ? samplingOf(row) : null;
 }
 
 /** What the scheduler needs to know of a session. */
@@ -111,13 +107,16 @@ interface SessionContext extends SessionSampling {
  */
 export class AnalysisScheduler {
   private key: Promise<Buffer> | undefined;
+  private readonly statements: ReturnType<typeof schedulerStatements>;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly queue: AnalysisQueue,
     private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.statements = schedulerStatements(db);
+  }
 
   /** Queue analyses for a snapshot just stored. */
   async snapshotStored(s: StoredSnapshotInfo): Promise<void> {
@@ -133,7 +132,7 @@ export class AnalysisScheduler {
     const jobs: Candidate[] = [];
     const sampling = ctx.intervalMs > 0 ? await this.sampling(s, ctx) : undefined;
     if (sampling?.previous) jobs.push(sampling.previous);
-    if (await this.nearClientReport(s)) {
+    if (sampling?.nearClientReport ?? (await this.nearClientReport(s))) {
       jobs.push({ ...ids(s), seq: s.seq, reason: 'client_report' });
     } else if (sampling?.current) {
       jobs.push(sampling.current);
@@ -182,31 +181,31 @@ export class AnalysisScheduler {
   private async sampling(
     s: StoredSnapshotInfo,
     ctx: SessionContext,
-  ): Promise<{ current?: Candidate; previous?: Candidate }> {
-    const [row] = await this.db
-      .select({ receivedAt: snapshots.receivedAt })
-      .from(snapshots)
-      .where(eq(snapshots.id, s.id));
-    if (!row) return {};
+  ): Promise<{ current?: Candidate; previous?: Candidate; nearClientReport?: boolean }> {
+    const receivedMs = s.receivedAt?.getTime() ?? (await this.receivedMs(s.id));
+    if (receivedMs === undefined) return {};
     const key = await this.samplingKey();
-    const receivedMs = row.receivedAt.getTime();
     const bucket = sampleBucket(receivedMs, ctx.origin, ctx.intervalMs);
     const bucketStart = bucketStartMs(bucket, ctx.origin, ctx.intervalMs);
     const webcam = and(eq(snapshots.sessionId, s.sessionId), eq(snapshots.kind, 'webcam'));
-    // The last bucket before this one that received anything: the newest snapshot's before it.
-    const [before] = await this.db
-      .select({ receivedAt: snapshots.receivedAt })
-      .from(snapshots)
-      .where(and(webcam, lt(snapshots.receivedAt, new Date(bucketStart))))
-      .orderBy(desc(snapshots.receivedAt))
-      .limit(1);
+    // One read: the last bucket before this one that received anything (the newest snapshot's
+    // before it), and the browser's detections near this snapshot.
+    const [seen] = await this.statements.beforeAndNear(this.db).execute({
+      sessionId: s.sessionId,
+      bucketStart: new Date(bucketStart).toISOString(),
+      from: s.takenMs - NEAR_CLIENT_REPORT_MS,
+      to: s.takenMs + NEAR_CLIENT_REPORT_MS,
+    });
+    const beforeMs = seen?.beforeMs ?? null;
     const lastBucket =
-      before && sampleBucket(before.receivedAt.getTime(), ctx.origin, ctx.intervalMs);
-    const sampled = await this.sampledBuckets(
-      s.sessionId,
-      lastBucket === undefined ? [bucket] : [bucket, lastBucket],
+      beforeMs === null ? undefined : sampleBucket(Number(beforeMs), ctx.origin, ctx.intervalMs);
+    const sampled = await this.sampledBuckets(s.sessionId, [bucket, lastBucket ?? bucket]);
+    const nearClientReport = (seen?.near ?? []).some(([type, data]) =>
+      reportsSomething({ type, data }),
     );
-    const out: { current?: Candidate; previous?: Candidate } = {};
+    const out: { current?: Candidate; previous?: Candidate; nearClientReport?: boolean } = {
+      nearClientReport,
+    };
     if (lastBucket !== undefined && lastBucket !== bucket && !sampled.has(lastBucket)) {
       // Its last snapshot not analysed yet, looked for within that bucket's time only.
       const from = bucketStartMs(lastBucket, ctx.origin, ctx.intervalMs);
@@ -241,14 +240,19 @@ export class AnalysisScheduler {
     return out;
   }
 
-  private async sampledBuckets(sessionId: string, buckets: number[]): Promise<Set<number>> {
-    const rows = await this.db
-      .select({ bucket: analysisJobs.sampleBucket })
-      .from(analysisJobs)
-      .where(
-        and(eq(analysisJobs.sessionId, sessionId), inArray(analysisJobs.sampleBucket, buckets)),
-      );
+  /** Which of the two buckets (may be the same) already have a sample. */
+  private async sampledBuckets(sessionId: string, [a, b]: [number, number]): Promise<Set<number>> {
+    const rows = await this.statements.sampledBuckets(this.db).execute({ sessionId, a, b });
     return new Set(rows.map((r) => Number(r.bucket)));
+  }
+
+  /** When a snapshot was received (server clock), for a caller that did not say. */
+  private async receivedMs(snapshotId: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ receivedAt: snapshots.receivedAt })
+      .from(snapshots)
+      .where(eq(snapshots.id, snapshotId));
+    return row?.receivedAt.getTime();
   }
 
   /** Queue what the budget allows; record the rest as `detect.skipped`. */
@@ -331,27 +335,95 @@ export class AnalysisScheduler {
     return this.key;
   }
 
-  /** The exam's sampling interval, the session's origin and what it may still get. */
+  /**
+   * The exam's sampling interval, the session's origin and what it may still get: one read
+   * (as `loadSampling` plus the jobs the session already has that count against its budget).
+   */
   private async sessionContext(sessionId: string): Promise<SessionContext | null> {
-    const sampling = await loadSampling(this.db, sessionId);
-    if (!sampling) return null;
-    const isEnrolment = sql`${analysisJobs.reason} = 'enrolment'`;
-    const [used] = await this.db
-      .select({
-        enrolment: count(sql`case when ${isEnrolment} then 1 end`),
-        webcam: count(sql`case when not (${isEnrolment}) then 1 end`),
-      })
-      .from(analysisJobs)
-      .where(and(eq(analysisJobs.sessionId, sessionId), ne(analysisJobs.status, 'shed')));
+    const [row] = await this.statements.context(this.db).execute({ sessionId });
+    if (!row) return null;
+    const sampling = samplingOf(row);
     const { startedMs } = sampling.origin;
     return {
       ...sampling,
       budget: analysisBudget(startedMs === null ? null : new Date(startedMs), this.clock.now(), {
-        enrolment: used?.enrolment ?? 0,
-        webcam: used?.webcam ?? 0,
+        enrolment: Number(row.enrolment ?? 0),
+        webcam: Number(row.webcam ?? 0),
       }),
     };
   }
+}
+
+/** A session's sampling from its exam's policy and its times. */
+function samplingOf(row: {
+  policy: unknown;
+  startedAt: Date | null;
+  createdAt: Date;
+}): SessionSampling {
+  const policy = ProctoringPolicy.safeParse(row.policy ?? {});
+  return {
+    intervalMs: policy.success ? policy.data.serverAnalysisSeconds * 1000 : 0,
+    origin: { startedMs: row.startedAt?.getTime() ?? null, createdMs: row.createdAt.getTime() },
+  };
+}
+
+/** The scheduler's per-snapshot reads, built once (see prepared-statement.ts). */
+function schedulerStatements(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  const ofSession = sql`${analysisJobs.sessionId} = ${examSessions.id} and ${analysisJobs.status} <> 'shed'`;
+  const isEnrolment = sql`${analysisJobs.reason} = 'enrolment'`;
+  const used = (which: SQL) =>
+    sql<
+      string | number
+    >`(select count(case when ${which} then 1 end) from ${analysisJobs} where ${ofSession})`;
+  return {
+    context: preparedStatement(db, (d) =>
+      d
+        .select({
+          policy: exams.policy,
+          startedAt: examSessions.startedAt,
+          createdAt: examSessions.createdAt,
+          enrolment: used(isEnrolment),
+          webcam: used(sql`not (${isEnrolment})`),
+        })
+        .from(examSessions)
+        .innerJoin(exams, eq(exams.id, examSessions.examId))
+        .where(eq(examSessions.id, p('sessionId')))
+        .prepare('analysis_session_context'),
+    ),
+    beforeAndNear: preparedStatement(db, (d) =>
+      d
+        .select({
+          beforeMs: sql<
+            string | number | null
+          >`(select floor(extract(epoch from ${snapshots.receivedAt}) * 1000)
+            from ${snapshots} where ${snapshots.sessionId} = ${p('sessionId')}
+            and ${snapshots.kind} = 'webcam' and ${snapshots.receivedAt} < ${p('bucketStart')}::timestamptz
+            order by ${snapshots.receivedAt} desc limit 1)`,
+          near: sql<
+            [string, unknown][] | null
+          >`(select json_agg(json_build_array(${sessionEvents.type}, ${sessionEvents.data}))
+            from ${sessionEvents} where ${sessionEvents.sessionId} = ${p('sessionId')}
+            and ${sessionEvents.source} = 'client'
+            and ${sessionEvents.type} in ('detect.state', 'detect.snapshot')
+            and ${sessionEvents.clientMs} >= ${p('from')} and ${sessionEvents.clientMs} <= ${p('to')})`,
+        })
+        .from(sql`(select 1) as one`)
+        .prepare('analysis_before_and_near'),
+    ),
+    sampledBuckets: preparedStatement(db, (d) =>
+      d
+        .select({ bucket: analysisJobs.sampleBucket })
+        .from(analysisJobs)
+        .where(
+          and(
+            eq(analysisJobs.sessionId, p('sessionId')),
+            sql`${analysisJobs.sampleBucket} in (${p('a')}, ${p('b')})`,
+          ),
+        )
+        .prepare('analysis_sampled_buckets'),
+    ),
+  };
 }
 
 const ids = (s: StoredSnapshotInfo) => ({ sessionId: s.sessionId, snapshotId: s.id });

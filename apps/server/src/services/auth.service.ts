@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Role, SignupBody, TokenScope } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
+import { preparedStatement } from '../db/prepared-statement.js';
 import { apiTokens, authSessions, users } from '../db/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
@@ -51,11 +52,15 @@ let dummyHash: Promise<string> | undefined;
 
 /** Accounts, sign-in sessions and API tokens. */
 export class AuthService {
+  private readonly sessionByHash;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly policy: AuthPolicy,
-  ) {}
+  ) {
+    this.sessionByHash = sessionByHashStatement(db);
+  }
 
   /** Check credentials with lockout after repeated failures; on success open a session. */
   async login(
@@ -156,30 +161,24 @@ export class AuthService {
     return this.openSession(user.id, meta);
   }
 
-  /** Resolve a session cookie secret to its actor; expired, revoked or disabled → undefined. */
+  /**
+   * Resolve a session cookie secret to its actor; expired, revoked or disabled → undefined.
+   * Asked on every request, so never answered from memory: a revoked session or a disabled
+   * account is refused at once, whichever server process revoked it.
+   */
   async resolveSession(secret: string): Promise<ResolvedAuth | undefined> {
     const now = this.clock.now();
     const id = sha256(secret);
-    const [row] = await this.db
-      .select({ s: authSessions, u: users })
-      .from(authSessions)
-      .innerJoin(users, eq(users.id, authSessions.userId))
-      .where(
-        and(
-          eq(authSessions.id, id),
-          isNull(authSessions.revokedAt),
-          gt(authSessions.expiresAt, now),
-        ),
-      );
-    if (!row || row.u.disabled) return undefined;
+    const [row] = await this.sessionByHash(this.db).execute({ id, now: now.toISOString() });
+    if (!row || row.disabled) return undefined;
     // Touch at most once a minute: PGlite has one connection and every write counts.
-    if (now.getTime() - row.s.lastSeenAt.getTime() > 60_000) {
+    if (now.getTime() - row.lastSeenAt.getTime() > 60_000) {
       await this.db.update(authSessions).set({ lastSeenAt: now }).where(eq(authSessions.id, id));
     }
     return {
-      actor: { userId: row.u.id, email: row.u.email, role: row.u.role as Role, via: 'cookie' },
+      actor: { userId: row.userId, email: row.email, role: row.role as Role, via: 'cookie' },
       sessionId: id,
-      csrfToken: row.s.csrfToken,
+      csrfToken: row.csrfToken,
     };
   }
 
@@ -248,4 +247,29 @@ export class AuthService {
       });
     });
   }
+}
+
+/** The live session with this hash and its user: built once, the hottest query of all. */
+function sessionByHashStatement(db: Db) {
+  return preparedStatement(db, (d) =>
+    d
+      .select({
+        lastSeenAt: authSessions.lastSeenAt,
+        csrfToken: authSessions.csrfToken,
+        userId: users.id,
+        email: users.email,
+        role: users.role,
+        disabled: users.disabled,
+      })
+      .from(authSessions)
+      .innerJoin(users, eq(users.id, authSessions.userId))
+      .where(
+        and(
+          eq(authSessions.id, sql.placeholder('id')),
+          isNull(authSessions.revokedAt),
+          gt(authSessions.expiresAt, sql`${sql.placeholder('now')}::timestamptz`),
+        ),
+      )
+      .prepare('auth_resolve_session'),
+  );
 }

@@ -61,3 +61,29 @@ export function assertClientEventData(
     throw errors.validation('Detector event data does not match its contract', details);
   }
 }
+
+/**
+ * What newly stored client events need of the flag rules: `always` when one of them re-judges
+ * flags by itself (judgesFlags), else the snapshot numbers of the browser's `detect.snapshot`
+ * reports among them. Such a report only feeds the trust-but-verify comparison with the
+ * server's analysis of the same snapshot, so it changes a flag only once that analysis exists:
+ * the caller re-judges when one of `reportedSnapshots` was analysed already; an analysis that
+ * finishes later re-judges the session itself and sees the stored report then.
+ */
+export function rejudgingNeeds(
+  events: readonly { type: string; at?: number; untrustedReason?: string | null; data?: unknown }[],
+  receivedMs: number,
+): { always: boolean; reportedSnapshots: number[] } {
+  const reportedSnapshots: number[] = [];
+  for (const e of events) {
+    if (!judgesFlags(e, receivedMs)) continue;
+    const report = e.type === 'detect.snapshot' ? DetectSnapshotData.safeParse(e.data) : null;
+    // Untrusted or off-clock reports are judged at once (late_event, clock_skew).
+    if (report?.success && !judgesFlags({ ...e, type: '' }, receivedMs)) {
+      reportedSnapshots.push(report.data.snapshotSeq);
+    } else {
+      return { always: true, reportedSnapshots: [] };
+    }
+  }
+  return { always: false, reportedSnapshots };
+}

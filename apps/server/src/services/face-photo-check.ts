@@ -35,9 +35,10 @@ export const checksFacePhoto = (policy: ProctoringPolicy): boolean =>
  * The server's check of a check-in face photo (the browser checks first, but can be
  * bypassed): exactly one face, bright and sharp enough, described by the recognition network
  * (`judgeFacePhoto`, the rule the browser uses). Runs on the Detector port (worker threads),
- * synchronously in the request. A photo found usable is remembered by session and SHA-256
- * for a few minutes in this process, so the upload that follows a pre-check is not analysed
- * twice. Without a detector (DETECTION_ENABLED=false) the server cannot judge and accepts.
+ * synchronously in the request, in its interactive lane (a student is waiting). A photo
+ * found usable is remembered by session and SHA-256 for a few minutes in this process, so the
+ * upload that follows a pre-check is not analysed twice. Without a detector
+ * (DETECTION_ENABLED=false) the server cannot judge and accepts.
  */
 export class FacePhotoChecker {
   private readonly passed = new Map<string, number>();
@@ -100,7 +101,8 @@ export class FacePhotoChecker {
     }
     let analysis;
     try {
-      analysis = await this.detector.analyze(bytes, { parts: PARTS, quality: true });
+      // A student is waiting at check-in: not behind the queue's routine analyses.
+      analysis = await this.detector.analyze(bytes, { parts: PARTS, quality: true }, 'interactive');
     } catch (err) {
       if (isUnreadableImage(err)) {
         throw new AppError(415, 'CONTENT_MISMATCH', 'The photo could not be read as an image');

@@ -19,7 +19,12 @@ import { appendServerEvents } from './session-events.service.js';
 
 type SnapshotRow = typeof snapshots.$inferSelect;
 
-/** Identity photos need faces and their descriptors only: no pose, objects or liveness. */
+/**
+ * Identity photos need faces and their descriptors only: no pose, objects or liveness. Their
+ * analysis runs from the analysis queue after the upload was accepted (nobody waits for it),
+ * so it stays in the detector's background lane; the verdict a student waits for at check-in
+ * is the face photo check's (`face-photo-check.ts`, interactive).
+ */
 const IDENTITY_PARTS = { parts: { pose: false, objects: false, liveness: false } } as const;
 
 /**

@@ -36,7 +36,7 @@ export const RECORDING_STATES: readonly SessionState[] = [
 ];
 
 /** 409 SESSION_NOT_RECORDING unless the session is in one of RECORDING_STATES. */
-export function assertRecording(row: SessionRow): void {
+export function assertRecording(row: Pick<SessionRow, 'state'>): void {
   const state = row.state as SessionState;
   if (!RECORDING_STATES.includes(state)) {
     throw errors.conflict(
@@ -55,12 +55,16 @@ export const DEFAULT_INGEST_GRACE_MS = 15 * 60_000;
  * done meanwhile: the browser has had `graceMs` to drain its queue, so anything new after
  * that is not a backlog.
  */
-export function ingestClosed(row: SessionRow, now: Date, graceMs: number): boolean {
+export function ingestClosed(
+  row: Pick<SessionRow, 'state' | 'endedAt'>,
+  now: Date,
+  graceMs: number,
+): boolean {
   const ended = ENDED_STATES.includes(row.state as SessionState);
   return ended && row.endedAt !== null && now.getTime() > row.endedAt.getTime() + graceMs;
 }
 
-function sessionClosed(row: SessionRow, graceMs: number): Error {
+function sessionClosed(row: Pick<SessionRow, 'endedAt'>, graceMs: number): Error {
   const closedAt = new Date((row.endedAt?.getTime() ?? 0) + graceMs);
   return errors.conflict(
     'SESSION_CLOSED',
@@ -73,7 +77,11 @@ function sessionClosed(row: SessionRow, graceMs: number): Error {
  * 409 SESSION_NOT_RECORDING outside RECORDING_STATES, 409 SESSION_CLOSED once the grace
  * period after the end is over. Retries of what is already stored are answered before this.
  */
-export function assertIngestOpen(row: SessionRow, now: Date, graceMs: number): void {
+export function assertIngestOpen(
+  row: Pick<SessionRow, 'state' | 'endedAt'>,
+  now: Date,
+  graceMs: number,
+): void {
   assertRecording(row);
   if (ingestClosed(row, now, graceMs)) throw sessionClosed(row, graceMs);
 }
@@ -84,7 +92,7 @@ export function assertIngestOpen(row: SessionRow, now: Date, graceMs: number): v
  */
 export async function assertEventsRetried(
   db: DbOrTx,
-  row: SessionRow,
+  row: Pick<SessionRow, 'id' | 'state' | 'endedAt'>,
   seqs: readonly number[],
   now: Date,
   graceMs: number,

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import {
   contentTypeExtension,
   type MediaTrack,
@@ -12,7 +12,7 @@ import {
   lockInTransaction,
   UPLOAD_QUOTA_LOCK,
 } from '../db/advisory-locks.js';
-import type { Db, DbOrTx, Tx } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import { mediaSegments, snapshots } from '../db/schema.js';
 import { AppError, errors } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
@@ -29,7 +29,7 @@ import {
   assertIdentityOpen,
   contentError,
   type ExamAllowance,
-  loadExamAllowance,
+  examAllowance,
   quotaError,
   quotaInputs,
 } from './upload-admission.js';
@@ -41,6 +41,7 @@ import {
   type QuotaInputs,
 } from './upload-quota.js';
 import { REFUSED_FOR_CONTENT, RefusalLog } from './upload-refusals.js';
+import { type InsertOutcome, type UploadSession, UploadStatements } from './upload-statements.js';
 
 /** The bytes of an upload and what the client declared about them. */
 interface UploadBase {
@@ -75,6 +76,8 @@ export interface StoredSnapshotInfo {
   kind: SnapshotKind;
   seq: number;
   takenMs: number;
+  /** Server time the row was stored (its `received_at`); absent: read it from the row. */
+  receivedAt?: Date;
 }
 
 /** The ack, and whether this request stored it (201) or it was already stored (200). */
@@ -88,20 +91,14 @@ interface Slot {
   target: UploadRefusedData['target'];
   /** The track or kind. */
   name: MediaTrack | SnapshotKind;
-  /** The SHA-256 already stored for this (session, track|kind, seq), if any. */
-  stored(db: DbOrTx): Promise<string | undefined>;
   /**
-   * Insert the row unless the slot is taken; true when this call inserted it. `totalBytes`:
-   * the track's or kind's bytes with this upload, stored on the row as its running total.
+   * In the transaction holding the track's or kind's UPLOAD_QUOTA_LOCK: read the bytes
+   * stored there and insert the row with its running total, unless that passes `maxBytes`
+   * or the slot is taken (see UploadStatements.insertSegment).
    */
-  insert(tx: Tx, blobKey: string, totalBytes: number): Promise<boolean>;
+  insert(tx: DbOrTx, blobKey: string, maxBytes: number, receivedAt: Date): Promise<InsertOutcome>;
   /** Whether a row references `blobKey`. */
   references(db: DbOrTx, blobKey: string): Promise<boolean>;
-  /**
-   * Bytes already stored under this track or kind of the session: the highest running total
-   * (one index lookup, however long the session).
-   */
-  usedBytes(db: DbOrTx): Promise<number>;
   /** The allowance of this track or kind at `now`. */
   quota(inputs: QuotaInputs, now: Date): Quota;
   /** What the bytes are, judged against the declared type. */
@@ -111,9 +108,9 @@ interface Slot {
    * before the bytes are written, and again in the insert's transaction under
    * IDENTITY_PHOTOS_LOCK, so concurrent uploads are admitted one after the other.
    */
-  admit?(db: DbOrTx, session: SessionRow, now: Date): Promise<void>;
+  admit?(db: DbOrTx, session: UploadSession, now: Date): Promise<void>;
   /** A check of the bytes themselves (the face photo check); throws. Once, before writing. */
-  check?(session: SessionRow): Promise<void>;
+  check?(actor: Actor): Promise<void>;
 }
 
 /** Options of the recording service. */
@@ -150,6 +147,7 @@ const sha256Hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export class RecordingService {
   private readonly graceMs: number;
   private readonly refusals: RefusalLog;
+  private readonly statements: UploadStatements;
 
   constructor(
     private readonly db: Db,
@@ -159,57 +157,46 @@ export class RecordingService {
   ) {
     this.graceMs = options.ingestGraceMs ?? DEFAULT_INGEST_GRACE_MS;
     this.refusals = new RefusalLog(db, clock);
+    this.statements = new UploadStatements(db);
   }
 
   /** Store one recording segment; idempotent by (session, track, seq) and hash. */
   async storeSegment(actor: Actor, u: SegmentUpload): Promise<UploadResult> {
-    const ofTrack = and(eq(mediaSegments.sessionId, u.sessionId), eq(mediaSegments.track, u.track));
-    const slot = and(ofTrack, eq(mediaSegments.seq, u.seq));
     return this.ingest(actor, u, `media/${u.track}`, {
       target: 'media',
       name: u.track,
-      stored: async (db) =>
-        (await db.select({ sha256: mediaSegments.sha256 }).from(mediaSegments).where(slot))[0]
-          ?.sha256,
-      insert: async (tx, blobKey, totalBytes) => {
-        const rows = await tx
-          .insert(mediaSegments)
-          .values({
+      insert: (tx, blobKey, maxBytes, receivedAt) =>
+        this.statements.insertSegment(
+          tx,
+          {
             sessionId: u.sessionId,
             track: u.track,
             seq: u.seq,
             startMs: u.startMs,
             endMs: u.endMs,
             sizeBytes: u.bytes.length,
-            trackBytes: totalBytes,
             sha256: u.sha256,
             contentType: u.contentType,
             codecs: u.codecs ?? null,
             blobKey,
-            receivedAt: this.clock.now(),
-          })
-          .onConflictDoNothing({
-            target: [mediaSegments.sessionId, mediaSegments.track, mediaSegments.seq],
-          })
-          .returning({ id: mediaSegments.id });
-        return rows.length > 0;
-      },
+            receivedAt,
+          },
+          maxBytes,
+        ),
       references: async (db, blobKey) =>
         (
           await db
             .select({ id: mediaSegments.id })
             .from(mediaSegments)
-            .where(and(slot, eq(mediaSegments.blobKey, blobKey)))
+            .where(
+              and(
+                eq(mediaSegments.sessionId, u.sessionId),
+                eq(mediaSegments.track, u.track),
+                eq(mediaSegments.seq, u.seq),
+                eq(mediaSegments.blobKey, blobKey),
+              ),
+            )
         ).length > 0,
-      usedBytes: async (db) =>
-        Number(
-          (
-            await db
-              .select({ n: sql<string>`coalesce(max(${mediaSegments.trackBytes}), 0)` })
-              .from(mediaSegments)
-              .where(ofTrack)
-          )[0]?.n ?? 0,
-        ),
       quota: (inputs, now) => segmentQuota(inputs, u.track, now),
       inspect: () => inspectSegment(u.bytes, u.contentType),
     });
@@ -217,65 +204,64 @@ export class RecordingService {
 
   /** Store one snapshot; idempotent by (session, kind, seq) and hash. */
   async storeSnapshot(actor: Actor, u: SnapshotUpload): Promise<UploadResult> {
-    const ofKind = and(eq(snapshots.sessionId, u.sessionId), eq(snapshots.kind, u.kind));
-    const slot = and(ofKind, eq(snapshots.seq, u.seq));
-    // The id of the row this call inserted, if it did: what onSnapshotStored hears of.
-    let insertedId: string | undefined;
+    // The row this call inserted, if it did: what onSnapshotStored hears of.
+    let inserted: { id: string; receivedAt: Date } | undefined;
+    const checkFacePhoto = u.kind === 'id_face' ? this.options.checkFacePhoto : undefined;
     const result = await this.ingest(actor, u, `snapshots/${u.kind}`, {
       target: 'snapshot',
       name: u.kind,
-      stored: async (db) =>
-        (await db.select({ sha256: snapshots.sha256 }).from(snapshots).where(slot))[0]?.sha256,
-      insert: async (tx, blobKey, totalBytes) => {
-        const rows = await tx
-          .insert(snapshots)
-          .values({
+      insert: async (tx, blobKey, maxBytes, receivedAt) => {
+        const outcome = await this.statements.insertSnapshot(
+          tx,
+          {
             sessionId: u.sessionId,
             kind: u.kind,
             seq: u.seq,
             takenMs: u.takenMs,
             sizeBytes: u.bytes.length,
-            kindBytes: totalBytes,
             sha256: u.sha256,
             contentType: u.contentType,
             blobKey,
-            receivedAt: this.clock.now(),
-          })
-          .onConflictDoNothing({ target: [snapshots.sessionId, snapshots.kind, snapshots.seq] })
-          .returning({ id: snapshots.id });
-        insertedId = rows[0]?.id;
-        return rows.length > 0;
+            receivedAt,
+          },
+          maxBytes,
+        );
+        if (outcome.id !== undefined) inserted = { id: outcome.id, receivedAt };
+        return outcome;
       },
       references: async (db, blobKey) =>
         (
           await db
             .select({ id: snapshots.id })
             .from(snapshots)
-            .where(and(slot, eq(snapshots.blobKey, blobKey)))
+            .where(
+              and(
+                eq(snapshots.sessionId, u.sessionId),
+                eq(snapshots.kind, u.kind),
+                eq(snapshots.seq, u.seq),
+                eq(snapshots.blobKey, blobKey),
+              ),
+            )
         ).length > 0,
-      usedBytes: async (db) =>
-        Number(
-          (
-            await db
-              .select({ n: sql<string>`coalesce(max(${snapshots.kindBytes}), 0)` })
-              .from(snapshots)
-              .where(ofKind)
-          )[0]?.n ?? 0,
-        ),
       quota: (inputs, now) => snapshotQuota(inputs, u.kind, now),
       inspect: () => inspectSnapshot(u.bytes, u.contentType),
       admit:
         u.kind === 'id_face' || u.kind === 'id_document'
           ? (db, session, now) => assertIdentityOpen(db, session, now)
           : undefined,
-      check:
-        u.kind === 'id_face' && this.options.checkFacePhoto
-          ? (session) => this.options.checkFacePhoto!(session, u.sha256, u.bytes)
-          : undefined,
+      // The face check wants the whole row; identity photos are rare, so it is read here.
+      check: checkFacePhoto
+        ? async (a) =>
+            checkFacePhoto(
+              await sessionForUpload(this.db, a, u.sessionId, { anyState: true }),
+              u.sha256,
+              u.bytes,
+            )
+        : undefined,
     });
-    if (insertedId !== undefined) {
+    if (inserted !== undefined) {
       const { sessionId, kind, seq, takenMs } = u;
-      await this.options.onSnapshotStored?.({ id: insertedId, sessionId, kind, seq, takenMs });
+      await this.options.onSnapshotStored?.({ ...inserted, sessionId, kind, seq, takenMs });
     }
     return result;
   }
@@ -292,7 +278,16 @@ export class RecordingService {
     folder: string,
     slot: Slot,
   ): Promise<UploadResult> {
-    const session = await sessionForUpload(this.db, actor, u.sessionId, { anyState: true });
+    if (actor.role !== 'student') {
+      throw errors.forbidden('Only the student taking the exam uploads');
+    }
+    // One read: the session, its allowance, what the slot holds and what the track used.
+    const ctx = await this.statements.context(slot.target, {
+      sessionId: u.sessionId,
+      name: slot.name,
+      seq: u.seq,
+    });
+    if (!ctx || ctx.session.studentId !== actor.userId) throw errors.notFound('Session');
     if (u.bytes.length === 0) {
       throw errors.validation('The body is empty', [
         { path: 'body', message: 'Must not be empty' },
@@ -306,10 +301,9 @@ export class RecordingService {
       });
     }
     // A retry of something already stored is acknowledged even after the session closed.
-    const before = await slot.stored(this.db);
-    if (before !== undefined) return settle(before, u.sha256);
+    if (ctx.stored !== undefined) return settle(ctx.stored, u.sha256);
     try {
-      return await this.admitAndStore(actor, session, u, folder, slot);
+      return await this.admitAndStore(actor, ctx, u, folder, slot);
     } catch (err) {
       if (err instanceof AppError && REFUSED_FOR_CONTENT.has(err.code)) {
         const recorded = await this.refusals.record(u.sessionId, {
@@ -331,40 +325,54 @@ export class RecordingService {
 
   private async admitAndStore(
     actor: Actor,
-    session: SessionRow,
+    ctx: { session: UploadSession; exam: Parameters<typeof examAllowance>[0]; usedBytes: number },
     u: UploadBase,
     folder: string,
     slot: Slot,
   ): Promise<UploadResult> {
+    const { session } = ctx;
     assertIngestOpen(session, this.clock.now(), this.graceMs);
     const verdict = slot.inspect();
     if (!verdict.ok) throw contentError(verdict, u.contentType);
     await slot.admit?.(this.db, session, this.clock.now());
-    const exam = await loadExamAllowance(this.db, session);
+    const exam = examAllowance(ctx.exam);
     // Checked before writing (a refused upload costs no disk) and again under the lock.
-    await this.assertQuota(this.db, session, u, slot, exam);
+    this.assertQuota(slot, u, this.quotaOf(slot, exam, session), ctx.usedBytes);
     // The costly check last: what cheaper rules refuse never reaches the detector.
-    await slot.check?.(session);
+    await slot.check?.(actor);
 
     const ext = contentTypeExtension(u.contentType);
     const blobKey = `sessions/${u.sessionId}/${folder}/${u.seq}-${u.sha256}-${randomUUID().slice(0, 8)}.${ext}`;
     await this.blobs.put(blobKey, u.bytes, { contentType: u.contentType, sha256: u.sha256 });
+    const quotaKey = `${u.sessionId}/${folder}`;
     let inserted: boolean;
     try {
       inserted = await this.db.transaction(async (tx) => {
-        // The state may have changed while the bytes were written.
-        const locked = await sessionForUpload(tx, actor, u.sessionId, { lock: true });
+        // The state may have changed while the bytes were written. One upload per track or
+        // kind at a time is judged against what is stored and its running total written, so
+        // the totals never skip or count an upload twice: the row lock and that lock are
+        // taken in one statement, the total read in the next (which sees every commit made
+        // while this one waited). Identity photos first take IDENTITY_PHOTOS_LOCK instead,
+        // so each sees whether the one before closed the window, then the quota lock.
+        const locked = await this.statements.lockSession(tx, {
+          sessionId: u.sessionId,
+          lockClass: slot.admit ? IDENTITY_PHOTOS_LOCK : UPLOAD_QUOTA_LOCK,
+          lockKey: slot.admit ? u.sessionId : quotaKey,
+        });
+        if (!locked || locked.studentId !== actor.userId) throw errors.notFound('Session');
         assertIngestOpen(locked, this.clock.now(), this.graceMs);
         if (slot.admit) {
-          // Identity photos one at a time: each sees whether the one before closed the window.
-          await lockInTransaction(tx, IDENTITY_PHOTOS_LOCK, u.sessionId);
           await slot.admit(tx, locked, this.clock.now());
+          await lockInTransaction(tx, UPLOAD_QUOTA_LOCK, quotaKey);
         }
-        // One upload per track or kind at a time is judged against what is stored, and its
-        // running total written, so the totals never skip or count an upload twice.
-        await lockInTransaction(tx, UPLOAD_QUOTA_LOCK, `${u.sessionId}/${folder}`);
-        const used = await this.assertQuota(tx, locked, u, slot, exam);
-        return slot.insert(tx, blobKey, used + u.bytes.length);
+        const quota = this.quotaOf(slot, exam, locked);
+        // The sequence rule needs no read; the byte rule is applied by the insert itself.
+        this.assertQuota(slot, u, quota, 0, 0);
+        const outcome = await slot.insert(tx, blobKey, quota.maxBytes, this.clock.now());
+        if (outcome.id !== undefined) return true;
+        // Not inserted: over the allowance (as judged now), or the slot is taken.
+        this.assertQuota(slot, u, quota, outcome.usedBytes);
+        return false;
       });
     } catch (err) {
       await this.discard(blobKey, slot);
@@ -376,24 +384,36 @@ export class RecordingService {
     }
     // A concurrent request filled the slot first; its row points to its own blob.
     await this.discard(blobKey, slot);
-    return settle((await slot.stored(this.db)) ?? '', u.sha256);
+    const stored = await this.statements.stored(slot.target, {
+      sessionId: u.sessionId,
+      name: slot.name,
+      seq: u.seq,
+    });
+    return settle(stored ?? '', u.sha256);
+  }
+
+  /** The allowance of the upload's track or kind, for the session as it is now. */
+  private quotaOf(
+    slot: Slot,
+    exam: ExamAllowance,
+    session: Pick<SessionRow, 'startedAt' | 'endedAt' | 'pausedMs'>,
+  ): Quota {
+    return slot.quota(quotaInputs(exam, session), this.clock.now());
   }
 
   /**
-   * 413 QUOTA_EXCEEDED when this upload passes the session's allowance for its track or kind;
-   * otherwise the bytes already stored there.
+   * 413 QUOTA_EXCEEDED when this upload (`sizeBytes`, default its length) on top of
+   * `usedBytes` passes the allowance of its track or kind, or its seq is past it.
    */
-  private async assertQuota(
-    db: DbOrTx,
-    session: SessionRow,
-    u: UploadBase,
+  private assertQuota(
     slot: Slot,
-    exam: ExamAllowance,
-  ): Promise<number> {
-    const quota = slot.quota(quotaInputs(exam, session), this.clock.now());
-    const usedBytes = await slot.usedBytes(db);
-    const verdict = judgeUpload(quota, { seq: u.seq, sizeBytes: u.bytes.length, usedBytes });
-    if (verdict.ok) return usedBytes;
+    u: UploadBase,
+    quota: Quota,
+    usedBytes: number,
+    sizeBytes = u.bytes.length,
+  ): void {
+    const verdict = judgeUpload(quota, { seq: u.seq, sizeBytes, usedBytes });
+    if (verdict.ok) return;
     const name = slot.name.replace('_', ' ');
     throw quotaError(verdict, slot.target === 'media' ? `${name} recording` : `${name} snapshots`);
   }

@@ -6,24 +6,31 @@ import type {
   SessionEvent,
   UntrustedReason,
 } from '@invigil/contracts';
-import { lockInTransaction, SERVER_EVENT_SEQ_LOCK } from '../db/advisory-locks.js';
+import {
+  EVENT_ARRIVAL_LOCK,
+  lockInTransaction,
+  SERVER_EVENT_SEQ_LOCK,
+} from '../db/advisory-locks.js';
 import type { Db, DbOrTx } from '../db/database.js';
+import { preparedSql } from '../db/prepared-statement.js';
 import { sessionEvents } from '../db/schema.js';
+import { errors } from '../errors.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { Actor } from './actor.js';
 import { assertClientEventData } from './detection-event-data.js';
-import { judgeArrivingEvents } from './event-arrival.js';
+import { EventArrival } from './event-arrival.js';
 import {
   assertEventsRetried,
+  assertRecording,
   auditRecordingView,
   DEFAULT_INGEST_GRACE_MS,
   sessionForRead,
-  sessionForUpload,
 } from './recording-access.js';
 import { STUDENT_SERVER_EVENTS } from './student-view.js';
 import { iso } from './time.js';
 import { eventQuotaError } from './upload-admission.js';
 import { eventQuota, judgeEvents } from './upload-quota.js';
+import { UploadStatements } from './upload-statements.js';
 
 /** A batch as the route hands it over (defaults applied). */
 export type ClientEventBatchInput = z.output<typeof ClientEventBatch>;
@@ -91,8 +98,25 @@ export async function appendServerEvents(
   });
 }
 
+/**
+ * A batch's client events, stamped with the server's receive time, first write wins: one
+ * statement whatever the batch's size (the events go as one JSON array), built once.
+ */
+const CLIENT_EVENTS_INSERT = sql`insert into ${sessionEvents}
+    (session_id, source, seq, type, client_ms, server_at, data, untrusted_reason)
+  select ${sql.placeholder('sessionId')}::uuid, 'client', e.seq, e.type, e.client_ms,
+    ${sql.placeholder('serverAt')}::timestamptz, coalesce(e.data, '{}'::jsonb), e.untrusted_reason
+  from jsonb_to_recordset(${sql.placeholder('events')}::jsonb)
+    as e(seq integer, type text, client_ms bigint, data jsonb, untrusted_reason text)
+  on conflict (session_id, source, seq) do nothing
+  returning seq`;
+
 /** Integrity events of a session: the browser's batches in, the timeline out. */
 export class SessionEventService {
+  private readonly statements: UploadStatements;
+  private readonly arrival: EventArrival;
+  private readonly insertClient;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -102,7 +126,15 @@ export class SessionEventService {
     private readonly onUploaded?: (session: { id: string; examId: string }) => void,
     /** How long after a session ended new events are still taken (then retries only). */
     private readonly ingestGraceMs = DEFAULT_INGEST_GRACE_MS,
-  ) {}
+  ) {
+    this.statements = new UploadStatements(db);
+    this.arrival = new EventArrival(db);
+    this.insertClient = preparedSql<{ seq: number | string }>(
+      db,
+      'events_insert_client',
+      CLIENT_EVENTS_INSERT,
+    );
+  }
 
   /**
    * Store a batch from the student's browser. Idempotent by sequence number: a number
@@ -120,13 +152,24 @@ export class SessionEventService {
     sessionId: string,
     batch: ClientEventBatchInput,
   ): Promise<EventBatchAck> {
+    if (actor.role !== 'student') {
+      throw errors.forbidden('Only the student taking the exam uploads');
+    }
     assertClientEventData(batch.events);
     const seen = new Set<number>();
     const unique = batch.events.filter((e) => !seen.has(e.seq) && seen.add(e.seq));
     let examId = '';
     let trust = new Map<number, UntrustedReason | null>();
     const stored = await this.db.transaction(async (tx) => {
-      const row = await sessionForUpload(tx, actor, sessionId, { lock: true });
+      // The session row share-locked (a state change waits for this batch) and the session's
+      // arrival lock in one statement; everything the lock guards is read in later ones.
+      const row = await this.statements.lockSession(tx, {
+        sessionId,
+        lockClass: EVENT_ARRIVAL_LOCK,
+        lockKey: sessionId,
+      });
+      if (!row || row.studentId !== actor.userId) throw errors.notFound('Session');
+      assertRecording(row);
       ({ examId } = row);
       const seqs = unique.map((e) => e.seq);
       await assertEventsRetried(tx, row, seqs, this.clock.now(), this.ingestGraceMs);
@@ -135,30 +178,26 @@ export class SessionEventService {
       if (!allowance.ok) throw eventQuotaError(allowance);
       // Received on the server's clock: what the evidence watchdog and the trust check judge by.
       const receivedAt = this.clock.now();
-      trust = await judgeArrivingEvents(
+      trust = await this.arrival.judge(
         tx,
         sessionId,
         unique.map((e) => ({ seq: e.seq, type: e.type, atMs: e.at, data: e.data })),
         receivedAt.getTime(),
       );
-      return tx
-        .insert(sessionEvents)
-        .values(
+      const inserted = await this.insertClient(tx).execute({
+        sessionId,
+        serverAt: receivedAt.toISOString(),
+        events: JSON.stringify(
           unique.map((e) => ({
-            sessionId,
-            source: 'client',
             seq: e.seq,
             type: e.type,
-            clientMs: e.at,
-            serverAt: receivedAt,
+            client_ms: e.at,
             data: e.data,
-            untrustedReason: trust.get(e.seq) ?? null,
+            untrusted_reason: trust.get(e.seq) ?? null,
           })),
-        )
-        .onConflictDoNothing({
-          target: [sessionEvents.sessionId, sessionEvents.source, sessionEvents.seq],
-        })
-        .returning({ seq: sessionEvents.seq });
+        ),
+      });
+      return inserted.rows.map((r) => ({ seq: Number(r.seq) }));
     });
     // Even a batch of duplicates shows the page is alive and uploading.
     this.onUploaded?.({ id: sessionId, examId });

@@ -19,7 +19,10 @@ const MB = 1024 * 1024;
 export type ExamAllowance = Omit<QuotaInputs, 'startedAt' | 'endedAt' | 'pausedMs'>;
 
 /** The exam's policy and duration and the registration's extra time, for the session's quota. */
-export async function loadExamAllowance(db: DbOrTx, session: SessionRow): Promise<ExamAllowance> {
+export async function loadExamAllowance(
+  db: DbOrTx,
+  session: Pick<SessionRow, 'examId' | 'registrationId'>,
+): Promise<ExamAllowance> {
   const [row] = await db
     .select({
       policy: exams.policy,
@@ -30,11 +33,24 @@ export async function loadExamAllowance(db: DbOrTx, session: SessionRow): Promis
     .innerJoin(registrations, eq(registrations.id, session.registrationId))
     .where(eq(exams.id, session.examId));
   if (!row) throw errors.notFound('Session');
-  return { ...row, policy: ProctoringPolicy.parse(row.policy ?? {}) };
+  return examAllowance(row);
+}
+
+/** The allowance from the exam's stored policy (defaults applied) and the durations. */
+export function examAllowance(row: {
+  policy: unknown;
+  durationMinutes: number;
+  extraTimeMinutes: number;
+}): ExamAllowance {
+  const { durationMinutes, extraTimeMinutes } = row;
+  return { durationMinutes, extraTimeMinutes, policy: ProctoringPolicy.parse(row.policy ?? {}) };
 }
 
 /** The quota inputs of a session at this moment: its exam and its attempt's clock. */
-export function quotaInputs(exam: ExamAllowance, session: SessionRow): QuotaInputs {
+export function quotaInputs(
+  exam: ExamAllowance,
+  session: Pick<SessionRow, 'startedAt' | 'endedAt' | 'pausedMs'>,
+): QuotaInputs {
   const { startedAt, endedAt, pausedMs } = session;
   return { ...exam, startedAt, endedAt, pausedMs };
 }
@@ -102,7 +118,7 @@ export const RE_ENROL_WINDOW_MS = 15 * 60_000;
  */
 export async function assertIdentityOpen(
   db: DbOrTx,
-  session: SessionRow,
+  session: Pick<SessionRow, 'id' | 'startedAt'>,
   now: Date,
 ): Promise<void> {
   if (session.startedAt === null) return;

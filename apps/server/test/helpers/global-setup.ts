@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { buildDetectWorkerIfStale } from './detect-worker-build.js';
+import { buildServerIfStale } from './server-build.js';
 import { findPostgresBin, postgresVersion, startPostgres } from './postgres.js';
 
 declare module 'vitest' {
@@ -10,12 +10,12 @@ declare module 'vitest' {
 }
 
 /**
- * Build the detector worker bundle when it is missing or older than its sources (so tests
+ * Build the server bundle (dist/cli.js, dist/detect-worker.js) when missing or stale (so tests
  * run from a clean clone), then start one PostgreSQL server for the whole test run. Without the Debian package the
  * PostgreSQL leg is skipped with a printed reason — except under CI=true, where it fails.
  */
 export default async function setup(project: TestProject) {
-  buildDetectWorkerIfStale();
+  buildServerIfStale();
   const bin = findPostgresBin();
   if (!bin) {
     const reason = 'PostgreSQL is not installed (apt-get install postgresql)';

@@ -21,11 +21,11 @@ export async function healthRoutes(app: FastifyInstance, opts: { database: Datab
     async (_req, reply) => {
       try {
         await opts.database.ping();
-        return { status: 'ok' as const, database: opts.database.engine };
+        return { status: 'ok' as const, database: opts.database.name };
       } catch {
         return reply
           .status(503)
-          .send({ status: 'unavailable' as const, database: opts.database.engine });
+          .send({ status: 'unavailable' as const, database: opts.database.name });
       }
     },
   );

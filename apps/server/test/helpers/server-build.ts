@@ -17,20 +17,21 @@ function newest(dir: string): number {
 }
 
 /**
- * The detector worker runs as plain JS (dist/detect-worker.js). Rebuild it when it is
- * missing or any source it bundles (the server's src, the detection and contracts
- * packages) changed since; esbuild takes well under a second.
+ * The server's bundle: dist/cli.js (what `invigil` runs; the CLI tests and the load smoke test
+ * start it as a child process) and dist/detect-worker.js (a worker thread runs plain JS).
+ * Rebuilt once, before any test file runs, when either is missing or any source it bundles
+ * (the server's src, the detection and contracts packages) changed since; esbuild takes a
+ * second or two. Test files never build it themselves: one building while another starts
+ * the bundle would run a half-written file.
  */
-export function buildDetectWorkerIfStale(): void {
-  const bundle = path.join(serverDir, 'dist', 'detect-worker.js');
-  const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
+export function buildServerIfStale(): void {
+  const bundles = ['cli.js', 'detect-worker.js'].map((f) => path.join(serverDir, 'dist', f));
+  const built = Math.min(...bundles.map((b) => (existsSync(b) ? statSync(b).mtimeMs : 0)));
   const sources = Math.max(
     newest(path.join(serverDir, 'src')),
     newest(path.join(repoDir, 'packages', 'detection', 'src')),
     newest(path.join(repoDir, 'packages', 'contracts', 'src')),
   );
   if (built >= sources) return;
-  execFileSync(process.execPath, [path.join(serverDir, 'build.mjs'), '--worker'], {
-    stdio: 'inherit',
-  });
+  execFileSync(process.execPath, [path.join(serverDir, 'build.mjs')], { stdio: 'inherit' });
 }
