@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { isBusFrame, relayFrame, type BusFrame } from '../adapters/cluster.event-bus.js';
 import { createApp } from '../app.js';
 import type { Config } from '../config/config.js';
+import { workerExecArgv } from './heap-flags.js';
 
 /** What the primary shares with its workers: the database they all use. */
 export interface SharedResources {
@@ -60,6 +61,8 @@ export async function runPrimary(
       },
     }));
 
+  // Each server process starts with a larger old generation (see heap-flags.ts).
+  cluster.setupPrimary({ execArgv: workerExecArgv() });
   const fork = (index: number) => {
     const worker = cluster.fork({ ...shared.env, [INDEX_ENV]: String(index) });
     byIndex.set(index, worker);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -130,6 +131,8 @@ export async function startTestServer(
     async close() {
       await instance.close();
       await dropDb?.();
+      // Each server's blobs are its own: thousands of test runs must not fill the disk.
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
