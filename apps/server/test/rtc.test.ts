@@ -408,6 +408,23 @@ describe.each(engines())('live views and calls (WebRTC) on %s', (engine) => {
     expect(left.topic === 'rtc.link' && left.data.endReason).toBe('student_left');
   });
 
+  it('ends the link when the proctor’s socket closes while its messages are still handled', async () => {
+    const f = await running();
+    const studentSocket = await connect(f.student, `sessionId=${f.sessionId}`);
+    const proctorSocket = await connect(f.proctor, `examId=${f.examId}`);
+    const view = await open(f.proctor, f.sessionId, { kind: 'view' });
+    // A burst still queued at the close: none of it may claim the link for the dead socket
+    // after its links were released (it would then never end viewer_left).
+    proctorSocket.send({ type: 'rtc.signal', linkId: view.id, signal: OFFER });
+    for (let i = 0; i < 30; i += 1) {
+      proctorSocket.send({ type: 'rtc.signal', linkId: view.id, signal: CANDIDATE });
+    }
+    await proctorSocket.close();
+    const ended = await studentSocket.waitFor(linkState(view.id, 'ended'));
+    expect(ended.topic === 'rtc.link' && ended.data.endReason).toBe('viewer_left');
+    expect((await linkRow(view.id))?.ownerSocket ?? null).toBeNull();
+  });
+
   it('ends a ringing call when the proctor’s tab closes before the student answers', async () => {
     const f = await running();
     const studentSocket = await connect(f.student, `sessionId=${f.sessionId}`);

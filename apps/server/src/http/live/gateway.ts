@@ -329,20 +329,19 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
       conn.alive = true;
       if (student) deps.health.seen(student.id);
     });
-    socket.on(
-      'message',
-      inboundHandler(conn, {
-        signalling: deps.signalling,
-        clock: deps.clock,
-        options: opts,
-        onError: reportRtc,
-      }),
-    );
+    const inbound = inboundHandler(conn, {
+      signalling: deps.signalling,
+      clock: deps.clock,
+      options: opts,
+      onError: reportRtc,
+    });
+    socket.on('message', inbound.receive);
     socket.on('close', () => {
       remove();
       connections.delete(conn);
       deps.signalling.forget(conn.socketId);
-      presence.closed(conn);
+      // Only once the message in flight is done: it may still claim a link for this socket.
+      void inbound.closed().then(() => presence.closed(conn));
       if (student) void deps.health.disconnected(student);
     });
     presence.opened(conn);

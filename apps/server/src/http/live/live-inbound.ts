@@ -40,6 +40,18 @@ export interface InboundSocket {
  * A socket's messages are handled one after the other, so an offer is relayed before the
  * candidates that follow it.
  */
+export interface Inbound {
+  /** Take one frame of the socket (the `message` listener). */
+  receive(data: RawData, isBinary: boolean): void;
+  /**
+   * The socket closed: messages not yet started are dropped, and the promise settles once the
+   * one being handled is done. Presence must wait for it: a message still in flight may claim
+   * a link for this socket, and a claim after the release would keep a dead socket owning it.
+   */
+  closed(): Promise<void>;
+}
+
+/** The handler of one socket's incoming frames (see `Inbound`). */
 export function inboundHandler(
   conn: InboundSocket,
   deps: {
@@ -48,11 +60,12 @@ export function inboundHandler(
     options: InboundOptions;
     onError: (err: unknown) => void;
   },
-): (data: RawData, isBinary: boolean) => void {
+): Inbound {
   const { options, clock, signalling } = deps;
   const rate = new WindowCounter(options.messagesPerWindow, options.windowMs);
   const audits = new WindowCounter(options.auditedRefusalsPerWindow, options.windowMs);
   let queue: Promise<void> = Promise.resolve();
+  let open = true;
 
   const refuse = (refusal: RtcRefusal, type: string | null) => {
     conn.send({
@@ -69,7 +82,7 @@ export function inboundHandler(
   };
   const invalid = (code: ErrorCode, message: string) => new RtcRefusal(code, message, null);
 
-  return (data, isBinary) => {
+  const receive = (data: RawData, isBinary: boolean) => {
     if (!rate.take(clock.now().getTime())) {
       refuse(invalid('RATE_LIMITED', 'Too many messages; slow down'), null);
       return;
@@ -112,6 +125,7 @@ export function inboundHandler(
     }
     const msg = parsed.data;
     queue = queue.then(async () => {
+      if (!open) return;
       try {
         await signalling.handle(conn.peer, msg);
         conn.signalled = true;
@@ -126,5 +140,12 @@ export function inboundHandler(
         }
       }
     });
+  };
+  return {
+    receive,
+    closed() {
+      open = false;
+      return queue;
+    },
   };
 }
