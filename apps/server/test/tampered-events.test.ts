@@ -64,7 +64,13 @@ describe.each(engines())('tampered client times on %s', (engine) => {
   it('a "condition ended" dated 10 minutes back never shortens the flag and raises late_event', async () => {
     const a = await attempt();
     const startAt = now() - 8000;
-    await a.send({ type: 'detect.state', at: startAt, data: state('no_face', true) });
+    await a.send(
+      { type: 'detect.state', at: startAt, data: state('no_face', true) },
+      // An item dated now in the same request: the server's clock offset estimate stays 0
+      // (a stale-looking receipt bucket alone could read as a clock behind), so the late
+      // end's receipt maps to the same time on the student's clock.
+      { type: 'network.online', at: now() },
+    );
     const [open] = ofType(await a.flags(), 'no_face');
     expect(open).toMatchObject({ endMs: null, reviewStatus: 'open' });
 
@@ -118,7 +124,8 @@ describe.each(engines())('tampered client times on %s', (engine) => {
   it('a back-dated page.visible after a tab_switch flag never shortens it', async () => {
     const a = await attempt();
     const hiddenAt = now() - 5000;
-    await a.send({ type: 'page.hidden', at: hiddenAt });
+    // With an item dated now, as above: the clock offset estimate stays 0.
+    await a.send({ type: 'page.hidden', at: hiddenAt }, { type: 'network.online', at: now() });
     const [open] = ofType(await a.flags(), 'tab_switch');
     expect(open?.endMs).toBeNull();
     server.clock.advance(11 * MIN);
