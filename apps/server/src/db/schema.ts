@@ -6,3 +6,4 @@ export * from './schema-core.js';
 export * from './schema-proctoring.js';
 export * from './schema-rtc.js';
 export * from './schema-communication.js';
+export * from './schema-jobs.js';
