@@ -47,6 +47,8 @@ import { EvidenceWatchdog } from './services/evidence-watchdog.service.js';
 import { InterventionService } from './services/interventions.service.js';
 import { ChatService } from './services/chat.service.js';
 import { ChatRateLimiter } from './services/chat-rate-limit.js';
+import { MemoryRateCounter } from './adapters/memory.rate-counter.js';
+import { connectRateLimitRedis, RedisRateCounter } from './adapters/redis.rate-counter.js';
 import { HandService } from './services/hands.service.js';
 import { afterSessionEnds } from './services/session-ended.js';
 import { StaffToolsService } from './services/staff-tools.service.js';
@@ -197,6 +199,9 @@ export async function createApp(
       : role.clusterWorker
         ? new ClusterEventBus(workerProcessLink(), reportBusError)
         : new InProcessEventBus(reportBusError));
+  // Rate limits shared by every process when Redis is configured (one limit, not one per process).
+  const rateRedis = config.redisUrl ? await connectRateLimitRedis(config.redisUrl) : undefined;
+  const rateCounter = rateRedis ? new RedisRateCounter(rateRedis) : new MemoryRateCounter(clock);
   // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
   const liveFeed = new LiveFeed(db, clock, bus);
   const emitStored = liveFeed.emitter((err) => logError(err, 'live message not sent'));
@@ -205,7 +210,7 @@ export async function createApp(
     db,
     clock,
     (inputs) => emitLive(inputs),
-    new ChatRateLimiter(clock, config.chatRateLimit, {
+    new ChatRateLimiter(rateCounter, config.chatRateLimit, {
       code: 'HAND_RATE_LIMITED',
       doing: 'raising and lowering your hand',
     }),
@@ -361,7 +366,12 @@ export async function createApp(
   // Before any route: its onRoute hook lets GET routes carry a WebSocket handler (GET /api/live).
   // Above the gateway's own 128 KiB frame limit, so an oversized message gets an answer.
   await app.register(fastifyWebsocket, { options: { maxPayload: 256 * 1024 } });
-  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // While Redis is away requests are let through rather than refused: sign-in stays
+    // limited by the account lockout in the database, and an exam never stops for a counter.
+    ...(rateRedis && { redis: rateRedis, nameSpace: 'invigil:rl:', skipOnError: true }),
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -501,7 +511,7 @@ export async function createApp(
   await app.register(rtcRoutes, { db, clock, links: rtcLinks, rtc: config.rtc });
   await app.register(interventionRoutes, { interventions });
   await app.register(chatRoutes, {
-    chat: new ChatService(db, clock, new ChatRateLimiter(clock, config.chatRateLimit), {
+    chat: new ChatService(db, clock, new ChatRateLimiter(rateCounter, config.chatRateLimit), {
       emit: emitLive,
       transient: (inputs) =>
         liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'chat not sent')),
@@ -637,6 +647,7 @@ export async function createApp(
       await mailer?.close();
       if (detector && !overrides.detector) await detector.close();
       if (!overrides.bus) await bus.close();
+      await rateRedis?.quit().catch(() => rateRedis.disconnect());
       if (!overrides.database) await database.close();
     },
   };

@@ -16,8 +16,8 @@ export interface WriteRateLimit {
  * Runs after the auth hook (so the caller is known) and before the body is read. Anonymous
  * writes are sign-in and sign-up, which have their own per-address limit. Every counted
  * write carries `x-ratelimit-limit` and `x-ratelimit-remaining`; a refusal is 429
- * RATE_LIMITED with `retry-after` (seconds). Counters live in this process (@fastify/rate-limit's
- * memory store), so behind several processes the limit applies per process.
+ * RATE_LIMITED with `retry-after` (seconds). Counters live in Redis when `REDIS_URL` is set
+ * (one limit for every process), else in this process's memory (then per process).
  */
 export function registerWriteRateLimit(app: FastifyInstance, limit: WriteRateLimit): void {
   // createRateLimit counts without marking the request, so a route's own limit still runs.

@@ -1,6 +1,5 @@
 import { AppError } from '../errors.js';
-import type { Clock } from '../ports/clock.port.js';
-import { WindowCounter } from './window-counter.js';
+import type { RateCounter } from '../ports/rate-counter.port.js';
 
 /** How many chat messages and announcements (or hand raises) one user may send per window. */
 export interface ChatRateLimit {
@@ -21,16 +20,14 @@ export interface RateLimitRefusal {
 const CHAT_REFUSAL: RateLimitRefusal = { code: 'CHAT_RATE_LIMITED', doing: 'sending messages' };
 
 /**
- * A per-user limit in fixed windows (one `WindowCounter` per user, the same counting the live
- * socket's signalling limit uses), in this process's memory: behind several processes it
- * applies per process, like the write limit. Separate from the general write limit, which is
- * sized for uploads and would let a chat flood pass. Used for chat and for raised hands.
+ * A per-user limit in fixed windows, counted in the deployment's RateCounter (Redis when
+ * configured, so several processes share one limit; else this process's memory). Separate
+ * from the general write limit, which is sized for uploads and would let a chat flood pass.
+ * Used for chat and for raised hands, each under its own key prefix.
  */
 export class ChatRateLimiter {
-  private readonly counters = new Map<string, WindowCounter>();
-
   constructor(
-    private readonly clock: Clock,
+    private readonly counter: RateCounter,
     private readonly limit: ChatRateLimit = DEFAULT_CHAT_RATE_LIMIT,
     private readonly refusal: RateLimitRefusal = CHAT_REFUSAL,
   ) {}
@@ -39,16 +36,10 @@ export class ChatRateLimiter {
    * Count one action by `userId`, or refuse with 429 (the refusal's code; `retry-after` in
    * seconds) when the user's window is used up.
    */
-  take(userId: string): void {
-    const now = this.clock.now().getTime();
-    let counter = this.counters.get(userId);
-    if (!counter) {
-      if (this.counters.size >= 10_000) this.forgetIdle(now);
-      counter = new WindowCounter(this.limit.max, this.limit.windowMs);
-      this.counters.set(userId, counter);
-    }
-    if (counter.take(now)) return;
-    const retryAfter = Math.max(1, Math.ceil(counter.msUntilReset(now) / 1000));
+  async take(userId: string): Promise<void> {
+    const hit = await this.counter.hit(`${this.refusal.code}:${userId}`, this.limit.windowMs);
+    if (hit.count <= this.limit.max) return;
+    const retryAfter = Math.max(1, Math.ceil(hit.resetInMs / 1000));
     throw new AppError(
       429,
       this.refusal.code,
@@ -60,12 +51,5 @@ export class ChatRateLimiter {
       },
       { 'retry-after': String(retryAfter) },
     );
-  }
-
-  /** Drop users whose window has ended, so the map does not grow without end. */
-  private forgetIdle(now: number): void {
-    for (const [user, counter] of this.counters) {
-      if (counter.msUntilReset(now) === 0) this.counters.delete(user);
-    }
   }
 }

@@ -79,7 +79,7 @@ export class ChatService {
   /** Post a message to a session's chat (see the class comment for who and when). */
   async post(actor: Actor, sessionId: string, body: string): Promise<ChatMessage> {
     const { session, actingAs } = await this.writable(actor, sessionId);
-    this.limiter.take(actor.userId);
+    await this.limiter.take(actor.userId);
     const side = sideOf(actor);
     const [row] = await this.db.transaction(async (tx) => {
       const inserted = await tx
@@ -168,7 +168,7 @@ export class ChatService {
    */
   async announce(actor: Actor, examId: string, body: string): Promise<ChatMessage> {
     const { actingAs } = await examForAnnouncer(this.db, actor, examId);
-    this.limiter.take(actor.userId);
+    await this.limiter.take(actor.userId);
     const now = this.clock.now();
     const { row, sessionIds } = await this.db.transaction(async (tx) => {
       const [inserted] = await tx

@@ -48,7 +48,7 @@ export class HandService {
     const session = await expireIfDue(this.db, found, this.clock.now(), this.live);
     requireState(session, ['checking_in', 'in_progress', 'paused'], 'Raising a hand');
     // Each raise pings every proctor's dashboard: a raise/lower loop must not flood them.
-    this.limiter.take(actor.userId);
+    await this.limiter.take(actor.userId);
     const now = this.clock.now();
     const row = await this.db.transaction(async (tx) => {
       // The partial unique index keeps one open hand per session, even under a race.
@@ -79,8 +79,8 @@ export class HandService {
   }
 
   /** The student lowers their own hand. */
-  lower(actor: Actor, handId: string): Promise<HelpRequest> {
-    this.limiter.take(actor.userId);
+  async lower(actor: Actor, handId: string): Promise<HelpRequest> {
+    await this.limiter.take(actor.userId);
     return this.step(actor, handId, 'student', (row, now) => ({
       set: { closedAt: now, closedBy: actor.userId, closeReason: 'lowered' },
       action: 'hand.lower',
