@@ -21,7 +21,7 @@ import { NotificationEvent, type ErrorBody } from '@invigil/contracts';
 import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
-import { LocalDiskBlobStore } from './adapters/local-disk.blob-store.js';
+import { openBlobStore } from './adapters/open-blob-store.js';
 import { systemClock, type Clock } from './ports/clock.port.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner.js';
@@ -115,6 +115,7 @@ import { Notifier } from './services/notifications/notifier.js';
 import { NotificationOutbox } from './services/notifications/outbox.js';
 import { WebhookService } from './services/notifications/webhooks.service.js';
 import { startNotificationSender } from './jobs/notification-sender.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
 
 /** A running application: the HTTP server and the resources it owns. */
 export interface InvigilApp {
@@ -187,7 +188,7 @@ export async function createApp(
   const registrations = new RegistrationService(db, clock);
   const questions = new QuestionService(db);
   const tokens = new TokenService(db, clock);
-  const blobs = await LocalDiskBlobStore.open(config.blobDir);
+  const blobs = await openBlobStore(config);
 
   // Detection: flags and risk always; server analysis of snapshots when enabled.
   let logError = (_err: unknown, _msg: string): void => undefined;
@@ -202,6 +203,17 @@ export async function createApp(
   // Rate limits shared by every process when Redis is configured (one limit, not one per process).
   const rateRedis = config.redisUrl ? await connectRateLimitRedis(config.redisUrl) : undefined;
   const rateCounter = rateRedis ? new RedisRateCounter(rateRedis) : new MemoryRateCounter(clock);
+  // Prometheus metrics (metrics/): services report through callbacks; GET /metrics reads them.
+  const metrics = createServerMetrics({
+    clock,
+    database,
+    openSockets: () => liveHub.sizes,
+    shared: role.jobs,
+    blobDir: config.blobStore === 's3' ? undefined : config.blobDir,
+    cacheMs: config.metrics.cacheMs,
+    onError: (err, msg) => logError(err, msg),
+  });
+  const liveHub = new LiveHub(bus, (message) => metrics.recorder.staffMessageSent(message));
   // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
   const liveFeed = new LiveFeed(db, clock, bus);
   const emitStored = liveFeed.emitter((err) => logError(err, 'live message not sent'));
@@ -232,7 +244,9 @@ export async function createApp(
   const rtcLinks = new RtcLinkService(db, clock, emitLive, { ...config.rtc, staleMs: 60_000 });
   const answers = new AnswerService(db, clock, emitLive);
   // Its connection_lost flags are the dashboard's "Offline": the health tracker hears of them.
-  const flagService = new FlagService(db, clock, bus, health.watchingFlags(emitLive));
+  const flagService = new FlagService(db, clock, bus, health.watchingFlags(emitLive), (created) =>
+    metrics.recorder.flagsCreated(created),
+  );
   const interventions = new InterventionService(db, clock, sessions, emitLive);
   const rederive = (sessionId: string) =>
     flagService
@@ -269,8 +283,10 @@ export async function createApp(
     new AnalysisScheduler(db, clock, queue, {
       bounds: config.detection.queueBounds ?? DEFAULT_QUEUE_BOUNDS,
       onQueued: () => runner?.kick(),
-      onShed: (shed) =>
-        app.log.warn(shed, 'snapshot analyses shed: analysis is behind, the queue is at its bound'),
+      onShed: (shed) => {
+        metrics.recorder.analysesShed(shed.snapshotSeqs.length);
+        app.log.warn(shed, 'snapshot analyses shed: analysis is behind, the queue is at its bound');
+      },
     });
   const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
   // Check-in face photos are judged before they are stored (and on request, nothing stored).
@@ -292,19 +308,22 @@ export async function createApp(
     // A refused upload is evidence (an unreadable snapshot, a lost segment): judge again.
     onRefused: rederive,
     checkFacePhoto: (session, sha256, bytes) => faces.assertUpload(session, sha256, bytes),
-    onUploaded: (session, upload) =>
+    onUploaded: (session, upload) => {
+      metrics.recorder.uploadStored(upload.target, upload.name, upload.bytes);
       health.uploaded(
         session,
         upload.target === 'media' && (upload.name === 'webcam' || upload.name === 'screen')
           ? upload.name
           : undefined,
-      ),
+      );
+    },
   });
   const playback = new RecordingPlaybackService(db, clock, blobs);
   const sessionEvents = new SessionEventService(
     db,
     clock,
     async (sessionId, events) => {
+      metrics.recorder.clientEventsStored(events);
       await scheduler
         ?.clientEventsStored(sessionId, events)
         .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
@@ -341,6 +360,7 @@ export async function createApp(
   app.removeContentTypeParser('text/plain');
   logError = (err, msg) => app.log.error({ err }, msg);
   registerInputGuards(app);
+  metrics.instrument(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (req, reply) => {
@@ -436,13 +456,19 @@ export async function createApp(
         {
           outbox,
           clock,
-          attempt: (delivery) => attempts.attempt(delivery),
+          attempt: async (delivery) => {
+            const result = await attempts.attempt(delivery);
+            if (result.ok) metrics.recorder.jobEnded('notification.delivery', delivery.createdAt);
+            return result;
+          },
           // Ids only: URLs may carry tokens and e-mail addresses are personal data.
-          onGiveUp: (d, result) =>
+          onGiveUp: (d, result) => {
+            metrics.recorder.jobEnded('notification.delivery', d.createdAt, true);
             app.log.warn(
               { deliveryId: d.id, channel: d.channel, attempts: d.attempts, error: result.error },
               'notification given up',
-            ),
+            );
+          },
           onError: (err) => app.log.error({ err }, 'notification sending failed'),
         },
         notify.pollMs,
@@ -464,7 +490,12 @@ export async function createApp(
   registerAuthHook(app, auth);
   // After the auth hook (the caller is known), before every route: writes per user.
   registerWriteRateLimit(app, { max: config.writeRateLimitPerMinute, windowMs: 60_000 });
-  await app.register(healthRoutes, { database });
+  await app.register(healthRoutes, {
+    database,
+    // A key that is never written: the store answers (reachable, credentials good) or throws.
+    probes: [{ name: 'blob store', check: async () => void (await blobs.head('readyz/probe')) }],
+  });
+  metrics.mount(app, config.host, config.metrics);
   await app.register(authRoutes, {
     db,
     auth,
@@ -494,7 +525,7 @@ export async function createApp(
     clock,
     auth,
     feed: liveFeed,
-    hub: new LiveHub(bus),
+    hub: liveHub,
     health,
     links: rtcLinks,
     signalling: new RtcSignalling(db, clock, bus, rtcLinks),
@@ -605,11 +636,13 @@ export async function createApp(
         {
           queue,
           clock,
-          run: (job) => analysis.run(job),
+          run: (job) => metrics.recorder.timeAnalysis(job.reason, () => analysis.run(job)),
           restMs: () => pace.restMs(),
           after: async (job, outcome) => {
+            if (outcome !== 'analysed' && outcome !== 'failed') return;
+            metrics.recorder.jobEnded('analysis.snapshot', job.createdAt, outcome === 'failed');
             // A failed analysis may be an unreadable snapshot: a flag of its own.
-            if (outcome === 'analysed' || outcome === 'failed') await rederive(job.sessionId);
+            await rederive(job.sessionId);
           },
           onError: (err) => app.log.error({ err }, 'snapshot analysis failed'),
         },
@@ -641,6 +674,7 @@ export async function createApp(
     close: async () => {
       health.stop();
       await app.close();
+      metrics.close();
       await stopLoops();
       await sender.stop();
       await passwordResets.settled();
@@ -648,6 +682,7 @@ export async function createApp(
       if (detector && !overrides.detector) await detector.close();
       if (!overrides.bus) await bus.close();
       await rateRedis?.quit().catch(() => rateRedis.disconnect());
+      await blobs.close?.();
       if (!overrides.database) await database.close();
     },
   };

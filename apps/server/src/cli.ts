@@ -20,6 +20,10 @@ Commands:
   user add --email E --role R [--name N]
                                  create a user; the password is read from standard input
   config                         list every environment variable
+  migrate-storage --to s3        copy every local blob (BLOB_DIR) into the S3 bucket (S3_*)
+                                 and verify each; then set BLOB_STORE=s3. Safe to run again
+                                 (only new blobs are copied): run it while serving, stop,
+                                 run it once more, then switch
   analyze [--enroll FACE] IMAGE… run the detectors on JPEG/PNG files; one JSON line each
 `;
 
@@ -116,6 +120,41 @@ async function userAdd(args: string[]): Promise<void> {
   });
 }
 
+/** `migrate-storage --to s3`: copy and verify; the operator switches BLOB_STORE afterwards. */
+async function migrateStorageCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { to: { type: 'string' } } });
+  if (values.to !== 's3') {
+    console.error('Usage: invigil migrate-storage --to s3');
+    process.exit(2);
+  }
+  const cfg = config();
+  if (!cfg.s3) {
+    console.error(
+      'Set S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (and S3_ENDPOINT, ' +
+        'S3_FORCE_PATH_STYLE for a self-hosted store) to name the bucket to copy into.',
+    );
+    process.exit(2);
+  }
+  const { LocalDiskBlobStore } = await import('./adapters/local-disk.blob-store.js');
+  const { openS3 } = await import('./adapters/open-blob-store.js');
+  const { migrateStorage } = await import('./services/storage-migration.js');
+  const from = await LocalDiskBlobStore.open(cfg.blobDir);
+  const to = await openS3(cfg.s3);
+  console.log(`Copying ${cfg.blobDir} to ${to.location}…`);
+  const report = await migrateStorage(from, to, {
+    log: { info: (m) => console.log(m), warn: (m) => console.error(m) },
+  }).finally(() => to.close());
+  console.log(
+    `Copied ${report.copied} (verified ${report.verified}), already there ${report.skipped}, ` +
+      `failed ${report.failed.length}.`,
+  );
+  if (report.failed.length > 0) {
+    console.error('Not every blob is in the bucket: keep BLOB_STORE=local and run this again.');
+    process.exit(1);
+  }
+  console.log('Every blob is in the bucket and verified. Set BLOB_STORE=s3 and restart.');
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -136,6 +175,8 @@ async function main(argv: string[]): Promise<void> {
     case 'config':
       console.log(describeEnv());
       return;
+    case 'migrate-storage':
+      return migrateStorageCommand(rest);
     case 'analyze': {
       // Loaded on demand: the detection models are not needed by any other command.
       const { runAnalyze } = await import('@invigil/detection/node');

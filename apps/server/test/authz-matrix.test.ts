@@ -130,7 +130,8 @@ function classify(res: TestResponse): string {
 
 /** Paths deliberately outside the matrix: the Swagger UI's static assets. */
 const isApiRoute = (path: string) =>
-  (path.startsWith('/api/') || path === '/healthz') && !path.startsWith('/api/docs');
+  (path.startsWith('/api/') || path === '/healthz' || path === '/readyz') &&
+  !path.startsWith('/api/docs');
 
 describe.each(engines())('authorization matrix on %s', (engine) => {
   let server: TestServer;
@@ -490,6 +491,11 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       op: 'GET /healthz',
       expect: 'A  A  A  A  A  A  A  A  A  A',
       prepare: fixed(() => '/healthz'),
+    },
+    {
+      op: 'GET /readyz',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      prepare: fixed(() => '/readyz'),
     },
     {
       op: 'GET /api/openapi.json',

@@ -12,6 +12,7 @@ import { engines, startTestServer, type TestServer } from './helpers/test-server
 /** Every API operation declared in src/http/**\/routes.ts. Adding a route means adding it here. */
 const EXPECTED_OPERATIONS = [
   'GET /healthz',
+  'GET /readyz',
   'GET /api/openapi.json',
   'GET /api/settings/public',
   'POST /api/auth/login',
@@ -125,7 +126,7 @@ const EXPECTED_OPERATIONS = [
 ];
 
 /** Operations that cannot fail on input or authorization, so document no error response. */
-const CANNOT_FAIL = new Set(['GET /healthz', 'GET /api/openapi.json']);
+const CANNOT_FAIL = new Set(['GET /healthz', 'GET /readyz', 'GET /api/openapi.json']);
 
 /** WebSocket routes: their success is the upgrade (101 Switching Protocols), not a 2xx. */
 const UPGRADES = new Set(['GET /api/live']);
@@ -195,7 +196,9 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
   it('documents exactly the routes the server registered', () => {
     const registered = registeredOperations(
       server.instance.app,
-      (p) => (p.startsWith('/api/') || p === '/healthz') && !p.startsWith('/api/docs'),
+      (p) =>
+        (p.startsWith('/api/') || p === '/healthz' || p === '/readyz') &&
+        !p.startsWith('/api/docs'),
     );
     expect(registered.filter((op) => !documented.includes(op))).toEqual([]);
     expect(documented.filter((op) => !registered.includes(op))).toEqual([]);

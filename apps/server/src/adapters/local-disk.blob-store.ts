@@ -145,4 +145,37 @@ export class LocalDiskBlobStore implements BlobStore {
   async exists(key: string): Promise<boolean> {
     return (await this.head(key)) !== undefined;
   }
+
+  /**
+   * Every blob key in the store, in name order, for copying the store elsewhere. The temp
+   * folder and files whose names are not valid keys (left there by hand) are passed over.
+   */
+  async *keys(): AsyncGenerator<string> {
+    const isKey = (key: string) => {
+      try {
+        assertBlobKey(key);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    async function* walk(dir: string, parts: string[]): AsyncGenerator<string> {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return; // removed while we walked
+        throw err;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        if (parts.length === 0 && entry.name === TEMP_DIR) continue;
+        const key = [...parts, entry.name].join('/');
+        if (!isKey(key)) continue;
+        if (entry.isDirectory()) yield* walk(path.join(dir, entry.name), [...parts, entry.name]);
+        else if (entry.isFile()) yield key;
+      }
+    }
+    yield* walk(this.root, []);
+  }
 }

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { isBusFrame, relayFrame, type BusFrame } from '../adapters/cluster.event-bus.js';
 import { createApp } from '../app.js';
 import type { Config } from '../config/config.js';
+import { ClusterMetrics } from '../metrics/cluster-metrics.js';
 import { workerExecArgv } from './heap-flags.js';
 
 /** What the primary shares with its workers: the database they all use. */
@@ -61,6 +62,9 @@ export async function runPrimary(
       },
     }));
 
+  // A scrape on any worker shows every worker's metrics, combined here (metrics/cluster-metrics.ts).
+  const metrics = new ClusterMetrics(() => byIndex.values());
+
   // Each server process starts with a larger old generation (see heap-flags.ts).
   cluster.setupPrimary({ execArgv: workerExecArgv() });
   const fork = (index: number) => {
@@ -68,6 +72,7 @@ export async function runPrimary(
     byIndex.set(index, worker);
     worker.on('message', (message: unknown) => {
       if (isBusFrame(message)) relayFrame(message, targets());
+      else metrics.handle(worker, message);
     });
     worker.on('exit', (code, signal) => {
       if (byIndex.get(index) === worker) byIndex.delete(index);

@@ -95,6 +95,49 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).seedDemo).toBe(false);
   });
 
+  it('chooses the job queue and the blob store, and says what each needs', () => {
+    const plain = loadConfig({});
+    expect(plain.queue).toBe('database');
+    expect(plain.s3).toBeUndefined();
+    expect(plain.blobStore).toBe('local');
+    expect(() => loadConfig({ S3_BUCKET: 'media' })).toThrow(/S3_BUCKET needs S3_ACCESS_KEY_ID/);
+    expect(() => loadConfig({ QUEUE: 'bullmq' })).toThrow(/QUEUE=bullmq needs REDIS_URL/);
+    expect(loadConfig({ QUEUE: 'bullmq', REDIS_URL: 'redis://127.0.0.1:6379' }).queue).toBe(
+      'bullmq',
+    );
+    try {
+      loadConfig({ BLOB_STORE: 's3' });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/needs S3_BUCKET/);
+      expect(problems).toMatch(/needs S3_ACCESS_KEY_ID/);
+      expect(problems).toMatch(/needs S3_SECRET_ACCESS_KEY/);
+    }
+    expect(() => loadConfig({ BLOB_STORE: 's3', S3_ENDPOINT: 'ftp://x' })).toThrow(/S3_ENDPOINT/);
+    expect(() => loadConfig({ S3_PREFIX: 'a/../b' })).toThrow(/S3_PREFIX/);
+    const aws = { S3_BUCKET: 'media', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
+    // Amazon S3 addresses the bucket in the host name; a self-hosted endpoint in the path.
+    expect(loadConfig(aws).s3?.forcePathStyle).toBe(false);
+    expect(loadConfig({ ...aws, S3_PREFIX: 'exams/2026' }).s3?.prefix).toBe('exams/2026');
+    const s3 = loadConfig({
+      BLOB_STORE: 's3',
+      S3_ENDPOINT: 'http://127.0.0.1:7480',
+      S3_BUCKET: 'exam-media',
+      S3_ACCESS_KEY_ID: 'AK',
+      S3_SECRET_ACCESS_KEY: 'SK',
+    }).s3;
+    expect(s3).toEqual({
+      endpoint: 'http://127.0.0.1:7480',
+      region: 'us-east-1',
+      bucket: 'exam-media',
+      accessKeyId: 'AK',
+      secretAccessKey: 'SK',
+      forcePathStyle: true,
+      prefix: undefined,
+    });
+  });
+
   it('turns e-mail on only with both SMTP_URL and SMTP_FROM', () => {
     expect(loadConfig({}).notifications.smtpUrl).toBeUndefined();
     const on = loadConfig({ SMTP_URL: 'smtp://u:p@mail:587', SMTP_FROM: 'Invigil <i@x.example>' });
@@ -141,6 +184,30 @@ describe('loadConfig', () => {
       expect.unreachable();
     } catch (err) {
       expect((err as ConfigError).problems.join('\n')).not.toMatch(/short-secret/);
+    }
+  });
+
+  it('serves /metrics only when asked: a token for the main port, or a port of its own', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, port: undefined });
+    const token = 'prometheus-scrape-token-1';
+    expect(loadConfig({ METRICS_TOKEN: token, METRICS_PORT: '9464' }).metrics).toEqual({
+      token,
+      port: 9464,
+    });
+    expect(() => loadConfig({ METRICS_PORT: '8080' })).toThrow(/METRICS_PORT equals PORT/);
+    expect(loadConfig({ METRICS_PORT: '8080', PORT: '8081' }).metrics.port).toBe(8080);
+    expect(() => loadConfig({ METRICS_PORT: '0' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'two words here, long enough' })).toThrow(
+      /METRICS_TOKEN/,
+    );
+    // A token too short is refused without being repeated in the report.
+    try {
+      loadConfig({ METRICS_TOKEN: 'short-token' });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/METRICS_TOKEN/);
+      expect(problems).not.toMatch(/short-token/);
     }
   });
 

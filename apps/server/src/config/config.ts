@@ -105,7 +105,48 @@ export const ENV_SCHEMA = {
     .string()
     .regex(/^rediss?:\/\//, 'Must start with redis:// or rediss://')
     .optional()
-    .describe('Redis for the event bus between several server processes. Unset: in-process bus.'),
+    .describe(
+      'Redis shared by several server processes or machines: the event bus and the rate-limit counters (and the job queue with QUEUE=bullmq). Unset: in-process bus, counters in memory.',
+    ),
+  QUEUE: z
+    .enum(['database', 'bullmq'], { message: 'Use database or bullmq' })
+    .default('database')
+    .describe('Background job queue: database (the embedded default) or bullmq (on REDIS_URL).'),
+  BLOB_STORE: z
+    .enum(['local', 's3'], { message: 'Use local or s3' })
+    .default('local')
+    .describe(
+      'Where recordings and photos are stored: local (BLOB_DIR) or s3 (the S3_* settings).',
+    ),
+  S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'Must be an http:// or https:// URL' })
+    .optional()
+    .describe('S3-compatible endpoint, e.g. https://s3.example.org. Unset: Amazon S3.'),
+  S3_REGION: z.string().min(1).default('us-east-1').describe('S3 region.'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'Must be a valid bucket name')
+    .optional()
+    .describe('S3 bucket (must exist). Required with BLOB_STORE=s3.'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional().describe('S3 access key id.'),
+  S3_SECRET_ACCESS_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('S3 secret access key. Never logged.'),
+  S3_FORCE_PATH_STYLE: bool
+    .optional()
+    .describe(
+      'Address the bucket in the path (http://host/bucket/key), as most self-hosted stores need. Default: true when S3_ENDPOINT is set.',
+    ),
+  S3_PREFIX: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*\/?$/,
+      'Use folders of letters, digits, . _ - separated by /, each starting with a letter or digit',
+    )
+    .optional()
+    .describe('Key prefix inside the bucket, so deployments can share one. Unset: none.'),
   WORKERS: z
     .union([z.literal('auto'), int(1, 64)], { message: 'Use auto or a whole number 1–64' })
     .default('auto')
@@ -283,6 +324,19 @@ export const ENV_SCHEMA = {
   RTC_RING_TIMEOUT_SECONDS: int(5, 600)
     .default(45)
     .describe('A call the student has not answered within this many seconds ends as timed out.'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, { message: 'Must be at least 16 characters' })
+    .regex(/^\S+$/, 'Must not contain spaces')
+    .optional()
+    .describe(
+      'Bearer token Prometheus sends to GET /metrics on the main port (Authorization: Bearer <token>). Unset: /metrics on the main port answers 404. Never logged.',
+    ),
+  METRICS_PORT: int(1, 65535)
+    .optional()
+    .describe(
+      'A second port on HOST that serves only GET /metrics, without a token (keep it on a private network). Unset: none. With WORKERS > 1 either way shows the whole server.',
+    ),
 } as const;
 
 const EnvSchema = z.object(ENV_SCHEMA);
@@ -309,6 +363,12 @@ export interface Config {
   database: DatabaseConfig;
   /** Redis URL for the event bus; unset = in-process (one server process). */
   redisUrl?: string | undefined;
+  /** The job queue's adapter (bullmq needs redisUrl). */
+  queue: 'database' | 'bullmq';
+  /** Where blobs are kept: `local` (blobDir) or `s3` (the bucket `s3` describes). */
+  blobStore: 'local' | 's3';
+  /** The S3 bucket, when one is configured (the store with BLOB_STORE=s3; migrate-storage's target). */
+  s3?: S3Config | undefined;
   /** Server processes behind the one port (`invigil start`; 1: no cluster). */
   workers: number;
   logLevel: Env['LOG_LEVEL'];
@@ -359,6 +419,29 @@ export interface Config {
   notifications: NotificationsConfig;
   /** Live views and calls (WebRTC): ICE servers, TURN credentials, limits and timeouts. */
   rtc: RtcConfig;
+  /** Prometheus metrics: who may scrape them, and where. */
+  metrics: MetricsConfig;
+}
+
+/** An S3-compatible bucket for blobs. `secretAccessKey` is never logged. */
+export interface S3Config {
+  endpoint?: string | undefined;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+  prefix?: string | undefined;
+}
+
+/** Where Prometheus scrapes `GET /metrics`. */
+export interface MetricsConfig {
+  /** Bearer token for /metrics on the main port; undefined = that route answers 404. Never log it. */
+  token?: string | undefined;
+  /** A separate port on HOST serving /metrics without a token; undefined = none. */
+  port?: number | undefined;
+  /** How long values read from the database are reused between scrapes (default 10 s); tests set 0. */
+  cacheMs?: number;
 }
 
 /** Settings of live views and calls between proctors' and students' browsers. */
@@ -457,6 +540,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.TURN_SECRET && !e.TURN_URLS) {
     problems.push('TURN_SECRET is set but TURN_URLS is not: there is no TURN server to use it');
   }
+  if (e.QUEUE === 'bullmq' && !e.REDIS_URL) problems.push('QUEUE=bullmq needs REDIS_URL');
+  // A bucket is described in full or not at all (migrate-storage uses it before BLOB_STORE=s3).
+  if (e.BLOB_STORE === 's3' || e.S3_BUCKET) {
+    const why = e.BLOB_STORE === 's3' ? 'BLOB_STORE=s3' : 'S3_BUCKET';
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (!e[name]) problems.push(`${why} needs ${name}`);
+    }
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    problems.push(
+      'METRICS_PORT equals PORT: metrics need a port of their own (or use METRICS_TOKEN)',
+    );
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const database = databaseConfig(e, dataDir);
   if (database.kind === 'pglite' && typeof e.WORKERS === 'number' && e.WORKERS > 1) {
@@ -476,6 +572,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     blobDir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')),
     database,
     redisUrl: e.REDIS_URL,
+    queue: e.QUEUE,
+    blobStore: e.BLOB_STORE,
+    s3: e.S3_BUCKET
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          bucket: e.S3_BUCKET ?? '',
+          accessKeyId: e.S3_ACCESS_KEY_ID ?? '',
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '',
+          forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+          prefix: e.S3_PREFIX,
+        }
+      : undefined,
     workers: workerCount(e.WORKERS, database),
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
@@ -522,6 +631,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       connectTimeoutMs: e.RTC_CONNECT_TIMEOUT_SECONDS * 1000,
       ringTimeoutMs: e.RTC_RING_TIMEOUT_SECONDS * 1000,
     },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
   };
 }
 

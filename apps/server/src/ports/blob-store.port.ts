@@ -44,6 +44,8 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Whether a blob is stored under `key`. */
   exists(key: string): Promise<boolean>;
+  /** Release connections, where the store holds any (S3); the store is not used after. */
+  close?(): Promise<void>;
 }
 
 /** Thrown by `put` when the bytes do not hash to the declared SHA-256. */

@@ -23,6 +23,8 @@ export interface LeasedJob {
   snapshotId: string;
   reason: AnalysisReason;
   attempts: number;
+  /** When the job was added (its latency runs from here). */
+  createdAt?: Date;
 }
 
 /** Thrown by `complete` when the lease ran out and another worker took the job over. */
@@ -146,6 +148,7 @@ export class AnalysisQueue {
           snapshotId: r.snapshotId,
           reason: r.reason as AnalysisReason,
           attempts: r.attempts,
+          createdAt: r.createdAt,
         }));
     });
     this.turns.served(leased.map((job) => job.sessionId));

@@ -127,6 +127,8 @@ export class FlagService {
     private readonly bus: EventBus,
     /** The live feed for proctors' dashboards (flag.* and session.risk, staff only). */
     private readonly live?: EmitLive,
+    /** Told of the flags each re-judgement created, once committed (metrics); must not throw. */
+    private readonly onCreated?: (created: readonly { type: string; severity: string }[]) => void,
   ) {}
 
   /** Re-judge one session's flags and risk now. */
@@ -363,6 +365,7 @@ export class FlagService {
   }
 
   private async publish(c: Changes): Promise<void> {
+    if (c.created.length > 0) this.onCreated?.(c.created);
     const withExam = (r: FlagRow) => ({ ...toFlag(r, c.startedAt), examId: c.examId });
     for (const r of c.created) await this.bus.publish('flag.created', withExam(r));
     for (const r of c.updated) await this.bus.publish('flag.updated', withExam(r));

@@ -132,7 +132,7 @@ export interface RecordingOptions {
    */
   onUploaded?: (
     session: { id: string; examId: string },
-    upload: { target: UploadRefusedData['target']; name: MediaTrack | SnapshotKind },
+    upload: { target: UploadRefusedData['target']; name: MediaTrack | SnapshotKind; bytes: number },
   ) => void;
 }
 
@@ -379,7 +379,11 @@ export class RecordingService {
       throw err;
     }
     if (inserted) {
-      this.options.onUploaded?.(session, { target: slot.target, name: slot.name });
+      this.options.onUploaded?.(session, {
+        target: slot.target,
+        name: slot.name,
+        bytes: u.bytes.length,
+      });
       return { ack: { stored: true, duplicate: false, sha256: u.sha256 }, created: true };
     }
     // A concurrent request filled the slot first; its row points to its own blob.

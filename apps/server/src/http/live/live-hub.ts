@@ -32,7 +32,11 @@ export class LiveHub {
   private unsubscribe: (() => Promise<void>) | undefined;
   private unsubscribeDirect: (() => Promise<void>) | undefined;
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    /** Told of each message that went out to this process's staff sockets of its exam (metrics). */
+    private readonly onStaffDelivery?: (message: AddressedLiveMessage) => void,
+  ) {}
 
   /** Subscribe to the bus (once). */
   async start(): Promise<void> {
@@ -62,11 +66,20 @@ export class LiveHub {
     };
   }
 
-  /** How many sockets this process serves (for tests and metrics). */
+  /** How many sockets this process serves (for tests). */
   get size(): number {
-    let n = 0;
-    for (const index of [this.byExam, this.bySession]) for (const s of index.values()) n += s.size;
-    return n;
+    const { staff, student } = this.sizes;
+    return staff + student;
+  }
+
+  /** Sockets this process serves by audience, staff (exam feeds) and students (session feeds). */
+  get sizes(): { staff: number; student: number } {
+    const count = (index: Map<string, Set<HubSubscriber>>) => {
+      let n = 0;
+      for (const s of index.values()) n += s.size;
+      return n;
+    };
+    return { staff: count(this.byExam), student: count(this.bySession) };
   }
 
   private slot(scope: HubScope): [Map<string, Set<HubSubscriber>>, string] {
@@ -91,8 +104,10 @@ export class LiveHub {
   }
 
   private fanOut(message: AddressedLiveMessage): void {
-    if (message.audience !== 'student_only') {
-      for (const s of this.byExam.get(message.examId) ?? []) s.deliver(message);
+    const staff = message.audience !== 'student_only' ? this.byExam.get(message.examId) : undefined;
+    if (staff) {
+      for (const s of staff) s.deliver(message);
+      if (staff.size > 0) this.onStaffDelivery?.(message);
     }
     if (message.sessionId === null || !reachesStudent(message.audience)) return;
     for (const s of this.bySession.get(message.sessionId) ?? []) s.deliver(message);

@@ -26,6 +26,8 @@ export interface LeasedDelivery {
   event: NotificationDocument['event'];
   payload: unknown;
   attempts: number;
+  /** When the delivery was queued (its latency runs from here). */
+  createdAt?: Date;
 }
 
 /** The outcome of one attempt. */
@@ -162,6 +164,7 @@ export class NotificationOutbox {
         event: r.event as LeasedDelivery['event'],
         payload: r.payload,
         attempts: r.attempts,
+        createdAt: r.createdAt,
       }));
     });
   }
