@@ -22,6 +22,8 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { openDatabase } from './db/open-database.js';
 import { openBlobStore } from './adapters/open-blob-store.js';
+import { openJobQueue } from './adapters/open-job-queue.js';
+import type { JobQueue } from './ports/job-queue.port.js';
 import { systemClock, type Clock } from './ports/clock.port.js';
 import { startDeadlineSweeper } from './jobs/deadline-sweeper.js';
 import { startAnalysisRunner, type AnalysisRunner } from './jobs/analysis-runner.js';
@@ -126,6 +128,8 @@ export interface InvigilApp {
   bus: EventBus;
   /** The evidence watchdog its job runs every EVIDENCE_SWEEP_SECONDS (tests sweep it directly). */
   evidence: EvidenceWatchdog;
+  /** The background job queue (dead letters and counts for the system page; tests). */
+  jobs: JobQueue;
   /** Stop accepting requests, then release the database. */
   close(): Promise<void>;
 }
@@ -200,6 +204,8 @@ export async function createApp(
       : role.clusterWorker
         ? new ClusterEventBus(workerProcessLink(), reportBusError)
         : new InProcessEventBus(reportBusError));
+  // Background jobs shared by every process (the database's table, or BullMQ on Redis).
+  const jobQueue = await openJobQueue(config, db, (err) => logError(err, 'job queue failure'));
   // Rate limits shared by every process when Redis is configured (one limit, not one per process).
   const rateRedis = config.redisUrl ? await connectRateLimitRedis(config.redisUrl) : undefined;
   const rateCounter = rateRedis ? new RedisRateCounter(rateRedis) : new MemoryRateCounter(clock);
@@ -493,7 +499,10 @@ export async function createApp(
   await app.register(healthRoutes, {
     database,
     // A key that is never written: the store answers (reachable, credentials good) or throws.
-    probes: [{ name: 'blob store', check: async () => void (await blobs.head('readyz/probe')) }],
+    probes: [
+      { name: 'blob store', check: async () => void (await blobs.head('readyz/probe')) },
+      { name: 'job queue', check: async () => void (await jobQueue.counts('recording.check')) },
+    ],
   });
   metrics.mount(app, config.host, config.metrics);
   await app.register(authRoutes, {
@@ -671,11 +680,13 @@ export async function createApp(
     config,
     bus,
     evidence,
+    jobs: jobQueue,
     close: async () => {
       health.stop();
       await app.close();
       metrics.close();
       await stopLoops();
+      await jobQueue.close();
       await sender.stop();
       await passwordResets.settled();
       await mailer?.close();

@@ -69,6 +69,7 @@ describe.skipIf(skip !== null)('a server storing its recordings in S3', () => {
       parts: [
         { name: 'database', ok: true },
         { name: 'blob store', ok: true },
+        { name: 'job queue', ok: true },
       ],
     });
     await ceph?.stop();
@@ -79,6 +80,7 @@ describe.skipIf(skip !== null)('a server storing its recordings in S3', () => {
     expect(down.body.parts).toEqual([
       { name: 'database', ok: true },
       { name: 'blob store', ok: false, error: expect.any(String) },
+      { name: 'job queue', ok: true },
     ]);
     expect(JSON.stringify(down.body)).not.toContain(server.instance.config.s3?.secretAccessKey);
     // Liveness is about this process: still up.
