@@ -32,6 +32,7 @@ import { startEvidenceWatchdog } from './jobs/evidence-watchdog.js';
 import { startLivePrune } from './jobs/live-prune.js';
 import { startRtcSweep } from './jobs/rtc-sweep.js';
 import { startHandSweep } from './jobs/hand-sweep.js';
+import { startSystemSampler } from './jobs/system-sampler.js';
 import { InProcessEventBus } from './adapters/in-process.event-bus.js';
 import { RedisEventBus } from './adapters/redis.event-bus.js';
 import { ClusterEventBus, workerProcessLink } from './adapters/cluster.event-bus.js';
@@ -116,7 +117,7 @@ import { DeliveryAttempts } from './services/notifications/attempt.js';
 import { Notifier } from './services/notifications/notifier.js';
 import { NotificationOutbox } from './services/notifications/outbox.js';
 import { WebhookService } from './services/notifications/webhooks.service.js';
-import { startNotificationSender } from './jobs/notification-sender.js';
+import { dispatchDeliveries, startDeliveryWorker } from './jobs/notification-delivery.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 
 /** A running application: the HTTP server and the resources it owns. */
@@ -159,9 +160,6 @@ export interface ProcessRole {
    */
   clusterWorker: boolean;
 }
-
-/** A loop that does not run in this process (see ProcessRole.jobs). */
-const IDLE_LOOP = { kick: () => undefined, stop: async () => undefined };
 
 /** A single process that does everything (the default). */
 export const SOLE_PROCESS: ProcessRole = { jobs: true, clusterWorker: false };
@@ -453,20 +451,24 @@ export async function createApp(
     linkMinutes: config.passwordResetMinutes,
     onError: (err, msg) => logError(err, msg),
   });
-  const outbox = new NotificationOutbox(db, notify);
+  const outbox = new NotificationOutbox(db);
   const attempts = new DeliveryAttempts(db, mailer, () => clock.now());
-  // Like the other loops (startLoops below), only in the process that runs them.
+  // Deliveries are sent by jobs (any process adds them; the jobs process works them).
+  const retries = { retryBaseMs: notify.retryBaseMs, maxAttempts: notify.maxAttempts };
+  const dispatch = (ids: readonly number[]) =>
+    dispatchDeliveries(jobQueue, ids, retries).catch((err: unknown) =>
+      logError(err, 'notification jobs not added; the delivery sweep adds them'),
+    );
   const sender = !role.jobs
-    ? IDLE_LOOP
-    : startNotificationSender(
+    ? { stop: async () => undefined }
+    : startDeliveryWorker(
         {
+          queue: jobQueue,
           outbox,
           clock,
-          attempt: async (delivery) => {
-            const result = await attempts.attempt(delivery);
-            if (result.ok) metrics.recorder.jobEnded('notification.delivery', delivery.createdAt);
-            return result;
-          },
+          retries,
+          attempt: (delivery) => attempts.attempt(delivery),
+          onDelivered: (d) => metrics.recorder.jobEnded('notification.delivery', d.createdAt),
           // Ids only: URLs may carry tokens and e-mail addresses are personal data.
           onGiveUp: (d, result) => {
             metrics.recorder.jobEnded('notification.delivery', d.createdAt, true);
@@ -479,17 +481,16 @@ export async function createApp(
         },
         notify.pollMs,
       );
-  const kickSender = () => sender.kick();
   const webhookService = new WebhookService(db, clock, outbox, {
     allowHttp: notify.allowHttpWebhooks,
-    kick: kickSender,
+    dispatch,
   });
   const notifier = new Notifier(db, {
     outbox,
     clock,
     emailEnabled: mailer !== undefined,
     publicUrl: config.publicUrl.replace(/\/+$/, ''),
-    kick: kickSender,
+    dispatch,
     onError: (err, msg) => logError(err, msg),
   });
 
@@ -566,6 +567,7 @@ export async function createApp(
   await app.register(systemRoutes, {
     db,
     clock,
+    jobs: jobQueue,
     analysis: {
       enabled: config.detection.enabled,
       workers: config.detection.workers,
@@ -673,6 +675,18 @@ export async function createApp(
     };
   };
   const stopLoops = role.jobs ? await startLoops() : async () => undefined;
+  // Every process samples its own counters for the System page; the jobs process adds the
+  // deployment-wide numbers (attempts, queues, blob disk) and prunes old samples.
+  const sampler = startSystemSampler({
+    db,
+    clock,
+    counters: metrics.instruments,
+    shared: role.jobs
+      ? { jobs: jobQueue, blobDir: config.blobStore === 's3' ? undefined : config.blobDir }
+      : undefined,
+    intervalMs: config.metrics.sampleMs,
+    onError: (err, msg) => app.log.error({ err }, msg),
+  });
 
   return {
     app,
@@ -686,8 +700,9 @@ export async function createApp(
       await app.close();
       metrics.close();
       await stopLoops();
-      await jobQueue.close();
+      await sampler.stop();
       await sender.stop();
+      await jobQueue.close();
       await passwordResets.settled();
       await mailer?.close();
       if (detector && !overrides.detector) await detector.close();

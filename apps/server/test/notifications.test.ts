@@ -39,7 +39,8 @@ async function startReceiver() {
       received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const n = (calls.get(path) ?? 0) + 1;
       calls.set(path, n);
-      const fail = path === '/down' || (path === '/flaky' && n === 1);
+      const fail =
+        path === '/down' || (path === '/flaky' && n === 1) || (path === '/down-3' && n <= 3);
       res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain' }).end(fail ? 'no' : 'ok');
     });
   });
@@ -237,6 +238,53 @@ describe.each(engines())('notifications on %s', (engine) => {
     expect((await admin.delete(`/api/webhooks/${webhook.id}`)).status).toBe(200);
   });
 
+  it('a delivery given up is a dead job: retried, it is sent and recorded delivered', async () => {
+    const { webhook } = await createWebhook('/down-3', ['verdict']);
+    expect((await admin.post(`/api/webhooks/${webhook.id}/test`)).status).toBe(202);
+    const failed = await eventually(async () => {
+      const [r] = await deliveriesOf(webhook.id);
+      expect(r).toMatchObject({ status: 'failed', attempts: 3 });
+      return r!;
+    });
+    const jobs = server.instance.jobs;
+    const dead = await eventually(async () => {
+      const found = (await jobs.deadLetters('notification.delivery')).find(
+        (j) => (j.payload as { deliveryId: number }).deliveryId === failed.id,
+      );
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(dead).toMatchObject({ attempts: 3, error: expect.stringContaining('HTTP 500') });
+    expect(await jobs.retryDead(dead.id)).toBe(true);
+    const [sent] = await eventually(async () => {
+      const rows = await deliveriesOf(webhook.id);
+      expect(rows[0]).toMatchObject({ status: 'delivered', attempts: 4, lastStatusCode: 200 });
+      return rows;
+    });
+    expect(sent?.id).toBe(failed.id);
+    expect(receiver.received.filter((r) => r.path === '/down-3')).toHaveLength(4);
+    expect((await admin.delete(`/api/webhooks/${webhook.id}`)).status).toBe(200);
+  });
+
+  it('a queued delivery whose job was lost (a process died) is found by the sweep and sent', async () => {
+    const { webhook } = await createWebhook('/ok/lost', ['verdict']);
+    const outbox = new NotificationOutbox(server.instance.database.db);
+    const now = server.clock.now();
+    // Committed, but no job added: as if the process stopped right after the insert.
+    const [id] = await outbox.enqueue(
+      pingDocument(webhook.id, now),
+      [{ channel: 'webhook', webhookId: webhook.id, url: receiver.url('/ok/lost') }],
+      now,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await deliveriesOf(webhook.id))[0]).toMatchObject({ id, status: 'pending' });
+    server.clock.advance(31_000);
+    await eventually(async () => {
+      expect((await deliveriesOf(webhook.id))[0]).toMatchObject({ id, status: 'delivered' });
+    });
+    expect((await admin.delete(`/api/webhooks/${webhook.id}`)).status).toBe(200);
+  });
+
   it('a verdict is e-mailed to the instructor and to the student, with the result link, once', async () => {
     const { webhook, secret } = await createWebhook('/ok/verdict', ['verdict']);
     const { student, sessionId } = await studentSession('Vera Verdict');
@@ -319,9 +367,8 @@ describe.each(engines())('notifications on %s', (engine) => {
       const { webhook } = await createWebhook('/ok/race', ['verdict']);
       const other = await openDatabase(server.instance.config.database);
       try {
-        const options = { retryBaseMs: 50, maxAttempts: 3 };
         const outboxes = [server.instance.database.db, other.db].map(
-          (db) => new NotificationOutbox(db, options),
+          (db) => new NotificationOutbox(db),
         );
         const doc = { ...pingDocument(webhook.id, new Date()), id: `race-${engine}` };
         const mail = { subject: 's', text: 't', html: '<p>t</p>' };

@@ -8,6 +8,7 @@ import {
   type Job,
   JOB_DEFAULTS,
   JOB_TYPES,
+  jobRetryDelayMs,
   type JobCatalogue,
   type JobCounts,
   type JobQueue,
@@ -34,7 +35,12 @@ export interface BullJobQueueOptions {
 interface Envelope {
   payload: unknown;
   nonce: string;
+  /** The first retry's delay (see jobRetryDelayMs). */
+  backoffMs: number;
 }
+
+/** BullMQ's name for our retry schedule (worker setting `backoffStrategy`). */
+const BACKOFF = 'invigil';
 
 /** BullMQ job ids of keyed jobs: ids may not contain ':' nor be integers. */
 const keyedId = (key: string) => `k-${Buffer.from(key).toString('base64url')}`;
@@ -98,13 +104,14 @@ export class BullJobQueue implements JobQueue {
     validateAddOptions(opts);
     const nonce = randomUUID();
     const q = this.queue(type);
-    const job = await q.add(type, { payload, nonce } satisfies Envelope, {
+    const backoffMs = opts.backoffMs ?? JOB_DEFAULTS.backoffMs;
+    const job = await q.add(type, { payload, nonce, backoffMs } satisfies Envelope, {
       ...(opts.key !== undefined && { jobId: keyedId(opts.key) }),
       delay: opts.delayMs ?? 0,
       // BullMQ runs jobs without a priority before prioritised ones: give every job one.
       priority: (opts.priority ?? 0) + 1,
       attempts: opts.maxAttempts ?? JOB_DEFAULTS.maxAttempts,
-      backoff: { type: 'exponential', delay: opts.backoffMs ?? JOB_DEFAULTS.backoffMs },
+      backoff: { type: BACKOFF },
       removeOnComplete: true,
       removeOnFail: false,
     });
@@ -149,6 +156,14 @@ export class BullJobQueue implements JobQueue {
         // A job whose worker died goes back to wait as often as it may be attempted.
         maxStalledCount: JOB_DEFAULTS.maxAttempts,
         removeOnComplete: { count: 0 },
+        settings: {
+          backoffStrategy: (attemptsMade, _type, err, job) =>
+            jobRetryDelayMs(
+              attemptsMade,
+              (job?.data as Envelope | undefined)?.backoffMs ?? JOB_DEFAULTS.backoffMs,
+              err,
+            ),
+        },
       },
     );
     worker.on('error', (e: unknown) => this.options.onError?.(e));

@@ -169,7 +169,7 @@ export class DatabaseJobQueue implements JobQueue {
         status: dead ? 'dead' : 'waiting',
         lockedUntil: null,
         lastError: errorText(error),
-        runAt: new Date(dead ? now : now + jobRetryDelayMs(job.attempts, job.backoffMs)),
+        runAt: new Date(dead ? now : now + jobRetryDelayMs(job.attempts, job.backoffMs, error)),
         updatedAt: new Date(now),
       })
       .where(this.ours(job));

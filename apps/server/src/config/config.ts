@@ -442,6 +442,8 @@ export interface MetricsConfig {
   port?: number | undefined;
   /** How long values read from the database are reused between scrapes (default 10 s); tests set 0. */
   cacheMs?: number;
+  /** How often each process records a sample for the System page (default 15 s); tests shorten it. */
+  sampleMs?: number;
 }
 
 /** Settings of live views and calls between proctors' and students' browsers. */

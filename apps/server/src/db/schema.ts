@@ -7,3 +7,4 @@ export * from './schema-proctoring.js';
 export * from './schema-rtc.js';
 export * from './schema-communication.js';
 export * from './schema-jobs.js';
+export * from './schema-system.js';

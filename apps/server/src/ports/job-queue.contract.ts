@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, JobQueue, JobType } from './job-queue.port.js';
-import { PermanentJobError } from './job-queue.port.js';
+import { PermanentJobError, RetryLaterError } from './job-queue.port.js';
 
 /** Two handles on one queue (two processes' worth), one of which can crash. */
 export interface JobQueueFixture {
@@ -117,6 +117,21 @@ export function jobQueueContract(name: string, factory: () => Promise<JobQueueFi
       await sleep(300);
       expect(attempts).toHaveLength(3);
       expect((await f.queue.counts('identity.enrolment')).dead).toBe(0);
+    });
+
+    it('retries when the handler says (RetryLaterError), whatever the backoff', async () => {
+      const times: number[] = [];
+      await f.queue.add(
+        'identity.enrolment',
+        { sessionId: sessionId(), snapshotId: 'z' },
+        { maxAttempts: 2, backoffMs: 1 },
+      );
+      work(f.queue, 'identity.enrolment', async () => {
+        times.push(Date.now());
+        if (times.length === 1) throw new RetryLaterError('the receiver said later', 400);
+      });
+      await until(() => times.length === 2);
+      expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(390);
     });
 
     it('dead-letters a job out of attempts, lists it, and retries it on request', async () => {

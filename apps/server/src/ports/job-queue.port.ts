@@ -96,6 +96,20 @@ export interface JobWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * Thrown by a handler to choose when this failed attempt is retried (a delivery's own
+ * schedule, a receiver's Retry-After); still counts as an attempt, and the last one dies.
+ */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Thrown by a handler when retrying cannot help: the job goes to the dead letters at once. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
@@ -128,6 +142,11 @@ export interface JobQueue {
 /** Defaults shared by the adapters. */
 export const JOB_DEFAULTS = { maxAttempts: 5, backoffMs: 5000, maxPriority: 1_000_000 } as const;
 
-/** Retry delay after the n-th failed attempt (1-based): backoff, 2×, 4×, … capped at 1 hour. */
-export const jobRetryDelayMs = (attempt: number, backoffMs: number): number =>
-  Math.min(3_600_000, backoffMs * 2 ** Math.max(0, attempt - 1));
+/**
+ * Retry delay after the n-th failed attempt (1-based): backoff, 2×, 4×, … capped at 1 hour,
+ * unless the handler chose it (RetryLaterError).
+ */
+export const jobRetryDelayMs = (attempt: number, backoffMs: number, error?: unknown): number =>
+  error instanceof RetryLaterError
+    ? Math.max(0, error.delayMs)
+    : Math.min(3_600_000, backoffMs * 2 ** Math.max(0, attempt - 1));

@@ -16,8 +16,8 @@ export interface NotifierDeps {
   emailEnabled: boolean;
   /** The address users reach the server at, for links in e-mails. */
   publicUrl: string;
-  /** Wake the sender after new deliveries were queued. */
-  kick(): void;
+  /** Send deliveries just queued (adds their jobs). */
+  dispatch(ids: readonly number[]): Promise<void>;
   onError(error: unknown, message: string): void;
 }
 
@@ -103,7 +103,7 @@ export class Notifier {
 
   private async enqueue(doc: NotificationDocument, targets: DeliveryTarget[]): Promise<number> {
     const ids = await this.deps.outbox.enqueue(doc, targets, this.deps.clock.now());
-    if (ids.length > 0) this.deps.kick();
+    if (ids.length > 0) await this.deps.dispatch(ids);
     return ids.length;
   }
 }

@@ -1,9 +1,8 @@
-import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { NotificationDocument } from '@invigil/contracts';
 import { lockInTransaction, NOTIFICATION_OUTBOX_LOCK } from '../../db/advisory-locks.js';
 import type { Db, Tx } from '../../db/database.js';
 import { notificationDeliveries } from '../../db/schema.js';
-import { retryDelayMs } from './backoff.js';
 import type { MailContent } from './email-templates.js';
 
 /** Where one copy of a document goes. */
@@ -41,36 +40,18 @@ export interface AttemptResult {
   target?: string | undefined;
 }
 
-/** Retry settings. */
-export interface OutboxOptions {
-  retryBaseMs: number;
-  maxAttempts: number;
-  /** Longer than the slowest attempt (10 s webhook timeout, SMTP timeouts). */
-  leaseMs?: number;
-}
-
-const DEFAULT_LEASE_MS = 2 * 60_000;
-
 /** The identity of a target within one document, for de-duplication. */
 const targetKey = (channel: string, webhookId: string | null, target: string) =>
   channel === 'webhook' ? `webhook:${webhookId}` : `email:${target.toLowerCase()}`;
 
 /**
  * The outbox of notifications (table `notification_deliveries`), which is also the
- * delivery log. It follows the analysis queue's leasing scheme (`services/analysis-queue.ts`):
- * claiming skips rows other transactions hold (`FOR UPDATE SKIP LOCKED`), a lease that runs
- * out is taken over, and recording an attempt is guarded on the lease, so several
- * processes can send without sending a row twice at once.
+ * delivery log. Each row is sent by a `notification.delivery` job (see
+ * jobs/notification-delivery.ts), keyed by the row, so the job queue's leases, retries and
+ * dead letters apply; the row records every attempt and its outcome for people to read.
  */
 export class NotificationOutbox {
-  private readonly leaseMs: number;
-
-  constructor(
-    private readonly db: Db,
-    private readonly options: OutboxOptions,
-  ) {
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  }
+  constructor(private readonly db: Db) {}
 
   /**
    * Queue `doc` for each target, skipping targets that already have it. Every server
@@ -124,84 +105,82 @@ export class NotificationOutbox {
     });
   }
 
-  /** Lease up to `limit` due deliveries (pending and due, or sending with an expired lease). */
-  async claim(limit: number, now: Date): Promise<LeasedDelivery[]> {
-    if (limit <= 0) return [];
+  /**
+   * Start an attempt at delivery `id` (its job runs): the row becomes `sending` with one more
+   * attempt, and what to send is returned. Null when it was delivered already (a job that ran
+   * twice) or is gone. A row given up (`failed`) is attempted again: only a retry of its dead
+   * job, asked for by an admin, gets here.
+   */
+  async begin(id: number): Promise<LeasedDelivery | null> {
     const d = notificationDeliveries;
-    return this.db.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: d.id })
-        .from(d)
-        .where(
-          or(
-            and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now)),
-            and(eq(d.status, 'sending'), lte(d.lockedUntil, now)),
-          ),
-        )
-        .orderBy(asc(d.nextAttemptAt), asc(d.id))
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
-      const leased = await tx
-        .update(d)
-        .set({
-          status: 'sending',
-          attempts: sql`${d.attempts} + 1`,
-          lockedUntil: new Date(now.getTime() + this.leaseMs),
-        })
-        .where(
-          inArray(
-            d.id,
-            due.map((r) => r.id),
-          ),
-        )
-        .returning();
-      return leased.map((r) => ({
-        id: r.id,
-        channel: r.channel as LeasedDelivery['channel'],
-        webhookId: r.webhookId,
-        target: r.target,
-        event: r.event as LeasedDelivery['event'],
-        payload: r.payload,
-        attempts: r.attempts,
-        createdAt: r.createdAt,
-      }));
-    });
+    const [r] = await this.db
+      .update(d)
+      .set({ status: 'sending', attempts: sql`${d.attempts} + 1`, lockedUntil: null })
+      .where(and(eq(d.id, id), inArray(d.status, ['pending', 'sending', 'failed'])))
+      .returning();
+    if (!r) return null;
+    return {
+      id: r.id,
+      channel: r.channel as LeasedDelivery['channel'],
+      webhookId: r.webhookId,
+      target: r.target,
+      event: r.event as LeasedDelivery['event'],
+      payload: r.payload,
+      attempts: r.attempts,
+      createdAt: r.createdAt,
+    };
   }
 
   /**
-   * Record an attempt: delivered, retried later with backoff, or given up (`failed`) when
-   * permanent or out of attempts. Nothing is written if the lease was lost. Returns the
-   * new status, or null when the lease was lost.
+   * Record an attempt: delivered; given up (`failed`) when permanent or `final`; else
+   * pending again, due in `retryInMs` (shown in the log; the job queue runs the retry).
+   * Nothing is written when another run began meanwhile. Returns the new status, or null.
    */
   async record(
     delivery: LeasedDelivery,
     result: AttemptResult,
     now: Date,
+    next: { final: boolean; retryInMs: number },
   ): Promise<'delivered' | 'pending' | 'failed' | null> {
     const d = notificationDeliveries;
-    const giveUp = result.permanent === true || delivery.attempts >= this.options.maxAttempts;
+    const giveUp = result.permanent === true || next.final;
     const status = result.ok ? 'delivered' : giveUp ? 'failed' : 'pending';
     const updated = await this.db
       .update(d)
       .set({
         status,
-        lockedUntil: null,
         lastStatusCode: result.statusCode ?? null,
         lastError: result.ok ? null : (result.error ?? 'failed').slice(0, 1000),
         deliveredAt: result.ok ? now : null,
         ...(status === 'pending'
-          ? {
-              nextAttemptAt: new Date(
-                now.getTime() + retryDelayMs(delivery.attempts, this.options.retryBaseMs),
-              ),
-            }
+          ? { nextAttemptAt: new Date(now.getTime() + next.retryInMs) }
           : {}),
         ...(result.target ? { target: result.target } : {}),
       })
       .where(and(eq(d.id, delivery.id), eq(d.status, 'sending'), eq(d.attempts, delivery.attempts)))
       .returning({ id: d.id });
     return updated.length > 0 ? status : null;
+  }
+
+  /**
+   * Deliveries still to be sent that were due at least `graceMs` ago: their job may have been
+   * lost (a process died between queueing the row and adding its job), so they are added
+   * again; a job still there makes that a no-op.
+   */
+  async overdue(now: Date, graceMs: number, limit: number): Promise<number[]> {
+    const d = notificationDeliveries;
+    const rows = await this.db
+      .select({ id: d.id })
+      .from(d)
+      .where(
+        and(
+          inArray(d.status, ['pending', 'sending']),
+          lte(d.nextAttemptAt, new Date(now.getTime() - graceMs)),
+        ),
+      )
+      .orderBy(asc(d.nextAttemptAt), asc(d.id))
+      .limit(limit);
+    return rows.map((r) => r.id);
   }
 
   private row(doc: NotificationDocument, t: DeliveryTarget, now: Date) {

@@ -74,7 +74,10 @@ export class WebhookService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly outbox: NotificationOutbox,
-    private readonly options: { allowHttp: boolean; kick(): void },
+    private readonly options: {
+      allowHttp: boolean;
+      dispatch(ids: readonly number[]): Promise<void>;
+    },
   ) {}
 
   /** Every webhook, newest first. */
@@ -210,7 +213,7 @@ export class WebhookService {
         ),
     );
     if (deliveryId === undefined) throw new Error('ping was not queued');
-    this.options.kick();
+    await this.options.dispatch([deliveryId]);
     const [row] = await this.db
       .select()
       .from(notificationDeliveries)
