@@ -174,6 +174,9 @@ export async function createApp(
   role: ProcessRole = SOLE_PROCESS,
 ): Promise<InvigilApp> {
   const clock = overrides.clock ?? systemClock;
+  // The background loops run here if this process is the jobs process of its machine and
+  // has the worker role (ROLES); otherwise another process runs them.
+  const runsJobs = role.jobs && config.roles.has('worker');
   mkdirSync(config.blobDir, { recursive: true });
   const database =
     overrides.database ??
@@ -212,7 +215,7 @@ export async function createApp(
     clock,
     database,
     openSockets: () => liveHub.sizes,
-    shared: role.jobs,
+    shared: runsJobs,
     blobDir: config.blobStore === 's3' ? undefined : config.blobDir,
     cacheMs: config.metrics.cacheMs,
     onError: (err, msg) => logError(err, msg),
@@ -349,7 +352,7 @@ export async function createApp(
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // Malformed URLs and over-long parameters fail before routing; answer them in our shape too.
     frameworkErrors: (error, req, reply) => {
       const body: ErrorBody = {
@@ -459,7 +462,7 @@ export async function createApp(
     dispatchDeliveries(jobQueue, ids, retries).catch((err: unknown) =>
       logError(err, 'notification jobs not added; the delivery sweep adds them'),
     );
-  const sender = !role.jobs
+  const sender = !runsJobs
     ? { stop: async () => undefined }
     : startDeliveryWorker(
         {
@@ -506,94 +509,106 @@ export async function createApp(
     ],
   });
   metrics.mount(app, config.host, config.metrics);
-  await app.register(authRoutes, {
-    db,
-    auth,
-    passwordResets,
-    cookieSecure: config.cookieSecure,
-    loginRateLimitPerMinute: config.loginRateLimitPerMinute,
-  });
-  await app.register(userRoutes, { db });
-  await app.register(tokenRoutes, { tokens });
-  await app.register(examRoutes, { exams });
-  await app.register(registrationRoutes, { registrations, accommodations });
-  await app.register(sessionRoutes, { sessions });
-  await app.register(recordingRoutes, { recording, playback, events: sessionEvents });
-  await app.register(faceCheckRoutes, { faces });
-  await app.register(questionRoutes, { questions });
-  await app.register(answerRoutes, { answers });
-  await app.register(gradingRoutes, { grading: new GradingService(db, clock), answers });
-  await app.register(questionMarkRoutes, { marks: new QuestionMarkService(db, clock, emitLive) });
-  await app.register(flagRoutes, { flags: flagService });
-  await app.register(liveRoutes, {
-    dashboard: new LiveDashboardService(db, clock, liveFeed, health),
-    alerts: new AlertService(db, clock, emitLive),
-    notes: new NoteService(db, clock),
-  });
-  await app.register(liveGateway, {
-    db,
-    clock,
-    auth,
-    feed: liveFeed,
-    hub: liveHub,
-    health,
-    links: rtcLinks,
-    signalling: new RtcSignalling(db, clock, bus, rtcLinks),
-    publicUrl: config.publicUrl,
-    options: {
-      ...(config.rtc.studentLeftGraceMs !== undefined && {
-        studentLeftGraceMs: config.rtc.studentLeftGraceMs,
+  // What this process serves (ROLES, `invigil start --roles`): see roles.ts.
+  const serves = config.roles;
+  if (serves.has('api')) {
+    await app.register(authRoutes, {
+      db,
+      auth,
+      passwordResets,
+      cookieSecure: config.cookieSecure,
+      loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+    });
+    await app.register(userRoutes, { db });
+    await app.register(tokenRoutes, { tokens });
+    await app.register(examRoutes, { exams });
+    await app.register(registrationRoutes, { registrations, accommodations });
+    await app.register(sessionRoutes, { sessions });
+    await app.register(faceCheckRoutes, { faces });
+    await app.register(questionRoutes, { questions });
+    await app.register(answerRoutes, { answers });
+    await app.register(gradingRoutes, { grading: new GradingService(db, clock), answers });
+    await app.register(questionMarkRoutes, { marks: new QuestionMarkService(db, clock, emitLive) });
+    await app.register(flagRoutes, { flags: flagService });
+    await app.register(liveRoutes, {
+      dashboard: new LiveDashboardService(db, clock, liveFeed, health),
+      alerts: new AlertService(db, clock, emitLive),
+      notes: new NoteService(db, clock),
+    });
+    await app.register(rtcRoutes, { db, clock, links: rtcLinks, rtc: config.rtc });
+    await app.register(interventionRoutes, { interventions });
+    await app.register(chatRoutes, {
+      chat: new ChatService(db, clock, new ChatRateLimiter(rateCounter, config.chatRateLimit), {
+        emit: emitLive,
+        transient: (inputs) =>
+          liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'chat not sent')),
       }),
-      ...(config.rtc.ownerLeftGraceMs !== undefined && {
-        ownerLeftGraceMs: config.rtc.ownerLeftGraceMs,
+    });
+    await app.register(handRoutes, { hands });
+    await app.register(staffToolRoutes, {
+      staffTools: new StaffToolsService(db, clock, emitLive),
+    });
+    await app.register(reviewRoutes, { review, reports });
+    await app.register(auditRoutes, { db });
+    await app.register(systemRoutes, {
+      db,
+      clock,
+      jobs: jobQueue,
+      analysis: {
+        enabled: config.detection.enabled,
+        workers: config.detection.workers,
+        nice: config.detection.nice ?? 0,
+      },
+    });
+    await app.register(detectionAssetRoutes, { dirs: assetDirs() });
+    await app.register(webhookRoutes, {
+      webhooks: webhookService,
+      settings: () => ({
+        emailEnabled: mailer !== undefined,
+        emailFrom: mailer ? (notify.smtpFrom ?? null) : null,
+        allowHttpWebhooks: notify.allowHttpWebhooks,
+        events: NotificationEvent.options,
       }),
-    },
+    });
+  }
+  // Uploads (ingest) and the reads of what was recorded (api) share one route module.
+  await app.register(recordingRoutes, {
+    recording,
+    playback,
+    events: sessionEvents,
+    serve: { ingest: serves.has('ingest'), read: serves.has('api') },
   });
-  await app.register(rtcRoutes, { db, clock, links: rtcLinks, rtc: config.rtc });
-  await app.register(interventionRoutes, { interventions });
-  await app.register(chatRoutes, {
-    chat: new ChatService(db, clock, new ChatRateLimiter(rateCounter, config.chatRateLimit), {
-      emit: emitLive,
-      transient: (inputs) =>
-        liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'chat not sent')),
-    }),
-  });
-  await app.register(handRoutes, { hands });
-  await app.register(staffToolRoutes, {
-    staffTools: new StaffToolsService(db, clock, emitLive),
-  });
-  await app.register(reviewRoutes, { review, reports });
-  await app.register(auditRoutes, { db });
-  await app.register(systemRoutes, {
-    db,
-    clock,
-    jobs: jobQueue,
-    analysis: {
-      enabled: config.detection.enabled,
-      workers: config.detection.workers,
-      nice: config.detection.nice ?? 0,
-    },
-  });
-  await app.register(probeRoutes);
-  await app.register(detectionAssetRoutes, { dirs: assetDirs() });
-  await app.register(webhookRoutes, {
-    webhooks: webhookService,
-    settings: () => ({
-      emailEnabled: mailer !== undefined,
-      emailFrom: mailer ? (notify.smtpFrom ?? null) : null,
-      allowHttpWebhooks: notify.allowHttpWebhooks,
-      events: NotificationEvent.options,
-    }),
-  });
+  if (serves.has('ingest')) await app.register(probeRoutes);
+  if (serves.has('ws')) {
+    await app.register(liveGateway, {
+      db,
+      clock,
+      auth,
+      feed: liveFeed,
+      hub: liveHub,
+      health,
+      links: rtcLinks,
+      signalling: new RtcSignalling(db, clock, bus, rtcLinks),
+      publicUrl: config.publicUrl,
+      options: {
+        ...(config.rtc.studentLeftGraceMs !== undefined && {
+          studentLeftGraceMs: config.rtc.studentLeftGraceMs,
+        }),
+        ...(config.rtc.ownerLeftGraceMs !== undefined && {
+          ownerLeftGraceMs: config.rtc.ownerLeftGraceMs,
+        }),
+      },
+    });
+  }
 
   const indexHtml = path.join(config.webDistDir, 'index.html');
-  const hasWeb = existsSync(indexHtml);
+  const hasWeb = serves.has('api') && existsSync(indexHtml);
   if (hasWeb) {
     await app.register(fastifyStatic, { root: config.webDistDir, index: false });
     app.get('/', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html').sendFile('index.html'),
     );
-  } else {
+  } else if (serves.has('api')) {
     app.log.warn({ webDistDir: config.webDistDir }, 'web app not built; serving the API only');
   }
   app.setNotFoundHandler((req, reply) => {
@@ -674,14 +689,14 @@ export async function createApp(
       pace.stop();
     };
   };
-  const stopLoops = role.jobs ? await startLoops() : async () => undefined;
+  const stopLoops = runsJobs ? await startLoops() : async () => undefined;
   // Every process samples its own counters for the System page; the jobs process adds the
   // deployment-wide numbers (attempts, queues, blob disk) and prunes old samples.
   const sampler = startSystemSampler({
     db,
     clock,
     counters: metrics.instruments,
-    shared: role.jobs
+    shared: runsJobs
       ? { jobs: jobQueue, blobDir: config.blobStore === 's3' ? undefined : config.blobDir }
       : undefined,
     intervalMs: config.metrics.sampleMs,

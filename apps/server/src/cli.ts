@@ -10,11 +10,14 @@ import { appendAudit } from './services/audit.service.js';
 import { insertUser } from './services/users.service.js';
 import { formatDemoCredentials, readDemoCredentials, seedDemoIfEmpty } from './seed/demo.js';
 import { AppError } from './errors.js';
+import { ALL_ROLES, formatRoles, parseRoles, type ServerRole } from './roles.js';
 
 const USAGE = `Usage: invigil <command>
 
 Commands:
-  start                          migrate, seed the demo (if enabled and empty), serve
+  start [--roles=R,…]            migrate, seed the demo (if enabled and empty), serve; roles:
+                                 all (default) or some of api, ws, ingest, worker (see ROLES)
+  worker                         run only the background jobs (= start --roles=worker)
   migrate                        apply database migrations
   seed-demo                      seed demo accounts and an exam into an empty database
   user add --email E --role R [--name N]
@@ -47,8 +50,16 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-async function start(): Promise<void> {
+async function start(args: string[], roles?: ReadonlySet<ServerRole>): Promise<void> {
+  const { values } = parseArgs({ args, options: { roles: { type: 'string' } } });
   const cfg = config();
+  try {
+    if (roles) cfg.roles = roles;
+    else if (values.roles !== undefined) cfg.roles = parseRoles(values.roles);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
   mkdirSync(cfg.dataDir, { recursive: true });
   // Several server processes behind the one port (WORKERS): see cluster/start-cluster.ts.
   if (cfg.workers > 1) return startCluster(cfg);
@@ -56,8 +67,9 @@ async function start(): Promise<void> {
   if (cfg.seedDemo) await seedDemoIfEmpty(server.database.db, cfg.dataDir);
   const creds = cfg.seedDemo ? readDemoCredentials(cfg.dataDir) : null;
   const address = await server.app.listen({ host: cfg.host, port: cfg.port });
+  const doing = cfg.roles === ALL_ROLES ? '' : `, roles: ${formatRoles(cfg.roles)}`;
   console.log(
-    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.label})`,
+    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.label}${doing})`,
   );
   if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
   let stopping = false;
@@ -159,7 +171,9 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return start();
+      return start(rest);
+    case 'worker':
+      return start(rest, parseRoles('worker'));
     case 'migrate':
       return withDatabase(async (d) => console.log(`Migrations applied (${d.label}).`));
     case 'seed-demo':

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenScope } from '@invigil/contracts';
 import { passwordResets } from '../src/db/schema.js';
 import { completeCheckIn } from './helpers/check-in.js';
+import { addDeadJob } from './helpers/dead-job.js';
 import { buildExam } from './helpers/factories.js';
 import { HttpClient, type TestResponse } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
@@ -1269,6 +1270,25 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       op: 'GET /api/system/analysis',
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: fixed(() => '/api/system/analysis'),
+    },
+    {
+      op: 'GET /api/system/overview',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/system/overview?minutes=15'),
+    },
+    {
+      op: 'GET /api/system/jobs',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/system/jobs'),
+    },
+    {
+      op: 'POST /api/system/jobs/{id}/retry',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      // A dead job of its own for the caller who may retry it.
+      prepare: async (caller) => {
+        const id = caller === 'admin' ? (await addDeadJob(server.instance.jobs)).id : '1';
+        return { path: `/api/system/jobs/${encodeURIComponent(id)}/retry` };
+      },
     },
   ];
 

@@ -120,6 +120,15 @@ describe('invigil CLI', () => {
     expect(res.stderr).toMatch(/DATABASE_URL/);
   });
 
+  it('refuses an unknown role before starting anything', () => {
+    const res = run(['start', '--roles=api,scheduler']);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/Unknown role scheduler: use all or api, ws, ingest, worker/);
+    const env = run(['start'], '', { ROLES: 'ingest,,nope' });
+    expect(env.status).toBe(1);
+    expect(env.stderr).toMatch(/ROLES: Unknown role nope/);
+  });
+
   it('rejects unknown commands with usage', () => {
     const res = run(['frobnicate']);
     expect(res.status).toBe(2);

@@ -7,6 +7,7 @@ import { AuditPage } from './admin/audit-page';
 import { EditExamPage, NewExamPage } from './admin/exam-pages';
 import { ExamsListPage } from './admin/exams-list-page';
 import { SessionAnswersPage } from './admin/session-answers-page';
+import { SystemPage } from './admin/system-page';
 import { UsersPage } from './admin/users-page';
 import { WebhooksPage } from './admin/webhooks-page';
 import { HomeRedirect, PublicOnly, RequireRole, RequireSignedIn } from './auth/guards';
@@ -102,6 +103,7 @@ export const router = createBrowserRouter([
               { path: '/admin/users', element: <UsersPage /> },
               { path: '/admin/audit', element: <AuditPage /> },
               { path: '/admin/webhooks', element: <WebhooksPage /> },
+              { path: '/admin/system', element: <SystemPage /> },
             ],
           },
           { path: '*', element: <NotFoundPage /> },

@@ -22,3 +22,4 @@ export * from './review.js';
 export * from './image-header.js';
 export * from './face-photo.js';
 export * from './system.js';
+export * from './system-overview.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { IceServer } from '@invigil/contracts';
 import { findUp } from '../paths.js';
+import { parseRoles, type ServerRole } from '../roles.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'Use true or false' })
@@ -147,6 +148,20 @@ export const ENV_SCHEMA = {
     )
     .optional()
     .describe('Key prefix inside the bucket, so deployments can share one. Unset: none.'),
+  ROLES: z
+    .string()
+    .default('all')
+    .transform((text, ctx) => {
+      try {
+        return parseRoles(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .describe(
+      'What this process does: all, or some of api (REST API and web app), ws (live WebSocket), ingest (uploads), worker (background jobs). `invigil start --roles=…` and `invigil worker` set it too.',
+    ),
   WORKERS: z
     .union([z.literal('auto'), int(1, 64)], { message: 'Use auto or a whole number 1–64' })
     .default('auto')
@@ -363,6 +378,8 @@ export interface Config {
   database: DatabaseConfig;
   /** Redis URL for the event bus; unset = in-process (one server process). */
   redisUrl?: string | undefined;
+  /** What this process does (see roles.ts); every role by default. */
+  roles: ReadonlySet<ServerRole>;
   /** The job queue's adapter (bullmq needs redisUrl). */
   queue: 'database' | 'bullmq';
   /** Where blobs are kept: `local` (blobDir) or `s3` (the bucket `s3` describes). */
@@ -574,6 +591,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     blobDir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')),
     database,
     redisUrl: e.REDIS_URL,
+    roles: e.ROLES,
     queue: e.QUEUE,
     blobStore: e.BLOB_STORE,
     s3: e.S3_BUCKET

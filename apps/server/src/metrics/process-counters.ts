@@ -31,8 +31,7 @@ export const NO_COUNTS: ProcessCounters = {
   alertLatencySumSeconds: 0,
 };
 
-const total = (values: readonly { value: number }[]) =>
-  values.reduce((sum, v) => sum + v.value, 0);
+const total = (values: readonly { value: number }[]) => values.reduce((sum, v) => sum + v.value, 0);
 
 /** Read this process's totals with prom-client's `get()` (no text exposition, no labels kept). */
 export async function readProcessCounters(m: CounterSources): Promise<ProcessCounters> {

@@ -29,7 +29,8 @@ export async function readDeploymentState(
     .from(examSessions)
     .where(eq(examSessions.state, 'in_progress'));
   const queues: SampledQueue[] = [];
-  for (const type of JOB_TYPES) queues.push({ source: 'queue', type, ...(await jobs.counts(type)) });
+  for (const type of JOB_TYPES)
+    queues.push({ source: 'queue', type, ...(await jobs.counts(type)) });
   for (const [type, c] of Object.entries(await readQueueCounts(db, now))) {
     queues.push({ source: 'table', type, ...c });
   }

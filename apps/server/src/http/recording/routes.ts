@@ -73,11 +73,22 @@ export async function recordingRoutes(
     recording: RecordingService;
     playback: RecordingPlaybackService;
     events: SessionEventService;
+    /** Which half this process serves: uploads (role `ingest`), reads (role `api`). */
+    serve: { ingest: boolean; read: boolean };
   },
 ) {
-  await app.register(uploadRoutes, { recording: opts.recording });
   const r = zod(app);
+  if (opts.serve.ingest) {
+    await app.register(uploadRoutes, { recording: opts.recording });
+    registerEventIngest(r, opts.events);
+  }
+  if (opts.serve.read) registerReads(r, opts.playback, opts.events);
+}
 
+type Routes = ReturnType<typeof zod>;
+
+/** Client event batches: part of ingest, with the uploads. */
+function registerEventIngest(r: Routes, events: SessionEventService) {
   r.post(
     '/api/sessions/:id/events',
     {
@@ -95,9 +106,12 @@ export async function recordingRoutes(
         response: responses({ 200: EventBatchAck }),
       },
     },
-    async (req) => opts.events.recordClientEvents(actorOf(req), req.params.id, req.body),
+    async (req) => events.recordClientEvents(actorOf(req), req.params.id, req.body),
   );
+}
 
+/** The event timeline, the manifest and the stored bytes. */
+function registerReads(r: Routes, playback: RecordingPlaybackService, events: SessionEventService) {
   r.get(
     '/api/sessions/:id/events',
     {
@@ -111,7 +125,7 @@ export async function recordingRoutes(
         response: responses({ 200: z.array(SessionEvent) }),
       },
     },
-    async (req) => opts.events.list(actorOf(req), req.params.id),
+    async (req) => events.list(actorOf(req), req.params.id),
   );
 
   r.get(
@@ -130,7 +144,7 @@ export async function recordingRoutes(
         response: responses({ 200: RecordingManifest }),
       },
     },
-    async (req) => opts.playback.manifest(actorOf(req), req.params.id, req.query),
+    async (req) => playback.manifest(actorOf(req), req.params.id, req.query),
   );
 
   r.get(
@@ -146,8 +160,8 @@ export async function recordingRoutes(
     },
     async (req, reply) => {
       const { id, track, seq } = req.params;
-      const blob = await opts.playback.findSegment(actorOf(req), id, track, seq);
-      return sendBlob(req, reply, opts.playback, blob, {
+      const blob = await playback.findSegment(actorOf(req), id, track, seq);
+      return sendBlob(req, reply, playback, blob, {
         allowed: MEDIA_CONTENT_TYPES,
         basename: 'segment',
       });
@@ -167,8 +181,8 @@ export async function recordingRoutes(
     },
     async (req, reply) => {
       const { id, kind, seq } = req.params;
-      const blob = await opts.playback.findSnapshot(actorOf(req), id, kind, seq);
-      return sendBlob(req, reply, opts.playback, blob, {
+      const blob = await playback.findSnapshot(actorOf(req), id, kind, seq);
+      return sendBlob(req, reply, playback, blob, {
         allowed: SNAPSHOT_CONTENT_TYPES,
         basename: 'snapshot',
       });
