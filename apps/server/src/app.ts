@@ -119,6 +119,7 @@ import { NotificationOutbox } from './services/notifications/outbox.js';
 import { WebhookService } from './services/notifications/webhooks.service.js';
 import { dispatchDeliveries, startDeliveryWorker } from './jobs/notification-delivery.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
+import { readQueueCounts } from './metrics/state-queries.js';
 
 /** A running application: the HTTP server and the resources it owns. */
 export interface InvigilApp {
@@ -218,6 +219,11 @@ export async function createApp(
     shared: runsJobs,
     blobDir: config.blobStore === 's3' ? undefined : config.blobDir,
     cacheMs: config.metrics.cacheMs,
+    // Deliveries run on the job queue, so its counts are theirs (the outbox table is the log).
+    readQueues: async (now) => ({
+      ...(await readQueueCounts(db, now)),
+      'notification.delivery': await jobQueue.counts('notification.delivery'),
+    }),
     onError: (err, msg) => logError(err, msg),
   });
   const liveHub = new LiveHub(bus, (message) => metrics.recorder.staffMessageSent(message));

@@ -1,5 +1,5 @@
+import { buffer } from 'node:stream/consumers';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -27,12 +27,6 @@ const skip = cephSkipReason();
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const meta = (b: Buffer) => ({ contentType: 'video/webm', sha256: sha(b) });
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 async function collect(keys: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -94,7 +88,7 @@ describe.skipIf(skip !== null)('S3 blob store on a real Ceph RGW', () => {
 
     const read = await store.get('big/one.webm');
     expect(read?.size).toBe(bytes.length);
-    expect(sha(await readAll(read!.stream))).toBe(sha(bytes));
+    expect(sha(await buffer(read!.stream))).toBe(sha(bytes));
     expect(await store.stat('big/one.webm')).toEqual({ size: bytes.length, sha256: sha(bytes) });
   });
 
@@ -106,7 +100,7 @@ describe.skipIf(skip !== null)('S3 blob store on a real Ceph RGW', () => {
     const end = PART_SIZE + 999;
     const read = await store.get('big/range.webm', { start, end });
     expect(read?.size).toBe(bytes.length);
-    expect(await readAll(read!.stream)).toEqual(bytes.subarray(start, end + 1));
+    expect(await buffer(read!.stream)).toEqual(bytes.subarray(start, end + 1));
     await expect(
       store.get('big/range.webm', { start: PART_SIZE, end: bytes.length }),
     ).rejects.toBeInstanceOf(RangeError);
@@ -175,8 +169,8 @@ describe.skipIf(skip !== null)('S3 blob store on a real Ceph RGW', () => {
     await a.put(key, bytesA, meta(bytesA));
     await b.put(key, bytesB, meta(bytesB));
 
-    expect(await readAll((await a.get(key))!.stream)).toEqual(bytesA);
-    expect(await readAll((await b.get(key))!.stream)).toEqual(bytesB);
+    expect(await buffer((await a.get(key))!.stream)).toEqual(bytesA);
+    expect(await buffer((await b.get(key))!.stream)).toEqual(bytesB);
     expect(await collect(a.keys())).toEqual([key]);
     expect(await collect(b.keys('sessions/'))).toEqual([key]);
     expect(await collect(whole.keys('tenant-'))).toEqual([`tenant-a/${key}`, `tenant-b/${key}`]);

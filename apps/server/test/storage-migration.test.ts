@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,12 +13,6 @@ import { type CephServer, cephSkipReason, createBucket, startCeph } from './help
 const skip = cephSkipReason();
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 async function collect(keys: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -108,7 +103,7 @@ describe.skipIf(skip !== null)('storage migration from local disk to a real Ceph
     for (const [key, bytes] of blobs) {
       const read = await s3.get(key);
       expect(read?.size, key).toBe(bytes.length);
-      expect(sha(await readAll(read!.stream)), key).toBe(sha(bytes));
+      expect(sha(await buffer(read!.stream)), key).toBe(sha(bytes));
       expect((await s3.stat(key))?.sha256, key).toBe(sha(bytes));
       // The local copy stays.
       expect(sha(await readFile(path.join(root, ...key.split('/')))), key).toBe(sha(bytes));
@@ -138,7 +133,7 @@ describe.skipIf(skip !== null)('storage migration from local disk to a real Ceph
 
     const report = await migrateStorage(local, s3, { log: collectingLog().log, concurrency: 2 });
     expect(report).toEqual({ copied: 3, skipped: 3, verified: 3, failed: [] });
-    const back = await readAll((await s3.get(keys[3]!))!.stream);
+    const back = await buffer((await s3.get(keys[3]!))!.stream);
     expect(sha(back)).toBe(sha(bytesOf.get(keys[3]!)!));
   });
 
@@ -199,7 +194,7 @@ describe.skipIf(skip !== null)('storage migration from local disk to a real Ceph
       get: async (k, range) => {
         const read = await s3.get(k, range);
         if (!read) return read;
-        const wrong = await readAll(read.stream);
+        const wrong = await buffer(read.stream);
         wrong[0] = wrong[0]! ^ 1;
         return { size: read.size, stream: Readable.from([wrong]) };
       },

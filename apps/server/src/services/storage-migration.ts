@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobInfo, BlobStore } from '../ports/blob-store.port.js';
@@ -63,12 +64,6 @@ const MAX_BLOB_BYTES = 256 * 1024 * 1024;
 /** Recording keys carry the SHA-256 the upload declared: `<seq>-<sha256>-<random>.<ext>`. */
 const NAMED_SHA256 = /(?:^|\/)\d+-([0-9a-f]{64})-[^/]*$/i;
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 async function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
@@ -115,7 +110,7 @@ export async function migrateStorage(
       read.stream.destroy();
       return { failed: `${read.size} bytes is more than a blob the server writes; not copied` };
     }
-    const bytes = await readAll(read.stream);
+    const bytes = await buffer(read.stream);
     const sha256 = sha256Hex(bytes);
     // A recording whose bytes no longer match its name was damaged on disk: copying it would
     // give the damage a fresh, matching hash in the target.
