@@ -3,6 +3,7 @@ import { BullJobQueue } from '../src/adapters/bullmq.job-queue.js';
 import { DatabaseJobQueue } from '../src/adapters/database.job-queue.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { jobQueueContract } from '../src/ports/job-queue.contract.js';
+import { parseRoles } from '../src/roles.js';
 import { redisSkipReason, startRedis, type RedisServer } from './helpers/redis.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -11,7 +12,8 @@ const LEASE_MS = 1000;
 describe.each(engines())('job queue on the database (%s)', (engine) => {
   let server: TestServer | undefined;
   jobQueueContract(`database (${engine})`, async () => {
-    server = await startTestServer(engine);
+    // Without the worker role: the server's own job workers would take the suite's jobs.
+    server = await startTestServer(engine, { roles: parseRoles('api') });
     const { db } = server.instance.database;
     const queue = new DatabaseJobQueue(db, { pollMs: 50, leaseMs: LEASE_MS });
     const closers: (() => Promise<void>)[] = [];
