@@ -78,6 +78,19 @@ describe.skipIf(browserUnavailable() !== undefined)('the System page', () => {
       .toContain('Snapshot analysis (analysis_jobs)');
     await shot('1-charts');
     expect(await seriousViolations(page, 'the System page')).toEqual([]);
+
+    // On a phone the charts stack and follow the narrower width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect
+      .poll(() =>
+        sessions
+          .locator('canvas')
+          .first()
+          .evaluate((c) => c.clientWidth),
+      )
+      .toBeLessThan(390);
+    await shot('1b-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('changes the range with the arrow keys', async () => {

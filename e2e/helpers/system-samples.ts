@@ -69,7 +69,6 @@ export async function insertBusyHour(app: InvigilApp, endMs: number): Promise<vo
           waiting: backlog,
           oldestWaitingMs: backlog * 2500,
         },
-        idle('table', 'notification.delivery'),
       ],
       blobFreeBytes: 412_000_000_000 - k * 45_000_000,
       blobSizeBytes: 500_000_000_000,

@@ -6,14 +6,11 @@ export const OVERVIEW_RANGES = [15, 60, 360, 1440] as const;
 
 /** `GET /api/system/overview` query: `minutes` is one of OVERVIEW_RANGES (default 60). */
 export const SystemOverviewQuery = z.strictObject({
-  minutes: z.coerce
-    .number()
-    .int()
-    .refine((m) => (OVERVIEW_RANGES as readonly number[]).includes(m), {
-      message: `Must be one of ${OVERVIEW_RANGES.join(', ')}`,
-    })
-    .default(60)
-    .describe('The range to show, in minutes: 15, 60, 360 or 1440'),
+  minutes: z
+    .enum(['15', '60', '360', '1440'], { message: `Must be one of ${OVERVIEW_RANGES.join(', ')}` })
+    .default('60')
+    .transform(Number)
+    .describe('The range to show, in minutes: 15, 60, 360 or 1440 (default 60)'),
 });
 export type SystemOverviewQuery = z.infer<typeof SystemOverviewQuery>;
 
@@ -22,7 +19,7 @@ const Series = z.array(z.number().nullable());
 
 /** One queue's depth and oldest wait over the range. */
 export const QueueSeries = z.object({
-  /** `queue`: the background job queue; `table`: the analysis or notification table. */
+  /** `queue`: the background job queue; `table`: the analysis_jobs table. */
   source: z.enum(['queue', 'table']),
   /** Job type (`analysis.snapshot`, `notification.delivery`, …). */
   type: z.string(),

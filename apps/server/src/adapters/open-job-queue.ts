@@ -5,15 +5,17 @@ import { DatabaseJobQueue } from './database.job-queue.js';
 
 /**
  * The job queue the configuration names: the database (`QUEUE=database`, the default) or
- * BullMQ on Redis (`QUEUE=bullmq` with `REDIS_URL`), whose client is loaded only then.
+ * BullMQ on Redis (`QUEUE=bullmq` with `REDIS_URL`), whose client is loaded only then. Both
+ * hand a dead worker's job to another worker after `JOB_LEASE_SECONDS`.
  */
 export async function openJobQueue(
-  config: Pick<Config, 'queue' | 'redisUrl'>,
+  config: Pick<Config, 'queue' | 'redisUrl' | 'jobLeaseMs'>,
   db: Db,
   onError: (error: unknown) => void,
 ): Promise<JobQueue> {
-  if (config.queue === 'database') return new DatabaseJobQueue(db, { onError });
+  const leaseMs = config.jobLeaseMs;
+  if (config.queue === 'database') return new DatabaseJobQueue(db, { onError, leaseMs });
   if (!config.redisUrl) throw new Error('QUEUE=bullmq needs REDIS_URL');
   const { BullJobQueue } = await import('./bullmq.job-queue.js');
-  return BullJobQueue.connect(config.redisUrl, { onError });
+  return BullJobQueue.connect(config.redisUrl, { onError, leaseMs });
 }

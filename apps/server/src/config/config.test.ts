@@ -138,6 +138,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('hands a dead worker’s job over after JOB_LEASE_SECONDS, a minute by default', () => {
+    expect(loadConfig({}).jobLeaseMs).toBe(60_000);
+    expect(loadConfig({ JOB_LEASE_SECONDS: '2' }).jobLeaseMs).toBe(2_000);
+    expect(() => loadConfig({ JOB_LEASE_SECONDS: '0' })).toThrow(/JOB_LEASE_SECONDS/);
+    expect(() => loadConfig({ JOB_LEASE_SECONDS: '1.5' })).toThrow(/JOB_LEASE_SECONDS/);
+  });
+
   it('turns e-mail on only with both SMTP_URL and SMTP_FROM', () => {
     expect(loadConfig({}).notifications.smtpUrl).toBeUndefined();
     const on = loadConfig({ SMTP_URL: 'smtp://u:p@mail:587', SMTP_FROM: 'Invigil <i@x.example>' });

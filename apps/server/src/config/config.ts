@@ -113,6 +113,11 @@ export const ENV_SCHEMA = {
     .enum(['database', 'bullmq'], { message: 'Use database or bullmq' })
     .default('database')
     .describe('Background job queue: database (the embedded default) or bullmq (on REDIS_URL).'),
+  JOB_LEASE_SECONDS: int(1, 3600)
+    .default(60)
+    .describe(
+      'How long a background job held by a process that died stays claimed before another worker process runs it again. A running job renews its claim, so this only delays taking over from a crashed or killed worker.',
+    ),
   BLOB_STORE: z
     .enum(['local', 's3'], { message: 'Use local or s3' })
     .default('local')
@@ -382,6 +387,8 @@ export interface Config {
   roles: ReadonlySet<ServerRole>;
   /** The job queue's adapter (bullmq needs redisUrl). */
   queue: 'database' | 'bullmq';
+  /** How long a dead worker's job stays claimed before another worker takes it over. */
+  jobLeaseMs: number;
   /** Where blobs are kept: `local` (blobDir) or `s3` (the bucket `s3` describes). */
   blobStore: 'local' | 's3';
   /** The S3 bucket, when one is configured (the store with BLOB_STORE=s3; migrate-storage's target). */
@@ -593,6 +600,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     redisUrl: e.REDIS_URL,
     roles: e.ROLES,
     queue: e.QUEUE,
+    jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
     blobStore: e.BLOB_STORE,
     s3: e.S3_BUCKET
       ? {

@@ -49,7 +49,7 @@ export const systemSamples = pgTable(
 
 /** One queue's counts in a sample: a job type of the job queue, or one of the queue tables. */
 export interface SampledQueue {
-  /** `queue`: the JobQueue port; `table`: analysis_jobs or notification_deliveries. */
+  /** `queue`: the JobQueue port; `table`: a queue table (analysis_jobs). */
   source: 'queue' | 'table';
   type: string;
   waiting: number;

@@ -14,9 +14,9 @@ export interface DeploymentState {
 }
 
 /**
- * Read the deployment's state: attempts in progress, every job type of the job queue, the two
- * queue tables as the metrics read them (state-queries.ts), and the free space of a local blob
- * directory (`blobDir` undefined: blobs are not on local disk).
+ * Read the deployment's state: attempts in progress, every job type of the job queue, the
+ * analysis queue table as the metrics read it (state-queries.ts), and the free space of a
+ * local blob directory (`blobDir` undefined: blobs are not on local disk).
  */
 export async function readDeploymentState(
   db: Db,
@@ -31,9 +31,10 @@ export async function readDeploymentState(
   const queues: SampledQueue[] = [];
   for (const type of JOB_TYPES)
     queues.push({ source: 'queue', type, ...(await jobs.counts(type)) });
-  for (const [type, c] of Object.entries(await readQueueCounts(db, now))) {
-    queues.push({ source: 'table', type, ...c });
-  }
+  // Of the queue tables only analysis_jobs is still a queue: notification deliveries run on
+  // the job queue, and their outbox table is the delivery log (as the metrics read it).
+  const tables = await readQueueCounts(db, now);
+  queues.push({ source: 'table', type: 'analysis.snapshot', ...tables['analysis.snapshot'] });
   const disk = blobDir ? await statfs(blobDir) : undefined;
   return {
     sessionsInProgress: Number(sessions?.n ?? 0),

@@ -11,7 +11,7 @@ const GRID = { stroke: '#e6e9ee', width: 1 };
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** The newest value of a line: what its legend shows while the pointer is elsewhere. */
-const newest = (values: readonly (number | null | undefined)[]) => {
+const newest = (values: ArrayLike<number | null | undefined>) => {
   for (let i = values.length - 1; i >= 0; i -= 1) {
     const v = values[i];
     if (v !== null && v !== undefined) return v;
@@ -63,6 +63,7 @@ function optionsFor(chart: ChartSpec, width: number): uPlot.Options {
         ...AXIS,
         grid: GRID,
         ticks: { show: false },
+        size: 30,
         space: 64,
         values: (_u, splits) => splits.map((t) => timeFormat.format(t * 1000)),
       },

@@ -123,12 +123,14 @@ export function SystemJobsSection() {
             {data.deadLetters.length === 0 ? (
               <EmptyState>No dead jobs: every job finished or is still being tried.</EmptyState>
             ) : (
-              <Table
-                caption="Dead letters"
-                columns={deadColumns}
-                rows={data.deadLetters}
-                rowKey={(d) => d.id}
-              />
+              <div className="dead-letters">
+                <Table
+                  caption="Dead letters"
+                  columns={deadColumns}
+                  rows={data.deadLetters}
+                  rowKey={(d) => d.id}
+                />
+              </div>
             )}
           </>
         )}

@@ -90,8 +90,8 @@ describe('System page charts', () => {
     expect(queueLabel({ source: 'queue', type: 'notification.delivery' })).toBe(
       'Notification delivery',
     );
-    expect(queueLabel({ source: 'table', type: 'notification.delivery' })).toBe(
-      'Notification delivery (notification_deliveries)',
+    expect(queueLabel({ source: 'table', type: 'analysis.snapshot' })).toBe(
+      'Snapshot analysis (analysis_jobs)',
     );
     expect(queueLabel({ source: 'queue', type: 'new.type' })).toBe('new.type');
   });

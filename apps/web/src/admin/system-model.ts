@@ -52,11 +52,10 @@ const JOB_LABELS: Record<string, string> = {
 /** A job type in words (unknown types as they are). */
 export const jobLabel = (type: string) => JOB_LABELS[type] ?? type;
 
-/** A queue in words: job queue types by name, the two older queue tables by their table. */
+/** A queue in words: job queue types by name, a queue table (analysis_jobs) with its name. */
 export function queueLabel(q: Pick<QueueSeries, 'source' | 'type'>): string {
   if (q.source === 'queue') return jobLabel(q.type);
-  const table = q.type === 'analysis.snapshot' ? 'analysis_jobs' : 'notification_deliveries';
-  return `${jobLabel(q.type)} (${table})`;
+  return `${jobLabel(q.type)} (${q.type === 'analysis.snapshot' ? 'analysis_jobs' : 'table'})`;
 }
 
 const hasValue = (values: readonly (number | null)[]) => values.some((v) => v !== null);

@@ -30,16 +30,20 @@ function RangePicker({ minutes, onChange }: { minutes: number; onChange: (m: num
             checked={r.minutes === minutes}
             onChange={() => onChange(r.minutes)}
           />
-          <span aria-hidden="true">{r.label}</span>
-          <span className="sr-only">{r.phrase}</span>
+          <span className="segment-text">
+            {r.label}
+            <span className="sr-only">, {r.phrase}</span>
+          </span>
         </label>
       ))}
     </fieldset>
   );
 }
 
-function Charts({ overview, phrase }: { overview: SystemOverview; phrase: string }) {
+function Charts({ overview }: { overview: SystemOverview }) {
   const charts = useMemo(() => chartsOf(overview), [overview]);
+  // The data's own range: while another loads, these charts still show theirs.
+  const phrase = RANGES.find((r) => r.minutes === overview.minutes)?.phrase ?? 'the range';
   if (overview.latestSampleAt === null) {
     return <EmptyState>No samples yet — the server records one every 15 s.</EmptyState>;
   }
@@ -80,9 +84,7 @@ export function SystemPage() {
         <RangePicker minutes={minutes} onChange={setMinutes} />
       </div>
       <section aria-labelledby="system-charts-heading" className="system-charts-section">
-        <ResourceView resource={overview}>
-          {(o) => <Charts overview={o} phrase={range.phrase} />}
-        </ResourceView>
+        <ResourceView resource={overview}>{(o) => <Charts overview={o} />}</ResourceView>
       </section>
       <SystemJobsSection />
       <SystemAnalysisSection />
