@@ -1,20 +1,31 @@
 import { spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ENV_SCHEMA, loadConfig } from '../apps/server/src/config/config.js';
-import { SERVER_ROLES } from '../apps/server/src/roles.js';
+import {
+  badRoles,
+  checkCommand,
+  checkLinks,
+  cliUsage,
+  codeOf,
+  commandLine,
+  commandsIn,
+  type ComposeService,
+  envFile,
+  findPromtool,
+  interpolate,
+  interpolations,
+  namesIn,
+  read,
+  repo,
+  roleListsIn,
+  runsInvigil,
+  SETTINGS,
+  unknownNames,
+} from './doc-checks.js';
 
 /**
  * Keeps the operator's guide (docs/deploy.md) and the examples in deploy/compose and
@@ -23,12 +34,10 @@ import { SERVER_ROLES } from '../apps/server/src/roles.js';
  * values are ones the server accepts.
  */
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
-
 const GUIDE = 'docs/deploy.md';
 const COMPOSE = 'deploy/compose/compose.yaml';
 const COMPOSE_ENV = 'deploy/compose/.env.example';
+const COMPOSE_README = 'deploy/compose/README.md';
 const CADDYFILE = 'deploy/compose/Caddyfile';
 const COMPOSE_PROMETHEUS = 'deploy/compose/prometheus.yml';
 const SYSTEMD_ENV = 'deploy/systemd/invigil.env.example';
@@ -37,147 +46,6 @@ const UNITS = [
   'deploy/systemd/invigil-worker.service',
   'deploy/systemd/invigil@.service',
 ];
-
-const SETTINGS = new Set(Object.keys(ENV_SCHEMA));
-/**
- * Names that are not settings: variables of the other programs these files configure
- * (PostgreSQL, MinIO, Grafana, systemd), HTTP methods and signals.
- */
-const FOREIGN =
-  /^(POSTGRES_\w+|PGPASSWORD|MINIO_\w+|GF_\w+|AF_\w+|GET|HEAD|POST|PUT|PATCH|DELETE|SIG[A-Z]+)$/;
-
-/** The code of a Markdown text: fenced blocks and inline code spans, one string each. */
-export function codeOf(markdown: string): string[] {
-  const code: string[] = [];
-  let fence: string[] | undefined;
-  for (const line of markdown.split('\n')) {
-    if (/^\s*```/.test(line)) {
-      if (fence) code.push(fence.join('\n'));
-      fence = fence ? undefined : [];
-    } else if (fence) {
-      fence.push(line);
-    } else {
-      for (const m of line.matchAll(/`([^`]+)`/g)) code.push(m[1]!);
-    }
-  }
-  return code;
-}
-
-/**
- * The settings a text names: every UPPER_CASE name with an underscore (`REDIS_URL`), every
- * `NAME=` assignment (`WORKERS=1`) and, in Markdown, every code span that is a bare name
- * (`QUEUE`).
- */
-export function namesIn(text: string, markdown = false): Set<string> {
-  const names = new Set<string>();
-  for (const m of text.matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)) names.add(m[0]);
-  for (const m of text.matchAll(/(?<![\w-])([A-Z][A-Z0-9_]*)=/g)) names.add(m[1]!);
-  if (markdown) {
-    for (const span of codeOf(text)) if (/^[A-Z][A-Z0-9_]*$/.test(span)) names.add(span);
-  }
-  return names;
-}
-
-/** Names that are neither an Invigil setting nor another program's known variable. */
-const unknownNames = (names: Iterable<string>) =>
-  [...names].filter((n) => !SETTINGS.has(n) && !FOREIGN.test(n)).sort();
-
-/** The CLI's commands and the text of each in its usage (`invigil --help`), from cli.ts. */
-function cliUsage(): Map<string, string> {
-  const source = read('apps/server/src/cli.ts');
-  const usage = /const USAGE = `([\s\S]*?)`;/.exec(source)?.[1];
-  if (!usage) throw new Error('USAGE not found in apps/server/src/cli.ts');
-  const commands = new Map<string, string>();
-  let current: string | undefined;
-  for (const line of usage.split('\n').slice(usage.split('\n').indexOf('Commands:') + 1)) {
-    const m = /^ {2}([a-z][a-z-]*)\b(.*)$/.exec(line);
-    if (m) {
-      current = m[1]!;
-      commands.set(current, m[0]);
-    } else if (current && /^ {3,}\S/.test(line)) {
-      commands.set(current, `${commands.get(current)}\n${line}`);
-    }
-  }
-  return commands;
-}
-
-interface CommandUse {
-  command: string;
-  rest: string;
-}
-
-/** `invigil <command> …` and `…/cli.js <command> …` in a text, with the rest of the line. */
-export function commandsIn(text: string): CommandUse[] {
-  const uses: CommandUse[] = [];
-  const re = /(?:(?<![\w/.@=-])invigil|\bcli\.js)[ \t]+([a-z][a-z-]*)([^\n`|;&)]*)/g;
-  for (const m of text.matchAll(re)) uses.push({ command: m[1]!, rest: m[2]! });
-  return uses;
-}
-
-/** Why a command use is not one the CLI knows, or undefined when it is. */
-function checkCommand(use: CommandUse, usage: Map<string, string>): string | undefined {
-  const text = usage.get(use.command);
-  if (!text) return `unknown command "${use.command}"`;
-  const sub = /^ {2}[a-z-]+ ([a-z]+)\b/.exec(text)?.[1];
-  if (sub && !use.rest.trim().startsWith(sub)) return `"${use.command}" without "${sub}"`;
-  for (const flag of use.rest.match(/--[a-z][a-z-]*/g) ?? []) {
-    if (!text.includes(flag)) return `"${use.command}" has no ${flag}`;
-  }
-  return undefined;
-}
-
-/** Role lists given with `--roles=` or `ROLES=` (or `ROLES: ` in YAML). */
-export function roleListsIn(text: string): string[] {
-  return [...text.matchAll(/(?:--roles[= ]|\bROLES[=:] ?)'?([a-z][a-z,]*)/g)].map((m) => m[1]!);
-}
-
-const badRoles = (lists: string[]) =>
-  lists.flatMap((list) =>
-    list.split(',').filter((r) => r !== 'all' && !(SERVER_ROLES as readonly string[]).includes(r)),
-  );
-
-/** KEY=value lines of an environment file; with `commented`, also `#KEY=value` lines. */
-function envFile(text: string, commented = false): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = (commented ? /^#?([A-Z][A-Z0-9_]*)=(.*)$/ : /^([A-Z][A-Z0-9_]*)=(.*)$/).exec(line);
-    if (m) env[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
-  }
-  return env;
-}
-
-/** Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?error}`, filled from `env`. */
-const interpolations = (text: string) =>
-  [...text.matchAll(/\$\{([A-Z][A-Z0-9_]*)(?::?[-?][^}]*)?\}/g)].map((m) => m[1]!);
-const interpolate = (value: string, env: Record<string, string>) =>
-  value.replace(
-    /\$\{([A-Z][A-Z0-9_]*)(?::?-([^}]*))?(?::?\?[^}]*)?\}/g,
-    (_, name: string, fallback?: string) => env[name] || fallback || '',
-  );
-
-interface ComposeService {
-  command?: string[] | string;
-  environment?: Record<string, string | number | boolean | null>;
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }> | string[];
-  image?: string;
-}
-
-const commandLine = (s: ComposeService) =>
-  Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? '');
-const runsInvigil = (s: ComposeService) => commandLine(s).includes('apps/server/dist/cli.js');
-
-function findPromtool(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).concat('/usr/bin')) {
-    try {
-      accessSync(path.join(dir, 'promtool'), constants.X_OK);
-      return path.join(dir, 'promtool');
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
 
 describe('the helpers of this test', () => {
   it('find misspelt settings, unknown commands and roles', () => {
@@ -243,14 +111,10 @@ describe('docs/deploy.md', () => {
     expect(badRoles(roleListsIn(code))).toEqual([]);
   });
 
-  it('links only to files that exist', () => {
-    const targets = [...guide.matchAll(/\]\(([^)\s]+)\)/g)]
-      .map((m) => m[1]!)
-      .filter((t) => !/^[a-z]+:/.test(t) && !t.startsWith('#'))
-      .map((t) => t.replace(/#.*$/, ''));
-    expect(targets.length).toBeGreaterThan(5);
-    const dir = path.dirname(path.join(repo, GUIDE));
-    expect(targets.filter((t) => !existsSync(path.resolve(dir, t)))).toEqual([]);
+  it('links only to files and headings that exist', () => {
+    const { links, broken } = checkLinks(GUIDE);
+    expect(links.length).toBeGreaterThan(5);
+    expect(broken).toEqual([]);
   });
 });
 
@@ -306,6 +170,18 @@ describe('deploy/compose', () => {
     const used = new Set(interpolations(text));
     expect([...used].filter((n) => !(n in envExample))).toEqual([]);
     expect(Object.keys(envExample).filter((n) => !used.has(n))).toEqual([]);
+  });
+
+  it('has a README that names only known settings, commands and links', () => {
+    const readme = read(COMPOSE_README);
+    expect(unknownNames(namesIn(readme, true))).toEqual([]);
+    const usage = cliUsage();
+    const uses = commandsIn(codeOf(readme).join('\n'));
+    expect(uses.map((u) => u.command)).toEqual(['user']);
+    expect(uses.map((u) => checkCommand(u, usage))).toEqual([undefined]);
+    const { links, broken } = checkLinks(COMPOSE_README);
+    expect(links.length).toBeGreaterThanOrEqual(3);
+    expect(broken).toEqual([]);
   });
 
   it('keeps secrets out of compose.yaml', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { MEDIA_CONTENT_TYPES } from '@invigil/contracts';
+import { openDatabase } from '../src/db/open-database.js';
 import { parseUploadType } from '../src/http/recording/content-type.js';
 import { migrationsDir } from '../src/paths.js';
 import { createPgDatabase, engines, type Engine } from './helpers/test-server.js';
@@ -232,5 +233,31 @@ describe.each(engines())('upgrading a database from the previous release on %s',
     const [answer] = await raw.run(sql`
       select value, grade_points from answers where session_id = ${sid}`);
     expect(answer).toEqual({ value: { choice: 1 }, grade_points: null });
+  });
+});
+
+describe.skipIf(!inject('postgresAdminUrl'))('migrating from several processes at once', () => {
+  it('applies each migration once while the others wait for the lock', async () => {
+    const created = await createPgDatabase(inject('postgresAdminUrl') as string);
+    const handles = await Promise.all(
+      [0, 1, 2].map(() => openDatabase({ kind: 'postgres', url: created.url })),
+    );
+    try {
+      await Promise.all(handles.map((h) => h.migrate()));
+      const { rows } = (await handles[0]!.db.execute(
+        sql`select count(*)::int as applied, count(distinct hash)::int as distinct_hashes
+            from drizzle.__drizzle_migrations`,
+      )) as unknown as { rows: unknown[] };
+      const journal = JSON.parse(
+        readFileSync(path.join(migrationsDir(), 'meta', '_journal.json'), 'utf8'),
+      ) as { entries: unknown[] };
+      expect(rows[0]).toEqual({
+        applied: journal.entries.length,
+        distinct_hashes: journal.entries.length,
+      });
+    } finally {
+      for (const h of handles) await h.close();
+      await created.drop();
+    }
   });
 });

@@ -25,6 +25,12 @@ export const IDENTITY_PHOTOS_LOCK = 742007;
 /** A notification's deliveries, written once per target (key: notification id). */
 export const NOTIFICATION_OUTBOX_LOCK = 742010;
 
+/**
+ * Applying migrations (`pg_advisory_lock(class)`, held by one connection for the whole run):
+ * processes of several machines starting a new version at once migrate one after the other.
+ */
+export const MIGRATION_LOCK = 742011;
+
 /** Every class above, by name (each must be distinct; see advisory-locks.test.ts). */
 export const ADVISORY_LOCK_CLASSES = {
   AUDIT_CHAIN_LOCK,
@@ -35,12 +41,13 @@ export const ADVISORY_LOCK_CLASSES = {
   UPLOAD_QUOTA_LOCK,
   IDENTITY_PHOTOS_LOCK,
   NOTIFICATION_OUTBOX_LOCK,
+  MIGRATION_LOCK,
 } as const;
 
 /** A keyed lock class (all but the audit chain's). */
 export type KeyedLockClass = Exclude<
   (typeof ADVISORY_LOCK_CLASSES)[keyof typeof ADVISORY_LOCK_CLASSES],
-  typeof AUDIT_CHAIN_LOCK
+  typeof AUDIT_CHAIN_LOCK | typeof MIGRATION_LOCK
 >;
 
 /** Take lock `lockClass` on `key` until the caller's transaction ends. */

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { DatabaseConfig } from '../config/config.js';
 import { migrationsDir } from '../paths.js';
+import { MIGRATION_LOCK } from './advisory-locks.js';
 import type { Database, Db } from './database.js';
 import type { EmbeddedPostgresLog } from './embedded-postgres.js';
 import * as schema from './schema.js';
@@ -95,7 +96,21 @@ async function openPostgres(
     db: db as unknown as Db,
     engine: 'postgres',
     ...what,
-    migrate: () => migrate(db, { migrationsFolder: migrationsDir() }),
+    // One connection holds the migration lock for the whole run, so processes starting at once
+    // (several machines on one PostgreSQL) apply the migrations one after the other.
+    migrate: async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        try {
+          await migrate(drizzle(client, { schema }), { migrationsFolder: migrationsDir() });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        }
+      } finally {
+        client.release();
+      }
+    },
     ping: async () => {
       await db.execute(sql`select 1`);
     },
