@@ -68,8 +68,10 @@ async function start(args: string[], roles?: ReadonlySet<ServerRole>): Promise<v
   const creds = cfg.seedDemo ? readDemoCredentials(cfg.dataDir) : null;
   const address = await server.app.listen({ host: cfg.host, port: cfg.port });
   const doing = cfg.roles === ALL_ROLES ? '' : `, roles: ${formatRoles(cfg.roles)}`;
+  // A process without the api role serves no pages: say where its health is, not the site.
+  const where = cfg.roles.has('api') ? `at ${cfg.publicUrl} ` : '';
   console.log(
-    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, database: ${server.database.label}${doing})`,
+    `\nInvigil is running ${where}(listening on ${address}, database: ${server.database.label}${doing})`,
   );
   if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
   let stopping = false;

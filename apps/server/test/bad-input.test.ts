@@ -292,6 +292,8 @@ describe.each(engines())('bad input on %s', (engine) => {
     { op: 'DELETE /api/webhooks/{id}', who: 'admin', params: () => ({ id: spareWebhookId }) },
     { op: 'GET /api/webhooks/{id}/deliveries', who: 'admin', params: () => ({ id: webhookId }) },
     { op: 'POST /api/webhooks/{id}/test', who: 'admin', params: () => ({ id: webhookId }) },
+    // A dead job's id is the queue's own (not a UUID): no such job is a 404, not a 400.
+    { op: 'POST /api/system/jobs/{id}/retry', who: 'admin', params: () => ({ id: '1' }) },
     // Live dashboard (any flag id: the parameter is what is checked here).
     { op: 'GET /api/exams/{id}/live', who: 'admin', params: () => ({ id: examId }) },
     { op: 'POST /api/flags/{id}/acknowledge', who: 'admin', params: () => ({ id: ANY_FLAG }) },

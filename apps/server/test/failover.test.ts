@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { LiveMessage, RecordingManifest, SessionEvent } from '@invigil/contracts';
 import { BullJobQueue } from '../src/adapters/bullmq.job-queue.js';
 import { ENV_SCHEMA } from '../src/config/config.js';
@@ -138,8 +138,10 @@ const BUCKET = 'invigil-failover';
 /**
  * A deployment as operators run one: instances A and B (`start --roles=api,ws,ingest`) behind
  * a round-robin load balancer, one `worker` process, and PostgreSQL, Redis (event bus, rate
- * limits, BullMQ) and an S3 bucket (Ceph RGW) that they share. Each test kills something and
- * checks that nothing a person relies on is lost or done twice.
+ * limits, BullMQ) and an S3 bucket (Ceph RGW) that they share. The first test follows work
+ * across processes; the others kill a process (SIGKILL, as a crash) in the middle of work and
+ * check that nothing a person relies on is lost or done twice. They run in order: A is gone
+ * after the second.
  */
 describe.skipIf(skip !== null)('failover across server processes', () => {
   const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -289,6 +291,13 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
     if (failures.length > 0) throw failures[0];
   }, 60_000);
 
+  // A failure shows what each process printed (warnings and errors; LOG_LEVEL=warn).
+  beforeEach(({ onTestFailed }) =>
+    onTestFailed(() => {
+      for (const p of processes) console.error(`--- ${p.name}\n${p.output()}`);
+    }),
+  );
+
   /** A student of the exam whose attempt is in progress (consent and system check done). */
   async function attempt() {
     const student = await signIn('student');
@@ -385,7 +394,7 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
         outcome: 'analysed',
       }),
     ).toBe(1);
-  });
+  }, 90_000);
 
   /**
    * A student's browser during the exam: segments recorded one after another from the start
@@ -403,11 +412,11 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
     };
     const send = () => uploadUntilAcked(student, sessionId, record());
     /** Send segments until one is held at the proxy; that upload, still in flight. */
-    const sendUntil = async (held: Promise<unknown>): Promise<Promise<Delivered>> => {
+    const sendUntil = async (held: Promise<unknown>): Promise<{ inFlight: Promise<Delivered> }> => {
       for (;;) {
         const inFlight = send();
         const first = await Promise.race([inFlight.then(() => 'acked'), held.then(() => 'held')]);
-        if (first === 'held') return inFlight;
+        if (first === 'held') return { inFlight };
         await inFlight;
       }
     };
@@ -462,12 +471,13 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
       ),
     );
     await a.kill('SIGKILL');
-    const [partial, unanswered] = await Promise.all(inFlight);
+    const [partial, unanswered] = await Promise.all(inFlight.map((u) => u.inFlight));
     const after: Delivered[] = [];
     for (const b of browsers) for (let i = 0; i < 2; i++) after.push(await b.send());
     for (const b of browsers) expect((await b.to('submitted')).status).toBe(200);
     console.log(
-      `[failover] A killed with seq ${partial!.seq} half sent and seq ${unanswered!.seq} unanswered`,
+      `[failover] A killed with seq ${partial!.seq} half sent (first answer: ` +
+        `${partial!.attempts[0]!.status}) and seq ${unanswered!.seq} unanswered`,
     );
 
     // Each was sent again, same seq and bytes, and B took it: the partial one as new, the
@@ -532,5 +542,5 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
     } finally {
       await queue.close();
     }
-  });
+  }, 90_000);
 });

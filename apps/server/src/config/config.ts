@@ -116,7 +116,7 @@ export const ENV_SCHEMA = {
   JOB_LEASE_SECONDS: int(1, 3600)
     .default(60)
     .describe(
-      'How long a background job held by a process that died stays claimed before another worker process runs it again. A running job renews its claim, so this only delays taking over from a crashed or killed worker.',
+      'How long a background job held by a process that died stays claimed before another worker process runs it again. A running job renews its claim, so this only delays taking over from a crashed or killed worker; a process that stalls longer than this loses its job to another, which runs it again.',
     ),
   BLOB_STORE: z
     .enum(['local', 's3'], { message: 'Use local or s3' })

@@ -34,8 +34,6 @@ export interface RoundRobinProxy {
   url: string;
   /** Every request and WebSocket routed so far, in order. */
   routes: Route[];
-  /** Whether the last health check (or a failed connection since) found `name` up. */
-  isUp(name: string): boolean;
   /** Resolves once every named backend has passed a health check. */
   waitUp(names: readonly string[], ms?: number): Promise<void>;
   /** Hold the next matching exchange (see HoldRule); resolves with its route once held. */
@@ -178,7 +176,12 @@ export async function startRoundRobinProxy(
     track(client);
     const backend = nextLive();
     if (!backend) return void client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n');
-    routes.push({ backend: backend.name, method: 'GET', url: req.url ?? '/', upgrade: true });
+    routes.push({
+      backend: backend.name,
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      upgrade: true,
+    });
     const upstream = net.connect(backend.port, '127.0.0.1', () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -224,7 +227,6 @@ export async function startRoundRobinProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     routes,
-    isUp: (name) => up.get(name) === true,
     async waitUp(names, ms = 60_000) {
       const deadline = Date.now() + ms;
       while (!names.every((n) => up.get(n))) {

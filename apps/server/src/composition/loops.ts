@@ -1,0 +1,139 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/config.js';
+import { startAnalysisRunner, type AnalysisRunner } from '../jobs/analysis-runner.js';
+import { startDeadlineSweeper } from '../jobs/deadline-sweeper.js';
+import { startEvidenceWatchdog } from '../jobs/evidence-watchdog.js';
+import { startFlagSweeper } from '../jobs/flag-sweeper.js';
+import { startHandSweep } from '../jobs/hand-sweep.js';
+import { startLivePrune } from '../jobs/live-prune.js';
+import { startDeliveryWorker } from '../jobs/notification-delivery.js';
+import { startRtcSweep } from '../jobs/rtc-sweep.js';
+import { startSystemSampler } from '../jobs/system-sampler.js';
+import { AnalysisPace } from '../services/analysis-pace.js';
+import type { Adapters } from './adapters.js';
+import type { Services } from './services.js';
+
+/**
+ * The background loops of the `worker` role, in the jobs process of a machine only: the
+ * others leave their work in the database or the job queue, where these find it. Returns
+ * what stops them.
+ */
+export async function startWorkerLoops(
+  config: Config,
+  a: Adapters,
+  s: Services,
+  log: FastifyBaseLogger,
+): Promise<() => Promise<void>> {
+  const { db, clock } = a;
+  const failed = (what: string) => (err: unknown) => log.error({ err }, what);
+  const sweeper = startDeadlineSweeper(
+    db,
+    clock,
+    config.deadlineSweepMs,
+    failed('deadline sweep failed'),
+    s.emitLive,
+  );
+  const livePrune = startLivePrune(
+    s.liveFeed,
+    s.health,
+    clock,
+    failed('pruning live messages failed'),
+  );
+  const stopNotifier = await s.notifier.start(a.bus);
+  const rtcSweep = startRtcSweep(s.rtcLinks, failed('live link sweep failed'));
+  const handSweep = startHandSweep(
+    s.hands,
+    config.deadlineSweepMs,
+    failed('closing raised hands of ended attempts failed'),
+  );
+  const flagSweeper = startFlagSweeper(
+    s.flagService,
+    config.flagSweepMs,
+    failed('flag sweep failed'),
+  );
+  const evidenceSweeper = startEvidenceWatchdog(
+    s.evidence,
+    config.evidenceSweepMs,
+    failed('evidence sweep failed'),
+  );
+  const sender = startDeliveryWorker(
+    {
+      queue: a.jobQueue,
+      outbox: s.outbox,
+      clock,
+      retries: s.retries,
+      attempt: (delivery) => s.attempts.attempt(delivery),
+      onDelivered: (d) => s.metrics.recorder.jobEnded('notification.delivery', d.createdAt),
+      // Ids only: URLs may carry tokens and e-mail addresses are personal data.
+      onGiveUp: (d, result) => {
+        s.metrics.recorder.jobEnded('notification.delivery', d.createdAt, true);
+        log.warn(
+          { deliveryId: d.id, channel: d.channel, attempts: d.attempts, error: result.error },
+          'notification given up',
+        );
+      },
+      onError: failed('notification sending failed'),
+    },
+    config.notifications.pollMs,
+  );
+  // Analysis takes the CPU ingest leaves over (the whole machine's, so cluster workers count).
+  const { analysis } = s;
+  const pace = new AnalysisPace(analysis ? (config.detection.cpuLimitPercent ?? 100) : 100);
+  let runner: AnalysisRunner | undefined;
+  if (analysis) {
+    runner = startAnalysisRunner(
+      {
+        queue: s.queue,
+        clock,
+        run: (job) => s.metrics.recorder.timeAnalysis(job.reason, () => analysis.run(job)),
+        restMs: () => pace.restMs(),
+        after: async (job, outcome) => {
+          if (outcome !== 'analysed' && outcome !== 'failed') return;
+          s.metrics.recorder.jobEnded('analysis.snapshot', job.createdAt, outcome === 'failed');
+          // A failed analysis may be an unreadable snapshot: a flag of its own.
+          await s.rederive(job.sessionId);
+        },
+        onError: failed('snapshot analysis failed'),
+      },
+      config.detection.workers,
+      config.detection.pollMs,
+    );
+    s.analysisWake.kick = () => runner?.kick();
+  }
+
+  return async () => {
+    await sweeper.stop();
+    await livePrune.stop();
+    await handSweep.stop();
+    await rtcSweep.stop();
+    await flagSweeper.stop();
+    await evidenceSweeper.stop();
+    await stopNotifier();
+    await sender.stop();
+    await runner?.stop();
+    pace.stop();
+  };
+}
+
+/**
+ * Every process samples its own counters for the System page; the jobs process (`shared`)
+ * adds the deployment-wide numbers (attempts, queues, blob disk) and prunes old samples.
+ */
+export function startSampling(
+  config: Config,
+  a: Adapters,
+  s: Services,
+  log: FastifyBaseLogger,
+  shared: boolean,
+) {
+  return startSystemSampler({
+    db: a.db,
+    clock: a.clock,
+    counters: s.metrics.instruments,
+    shared: shared
+      ? { jobs: a.jobQueue, blobDir: config.blobStore === 's3' ? undefined : config.blobDir }
+      : undefined,
+    intervalMs: config.metrics.sampleMs,
+    onError: (err, msg) => log.error({ err }, msg),
+  });
+}

@@ -1,0 +1,303 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/config.js';
+import { LiveHub } from '../http/live/live-hub.js';
+import { dispatchDeliveries } from '../jobs/notification-delivery.js';
+import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics.js';
+import { readQueueCounts } from '../metrics/state-queries.js';
+import { AccommodationService } from '../services/accommodations.service.js';
+import { AlertService } from '../services/alerts.service.js';
+import { anyAnalysed } from '../services/analysed-snapshots.js';
+import { AnalysisQueue } from '../services/analysis-queue.js';
+import { AnalysisScheduler } from '../services/analysis-scheduler.js';
+import { DEFAULT_QUEUE_BOUNDS } from '../services/analysis-shedding.js';
+import { AnswerService } from '../services/answers.service.js';
+import { AuthService } from '../services/auth.service.js';
+import { ChatRateLimiter } from '../services/chat-rate-limit.js';
+import { ChatService } from '../services/chat.service.js';
+import { rejudgingNeeds } from '../services/detection-event-data.js';
+import { EvidenceWatchdog } from '../services/evidence-watchdog.service.js';
+import { ExamService } from '../services/exams.service.js';
+import { FacePhotoChecker } from '../services/face-photo-check.js';
+import { FlagService } from '../services/flags.service.js';
+import { GradingService } from '../services/grading.service.js';
+import { HandService } from '../services/hands.service.js';
+import { InterventionService } from '../services/interventions.service.js';
+import { LiveDashboardService } from '../services/live-dashboard.service.js';
+import { LiveFeed } from '../services/live-feed.service.js';
+import { NoteService } from '../services/notes.service.js';
+import { DeliveryAttempts } from '../services/notifications/attempt.js';
+import { Notifier } from '../services/notifications/notifier.js';
+import { NotificationOutbox } from '../services/notifications/outbox.js';
+import { WebhookService } from '../services/notifications/webhooks.service.js';
+import { PasswordResetService } from '../services/password-reset.service.js';
+import { QuestionMarkService } from '../services/question-marks.service.js';
+import { QuestionService } from '../services/questions.service.js';
+import { RecordingPlaybackService } from '../services/recording-playback.service.js';
+import { RecordingService } from '../services/recording.service.js';
+import { RegistrationService } from '../services/registrations.service.js';
+import { ReviewService } from '../services/review.service.js';
+import { RtcLinkService } from '../services/rtc-links.service.js';
+import { RtcSignalling } from '../services/rtc-signalling.js';
+import { afterSessionEnds } from '../services/session-ended.js';
+import { SessionEventService } from '../services/session-events.service.js';
+import { SessionHealthTracker } from '../services/session-health.js';
+import { SessionReportService } from '../services/session-report.js';
+import { SessionService } from '../services/sessions.service.js';
+import { SnapshotAnalysisService } from '../services/snapshot-analysis.service.js';
+import { StaffToolsService } from '../services/staff-tools.service.js';
+import { TokenService } from '../services/tokens.service.js';
+import type { Adapters } from './adapters.js';
+
+/**
+ * Build every service on the adapters: the domain rules, wired to each other by callbacks
+ * (a session that ends closes its raised hands and live links; uploads and events re-judge
+ * flags and schedule server analysis; flags go out live and to notifications).
+ */
+export function buildServices(
+  config: Config,
+  a: Adapters,
+  metrics: ServerMetrics,
+  log: FastifyBaseLogger,
+) {
+  const { db, clock, bus, blobs, jobQueue, detector, mailer } = a;
+  const logError = (err: unknown, msg: string) => log.error({ err }, msg);
+
+  const liveHub = new LiveHub(bus, (message) => metrics.recorder.staffMessageSent(message));
+
+  const auth = new AuthService(db, clock, {
+    sessionTtlHours: config.sessionTtlHours,
+    lockoutThreshold: config.loginLockoutThreshold,
+    lockoutMinutes: config.loginLockoutMinutes,
+  });
+  const exams = new ExamService(db, clock);
+  const registrations = new RegistrationService(db, clock);
+  const questions = new QuestionService(db);
+  const tokens = new TokenService(db, clock);
+
+  // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
+  const liveFeed = new LiveFeed(db, clock, bus);
+  const emitStored = liveFeed.emitter((err) => logError(err, 'live message not sent'));
+  // Raised hands and live links close when the attempt ends: every end goes out as session.state.
+  const hands = new HandService(
+    db,
+    clock,
+    (inputs) => emitLive(inputs),
+    new ChatRateLimiter(a.rateCounter, config.chatRateLimit, {
+      code: 'HAND_RATE_LIMITED',
+      doing: 'raising and lowering your hand',
+    }),
+  );
+  const emitLive = afterSessionEnds(
+    emitStored,
+    [
+      { name: 'raised hands', run: (ended) => hands.closeForEndedSession(ended.id) },
+      { name: 'live links', run: (ended) => rtcLinks.sessionStopped(ended.id) },
+    ],
+    (err, hook) => logError(err, `closing ${hook} of an ended attempt failed`),
+  );
+  // Health changes often and every snapshot carries it: published, not stored.
+  const health = new SessionHealthTracker(db, clock, (inputs) =>
+    liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'health not sent')),
+  );
+  const sessions = new SessionService(db, clock, emitLive);
+  // Live views and calls; a side silent for four heartbeats (its process gone) is swept.
+  const rtcLinks = new RtcLinkService(db, clock, emitLive, { ...config.rtc, staleMs: 60_000 });
+  const answers = new AnswerService(db, clock, emitLive);
+  // Its connection_lost flags are the dashboard's "Offline": the health tracker hears of them.
+  const flagService = new FlagService(db, clock, bus, health.watchingFlags(emitLive), (created) =>
+    metrics.recorder.flagsCreated(created),
+  );
+  const interventions = new InterventionService(db, clock, sessions, emitLive);
+  const rederive = (sessionId: string) =>
+    flagService
+      .rederive(sessionId)
+      .catch((err: unknown) => logError(err, 'flag re-judgement failed'));
+  // Missing evidence (segments, snapshots, detector reports) becomes server events, then flags.
+  const evidence = new EvidenceWatchdog(db, clock, rederive, {
+    ingestGraceMs: config.ingestGraceMs,
+    sweepMs: config.evidenceSweepMs,
+    connectionLostMs: config.connectionLostMs,
+    uploadBacklogMs: config.uploadBacklogMs,
+    lastHeardMs: (sessionId) => health.lastHeardMs(sessionId),
+  });
+  // Review after the exam: decisions re-judge the risk score; state changes go out live.
+  const review = new ReviewService(db, clock, bus, { rederive, live: emitLive });
+  const reports = new SessionReportService(db, clock);
+
+  // Detection: flags and risk always; server analysis of snapshots when enabled.
+  const queue = new AnalysisQueue(db);
+  /** Wakes the analysis runner when jobs were queued here (set by the loops, when they run). */
+  const analysisWake = { kick: (): void => undefined };
+  // Queued wherever snapshots arrive (DETECTION_ENABLED), analysed where the worker role runs.
+  const scheduler = config.detection.enabled
+    ? new AnalysisScheduler(db, clock, queue, {
+        bounds: config.detection.queueBounds ?? DEFAULT_QUEUE_BOUNDS,
+        onQueued: () => analysisWake.kick(),
+        onShed: (shed) => {
+          metrics.recorder.analysesShed(shed.snapshotSeqs.length);
+          log.warn(shed, 'snapshot analyses shed: analysis is behind, the queue is at its bound');
+        },
+      })
+    : undefined;
+  const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
+  // Check-in face photos are judged before they are stored (and on request, nothing stored).
+  const faces = new FacePhotoChecker(db, clock, detector);
+
+  // A detector accommodation re-judges flags in its own transaction (moot ones are withdrawn).
+  const accommodations = new AccommodationService(db, clock, (tx, change) =>
+    flagService.judgeRulesChange(tx, change),
+  );
+  // Told of stored snapshots: live thumbnails, and server analysis when it is on.
+  const recording = new RecordingService(db, clock, blobs, {
+    ingestGraceMs: config.ingestGraceMs,
+    onSnapshotStored: async (snapshot) => {
+      health.snapshotStored(snapshot);
+      await scheduler
+        ?.snapshotStored(snapshot)
+        .catch((err: unknown) => logError(err, 'scheduling a snapshot analysis failed'));
+    },
+    // A refused upload is evidence (an unreadable snapshot, a lost segment): judge again.
+    onRefused: rederive,
+    checkFacePhoto: (session, sha256, bytes) => faces.assertUpload(session, sha256, bytes),
+    onUploaded: (session, upload) => {
+      metrics.recorder.uploadStored(upload.target, upload.name, upload.bytes);
+      health.uploaded(
+        session,
+        upload.target === 'media' && (upload.name === 'webcam' || upload.name === 'screen')
+          ? upload.name
+          : undefined,
+      );
+    },
+  });
+  const playback = new RecordingPlaybackService(db, clock, blobs);
+  const sessionEvents = new SessionEventService(
+    db,
+    clock,
+    async (sessionId, events) => {
+      metrics.recorder.clientEventsStored(events);
+      await scheduler
+        ?.clientEventsStored(sessionId, events)
+        .catch((err: unknown) => logError(err, 'scheduling snapshot analyses failed'));
+      const receivedMs = clock.now().getTime();
+      // A clean stream of browser snapshot reports re-judges nothing until the server has
+      // analysed one of those snapshots (most are never analysed): one read instead of a
+      // full re-judgement per report.
+      const needs = rejudgingNeeds(events, receivedMs);
+      if (needs.always || (await anyAnalysed(db, sessionId, needs.reportedSnapshots))) {
+        await rederive(sessionId);
+      }
+    },
+    (session) => health.uploaded(session),
+    config.ingestGraceMs,
+  );
+
+  // "Forgot password" sends its links through the mailer, only when there is one.
+  const passwordResets = new PasswordResetService(db, clock, {
+    mailer,
+    publicUrl: config.publicUrl,
+    linkMinutes: config.passwordResetMinutes,
+    onError: logError,
+  });
+  // Notifications: webhooks always, e-mail with SMTP. Deliveries are sent by jobs (any
+  // process adds them; the worker role works them, see loops.ts).
+  const notify = config.notifications;
+  const outbox = new NotificationOutbox(db);
+  const attempts = new DeliveryAttempts(db, mailer, () => clock.now());
+  const retries = { retryBaseMs: notify.retryBaseMs, maxAttempts: notify.maxAttempts };
+  const dispatch = (ids: readonly number[]) =>
+    dispatchDeliveries(jobQueue, ids, retries).catch((err: unknown) =>
+      logError(err, 'notification jobs not added; the delivery sweep adds them'),
+    );
+  const webhooks = new WebhookService(db, clock, outbox, {
+    allowHttp: notify.allowHttpWebhooks,
+    dispatch,
+  });
+  const notifier = new Notifier(db, {
+    outbox,
+    clock,
+    emailEnabled: mailer !== undefined,
+    publicUrl: config.publicUrl.replace(/\/+$/, ''),
+    dispatch,
+    onError: logError,
+  });
+
+  return {
+    metrics,
+    liveHub,
+    auth,
+    exams,
+    registrations,
+    accommodations,
+    questions,
+    tokens,
+    liveFeed,
+    emitLive,
+    hands,
+    health,
+    sessions,
+    rtcLinks,
+    rtcSignalling: new RtcSignalling(db, clock, bus, rtcLinks),
+    answers,
+    grading: new GradingService(db, clock),
+    questionMarks: new QuestionMarkService(db, clock, emitLive),
+    flagService,
+    liveDashboard: new LiveDashboardService(db, clock, liveFeed, health),
+    alerts: new AlertService(db, clock, emitLive),
+    notes: new NoteService(db, clock),
+    interventions,
+    chat: new ChatService(db, clock, new ChatRateLimiter(a.rateCounter, config.chatRateLimit), {
+      emit: emitLive,
+      transient: (inputs) =>
+        liveFeed.publishTransient(inputs).catch((err: unknown) => logError(err, 'chat not sent')),
+    }),
+    staffTools: new StaffToolsService(db, clock, emitLive),
+    rederive,
+    evidence,
+    review,
+    reports,
+    queue,
+    analysis,
+    analysisWake,
+    faces,
+    recording,
+    playback,
+    sessionEvents,
+    passwordResets,
+    outbox,
+    attempts,
+    retries,
+    webhooks,
+    notifier,
+  };
+}
+
+/**
+ * Prometheus metrics (metrics/): services report through its recorder, GET /metrics reads
+ * it. `shared`: this process reports the deployment-wide state (the jobs process);
+ * `openSockets` is read at scrape time.
+ */
+export function createMetrics(
+  config: Config,
+  a: Adapters,
+  shared: boolean,
+  openSockets: () => LiveHub['sizes'],
+  onError: (err: unknown, msg: string) => void,
+): ServerMetrics {
+  return createServerMetrics({
+    clock: a.clock,
+    database: a.database,
+    openSockets,
+    shared,
+    blobDir: config.blobStore === 's3' ? undefined : config.blobDir,
+    cacheMs: config.metrics.cacheMs,
+    // Deliveries run on the job queue, so its counts are theirs (the outbox table is the log).
+    readQueues: async (now) => ({
+      ...(await readQueueCounts(a.db, now)),
+      'notification.delivery': await a.jobQueue.counts('notification.delivery'),
+    }),
+    onError,
+  });
+}
+
+/** Everything `buildServices` made. */
+export type Services = ReturnType<typeof buildServices>;
