@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { LiveMessage } from '@invigil/contracts';
 import { createApp, type InvigilApp } from '../apps/server/src/app.js';
 import { loadConfig } from '../apps/server/src/config/config.js';
-import { insertUser } from '../apps/server/src/services/users.service.js';
+import { insertUser } from '../apps/server/src/services/accounts/users.service.js';
 import { buildExam } from '../apps/server/test/helpers/factories.js';
 import { HttpClient } from '../apps/server/test/helpers/http-client.js';
 import { jpegBytes } from '../apps/server/test/helpers/media-bytes.js';

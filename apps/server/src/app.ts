@@ -3,7 +3,7 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import type { EventBus } from './ports/event-bus.port.js';
 import type { JobQueue } from './ports/job-queue.port.js';
-import type { EvidenceWatchdog } from './services/evidence-watchdog.service.js';
+import type { EvidenceWatchdog } from './services/detection/evidence-watchdog.service.js';
 import {
   type AppOverrides,
   openAdapters,

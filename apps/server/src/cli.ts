@@ -6,8 +6,8 @@ import { createApp } from './app.js';
 import { startCluster } from './cluster/start-cluster.js';
 import { ConfigError, type Config, describeEnv, loadConfig } from './config/config.js';
 import { openDatabase } from './db/open-database.js';
-import { appendAudit } from './services/audit.service.js';
-import { insertUser } from './services/users.service.js';
+import { appendAudit } from './services/audit/audit.service.js';
+import { insertUser } from './services/accounts/users.service.js';
 import { formatDemoCredentials, readDemoCredentials, seedDemoIfEmpty } from './seed/demo.js';
 import { AppError } from './errors.js';
 import { ALL_ROLES, formatRoles, parseRoles, type ServerRole } from './roles.js';
@@ -151,7 +151,7 @@ async function migrateStorageCommand(args: string[]): Promise<void> {
   }
   const { LocalDiskBlobStore } = await import('./adapters/local-disk.blob-store.js');
   const { openS3 } = await import('./adapters/open-blob-store.js');
-  const { migrateStorage } = await import('./services/storage-migration.js');
+  const { migrateStorage } = await import('./services/recording/storage-migration.js');
   const from = await LocalDiskBlobStore.open(cfg.blobDir);
   const to = await openS3(cfg.s3);
   console.log(`Copying ${cfg.blobDir} to ${to.location}…`);

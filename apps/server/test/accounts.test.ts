@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokens, authSessions, users } from '../src/db/schema.js';
-import { insertUser } from '../src/services/users.service.js';
+import { insertUser } from '../src/services/accounts/users.service.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';

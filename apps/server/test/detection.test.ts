@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusTopics } from '../src/ports/event-bus.port.js';
 import { WorkerPoolDetector } from '../src/adapters/worker-pool.detector.js';
-import { AnalysisQueue, LeaseLostError, LEASE_MS } from '../src/services/analysis-queue.js';
+import {
+  AnalysisQueue,
+  LeaseLostError,
+  LEASE_MS,
+} from '../src/services/detection/analysis-queue.js';
 import { detectionImages } from './helpers/detection-images.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';

@@ -20,7 +20,7 @@ import type { Database } from '../src/db/database.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { isPostmasterOf, readPostmasterPid, waitFor } from '../src/db/postmaster-pid.js';
-import { insertUser } from '../src/services/users.service.js';
+import { insertUser } from '../src/services/accounts/users.service.js';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = path.resolve(serverDir, '../..');

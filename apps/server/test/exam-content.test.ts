@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Question, QuestionInput } from '@invigil/contracts';
-import { sweepExpiredSessions } from '../src/services/sessions.service.js';
+import { sweepExpiredSessions } from '../src/services/sessions/sessions.service.js';
 import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';

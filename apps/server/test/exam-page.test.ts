@@ -5,7 +5,7 @@ import {
   type ProctoringPolicyInput,
   type SessionEvent,
 } from '@invigil/contracts';
-import { FULLSCREEN_GRACE_MS } from '../src/services/evidence-watch.js';
+import { FULLSCREEN_GRACE_MS } from '../src/services/detection/evidence-watch.js';
 import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';

@@ -14,7 +14,7 @@ import { ENV_SCHEMA } from '../src/config/config.js';
 import type { Database } from '../src/db/database.js';
 import { openDatabase } from '../src/db/open-database.js';
 import { notificationDeliveries } from '../src/db/schema.js';
-import { insertUser } from '../src/services/users.service.js';
+import { insertUser } from '../src/services/accounts/users.service.js';
 import {
   type CephServer,
   cephClient,

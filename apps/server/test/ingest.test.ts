@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SEGMENT_BYTES, MAX_SNAPSHOT_BYTES } from '@invigil/contracts';
 import { mediaSegments, sessionEvents, snapshots } from '../src/db/schema.js';
-import { RecordingService } from '../src/services/recording.service.js';
+import { RecordingService } from '../src/services/recording/recording.service.js';
 import { LocalDiskBlobStore } from '../src/adapters/local-disk.blob-store.js';
 import type { TestResponse } from './helpers/http-client.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';

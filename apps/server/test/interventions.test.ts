@@ -2,7 +2,7 @@ import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Intervention, LiveMessage } from '@invigil/contracts';
 import { auditLog, interventions, liveMessages } from '../src/db/schema.js';
-import { verifyAuditChain } from '../src/services/audit.service.js';
+import { verifyAuditChain } from '../src/services/audit/audit.service.js';
 import { completeCheckIn } from './helpers/check-in.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';

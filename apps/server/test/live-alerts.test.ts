@@ -8,7 +8,7 @@ import {
   type LiveMessage,
 } from '@invigil/contracts';
 import { auditLog, flags, sessionEvents, snapshots } from '../src/db/schema.js';
-import { appendServerEvents } from '../src/services/session-events.service.js';
+import { appendServerEvents } from '../src/services/recording/session-events.service.js';
 import { inProgress } from './helpers/check-in.js';
 import { connectLive, type LiveSocket } from './helpers/live-socket.js';
 import { jpegBytes } from './helpers/media-bytes.js';

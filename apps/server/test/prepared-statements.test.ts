@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { preparedStatement } from '../src/db/prepared-statement.js';
 import { users } from '../src/db/schema.js';
-import { insertUser } from '../src/services/users.service.js';
+import { insertUser } from '../src/services/accounts/users.service.js';
 import { eventually } from './helpers/eventually.js';
 import { jpegBytes, webmBytes } from './helpers/media-bytes.js';
 import { checkedIn, putSegment, putSnapshot } from './helpers/recording.js';

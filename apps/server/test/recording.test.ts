@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkEndedRecordings, RECORDING_CHECK_GRACE_MS } from '../src/services/recording-check.js';
-import { recordRecordingGaps } from '../src/services/recording-manifest.js';
+import {
+  checkEndedRecordings,
+  RECORDING_CHECK_GRACE_MS,
+} from '../src/services/recording/recording-check.js';
+import { recordRecordingGaps } from '../src/services/recording/recording-manifest.js';
 import { completeCheckIn } from './helpers/check-in.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
 import { jpegBytes, webmBytes } from './helpers/media-bytes.js';

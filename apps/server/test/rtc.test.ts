@@ -9,7 +9,7 @@ import {
   RtcLink,
 } from '@invigil/contracts';
 import { auditLog, rtcLinks } from '../src/db/schema.js';
-import { ACCESS_REMOVED } from '../src/services/rtc-links.service.js';
+import { ACCESS_REMOVED } from '../src/services/live/rtc-links.service.js';
 import { inProgress } from './helpers/check-in.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { connectLive, type LiveSocket } from './helpers/live-socket.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../src/services/audit.service.js';
+import { verifyAuditChain } from '../src/services/audit/audit.service.js';
 import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';

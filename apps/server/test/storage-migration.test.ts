@@ -7,7 +7,10 @@ import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDiskBlobStore } from '../src/adapters/local-disk.blob-store.js';
 import { MULTIPART_THRESHOLD, S3BlobStore } from '../src/adapters/s3.blob-store.js';
-import { migrateStorage, type MigrationTarget } from '../src/services/storage-migration.js';
+import {
+  migrateStorage,
+  type MigrationTarget,
+} from '../src/services/recording/storage-migration.js';
 import { type CephServer, cephSkipReason, createBucket, startCeph } from './helpers/ceph.js';
 
 const skip = cephSkipReason();

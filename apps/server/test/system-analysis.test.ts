@@ -8,7 +8,7 @@ import type { PriorityOutcome } from '../src/adapters/thread-priority.js';
 import type { WorkerIdentity } from '../src/adapters/worker-lane.js';
 import { analysisJobs, sessionEvents } from '../src/db/schema.js';
 import type { Detector } from '../src/ports/detector.port.js';
-import { AnalysisQueue } from '../src/services/analysis-queue.js';
+import { AnalysisQueue } from '../src/services/detection/analysis-queue.js';
 import { inProgress } from './helpers/check-in.js';
 import { eventually } from './helpers/eventually.js';
 import { oneFaceAnalysis } from './helpers/fake-analysis.js';

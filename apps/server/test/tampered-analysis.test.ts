@@ -4,10 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeAnalysis } from '@invigil/detection/node';
 import { analysisJobs, sessionEvents, snapshots } from '../src/db/schema.js';
 import type { Detector } from '../src/ports/detector.port.js';
-import { AnalysisQueue } from '../src/services/analysis-queue.js';
-import { bucketStartMs, sampleBucket, samplePointMs } from '../src/services/analysis-sampling.js';
-import { loadSampling } from '../src/services/analysis-scheduler.js';
-import { loadSamplingKey } from '../src/services/sampling-key.js';
+import { AnalysisQueue } from '../src/services/detection/analysis-queue.js';
+import {
+  bucketStartMs,
+  sampleBucket,
+  samplePointMs,
+} from '../src/services/detection/analysis-sampling.js';
+import { loadSampling } from '../src/services/detection/analysis-scheduler.js';
+import { loadSamplingKey } from '../src/services/detection/sampling-key.js';
 import { inProgress } from './helpers/check-in.js';
 import { eventually } from './helpers/eventually.js';
 import { oneFaceAnalysis } from './helpers/fake-analysis.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flag, SessionEvent, UntrustedReason } from '@invigil/contracts';
 import { lateEventConditions } from '@invigil/detection/rules';
 import { sessionEvents } from '../src/db/schema.js';
-import { loadRuleEvents, UNTRUSTED_EVENTS_LOADED } from '../src/services/flag-inputs.js';
+import { loadRuleEvents, UNTRUSTED_EVENTS_LOADED } from '../src/services/detection/flag-inputs.js';
 import { inProgress } from './helpers/check-in.js';
 import { eventually } from './helpers/eventually.js';
 import type { HttpClient } from './helpers/http-client.js';

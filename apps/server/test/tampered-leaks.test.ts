@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_DETECTORS } from '@invigil/contracts';
-import { appendServerEvents } from '../src/services/session-events.service.js';
+import { appendServerEvents } from '../src/services/recording/session-events.service.js';
 import { completeCheckIn, inProgress } from './helpers/check-in.js';
 import { eventually } from './helpers/eventually.js';
 import { buildExam } from './helpers/factories.js';

@@ -13,7 +13,7 @@ import {
   segmentQuota,
   snapshotQuota,
   type QuotaInputs,
-} from '../src/services/upload-quota.js';
+} from '../src/services/recording/upload-quota.js';
 import { completeCheckIn, inProgress } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';

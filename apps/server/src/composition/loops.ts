@@ -9,7 +9,7 @@ import { startLivePrune } from '../jobs/live-prune.js';
 import { startDeliveryWorker } from '../jobs/notification-delivery.js';
 import { startRtcSweep } from '../jobs/rtc-sweep.js';
 import { startSystemSampler } from '../jobs/system-sampler.js';
-import { AnalysisPace } from '../services/analysis-pace.js';
+import { AnalysisPace } from '../services/detection/analysis-pace.js';
 import type { Adapters } from './adapters.js';
 import type { Services } from './services.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors } from '../errors.js';
-import type { AuthService } from '../services/auth.service.js';
-import { safeEqual } from '../services/auth.service.js';
+import type { AuthService } from '../services/accounts/auth.service.js';
+import { safeEqual } from '../services/accounts/auth.service.js';
 import type { RoutePolicy } from './route-policy.js';
 
 /** Name of the session cookie. */

@@ -1,6 +1,6 @@
 import type { Role, TokenScope } from '@invigil/contracts';
-import type { Actor } from '../services/actor.js';
-import type { ResolvedAuth } from '../services/auth.service.js';
+import type { Actor } from '../services/accounts/actor.js';
+import type { ResolvedAuth } from '../services/accounts/auth.service.js';
 
 /**
  * Who may call a route, declared beside each route in `config.auth`:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../ports/clock.port.js';
-import type { AnalysisQueue, LeasedJob } from '../services/analysis-queue.js';
+import type { AnalysisQueue, LeasedJob } from '../services/detection/analysis-queue.js';
 import { startAnalysisRunner } from './analysis-runner.js';
 
 /** A queue of `n` jobs handed out as claimed. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../ports/clock.port.js';
-import type { AnalysisQueue, LeasedJob } from '../services/analysis-queue.js';
-import type { AnalysisOutcome } from '../services/snapshot-analysis.service.js';
+import type { AnalysisQueue, LeasedJob } from '../services/detection/analysis-queue.js';
+import type { AnalysisOutcome } from '../services/detection/snapshot-analysis.service.js';
 
 /** A running analysis runner. */
 export interface AnalysisRunner {

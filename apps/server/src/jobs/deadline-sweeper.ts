@@ -1,11 +1,11 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { EmitLive } from '../services/live-feed.service.js';
+import type { EmitLive } from '../services/live/live-feed.service.js';
 import {
   type SessionRow,
   sessionStateMessage,
   sweepExpiredSessions,
-} from '../services/sessions.service.js';
+} from '../services/sessions/sessions.service.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**

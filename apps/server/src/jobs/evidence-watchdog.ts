@@ -1,4 +1,4 @@
-import type { EvidenceWatchdog } from '../services/evidence-watchdog.service.js';
+import type { EvidenceWatchdog } from '../services/detection/evidence-watchdog.service.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**

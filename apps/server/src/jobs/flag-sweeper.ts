@@ -1,4 +1,4 @@
-import type { FlagService } from '../services/flags.service.js';
+import type { FlagService } from '../services/detection/flags.service.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { HandService } from '../services/hands.service.js';
+import type { HandService } from '../services/live/hands.service.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../ports/clock.port.js';
-import type { LiveFeed } from '../services/live-feed.service.js';
-import type { SessionHealthTracker } from '../services/session-health.js';
+import type { LiveFeed } from '../services/live/live-feed.service.js';
+import type { SessionHealthTracker } from '../services/sessions/session-health.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /** How long live messages are kept for replay; a client away longer resynchronises. */

@@ -1,4 +1,4 @@
-import type { RtcLinkService } from '../services/rtc-links.service.js';
+import type { RtcLinkService } from '../services/live/rtc-links.service.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /**

@@ -8,9 +8,9 @@ import {
 } from '../metrics/process-counters.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { JobQueue } from '../ports/job-queue.port.js';
-import { SAMPLE_SECONDS } from '../services/system-overview.js';
-import { insertSample, pruneSamples } from '../services/system-samples.js';
-import { readDeploymentState, type DeploymentState } from '../services/system-state.js';
+import { SAMPLE_SECONDS } from '../services/system/system-overview.js';
+import { insertSample, pruneSamples } from '../services/system/system-samples.js';
+import { readDeploymentState, type DeploymentState } from '../services/system/system-state.js';
 import { startIntervalJob, type IntervalJob } from './interval-job.js';
 
 /** How often each process records a sample by default. */

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AppError, errors } from '../errors.js';
-import { safeEqual } from '../services/auth.service.js';
+import { safeEqual } from '../services/accounts/auth.service.js';
 
 /** How the endpoint gets the text Prometheus reads (this process's, or the cluster's). */
 export interface MetricsSource {

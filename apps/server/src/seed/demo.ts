@@ -6,9 +6,9 @@ import type { Role } from '@invigil/contracts';
 import { DEFAULT_POLICY } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
 import { examStaff, exams, questions, users } from '../db/schema.js';
-import { appendAudit } from '../services/audit.service.js';
-import { type QuestionSet, questionColumns } from '../services/questions.service.js';
-import { insertUser } from '../services/users.service.js';
+import { appendAudit } from '../services/audit/audit.service.js';
+import { type QuestionSet, questionColumns } from '../services/exams/questions.service.js';
+import { insertUser } from '../services/accounts/users.service.js';
 
 /** A demo account's sign-in details. */
 export interface DemoCredential {

@@ -2,9 +2,9 @@ import {
   bucketStartMs,
   sampleBucket,
   samplePointMs,
-} from '../../src/services/analysis-sampling.js';
-import { loadSampling } from '../../src/services/analysis-scheduler.js';
-import { loadSamplingKey } from '../../src/services/sampling-key.js';
+} from '../../src/services/detection/analysis-sampling.js';
+import { loadSampling } from '../../src/services/detection/analysis-scheduler.js';
+import { loadSamplingKey } from '../../src/services/detection/sampling-key.js';
 import type { TestServer } from './test-server.js';
 
 /**

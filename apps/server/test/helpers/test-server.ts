@@ -8,7 +8,7 @@ import type { Role } from '@invigil/contracts';
 import { createApp, type AppOverrides, type InvigilApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/ports/clock.port.js';
-import { insertUser } from '../../src/services/users.service.js';
+import { insertUser } from '../../src/services/accounts/users.service.js';
 import { HttpClient } from './http-client.js';
 
 /** Database engines the integration suites run on. */

@@ -7,7 +7,7 @@ import {
   ScoredAnswers,
   StudentExamView,
 } from '@invigil/contracts';
-import type { AnswerService } from '../../services/answers.service.js';
+import type { AnswerService } from '../../services/exams/answers.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AuditEntry, ListAuditQuery } from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
-import { listAudit } from '../../services/audit.service.js';
+import { listAudit } from '../../services/audit/audit.service.js';
 import { responses, zod } from '../responses.js';
 
 /** The audit log, for admins. */

@@ -9,10 +9,10 @@ import {
   PublicSettings,
   SignupBody,
 } from '@invigil/contracts';
-import type { AuthService, SignedIn } from '../../services/auth.service.js';
-import type { PasswordResetService } from '../../services/password-reset.service.js';
-import { getSignupSettings } from '../../services/settings.service.js';
-import { toUser } from '../../services/users.service.js';
+import type { AuthService, SignedIn } from '../../services/accounts/auth.service.js';
+import type { PasswordResetService } from '../../services/accounts/password-reset.service.js';
+import { getSignupSettings } from '../../services/accounts/settings.service.js';
+import { toUser } from '../../services/accounts/users.service.js';
 import { users } from '../../db/schema.js';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';

@@ -9,7 +9,7 @@ import {
   ChatThread,
   IdParams,
 } from '@invigil/contracts';
-import type { ChatService } from '../../services/chat.service.js';
+import type { ChatService } from '../../services/live/chat.service.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, STAFF, actorOf } from '../route-policy.js';
 

@@ -10,7 +10,7 @@ import {
   Ok,
   StaffAssignment,
 } from '@invigil/contracts';
-import type { ExamService } from '../../services/exams.service.js';
+import type { ExamService } from '../../services/exams/exams.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 import { UpdateExamBody } from '@invigil/contracts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Flag, IdParams, RiskScore } from '@invigil/contracts';
-import type { FlagService } from '../../services/flags.service.js';
+import type { FlagService } from '../../services/detection/flags.service.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
 

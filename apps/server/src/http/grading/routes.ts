@@ -7,8 +7,8 @@ import {
   ScoredAnswers,
   StudentResult,
 } from '@invigil/contracts';
-import type { AnswerService } from '../../services/answers.service.js';
-import type { GradingService } from '../../services/grading.service.js';
+import type { AnswerService } from '../../services/exams/answers.service.js';
+import type { GradingService } from '../../services/exams/grading.service.js';
 import { actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

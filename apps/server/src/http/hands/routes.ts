@@ -7,7 +7,7 @@ import {
   RaiseHandBody,
   TakeHandBody,
 } from '@invigil/contracts';
-import type { HandService } from '../../services/hands.service.js';
+import type { HandService } from '../../services/live/hands.service.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { IdParams, Intervention, InterventionBody, InterventionParams } from '@invigil/contracts';
-import type { InterventionService } from '../../services/interventions.service.js';
+import type { InterventionService } from '../../services/live/interventions.service.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
 

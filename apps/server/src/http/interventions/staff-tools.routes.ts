@@ -9,7 +9,7 @@ import {
   InterventionParams,
   StaffReasonBody,
 } from '@invigil/contracts';
-import type { StaffToolsService } from '../../services/staff-tools.service.js';
+import type { StaffToolsService } from '../../services/live/staff-tools.service.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
 

@@ -8,20 +8,20 @@ import type { Db } from '../../db/database.js';
 import { examSessions } from '../../db/schema.js';
 import { AppError, errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
-import type { Actor } from '../../services/actor.js';
-import type { AuthService } from '../../services/auth.service.js';
-import { loadExamFor } from '../../services/exam-access.js';
+import type { Actor } from '../../services/accounts/actor.js';
+import type { AuthService } from '../../services/accounts/auth.service.js';
+import { loadExamFor } from '../../services/exams/exam-access.js';
 import {
   positionIn,
   viewFor,
   type AddressedLiveMessage,
   type LiveFeed,
   type LiveScope,
-} from '../../services/live-feed.service.js';
-import type { RtcLinkService } from '../../services/rtc-links.service.js';
-import type { RtcPeer, RtcSignalling } from '../../services/rtc-signalling.js';
-import type { SessionHealthTracker } from '../../services/session-health.js';
-import { iso } from '../../services/time.js';
+} from '../../services/live/live-feed.service.js';
+import type { RtcLinkService } from '../../services/live/rtc-links.service.js';
+import type { RtcPeer, RtcSignalling } from '../../services/live/rtc-signalling.js';
+import type { SessionHealthTracker } from '../../services/sessions/session-health.js';
+import { iso } from '../../services/sessions/time.js';
 import { SESSION_COOKIE } from '../auth-hook.js';
 import { responses, zod } from '../responses.js';
 import { ANY_ROLE, actorOf } from '../route-policy.js';

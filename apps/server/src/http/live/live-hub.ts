@@ -1,6 +1,9 @@
 import type { LiveMessage } from '@invigil/contracts';
 import type { DirectTarget, EventBus } from '../../ports/event-bus.port.js';
-import { type AddressedLiveMessage, reachesStudent } from '../../services/live-feed.service.js';
+import {
+  type AddressedLiveMessage,
+  reachesStudent,
+} from '../../services/live/live-feed.service.js';
 
 /** Whose messages a socket receives: an exam's (its staff) or one session's student-audience ones. */
 export type HubScope = { kind: 'exam'; examId: string } | { kind: 'session'; sessionId: string };

@@ -1,9 +1,13 @@
 import type { RawData } from 'ws';
 import { type ErrorCode, LiveClientMessage, type LiveMessage } from '@invigil/contracts';
 import type { Clock } from '../../ports/clock.port.js';
-import { RtcRefusal, type RtcPeer, type RtcSignalling } from '../../services/rtc-signalling.js';
-import { iso } from '../../services/time.js';
-import { WindowCounter } from '../../services/window-counter.js';
+import {
+  RtcRefusal,
+  type RtcPeer,
+  type RtcSignalling,
+} from '../../services/live/rtc-signalling.js';
+import { iso } from '../../services/sessions/time.js';
+import { WindowCounter } from '../../services/live/window-counter.js';
 
 /** Limits on what a browser may send up its live socket. */
 export interface InboundOptions {

@@ -8,9 +8,9 @@ import {
   SessionNote,
   SessionNoteBody,
 } from '@invigil/contracts';
-import type { AlertService } from '../../services/alerts.service.js';
-import type { LiveDashboardService } from '../../services/live-dashboard.service.js';
-import type { NoteService } from '../../services/notes.service.js';
+import type { AlertService } from '../../services/live/alerts.service.js';
+import type { LiveDashboardService } from '../../services/live/live-dashboard.service.js';
+import type { NoteService } from '../../services/live/notes.service.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, STAFF, actorOf } from '../route-policy.js';
 

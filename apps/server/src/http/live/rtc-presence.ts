@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports/clock.port.js';
-import type { RtcLinkService } from '../../services/rtc-links.service.js';
+import type { RtcLinkService } from '../../services/live/rtc-links.service.js';
 import type { LiveHub } from './live-hub.js';
 
 /** A socket as link presence sees it. */

@@ -6,7 +6,7 @@ import {
   QuestionMarks,
   SetQuestionMarkBody,
 } from '@invigil/contracts';
-import type { QuestionMarkService } from '../../services/question-marks.service.js';
+import type { QuestionMarkService } from '../../services/exams/question-marks.service.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { IdParams, Question, QuestionSetBody } from '@invigil/contracts';
-import type { QuestionService } from '../../services/questions.service.js';
+import type { QuestionService } from '../../services/exams/questions.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -5,7 +5,7 @@ import {
   MAX_SNAPSHOT_BYTES,
   SNAPSHOT_CONTENT_TYPES,
 } from '@invigil/contracts';
-import type { FacePhotoChecker } from '../../services/face-photo-check.js';
+import type { FacePhotoChecker } from '../../services/detection/face-photo-check.js';
 import { responses, zod } from '../responses.js';
 import { actorOf } from '../route-policy.js';
 import { RawBodySchema } from './schema.js';

@@ -15,10 +15,10 @@ import {
 import type {
   RecordingPlaybackService,
   StoredBlob,
-} from '../../services/recording-playback.service.js';
-import type { RecordingService } from '../../services/recording.service.js';
-import type { SessionEventService } from '../../services/session-events.service.js';
-import { EVENT_DATA_MAX_BYTES } from '../../services/upload-quota.js';
+} from '../../services/recording/recording-playback.service.js';
+import type { RecordingService } from '../../services/recording/recording.service.js';
+import type { SessionEventService } from '../../services/recording/session-events.service.js';
+import { EVENT_DATA_MAX_BYTES } from '../../services/recording/upload-quota.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, actorOf } from '../route-policy.js';
 import { blobHeaders } from './blob-headers.js';

@@ -11,8 +11,8 @@ import {
   UploadAck,
 } from '@invigil/contracts';
 import { AppError } from '../../errors.js';
-import type { RecordingService } from '../../services/recording.service.js';
-import { RE_ENROL_WINDOW_MS } from '../../services/upload-admission.js';
+import type { RecordingService } from '../../services/recording/recording.service.js';
+import { RE_ENROL_WINDOW_MS } from '../../services/recording/upload-admission.js';
 import { responses, zod } from '../responses.js';
 import { actorOf, type RoutePolicy } from '../route-policy.js';
 import { parseUploadType } from './content-type.js';

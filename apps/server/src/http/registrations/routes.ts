@@ -8,8 +8,8 @@ import {
   Registration,
   RosterEntry,
 } from '@invigil/contracts';
-import type { AccommodationService } from '../../services/accommodations.service.js';
-import type { RegistrationService } from '../../services/registrations.service.js';
+import type { AccommodationService } from '../../services/exams/accommodations.service.js';
+import type { RegistrationService } from '../../services/exams/registrations.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -11,8 +11,8 @@ import {
   SessionReview,
   VerdictBody,
 } from '@invigil/contracts';
-import type { ReviewService } from '../../services/review.service.js';
-import type { SessionReportService } from '../../services/session-report.js';
+import type { ReviewService } from '../../services/review/review.service.js';
+import type { SessionReportService } from '../../services/review/session-report.js';
 import { responses, zod } from '../responses.js';
 import { SESSION_READ, STAFF, actorOf } from '../route-policy.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ExamSession, IdParams, TransitionBody } from '@invigil/contracts';
-import type { SessionService } from '../../services/sessions.service.js';
+import type { SessionService } from '../../services/sessions/sessions.service.js';
 import { ANY_ROLE, SESSION_READ, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

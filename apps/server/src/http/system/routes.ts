@@ -10,10 +10,13 @@ import {
 import type { Db } from '../../db/database.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { JobQueue } from '../../ports/job-queue.port.js';
-import { readAnalysisStatus, type AnalysisSetup } from '../../services/analysis-status.js';
-import { SystemJobsService } from '../../services/system-jobs.service.js';
-import { bucketStarts, buildOverview } from '../../services/system-overview.js';
-import { readSamplesSince } from '../../services/system-samples.js';
+import {
+  readAnalysisStatus,
+  type AnalysisSetup,
+} from '../../services/detection/analysis-status.js';
+import { SystemJobsService } from '../../services/system/system-jobs.service.js';
+import { bucketStarts, buildOverview } from '../../services/system/system-overview.js';
+import { readSamplesSince } from '../../services/system/system-samples.js';
 import { actorOf, type RoutePolicy } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiToken, CreateTokenBody, CreatedToken, IdParams, Ok } from '@invigil/contracts';
-import type { TokenService } from '../../services/tokens.service.js';
+import type { TokenService } from '../../services/accounts/tokens.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -12,14 +12,14 @@ import {
   User,
 } from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
-import { getSignupSettings, setSignupSettings } from '../../services/settings.service.js';
+import { getSignupSettings, setSignupSettings } from '../../services/accounts/settings.service.js';
 import {
   createUser,
   importUsersCsv,
   listUsers,
   setUserPassword,
   updateUser,
-} from '../../services/users.service.js';
+} from '../../services/accounts/users.service.js';
 import { actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 

@@ -1,0 +1,275 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import type { Role, SignupBody, TokenScope } from '@invigil/contracts';
+import type { Db } from '../../db/database.js';
+import { preparedStatement } from '../../db/prepared-statement.js';
+import { apiTokens, authSessions, users } from '../../db/schema.js';
+import { AppError, errors } from '../../errors.js';
+import type { Clock } from '../../ports/clock.port.js';
+import type { Actor } from './actor.js';
+import { appendAudit } from '../audit/audit.service.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { emailDomainAllowed, getSignupSettings } from './settings.service.js';
+import { assertPasswordPolicy, findUserByEmail, insertUser } from './users.service.js';
+
+/** SHA-256 hex of a secret: what we store for session cookies and API tokens. */
+export const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+const newSecret = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+
+/** Constant-time string comparison for CSRF tokens. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Settings of the account protection rules. */
+export interface AuthPolicy {
+  sessionTtlHours: number;
+  lockoutThreshold: number;
+  lockoutMinutes: number;
+}
+
+/** A signed-in session as the HTTP layer needs it. */
+export interface SignedIn {
+  /** The secret for the cookie; only its hash is stored. */
+  secret: string;
+  csrfToken: string;
+  expiresAt: Date;
+  userId: string;
+}
+
+/** What an authenticated request carries. */
+export interface ResolvedAuth {
+  actor: Actor;
+  sessionId?: string;
+  csrfToken?: string;
+}
+
+// Compared against when the e-mail is unknown, so a miss costs as long as a hit.
+let dummyHash: Promise<string> | undefined;
+
+/** Accounts, sign-in sessions and API tokens. */
+export class AuthService {
+  private readonly sessionByHash;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly policy: AuthPolicy,
+  ) {
+    this.sessionByHash = sessionByHashStatement(db);
+  }
+
+  /** Check credentials with lockout after repeated failures; on success open a session. */
+  async login(
+    email: string,
+    password: string,
+    meta: { ip?: string; userAgent?: string },
+  ): Promise<SignedIn> {
+    const now = this.clock.now();
+    const user = await findUserByEmail(this.db, email);
+    if (!user) {
+      dummyHash ??= hashPassword('not-a-real-password-0000');
+      await verifyPassword(await dummyHash, password);
+      throw errors.invalidCredentials();
+    }
+    if (user.lockedUntil && user.lockedUntil > now)
+      throw errors.accountLocked(user.lockedUntil, now);
+    const ok = await verifyPassword(user.passwordHash, password);
+    if (!ok) {
+      const failures = user.failedLogins + 1;
+      const lock = failures >= this.policy.lockoutThreshold;
+      const lockedUntil = lock
+        ? new Date(now.getTime() + this.policy.lockoutMinutes * 60_000)
+        : null;
+      await this.db.transaction(async (tx) => {
+        await tx
+          .update(users)
+          .set({ failedLogins: lock ? 0 : failures, lockedUntil })
+          .where(eq(users.id, user.id));
+        if (lock) {
+          await appendAudit(tx, {
+            actorId: null,
+            action: 'auth.lockout',
+            entityType: 'user',
+            entityId: user.id,
+            data: { ip: meta.ip ?? null },
+          });
+        }
+      });
+      if (lockedUntil) throw errors.accountLocked(lockedUntil, now);
+      throw errors.invalidCredentials();
+    }
+    if (user.disabled) throw errors.accountDisabled();
+    await this.db
+      .update(users)
+      .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
+      .where(eq(users.id, user.id));
+    return this.openSession(user.id, meta);
+  }
+
+  /** Create a server-side session for a user. */
+  async openSession(userId: string, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
+    const secret = newSecret();
+    const csrfToken = newSecret(24);
+    const expiresAt = new Date(
+      this.clock.now().getTime() + this.policy.sessionTtlHours * 3_600_000,
+    );
+    await this.db.insert(authSessions).values({
+      id: sha256(secret),
+      userId,
+      csrfToken,
+      expiresAt,
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent?.slice(0, 500) ?? null,
+    });
+    return { secret, csrfToken, expiresAt, userId };
+  }
+
+  /** Student self sign-up, when an admin has enabled it (and the e-mail domain is allowed). */
+  async signup(body: SignupBody, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
+    const signup = await getSignupSettings(this.db);
+    if (!signup.enabled) {
+      throw new AppError(
+        403,
+        'SIGNUP_DISABLED',
+        'Self sign-up is turned off; ask your exam office',
+      );
+    }
+    if (!emailDomainAllowed(body.email, signup.allowedDomains)) {
+      throw new AppError(
+        403,
+        'SIGNUP_DOMAIN_NOT_ALLOWED',
+        `Sign up with an address at ${signup.allowedDomains.join(', ')}`,
+        { allowedDomains: signup.allowedDomains },
+      );
+    }
+    const user = await this.db.transaction(async (tx) => {
+      const row = await insertUser(tx, { ...body, role: 'student' });
+      await tx.update(users).set({ lastLoginAt: this.clock.now() }).where(eq(users.id, row.id));
+      await appendAudit(tx, {
+        actorId: row.id,
+        action: 'user.signup',
+        entityType: 'user',
+        entityId: row.id,
+        data: { email: row.email },
+      });
+      return row;
+    });
+    return this.openSession(user.id, meta);
+  }
+
+  /**
+   * Resolve a session cookie secret to its actor; expired, revoked or disabled → undefined.
+   * Asked on every request, so never answered from memory: a revoked session or a disabled
+   * account is refused at once, whichever server process revoked it.
+   */
+  async resolveSession(secret: string): Promise<ResolvedAuth | undefined> {
+    const now = this.clock.now();
+    const id = sha256(secret);
+    const [row] = await this.sessionByHash(this.db).execute({ id, now: now.toISOString() });
+    if (!row || row.disabled) return undefined;
+    // Touch at most once a minute: PGlite has one connection and every write counts.
+    if (now.getTime() - row.lastSeenAt.getTime() > 60_000) {
+      await this.db.update(authSessions).set({ lastSeenAt: now }).where(eq(authSessions.id, id));
+    }
+    return {
+      actor: { userId: row.userId, email: row.email, role: row.role as Role, via: 'cookie' },
+      sessionId: id,
+      csrfToken: row.csrfToken,
+    };
+  }
+
+  /** Resolve an API token to its actor with the token's scopes. */
+  async resolveToken(secret: string): Promise<ResolvedAuth | undefined> {
+    const now = this.clock.now();
+    const [row] = await this.db
+      .select({ t: apiTokens, u: users })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(and(eq(apiTokens.tokenHash, sha256(secret)), isNull(apiTokens.revokedAt)));
+    if (!row || row.u.disabled) return undefined;
+    if (row.t.expiresAt && row.t.expiresAt <= now) return undefined;
+    if (!row.t.lastUsedAt || now.getTime() - row.t.lastUsedAt.getTime() > 60_000) {
+      await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.t.id));
+    }
+    return {
+      actor: {
+        userId: row.u.id,
+        email: row.u.email,
+        role: row.u.role as Role,
+        via: 'token',
+        scopes: row.t.scopes as TokenScope[],
+      },
+    };
+  }
+
+  /** Revoke one session (sign-out). */
+  async logout(sessionId: string): Promise<void> {
+    await this.db
+      .update(authSessions)
+      .set({ revokedAt: this.clock.now() })
+      .where(and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt)));
+  }
+
+  /** Change one's own password; every other session of the user is revoked. */
+  async changePassword(actor: Actor, sessionId: string | undefined, current: string, next: string) {
+    const [user] = await this.db.select().from(users).where(eq(users.id, actor.userId));
+    if (!user) throw errors.unauthenticated();
+    if (!(await verifyPassword(user.passwordHash, current))) {
+      throw errors.badRequest('INVALID_CREDENTIALS', 'The current password is wrong');
+    }
+    assertPasswordPolicy(next, user.email);
+    const passwordHash = await hashPassword(next);
+    const now = this.clock.now();
+    await this.db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ passwordHash, passwordChangedAt: now, updatedAt: now })
+        .where(eq(users.id, user.id));
+      await tx
+        .update(authSessions)
+        .set({ revokedAt: now })
+        .where(
+          and(
+            eq(authSessions.userId, user.id),
+            isNull(authSessions.revokedAt),
+            sessionId ? ne(authSessions.id, sessionId) : sql`true`,
+          ),
+        );
+      await appendAudit(tx, {
+        actorId: actor.userId,
+        action: 'auth.password.change',
+        entityType: 'user',
+        entityId: user.id,
+      });
+    });
+  }
+}
+
+/** The live session with this hash and its user: built once, the hottest query of all. */
+function sessionByHashStatement(db: Db) {
+  return preparedStatement(db, (d) =>
+    d
+      .select({
+        lastSeenAt: authSessions.lastSeenAt,
+        csrfToken: authSessions.csrfToken,
+        userId: users.id,
+        email: users.email,
+        role: users.role,
+        disabled: users.disabled,
+      })
+      .from(authSessions)
+      .innerJoin(users, eq(users.id, authSessions.userId))
+      .where(
+        and(
+          eq(authSessions.id, sql.placeholder('id')),
+          isNull(authSessions.revokedAt),
+          gt(authSessions.expiresAt, sql`${sql.placeholder('now')}::timestamptz`),
+        ),
+      )
+      .prepare('auth_resolve_session'),
+  );
+}
