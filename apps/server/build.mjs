@@ -4,7 +4,7 @@
 // own and those of the detection package (the model library, tfjs, image decoders).
 // `node build.mjs --worker` builds only the worker (the integration tests need just that).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const here = (p) => new URL(p, import.meta.url).pathname;
 const depsOf = (file) => Object.keys(JSON.parse(readFileSync(here(file), 'utf8')).dependencies);
@@ -19,6 +19,8 @@ const entries = {
   'detect-worker': here('src/detect-worker.ts'),
 };
 const workerOnly = process.argv.includes('--worker');
+// Chunks carry content hashes: start from an empty folder so old ones do not pile up.
+if (!workerOnly) rmSync(here('dist'), { recursive: true, force: true });
 
 await build({
   entryPoints: workerOnly ? { 'detect-worker': entries['detect-worker'] } : entries,
@@ -26,6 +28,10 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // Optional adapters (Redis, BullMQ, S3, SMTP) are imported dynamically: split them into
+  // chunks so their packages load only when configured. Chunks sit beside cli.js, so paths
+  // taken from import.meta.url stay the same.
+  splitting: !workerOnly,
   target: 'node20',
   sourcemap: true,
   external: [...external, ...external.map((d) => `${d}/*`)],
