@@ -48,7 +48,7 @@ export async function registerRoutes(
   a: Adapters,
   s: Services,
 ): Promise<void> {
-  const { db, clock } = a;
+  const { clock } = a;
   registerAuthHook(app, s.auth);
   // After the auth hook (the caller is known), before every route: writes per user.
   registerWriteRateLimit(app, { max: config.writeRateLimitPerMinute, windowMs: 60_000 });
@@ -73,7 +73,7 @@ export async function registerRoutes(
   if (serves.has('ingest')) await app.register(probeRoutes);
   if (serves.has('ws')) {
     await app.register(liveGateway, {
-      db,
+      access: s.liveAccess,
       clock,
       auth: s.auth,
       feed: s.liveFeed,
@@ -97,16 +97,16 @@ export async function registerRoutes(
 
 /** The REST API of the `api` role. */
 async function registerApi(app: FastifyInstance, config: Config, a: Adapters, s: Services) {
-  const { db, clock } = a;
+  const { clock } = a;
   const notify = config.notifications;
   await app.register(authRoutes, {
-    db,
+    users: s.userAdmin,
     auth: s.auth,
     passwordResets: s.passwordResets,
     cookieSecure: config.cookieSecure,
     loginRateLimitPerMinute: config.loginRateLimitPerMinute,
   });
-  await app.register(userRoutes, { db });
+  await app.register(userRoutes, { users: s.userAdmin });
   await app.register(tokenRoutes, { tokens: s.tokens });
   await app.register(examRoutes, { exams: s.exams });
   await app.register(registrationRoutes, {
@@ -125,23 +125,14 @@ async function registerApi(app: FastifyInstance, config: Config, a: Adapters, s:
     alerts: s.alerts,
     notes: s.notes,
   });
-  await app.register(rtcRoutes, { db, clock, links: s.rtcLinks, rtc: config.rtc });
+  await app.register(rtcRoutes, { clock, links: s.rtcLinks, rtc: config.rtc });
   await app.register(interventionRoutes, { interventions: s.interventions });
   await app.register(chatRoutes, { chat: s.chat });
   await app.register(handRoutes, { hands: s.hands });
   await app.register(staffToolRoutes, { staffTools: s.staffTools });
   await app.register(reviewRoutes, { review: s.review, reports: s.reports });
-  await app.register(auditRoutes, { db });
-  await app.register(systemRoutes, {
-    db,
-    clock,
-    jobs: a.jobQueue,
-    analysis: {
-      enabled: config.detection.enabled,
-      workers: config.detection.workers,
-      nice: config.detection.nice ?? 0,
-    },
-  });
+  await app.register(auditRoutes, { audit: s.auditLog });
+  await app.register(systemRoutes, { status: s.systemStatus, jobs: s.systemJobs });
   await app.register(detectionAssetRoutes, { dirs: assetDirs() });
   await app.register(webhookRoutes, {
     webhooks: s.webhooks,

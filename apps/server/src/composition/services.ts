@@ -23,6 +23,7 @@ import { GradingService } from '../services/exams/grading.service.js';
 import { HandService } from '../services/live/hands.service.js';
 import { InterventionService } from '../services/live/interventions.service.js';
 import { LiveDashboardService } from '../services/live/live-dashboard.service.js';
+import { LiveAccess } from '../services/live/live-access.js';
 import { LiveFeed } from '../services/live/live-feed.service.js';
 import { NoteService } from '../services/live/notes.service.js';
 import { DeliveryAttempts } from '../services/notifications/attempt.js';
@@ -46,6 +47,10 @@ import { SessionService } from '../services/sessions/sessions.service.js';
 import { SnapshotAnalysisService } from '../services/detection/snapshot-analysis.service.js';
 import { StaffToolsService } from '../services/live/staff-tools.service.js';
 import { TokenService } from '../services/accounts/tokens.service.js';
+import { UserAdminService } from '../services/accounts/user-admin.service.js';
+import { AuditLog } from '../services/audit/audit.service.js';
+import { SystemJobsService } from '../services/system/system-jobs.service.js';
+import { SystemStatusService } from '../services/system/system-status.service.js';
 import type { Adapters } from './adapters.js';
 
 /**
@@ -224,6 +229,15 @@ export function buildServices(
   return {
     metrics,
     liveHub,
+    liveAccess: new LiveAccess(db),
+    userAdmin: new UserAdminService(db),
+    auditLog: new AuditLog(db),
+    systemStatus: new SystemStatusService(db, clock, {
+      enabled: config.detection.enabled,
+      workers: config.detection.workers,
+      nice: config.detection.nice ?? 0,
+    }),
+    systemJobs: new SystemJobsService(db, clock, jobQueue),
     auth,
     exams,
     registrations,

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AuditEntry, ListAuditQuery } from '@invigil/contracts';
-import type { Db } from '../../db/database.js';
-import { listAudit } from '../../services/audit/audit.service.js';
+import type { AuditLog } from '../../services/audit/audit.service.js';
 import { responses, zod } from '../responses.js';
 
 /** The audit log, for admins. */
-export async function auditRoutes(app: FastifyInstance, opts: { db: Db }) {
+export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditLog }) {
   zod(app).get(
     '/api/audit',
     {
@@ -18,6 +17,6 @@ export async function auditRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: z.array(AuditEntry) }),
       },
     },
-    async (req) => listAudit(opts.db, req.query),
+    async (req) => opts.audit.list(req.query),
   );
 }

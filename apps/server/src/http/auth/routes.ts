@@ -11,11 +11,7 @@ import {
 } from '@invigil/contracts';
 import type { AuthService, SignedIn } from '../../services/accounts/auth.service.js';
 import type { PasswordResetService } from '../../services/accounts/password-reset.service.js';
-import { getSignupSettings } from '../../services/accounts/settings.service.js';
-import { toUser } from '../../services/accounts/users.service.js';
-import { users } from '../../db/schema.js';
-import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/database.js';
+import type { UserAdminService } from '../../services/accounts/user-admin.service.js';
 import { errors } from '../../errors.js';
 import { SESSION_COOKIE } from '../auth-hook.js';
 import { ANY_ROLE, actorOf } from '../route-policy.js';
@@ -23,7 +19,7 @@ import { responses, zod } from '../responses.js';
 
 /** Options for the auth routes. */
 export interface AuthRoutesOptions {
-  db: Db;
+  users: UserAdminService;
   auth: AuthService;
   passwordResets: PasswordResetService;
   cookieSecure: boolean;
@@ -38,9 +34,9 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
 
   const me = async (userId: string, csrfToken: string): Promise<MeResponse> => {
-    const [row] = await opts.db.select().from(users).where(eq(users.id, userId));
-    if (!row) throw errors.unauthenticated();
-    return { user: toUser(row), csrfToken };
+    const user = await opts.users.byId(userId);
+    if (!user) throw errors.unauthenticated();
+    return { user, csrfToken };
   };
   const setCookie = (reply: FastifyReply, s: SignedIn) =>
     reply.setCookie(SESSION_COOKIE, s.secret, {
@@ -62,7 +58,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
       },
     },
     async () => ({
-      signupEnabled: (await getSignupSettings(opts.db)).enabled,
+      signupEnabled: (await opts.users.signupSettings()).enabled,
       passwordReset: opts.passwordResets.offer,
     }),
   );

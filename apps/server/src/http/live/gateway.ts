@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { ErrorBody, Id, type LiveMessage } from '@invigil/contracts';
-import type { Db } from '../../db/database.js';
-import { examSessions } from '../../db/schema.js';
 import { AppError, errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { Actor } from '../../services/accounts/actor.js';
 import type { AuthService } from '../../services/accounts/auth.service.js';
-import { loadExamFor } from '../../services/exams/exam-access.js';
 import {
   positionIn,
   viewFor,
@@ -18,6 +14,7 @@ import {
   type LiveFeed,
   type LiveScope,
 } from '../../services/live/live-feed.service.js';
+import type { LiveAccess } from '../../services/live/live-access.js';
 import type { RtcLinkService } from '../../services/live/rtc-links.service.js';
 import type { RtcPeer, RtcSignalling } from '../../services/live/rtc-signalling.js';
 import type { SessionHealthTracker } from '../../services/sessions/session-health.js';
@@ -87,7 +84,8 @@ interface Access {
 
 /** Everything the gateway needs from the rest of the server. */
 export interface GatewayDeps {
-  db: Db;
+  /** Who may subscribe to what. */
+  access: LiveAccess;
   clock: Clock;
   auth: AuthService;
   feed: LiveFeed;
@@ -98,34 +96,6 @@ export interface GatewayDeps {
   signalling: RtcSignalling;
   publicUrl: string;
   options?: Partial<GatewayOptions>;
-}
-
-/**
- * Decide whether `actor` may subscribe: staff to an exam they are assigned to (admins to
- * any; others 404 as everywhere), a student to their own session only (others 404).
- */
-async function authorize(
-  db: Db,
-  actor: Actor,
-  q: { examId?: string | undefined; sessionId?: string | undefined },
-): Promise<Pick<Access, 'scope' | 'examId' | 'sessionId'>> {
-  if (q.examId !== undefined) {
-    if (actor.role === 'student') {
-      throw errors.forbidden('Students subscribe to their own session, not to an exam');
-    }
-    await loadExamFor(db, actor, q.examId, 'read');
-    return { scope: { examId: q.examId }, examId: q.examId, sessionId: null };
-  }
-  const sessionId = q.sessionId ?? '';
-  if (actor.role !== 'student') {
-    throw errors.forbidden('Staff subscribe to the exam; a session feed is for its student');
-  }
-  const [row] = await db
-    .select({ examId: examSessions.examId, studentId: examSessions.studentId })
-    .from(examSessions)
-    .where(eq(examSessions.id, sessionId));
-  if (!row || row.studentId !== actor.userId) throw errors.notFound('Session');
-  return { scope: { sessionId }, examId: row.examId, sessionId };
 }
 
 /** Refuse a cross-site upgrade: browsers send cookies on cross-site WebSockets. */
@@ -296,7 +266,7 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
         c.socket.close(CLOSE_SIGNED_OUT, 'Signed out');
         return;
       }
-      await authorize(deps.db, resolved.actor, c.access.scope);
+      await deps.access.authorize(resolved.actor, c.access.scope);
     } catch (err) {
       if (err instanceof AppError) {
         // Media must stop with the access, not a grace period later.
@@ -401,7 +371,7 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
     preHandler: async (req) => {
       checkOrigin(req, deps.publicUrl);
       const actor = actorOf(req);
-      const granted_ = await authorize(deps.db, actor, req.query);
+      const granted_ = await deps.access.authorize(actor, req.query);
       granted.set(req, { actor, since: req.query.since, ...granted_ });
     },
     handler: async () => {

@@ -5,7 +5,6 @@ import type { RtcConfig } from '../../config/config.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { RtcLinkService } from '../../services/live/rtc-links.service.js';
 import { iceServersFor } from '../../services/live/turn-credentials.js';
-import type { Db } from '../../db/database.js';
 import { responses, zod } from '../responses.js';
 import { ANY_ROLE, actorOf } from '../route-policy.js';
 
@@ -21,7 +20,7 @@ const BROWSER = { roles: ANY_ROLE, scope: null } as const;
  */
 export async function rtcRoutes(
   app: FastifyInstance,
-  opts: { db: Db; clock: Clock; links: RtcLinkService; rtc: RtcConfig },
+  opts: { clock: Clock; links: RtcLinkService; rtc: RtcConfig },
 ) {
   const r = zod(app);
 

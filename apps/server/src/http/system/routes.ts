@@ -7,28 +7,20 @@ import {
   SystemOverview,
   SystemOverviewQuery,
 } from '@invigil/contracts';
-import type { Db } from '../../db/database.js';
-import type { Clock } from '../../ports/clock.port.js';
-import type { JobQueue } from '../../ports/job-queue.port.js';
-import {
-  readAnalysisStatus,
-  type AnalysisSetup,
-} from '../../services/detection/analysis-status.js';
-import { SystemJobsService } from '../../services/system/system-jobs.service.js';
-import { bucketStarts, buildOverview } from '../../services/system/system-overview.js';
-import { readSamplesSince } from '../../services/system/system-samples.js';
+import type { SystemJobsService } from '../../services/system/system-jobs.service.js';
+import type { SystemStatusService } from '../../services/system/system-status.service.js';
 import { actorOf, type RoutePolicy } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
 /** How the server itself is doing, for admins (operators sizing a machine), browser sessions only. */
 export async function systemRoutes(
   app: FastifyInstance,
-  opts: { db: Db; clock: Clock; analysis: AnalysisSetup; jobs: JobQueue },
+  opts: { status: SystemStatusService; jobs: SystemJobsService },
 ) {
   const r = zod(app);
   const tags = ['system'];
   const config: { auth: RoutePolicy } = { auth: { roles: ['admin'], scope: null } };
-  const jobs = new SystemJobsService(opts.db, opts.clock, opts.jobs);
+  const { status, jobs } = opts;
 
   r.get(
     '/api/system/analysis',
@@ -40,7 +32,7 @@ export async function systemRoutes(
         response: responses({ 200: AnalysisStatus }),
       },
     },
-    async () => readAnalysisStatus(opts.db, opts.clock, opts.analysis),
+    async () => status.analysis(),
   );
 
   r.get(
@@ -58,12 +50,7 @@ export async function systemRoutes(
         response: responses({ 200: SystemOverview }),
       },
     },
-    async (req) => {
-      const nowMs = opts.clock.now().getTime();
-      const from = bucketStarts(nowMs, req.query.minutes)[0] ?? nowMs;
-      const rows = await readSamplesSince(opts.db, new Date(from));
-      return buildOverview(rows, { nowMs, minutes: req.query.minutes });
-    },
+    async (req) => status.overview(req.query.minutes),
   );
 
   r.get(

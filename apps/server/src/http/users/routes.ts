@@ -11,22 +11,14 @@ import {
   UpdateUserBody,
   User,
 } from '@invigil/contracts';
-import type { Db } from '../../db/database.js';
-import { getSignupSettings, setSignupSettings } from '../../services/accounts/settings.service.js';
-import {
-  createUser,
-  importUsersCsv,
-  listUsers,
-  setUserPassword,
-  updateUser,
-} from '../../services/accounts/users.service.js';
+import type { UserAdminService } from '../../services/accounts/user-admin.service.js';
 import { actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
 const ADMIN = ['admin'] as const;
 
 /** User management and sign-up settings: admins only. */
-export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
+export async function userRoutes(app: FastifyInstance, opts: { users: UserAdminService }) {
   const r = zod(app);
   const tags = ['users'];
   const read = { auth: { roles: ADMIN, scope: 'users:read' as const } };
@@ -43,7 +35,7 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: z.array(User) }),
       },
     },
-    async (req) => listUsers(opts.db, req.query),
+    async (req) => opts.users.list(req.query),
   );
 
   r.post(
@@ -57,7 +49,7 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 201: User }),
       },
     },
-    async (req, reply) => reply.status(201).send(await createUser(opts.db, actorOf(req), req.body)),
+    async (req, reply) => reply.status(201).send(await opts.users.create(actorOf(req), req.body)),
   );
 
   r.patch(
@@ -72,7 +64,7 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: User }),
       },
     },
-    async (req) => updateUser(opts.db, actorOf(req), req.params.id, req.body),
+    async (req) => opts.users.update(actorOf(req), req.params.id, req.body),
   );
 
   r.post(
@@ -87,7 +79,7 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: User }),
       },
     },
-    async (req) => setUserPassword(opts.db, actorOf(req), req.params.id, req.body.password),
+    async (req) => opts.users.setPassword(actorOf(req), req.params.id, req.body.password),
   );
 
   r.post(
@@ -102,7 +94,7 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: ImportUsersReport }),
       },
     },
-    async (req) => importUsersCsv(opts.db, actorOf(req), req.body.csv),
+    async (req) => opts.users.importCsv(actorOf(req), req.body.csv),
   );
 
   r.get(
@@ -115,7 +107,7 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: SignupSettings }),
       },
     },
-    async () => getSignupSettings(opts.db),
+    async () => opts.users.signupSettings(),
   );
 
   r.put(
@@ -129,6 +121,6 @@ export async function userRoutes(app: FastifyInstance, opts: { db: Db }) {
         response: responses({ 200: SignupSettings }),
       },
     },
-    async (req) => setSignupSettings(opts.db, actorOf(req), req.body),
+    async (req) => opts.users.setSignupSettings(actorOf(req), req.body),
   );
 }

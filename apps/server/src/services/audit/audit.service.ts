@@ -110,3 +110,13 @@ export async function verifyAuditChain(db: DbOrTx): Promise<number | null> {
   }
   return null;
 }
+
+/** The audit log as the admin page reads it. */
+export class AuditLog {
+  constructor(private readonly db: DbOrTx) {}
+
+  /** Recent entries, newest first (see listAudit). */
+  list(opts: Parameters<typeof listAudit>[1]) {
+    return listAudit(this.db, opts);
+  }
+}
