@@ -223,7 +223,9 @@ describe('invigil CLI', () => {
       process.kill(victim!, 'SIGKILL');
       await waitFor(() => workers().length === 2 && !workers().includes(victim!), 60_000);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect(out).toMatch(/server process \d exited \(SIGKILL\); starting it again/);
+      // The primary's log line travels through a pipe: it may arrive after the new process.
+      const restarted = /server process \d exited \(SIGKILL\); starting it again/;
+      expect(await waitFor(() => restarted.test(out), 10_000), out).toBe(true);
 
       const pid = readPostmasterPid(cluster)?.pid;
       expect(pid && isPostmasterOf(pid, cluster)).toBe(true);
