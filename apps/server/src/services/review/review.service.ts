@@ -1,31 +1,27 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import {
-  describeVerdictConflict,
-  verdictConflict,
-  type FlagCounts,
-  type FlagReviewBody,
-  type FlagReviewStatus,
-  type MyReview,
-  type ReviewQueueEntry,
-  type ReviewResponseBody,
-  type SessionReview,
-  type SessionState,
-  type Verdict,
-  type VerdictBody,
+import { eq } from 'drizzle-orm';
+import type {
+  FlagReviewBody,
+  MyReview,
+  ReviewQueueEntry,
+  ReviewResponseBody,
+  SessionReview,
+  Verdict,
+  VerdictBody,
 } from '@invigil/contracts';
-import { lockInTransaction, SESSION_FLAGS_LOCK } from '../../db/advisory-locks.js';
-import type { Db, Tx } from '../../db/database.js';
-import { examSessions, flags, sessionReviews, sessionRisk, users } from '../../db/schema.js';
+import type { Db } from '../../db/database.js';
+import { examSessions, sessionReviews } from '../../db/schema.js';
 import { errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { EventBus } from '../../ports/event-bus.port.js';
 import type { Actor } from '../accounts/actor.js';
-import { appendAudit } from '../audit/audit.service.js';
-import { loadExamFor } from '../exams/exam-access.js';
 import { loadSessionChat } from '../live/chat-read.js';
 import { handsOfSession } from '../live/hands-read.js';
+import type { EmitLive } from '../live/live-feed.service.js';
 import { sessionLinks } from '../live/rtc-record.js';
 import { auditRecordingView, sessionForRead } from '../sessions/session-access.js';
+import { sessionStateMessage, toSession } from '../sessions/sessions.service.js';
+import { recordFlagDecision } from './review-decisions.js';
+import { reviewQueue } from './review-queue.js';
 import {
   canRespond,
   hasVerdict,
@@ -34,26 +30,17 @@ import {
   loadReviewData,
   toResponse,
   toVerdict,
-  type ReviewRow,
 } from './review-read.js';
-import type { EmitLive } from '../live/live-feed.service.js';
-import {
-  checkTransition,
-  sessionStateMessage,
-  toSession,
-  type SessionRow,
-} from '../sessions/sessions.service.js';
-import { iso, isoOrNull } from '../sessions/time.js';
-
-/** Finished attempts: the ones a review queue lists. */
-const FINISHED: readonly SessionState[] = ['submitted', 'terminated', 'under_review', 'reviewed'];
-/** States in which flags may be decided and a verdict given. */
-const REVIEWABLE: readonly SessionState[] = ['submitted', 'terminated', 'under_review'];
+import { recordResponse, recordVerdict } from './review-verdicts.js';
 
 /**
  * The review after the exam: a queue per exam, a decision per flag, a verdict, the student's
  * one response that reopens the review, and the review read for staff and the student.
  * Reviewers are the exam's assigned proctors and instructors, and admins.
+ *
+ * The transactions live beside it (review-queue, review-decisions, review-verdicts, on the
+ * shared state changes of review-transitions); this class runs what follows a commit (live
+ * feed, bus, risk re-judgement) and answers with the review as read afterwards.
  */
 export class ReviewService {
   constructor(
@@ -73,63 +60,7 @@ export class ReviewService {
    * (oldest response first), then sessions without a verdict by risk, then the rest by risk.
    */
   async queue(actor: Actor, examId: string): Promise<ReviewQueueEntry[]> {
-    await loadExamFor(this.db, actor, examId, 'read');
-    const rows = await this.db
-      .select({
-        s: examSessions,
-        name: users.name,
-        email: users.email,
-        risk: sessionRisk.score,
-        review: sessionReviews,
-      })
-      .from(examSessions)
-      .innerJoin(users, eq(users.id, examSessions.studentId))
-      .leftJoin(sessionRisk, eq(sessionRisk.sessionId, examSessions.id))
-      .leftJoin(sessionReviews, eq(sessionReviews.sessionId, examSessions.id))
-      .where(and(eq(examSessions.examId, examId), inArray(examSessions.state, [...FINISHED])));
-    const counts = new Map<string, FlagCounts>();
-    if (rows.length > 0) {
-      const grouped = await this.db
-        .select({
-          sessionId: flags.sessionId,
-          status: flags.reviewStatus,
-          n: sql<number>`count(*)::int`,
-        })
-        .from(flags)
-        .innerJoin(examSessions, eq(examSessions.id, flags.sessionId))
-        .where(and(eq(examSessions.examId, examId), inArray(examSessions.state, [...FINISHED])))
-        .groupBy(flags.sessionId, flags.reviewStatus);
-      for (const g of grouped) {
-        const c = counts.get(g.sessionId) ?? { open: 0, confirmed: 0, dismissed: 0 };
-        c[g.status as keyof FlagCounts] = Number(g.n);
-        counts.set(g.sessionId, c);
-      }
-    }
-    const now = this.clock.now();
-    const entries = rows.map(({ s, name, email, risk, review }): ReviewQueueEntry => {
-      const decided = hasVerdict(review) ? review : null;
-      const final = decided ? isFinal(decided, now) : false;
-      return {
-        session: toSession(s),
-        student: { id: s.studentId, name, email },
-        risk: risk ?? 0,
-        flags: counts.get(s.id) ?? { open: 0, confirmed: 0, dismissed: 0 },
-        verdict: decided ? (decided.verdict as Verdict) : null,
-        decidedAt: isoOrNull(decided?.decidedAt),
-        final,
-        awaitingReReview: review?.response != null && !final,
-        respondedAt: isoOrNull(review?.respondedAt),
-      };
-    });
-    const rank = (e: ReviewQueueEntry) => (e.awaitingReReview ? 0 : e.verdict === null ? 1 : 2);
-    return entries.sort(
-      (a, b) =>
-        rank(a) - rank(b) ||
-        (rank(a) === 0
-          ? Date.parse(a.respondedAt ?? '') - Date.parse(b.respondedAt ?? '')
-          : b.risk - a.risk) ||
-        a.student.name.localeCompare(b.student.name),
-    );
+    return reviewQueue(this.db, this.clock, actor, examId);
   }
 
   /**
@@ -141,58 +72,7 @@ export class ReviewService {
    * same decision with the same comment again changes nothing.
    */
   async decideFlag(actor: Actor, flagId: string, body: FlagReviewBody): Promise<SessionReview> {
-    const { sessionId, moved } = await this.db.transaction(async (tx) => {
-      const [found] = await tx
-        .select({ sessionId: flags.sessionId })
-        .from(flags)
-        .where(eq(flags.id, flagId));
-      if (!found) throw errors.notFound('Flag');
-      const session = await this.reviewableSession(tx, actor, found.sessionId);
-      const [before] = await tx.select().from(flags).where(eq(flags.id, flagId)).for('update');
-      if (!before) throw errors.notFound('Flag');
-      const now = this.clock.now();
-      const comment = body.comment ?? null;
-      if (before.reviewStatus !== body.decision || before.reviewComment !== comment) {
-        await tx
-          .update(flags)
-          .set({
-            reviewStatus: body.decision,
-            reviewComment: comment,
-            reviewedBy: actor.userId,
-            reviewedAt: now,
-          })
-          .where(eq(flags.id, flagId));
-        const redecided = before.reviewStatus !== 'open';
-        await appendAudit(
-          tx,
-          {
-            actorId: actor.userId,
-            action: 'flag.review',
-            entityType: 'flag',
-            entityId: flagId,
-            examId: session.examId,
-            data: {
-              sessionId: session.id,
-              type: before.type,
-              decision: body.decision,
-              from: before.reviewStatus,
-              to: body.decision,
-              ...(comment && { comment }),
-              ...(redecided && {
-                previous: {
-                  decidedBy: before.reviewedBy,
-                  decidedAt: isoOrNull(before.reviewedAt),
-                  comment: before.reviewComment,
-                },
-              }),
-            },
-          },
-          now,
-        );
-      }
-      const moved = await this.startReview(tx, actor, session, now);
-      return { sessionId: session.id, moved };
-    });
+    const { sessionId, moved } = await recordFlagDecision(this.db, this.clock, actor, flagId, body);
     if (moved) await this.hooks.live?.(sessionStateMessage(moved));
     await this.hooks.rederive?.(sessionId);
     return this.read(actor, sessionId, { audit: false });
@@ -205,95 +85,7 @@ export class ReviewService {
    * `overrideComment` (409 VERDICT_NEEDS_REASON), kept in the verdict's audit entry.
    */
   async verdict(actor: Actor, sessionId: string, body: VerdictBody): Promise<SessionReview> {
-    const { published, moved } = await this.db.transaction(async (tx) => {
-      const session = await this.reviewableSession(tx, actor, sessionId);
-      const decided = await tx
-        .select({
-          id: flags.id,
-          type: flags.type,
-          message: flags.message,
-          decision: flags.reviewStatus,
-        })
-        .from(flags)
-        .where(eq(flags.sessionId, sessionId));
-      const undecided = decided
-        .filter((f) => f.decision === 'open')
-        .map(({ id, type, message }) => ({ id, type, message }));
-      if (undecided.length > 0) {
-        throw errors.conflict(
-          'FLAGS_UNDECIDED',
-          `Confirm or dismiss every flag first (${undecided.length} undecided)`,
-          { flags: undecided },
-        );
-      }
-      const decisions = decided.map((f) => f.decision as FlagReviewStatus);
-      const conflict = verdictConflict(body.verdict, decisions);
-      if (conflict && !body.overrideComment) {
-        const confirmed = decisions.filter((d) => d === 'confirmed').length;
-        throw errors.conflict(
-          'VERDICT_NEEDS_REASON',
-          `${describeVerdictConflict(conflict, confirmed)}: explain why in overrideComment, or change the decisions`,
-          {
-            conflict,
-            confirmed,
-            dismissed: decisions.length - confirmed,
-          },
-        );
-      }
-      const now = this.clock.now();
-      await this.startReview(tx, actor, session, now);
-      checkTransition('under_review', 'reviewed', 'verdict');
-      const [before] = await tx
-        .select()
-        .from(sessionReviews)
-        .where(eq(sessionReviews.sessionId, sessionId));
-      const final = before?.response != null;
-      const values = {
-        verdict: body.verdict,
-        reason: body.reason,
-        reviewerId: actor.userId,
-        decidedAt: now,
-        finalAt: final ? now : null,
-        updatedAt: now,
-      };
-      await tx
-        .insert(sessionReviews)
-        .values({ sessionId, ...values })
-        .onConflictDoUpdate({ target: sessionReviews.sessionId, set: values });
-      const moved = await this.move(tx, actor.userId, session, 'under_review', 'reviewed', now, {
-        verdict: body.verdict,
-      });
-      await appendAudit(
-        tx,
-        {
-          actorId: actor.userId,
-          action: 'review.verdict',
-          entityType: 'session',
-          entityId: sessionId,
-          examId: session.examId,
-          data: {
-            verdict: body.verdict,
-            reason: body.reason,
-            final,
-            ...(before?.verdict && { previous: before.verdict }),
-            // Read back with the verdict: the review has no column of its own for it.
-            ...(body.overrideComment && { overrideComment: body.overrideComment }),
-            ...(conflict && { conflict }),
-          },
-        },
-        now,
-      );
-      const published = {
-        sessionId,
-        examId: session.examId,
-        verdict: body.verdict,
-        reason: body.reason,
-        final,
-        reviewerId: actor.userId,
-        decidedAt: iso(now),
-      };
-      return { published, moved };
-    });
+    const { published, moved } = await recordVerdict(this.db, this.clock, actor, sessionId, body);
     await this.hooks.live?.(sessionStateMessage(moved));
     await this.bus.publish('review.verdict', published);
     return this.read(actor, sessionId, { audit: false });
@@ -304,48 +96,7 @@ export class ReviewService {
    * (reviewed → under_review) so the reviewer decides again, finally.
    */
   async respond(actor: Actor, sessionId: string, body: ReviewResponseBody): Promise<SessionReview> {
-    const moved = await this.db.transaction(async (tx) => {
-      const [session] = await tx
-        .select()
-        .from(examSessions)
-        .where(eq(examSessions.id, sessionId))
-        .for('update');
-      if (!session || actor.role !== 'student' || session.studentId !== actor.userId) {
-        throw errors.notFound('Session');
-      }
-      const review = await this.reviewRow(tx, sessionId, true);
-      if (!hasVerdict(review)) throw errors.notFound('Review');
-      if (review.response !== null) {
-        throw errors.conflict('RESPONSE_ALREADY_SENT', 'You have already responded to this review');
-      }
-      const now = this.clock.now();
-      if (!canRespond(review, session.state, now)) {
-        throw errors.conflict(
-          'RESPONSE_WINDOW_CLOSED',
-          'The verdict is final; a response can no longer be sent',
-        );
-      }
-      checkTransition('reviewed', 'under_review', 'student_response');
-      await tx
-        .update(sessionReviews)
-        .set({ response: body.text, respondedAt: now, updatedAt: now })
-        .where(eq(sessionReviews.sessionId, sessionId));
-      await appendAudit(
-        tx,
-        {
-          actorId: actor.userId,
-          action: 'review.response',
-          entityType: 'session',
-          entityId: sessionId,
-          examId: session.examId,
-          data: { length: body.text.length },
-        },
-        now,
-      );
-      return this.move(tx, actor.userId, session, 'reviewed', 'under_review', now, {
-        reason: 'student response',
-      });
-    });
+    const moved = await recordResponse(this.db, this.clock, actor, sessionId, body);
     await this.hooks.live?.(sessionStateMessage(moved));
     return this.read(actor, sessionId, { audit: false });
   }
@@ -414,95 +165,5 @@ export class ReviewService {
           ]
         : [],
     );
-  }
-
-  /**
-   * The session under a row lock, for a reviewer of its exam (others: NOT_FOUND), in a state
-   * that accepts decisions (else 409 REVIEW_NOT_OPEN). Serialised with flag re-judgement so a
-   * verdict never races a new flag.
-   */
-  private async reviewableSession(tx: Tx, actor: Actor, sessionId: string): Promise<SessionRow> {
-    if (actor.role === 'student') throw errors.forbidden('Only the exam’s staff review sessions');
-    await lockInTransaction(tx, SESSION_FLAGS_LOCK, sessionId);
-    const [session] = await tx
-      .select()
-      .from(examSessions)
-      .where(eq(examSessions.id, sessionId))
-      .for('update');
-    if (!session) throw errors.notFound('Session');
-    await loadExamFor(tx, actor, session.examId, 'read');
-    const state = session.state as SessionState;
-    if (!REVIEWABLE.includes(state)) {
-      throw errors.conflict(
-        'REVIEW_NOT_OPEN',
-        state === 'reviewed'
-          ? 'The verdict is given; the review reopens only if the student responds'
-          : 'The attempt is not finished yet',
-        { state },
-      );
-    }
-    return session;
-  }
-
-  /**
-   * Move a submitted or terminated session to under_review; the moved row, or null when it
-   * already was under review.
-   */
-  private async startReview(
-    tx: Tx,
-    actor: Actor,
-    session: SessionRow,
-    now: Date,
-  ): Promise<SessionRow | null> {
-    const from = session.state as SessionState;
-    if (from === 'under_review') return null;
-    checkTransition(from, 'under_review', 'staff');
-    // The recording is not checked here: the browser may still be delivering its backlog
-    // (ingest stays open for the grace period); the evidence watchdog checks it once settled.
-    return this.move(tx, actor.userId, session, from, 'under_review', now, {
-      reason: 'review started',
-    });
-  }
-
-  /** Change the (locked) session's state and audit it as a transition. */
-  private async move(
-    tx: Tx,
-    actorId: string,
-    session: SessionRow,
-    from: SessionState,
-    to: SessionState,
-    now: Date,
-    data: Record<string, unknown>,
-  ): Promise<SessionRow> {
-    const [updated] = await tx
-      .update(examSessions)
-      .set({ state: to, updatedAt: now })
-      .where(and(eq(examSessions.id, session.id), eq(examSessions.state, from)))
-      .returning();
-    if (!updated)
-      throw errors.conflict('CONFLICT', 'The session changed meanwhile; reload and retry');
-    await appendAudit(
-      tx,
-      {
-        actorId,
-        action: 'session.transition',
-        entityType: 'session',
-        entityId: session.id,
-        examId: session.examId,
-        data: { from, to, ...data },
-      },
-      now,
-    );
-    return updated;
-  }
-
-  private async reviewRow(
-    tx: Tx,
-    sessionId: string,
-    lock: boolean,
-  ): Promise<ReviewRow | undefined> {
-    const q = tx.select().from(sessionReviews).where(eq(sessionReviews.sessionId, sessionId));
-    const [row] = lock ? await q.for('update') : await q;
-    return row;
   }
 }
