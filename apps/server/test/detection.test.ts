@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusTopics } from '../src/ports/event-bus.port.js';
 import { WorkerPoolDetector } from '../src/adapters/worker-pool.detector.js';
-import {
-  AnalysisQueue,
-  LeaseLostError,
-  LEASE_MS,
-} from '../src/services/detection/analysis-queue.js';
+import type { AddOptions } from '../src/ports/job-queue.port.js';
+import { AnalysisQueue, LeaseLostError } from '../src/services/detection/analysis-queue.js';
+import { ROUTINE_PRIORITY } from '../src/services/detection/analysis-turns.js';
 import { detectionImages } from './helpers/detection-images.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
@@ -383,38 +381,69 @@ describe.each(engines())('detection on %s', (engine) => {
   });
 
   describe('analysis queue', () => {
-    it('leases each job once, takes over an expired lease, and writes a result once', async () => {
+    it('dispatches each analysis once, lets only the latest run write, and re-dispatches a lost job', async () => {
       const { student, sessionId } = await studentSession();
       // Disabled sampling would be cleaner; instead a snapshot of another kind is queued by hand.
       await putSnapshot(student, sessionId, 'screen', 0, images.noFace, { takenMs: Date.now() });
       const db = server.instance.database.db;
-      const queue = new AnalysisQueue(db);
+      const added: { type: string; payload: unknown; key?: string; priority?: number }[] = [];
+      const jobs = {
+        add: async (type: string, payload: unknown, opts: AddOptions = {}) => {
+          added.push({ type, payload, key: opts.key, priority: opts.priority });
+          return { id: String(added.length), added: true };
+        },
+      };
+      const queue = new AnalysisQueue(db, jobs);
       const manifest = await student.get(`/api/sessions/${sessionId}/recording`);
       const snapshotId = manifest.body.snapshots[0].id as string;
       const future = new Date(Date.now() + 3_600_000);
-      expect(await queue.enqueue(db, [{ sessionId, snapshotId, reason: 'sample' }], future)).toBe(
-        1,
-      );
+      expect(await queue.enqueue([{ sessionId, snapshotId, reason: 'sample' }], future)).toBe(1);
       expect(
-        await queue.enqueue(db, [{ sessionId, snapshotId, reason: 'client_report' }], future),
+        await queue.enqueue([{ sessionId, snapshotId, reason: 'client_report' }], future),
       ).toBe(0);
-      const [first] = await queue.claim(5, future);
+      expect(added).toHaveLength(1);
+      const [job] = added;
+      const analysisJobId = (job?.payload as { analysisJobId: number }).analysisJobId;
+      expect(job).toMatchObject({ type: 'analysis.snapshot', key: String(analysisJobId) });
+      expect(job?.priority).toBeGreaterThanOrEqual(ROUTINE_PRIORITY);
+
+      // A run stalls past the queue's lease, and the job runs again: the later run writes.
+      const first = await queue.begin({ analysisJobId }, future);
       expect(first).toMatchObject({ snapshotId, attempts: 1 });
-      expect(await queue.claim(5, future)).toEqual([]);
-      const later = new Date(future.getTime() + LEASE_MS + 1);
-      const [second] = await queue.claim(5, later);
+      const second = await queue.begin({ analysisJobId }, future);
       expect(second).toMatchObject({ id: first?.id, attempts: 2 });
       let wrote = 0;
       await expect(
-        queue.complete(first!, later, async () => {
+        queue.complete(first!, future, async () => {
           wrote += 1;
         }),
       ).rejects.toBeInstanceOf(LeaseLostError);
-      await queue.complete(second!, later, async () => {
+      await queue.complete(second!, future, async () => {
         wrote += 1;
       });
       expect(wrote).toBe(1);
-      expect(await queue.claim(5, new Date(later.getTime() + 10 * LEASE_MS))).toEqual([]);
+      // Done: a further run of its job finds nothing to do.
+      expect(await queue.begin({ analysisJobId }, future)).toBeUndefined();
+      expect(await queue.begin({ snapshotId }, future)).toBeUndefined();
+
+      // A row whose job never reached the queue is dispatched again once it is stale.
+      await putSnapshot(student, sessionId, 'screen', 1, images.noFace, { takenMs: Date.now() });
+      const again = await student.get(`/api/sessions/${sessionId}/recording`);
+      const other = again.body.snapshots.find((x: { seq: number }) => x.seq === 1).id as string;
+      await queue.enqueue([{ sessionId, snapshotId: other, reason: 'client_report' }], future);
+      const lost = added.at(-1);
+      expect(lost?.priority).toBe(0);
+      // (Other tests' rows of this server may be swept too: only this one is looked at.)
+      const sweep = async (at: Date) => {
+        const before = added.length;
+        await queue.redispatch(at, 5 * 60_000);
+        return added.slice(before);
+      };
+      expect(await sweep(new Date(future.getTime() + 60_000))).not.toContainEqual(lost);
+      const stale = new Date(future.getTime() + 6 * 60_000);
+      expect(await sweep(stale)).toContainEqual(lost);
+      // Touched: the next sweep at the same time leaves it alone.
+      expect(await sweep(stale)).not.toContainEqual(lost);
     });
   });
 });

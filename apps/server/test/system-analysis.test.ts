@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { and, count, eq, gte } from 'drizzle-orm';
+import { and, asc, count, eq, gte, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisStatus } from '@invigil/contracts';
 import type { NodeAnalysis } from '@invigil/detection/node';
 import { WorkerPoolDetector } from '../src/adapters/worker-pool.detector.js';
 import type { PriorityOutcome } from '../src/adapters/thread-priority.js';
 import type { WorkerIdentity } from '../src/adapters/worker-lane.js';
-import { analysisJobs, sessionEvents } from '../src/db/schema.js';
+import { analysisJobs, jobs, sessionEvents } from '../src/db/schema.js';
 import type { Detector } from '../src/ports/detector.port.js';
-import { AnalysisQueue } from '../src/services/detection/analysis-queue.js';
 import { inProgress } from './helpers/check-in.js';
 import { eventually } from './helpers/eventually.js';
 import { oneFaceAnalysis } from './helpers/fake-analysis.js';
@@ -148,7 +147,7 @@ describe.each(engines())('GET /api/system/analysis on %s', (engine) => {
     expect(later).toMatchObject({ analysed: 0, shed: 0, failed: 0, analysedPerSecond: 0 });
   });
 
-  it('leases detections before any routine sample, even of a session served more recently', async () => {
+  it('runs detections before any routine sample, even of a session served more recently', async () => {
     detector.held = true;
     const a = await inProgress(server, policy);
     const b = await inProgress(server, policy);
@@ -189,15 +188,22 @@ describe.each(engines())('GET /api/system/analysis on %s', (engine) => {
     await shot(b, at);
     await shot(b, at + 500);
 
-    // A queue of this test's own (the server's runner has no free worker): B served first.
-    const queue = new AnalysisQueue(db());
-    const [first] = await queue.claim(1, server.clock.now());
-    expect(first).toMatchObject({ sessionId: b.sessionId, reason: 'client_report' });
-    // B was just served and A never was, yet B's report goes before A's sample.
-    const [second] = await queue.claim(1, server.clock.now());
-    expect(second).toMatchObject({ sessionId: b.sessionId, reason: 'client_report' });
-    const [third] = await queue.claim(1, server.clock.now());
-    expect(third).toMatchObject({ sessionId: a.sessionId, reason: 'sample' });
+    // The waiting jobs in the order the job queue takes them (no worker is free): B's reports
+    // first, though A's sample waited longer.
+    const waiting = await db()
+      .select({ sessionId: analysisJobs.sessionId, reason: analysisJobs.reason })
+      .from(jobs)
+      .innerJoin(
+        analysisJobs,
+        sql`${analysisJobs.id} = (${jobs.payload}->>'analysisJobId')::bigint`,
+      )
+      .where(and(eq(jobs.type, 'analysis.snapshot'), eq(jobs.status, 'waiting')))
+      .orderBy(asc(jobs.priority), asc(jobs.runAt), asc(jobs.id));
+    expect(waiting).toEqual([
+      { sessionId: b.sessionId, reason: 'client_report' },
+      { sessionId: b.sessionId, reason: 'client_report' },
+      { sessionId: a.sessionId, reason: 'sample' },
+    ]);
     detector.open();
   });
 });

@@ -59,13 +59,12 @@ describe.each(engines())('the System page’s API on %s', (engine) => {
     expect(seen.latestSampleAt).not.toBeNull();
     expect(present(seen.series.ingestItemsPerSecond).some((v) => v > 0)).toBe(true);
     expect(present(seen.series.httpRequestsPerSecond).some((v) => v > 0)).toBe(true);
-    // Every job type of the queue and the analysis table, each with a value where sampled.
+    // Every job type of the queue, each with a value where sampled.
     expect(seen.queues.map((q) => `${q.source} ${q.type}`)).toEqual([
       'queue analysis.snapshot',
       'queue identity.enrolment',
       'queue notification.delivery',
       'queue recording.check',
-      'table analysis.snapshot',
     ]);
     for (const q of seen.queues) expect(present(q.depth).length).toBeGreaterThan(0);
     // Blobs are on local disk in tests: its free space is sampled.

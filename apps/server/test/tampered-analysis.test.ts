@@ -380,7 +380,7 @@ describe.each(engines())('analysis a tampered client cannot steer, on %s', (engi
     const protectedJobs = queuedNow.filter((j) => j.reason !== 'sample').length;
 
     // Three over the bound: the busy session (most waiting) gives up its three samples.
-    const queue = new AnalysisQueue(db());
+    const queue = new AnalysisQueue(db(), server.instance.jobs);
     const groups = await queue.shed({ perSession: 100, total: total - 3 }, server.clock.now(), () =>
       Promise.resolve(),
     );

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
-import { startAnalysisRunner, type AnalysisRunner } from '../jobs/analysis-runner.js';
+import { startAnalysisWorker } from '../jobs/analysis-worker.js';
 import { startDeadlineSweeper } from '../jobs/deadline-sweeper.js';
 import { startEvidenceWatchdog } from '../jobs/evidence-watchdog.js';
 import { startFlagSweeper } from '../jobs/flag-sweeper.js';
@@ -10,6 +10,7 @@ import { startDeliveryWorker } from '../jobs/notification-delivery.js';
 import { startRtcSweep } from '../jobs/rtc-sweep.js';
 import { startSystemSampler } from '../jobs/system-sampler.js';
 import { AnalysisPace } from '../services/detection/analysis-pace.js';
+import { analysisJobType } from '../services/detection/analysis-queue.js';
 import type { Adapters } from './adapters.js';
 import type { Services } from './services.js';
 
@@ -79,27 +80,28 @@ export async function startWorkerLoops(
   // Analysis takes the CPU ingest leaves over (the whole machine's, so cluster workers count).
   const { analysis } = s;
   const pace = new AnalysisPace(analysis ? (config.detection.cpuLimitPercent ?? 100) : 100);
-  let runner: AnalysisRunner | undefined;
-  if (analysis) {
-    runner = startAnalysisRunner(
-      {
-        queue: s.queue,
-        clock,
-        run: (job) => s.metrics.recorder.timeAnalysis(job.reason, () => analysis.run(job)),
-        restMs: () => pace.restMs(),
-        after: async (job, outcome) => {
-          if (outcome !== 'analysed' && outcome !== 'failed') return;
-          s.metrics.recorder.jobEnded('analysis.snapshot', job.createdAt, outcome === 'failed');
-          // A failed analysis may be an unreadable snapshot: a flag of its own.
-          await s.rederive(job.sessionId);
+  const analyser = analysis
+    ? startAnalysisWorker(
+        {
+          jobs: a.jobQueue,
+          analyses: s.analyses,
+          clock,
+          run: (job, lastAttempt) =>
+            s.metrics.recorder.timeAnalysis(job.reason, () => analysis.run(job, lastAttempt)),
+          restMs: () => pace.restMs(),
+          after: async (job, { outcome, deadLetter }) => {
+            if (outcome !== 'analysed' && outcome !== 'failed') return;
+            const type = analysisJobType(job.reason);
+            s.metrics.recorder.jobEnded(type, job.createdAt, deadLetter === true);
+            // A failed analysis may be an unreadable snapshot: a flag of its own.
+            await s.rederive(job.sessionId);
+          },
+          onError: failed('snapshot analysis failed'),
         },
-        onError: failed('snapshot analysis failed'),
-      },
-      config.detection.workers,
-      config.detection.pollMs,
-    );
-    s.analysisWake.kick = () => runner?.kick();
-  }
+        config.detection.workers,
+        config.detection.pollMs,
+      )
+    : undefined;
 
   return async () => {
     await sweeper.stop();
@@ -110,7 +112,7 @@ export async function startWorkerLoops(
     await evidenceSweeper.stop();
     await stopNotifier();
     await sender.stop();
-    await runner?.stop();
+    await analyser?.stop();
     pace.stop();
   };
 }

@@ -3,7 +3,6 @@ import type { Config } from '../config/config.js';
 import { LiveHub } from '../http/live/live-hub.js';
 import { dispatchDeliveries } from '../jobs/notification-delivery.js';
 import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics.js';
-import { readQueueCounts } from '../metrics/state-queries.js';
 import { AccommodationService } from '../services/exams/accommodations.service.js';
 import { AlertService } from '../services/live/alerts.service.js';
 import { anyAnalysed } from '../services/detection/analysed-snapshots.js';
@@ -130,21 +129,18 @@ export function buildServices(
   const reports = new SessionReportService(db, clock);
 
   // Detection: flags and risk always; server analysis of snapshots when enabled.
-  const queue = new AnalysisQueue(db);
-  /** Wakes the analysis runner when jobs were queued here (set by the loops, when they run). */
-  const analysisWake = { kick: (): void => undefined };
-  // Queued wherever snapshots arrive (DETECTION_ENABLED), analysed where the worker role runs.
+  // Queued wherever snapshots arrive (DETECTION_ENABLED), run as jobs where the worker role runs.
+  const analyses = new AnalysisQueue(db, jobQueue);
   const scheduler = config.detection.enabled
-    ? new AnalysisScheduler(db, clock, queue, {
+    ? new AnalysisScheduler(db, clock, analyses, {
         bounds: config.detection.queueBounds ?? DEFAULT_QUEUE_BOUNDS,
-        onQueued: () => analysisWake.kick(),
         onShed: (shed) => {
           metrics.recorder.analysesShed(shed.snapshotSeqs.length);
           log.warn(shed, 'snapshot analyses shed: analysis is behind, the queue is at its bound');
         },
       })
     : undefined;
-  const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, queue);
+  const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, analyses);
   // Check-in face photos are judged before they are stored (and on request, nothing stored).
   const faces = new FacePhotoChecker(db, clock, detector);
 
@@ -269,9 +265,8 @@ export function buildServices(
     evidence,
     review,
     reports,
-    queue,
+    analyses,
     analysis,
-    analysisWake,
     faces,
     recording,
     playback,
@@ -304,11 +299,7 @@ export function createMetrics(
     shared,
     blobDir: config.blobStore === 's3' ? undefined : config.blobDir,
     cacheMs: config.metrics.cacheMs,
-    // Deliveries run on the job queue, so its counts are theirs (the outbox table is the log).
-    readQueues: async (now) => ({
-      ...(await readQueueCounts(a.db, now)),
-      'notification.delivery': await a.jobQueue.counts('notification.delivery'),
-    }),
+    jobs: a.jobQueue,
     onError,
   });
 }

@@ -47,9 +47,12 @@ export const systemSamples = pgTable(
   (t) => [index('system_samples_at_idx').on(t.at)],
 );
 
-/** One queue's counts in a sample: a job type of the job queue, or one of the queue tables. */
+/** One queue's counts in a sample: a job type of the job queue. */
 export interface SampledQueue {
-  /** `queue`: the JobQueue port; `table`: a queue table (analysis_jobs). */
+  /**
+   * `queue`: the JobQueue port; `table`: the analysis_jobs table, in samples taken before
+   * analyses ran on the job queue (still shown while they are kept).
+   */
   source: 'queue' | 'table';
   type: string;
   waiting: number;

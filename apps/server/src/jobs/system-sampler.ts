@@ -59,7 +59,7 @@ export function startSystemSampler(o: SystemSamplerOptions): SystemSampler {
     const d = counterDeltas(counts, previous);
     let state: DeploymentState | undefined;
     if (o.shared) {
-      state = await readDeploymentState(o.db, o.shared.jobs, now, o.shared.blobDir).catch(
+      state = await readDeploymentState(o.db, o.shared.jobs, o.shared.blobDir).catch(
         (err: unknown) => {
           o.onError(err, 'system sample: reading the deployment state failed');
           return undefined;

@@ -1,10 +1,11 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { DetectorName, MediaTrack, Severity, SnapshotKind } from '@invigil/contracts';
+import { JOB_TYPES, type JobType } from '../ports/job-queue.port.js';
 
-/** The job types metrics report, named as in the job catalogue (ports/job-queue.port.ts). */
-export const METRIC_JOB_TYPES = ['analysis.snapshot', 'notification.delivery'] as const;
+/** The job types metrics report: the whole job catalogue (ports/job-queue.port.ts). */
+export const METRIC_JOB_TYPES = JOB_TYPES;
 /** One of METRIC_JOB_TYPES. */
-export type MetricJobType = (typeof METRIC_JOB_TYPES)[number];
+export type MetricJobType = JobType;
 
 /** Request latency: fast API reads to multi-megabyte segment uploads. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -88,7 +88,8 @@ describe('MetricsRecorder', () => {
 
   it('times analyses by reason and outcome, and jobs from their creation to their end', async () => {
     const { m, recorder } = build(50_000);
-    expect(await recorder.timeAnalysis('sample', async () => 'analysed' as const)).toBe('analysed');
+    const analysed = { outcome: 'analysed' } as const;
+    expect(await recorder.timeAnalysis('sample', async () => analysed)).toBe(analysed);
     expect(
       await valueOf(
         m.analysisDuration,

@@ -64,11 +64,15 @@ export class MetricsRecorder {
   }
 
   /** Run one server analysis of a snapshot, timed by why it ran and how it ended. */
-  async timeAnalysis<T extends string>(reason: string, run: () => Promise<T>): Promise<T> {
+  async timeAnalysis<T extends { outcome: string }>(
+    reason: string,
+    run: () => Promise<T>,
+  ): Promise<T> {
     const started = performance.now();
-    const outcome = await run();
-    this.m.analysisDuration.observe({ reason, outcome }, seconds(performance.now() - started));
-    return outcome;
+    const result = await run();
+    const elapsed = seconds(performance.now() - started);
+    this.m.analysisDuration.observe({ reason, outcome: result.outcome }, elapsed);
+    return result;
   }
 
   /** Routine analyses dropped at the queue's bound. */

@@ -17,12 +17,8 @@ import { MetricsRecorder } from './metrics-recorder.js';
 import { registerProcessGauges, type ProcessSources } from './process-gauges.js';
 import { runtimeRegistry } from './runtime-metrics.js';
 import { registerStateGauges } from './state-gauges.js';
-import {
-  readQueueCounts,
-  readRunningSessions,
-  readSessionStates,
-  type QueueCounts,
-} from './state-queries.js';
+import { readRunningSessions, readSessionStates, type QueueCounts } from './state-queries.js';
+import { JOB_TYPES, type JobQueue } from '../ports/job-queue.port.js';
 
 /** Values read from the database are reused this long between scrapes unless told otherwise. */
 export const DEFAULT_METRICS_CACHE_MS = 10_000;
@@ -39,8 +35,8 @@ export interface ServerMetricsOptions {
   shared: boolean;
   /** The local blob directory (free space); undefined when blobs are not on local disk. */
   blobDir?: string | undefined;
-  /** Job counts by type (default: the analysis and notification tables, state-queries.ts). */
-  readQueues?: (now: Date) => Promise<Record<string, QueueCounts>>;
+  /** The deployment's job queue, whose counts per job type the queue gauges show. */
+  jobs: Pick<JobQueue, 'counts'>;
   cacheMs?: number | undefined;
   onError(error: unknown, message: string): void;
 }
@@ -79,7 +75,8 @@ export function createServerMetrics(o: ServerMetricsOptions): ServerMetrics {
           const db = o.database.db;
           const sessions = await readSessionStates(db);
           const running = await readRunningSessions(db, now);
-          const queues = await (o.readQueues ?? ((at) => readQueueCounts(db, at)))(now);
+          const queues: Record<string, QueueCounts> = {};
+          for (const type of JOB_TYPES) queues[type] = await o.jobs.counts(type);
           return { sessions, running, queues };
         },
         blobDir: o.blobDir,
@@ -132,6 +129,9 @@ export function exposedSeriesNames(): string[] {
     openSockets: () => ({ staff: 0, student: 0 }),
     shared: true,
     blobDir: '/',
+    jobs: {
+      counts: async () => ({ waiting: 0, delayed: 0, running: 0, dead: 0, oldestWaitingMs: 0 }),
+    },
     onError: () => undefined,
   });
   const names = new Set<string>();

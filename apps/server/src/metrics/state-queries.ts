@@ -1,20 +1,11 @@
-import { and, count, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import type { SessionState } from '@invigil/contracts';
 import type { Db } from '../db/database.js';
-import {
-  analysisJobs,
-  examSessions,
-  exams,
-  mediaSegments,
-  notificationDeliveries,
-  sessionEvents,
-} from '../db/schema.js';
-import type { MetricJobType } from './instruments.js';
+import { examSessions, exams, mediaSegments, sessionEvents } from '../db/schema.js';
 
 /**
- * How many jobs of one type are in each state and how long the oldest due one has waited:
- * the shape of `JobQueue.counts` (ports/job-queue.port.ts), so a job queue can feed the same
- * gauges when it replaces these tables.
+ * How many jobs of one type are in each state and how long the oldest due one has waited, as
+ * `JobQueue.counts` (ports/job-queue.port.ts) reports them for the queue gauges.
  */
 export interface QueueCounts {
   /** Due now and not running. */
@@ -78,73 +69,4 @@ export async function readRunningSessions(db: Db, now: Date): Promise<RunningSes
     .innerJoin(exams, eq(exams.id, examSessions.examId))
     .where(eq(examSessions.state, 'in_progress'));
   return { mediaStale: num(row?.mediaStale), backlogReported: num(row?.backlogReported) };
-}
-
-/** One grouped count over a queue table's live rows (its status index). */
-async function countQueue(
-  db: Db,
-  table: typeof analysisJobs | typeof notificationDeliveries,
-  states: { waiting: SQL; delayed: SQL; running: SQL; dead: SQL; dueAt: SQL },
-  live: SQL | undefined,
-  now: Date,
-): Promise<QueueCounts> {
-  const at = sql`${now.toISOString()}::timestamptz`;
-  const [row] = await db
-    .select({
-      waiting: sql<string>`count(*) filter (where ${states.waiting})`,
-      delayed: sql<string>`count(*) filter (where ${states.delayed})`,
-      running: sql<string>`count(*) filter (where ${states.running})`,
-      dead: sql<string>`count(*) filter (where ${states.dead})`,
-      oldestMs: sql<string>`coalesce(max(extract(epoch from (${at} - ${states.dueAt})) * 1000) filter (where ${states.waiting}), 0)`,
-    })
-    .from(table)
-    .where(live);
-  return {
-    waiting: num(row?.waiting),
-    delayed: num(row?.delayed),
-    running: num(row?.running),
-    dead: num(row?.dead),
-    oldestWaitingMs: Math.max(0, Math.round(num(row?.oldestMs))),
-  };
-}
-
-/**
- * Both queue tables now. Analysis: `queued` (due or backing off), `running`, `failed` (dead);
- * `done` and `shed` rows are history and never read. Notifications: `pending`, `sending`,
- * `failed`; `delivered` is history. A running job whose lease ran out waits to be taken over.
- */
-export async function readQueueCounts(
-  db: Db,
-  now: Date,
-): Promise<Record<MetricJobType, QueueCounts>> {
-  const a = analysisJobs;
-  const n = notificationDeliveries;
-  return {
-    'analysis.snapshot': await countQueue(
-      db,
-      a,
-      {
-        waiting: sql`(${and(eq(a.status, 'queued'), lte(a.runAt, now))} or ${and(eq(a.status, 'running'), lte(a.lockedUntil, now))})`,
-        delayed: sql`${and(eq(a.status, 'queued'), gt(a.runAt, now))}`,
-        running: sql`${and(eq(a.status, 'running'), gt(a.lockedUntil, now))}`,
-        dead: sql`${eq(a.status, 'failed')}`,
-        dueAt: sql`case when ${a.status} = 'running' then ${a.lockedUntil} else ${a.runAt} end`,
-      },
-      inArray(a.status, ['queued', 'running', 'failed']),
-      now,
-    ),
-    'notification.delivery': await countQueue(
-      db,
-      n,
-      {
-        waiting: sql`(${and(eq(n.status, 'pending'), lte(n.nextAttemptAt, now))} or ${and(eq(n.status, 'sending'), lte(n.lockedUntil, now))})`,
-        delayed: sql`${and(eq(n.status, 'pending'), gt(n.nextAttemptAt, now))}`,
-        running: sql`${and(eq(n.status, 'sending'), gt(n.lockedUntil, now))}`,
-        dead: sql`${eq(n.status, 'failed')}`,
-        dueAt: sql`case when ${n.status} = 'sending' then ${n.lockedUntil} else ${n.nextAttemptAt} end`,
-      },
-      inArray(n.status, ['pending', 'sending', 'failed']),
-      now,
-    ),
-  };
 }

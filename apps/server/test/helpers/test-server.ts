@@ -79,7 +79,11 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const clock = new TestClock();
   let dropDb: (() => Promise<void>) | undefined;
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
+  const base = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SEED_DEMO: 'false',
+  });
   let database: Config['database'] = { kind: 'pglite' };
   if (engine === 'postgres') {
     const adminUrl = inject('postgresAdminUrl');

@@ -1,8 +1,9 @@
-import { and, asc, count, eq, inArray, lte, or, sql } from 'drizzle-orm';
-import type { Db, DbOrTx, Tx } from '../../db/database.js';
+import { and, asc, count, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/database.js';
 import { analysisJobs, snapshots } from '../../db/schema.js';
+import type { JobQueue } from '../../ports/job-queue.port.js';
 import { chooseShed, type QueueBounds, type ShedChoice } from './analysis-shedding.js';
-import { ServedSessions } from './analysis-turns.js';
+import { analysisPriority } from './analysis-turns.js';
 
 /** Why a snapshot is analysed. */
 export type AnalysisReason = 'sample' | 'client_report' | 'enrolment';
@@ -16,46 +17,54 @@ export interface AnalysisJobInput {
   sampleBucket?: number;
 }
 
-/** A job leased by this worker. `attempts` identifies the lease. */
+/** An analysis this run has begun. `attempts` identifies the run. */
 export interface LeasedJob {
   id: number;
   sessionId: string;
   snapshotId: string;
   reason: AnalysisReason;
   attempts: number;
-  /** When the job was added (its latency runs from here). */
+  /** When the analysis was queued (its latency runs from here). */
   createdAt?: Date;
 }
 
-/** Thrown by `complete` when the lease ran out and another worker took the job over. */
+/** Thrown by `complete` when another run of the same analysis began meanwhile. */
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
 }
 
-/** Failed attempts before a job is given up. */
-const MAX_ATTEMPTS = 5;
-/** A lease longer than any analysis (a cold worker loads models in seconds). */
-export const LEASE_MS = 5 * 60_000;
+/** Which analysis a job of the job queue names. */
+export type AnalysisJobRef = { analysisJobId: number } | { snapshotId: string };
 
-/** Retry delay after the n-th failed attempt: 5 s, 20 s, 80 s, … capped at 10 minutes. */
-export const retryDelayMs = (attempts: number): number =>
-  Math.min(10 * 60_000, 5000 * 4 ** Math.max(0, attempts - 1));
+/** The job that carries an analysis: identity photos have a type of their own. */
+export const analysisJobType = (reason: AnalysisReason) =>
+  reason === 'enrolment' ? ('identity.enrolment' as const) : ('analysis.snapshot' as const);
+
+type Row = typeof analysisJobs.$inferSelect;
 
 /**
- * The durable queue of snapshot analyses (table `analysis_jobs`). Survives restarts;
- * several processes may work it at once: claiming skips rows another transaction holds,
- * a lease that expires is taken over, and completing re-checks the lease in the same
- * transaction as the result, so a result is written exactly once.
+ * Snapshot analyses (table `analysis_jobs`: what to analyse, why, and how it ended) and
+ * their dispatch onto the deployment's job queue, which decides where and when each runs,
+ * retries it and keeps the dead letters. A row is the domain record: unique per snapshot and
+ * per sampling bucket, shed under load, done exactly once. A run begins by taking the row
+ * (`begin`, counting the attempt), and completing re-checks that no later run began in the
+ * same transaction as the result, so a job that runs twice (a worker that died or stalled
+ * past its lease) writes its result once.
  */
 export class AnalysisQueue {
-  private readonly turns = new ServedSessions();
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: Pick<JobQueue, 'add'>,
+  ) {}
 
-  constructor(private readonly db: Db) {}
-
-  /** Add jobs; a snapshot already queued (or a bucket already sampled) is skipped. */
-  async enqueue(db: DbOrTx, jobs: readonly AnalysisJobInput[], now: Date): Promise<number> {
+  /**
+   * Add analyses (a snapshot already queued, or a bucket already sampled, is skipped) and
+   * their jobs. Rows commit first, so a worker always finds the row its job names; a job
+   * not added (the queue unreachable) is added again by `redispatch`.
+   */
+  async enqueue(jobs: readonly AnalysisJobInput[], now: Date): Promise<number> {
     if (jobs.length === 0) return 0;
-    const rows = await db
+    const rows = await this.db
       .insert(analysisJobs)
       .values(
         jobs.map((j) => ({
@@ -70,94 +79,86 @@ export class AnalysisQueue {
       )
       .onConflictDoNothing()
       .returning({ id: analysisJobs.id });
+    await this.dispatch(rows.map((r) => r.id));
     return rows.length;
   }
 
   /**
-   * Lease up to `limit` due jobs (queued and due, or running with an expired lease).
-   * Detections' snapshots and identity photos go before every routine sample of every
-   * session: under load samples wait (and are shed), a detection is checked at once. Within
-   * each of the two classes, in turns across sessions: every session's first job, then every
-   * session's second, and so on, sessions served least recently first (`ServedSessions`) —
-   * so a session with a thousand jobs waiting delays another session by one job per turn,
-   * not by its backlog (a tampered client's reports are also capped by its budget).
+   * Add the jobs of analyses still waiting whose row has not changed for `staleMs`: a job
+   * lost between the row and the queue (a crash, the queue unreachable). Adding is keyed, so
+   * a job still there is left alone. Touches the rows, so a long backlog is walked through
+   * `limit` at a time rather than the same oldest rows each time. Returns how many were seen.
    */
-  async claim(limit: number, now: Date): Promise<LeasedJob[]> {
-    if (limit <= 0) return [];
+  async redispatch(now: Date, staleMs: number, limit = 200): Promise<number> {
     const j = analysisJobs;
-    const isDue = or(
-      and(eq(j.status, 'queued'), lte(j.runAt, now)),
-      and(eq(j.status, 'running'), lte(j.lockedUntil, now)),
-    );
-    const routine = sql<number>`case when ${j.reason} = 'sample' then 1 else 0 end`;
-    // One parameter, however many sessions: 0 (never served here) sorts first.
-    const served = this.turns.leastRecentFirst().join(',');
-    const recency = sql<number>`coalesce(array_position(string_to_array(${served}, ',')::uuid[], ${j.sessionId}), 0)`;
-    const leased = await this.db.transaction(async (tx) => {
-      // Window functions cannot be locked, so the turns are ranked in a subquery and the
-      // rows locked outside it; the outer test of `isDue` is re-checked on a row another
-      // process claimed meanwhile, so it is skipped rather than leased twice.
-      const ranked = tx
-        .select({
-          id: j.id,
-          turn: sql<number>`row_number() over (partition by ${j.sessionId}, ${routine} order by ${j.runAt}, ${j.id})`.as(
-            'turn',
-          ),
-          recency: recency.as('recency'),
-          routine: routine.as('routine'),
-        })
-        .from(j)
-        .where(isDue)
-        .as('ranked');
-      const due = await tx
-        .select({ id: j.id })
-        .from(j)
-        .innerJoin(ranked, eq(ranked.id, j.id))
-        .where(isDue)
-        .orderBy(
-          asc(ranked.routine),
-          asc(ranked.turn),
-          asc(ranked.recency),
-          asc(j.runAt),
-          asc(j.id),
-        )
-        .limit(limit)
-        .for('update', { of: j, skipLocked: true });
-      if (due.length === 0) return [];
-      const rows = await tx
-        .update(analysisJobs)
-        .set({
-          status: 'running',
-          attempts: sql`${analysisJobs.attempts} + 1`,
-          lockedUntil: new Date(now.getTime() + LEASE_MS),
-          updatedAt: now,
-        })
-        .where(
-          inArray(
-            analysisJobs.id,
-            due.map((d) => d.id),
-          ),
-        )
-        .returning();
-      const order = new Map(due.map((d, i) => [d.id, i]));
-      return rows
-        .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
-        .map((r) => ({
-          id: r.id,
-          sessionId: r.sessionId,
-          snapshotId: r.snapshotId,
-          reason: r.reason as AnalysisReason,
-          attempts: r.attempts,
-          createdAt: r.createdAt,
-        }));
-    });
-    this.turns.served(leased.map((job) => job.sessionId));
-    return leased;
+    const stale = await this.db
+      .select({ id: j.id })
+      .from(j)
+      .where(
+        and(
+          inArray(j.status, ['queued', 'running']),
+          lte(j.updatedAt, new Date(now.getTime() - staleMs)),
+        ),
+      )
+      .orderBy(asc(j.updatedAt), asc(j.id))
+      .limit(limit);
+    if (stale.length === 0) return 0;
+    const ids = stale.map((r) => r.id);
+    await this.db.update(j).set({ updatedAt: now }).where(inArray(j.id, ids));
+    await this.dispatch(ids);
+    return ids.length;
+  }
+
+  /** Add the jobs of these analyses, each with its turn's priority. */
+  private async dispatch(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const j = analysisJobs;
+    // Written out: drizzle leaves a single-table select's columns unqualified.
+    const turn = sql<number>`(select count(*) from analysis_jobs q where q.session_id = analysis_jobs.session_id and q.status = 'queued' and (q.reason = 'sample') = (analysis_jobs.reason = 'sample') and q.id < analysis_jobs.id)`;
+    const rows = await this.db
+      .select({
+        id: j.id,
+        snapshotId: j.snapshotId,
+        sessionId: j.sessionId,
+        reason: j.reason,
+        turn,
+      })
+      .from(j)
+      .where(inArray(j.id, [...ids]))
+      .orderBy(asc(j.id));
+    for (const row of rows) {
+      const reason = row.reason as AnalysisReason;
+      const priority = analysisPriority(reason, Number(row.turn));
+      if (analysisJobType(reason) === 'identity.enrolment') {
+        const payload = { sessionId: row.sessionId, snapshotId: row.snapshotId };
+        await this.jobs.add('identity.enrolment', payload, { key: row.snapshotId, priority });
+      } else {
+        const payload = { analysisJobId: row.id };
+        await this.jobs.add('analysis.snapshot', payload, { key: String(row.id), priority });
+      }
+    }
   }
 
   /**
-   * Write the job's result and mark it done in one transaction, if the lease is still
-   * ours; otherwise nothing is written and LeaseLostError is thrown.
+   * Begin a run of the analysis a job names: counts the attempt and returns it, or undefined
+   * when there is nothing to do (done, shed, or its session deleted). A dead-lettered one
+   * (`failed`) put back by an admin runs again.
+   */
+  async begin(ref: AnalysisJobRef, now: Date): Promise<LeasedJob | undefined> {
+    const j = analysisJobs;
+    const which =
+      'analysisJobId' in ref ? eq(j.id, ref.analysisJobId) : eq(j.snapshotId, ref.snapshotId);
+    const [row] = await this.db
+      .update(j)
+      .set({ status: 'running', attempts: sql`${j.attempts} + 1`, updatedAt: now })
+      .where(and(which, inArray(j.status, ['queued', 'running', 'failed'])))
+      .returning();
+    return row ? leased(row) : undefined;
+  }
+
+  /**
+   * Write the run's result and mark the analysis done in one transaction, if no later run
+   * began; otherwise nothing is written and LeaseLostError is thrown.
    */
   async complete(job: LeasedJob, now: Date, write: (tx: Tx) => Promise<void>): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -166,28 +167,38 @@ export class AnalysisQueue {
         .set({ status: 'done', lockedUntil: null, lastError: null, updatedAt: now })
         .where(this.ours(job))
         .returning({ id: analysisJobs.id });
-      if (done.length === 0) throw new LeaseLostError(`Analysis job ${job.id} was taken over`);
+      if (done.length === 0) throw new LeaseLostError(`Analysis ${job.id} was taken over`);
       await write(tx);
     });
   }
 
   /**
-   * Record a failed attempt: retried later with backoff, or given up (status `failed`)
-   * when `permanent` or out of attempts. Returns whether it was given up.
+   * Record a failed run: back to `queued` for the job queue's retry, or `failed` when given
+   * up (then `write` runs in the same transaction: the failure's event). False when a later
+   * run began, so this one records nothing.
    */
-  async fail(job: LeasedJob, error: string, now: Date, permanent: boolean): Promise<boolean> {
-    const giveUp = permanent || job.attempts >= MAX_ATTEMPTS;
-    await this.db
-      .update(analysisJobs)
-      .set({
-        status: giveUp ? 'failed' : 'queued',
-        lockedUntil: null,
-        lastError: error.slice(0, 2000),
-        runAt: new Date(now.getTime() + (giveUp ? 0 : retryDelayMs(job.attempts))),
-        updatedAt: now,
-      })
-      .where(this.ours(job));
-    return giveUp;
+  async fail(
+    job: LeasedJob,
+    error: string,
+    now: Date,
+    giveUp: boolean,
+    write?: (tx: Tx) => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(analysisJobs)
+        .set({
+          status: giveUp ? 'failed' : 'queued',
+          lockedUntil: null,
+          lastError: error.slice(0, 2000),
+          updatedAt: now,
+        })
+        .where(this.ours(job))
+        .returning({ id: analysisJobs.id });
+      if (rows.length === 0) return false;
+      if (giveUp) await write?.(tx);
+      return true;
+    });
   }
 
   /** Queued jobs now: all of them, the routine samples, and the samples of `sessionId`. */
@@ -215,12 +226,11 @@ export class AnalysisQueue {
 
   /**
    * Bring the queue back within `bounds` by marking the oldest routine samples `shed` (see
-   * `chooseShed`). The queue is read without locking it: locking every queued row here, on
-   * every enqueue while the queue is full, made the runner's claim skip them all and analysis
-   * stopped (seen at 300 students). Only the chosen rows are updated, and only while still
-   * queued, so a job claimed meanwhile stays claimed. `record`
-   * runs in the same transaction with what was shed, per session and bound, so shedding and
-   * its record commit together.
+   * `chooseShed`); their jobs, when they come up, find nothing to do. The rows are read
+   * without locking them (locking every queued row on every enqueue while the queue was full
+   * stalled analysis at 300 students); only the chosen rows are updated, and only while
+   * still queued, so a run begun meanwhile goes on. `record` runs in the same transaction
+   * with what was shed, per session and bound, so shedding and its record commit together.
    */
   async shed(
     bounds: QueueBounds,
@@ -276,7 +286,7 @@ export class AnalysisQueue {
     });
   }
 
-  private ours(job: LeasedJob) {
+  private ours(job: LeasedJob): SQL | undefined {
     return and(
       eq(analysisJobs.id, job.id),
       eq(analysisJobs.status, 'running'),
@@ -284,6 +294,16 @@ export class AnalysisQueue {
     );
   }
 }
+
+/** The run a row now describes. */
+const leased = (r: Row): LeasedJob => ({
+  id: r.id,
+  sessionId: r.sessionId,
+  snapshotId: r.snapshotId,
+  reason: r.reason as AnalysisReason,
+  attempts: r.attempts,
+  createdAt: r.createdAt,
+});
 
 /** Jobs shed from one session for one bound, with their snapshots' sequence numbers. */
 export interface ShedGroup {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { retryDelayMs } from './analysis-queue.js';
 import { reportsSomething } from './analysis-scheduler.js';
 
 describe('reportsSomething', () => {
@@ -33,13 +32,5 @@ describe('reportsSomething', () => {
     ['another event type', { type: 'page.hidden', data: {} }, false],
   ])('%s → %s', (_name, event, expected) => {
     expect(reportsSomething(event)).toBe(expected);
-  });
-});
-
-describe('retryDelayMs', () => {
-  it('backs off 5 s, 20 s, 80 s … up to 10 minutes', () => {
-    expect([1, 2, 3, 4, 5, 9].map(retryDelayMs)).toEqual([
-      5000, 20_000, 80_000, 320_000, 600_000, 600_000,
-    ]);
   });
 });

@@ -57,8 +57,6 @@ export function reportsSomething(e: { type: string; data: unknown }): boolean {
 export interface SchedulerOptions {
   /** The queue's bounds; past them the oldest routine samples are shed. */
   bounds: QueueBounds;
-  /** Called when jobs were added, so the runner starts at once instead of at its next poll. */
-  onQueued(): void;
   /** Called after samples were shed (already recorded as `detect.shed`): log it. */
   onShed(shed: ShedGroup): void;
 }
@@ -285,9 +283,8 @@ export class AnalysisScheduler {
   }
 
   private async add(sessionId: string, jobs: AnalysisJobInput[]): Promise<void> {
-    if ((await this.queue.enqueue(this.db, jobs, this.clock.now())) === 0) return;
+    if ((await this.queue.enqueue(jobs, this.clock.now())) === 0) return;
     await this.keepBounded(sessionId);
-    this.options.onQueued();
   }
 
   /** Shed the oldest routine samples when the session or the server is over its bound. */

@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { ServedSessions } from './analysis-turns.js';
+import { JOB_DEFAULTS } from '../../ports/job-queue.port.js';
+import { analysisPriority, ROUTINE_PRIORITY } from './analysis-turns.js';
 
-describe('ServedSessions', () => {
-  it('lists sessions least recently served first', () => {
-    const s = new ServedSessions();
-    s.served(['a', 'b', 'c']);
-    s.served(['a']);
-    expect(s.leastRecentFirst()).toEqual(['b', 'c', 'a']);
-    s.served(['b', 'b']);
-    expect(s.leastRecentFirst()).toEqual(['c', 'a', 'b']);
+describe('analysisPriority', () => {
+  it('puts every detection before every routine sample', () => {
+    expect(analysisPriority('client_report', 10_000_000)).toBeLessThan(
+      analysisPriority('sample', 0),
+    );
+    expect(analysisPriority('enrolment', 3)).toBe(3);
+    expect(analysisPriority('sample', 0)).toBe(ROUTINE_PRIORITY);
   });
 
-  it('forgets the least recent beyond its size (they then count as never served)', () => {
-    const s = new ServedSessions(2);
-    s.served(['a', 'b', 'c']);
-    expect(s.leastRecentFirst()).toEqual(['b', 'c']);
+  it('orders by turn within a class, and stays within the queue’s range', () => {
+    expect(analysisPriority('sample', 1)).toBeLessThan(analysisPriority('sample', 2));
+    expect(analysisPriority('sample', 1e12)).toBeLessThanOrEqual(JOB_DEFAULTS.maxPriority);
+    expect(analysisPriority('client_report', -5)).toBe(0);
+    expect(analysisPriority('client_report', 2.7)).toBe(2);
   });
 });

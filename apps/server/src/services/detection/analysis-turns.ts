@@ -1,30 +1,19 @@
+import { JOB_DEFAULTS } from '../../ports/job-queue.port.js';
+import type { AnalysisReason } from './analysis-queue.js';
+
+/** Priorities at or above this are routine samples; below, detections' snapshots and photos. */
+export const ROUTINE_PRIORITY = JOB_DEFAULTS.maxPriority / 2;
+
 /**
- * The sessions this process has leased analysis jobs for, least recently served first: the
- * order in which sessions take their turns when several have work waiting (round-robin).
- * A session never served here, or forgotten because the list is full, counts as the least
- * recent and goes first. Kept in memory: after a restart every session starts equal, and
- * with several processes each takes turns over the sessions it serves.
+ * The job-queue priority of an analysis (lower runs first). Detections' snapshots and
+ * identity photos go before every routine sample of every session: under load samples wait
+ * (and are shed), a detection is checked at once. Within each class, sessions take turns:
+ * `turn` is how many analyses of the same session and class were already waiting when this
+ * one was queued, so every session's first job runs before any session's second, and a
+ * session with a thousand jobs waiting delays another session by one job per turn, not by
+ * its backlog (a tampered client's reports are also capped by its budget).
  */
-export class ServedSessions {
-  /** Insertion order is recency: the first key is the least recently served. */
-  private readonly recent = new Map<string, true>();
-
-  constructor(private readonly max = 10_000) {}
-
-  /** These sessions were just served, in this order. */
-  served(sessionIds: Iterable<string>): void {
-    for (const id of sessionIds) {
-      this.recent.delete(id);
-      this.recent.set(id, true);
-    }
-    for (const id of this.recent.keys()) {
-      if (this.recent.size <= this.max) break;
-      this.recent.delete(id);
-    }
-  }
-
-  /** Session ids, least recently served first. */
-  leastRecentFirst(): string[] {
-    return [...this.recent.keys()];
-  }
+export function analysisPriority(reason: AnalysisReason, turn: number): number {
+  const within = Math.min(Math.max(0, Math.floor(turn)), ROUTINE_PRIORITY - 1);
+  return (reason === 'sample' ? ROUTINE_PRIORITY : 0) + within;
 }

@@ -17,10 +17,23 @@ import { IdentityAnalysis } from './identity-analysis.js';
 import { appendServerEvents } from '../recording/session-events.service.js';
 
 /**
- * What happened to a job, for the runner: after `analysed` (a result the flag rules read was
- * written: a webcam analysis, or an identity photo's enrolment or comparison) it re-judges flags.
+ * What happened to a run, for the worker: after `analysed` (a result the flag rules read was
+ * written: a webcam analysis, or an identity photo's enrolment or comparison) and `failed`
+ * (given up: a `detect.failed` event) it re-judges flags; `retry` is a failed attempt the job
+ * queue retries; `skipped`, nothing written (a later run took over, or the snapshot is gone).
  */
 export type AnalysisOutcome = 'analysed' | 'skipped' | 'retry' | 'failed';
+
+/** A run's outcome and, for a failed one, why. */
+export interface AnalysisResult {
+  outcome: AnalysisOutcome;
+  error?: string;
+  /**
+   * Given up for a reason people should see in the dead letters (it kept failing); an
+   * unreadable image is not one: it is evidence, shown as a flag.
+   */
+  deadLetter?: boolean;
+}
 
 /** The server's reading of a webcam snapshot, as stored in a `detect.analysis` event. */
 function toAnalysisData(
@@ -68,7 +81,8 @@ export class SnapshotAnalysisService {
     this.identity = new IdentityAnalysis(db, clock, blobs, detector, queue);
   }
 
-  async run(job: LeasedJob): Promise<AnalysisOutcome> {
+  /** Run one begun analysis; `lastAttempt`: a failure now is given up, not retried. */
+  async run(job: LeasedJob, lastAttempt: boolean): Promise<AnalysisResult> {
     const [row] = await this.db
       .select({ s: snapshots, enrolled: examSessions.enrolledEmbedding })
       .from(snapshots)
@@ -76,7 +90,7 @@ export class SnapshotAnalysisService {
       .where(eq(snapshots.id, job.snapshotId));
     if (!row) {
       await this.queue.complete(job, this.clock.now(), async () => undefined);
-      return 'skipped';
+      return { outcome: 'skipped' };
     }
     const snap = row.s;
     try {
@@ -86,7 +100,7 @@ export class SnapshotAnalysisService {
       if (snap.kind === 'id_face' || snap.kind === 'id_document') {
         if (snap.kind === 'id_face') await this.identity.face(job, snap, bytes);
         else await this.identity.document(job, snap, bytes);
-        return 'analysed';
+        return { outcome: 'analysed' };
       }
       const enrolled = Array.isArray(row.enrolled) ? (row.enrolled as number[]) : undefined;
       const a = await this.detector.analyze(bytes, enrolled ? { enrolled } : {});
@@ -99,24 +113,27 @@ export class SnapshotAnalysisService {
           },
         ]);
       });
-      return 'analysed';
+      return { outcome: 'analysed' };
     } catch (error) {
-      if (error instanceof LeaseLostError) return 'skipped';
+      if (error instanceof LeaseLostError) return { outcome: 'skipped' };
       // Anything else is retried: a worker crash, or a race between two identity photos.
       const permanent = isUnreadableImage(error);
       const message = error instanceof Error ? error.message : String(error);
-      const gaveUp = await this.queue.fail(job, message, this.clock.now(), permanent);
-      if (!gaveUp) return 'retry';
+      const giveUp = permanent || lastAttempt;
       const data: DetectFailedData = {
         snapshotId: snap.id,
         snapshotKind: snap.kind,
         snapshotSeq: snap.seq,
         reason: permanent ? 'not a readable image' : `analysis kept failing: ${message}`,
       };
-      await appendServerEvents(this.db, snap.sessionId, [
-        { type: SERVER_DETECT_EVENTS.failed, clientMs: snap.takenMs, data },
-      ]);
-      return 'failed';
+      const recorded = await this.queue.fail(job, message, this.clock.now(), giveUp, (tx) =>
+        appendServerEvents(tx, snap.sessionId, [
+          { type: SERVER_DETECT_EVENTS.failed, clientMs: snap.takenMs, data },
+        ]).then(() => undefined),
+      );
+      if (!recorded) return { outcome: 'skipped' };
+      if (!giveUp) return { outcome: 'retry', error: message };
+      return { outcome: 'failed', error: message, deadLetter: !permanent };
     }
   }
 }
