@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ENV_SCHEMA, loadConfig } from '../apps/server/src/config/config.js';
+import { formatMasterKey, generateMasterKey } from '../apps/server/src/crypto/master-keys.js';
 import {
   badRoles,
   checkCommand,
@@ -198,11 +199,14 @@ describe('deploy/compose', () => {
   });
 
   it('configures each Invigil service with values the server accepts (.env.example filled in)', () => {
+    // The values an operator must generate: real keys in their place.
+    const key = () => formatMasterKey(generateMasterKey('k1'));
+    const filledIn = { ...envExample, MASTER_KEY: key(), AUDIT_KEY: key() };
     for (const [name, s] of invigil) {
       const env = Object.fromEntries(
         Object.entries(s.environment ?? {}).map(([k, v]) => [
           k,
-          interpolate(String(v ?? ''), envExample),
+          interpolate(String(v ?? ''), filledIn),
         ]),
       );
       const config = (() => {

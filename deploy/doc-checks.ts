@@ -69,8 +69,10 @@ export function cliUsage(): Map<string, string> {
   for (const line of usage.split('\n').slice(usage.split('\n').indexOf('Commands:') + 1)) {
     const m = /^ {2}([a-z][a-z-]*)\b(.*)$/.exec(line);
     if (m) {
+      // A command with several subcommands has a line for each: keep them all.
       current = m[1]!;
-      commands.set(current, m[0]);
+      const before = commands.get(current);
+      commands.set(current, before ? `${before}\n${m[0]}` : m[0]);
     } else if (current && /^ {3,}\S/.test(line)) {
       commands.set(current, `${commands.get(current)}\n${line}`);
     }
@@ -95,8 +97,11 @@ export function commandsIn(text: string): CommandUse[] {
 export function checkCommand(use: CommandUse, usage: Map<string, string>): string | undefined {
   const text = usage.get(use.command);
   if (!text) return `unknown command "${use.command}"`;
-  const sub = /^ {2}[a-z-]+ ([a-z]+)\b/.exec(text)?.[1];
-  if (sub && !use.rest.trim().startsWith(sub)) return `"${use.command}" without "${sub}"`;
+  const subs = [...text.matchAll(/^ {2}[a-z-]+ ([a-z][a-z-]*)\b/gm)].map((m) => m[1]!);
+  const rest = use.rest.trim();
+  if (subs.length > 0 && !subs.some((sub) => rest === sub || rest.startsWith(`${sub} `))) {
+    return `"${use.command}" without ${subs.map((sub) => `"${sub}"`).join(' or ')}`;
+  }
   for (const flag of use.rest.match(/--[a-z][a-z-]*/g) ?? []) {
     if (!text.includes(flag)) return `"${use.command}" has no ${flag}`;
   }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import type { EventBus } from './ports/event-bus.port.js';
+import type { BlobStore } from './ports/blob-store.port.js';
 import type { JobQueue } from './ports/job-queue.port.js';
 import type { EvidenceWatchdog } from './services/detection/evidence-watchdog.service.js';
 import {
@@ -28,6 +29,8 @@ export interface InvigilApp {
   evidence: EvidenceWatchdog;
   /** The background job queue (dead letters and counts for the system page; tests). */
   jobs: JobQueue;
+  /** The blob store as every service uses it: encrypted (tests read through it). */
+  blobs: BlobStore;
   /** Stop accepting requests, then release the database. */
   close(): Promise<void>;
 }
@@ -49,8 +52,10 @@ export async function createApp(
   // Adapters and metrics report through the server's logger, and metrics read the live
   // sockets, once those exist (made later in this function).
   const late: { log?: FastifyBaseLogger; services?: Services } = {};
+  const warnings: string[] = [];
   const a = await openAdapters(config, overrides, role, {
     error: (err, msg) => late.log?.error({ err }, msg),
+    warn: (msg) => (late.log ? late.log.warn(msg) : warnings.push(msg)),
     detectorPriority: (outcome, worker) =>
       late.log?.[outcome.applied ? 'info' : 'debug'](
         { ...outcome, ...worker },
@@ -66,6 +71,7 @@ export async function createApp(
   );
   const app = await createHttpServer(config, a.rateRedis, (server) => metrics.instrument(server));
   late.log = app.log;
+  for (const warning of warnings.splice(0)) app.log.warn(warning);
   const services = buildServices(config, a, metrics, app.log);
   late.services = services;
   await registerRoutes(app, config, a, services);
@@ -81,6 +87,7 @@ export async function createApp(
     bus: a.bus,
     evidence: services.evidence,
     jobs: a.jobQueue,
+    blobs: a.blobs,
     close: async () => {
       services.health.stop();
       await app.close();

@@ -4,13 +4,14 @@ import { parseArgs } from 'node:util';
 import { CreateUserBody } from '@invigil/contracts';
 import { createApp } from './app.js';
 import { startCluster } from './cluster/start-cluster.js';
-import { ConfigError, type Config, describeEnv, loadConfig } from './config/config.js';
-import { openDatabase } from './db/open-database.js';
+import { describeEnv } from './config/config.js';
 import { appendAudit } from './services/audit/audit.service.js';
 import { insertUser } from './services/accounts/users.service.js';
 import { formatDemoCredentials, readDemoCredentials, seedDemoIfEmpty } from './seed/demo.js';
 import { AppError } from './errors.js';
 import { ALL_ROLES, formatRoles, parseRoles, type ServerRole } from './roles.js';
+import { auditVerifyCommand, keysCommand } from './cli/keys-commands.js';
+import { config, withDatabase } from './cli/support.js';
 
 const USAGE = `Usage: invigil <command>
 
@@ -28,19 +29,15 @@ Commands:
                                  (only new blobs are copied): run it while serving, stop,
                                  run it once more, then switch
   analyze [--enroll FACE] IMAGE… run the detectors on JPEG/PNG files; one JSON line each
+  audit verify                   verify the whole audit trail (signatures, checkpoints, the
+                                 blob store's copy); exit status 1 when it does not hold
+  keys new [--id ID]             print a new master key line (id:base64) to add to MASTER_KEY
+                                 or MASTER_KEY_FILE as the last entry
+  keys rotate                    re-wrap every stored data key with the newest master key
+                                 (media is not re-encrypted); then older keys may be removed
+  keys encrypt-existing          encrypt the recordings and photos stored before encryption
+                                 at rest (each checked against its recorded SHA-256)
 `;
-
-function config(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -84,21 +81,6 @@ async function start(args: string[], roles?: ReadonlySet<ServerRole>): Promise<v
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-}
-
-async function withDatabase<T>(
-  fn: (db: Awaited<ReturnType<typeof openDatabase>>, cfg: Config) => Promise<T>,
-) {
-  const cfg = config();
-  mkdirSync(cfg.dataDir, { recursive: true });
-  // An embedded PostgreSQL already serving (the server is up) is used and left running.
-  const database = await openDatabase(cfg.database, { ownEmbedded: false });
-  try {
-    await database.migrate();
-    return await fn(database, cfg);
-  } finally {
-    await database.close();
-  }
 }
 
 async function userAdd(args: string[]): Promise<void> {
@@ -193,6 +175,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'migrate-storage':
       return migrateStorageCommand(rest);
+    case 'keys':
+      return keysCommand(rest);
+    case 'audit':
+      if (rest[0] === 'verify') return auditVerifyCommand();
+      break;
     case 'analyze': {
       // Loaded on demand: the detection models are not needed by any other command.
       const { runAnalyze } = await import('@invigil/detection/node');

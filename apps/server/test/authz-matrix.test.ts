@@ -1267,6 +1267,16 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       prepare: fixed(() => '/api/audit'),
     },
     {
+      op: 'GET /api/audit/page',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/audit/page'),
+    },
+    {
+      op: 'GET /api/audit/export.csv',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/audit/export.csv'),
+    },
+    {
       op: 'GET /api/system/analysis',
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: fixed(() => '/api/system/analysis'),

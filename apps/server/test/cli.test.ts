@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMasterKey, generateMasterKey, parseMasterKeys } from '../src/crypto/master-keys.js';
 import { isPostmasterOf, readPostmasterPid, waitFor } from '../src/db/postmaster-pid.js';
 import { HttpClient } from './helpers/http-client.js';
 import { connectLive, type LiveSocket } from './helpers/live-socket.js';
@@ -106,6 +107,35 @@ describe('invigil CLI', () => {
   it('seeds the demo only into an empty database', () => {
     const seeded = run(['seed-demo']);
     expect(seeded.stdout).toMatch(/not empty/);
+  });
+
+  it('makes master keys, rotates to the newest and encrypts what is not yet encrypted', () => {
+    const made = run(['keys', 'new', '--id', 'k2']);
+    expect(made.status, made.stderr).toBe(0);
+    const [next] = parseMasterKeys(made.stdout);
+    expect(next?.id).toBe('k2');
+    expect(run(['keys', 'new', '--id', 'no spaces']).status).toBe(2);
+    // The key this data directory generated (if a server ran), then the new one.
+    const keyFile = path.join(dataDir, 'master.key');
+    const current = existsSync(keyFile)
+      ? parseMasterKeys(readFileSync(keyFile, 'utf8'))
+      : [generateMasterKey('k1')];
+    const keys = [...current, next!].map(formatMasterKey).join(',');
+    const rotated = run(['keys', 'rotate'], '', { MASTER_KEY: keys });
+    expect(rotated.status, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/wrapped by master key k2/);
+    const encrypted = run(['keys', 'encrypt-existing'], '', { MASTER_KEY: keys });
+    expect(encrypted.status, encrypted.stderr).toBe(0);
+    expect(encrypted.stdout).toMatch(/Encrypted 0, already encrypted \d+, missing 0/);
+    expect(run(['keys', 'shred']).status).toBe(2);
+  });
+
+  it('verifies the audit trail and records that it did', () => {
+    const res = run(['audit', 'verify']);
+    expect(res.status, `${res.stdout}${res.stderr}`).toBe(0);
+    expect(res.stdout).toMatch(/\d+ entries, \d+ checkpoints/);
+    expect(res.stdout).toMatch(/The audit trail holds/);
+    expect(run(['audit', 'mend']).status).toBe(2);
   });
 
   it('stops with every configuration problem listed', () => {

@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { LiveMessage, RecordingManifest, SessionEvent } from '@invigil/contracts';
+import { formatMasterKey, generateMasterKey } from '../src/crypto/master-keys.js';
 import { BullJobQueue } from '../src/adapters/bullmq.job-queue.js';
 import { ENV_SCHEMA } from '../src/config/config.js';
 import type { Database } from '../src/db/database.js';
@@ -218,7 +219,7 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
       LOG_LEVEL: 'warn',
       WORKERS: '1',
       PUBLIC_URL: proxy.url,
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '127.0.0.1',
       DATABASE_URL: pg.url,
       REDIS_URL: redis.url,
       QUEUE: 'bullmq',
@@ -228,6 +229,9 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
       S3_BUCKET: BUCKET,
       S3_ACCESS_KEY_ID: ceph.accessKeyId,
       S3_SECRET_ACCESS_KEY: ceph.secretAccessKey,
+      // One master key for the deployment: every process reads what any other encrypted.
+      MASTER_KEY: formatMasterKey(generateMasterKey('failover')),
+      AUDIT_KEY: formatMasterKey(generateMasterKey('failover')),
       // Background work at test speed: a dead worker's job is taken over within seconds.
       JOB_LEASE_SECONDS: '2',
       NOTIFICATION_POLL_SECONDS: '1',

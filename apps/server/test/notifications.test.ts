@@ -515,7 +515,7 @@ describe.each(engines())('notifications on %s', (engine) => {
         emailEnabled: true,
         emailFrom: 'Invigil <invigil@test.invigil.test>',
         allowHttpWebhooks: false,
-        events: ['flag.high', 'verdict'],
+        events: ['flag.high', 'verdict', 'audit.broken'],
       });
     });
   });

@@ -115,6 +115,8 @@ const EXPECTED_OPERATIONS = [
   'GET /api/sessions/{id}/report',
   'GET /api/sessions/{id}/report.html',
   'GET /api/audit',
+  'GET /api/audit/page',
+  'GET /api/audit/export.csv',
   'GET /api/system/analysis',
   'GET /api/system/overview',
   'GET /api/system/jobs',

@@ -60,6 +60,7 @@ describe.skipIf(!engines().includes('postgres'))('process roles', () => {
       const shared = {
         database: full.instance.config.database,
         blobDir: full.instance.config.blobDir,
+        masterKeys: full.instance.config.masterKeys,
       };
       ingest = await startTestServer(engine, { ...shared, roles: parseRoles('ingest') });
       api = await startTestServer(engine, { ...shared, roles: parseRoles('api,ws') });
@@ -145,6 +146,7 @@ describe.skipIf(!engines().includes('postgres'))('a worker process beside API pr
     worker = await startTestServer('postgres', {
       database: front.instance.config.database,
       blobDir: front.instance.config.blobDir,
+      masterKeys: front.instance.config.masterKeys,
       roles: parseRoles('worker'),
       notifications,
     });

@@ -1,5 +1,6 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cipherSize, DEFAULT_CHUNK_BYTES } from '../src/crypto/chunked-cipher.js';
 import { webmBytes } from './helpers/media-bytes.js';
 import { blobFiles, checkedIn, getRaw, putSegment } from './helpers/recording.js';
 import {
@@ -49,7 +50,16 @@ describe.skipIf(skip !== null)('a server storing its recordings in S3', () => {
     const listed = await cephClient(ceph!).send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: `exams/sessions/${sessionId}/` }),
     );
-    expect(listed.Contents?.map((o) => o.Size)).toEqual([bytes.length]);
+    // Encrypted at rest: the bucket holds the header and the sealed chunk, never the bytes.
+    expect(listed.Contents?.map((o) => o.Size)).toEqual([
+      cipherSize(bytes.length, DEFAULT_CHUNK_BYTES),
+    ]);
+    const stored = await cephClient(ceph!).send(
+      new GetObjectCommand({ Bucket: bucket, Key: listed.Contents![0]!.Key! }),
+    );
+    const raw = Buffer.from(await stored.Body!.transformToByteArray());
+    expect(raw.subarray(0, 8).toString()).toBe('INVGENC1');
+    expect(raw.includes(Buffer.from('456789abcdef'))).toBe(false);
 
     const url = `/api/sessions/${sessionId}/media/webcam/0`;
     const whole = await getRaw(proctor, url);

@@ -2,6 +2,7 @@
 export * from './common.js';
 export * from './errors.js';
 export * from './users.js';
+export * from './audit.js';
 export * from './tokens.js';
 export * from './policy.js';
 export * from './exams.js';

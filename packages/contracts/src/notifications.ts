@@ -3,14 +3,16 @@ import { Id, Timestamp } from './common.js';
 import { DetectorName, Severity } from './detection.js';
 
 /**
- * Events a webhook can subscribe to: `flag.high` (a new high-severity flag) and `verdict`
- * (a reviewer decided a verdict, provisional or final). `ping` is only sent by the test button.
+ * Events a webhook can subscribe to: `flag.high` (a new high-severity flag), `verdict` (a
+ * reviewer decided a verdict, provisional or final) and `audit.broken` (the daily verification
+ * of the audit trail failed: an entry or checkpoint was changed or removed, or the blob store's
+ * copy disagrees). `ping` is only sent by the test button.
  */
-export const NotificationEvent = z.enum(['flag.high', 'verdict']);
+export const NotificationEvent = z.enum(['flag.high', 'verdict', 'audit.broken']);
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
 /** Every event name that appears in `x-invigil-event` and a document's `event`. */
-export const NotificationEventName = z.enum(['flag.high', 'verdict', 'ping']);
+export const NotificationEventName = z.enum(['flag.high', 'verdict', 'audit.broken', 'ping']);
 export type NotificationEventName = z.infer<typeof NotificationEventName>;
 
 /** Where a delivery goes. */
@@ -148,6 +150,24 @@ export const VerdictData = Subject.extend({
 });
 export type VerdictData = z.infer<typeof VerdictData>;
 
+/** At most this many problems are in an `audit.broken` document (a webhook body stays small). */
+export const AUDIT_BROKEN_MAX_PROBLEMS = 20;
+/** At most this many characters of each problem are in an `audit.broken` document. */
+export const AUDIT_PROBLEM_CHARS = 500;
+
+/**
+ * `data` of an `audit.broken` document: when the audit trail was verified, how much of it
+ * there was, and what did not check out, in words an administrator can act on (the first
+ * AUDIT_BROKEN_MAX_PROBLEMS; `invigil audit verify` prints them all). Not about an exam.
+ */
+export const AuditBrokenData = z.object({
+  verifiedAt: Timestamp,
+  entries: z.number().int().min(0),
+  checkpoints: z.number().int().min(0),
+  problems: z.array(z.string().max(AUDIT_PROBLEM_CHARS)).max(AUDIT_BROKEN_MAX_PROBLEMS),
+});
+export type AuditBrokenData = z.infer<typeof AuditBrokenData>;
+
 /** `data` of a `ping` document (the webhook's test button). */
 export const PingData = z.object({ webhookId: Id, message: z.string() });
 export type PingData = z.infer<typeof PingData>;
@@ -165,6 +185,7 @@ const documentBase = {
 export const NotificationDocument = z.discriminatedUnion('event', [
   z.object({ ...documentBase, event: z.literal('flag.high'), data: FlagHighData }),
   z.object({ ...documentBase, event: z.literal('verdict'), data: VerdictData }),
+  z.object({ ...documentBase, event: z.literal('audit.broken'), data: AuditBrokenData }),
   z.object({ ...documentBase, event: z.literal('ping'), data: PingData }),
 ]);
 export type NotificationDocument = z.infer<typeof NotificationDocument>;

@@ -131,23 +131,3 @@ export const PublicSettings = z.object({
   passwordReset: z.object({ linkMinutes: z.number().int() }).nullable(),
 });
 export type PublicSettings = z.infer<typeof PublicSettings>;
-
-/** One audit log entry (GET /api/audit, admins; `limit` 1–1000, default 100). */
-export const AuditEntry = z.object({
-  id: z.number().int(),
-  at: Timestamp,
-  actorId: Id.nullable(),
-  actorEmail: z.string().nullable(),
-  action: z.string(),
-  entityType: z.string(),
-  entityId: z.string().nullable(),
-  examId: Id.nullable(),
-  data: z.record(z.string(), z.unknown()),
-});
-export type AuditEntry = z.infer<typeof AuditEntry>;
-
-/** GET /api/audit query. */
-export const ListAuditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  examId: Id.optional(),
-});

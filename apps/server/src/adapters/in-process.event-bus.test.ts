@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { eventBusContract } from '../ports/event-bus.contract.js';
 import { InProcessEventBus } from './in-process.event-bus.js';
 
@@ -16,8 +16,10 @@ describe('in-process event bus', () => {
       throw new Error('boom');
     });
     await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(errors).toEqual(['flag.removed: Error: boom']);
+    // Delivered on a later tick: wait for it rather than for a fixed time.
+    await vi.waitFor(() => expect(errors).toEqual(['flag.removed: Error: boom']), {
+      timeout: 5000,
+    });
     await bus.subscribe('flag.removed', (m) => void got.push(m));
     await bus.close();
     await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });

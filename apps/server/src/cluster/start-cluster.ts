@@ -1,6 +1,8 @@
 import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/open-database.js';
 import { formatDemoCredentials, readDemoCredentials, seedDemoIfEmpty } from '../seed/demo.js';
+import { AUDIT, openKeys } from '../crypto/open-keyring.js';
+import { useAuditKeys } from '../services/audit/audit-chain.js';
 import { isClusterWorker, runPrimary, runWorker, type SharedResources } from './cluster.js';
 
 /**
@@ -54,6 +56,10 @@ async function sharedDatabase(cfg: Config): Promise<SharedResources & { engine: 
     const database = await openDatabase({ kind: 'postgres', url });
     try {
       await database.migrate();
+      // The demo's creation is audited: signed with the deployment's audit key, generated here
+      // first if it must be (the workers then read the same file).
+      const log = { info: () => undefined, warn: (m: string) => console.warn(m) };
+      useAuditKeys(await openKeys(cfg.auditKeys, log, AUDIT));
       if (cfg.seedDemo) await seedDemoIfEmpty(database.db, cfg.dataDir);
     } finally {
       await database.close();

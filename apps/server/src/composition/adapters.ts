@@ -4,6 +4,11 @@ import type { Config } from '../config/config.js';
 import type { Database, Db } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
 import { openBlobStore } from '../adapters/open-blob-store.js';
+import { DatabaseDataKeyStore } from '../adapters/database.data-key-store.js';
+import { EncryptedBlobStore } from '../adapters/encrypted.blob-store.js';
+import { AUDIT, openKeyring, openKeys } from '../crypto/open-keyring.js';
+import { useAuditKeys } from '../services/audit/audit-chain.js';
+import type { Keyring } from '../crypto/master-keys.js';
 import { openJobQueue } from '../adapters/open-job-queue.js';
 import { InProcessEventBus } from '../adapters/in-process.event-bus.js';
 import { ClusterEventBus, workerProcessLink } from '../adapters/cluster.event-bus.js';
@@ -54,6 +59,8 @@ export interface Adapters {
   database: Database;
   db: Db;
   blobs: BlobStore;
+  /** The master keys: blobs' data keys and sealed database values (face descriptors). */
+  keyring: Keyring;
   bus: EventBus;
   jobQueue: JobQueue;
   rateCounter: RateCounter;
@@ -67,6 +74,8 @@ export interface Adapters {
 /** Where the adapters report (the server's logger, once it exists). */
 export interface AdapterLog {
   error(err: unknown, message: string): void;
+  /** Something an operator must act on (a master key generated here). */
+  warn(message: string): void;
   detectorPriority(outcome: PriorityOutcome, worker: WorkerIdentity): void;
 }
 
@@ -87,7 +96,16 @@ export async function openAdapters(
     (await openDatabase(config.database, { ownEmbedded: !role.clusterWorker }));
   if (!overrides.database) await database.migrate();
   const { db } = database;
-  const blobs = await openBlobStore(config);
+  // Encryption at rest above whichever store: only ciphertext reaches the disk or bucket.
+  const keyLog = { info: () => undefined, warn: log.warn };
+  const keyring = await openKeyring(config.masterKeys, keyLog);
+  // The audit trail is signed with its own keys (one set per process: see audit-chain.ts).
+  useAuditKeys(await openKeys(config.auditKeys, keyLog, AUDIT));
+  const blobs = new EncryptedBlobStore(
+    await openBlobStore(config),
+    new DatabaseDataKeyStore(db),
+    keyring,
+  );
   const reportBusError = (err: unknown, topic: string) => log.error(err, `${topic} bus failure`);
   const bus =
     overrides.bus ??
@@ -132,6 +150,7 @@ export async function openAdapters(
     database,
     db,
     blobs,
+    keyring,
     bus,
     jobQueue,
     rateCounter,

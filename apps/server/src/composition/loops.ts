@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
 import { startAnalysisWorker } from '../jobs/analysis-worker.js';
+import { startAuditTrailJobs } from '../jobs/audit-trail.js';
 import { startDeadlineSweeper } from '../jobs/deadline-sweeper.js';
 import { startEvidenceWatchdog } from '../jobs/evidence-watchdog.js';
 import { startFlagSweeper } from '../jobs/flag-sweeper.js';
@@ -103,7 +104,27 @@ export async function startWorkerLoops(
       )
     : undefined;
 
+  // Signed checkpoints of the audit trail, and its daily verification.
+  const auditTrail = startAuditTrailJobs({
+    db,
+    blobs: a.blobs,
+    clock,
+    onVerified: async (result) => {
+      s.metrics.recorder.auditVerified(result.ok);
+      if (result.ok) return;
+      log.error({ problems: result.problems }, 'the audit trail failed its verification');
+      await s.notifier.auditTrailBroken({
+        verifiedAt: clock.now(),
+        entries: result.entries,
+        checkpoints: result.checkpoints,
+        problems: result.problems,
+      });
+    },
+    onError: (err, msg) => log.error({ err }, msg),
+  });
+
   return async () => {
+    await auditTrail.stop();
     await sweeper.stop();
     await livePrune.stop();
     await handSweep.stop();

@@ -140,7 +140,8 @@ export function buildServices(
         },
       })
     : undefined;
-  const analysis = detector && new SnapshotAnalysisService(db, clock, blobs, detector, analyses);
+  const analysis =
+    detector && new SnapshotAnalysisService(db, clock, blobs, detector, analyses, a.keyring);
   // Check-in face photos are judged before they are stored (and on request, nothing stored).
   const faces = new FacePhotoChecker(db, clock, detector);
 
@@ -227,7 +228,7 @@ export function buildServices(
     liveHub,
     liveAccess: new LiveAccess(db),
     userAdmin: new UserAdminService(db),
-    auditLog: new AuditLog(db),
+    auditLog: new AuditLog(db, clock),
     systemStatus: new SystemStatusService(db, clock, {
       enabled: config.detection.enabled,
       workers: config.detection.workers,

@@ -2,9 +2,53 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatMasterKey, generateMasterKey } from '../crypto/master-keys.js';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
+  it('trusts a number of proxies or their addresses, never every hop', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+      '::1',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(
+      /TRUST_PROXY: true would trust every/,
+    );
+    expect(() => loadConfig({ TRUST_PROXY: '0' })).toThrow(/from 1 to 10/);
+    expect(() => loadConfig({ TRUST_PROXY: 'proxy.internal' })).toThrow(/not: proxy.internal/);
+  });
+
+  it('takes master keys from MASTER_KEY or MASTER_KEY_FILE, and generates one only outside production', () => {
+    const key = formatMasterKey(generateMasterKey('k1'));
+    expect(loadConfig({ MASTER_KEY: key }).masterKeys).toEqual({ kind: 'value', value: key });
+    expect(loadConfig({ MASTER_KEY_FILE: '/etc/k' }).masterKeys).toEqual({
+      kind: 'file',
+      path: '/etc/k',
+    });
+    const generated = loadConfig({ DATA_DIR: '/srv/invigil' }).masterKeys;
+    expect(generated).toEqual({ kind: 'generated', path: path.join('/srv/invigil', 'master.key') });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n');
+      }
+    };
+    expect(problems({ NODE_ENV: 'production' })).toMatch(
+      /MASTER_KEY or MASTER_KEY_FILE is required/,
+    );
+    expect(problems({ MASTER_KEY: key, MASTER_KEY_FILE: '/k' })).toMatch(/both set/);
+    // A malformed key is reported without quoting it.
+    const bad = 'k1:c2VjcmV0LWtleS1tYXRlcmlhbA==';
+    expect(problems({ MASTER_KEY: bad })).toMatch(/^MASTER_KEY: /m);
+    expect(problems({ MASTER_KEY: bad })).not.toContain('c2VjcmV0');
+  });
+
   it('uses embedded defaults when nothing is set', () => {
     const c = loadConfig({});
     expect(c.port).toBe(8080);
@@ -92,7 +136,8 @@ describe('loadConfig', () => {
   it('rejects conflicting settings', () => {
     expect(() => loadConfig({ COOKIE_SECURE: 'true' })).toThrow(/COOKIE_SECURE/);
     expect(() => loadConfig({ NODE_ENV: 'production', SEED_DEMO: 'true' })).toThrow(/SEED_DEMO/);
-    expect(loadConfig({ NODE_ENV: 'production' }).seedDemo).toBe(false);
+    const keys = { MASTER_KEY_FILE: '/k', AUDIT_KEY_FILE: '/a' };
+    expect(loadConfig({ NODE_ENV: 'production', ...keys }).seedDemo).toBe(false);
   });
 
   it('chooses the job queue and the blob store, and says what each needs', () => {

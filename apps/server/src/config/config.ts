@@ -12,8 +12,9 @@ import {
   notificationsProblems,
   type NotificationsConfig,
 } from './env-notifications.js';
-import { SECURITY_ENV } from './env-security.js';
+import { SECURITY_ENV, type TrustProxy } from './env-security.js';
 import { s3Config, STORAGE_ENV, storageProblems, type S3Config } from './env-storage.js';
+import { KEYS_ENV, keySource, keysProblems, type KeySource } from './env-keys.js';
 
 // The parts of the configuration live in env-*.ts by area; importers keep using this module.
 export type { DatabaseConfig, MetricsConfig, NotificationsConfig, RtcConfig, S3Config };
@@ -29,6 +30,7 @@ export const ENV_SCHEMA = {
   ...STORAGE_ENV,
   ...PROCESS_ENV,
   ...SECURITY_ENV,
+  ...KEYS_ENV,
   ...APP_ENV,
   ...DETECTION_ENV,
   ...NOTIFICATIONS_ENV,
@@ -56,6 +58,10 @@ export interface Config {
   queue: 'database' | 'bullmq';
   /** How long a dead worker's job stays claimed before another worker takes it over. */
   jobLeaseMs: number;
+  /** Where the master keys of encryption at rest come from. */
+  masterKeys: KeySource;
+  /** Where the keys that sign the audit trail come from. */
+  auditKeys: KeySource;
   /** Where blobs are kept: `local` (blobDir) or `s3` (the bucket `s3` describes). */
   blobStore: 'local' | 's3';
   /** The S3 bucket, when one is configured (the store with BLOB_STORE=s3; migrate-storage's target). */
@@ -63,7 +69,8 @@ export interface Config {
   /** Server processes behind the one port (`invigil start`; 1: no cluster). */
   workers: number;
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: boolean;
+  /** X-Forwarded-* hops to trust: none, a number of proxies, or their addresses. */
+  trustProxy: TrustProxy;
   cookieSecure: boolean;
   sessionTtlHours: number;
   loginRateLimitPerMinute: number;
@@ -146,6 +153,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ...liveProblems(e),
     ...storageProblems(e),
     ...metricsProblems(e, e.PORT),
+    ...keysProblems(e),
   );
   const dataDir = path.resolve(e.DATA_DIR);
   const database = databaseConfig(e, dataDir);
@@ -169,6 +177,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     roles: e.ROLES,
     queue: e.QUEUE,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+    masterKeys: keySource(e, 'MASTER_KEY', dataDir),
+    auditKeys: keySource(e, 'AUDIT_KEY', dataDir),
     blobStore: e.BLOB_STORE,
     s3: s3Config(e),
     workers: workerCount(e.WORKERS, database),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { bool, int } from './env-values.js';
 
 /**
@@ -6,9 +7,21 @@ import { bool, int } from './env-values.js';
  * are what an operator tunes when hardening an installation.
  */
 export const SECURITY_ENV = {
-  TRUST_PROXY: bool
-    .default(false)
-    .describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .describe(
+      'Which X-Forwarded-* hops to trust behind reverse proxies: the number of proxies in front (e.g. 1), or their addresses or CIDR ranges separated by commas. Unset or false: none (the connecting address is the client).',
+    ),
   COOKIE_SECURE: bool
     .optional()
     .describe('Mark session cookies Secure. Default: true when PUBLIC_URL is https.'),
@@ -47,3 +60,32 @@ export const SECURITY_ENV = {
       'How long a "forgot password" link works (once). The links are e-mailed, so the feature is offered only with SMTP_URL and SMTP_FROM.',
     ),
 } as const;
+
+/** What TRUST_PROXY resolves to: no proxy, a number of proxy hops, or the proxies' addresses. */
+export type TrustProxy = false | number | string[];
+
+const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/;
+
+/**
+ * Parse TRUST_PROXY, or say what is wrong with it. `true` is refused: trusting every hop lets
+ * any client name its own address in X-Forwarded-For and so escape the sign-in limits.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') {
+    return 'true would trust every X-Forwarded-For hop, so any client could choose its address: give the number of proxies in front of Invigil (e.g. 1) or their addresses';
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 10 ? hops : 'a number of proxies from 1 to 10';
+  }
+  const list = value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  const bad = list.filter((a) => !ADDRESS.test(a));
+  if (list.length === 0 || bad.length > 0) {
+    return `a number of proxies, or IP addresses and CIDR ranges separated by commas (not: ${bad.slice(0, 3).join(', ')})`;
+  }
+  return list;
+}

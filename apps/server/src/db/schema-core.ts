@@ -263,7 +263,11 @@ export const auditLog = pgTable(
     examId: uuid('exam_id'),
     data: jsonb('data').notNull().default({}),
     prevHash: text('prev_hash').notNull(),
+    /** The entry's link: `alg` over the previous link and the entry (audit-chain.ts). */
     hash: text('hash').notNull(),
+    /** `hmac-sha256` (keyed by the audit key `keyId`), or `sha256` for entries from before. */
+    alg: text('alg').notNull().default('sha256'),
+    keyId: text('key_id'),
   },
   (t) => [
     index('audit_log_exam_idx').on(t.examId),

@@ -8,3 +8,4 @@ export * from './schema-rtc.js';
 export * from './schema-communication.js';
 export * from './schema-jobs.js';
 export * from './schema-system.js';
+export * from './schema-keys.js';

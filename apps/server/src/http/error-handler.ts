@@ -2,7 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '@invigil/contracts';
+import { DataKeyMissingError } from '../adapters/encrypted.blob-store.js';
+import { BlobDecryptError } from '../crypto/chunked-cipher.js';
+import { KeyUnavailableError } from '../crypto/master-keys.js';
 import { AppError } from '../errors.js';
+
+/**
+ * Stored data that cannot be served as it is: said plainly (these are the operator's to fix,
+ * never the client's), and never as the damaged bytes themselves.
+ */
+function fromStorage(err: unknown): AppError | undefined {
+  if (err instanceof BlobDecryptError) {
+    return new AppError(
+      500,
+      'STORED_DATA_DAMAGED',
+      'This stored file failed its integrity check: it was modified or damaged in storage and is not served. Restore it from a backup.',
+    );
+  }
+  if (err instanceof DataKeyMissingError) {
+    return new AppError(410, 'STORED_DATA_ERASED', 'This stored file was erased.');
+  }
+  if (err instanceof KeyUnavailableError) {
+    return new AppError(
+      500,
+      'MASTER_KEY_MISSING',
+      `This stored file is encrypted with master key "${err.kid}", which is no longer configured: add it back to MASTER_KEY or MASTER_KEY_FILE.`,
+    );
+  }
+  return undefined;
+}
 
 /** Map framework errors (bad JSON, wrong content type, too large) to our stable codes. */
 function fromFramework(err: FastifyError): AppError | undefined {
@@ -56,7 +84,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         details.map((d) => `${d.path}: ${d.message}`).join('; '),
         details,
       );
-    } else known = fromFramework(err);
+    } else known = fromStorage(err) ?? fromFramework(err);
 
     if (!known) {
       req.log.error({ err, correlationId }, 'unhandled error');

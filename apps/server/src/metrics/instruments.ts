@@ -104,6 +104,12 @@ function defineInstruments(registry: Registry) {
       labelNames: ['type'] as const,
       registers,
     }),
+    auditVerifications: new Counter({
+      name: 'invigil_audit_verifications_total',
+      help: 'Verifications of the whole audit trail (daily, in the jobs process), by result: ok or failed.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
   };
 }
 
@@ -127,6 +133,7 @@ function startAtZero(m: Instruments): void {
     m.ingestBytes.inc(labels, 0);
     m.ingestItems.inc(labels, 0);
   }
+  for (const result of ['ok', 'failed']) m.auditVerifications.inc({ result }, 0);
   for (const type of METRIC_JOB_TYPES) {
     m.deadLettered.inc({ type }, 0);
     m.jobLatency.zero({ type });

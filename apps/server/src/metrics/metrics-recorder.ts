@@ -80,6 +80,11 @@ export class MetricsRecorder {
     this.m.analysesShed.inc(count);
   }
 
+  /** The whole audit trail was verified (ok, or a failure the administrators are told of). */
+  auditVerified(ok: boolean): void {
+    this.m.auditVerifications.inc({ result: ok ? 'ok' : 'failed' });
+  }
+
   /** A job ended for good: done, or dead-lettered (`dead`). `createdAt`: when it was added. */
   jobEnded(type: MetricJobType, createdAt: Date | undefined, dead = false): void {
     if (createdAt) {

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import type { Role } from '@invigil/contracts';
 import { createApp, type AppOverrides, type InvigilApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
+import { formatMasterKey, generateMasterKey } from '../../src/crypto/master-keys.js';
 import type { Clock } from '../../src/ports/clock.port.js';
 import { insertUser } from '../../src/services/accounts/users.service.js';
 import { HttpClient } from './http-client.js';
@@ -66,6 +67,9 @@ export async function createPgDatabase(
   };
 }
 
+/** The audit key of every test server in this process (audit keys are process-wide). */
+export const TEST_AUDIT_KEY = formatMasterKey(generateMasterKey('test'));
+
 /**
  * Start a server for one test file. `overrides` adjust the configuration; `app` passes
  * adapters in (a detector shared by a file's servers). Server-side snapshot analysis is off
@@ -97,6 +101,10 @@ export async function startTestServer(
     ...base,
     dataDir,
     blobDir: path.join(dataDir, 'blobs'),
+    // Generated into this server's own directory (the base config names the default one).
+    masterKeys: { kind: 'generated', path: path.join(dataDir, 'master.key') },
+    // One audit key for every server of this test process: the key is process-wide.
+    auditKeys: { kind: 'value', value: TEST_AUDIT_KEY },
     database,
     port: 0,
     loginRateLimitPerMinute: 10_000,

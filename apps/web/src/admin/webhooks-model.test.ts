@@ -1,12 +1,14 @@
+import { NotificationEvent } from '@invigil/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   deliveryStatusBadge,
   emptyWebhookForm,
+  EVENT_LABELS,
   lastOutcome,
   validateWebhookForm,
 } from './webhooks-model';
 
-const form = (url: string, events: ('flag.high' | 'verdict')[] = ['verdict']) => ({
+const form = (url: string, events: NotificationEvent[] = ['verdict']) => ({
   ...emptyWebhookForm(),
   url,
   events,
@@ -35,6 +37,13 @@ describe('validateWebhookForm', () => {
     expect(validateWebhookForm(form('https://x.example', []), false).events).toBeTruthy();
     const long = { ...form('https://x.example'), description: 'x'.repeat(501) };
     expect(validateWebhookForm(long, false).description).toBeTruthy();
+  });
+});
+
+describe('EVENT_LABELS', () => {
+  it('labels every event a webhook can subscribe to, in words', () => {
+    expect(Object.keys(EVENT_LABELS).sort()).toEqual([...NotificationEvent.options].sort());
+    expect(EVENT_LABELS['audit.broken'].label).toBe('Audit trail failed verification');
   });
 });
 

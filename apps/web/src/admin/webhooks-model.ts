@@ -10,6 +10,10 @@ export const EVENT_LABELS: Record<NotificationEvent, { label: string; hint: stri
     label: 'Verdict',
     hint: 'A reviewer decided a verdict on a session, provisional or final.',
   },
+  'audit.broken': {
+    label: 'Audit trail failed verification',
+    hint: 'The daily check found audit log entries or checkpoints changed or removed.',
+  },
 };
 
 /** The create form's fields as typed. */

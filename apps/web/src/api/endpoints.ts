@@ -1,7 +1,9 @@
 import {
   AlertState,
   ApiToken,
-  AuditEntry,
+  type AuditEntry,
+  type AuditFilters,
+  AuditPage,
   type ChangePasswordBody,
   CreatedToken,
   CreatedWebhook,
@@ -63,8 +65,11 @@ export type PublicSettingsBody = z.infer<typeof PublicSettings>;
 
 const enc = encodeURIComponent;
 
-/** One entry of the audit log (GET /api/audit). */
-export type { AuditEntry };
+/** One entry of the audit log, and a page of them (GET /api/audit/page). */
+export type { AuditEntry, AuditPage };
+
+/** A page of the audit log: the filters, `before` (an entry id) for older pages, `limit`. */
+export type AuditQuery = AuditFilters & { before?: number; limit?: number };
 
 /** Sign-in, sign-up and the current session. */
 export const authApi = {
@@ -111,8 +116,10 @@ export const usersApi = {
     api('/api/settings/signup', { schema: SignupSettings, signal }),
   saveSignupSettings: (body: SignupSettings) =>
     api('/api/settings/signup', { schema: SignupSettings, method: 'PUT', body }),
-  audit: (limit: number, signal?: AbortSignal) =>
-    api(`/api/audit${query({ limit })}`, { schema: AuditEntry.array(), signal }),
+  audit: (q: AuditQuery, signal?: AbortSignal) =>
+    api(`/api/audit/page${query(q)}`, { schema: AuditPage, signal }),
+  /** A plain link downloads it: the session cookie goes along, the export is same-origin. */
+  auditExportUrl: (filters: AuditFilters) => `/api/audit/export.csv${query(filters)}`,
 };
 
 /** Exams, their staff and rosters (staff). */

@@ -70,13 +70,22 @@ export class AuthService {
   ): Promise<SignedIn> {
     const now = this.clock.now();
     const user = await findUserByEmail(this.db, email);
+    const ip = meta.ip ?? null;
     if (!user) {
       dummyHash ??= hashPassword('not-a-real-password-0000');
       await verifyPassword(await dummyHash, password);
+      // The address tried is kept (lower-cased, clipped): it is what an investigation needs.
+      await this.auditSignIn('auth.sign_in_failed', null, now, {
+        reason: 'unknown_account',
+        email: email.trim().toLowerCase().slice(0, 320),
+        ip,
+      });
       throw errors.invalidCredentials();
     }
-    if (user.lockedUntil && user.lockedUntil > now)
+    if (user.lockedUntil && user.lockedUntil > now) {
+      await this.auditSignIn('auth.sign_in_failed', user.id, now, { reason: 'locked', ip });
       throw errors.accountLocked(user.lockedUntil, now);
+    }
     const ok = await verifyPassword(user.passwordHash, password);
     if (!ok) {
       const failures = user.failedLogins + 1;
@@ -89,6 +98,17 @@ export class AuthService {
           .update(users)
           .set({ failedLogins: lock ? 0 : failures, lockedUntil })
           .where(eq(users.id, user.id));
+        await appendAudit(
+          tx,
+          {
+            actorId: null,
+            action: 'auth.sign_in_failed',
+            entityType: 'user',
+            entityId: user.id,
+            data: { reason: 'wrong_password', failures, ip },
+          },
+          now,
+        );
         if (lock) {
           await appendAudit(tx, {
             actorId: null,
@@ -102,12 +122,40 @@ export class AuthService {
       if (lockedUntil) throw errors.accountLocked(lockedUntil, now);
       throw errors.invalidCredentials();
     }
-    if (user.disabled) throw errors.accountDisabled();
-    await this.db
-      .update(users)
-      .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
-      .where(eq(users.id, user.id));
+    if (user.disabled) {
+      await this.auditSignIn('auth.sign_in_failed', user.id, now, { reason: 'disabled', ip });
+      throw errors.accountDisabled();
+    }
+    await this.db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
+        .where(eq(users.id, user.id));
+      await appendAudit(
+        tx,
+        {
+          actorId: user.id,
+          action: 'auth.sign_in',
+          entityType: 'user',
+          entityId: user.id,
+          data: { ip },
+        },
+        now,
+      );
+    });
     return this.openSession(user.id, meta);
+  }
+
+  /** A sign-in refused before any account change: its own audit entry. */
+  private async auditSignIn(
+    action: string,
+    userId: string | null,
+    at: Date,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.db.transaction((tx) =>
+      appendAudit(tx, { actorId: null, action, entityType: 'user', entityId: userId, data }, at),
+    );
   }
 
   /** Create a server-side session for a user. */

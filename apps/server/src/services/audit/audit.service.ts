@@ -1,122 +1,105 @@
-import { createHash } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
-import { AUDIT_CHAIN_LOCK } from '../../db/advisory-locks.js';
-import type { DbOrTx } from '../../db/database.js';
-import { auditLog, users } from '../../db/schema.js';
-import { iso } from '../sessions/time.js';
+import {
+  AUDIT_EXPORT_MAX_ROWS,
+  type AuditEntry as AuditEntryView,
+  type AuditFilters,
+  type AuditPage,
+  type ListAuditQuery,
+} from '@invigil/contracts';
+import type { Db, DbOrTx } from '../../db/database.js';
+import { systemClock, type Clock } from '../../ports/clock.port.js';
+import type { Actor } from '../accounts/actor.js';
+import { appendAudit } from './audit-chain.js';
+import { auditCsvChunks, planExport } from './audit-export.js';
+import { auditConditions, selectAudit } from './audit-query.js';
 
-/** What happened, by whom, to what. */
-export interface AuditEntry {
-  actorId: string | null;
-  action: string;
-  entityType: string;
-  entityId?: string | null;
-  examId?: string | null;
-  data?: Record<string, unknown>;
+// Writing and checking the chain live in audit-chain.ts; every service imports them from here.
+export { appendAudit, canonicalJson, verifyAuditChain, type AuditEntry } from './audit-chain.js';
+
+/** Entries matching the query's filters (and `before`), newest first, at most `limit`. */
+export async function listAudit(db: DbOrTx, q: ListAuditQuery): Promise<AuditEntryView[]> {
+  return selectAudit(db, auditConditions(q), q.limit);
 }
 
-const GENESIS = '0'.repeat(64);
-
-/** JSON with object keys sorted at every level: jsonb does not keep key order, the hash must not care. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+/** One page of matching entries, newest first, and the `before` of the next (older) page. */
+export async function auditPage(db: DbOrTx, q: ListAuditQuery): Promise<AuditPage> {
+  // One row more than asked tells whether an older page exists without another query.
+  const rows = await selectAudit(db, auditConditions(q), q.limit + 1);
+  const entries = rows.slice(0, q.limit);
+  const last = entries.at(-1);
+  return { entries, nextBefore: rows.length > q.limit && last ? last.id : null };
 }
 
-function chainHash(prevHash: string, at: Date, e: AuditEntry): string {
-  const body = canonicalJson([
-    prevHash,
-    at.toISOString(),
-    e.actorId,
-    e.action,
-    e.entityType,
-    e.entityId ?? null,
-    e.examId ?? null,
-    e.data ?? {},
-  ]);
-  return createHash('sha256').update(body).digest('hex');
+/** A CSV export, ready to stream: what it holds and its text in chunks. */
+export interface AuditExport {
+  filename: string;
+  rows: number;
+  truncated: boolean;
+  chunks: AsyncGenerator<string>;
+}
+
+/** The filters given, without the empty ones, as the `audit.export` entry records them. */
+function givenFilters(filters: AuditFilters): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(filters).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && !!e[1],
+    ),
+  );
 }
 
 /**
- * Append to the audit log inside the caller's transaction, so the record and the change
- * commit together. An advisory lock serialises appends so the hash chain never forks.
+ * Export every entry matching `filters` (newest first, up to `cap` rows) as CSV. The export
+ * is itself audited as `audit.export` with the filters and the row count, before the first
+ * row goes out: an export that fails half-way was still attempted.
  */
-export async function appendAudit(tx: DbOrTx, entry: AuditEntry, at = new Date()): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [last] = await tx
-    .select({ hash: auditLog.hash })
-    .from(auditLog)
-    .orderBy(desc(auditLog.id))
-    .limit(1);
-  const prevHash = last?.hash ?? GENESIS;
-  // Millisecond precision keeps the hash reproducible from the stored timestamp.
-  const stamp = new Date(Math.floor(at.getTime()));
-  await tx.insert(auditLog).values({
-    at: stamp,
-    actorId: entry.actorId,
-    action: entry.action,
-    entityType: entry.entityType,
-    entityId: entry.entityId ?? null,
-    examId: entry.examId ?? null,
-    data: entry.data ?? {},
-    prevHash,
-    hash: chainHash(prevHash, stamp, entry),
-  });
+export async function exportAudit(
+  db: DbOrTx,
+  actor: Actor,
+  filters: AuditFilters,
+  now: Date,
+  cap = AUDIT_EXPORT_MAX_ROWS,
+): Promise<AuditExport> {
+  const where = auditConditions(filters);
+  const plan = await planExport(db, where, cap);
+  await db.transaction((tx) =>
+    appendAudit(
+      tx,
+      {
+        actorId: actor.userId,
+        action: 'audit.export',
+        entityType: 'audit_log',
+        examId: filters.examId ?? null,
+        data: { filters: givenFilters(filters), rows: plan.rows, truncated: plan.truncated },
+      },
+      now,
+    ),
+  );
+  return {
+    filename: `invigil-audit-${now.toISOString().slice(0, 10)}.csv`,
+    rows: plan.rows,
+    truncated: plan.truncated,
+    chunks: auditCsvChunks(db, where, plan),
+  };
 }
 
-/** Recent audit entries, newest first. */
-export async function listAudit(db: DbOrTx, opts: { limit: number; examId?: string }) {
-  const rows = await db
-    .select({ row: auditLog, actorEmail: users.email })
-    .from(auditLog)
-    .leftJoin(users, eq(users.id, auditLog.actorId))
-    .where(opts.examId ? and(eq(auditLog.examId, opts.examId)) : undefined)
-    .orderBy(desc(auditLog.id))
-    .limit(opts.limit);
-  return rows.map(({ row, actorEmail }) => ({
-    id: row.id,
-    at: iso(row.at),
-    actorId: row.actorId,
-    actorEmail,
-    action: row.action,
-    entityType: row.entityType,
-    entityId: row.entityId,
-    examId: row.examId,
-    data: row.data as Record<string, unknown>,
-  }));
-}
-
-/** Recompute the chain from the start; returns the id of the first broken entry, or null if intact. */
-export async function verifyAuditChain(db: DbOrTx): Promise<number | null> {
-  const rows = await db.select().from(auditLog).orderBy(auditLog.id);
-  let prev = GENESIS;
-  for (const r of rows) {
-    const expected = chainHash(prev, r.at, {
-      actorId: r.actorId,
-      action: r.action,
-      entityType: r.entityType,
-      entityId: r.entityId,
-      examId: r.examId,
-      data: r.data as Record<string, unknown>,
-    });
-    if (r.prevHash !== prev || r.hash !== expected) return r.id;
-    prev = r.hash;
-  }
-  return null;
-}
-
-/** The audit log as the admin page reads it. */
+/** The audit log as the admin pages read it. */
 export class AuditLog {
-  constructor(private readonly db: DbOrTx) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  /** Recent entries, newest first (see listAudit). */
-  list(opts: Parameters<typeof listAudit>[1]) {
-    return listAudit(this.db, opts);
+  /** Matching entries, newest first (see listAudit). */
+  list(q: ListAuditQuery) {
+    return listAudit(this.db, q);
+  }
+
+  /** One page of matching entries (see auditPage). */
+  page(q: ListAuditQuery) {
+    return auditPage(this.db, q);
+  }
+
+  /** A CSV export of every matching entry, audited (see exportAudit). */
+  exportCsv(actor: Actor, filters: AuditFilters) {
+    return exportAudit(this.db, actor, filters, this.clock.now());
   }
 }

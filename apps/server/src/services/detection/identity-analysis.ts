@@ -14,7 +14,9 @@ import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { Detector } from '../../ports/detector.port.js';
 import { modelName, round } from './analysis-format.js';
+import type { Keyring } from '../../crypto/master-keys.js';
 import type { AnalysisQueue, LeasedJob } from './analysis-queue.js';
+import { openEmbedding, sealEmbedding } from './sealed-embedding.js';
 import { appendServerEvents } from '../recording/session-events.service.js';
 
 type SnapshotRow = typeof snapshots.$inferSelect;
@@ -111,13 +113,13 @@ async function documentWaitingFor(
 }
 
 /** Holds the session row until the transaction ends: identity results are written one at a time. */
-async function lockSession(tx: Tx, sessionId: string) {
+async function lockSession(tx: Tx, sessionId: string, keyring: Keyring) {
   const [row] = await tx
     .select({ enrolled: examSessions.enrolledEmbedding })
     .from(examSessions)
     .where(eq(examSessions.id, sessionId))
     .for('update');
-  return Array.isArray(row?.enrolled) ? (row.enrolled as number[]) : null;
+  return openEmbedding(keyring, row?.enrolled);
 }
 
 const comparison = (
@@ -156,6 +158,7 @@ export class IdentityAnalysis {
     private readonly blobs: BlobStore,
     private readonly detector: Detector,
     private readonly queue: AnalysisQueue,
+    private readonly keyring: Keyring,
   ) {}
 
   /**
@@ -172,7 +175,7 @@ export class IdentityAnalysis {
     const waiting = eligible ? await documentWaitingFor(this.db, snap.sessionId, snap.seq) : null;
     const compared = waiting && embedding ? await this.compare(waiting, embedding) : null;
     await this.queue.complete(job, this.clock.now(), async (tx) => {
-      await lockSession(tx, snap.sessionId);
+      await lockSession(tx, snap.sessionId, this.keyring);
       const reference = referenceOf((await identityEvents(tx, snap.sessionId)).enrolments);
       const becomesReference = eligible && (!reference || reference.seq <= snap.seq);
       const events: { type: string; clientMs: number; data: Record<string, unknown> }[] = [];
@@ -188,7 +191,7 @@ export class IdentityAnalysis {
       if (becomesReference) {
         await tx
           .update(examSessions)
-          .set({ enrolledEmbedding: embedding })
+          .set({ enrolledEmbedding: sealEmbedding(this.keyring, embedding) })
           .where(eq(examSessions.id, snap.sessionId));
         const now = await documentWaitingFor(tx, snap.sessionId, snap.seq);
         if ((now?.id ?? null) !== (waiting?.id ?? null)) {
@@ -215,7 +218,7 @@ export class IdentityAnalysis {
   async document(job: LeasedJob, snap: SnapshotRow, bytes: Buffer): Promise<void> {
     const a = await this.detector.analyze(bytes, IDENTITY_PARTS);
     await this.queue.complete(job, this.clock.now(), async (tx) => {
-      const enrolled = await lockSession(tx, snap.sessionId);
+      const enrolled = await lockSession(tx, snap.sessionId, this.keyring);
       const reference = referenceOf((await identityEvents(tx, snap.sessionId)).enrolments);
       const face = reference && enrolled ? reference : null;
       const similarity = face && enrolled ? similarityOf(a, enrolled) : null;

@@ -14,6 +14,8 @@ import { isUnreadableImage, type Detector } from '../../ports/detector.port.js';
 import { modelName, round } from './analysis-format.js';
 import { LeaseLostError, type AnalysisQueue, type LeasedJob } from './analysis-queue.js';
 import { IdentityAnalysis } from './identity-analysis.js';
+import { openEmbedding } from './sealed-embedding.js';
+import type { Keyring } from '../../crypto/master-keys.js';
 import { appendServerEvents } from '../recording/session-events.service.js';
 
 /**
@@ -77,8 +79,9 @@ export class SnapshotAnalysisService {
     private readonly blobs: BlobStore,
     private readonly detector: Detector,
     private readonly queue: AnalysisQueue,
+    private readonly keyring: Keyring,
   ) {
-    this.identity = new IdentityAnalysis(db, clock, blobs, detector, queue);
+    this.identity = new IdentityAnalysis(db, clock, blobs, detector, queue, keyring);
   }
 
   /** Run one begun analysis; `lastAttempt`: a failure now is given up, not retried. */
@@ -102,7 +105,7 @@ export class SnapshotAnalysisService {
         else await this.identity.document(job, snap, bytes);
         return { outcome: 'analysed' };
       }
-      const enrolled = Array.isArray(row.enrolled) ? (row.enrolled as number[]) : undefined;
+      const enrolled = openEmbedding(this.keyring, row.enrolled);
       const a = await this.detector.analyze(bytes, enrolled ? { enrolled } : {});
       await this.queue.complete(job, this.clock.now(), async (tx) => {
         await appendServerEvents(tx, snap.sessionId, [

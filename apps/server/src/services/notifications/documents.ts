@@ -1,6 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { NotificationDocument } from '@invigil/contracts';
+import {
+  AUDIT_BROKEN_MAX_PROBLEMS,
+  AUDIT_PROBLEM_CHARS,
+  type NotificationDocument,
+} from '@invigil/contracts';
 import type { DbOrTx } from '../../db/database.js';
 import { examSessions, exams, examStaff, users } from '../../db/schema.js';
 import type { BusTopics } from '../../ports/event-bus.port.js';
@@ -68,6 +72,15 @@ export async function staffAddresses(
   return rows.map((r) => r.email);
 }
 
+/** E-mail addresses of the enabled administrators (told when the audit trail fails verification). */
+export async function adminAddresses(db: DbOrTx): Promise<string[]> {
+  const rows = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.disabled, false)));
+  return rows.map((r) => r.email);
+}
+
 // Only what receivers need: never the student's e-mail address.
 const publicSubject = (s: NotificationSubject) => ({
   exam: s.exam,
@@ -116,6 +129,40 @@ export function verdictDocument(
     data: {
       ...publicSubject(subject),
       verdict: { verdict: v.verdict, reason: v.reason, final: v.final, decidedAt: v.decidedAt },
+    },
+  };
+}
+
+/** What a failed verification of the audit trail found (see jobs/audit-trail.ts). */
+export interface AuditTrailReport {
+  /** When the verification ran. */
+  verifiedAt: Date;
+  entries: number;
+  checkpoints: number;
+  /** Everything that did not check out, in words (AuditVerification.problems). */
+  problems: string[];
+}
+
+// A problem can quote an error from the blob store: keep each, and the webhook body, bounded.
+const clip = (text: string) =>
+  text.length <= AUDIT_PROBLEM_CHARS ? text : `${text.slice(0, AUDIT_PROBLEM_CHARS - 1)}…`;
+
+/**
+ * The `audit.broken` document of a failed verification of the audit trail. Its id is the
+ * verification's time: reported twice, the same verification is one document; the next day's
+ * verification, if the trail is still broken, is a new one, so administrators are told again.
+ */
+export function auditBrokenDocument(report: AuditTrailReport): DocumentOf<'audit.broken'> {
+  const verifiedAt = report.verifiedAt.toISOString();
+  return {
+    id: documentId(`audit.broken:${verifiedAt}`),
+    event: 'audit.broken',
+    createdAt: verifiedAt,
+    data: {
+      verifiedAt,
+      entries: report.entries,
+      checkpoints: report.checkpoints,
+      problems: report.problems.slice(0, AUDIT_BROKEN_MAX_PROBLEMS).map(clip),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { AUDIT_BROKEN_MAX_PROBLEMS } from '@invigil/contracts';
 import type { MailMessage } from '../../ports/mailer.port.js';
 import type { DocumentOf } from './documents.js';
 
@@ -10,6 +11,8 @@ export const studentResultPath = (sessionId: string): string => `/student/result
 const sessionDetailPath = (sessionId: string): string => `/proctor/sessions/${sessionId}`;
 /** Where staff review a session and its verdict. */
 const sessionReviewPath = (sessionId: string): string => `/review/sessions/${sessionId}`;
+/** Where administrators read the audit log. */
+const auditLogPath = '/admin/audit';
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -98,5 +101,27 @@ export function verdictStudentMail(doc: DocumentOf<'verdict'>, publicUrl: string
         : 'You can see each flag with the reviewer’s decision and send one written response before the verdict becomes final.',
     ],
     { label: 'See your result', url: `${publicUrl}${studentResultPath(session.id)}` },
+  );
+}
+
+/**
+ * The e-mail to administrators when the daily verification of the audit trail failed: what
+ * was found and what to do about it. Problems are listed as they are (the document holds at
+ * most AUDIT_BROKEN_MAX_PROBLEMS); the HTML part escapes them like any other text.
+ */
+export function auditBrokenMail(doc: DocumentOf<'audit.broken'>, publicUrl: string): MailContent {
+  const { verifiedAt, entries, checkpoints, problems } = doc.data;
+  const clipped = problems.length >= AUDIT_BROKEN_MAX_PROBLEMS;
+  return compose(
+    'Invigil: the audit trail failed verification',
+    [
+      `The verification of the audit trail at ${verifiedAt} failed (${entries} entries, ${checkpoints} checkpoints checked). Entries may have been changed or removed outside Invigil.`,
+      clipped
+        ? `The first ${problems.length} problems found:`
+        : `Problems found (${problems.length}):`,
+      ...problems.map((p) => `- ${p}`),
+      'What to do: run `invigil audit verify` on the server for the full report, and compare the audit log with your backups of the database and of the blob store (audit/checkpoints) to find what changed and when. Until then, do not rely on the audit log from the first problem on.',
+    ],
+    { label: 'Open the audit log', url: `${publicUrl}${auditLogPath}` },
   );
 }

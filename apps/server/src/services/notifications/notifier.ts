@@ -4,8 +4,21 @@ import type { Db } from '../../db/database.js';
 import { webhooks } from '../../db/schema.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { BusTopics, EventBus } from '../../ports/event-bus.port.js';
-import { flagHighDocument, loadSubject, staffAddresses, verdictDocument } from './documents.js';
-import { flagHighMail, verdictStaffMail, verdictStudentMail } from './email-templates.js';
+import {
+  adminAddresses,
+  auditBrokenDocument,
+  flagHighDocument,
+  loadSubject,
+  staffAddresses,
+  verdictDocument,
+  type AuditTrailReport,
+} from './documents.js';
+import {
+  auditBrokenMail,
+  flagHighMail,
+  verdictStaffMail,
+  verdictStudentMail,
+} from './email-templates.js';
 import type { DeliveryTarget, NotificationOutbox } from './outbox.js';
 
 /** What the notifier needs besides the database. */
@@ -22,9 +35,11 @@ export interface NotifierDeps {
 }
 
 /**
- * Turns bus events into deliveries: a new high-severity flag (`flag.created`) goes to
+ * Turns events into deliveries: a new high-severity flag (`flag.created`) goes to
  * `flag.high` webhooks and, by e-mail, to the exam's proctors; a verdict (`review.verdict`)
- * goes to `verdict` webhooks and, by e-mail, to the exam's instructors and the student.
+ * goes to `verdict` webhooks and, by e-mail, to the exam's instructors and the student. A
+ * failed verification of the audit trail (`auditTrailBroken`, called by the job that verifies
+ * it, not from the bus) goes to `audit.broken` webhooks and, by e-mail, to the administrators.
  */
 export class Notifier {
   constructor(
@@ -89,6 +104,25 @@ export class Notifier {
       }
     }
     return this.enqueue(doc, targets);
+  }
+
+  /**
+   * Queue the alert of a failed verification of the audit trail: to every active webhook
+   * subscribed to `audit.broken` and, when e-mail is on, to every enabled administrator. A
+   * report without problems (the trail checked out) queues nothing. Errors are the caller's:
+   * the verification job logs them.
+   */
+  async auditTrailBroken(report: AuditTrailReport): Promise<void> {
+    if (report.problems.length === 0) return;
+    const doc = auditBrokenDocument(report);
+    const targets = await this.webhookTargets('audit.broken');
+    if (this.deps.emailEnabled) {
+      const mail = auditBrokenMail(doc, this.deps.publicUrl);
+      for (const to of await adminAddresses(this.db)) {
+        targets.push({ channel: 'email', to, mail });
+      }
+    }
+    await this.enqueue(doc, targets);
   }
 
   private async webhookTargets(event: NotificationEvent): Promise<DeliveryTarget[]> {

@@ -184,7 +184,8 @@ export class NotificationOutbox {
   }
 
   private row(doc: NotificationDocument, t: DeliveryTarget, now: Date) {
-    const examId = doc.event === 'ping' ? null : doc.data.exam.id;
+    // A ping and an audit alert are about no exam.
+    const examId = 'exam' in doc.data ? doc.data.exam.id : null;
     const common = {
       event: doc.event,
       examId,
