@@ -20,13 +20,15 @@ export const errors = {
     new AppError(400, 'VALIDATION_FAILED', message, details),
   unauthenticated: (message = 'Sign in first') => new AppError(401, 'UNAUTHENTICATED', message),
   invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'E-mail or password is wrong'),
-  accountLocked: (until: Date, now: Date) => {
+  signInThrottled: (until: Date, now: Date) => {
     const retryAfter = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+    const wait =
+      retryAfter < 120 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`;
     return new AppError(
-      423,
-      'ACCOUNT_LOCKED',
-      `Too many failed sign-ins; try again in ${Math.ceil(retryAfter / 60)} minute(s)`,
-      { lockedUntil: until.toISOString(), retryAfterSeconds: retryAfter },
+      429,
+      'SIGN_IN_THROTTLED',
+      `Too many failed sign-ins; try again in ${wait}`,
+      { retryAfterSeconds: retryAfter, until: until.toISOString() },
       { 'retry-after': String(retryAfter) },
     );
   },

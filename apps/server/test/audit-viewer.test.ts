@@ -66,10 +66,13 @@ describe.each(engines())('the audit viewer’s API on %s', (engine) => {
     client.get<string>(`/api/audit/export.csv${query ? `?${query}` : ''}`);
 
   beforeAll(async () => {
-    server = await startTestServer(engine, { loginLockoutThreshold: 2 });
+    server = await startTestServer(engine, {
+      signInThrottle: { freeFailures: 2, maxDelayMs: 60_000 },
+    });
     admin = await server.signedIn('admin');
 
-    // Real actions, each audited: accounts made by two admins, a lockout, an exam, a rename.
+    // Real actions, each audited: accounts made by two admins, failed sign-ins that start a
+    // wait (auth.throttle), an exam, a rename.
     const created = await admin.post('/api/users', {
       email: '-dash@example.edu',
       name: 'Dash Admin',
@@ -90,7 +93,7 @@ describe.each(engines())('the audit viewer’s API on %s', (engine) => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       if (email.startsWith('zed.one')) lockedId = res.body.id;
     }
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       const res = await server
         .anonymous()
         .post('/api/auth/login', { email: 'zed.one@example.edu', password: 'wrong password!!' });
@@ -108,7 +111,7 @@ describe.each(engines())('the audit viewer’s API on %s', (engine) => {
 
   it('lists everything newest first, and the old ?limit=&examId= query still works', async () => {
     expect(all.map((e) => e.action)).toEqual(
-      expect.arrayContaining(['user.create', 'auth.lockout', 'exam.create', 'user.update']),
+      expect.arrayContaining(['user.create', 'auth.throttle', 'exam.create', 'user.update']),
     );
     expect(ids(all)).toEqual([...ids(all)].sort((a, b) => b - a));
     const two = await admin.get('/api/audit?limit=2');
@@ -149,7 +152,7 @@ describe.each(engines())('the audit viewer’s API on %s', (engine) => {
     const users = await expectFiltered('action=user.', (e) => e.action.startsWith('user.'));
     expect(new Set(users.map((e) => e.action))).toEqual(new Set(['user.create', 'user.update']));
     const auth = await expectFiltered('action=auth.', (e) => e.action.startsWith('auth.'));
-    expect(auth.map((e) => e.action)).toContain('auth.lockout');
+    expect(auth.map((e) => e.action)).toContain('auth.throttle');
     expect(await list('action=auth')).toEqual([]);
     expect(await list('action=user')).toEqual([]);
   });
@@ -160,11 +163,11 @@ describe.each(engines())('the audit viewer’s API on %s', (engine) => {
       (e) => e.entityType === 'user' && e.entityId === lockedId,
     );
     expect(target.map((e) => e.action)).toEqual(
-      expect.arrayContaining(['user.update', 'auth.lockout', 'user.create']),
+      expect.arrayContaining(['user.update', 'auth.throttle', 'user.create']),
     );
-    const lockout = target.find((e) => e.action === 'auth.lockout');
-    expect(lockout?.actorId).toBeNull();
-    expect(lockout?.actorEmail).toBeNull();
+    const throttle = target.find((e) => e.action === 'auth.throttle');
+    expect(throttle?.actorId).toBeNull();
+    expect(throttle?.actorEmail).toBeNull();
     await expectFiltered(`entityId=${lockedId}`, (e) => e.entityId === lockedId);
     expect((await list('entityType=exam')).map((e) => e.entityId)).toEqual([examId]);
     expect(await list(`entityType=exam&entityId=${lockedId}`)).toEqual([]);

@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { LiveMessage, RecordingManifest, SessionEvent } from '@invigil/contracts';
+import { cipherSize, DEFAULT_CHUNK_BYTES } from '../src/crypto/chunked-cipher.js';
 import { formatMasterKey, generateMasterKey } from '../src/crypto/master-keys.js';
 import { BullJobQueue } from '../src/adapters/bullmq.job-queue.js';
 import { ENV_SCHEMA } from '../src/config/config.js';
@@ -30,7 +31,7 @@ import { connectLive, type LiveSocket } from './helpers/live-socket.js';
 import { webmBytes } from './helpers/media-bytes.js';
 import { freePort } from './helpers/postgres.js';
 import { parseScrape } from './helpers/prometheus-text.js';
-import { sha256 } from './helpers/recording.js';
+import { getRaw, sha256 } from './helpers/recording.js';
 import { CLI_PATH, ServerProcess } from './helpers/server-process.js';
 import { type RedisServer, redisSkipReason, startRedis } from './helpers/redis.js';
 import {
@@ -442,17 +443,24 @@ describe.skipIf(skip !== null)('failover across server processes', () => {
     ).toEqual(sent);
     expect(manifest.gaps).toEqual([]);
     expect(manifest.complete).toBe(true);
+    // One object per segment in the bucket, encrypted (header and sealed chunks, never the
+    // bytes), and each plays back as exactly what was sent.
     const prefix = `sessions/${b.sessionId}/media/webcam/`;
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
     const stored = await Promise.all(
       (listed.Contents ?? []).map(async (o) => {
         const seq = Number(/^(\d+)-/.exec(o.Key!.slice(prefix.length))?.[1]);
         const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: o.Key }));
-        const bytes = Buffer.from(await got.Body!.transformToByteArray());
-        return { seq, sha256: sha256(bytes), size: bytes.length };
+        const raw = Buffer.from(await got.Body!.transformToByteArray());
+        expect(raw.subarray(0, 8).toString()).toBe('INVGENC1');
+        const played = await getRaw(proctor, `/api/sessions/${b.sessionId}/media/webcam/${seq}`);
+        expect(played.status).toBe(200);
+        return { seq, sha256: sha256(played.bytes), size: raw.length };
       }),
     );
-    expect(stored.sort((x, y) => x.seq - y.seq)).toEqual(sent);
+    expect(stored.sort((x, y) => x.seq - y.seq)).toEqual(
+      sent.map((s) => ({ ...s, size: cipherSize(s.size, DEFAULT_CHUNK_BYTES) })),
+    );
   }
 
   it('keeps every segment exactly once when instance A is killed in the middle of uploads', async () => {

@@ -9,7 +9,9 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNAUTHENTICATED',
   'INVALID_CREDENTIALS',
+  /** No longer sent: sign-in failures now slow attempts (SIGN_IN_THROTTLED) instead. */
   'ACCOUNT_LOCKED',
+  'SIGN_IN_THROTTLED',
   'ACCOUNT_DISABLED',
   'RATE_LIMITED',
   'CSRF_FAILED',

@@ -70,8 +70,7 @@ export function buildServices(
 
   const auth = new AuthService(db, clock, {
     sessionTtlHours: config.sessionTtlHours,
-    lockoutThreshold: config.loginLockoutThreshold,
-    lockoutMinutes: config.loginLockoutMinutes,
+    throttle: config.signInThrottle,
   });
   const exams = new ExamService(db, clock);
   const registrations = new RegistrationService(db, clock);

@@ -80,8 +80,8 @@ export interface Config {
   ingestGraceMs: number;
   /** Chat messages and announcements one user may send per window (per process). */
   chatRateLimit: { max: number; windowMs: number };
-  loginLockoutThreshold: number;
-  loginLockoutMinutes: number;
+  /** How failed sign-ins slow further attempts. */
+  signInThrottle: { freeFailures: number; maxDelayMs: number };
   /** How long a "forgot password" link works. */
   passwordResetMinutes: number;
   seedDemo: boolean;
@@ -190,8 +190,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     writeRateLimitPerMinute: e.WRITE_RATE_LIMIT_PER_MINUTE,
     ingestGraceMs: e.INGEST_GRACE_MINUTES * 60_000,
     chatRateLimit: { max: e.CHAT_MESSAGES_PER_30_SECONDS, windowMs: 30_000 },
-    loginLockoutThreshold: e.LOGIN_LOCKOUT_THRESHOLD,
-    loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+    signInThrottle: {
+      freeFailures: e.SIGN_IN_FREE_FAILURES,
+      maxDelayMs: e.SIGN_IN_MAX_DELAY_MINUTES * 60_000,
+    },
     passwordResetMinutes: e.PASSWORD_RESET_MINUTES,
     seedDemo,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist()),

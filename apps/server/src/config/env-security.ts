@@ -48,12 +48,14 @@ export const SECURITY_ENV = {
     .describe(
       'Minutes after an attempt ends (submitted or terminated) during which the browser may still upload what it recorded; after that only retries of stored items are answered.',
     ),
-  LOGIN_LOCKOUT_THRESHOLD: int(1, 100)
+  SIGN_IN_FREE_FAILURES: int(1, 100)
     .default(5)
-    .describe('Consecutive failed logins that lock an account.'),
-  LOGIN_LOCKOUT_MINUTES: int(1, 24 * 60)
+    .describe(
+      'Failed sign-ins from one address at one account before further attempts there must wait (2 s, 4 s, 8 s … doubling). An account as a whole is slowed after four times as many, for browsers it never signed in from; nothing locks an account.',
+    ),
+  SIGN_IN_MAX_DELAY_MINUTES: int(1, 24 * 60)
     .default(15)
-    .describe('How long a locked account stays locked.'),
+    .describe('The longest wait between sign-in attempts, however many have failed.'),
   PASSWORD_RESET_MINUTES: int(5, 24 * 60)
     .default(30)
     .describe(

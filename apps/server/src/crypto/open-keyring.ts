@@ -33,13 +33,13 @@ export interface KeyPurpose {
 
 /** Encryption at rest. */
 export const MASTER: KeyPurpose = {
-  what: 'master key for encryption at rest',
+  what: 'a master key for encryption at rest',
   without: 'nothing stored can be read',
 };
 
 /** The audit trail's signatures. */
 export const AUDIT: KeyPurpose = {
-  what: 'audit trail signing key',
+  what: 'an audit trail signing key',
   without: 'the audit trail cannot be verified',
 };
 
@@ -58,11 +58,11 @@ export async function openKeys(
   }
   await mkdir(path.dirname(source.path), { recursive: true });
   const key = generateMasterKey();
-  const text = `# Invigil ${purpose.what}: back it up apart from the data; without it ${purpose.without}.\n${formatMasterKey(key)}\n`;
+  const text = `# Invigil, ${purpose.what}: back it up apart from the data; without it ${purpose.without}.\n${formatMasterKey(key)}\n`;
   try {
     await writeFile(source.path, text, { flag: 'wx', mode: 0o600 });
     log.warn(
-      `Generated a ${purpose.what} in ${source.path}: back it up (without it ${purpose.without})`,
+      `Generated ${purpose.what} in ${source.path}: back it up (without it ${purpose.without})`,
     );
     return [key];
   } catch (error) {

@@ -29,8 +29,6 @@ export const users = pgTable(
     role: text('role').notNull(),
     passwordHash: text('password_hash').notNull(),
     disabled: boolean('disabled').notNull().default(false),
-    failedLogins: integer('failed_logins').notNull().default(0),
-    lockedUntil: tz('locked_until'),
     lastLoginAt: tz('last_login_at'),
     passwordChangedAt: tz('password_changed_at').notNull().defaultNow(),
     createdAt: createdAt(),

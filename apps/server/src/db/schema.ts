@@ -9,3 +9,4 @@ export * from './schema-communication.js';
 export * from './schema-jobs.js';
 export * from './schema-system.js';
 export * from './schema-keys.js';
+export * from './schema-security.js';

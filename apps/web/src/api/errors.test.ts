@@ -87,6 +87,22 @@ describe('lock and retry times', () => {
     expect(describeError(fromHeader)).toContain('Try again in 10 minutes');
   });
 
+  it('says how long a throttled sign-in must wait', () => {
+    const seconds = (retryAfterSeconds: number) =>
+      new ApiError({
+        status: 429,
+        code: 'SIGN_IN_THROTTLED',
+        message: 'Too many failed sign-ins',
+        details: { retryAfterSeconds },
+      });
+    expect(describeError(seconds(8))).toBe(
+      'Too many failed sign-ins from here. Try again in 8 seconds.',
+    );
+    expect(describeError(seconds(600))).toContain('Try again in 10 minutes');
+    const unknown = new ApiError({ status: 429, code: 'SIGN_IN_THROTTLED', message: 'x' });
+    expect(describeError(unknown)).toContain('Wait a moment');
+  });
+
   it('describes a lock without a known end', () => {
     const error = new ApiError({ status: 423, code: 'ACCOUNT_LOCKED', message: 'Locked' });
     expect(describeError(error)).toContain('Try again later');

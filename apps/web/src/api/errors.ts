@@ -202,6 +202,19 @@ export function describeError(error: unknown): string {
         ? `This account is locked after too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
         : 'This account is locked after too many failed attempts. Try again later.';
     }
+    if (error.code === 'SIGN_IN_THROTTLED') {
+      const details = isRecord(error.details) ? error.details : {};
+      const seconds =
+        typeof details.retryAfterSeconds === 'number'
+          ? details.retryAfterSeconds
+          : error.retryAfterSeconds;
+      if (seconds === undefined) return 'Too many failed sign-ins. Wait a moment and try again.';
+      const wait =
+        seconds < 120
+          ? `${seconds} second${seconds === 1 ? '' : 's'}`
+          : `${Math.ceil(seconds / 60)} minutes`;
+      return `Too many failed sign-ins from here. Try again in ${wait}.`;
+    }
     if (error.code === 'RATE_LIMITED' && error.retryAfterSeconds) {
       const minutes = Math.ceil(error.retryAfterSeconds / 60);
       return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;

@@ -17,6 +17,11 @@ import { SESSION_COOKIE } from '../auth-hook.js';
 import { ANY_ROLE, actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
+/** The cookie of a browser an account signed in from: its sign-ins skip the account-wide wait. */
+export const DEVICE_COOKIE = 'invigil_device';
+/** How long a browser stays known after the sign-in that made it known. */
+const DEVICE_COOKIE_SECONDS = 365 * 24 * 60 * 60;
+
 /** Options for the auth routes. */
 export interface AuthRoutesOptions {
   users: UserAdminService;
@@ -32,6 +37,15 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   const tags = ['auth'];
   const rateLimit = { max: opts.loginRateLimitPerMinute, timeWindow: 60_000 };
   const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
+  // The known-browser cookie: only the sign-in route reads it, so its path is the auth API.
+  const setDeviceCookie = (reply: FastifyReply, token: string) =>
+    reply.setCookie(DEVICE_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: opts.cookieSecure,
+      path: '/api/auth',
+      maxAge: DEVICE_COOKIE_SECONDS,
+    });
 
   const me = async (userId: string, csrfToken: string): Promise<MeResponse> => {
     const user = await opts.users.byId(userId);
@@ -75,8 +89,12 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
       },
     },
     async (req, reply) => {
-      const signedIn = await opts.auth.login(req.body.email, req.body.password, meta(req));
+      const signedIn = await opts.auth.login(req.body.email, req.body.password, {
+        ...meta(req),
+        deviceToken: req.cookies[DEVICE_COOKIE],
+      });
       setCookie(reply, signedIn);
+      if (signedIn.deviceToken) setDeviceCookie(reply, signedIn.deviceToken);
       return me(signedIn.userId, signedIn.csrfToken);
     },
   );

@@ -11,6 +11,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { emailDomainAllowed, getSignupSettings } from './settings.service.js';
 import { assertPasswordPolicy, findUserByEmail, insertUser } from './users.service.js';
+import { KnownDevices, SignInThrottle, type ThrottlePolicy } from './sign-in-throttle.js';
 
 /** SHA-256 hex of a secret: what we store for session cookies and API tokens. */
 export const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex');
@@ -27,8 +28,8 @@ export function safeEqual(a: string, b: string): boolean {
 /** Settings of the account protection rules. */
 export interface AuthPolicy {
   sessionTtlHours: number;
-  lockoutThreshold: number;
-  lockoutMinutes: number;
+  /** How failed sign-ins slow further attempts (sign-in-throttle.ts). */
+  throttle: ThrottlePolicy;
 }
 
 /** A signed-in session as the HTTP layer needs it. */
@@ -38,6 +39,16 @@ export interface SignedIn {
   csrfToken: string;
   expiresAt: Date;
   userId: string;
+  /** A new known-browser token for its cookie, when this browser was not known yet. */
+  deviceToken?: string;
+}
+
+/** Where a sign-in comes from. */
+export interface SignInMeta {
+  ip?: string;
+  userAgent?: string;
+  /** The known-browser cookie's token, if the browser sent one. */
+  deviceToken?: string;
 }
 
 /** What an authenticated request carries. */
@@ -49,10 +60,15 @@ export interface ResolvedAuth {
 
 // Compared against when the e-mail is unknown, so a miss costs as long as a hit.
 let dummyHash: Promise<string> | undefined;
+/** A user id no account has: what an unknown e-mail's browser is looked up under. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 
 /** Accounts, sign-in sessions and API tokens. */
 export class AuthService {
   private readonly sessionByHash;
+  /** Failed sign-ins, and what they slow (public: a new password clears an account's). */
+  readonly throttle: SignInThrottle;
+  private readonly devices: KnownDevices;
 
   constructor(
     private readonly db: Db,
@@ -60,77 +76,74 @@ export class AuthService {
     private readonly policy: AuthPolicy,
   ) {
     this.sessionByHash = sessionByHashStatement(db);
+    this.throttle = new SignInThrottle(db, policy.throttle);
+    this.devices = new KnownDevices(db);
   }
 
-  /** Check credentials with lockout after repeated failures; on success open a session. */
-  async login(
-    email: string,
-    password: string,
-    meta: { ip?: string; userAgent?: string },
-  ): Promise<SignedIn> {
+  /**
+   * Check credentials; on success open a session. Failed attempts slow further ones from the
+   * same address, and at the same account from browsers it never signed in from
+   * (SignInThrottle), never locking the account. Unknown and existing accounts take the same
+   * path: the same reads, a password hash compared, the same writes and answers.
+   */
+  async login(email: string, password: string, meta: SignInMeta): Promise<SignedIn> {
     const now = this.clock.now();
-    const user = await findUserByEmail(this.db, email);
     const ip = meta.ip ?? null;
-    if (!user) {
-      dummyHash ??= hashPassword('not-a-real-password-0000');
-      await verifyPassword(await dummyHash, password);
-      // The address tried is kept (lower-cased, clipped): it is what an investigation needs.
-      await this.auditSignIn('auth.sign_in_failed', null, now, {
-        reason: 'unknown_account',
-        email: email.trim().toLowerCase().slice(0, 320),
+    const user = await findUserByEmail(this.db, email);
+    // Looked up for an unknown account too (under no account), so it takes as long.
+    const knownBrowser = await this.devices.known(user?.id ?? NO_ACCOUNT, meta.deviceToken, now);
+    const waiting = await this.throttle.check(email, ip, knownBrowser, now);
+    if (waiting) {
+      await this.auditSignIn('auth.sign_in_failed', user?.id ?? null, now, {
+        reason: 'throttled',
+        scope: waiting.scope,
         ip,
       });
-      throw errors.invalidCredentials();
+      throw errors.signInThrottled(waiting.until, now);
     }
-    if (user.lockedUntil && user.lockedUntil > now) {
-      await this.auditSignIn('auth.sign_in_failed', user.id, now, { reason: 'locked', ip });
-      throw errors.accountLocked(user.lockedUntil, now);
-    }
-    const ok = await verifyPassword(user.passwordHash, password);
-    if (!ok) {
-      const failures = user.failedLogins + 1;
-      const lock = failures >= this.policy.lockoutThreshold;
-      const lockedUntil = lock
-        ? new Date(now.getTime() + this.policy.lockoutMinutes * 60_000)
-        : null;
+    dummyHash ??= hashPassword('not-a-real-password-0000');
+    const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash), password);
+    if (!user || !ok) {
       await this.db.transaction(async (tx) => {
-        await tx
-          .update(users)
-          .set({ failedLogins: lock ? 0 : failures, lockedUntil })
-          .where(eq(users.id, user.id));
+        const { started } = await this.throttle.failed(tx, email, ip, now);
         await appendAudit(
           tx,
           {
             actorId: null,
             action: 'auth.sign_in_failed',
             entityType: 'user',
-            entityId: user.id,
-            data: { reason: 'wrong_password', failures, ip },
+            entityId: user?.id ?? null,
+            // For an unknown account the address tried is kept (lower-cased, clipped): it is
+            // what an investigation needs.
+            data: user
+              ? { reason: 'wrong_password', ip }
+              : { reason: 'unknown_account', email: email.trim().toLowerCase().slice(0, 320), ip },
           },
           now,
         );
-        if (lock) {
-          await appendAudit(tx, {
-            actorId: null,
-            action: 'auth.lockout',
-            entityType: 'user',
-            entityId: user.id,
-            data: { ip: meta.ip ?? null },
-          });
+        if (started) {
+          await appendAudit(
+            tx,
+            {
+              actorId: null,
+              action: 'auth.throttle',
+              entityType: 'user',
+              entityId: user?.id ?? null,
+              data: { scope: started.scope, until: started.until.toISOString(), ip },
+            },
+            now,
+          );
         }
       });
-      if (lockedUntil) throw errors.accountLocked(lockedUntil, now);
       throw errors.invalidCredentials();
     }
     if (user.disabled) {
       await this.auditSignIn('auth.sign_in_failed', user.id, now, { reason: 'disabled', ip });
       throw errors.accountDisabled();
     }
+    await this.throttle.succeeded(email, ip);
     await this.db.transaction(async (tx) => {
-      await tx
-        .update(users)
-        .set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now })
-        .where(eq(users.id, user.id));
+      await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id));
       await appendAudit(
         tx,
         {
@@ -143,7 +156,10 @@ export class AuthService {
         now,
       );
     });
-    return this.openSession(user.id, meta);
+    const session = await this.openSession(user.id, meta);
+    return knownBrowser
+      ? session
+      : { ...session, deviceToken: await this.devices.remember(user.id, now) };
   }
 
   /** A sign-in refused before any account change: its own audit entry. */

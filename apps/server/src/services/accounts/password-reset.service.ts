@@ -6,6 +6,7 @@ import { errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { MailMessage, Mailer } from '../../ports/mailer.port.js';
 import { appendAudit } from '../audit/audit.service.js';
+import { clearSignInFailures } from './sign-in-throttle.js';
 import { sha256 } from './auth.service.js';
 import { hashPassword } from './password.js';
 import { passwordResetMail, resetLink } from './password-reset-mail.js';
@@ -136,12 +137,11 @@ export class PasswordResetService {
           passwordHash,
           passwordChangedAt: now,
           updatedAt: now,
-          failedLogins: 0,
-          lockedUntil: null,
         })
         .where(and(eq(users.id, userId), eq(users.disabled, false)))
-        .returning({ id: users.id });
+        .returning({ id: users.id, email: users.email });
       if (!updated) throw invalidToken();
+      await clearSignInFailures(tx, updated.email);
       const revoked = await tx
         .update(authSessions)
         .set({ revokedAt: now })

@@ -10,6 +10,7 @@ import {
 import type { Db, DbOrTx } from '../../db/database.js';
 import { authSessions, users } from '../../db/schema.js';
 import { AppError, errors } from '../../errors.js';
+import { clearSignInFailures } from './sign-in-throttle.js';
 import type { Actor } from './actor.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { hashPassword, passwordProblems } from './password.js';
@@ -158,12 +159,11 @@ export async function setUserPassword(
         passwordHash,
         passwordChangedAt: now,
         updatedAt: now,
-        failedLogins: 0,
-        lockedUntil: null,
       })
       .where(eq(users.id, id))
       .returning();
     if (!updated) throw errors.notFound('User');
+    await clearSignInFailures(tx, updated.email);
     await tx
       .update(authSessions)
       .set({ revokedAt: now })
