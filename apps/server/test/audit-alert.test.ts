@@ -1,7 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { desc, eq, sql } from 'drizzle-orm';
@@ -20,41 +18,10 @@ import { eventually } from './helpers/eventually.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectValidationDetails } from './helpers/matrix-errors.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local webhook receiver answering 200 to everything, keeping what it got. */
-async function startReceiver() {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({
-        path: req.url ?? '/',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (p: string) => `http://127.0.0.1:${port}${p}`,
-    received,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-const expectedSignature = (secret: string, r: Received) =>
-  `sha256=${createHmac('sha256', secret)
-    .update(`${r.headers['x-invigil-timestamp']}.${r.body}`)
-    .digest('hex')}`;
+import {
+  expectedSignature,
+  startWebhookReceiver as startReceiver,
+} from './helpers/webhook-receiver.js';
 
 type Client = HttpClient & { userId: string; email: string };
 

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeAnalysis } from '@invigil/detection/node';
 import type { Detector } from '../src/ports/detector.port.js';
@@ -13,6 +11,7 @@ import { freePort } from './helpers/postgres.js';
 import { parseScrape, type Scrape } from './helpers/prometheus-text.js';
 import { putSegment, putSnapshot, recordingFixture } from './helpers/recording.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { startWebhookReceiver as startReceiver } from './helpers/webhook-receiver.js';
 
 const TOKEN = 'metrics-test-scrape-token';
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -29,20 +28,6 @@ class StubDetector implements Detector {
     return oneFaceAnalysis('stub');
   }
   async close(): Promise<void> {}
-}
-
-/** A webhook receiver that accepts everything. */
-async function startReceiver() {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200).end('ok'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 /**
@@ -168,7 +153,10 @@ describe.each(engines())('metrics on %s', (engine) => {
     expect(events.status, JSON.stringify(events.body)).toBe(200);
     await feed.waitFor((m) => m.topic === 'flag.created' && m.data.flag.type === 'no_face');
 
-    const hook = await f.admin.post('/api/webhooks', { url: receiver.url, events: ['verdict'] });
+    const hook = await f.admin.post('/api/webhooks', {
+      url: receiver.url('/hook'),
+      events: ['verdict'],
+    });
     expect(hook.status, JSON.stringify(hook.body)).toBe(201);
     expect((await f.admin.post(`/api/webhooks/${hook.body.webhook.id}/test`)).status).toBe(202);
     expect((await f.student.get('/api/no/such/route')).status).toBe(404);

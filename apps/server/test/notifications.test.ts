@@ -1,6 +1,3 @@
-import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open-database.js';
@@ -14,51 +11,27 @@ import type { HttpClient } from './helpers/http-client.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
 import { eventually } from './helpers/eventually.js';
+import {
+  expectedSignature,
+  startWebhookReceiver,
+  type ReceivedCall,
+} from './helpers/webhook-receiver.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
 
 type Mail = ReceivedMail;
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /**
  * A local webhook receiver: `/ok` answers 200, `/flaky` 500 on its first call then 200,
- * `/down` always 500.
+ * `/down` always 500, `/down-3` 500 three times.
  */
-async function startReceiver() {
-  const received: Received[] = [];
-  const calls = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const n = (calls.get(path) ?? 0) + 1;
-      calls.set(path, n);
-      const fail =
-        path === '/down' || (path === '/flaky' && n === 1) || (path === '/down-3' && n <= 3);
-      res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain' }).end(fail ? 'no' : 'ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    received,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+const startReceiver = () =>
+  startWebhookReceiver((path, n) =>
+    path === '/down' || (path === '/flaky' && n === 1) || (path === '/down-3' && n <= 3)
+      ? 500
+      : 200,
+  );
 
 type Client = HttpClient & { userId: string; email: string };
-
-const expectedSignature = (secret: string, r: Received) =>
-  `sha256=${createHmac('sha256', secret)
-    .update(`${r.headers['x-invigil-timestamp']}.${r.body}`)
-    .digest('hex')}`;
 
 describe.each(engines())('notifications on %s', (engine) => {
   let server: TestServer;
@@ -159,7 +132,7 @@ describe.each(engines())('notifications on %s', (engine) => {
         (r) => r.path === '/ok' && r.headers['x-invigil-event'] === 'flag.high',
       );
       expect(got).toBeDefined();
-      return got as Received;
+      return got as ReceivedCall;
     });
     expect(post.headers['content-type']).toBe('application/json');
     expect(post.headers['x-invigil-delivery']).toMatch(/^\d+$/);
@@ -329,7 +302,7 @@ describe.each(engines())('notifications on %s', (engine) => {
         (r) => r.path === '/ok/verdict' && r.body.includes(sessionId),
       );
       expect(got).toBeDefined();
-      return got as Received;
+      return got as ReceivedCall;
     });
     expect(post.headers['x-invigil-signature']).toBe(expectedSignature(secret, post));
     expect(JSON.parse(post.body).data.verdict).toEqual({

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from './helpers/http-client.js';
 import { parseRoles } from '../src/roles.js';
@@ -8,25 +6,7 @@ import { eventually } from './helpers/eventually.js';
 import { webmBytes } from './helpers/media-bytes.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
-
-/** A receiver of webhooks that answers 200 and remembers what it got. */
-async function startReceiver() {
-  const received: string[] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received.push(req.url ?? '/');
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (p: string) => `http://127.0.0.1:${port}${p}`,
-    received,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+import { startWebhookReceiver as startReceiver } from './helpers/webhook-receiver.js';
 
 /** The same signed-in user, talking to another process of the deployment. */
 function via(server: TestServer, client: HttpClient): HttpClient {
@@ -139,7 +119,7 @@ describe.skipIf(!engines().includes('postgres'))('a worker process beside API pr
     const ping = await admin.post(`/api/webhooks/${hook.body.webhook.id}/test`);
     expect(ping.status).toBe(202);
     await new Promise((r) => setTimeout(r, 500));
-    expect(receiver.received).toEqual([]);
+    expect(receiver.received.map((r) => r.path)).toEqual([]);
     const waiting = await front.instance.jobs.counts('notification.delivery');
     expect(waiting.waiting).toBe(1);
 
@@ -150,7 +130,7 @@ describe.skipIf(!engines().includes('postgres'))('a worker process beside API pr
       roles: parseRoles('worker'),
       notifications,
     });
-    await eventually(() => expect(receiver.received).toEqual(['/jobs']));
+    await eventually(() => expect(receiver.received.map((r) => r.path)).toEqual(['/jobs']));
     // The worker serves no API, only its health.
     expectError(await worker.anonymous().get('/api/settings/public'), 404, 'ROUTE_NOT_FOUND');
     expect((await worker.anonymous().get('/readyz')).status).toBe(200);
