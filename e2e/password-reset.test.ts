@@ -141,4 +141,38 @@ describe.skipIf(browserUnavailable() !== undefined)('accounts in Chromium', () =
     expect(users.find((u) => u.name === 'Alex Student')?.disabled).toBe(false);
     await page.close();
   });
+
+  it('a password an administrator set is changed first; the account page lists the browser', async () => {
+    const { email } = demoCreds(server, 'proctor', 0);
+    const admin = await demoApiSession(server, 'admin');
+    const users = (await admin.call('GET', '/api/users')) as { id: string; email: string }[];
+    const proctor = users.find((u) => u.email === email);
+    const given = 'a password the admin gave';
+    await admin.call('POST', `/api/users/${proctor?.id}/password`, { password: given });
+
+    const page = await browser.context.newPage();
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(given);
+    await page.getByLabel('Password').press('Enter');
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await page.getByText('An administrator set your password').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'password-change-required.png') });
+    await page.getByLabel('Current password').fill(given);
+    await page.getByLabel('New password', { exact: true }).fill('a passphrase of my own choosing');
+    await page.getByLabel('Repeat new password').fill('a passphrase of my own choosing');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    // Signing in already went to the start page's address; the form stood in for it until now.
+    await page
+      .getByRole('heading', { name: 'Choose a new password' })
+      .waitFor({ state: 'detached' });
+    expect(page.url()).toMatch(/\/proctor$/);
+
+    await page.goto(`${server.url}/account`);
+    const table = page.getByRole('table', { name: 'Signed-in browsers' });
+    await table.getByText('This browser').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'account-sessions.png'), fullPage: true });
+    await page.close();
+  });
 });

@@ -33,6 +33,12 @@ export const errors = {
     );
   },
   accountDisabled: () => new AppError(403, 'ACCOUNT_DISABLED', 'This account is disabled'),
+  passwordChangeRequired: () =>
+    new AppError(
+      403,
+      'PASSWORD_CHANGE_REQUIRED',
+      'An administrator set your password: choose a new one before continuing',
+    ),
   csrf: () =>
     new AppError(403, 'CSRF_FAILED', 'Missing or wrong x-csrf-token header for this session'),
   forbidden: (message = 'You are not allowed to do this') =>

@@ -310,6 +310,7 @@ describe.each(engines())('accounts on %s', (engine) => {
         signupEnabled: false,
         // No e-mail on this server: "forgot password" is not offered.
         passwordReset: null,
+        apiTokenDays: { default: 90, max: 365 },
       });
       expectError(await signup('early@uni.example'), 403, 'SIGNUP_DISABLED');
       expect((await admin.get('/api/settings/signup')).body).toEqual({
@@ -329,6 +330,7 @@ describe.each(engines())('accounts on %s', (engine) => {
         signupEnabled: true,
         // No e-mail on this server: "forgot password" is not offered.
         passwordReset: null,
+        apiTokenDays: { default: 90, max: 365 },
       });
       const settingsAudit = await audit('settings.signup.update');
       expect(settingsAudit[0]?.actorId).toBe(admin.userId);

@@ -548,6 +548,26 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       ),
     },
     {
+      op: 'GET /api/auth/sessions',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: fixed(() => '/api/auth/sessions'),
+    },
+    {
+      op: 'DELETE /api/auth/sessions/{id}',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      // Each cell signs a fresh session of its caller out (its own id, from its own listing).
+      prepare: async (caller) => {
+        if (!COOKIE_CALLERS.includes(caller as UserCaller)) {
+          return { path: `/api/auth/sessions/${'0'.repeat(32)}` };
+        }
+        const c = new HttpClient(server.url);
+        await c.login(users[caller as UserCaller].email, TEST_PASSWORD);
+        const listed = await c.get('/api/auth/sessions');
+        const own = (listed.body as { id: string; current: boolean }[]).find((s) => s.current);
+        return { path: `/api/auth/sessions/${own?.id ?? ''}`, as: credsOf(c) };
+      },
+    },
+    {
       op: 'POST /api/auth/password-reset',
       expect: 'A  A  A  A  A  A  A  A  A  A',
       prepare: fixed(

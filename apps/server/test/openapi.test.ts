@@ -20,6 +20,8 @@ const EXPECTED_OPERATIONS = [
   'GET /api/auth/me',
   'POST /api/auth/logout',
   'POST /api/auth/password',
+  'GET /api/auth/sessions',
+  'DELETE /api/auth/sessions/{id}',
   'POST /api/auth/password-reset',
   'POST /api/auth/password-reset/confirm',
   'GET /api/users',

@@ -150,6 +150,7 @@ describe.each(engines())('forgot password on %s', (engine) => {
     expect(res.body).toEqual({
       signupEnabled: false,
       passwordReset: { linkMinutes: LINK_MINUTES },
+      apiTokenDays: { default: 90, max: 365 },
     });
   });
 
@@ -371,7 +372,11 @@ describe.each(engines())('forgot password without e-mail on %s', (engine) => {
 
   it('is not offered, yet answers requests the same way and makes no link', async () => {
     const settings = await server.anonymous().get('/api/settings/public');
-    expect(settings.body).toEqual({ signupEnabled: false, passwordReset: null });
+    expect(settings.body).toEqual({
+      signupEnabled: false,
+      passwordReset: null,
+      apiTokenDays: { default: 90, max: 365 },
+    });
     const user = await server.signedIn('student');
     const res = await server.anonymous().post('/api/auth/password-reset', { email: user.email });
     expect(res.status).toBe(202);

@@ -35,8 +35,16 @@ export const UserName = z.string().trim().min(1).max(120);
 export const LoginBody = z.strictObject({ email: Email, password: Password });
 export type LoginBody = z.infer<typeof LoginBody>;
 
-/** Who is signed in, plus the CSRF token to send in `x-csrf-token` on every mutation. */
-export const MeResponse = z.object({ user: User, csrfToken: z.string() });
+/**
+ * Who is signed in, plus the CSRF token to send in `x-csrf-token` on every mutation.
+ * `mustChangePassword`: an admin set the password; until the user changes it, only this,
+ * sign-out and the password change answer (others: 403 PASSWORD_CHANGE_REQUIRED).
+ */
+export const MeResponse = z.object({
+  user: User,
+  csrfToken: z.string(),
+  mustChangePassword: z.boolean(),
+});
 export type MeResponse = z.infer<typeof MeResponse>;
 
 /** POST /api/auth/signup — student self-registration, when an admin allows it. */
@@ -49,6 +57,21 @@ export const ChangePasswordBody = z.strictObject({
   newPassword: Password,
 });
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+/** One of the caller's sign-in sessions (GET /api/auth/sessions); `id` is not the cookie secret nor its stored hash. */
+export const AuthSession = z.object({
+  id: z.string(),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp,
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  /** The session this request came with ("this browser"). */
+  current: z.boolean(),
+});
+export type AuthSession = z.infer<typeof AuthSession>;
+
+/** DELETE /api/auth/sessions/:id */
+export const AuthSessionParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{32}$/) });
 
 /** POST /api/auth/password-reset: ask for a "forgot password" link (the answer never says whether the account exists). */
 export const PasswordResetRequestBody = z.strictObject({ email: Email });
@@ -77,7 +100,7 @@ export const UpdateUserBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'Nothing to update' });
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
-/** POST /api/users/:id/password (admin): set a new password; signs the user out everywhere and lifts a lockout. */
+/** POST /api/users/:id/password (admin): set a new password; signs the user out everywhere, lifts a lockout, and the user must change it at the next sign-in. */
 export const SetPasswordBody = z.strictObject({ password: Password });
 export type SetPasswordBody = z.infer<typeof SetPasswordBody>;
 
@@ -124,10 +147,13 @@ export type SignupSettings = z.infer<typeof SignupSettings>;
 
 /**
  * What the sign-in page may show before anyone is signed in: whether self sign-up is on, and
- * whether "forgot password" is offered (e-mail is configured) with how long a link works.
+ * whether "forgot password" is offered (e-mail is configured) with how long a link works,
+ * and the API token lifetimes the token form offers.
  */
 export const PublicSettings = z.object({
   signupEnabled: z.boolean(),
   passwordReset: z.object({ linkMinutes: z.number().int() }).nullable(),
+  /** How long API tokens work, in days: when not chosen, and at most. */
+  apiTokenDays: z.object({ default: z.number().int(), max: z.number().int() }),
 });
 export type PublicSettings = z.infer<typeof PublicSettings>;

@@ -105,6 +105,7 @@ async function registerApi(app: FastifyInstance, config: Config, a: Adapters, s:
     passwordResets: s.passwordResets,
     cookieSecure: config.cookieSecure,
     loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+    apiTokenDays: config.apiTokenDays,
   });
   await app.register(userRoutes, { users: s.userAdmin });
   await app.register(tokenRoutes, { tokens: s.tokens });

@@ -70,12 +70,13 @@ export function buildServices(
 
   const auth = new AuthService(db, clock, {
     sessionTtlHours: config.sessionTtlHours,
+    apiTokenMaxDays: config.apiTokenDays.max,
     throttle: config.signInThrottle,
   });
   const exams = new ExamService(db, clock);
   const registrations = new RegistrationService(db, clock);
   const questions = new QuestionService(db);
-  const tokens = new TokenService(db, clock);
+  const tokens = new TokenService(db, clock, config.apiTokenDays);
 
   // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
   const liveFeed = new LiveFeed(db, clock, bus);

@@ -201,6 +201,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('lets API tokens work 90 days by default and 365 at most, the maximum never below the default', () => {
+    expect(loadConfig({}).apiTokenDays).toEqual({ default: 90, max: 365 });
+    expect(
+      loadConfig({ API_TOKEN_DEFAULT_DAYS: '30', API_TOKEN_MAX_DAYS: '30' }).apiTokenDays,
+    ).toEqual({ default: 30, max: 30 });
+    expect(() => loadConfig({ API_TOKEN_DEFAULT_DAYS: '100', API_TOKEN_MAX_DAYS: '50' })).toThrow(
+      /API_TOKEN_MAX_DAYS/,
+    );
+  });
+
   it('makes "forgot password" links last PASSWORD_RESET_MINUTES, 30 by default', () => {
     expect(loadConfig({}).passwordResetMinutes).toBe(30);
     expect(loadConfig({ PASSWORD_RESET_MINUTES: '60' }).passwordResetMinutes).toBe(60);

@@ -12,7 +12,7 @@ import {
   notificationsProblems,
   type NotificationsConfig,
 } from './env-notifications.js';
-import { SECURITY_ENV, type TrustProxy } from './env-security.js';
+import { SECURITY_ENV, securityProblems, type TrustProxy } from './env-security.js';
 import { s3Config, STORAGE_ENV, storageProblems, type S3Config } from './env-storage.js';
 import { KEYS_ENV, keySource, keysProblems, type KeySource } from './env-keys.js';
 
@@ -84,6 +84,8 @@ export interface Config {
   signInThrottle: { freeFailures: number; maxDelayMs: number };
   /** How long a "forgot password" link works. */
   passwordResetMinutes: number;
+  /** How long API tokens work: when not chosen, and at most (days). */
+  apiTokenDays: { default: number; max: number };
   seedDemo: boolean;
   webDistDir: string;
   /** Interval of the sweeper that auto-submits attempts past their deadline. */
@@ -154,6 +156,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ...storageProblems(e),
     ...metricsProblems(e, e.PORT),
     ...keysProblems(e),
+    ...securityProblems(e),
   );
   const dataDir = path.resolve(e.DATA_DIR);
   const database = databaseConfig(e, dataDir);
@@ -195,6 +198,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxDelayMs: e.SIGN_IN_MAX_DELAY_MINUTES * 60_000,
     },
     passwordResetMinutes: e.PASSWORD_RESET_MINUTES,
+    apiTokenDays: { default: e.API_TOKEN_DEFAULT_DAYS, max: e.API_TOKEN_MAX_DAYS },
     seedDemo,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? defaultWebDist()),
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,

@@ -61,7 +61,27 @@ export const SECURITY_ENV = {
     .describe(
       'How long a "forgot password" link works (once). The links are e-mailed, so the feature is offered only with SMTP_URL and SMTP_FROM.',
     ),
+  API_TOKEN_DEFAULT_DAYS: int(1, 3650)
+    .default(90)
+    .describe(
+      'Days an API token works when its creator does not choose (at most API_TOKEN_MAX_DAYS).',
+    ),
+  API_TOKEN_MAX_DAYS: int(1, 3650)
+    .default(365)
+    .describe(
+      'The longest an API token may work, in days (at least API_TOKEN_DEFAULT_DAYS). Tokens made before tokens expired count from their creation.',
+    ),
 } as const;
+
+/** Conflicts between the security settings. */
+export function securityProblems(e: {
+  API_TOKEN_DEFAULT_DAYS: number;
+  API_TOKEN_MAX_DAYS: number;
+}): string[] {
+  return e.API_TOKEN_MAX_DAYS < e.API_TOKEN_DEFAULT_DAYS
+    ? ['API_TOKEN_MAX_DAYS: must be at least API_TOKEN_DEFAULT_DAYS']
+    : [];
+}
 
 /** What TRUST_PROXY resolves to: no proxy, a number of proxy hops, or the proxies' addresses. */
 export type TrustProxy = false | number | string[];

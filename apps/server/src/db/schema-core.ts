@@ -31,6 +31,8 @@ export const users = pgTable(
     disabled: boolean('disabled').notNull().default(false),
     lastLoginAt: tz('last_login_at'),
     passwordChangedAt: tz('password_changed_at').notNull().defaultNow(),
+    /** An admin set the password: the user must choose their own before doing anything else. */
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },

@@ -25,7 +25,8 @@ async function authenticate(req: FastifyRequest, auth: AuthService) {
 
 /**
  * Enforce each route's declared policy before its body is even parsed: authentication
- * (cookie or bearer token), role, token scope, and CSRF for cookie-authenticated mutations.
+ * (cookie or bearer token), a pending password change, role, token scope, and CSRF for
+ * cookie-authenticated mutations.
  */
 export function registerAuthHook(app: FastifyInstance, auth: AuthService): void {
   app.addHook('onRequest', async (req) => {
@@ -39,6 +40,10 @@ export function registerAuthHook(app: FastifyInstance, auth: AuthService): void 
     if (actor.via === 'token') {
       if (policy.scope === null) throw errors.forbidden('API tokens cannot use this route');
       if (!actor.scopes?.includes(policy.scope)) throw errors.insufficientScope(policy.scope);
+    }
+    // Before the role check, so the answer says what to do rather than what is missing.
+    if (resolved.mustChangePassword && !policy.duringPasswordChange) {
+      throw errors.passwordChangeRequired();
     }
     if (!policy.roles.includes(actor.role)) {
       throw errors.forbidden(`This needs one of the roles: ${policy.roles.join(', ')}`);

@@ -6,10 +6,18 @@ import type { ResolvedAuth } from '../services/accounts/auth.service.js';
  * Who may call a route, declared beside each route in `config.auth`:
  * - `public`: anyone (sign-in, health, docs);
  * - otherwise the caller must be signed in with one of `roles`; an API token additionally
- *   needs `scope` (routes with `scope: null` are for browser sessions only).
+ *   needs `scope` (routes with `scope: null` are for browser sessions only). A session whose
+ *   password an admin set reaches only `duringPasswordChange` routes.
  */
 export type RoutePolicy =
-  'public' | { roles: readonly Role[]; scope: TokenScope | null; csrf?: boolean };
+  | 'public'
+  | {
+      roles: readonly Role[];
+      scope: TokenScope | null;
+      csrf?: boolean;
+      /** Callable while an admin-set password awaits changing (who-am-I, sign-out, the change). */
+      duringPasswordChange?: true;
+    };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -5,8 +5,9 @@ import { ROLE_LABELS } from '../auth/role-labels';
 import { Page, Section } from '../ui/page';
 import { ApiTokens } from './api-tokens';
 import { ChangePasswordForm } from './change-password-form';
+import { SignInSessions } from './sign-in-sessions';
 
-/** /account: profile summary, password change and (for staff) API tokens. */
+/** /account: profile summary, password change, signed-in browsers and (for staff) API tokens. */
 export function AccountPage() {
   const user = useUser();
   return (
@@ -33,6 +34,9 @@ export function AccountPage() {
       </Section>
       <Section title="Change password" id="password">
         <ChangePasswordForm />
+      </Section>
+      <Section title="Signed-in browsers" id="sessions">
+        <SignInSessions />
       </Section>
       {isStaff(user.role) ? (
         <Section title="API tokens" id="tokens">

@@ -11,14 +11,21 @@ import { Table, type Column } from '../ui/table';
 import { useResource } from '../ui/use-resource';
 import { NewTokenSecret } from './new-token-secret';
 import { SCOPE_LABELS, scopesFor } from './token-scopes';
+import { expiryChoiceLabel, expiryChoices, tokenExpiryText } from './token-expiry';
+import { usePublicSettings } from '../auth/use-public-settings';
+
+/** API_TOKEN_DEFAULT_DAYS and API_TOKEN_MAX_DAYS as the server ships them. */
+const DEFAULT_DAYS = { default: 90, max: 365 };
 
 /** Personal API tokens: create with scopes, see the secret once, revoke. */
 export function ApiTokens({ role }: { role: Role }) {
   const load = useCallback((signal: AbortSignal) => tokensApi.list(signal), []);
   const tokens = useResource(load);
+  // The server's lifetimes; until they load, the defaults it ships with.
+  const lifetimes = usePublicSettings().settings?.apiTokenDays ?? DEFAULT_DAYS;
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<TokenScope[]>([]);
-  const [days, setDays] = useState('90');
+  const [days, setDays] = useState<number | null>(null);
   const [pending, setPending] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [feedback, setFeedback] = useState<Feedback | null>(null);
@@ -29,13 +36,7 @@ export function ApiTokens({ role }: { role: Role }) {
     const local: Record<string, string> = {};
     if (!name.trim()) local.name = 'Give the token a name.';
     if (scopes.length === 0) local.scopes = 'Choose at least one scope.';
-    const expiresInDays = days.trim() === '' ? undefined : Number(days);
-    if (
-      expiresInDays !== undefined &&
-      !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= 3650)
-    ) {
-      local.expiresInDays = 'Enter whole days from 1 to 3650, or leave empty.';
-    }
+    const expiresInDays = days ?? lifetimes.default;
     setErrors(local);
     if (Object.keys(local).length > 0) {
       setFeedback({ tone: 'error', text: 'Please correct the fields marked below.' });
@@ -49,6 +50,7 @@ export function ApiTokens({ role }: { role: Role }) {
       setCreated(result);
       setName('');
       setScopes([]);
+      setDays(null);
       setFeedback({ tone: 'success', text: `Token “${result.apiToken.name}” created.` });
       tokens.reload();
     } catch (error) {
@@ -77,7 +79,7 @@ export function ApiTokens({ role }: { role: Role }) {
     { header: 'Name', cell: (t) => <span id={`token-${t.id}`}>{t.name}</span> },
     { header: 'Scopes', cell: (t) => <span className="small mono">{t.scopes.join(', ')}</span> },
     { header: 'Created', cell: (t) => formatDateTime(t.createdAt) },
-    { header: 'Expires', cell: (t) => (t.expiresAt ? formatDateTime(t.expiresAt) : 'Never') },
+    { header: 'Expires', cell: (t) => tokenExpiryText(t.expiresAt) },
     { header: 'Last used', cell: (t) => (t.lastUsedAt ? formatDateTime(t.lastUsedAt) : 'Never') },
     {
       header: 'Actions',
@@ -138,19 +140,22 @@ export function ApiTokens({ role }: { role: Role }) {
             )}
           </Field>
           <Field
-            label="Expires after (days)"
-            hint="Leave empty for no expiry."
+            label="Expires after"
+            hint="The token stops working then; create a new one to go on."
             error={errors.expiresInDays}
           >
             {(c) => (
-              <input
+              <select
                 {...c}
-                type="number"
-                min={1}
-                max={3650}
-                value={days}
-                onChange={(e) => setDays(e.target.value)}
-              />
+                value={days ?? lifetimes.default}
+                onChange={(e) => setDays(Number(e.target.value))}
+              >
+                {expiryChoices(lifetimes).map((d) => (
+                  <option key={d} value={d}>
+                    {expiryChoiceLabel(d, lifetimes.default)}
+                  </option>
+                ))}
+              </select>
             )}
           </Field>
         </div>

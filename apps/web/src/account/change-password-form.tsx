@@ -9,8 +9,8 @@ import { StatusMessage, type Feedback } from '../ui/status-message';
 
 const EMPTY = { currentPassword: '', newPassword: '', confirm: '' };
 
-/** Changes the signed-in user's password (POST /api/auth/password). */
-export function ChangePasswordForm() {
+/** Changes the signed-in user's password (POST /api/auth/password); `onChanged` after success. */
+export function ChangePasswordForm({ onChanged }: { onChanged?: () => void } = {}) {
   const [form, setForm] = useState(EMPTY);
   const [pending, setPending] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -41,6 +41,7 @@ export function ChangePasswordForm() {
       });
       setForm(EMPTY);
       setFeedback({ tone: 'success', text: 'Your password has been changed.' });
+      onChanged?.();
     } catch (error) {
       const fields = fieldErrors(error);
       const code = (error as { code?: string }).code;

@@ -1,4 +1,4 @@
-import { TokenScope, type Role } from '@invigil/contracts';
+import { SCOPES_BY_ROLE, type Role, type TokenScope } from '@invigil/contracts';
 
 /** What each scope allows, for the checkbox labels. */
 export const SCOPE_LABELS: Record<TokenScope, string> = {
@@ -12,7 +12,7 @@ export const SCOPE_LABELS: Record<TokenScope, string> = {
   'users:write': 'Create and change users',
 };
 
-/** The scopes worth offering to a role (user administration is for admins only). */
+/** The scopes a role may put on a token: the server's rule, shared through the contracts. */
 export function scopesFor(role: Role): TokenScope[] {
-  return TokenScope.options.filter((scope) => role === 'admin' || !scope.startsWith('users:'));
+  return [...SCOPES_BY_ROLE[role]];
 }

@@ -43,8 +43,18 @@ describe('role change confirmation', () => {
       'Make Ada Admin an Instructor? They will no longer manage users and settings.',
     );
     expect(roleChangeQuestion(buildUser({ role: 'instructor' }), 'proctor')).toBe(
-      'Make Sam Student a Proctor? They will no longer create or edit exams.',
+      'Make Sam Student a Proctor? They will no longer create or edit exams. They will also be removed from every exam they are assigned to as an instructor.',
     );
+  });
+
+  it('says that a proctor’s or instructor’s exam assignments are removed', () => {
+    expect(roleChangeQuestion(buildUser({ role: 'proctor' }), 'student')).toBe(
+      'Make Sam Student a Student? They will no longer proctor and review exams. They will also be removed from every exam they are assigned to as a proctor.',
+    );
+    expect(roleChangeQuestion(buildUser({ role: 'proctor' }), 'admin')).toMatch(
+      /every exam they are assigned to as a proctor\.$/,
+    );
+    expect(roleChangeQuestion(buildUser({ role: 'student' }), 'proctor')).not.toMatch(/removed/);
   });
 
   it('has a question for every pair of different roles', () => {

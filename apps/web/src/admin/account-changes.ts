@@ -22,25 +22,39 @@ const LOSSES: Partial<Record<Role, string>> = {
   proctor: 'proctor and review exams',
 };
 
-const withArticle = (label: string) => `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
+const withArticle = (label: string) => `${/^[AEIOU]/i.test(label) ? 'an' : 'a'} ${label}`;
 
 function listed(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`;
 }
 
+/** Roles that hold exam staff assignments, which must match the account role. */
+const ASSIGNED_ROLES: readonly Role[] = ['proctor', 'instructor'];
+
+/**
+ * What a role change does to exam staff assignments: the server removes those the new role
+ * does not match (all of a proctor's or an instructor's), so the question says so.
+ */
+function assignmentsRemoved(from: Role, to: Role): string {
+  if (!ASSIGNED_ROLES.includes(from) || from === to) return '';
+  const label = ROLE_LABELS[from].toLowerCase();
+  return ` They will also be removed from every exam they are assigned to as ${withArticle(label)}.`;
+}
+
 /**
  * The question asked before changing a role: who becomes what, and what changes for them —
- * what they gain when promoted, what they lose when demoted.
+ * what they gain when promoted, what they lose when demoted, and the exam assignments removed.
  */
 export function roleChangeQuestion(user: Person, role: Role): string {
   const question = `Make ${user.name} ${withArticle(ROLE_LABELS[role])}?`;
-  if (RANK[role] > RANK[user.role]) return `${question} ${GAINS[role]}`;
+  const removed = assignmentsRemoved(user.role, role);
+  if (RANK[role] > RANK[user.role]) return `${question} ${GAINS[role]}${removed}`;
   const lost = (Object.keys(RANK) as Role[])
     .filter((r) => RANK[r] > RANK[role] && RANK[r] <= RANK[user.role])
     .sort((a, b) => RANK[b] - RANK[a])
     .flatMap((r) => LOSSES[r] ?? []);
-  return `${question} They will no longer ${listed(lost)}.`;
+  return `${question} They will no longer ${listed(lost)}.${removed}`;
 }
 
 /** The confirming button's label for a role change. */

@@ -43,7 +43,9 @@ export function SetPassword({
     try {
       await usersApi.setPassword(user.id, password);
       close();
-      onDone(`New password set for ${user.name}; they were signed out everywhere.`);
+      onDone(
+        `New password set for ${user.name}; they were signed out everywhere and must choose their own at the next sign-in.`,
+      );
     } catch (err) {
       setError(describeError(err));
     } finally {

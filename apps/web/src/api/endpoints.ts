@@ -1,4 +1,5 @@
 import {
+  AuthSession,
   AlertState,
   ApiToken,
   type AuditEntry,
@@ -84,6 +85,10 @@ export const authApi = {
   logout: () => api('/api/auth/logout', { schema: Ok, method: 'POST', quietAuth: true }),
   changePassword: (body: ChangePasswordBody) =>
     api('/api/auth/password', { schema: Ok, method: 'POST', body }),
+  sessions: (signal?: AbortSignal) =>
+    api('/api/auth/sessions', { schema: AuthSession.array(), signal }),
+  revokeSession: (id: string) =>
+    api(`/api/auth/sessions/${enc(id)}`, { schema: Ok, method: 'DELETE' }),
   requestPasswordReset: (body: PasswordResetRequestBody) =>
     api('/api/auth/password-reset', { schema: Ok, method: 'POST', body, quietAuth: true }),
   confirmPasswordReset: (body: PasswordResetConfirmBody) =>

@@ -2,6 +2,7 @@ import { Link, Navigate, Outlet, useLocation } from 'react-router-dom';
 import type { Role } from '@invigil/contracts';
 import { ErrorState, Loading } from '../ui/states';
 import { Page } from '../ui/page';
+import { PasswordChangeRequired } from './password-change-required';
 import { afterSignInPath, homePath } from './roles';
 import { useSession, useUser } from './session';
 
@@ -43,6 +44,7 @@ export function RequireSignedIn() {
     };
     return <Navigate to="/signin" replace state={signInState} />;
   }
+  if (state.mustChangePassword) return <PasswordChangeRequired />;
   return <Outlet />;
 }
 

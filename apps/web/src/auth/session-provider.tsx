@@ -17,7 +17,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .me(controller.signal)
       .then((me) => {
         setCsrfToken(me.csrfToken);
-        setState({ status: 'signed-in', user: me.user });
+        setState({ status: 'signed-in', user: me.user, mustChangePassword: me.mustChangePassword });
       })
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
@@ -43,7 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const accept = useCallback((me: MeResponse): User => {
     setCsrfToken(me.csrfToken);
-    setState({ status: 'signed-in', user: me.user });
+    setState({ status: 'signed-in', user: me.user, mustChangePassword: me.mustChangePassword });
     return me.user;
   }, []);
 
@@ -61,6 +61,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setState({ status: 'signed-out', reason: 'signed-out' });
     }
   }, [queryClient]);
+  const passwordChanged = useCallback(
+    () =>
+      setState((prev) =>
+        prev.status === 'signed-in' ? { ...prev, mustChangePassword: false } : prev,
+      ),
+    [],
+  );
   const reload = useCallback(() => {
     setState({ status: 'loading' });
     setAttempt((n) => n + 1);
@@ -74,8 +81,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       signup,
       logout,
       reload,
+      passwordChanged,
     }),
-    [state, login, signup, logout, reload],
+    [state, login, signup, logout, reload, passwordChanged],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

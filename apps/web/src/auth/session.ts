@@ -5,7 +5,12 @@ import type { LoginBody, SignupBody, User } from '@invigil/contracts';
 export type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out'; reason?: 'expired' | 'signed-out' }
-  | { status: 'signed-in'; user: User }
+  | {
+      status: 'signed-in';
+      user: User;
+      /** An admin set the password: the user must choose their own before anything else. */
+      mustChangePassword: boolean;
+    }
   | { status: 'error'; error: unknown };
 
 /** The session plus the actions that change it. */
@@ -18,6 +23,8 @@ export interface SessionValue {
   logout(): Promise<void>;
   /** Loads /api/auth/me again (after a failed start, or to pick up changes). */
   reload(): void;
+  /** The user chose a new password: an admin-set one no longer blocks the app. */
+  passwordChanged(): void;
 }
 
 /** React context carrying the session; provided by SessionProvider. */

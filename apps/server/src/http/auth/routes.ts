@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import {
+  AuthSession,
+  AuthSessionParams,
   ChangePasswordBody,
   LoginBody,
   MeResponse,
@@ -29,9 +32,11 @@ export interface AuthRoutesOptions {
   passwordResets: PasswordResetService;
   cookieSecure: boolean;
   loginRateLimitPerMinute: number;
+  /** API token lifetimes in days, for the token form. */
+  apiTokenDays: { default: number; max: number };
 }
 
-/** Sign-in, sign-up, sign-out, who-am-I, password change and "forgot password". */
+/** Sign-in, sign-up, sign-out, who-am-I, own sessions, password change and "forgot password". */
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) {
   const r = zod(app);
   const tags = ['auth'];
@@ -50,7 +55,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   const me = async (userId: string, csrfToken: string): Promise<MeResponse> => {
     const user = await opts.users.byId(userId);
     if (!user) throw errors.unauthenticated();
-    return { user, csrfToken };
+    return { user, csrfToken, mustChangePassword: await opts.users.mustChangePassword(userId) };
   };
   const setCookie = (reply: FastifyReply, s: SignedIn) =>
     reply.setCookie(SESSION_COOKIE, s.secret, {
@@ -74,6 +79,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     async () => ({
       signupEnabled: (await opts.users.signupSettings()).enabled,
       passwordReset: opts.passwordResets.offer,
+      apiTokenDays: opts.apiTokenDays,
     }),
   );
 
@@ -120,7 +126,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   r.get(
     '/api/auth/me',
     {
-      config: { auth: { roles: ANY_ROLE, scope: null } },
+      config: { auth: { roles: ANY_ROLE, scope: null, duringPasswordChange: true } },
       schema: {
         tags,
         summary: 'The signed-in user and CSRF token',
@@ -133,7 +139,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   r.post(
     '/api/auth/logout',
     {
-      config: { auth: { roles: ANY_ROLE, scope: null } },
+      config: { auth: { roles: ANY_ROLE, scope: null, duringPasswordChange: true } },
       schema: {
         tags,
         summary: 'Sign out (revokes this session)',
@@ -150,7 +156,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   r.post(
     '/api/auth/password',
     {
-      config: { auth: { roles: ANY_ROLE, scope: null }, rateLimit },
+      config: { auth: { roles: ANY_ROLE, scope: null, duringPasswordChange: true }, rateLimit },
       schema: {
         tags,
         summary: 'Change your password (signs out your other sessions)',
@@ -165,6 +171,41 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
         req.body.currentPassword,
         req.body.newPassword,
       );
+      return { ok: true as const };
+    },
+  );
+
+  r.get(
+    '/api/auth/sessions',
+    {
+      config: { auth: { roles: ANY_ROLE, scope: null } },
+      schema: {
+        tags,
+        summary: 'Your signed-in sessions (browsers), the calling one marked current',
+        response: responses({ 200: z.array(AuthSession) }),
+      },
+    },
+    async (req) => opts.auth.listSessions(actorOf(req).userId, req.authn?.sessionId),
+  );
+
+  r.delete(
+    '/api/auth/sessions/:id',
+    {
+      config: { auth: { roles: ANY_ROLE, scope: null } },
+      schema: {
+        tags,
+        summary: 'Sign one of your sessions out (the calling one: you are signed out)',
+        params: AuthSessionParams,
+        response: responses({ 200: Ok }),
+      },
+    },
+    async (req, reply) => {
+      const { current } = await opts.auth.revokeSession(
+        actorOf(req),
+        req.params.id,
+        req.authn?.sessionId,
+      );
+      if (current) reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
     },
   );

@@ -73,7 +73,8 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserAdminS
       config: write,
       schema: {
         tags,
-        summary: 'Set a user’s password (signs them out everywhere, lifts a lockout)',
+        summary:
+          'Set a user’s password (signs them out everywhere, lifts a lockout; they must change it at the next sign-in)',
         params: IdParams,
         body: SetPasswordBody,
         response: responses({ 200: User }),

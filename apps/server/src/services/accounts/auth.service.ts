@@ -1,6 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
-import type { Role, SignupBody, TokenScope } from '@invigil/contracts';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import {
+  scopesAllowed,
+  type AuthSession,
+  type Role,
+  type SignupBody,
+  type TokenScope,
+} from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
 import { preparedStatement } from '../../db/prepared-statement.js';
 import { apiTokens, authSessions, users } from '../../db/schema.js';
@@ -11,6 +17,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { emailDomainAllowed, getSignupSettings } from './settings.service.js';
 import { assertPasswordPolicy, findUserByEmail, insertUser } from './users.service.js';
+import { tokenExpiry } from './token-expiry.js';
 import { KnownDevices, SignInThrottle, type ThrottlePolicy } from './sign-in-throttle.js';
 
 /** SHA-256 hex of a secret: what we store for session cookies and API tokens. */
@@ -28,6 +35,8 @@ export function safeEqual(a: string, b: string): boolean {
 /** Settings of the account protection rules. */
 export interface AuthPolicy {
   sessionTtlHours: number;
+  /** API_TOKEN_MAX_DAYS: how long tokens made before tokens expired still work. */
+  apiTokenMaxDays: number;
   /** How failed sign-ins slow further attempts (sign-in-throttle.ts). */
   throttle: ThrottlePolicy;
 }
@@ -56,6 +65,8 @@ export interface ResolvedAuth {
   actor: Actor;
   sessionId?: string;
   csrfToken?: string;
+  /** A cookie session whose password an admin set: only a few routes answer it. */
+  mustChangePassword?: boolean;
 }
 
 // Compared against when the e-mail is unknown, so a miss costs as long as a hit.
@@ -178,13 +189,14 @@ export class AuthService {
   async openSession(userId: string, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
     const secret = newSecret();
     const csrfToken = newSecret(24);
-    const expiresAt = new Date(
-      this.clock.now().getTime() + this.policy.sessionTtlHours * 3_600_000,
-    );
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.policy.sessionTtlHours * 3_600_000);
     await this.db.insert(authSessions).values({
       id: sha256(secret),
       userId,
       csrfToken,
+      createdAt: now,
+      lastSeenAt: now,
       expiresAt,
       ip: meta.ip ?? null,
       userAgent: meta.userAgent?.slice(0, 500) ?? null,
@@ -243,10 +255,15 @@ export class AuthService {
       actor: { userId: row.userId, email: row.email, role: row.role as Role, via: 'cookie' },
       sessionId: id,
       csrfToken: row.csrfToken,
+      mustChangePassword: row.mustChangePassword,
     };
   }
 
-  /** Resolve an API token to its actor with the token's scopes. */
+  /**
+   * Resolve an API token to its actor. Its scopes are cut to what the owner's role allows
+   * now (the role may have changed since the token was made); an expired token is refused
+   * with its own message, unknown, revoked or disabled ones resolve to undefined.
+   */
   async resolveToken(secret: string): Promise<ResolvedAuth | undefined> {
     const now = this.clock.now();
     const [row] = await this.db
@@ -255,7 +272,12 @@ export class AuthService {
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .where(and(eq(apiTokens.tokenHash, sha256(secret)), isNull(apiTokens.revokedAt)));
     if (!row || row.u.disabled) return undefined;
-    if (row.t.expiresAt && row.t.expiresAt <= now) return undefined;
+    const expiry = tokenExpiry(row.t, this.policy.apiTokenMaxDays);
+    if (expiry <= now) {
+      throw errors.unauthenticated(
+        `This API token expired on ${expiry.toISOString()}; create a new one`,
+      );
+    }
     if (!row.t.lastUsedAt || now.getTime() - row.t.lastUsedAt.getTime() > 60_000) {
       await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.t.id));
     }
@@ -265,7 +287,7 @@ export class AuthService {
         email: row.u.email,
         role: row.u.role as Role,
         via: 'token',
-        scopes: row.t.scopes as TokenScope[],
+        scopes: scopesAllowed(row.u.role as Role, row.t.scopes as TokenScope[]),
       },
     };
   }
@@ -276,6 +298,64 @@ export class AuthService {
       .update(authSessions)
       .set({ revokedAt: this.clock.now() })
       .where(and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt)));
+  }
+
+  /** The caller's live sign-in sessions, the most recently seen first. */
+  async listSessions(userId: string, currentId: string | undefined): Promise<AuthSession[]> {
+    const rows = await this.db
+      .select()
+      .from(authSessions)
+      .where(this.liveSessionsOf(userId))
+      .orderBy(desc(authSessions.lastSeenAt));
+    return rows.map((r) => ({
+      id: publicSessionId(r.id),
+      createdAt: r.createdAt.toISOString(),
+      lastSeenAt: r.lastSeenAt.toISOString(),
+      ip: r.ip,
+      userAgent: r.userAgent,
+      current: r.id === currentId,
+    }));
+  }
+
+  /**
+   * Revoke one of the caller's live sessions by its public id; anyone else's (or an unknown
+   * id) is not found. Returns whether it was the calling session (then the caller is signed out).
+   */
+  async revokeSession(actor: Actor, publicId: string, currentId: string | undefined) {
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .select({ id: authSessions.id, ip: authSessions.ip })
+        .from(authSessions)
+        .where(this.liveSessionsOf(actor.userId));
+      const row = rows.find((r) => publicSessionId(r.id) === publicId);
+      if (!row) throw errors.notFound('Session');
+      await tx
+        .update(authSessions)
+        .set({ revokedAt: now })
+        .where(and(eq(authSessions.id, row.id), isNull(authSessions.revokedAt)));
+      const current = row.id === currentId;
+      await appendAudit(
+        tx,
+        {
+          actorId: actor.userId,
+          action: 'auth.session.revoke',
+          entityType: 'user',
+          entityId: actor.userId,
+          data: { session: publicId, ip: row.ip, current },
+        },
+        now,
+      );
+      return { current };
+    });
+  }
+
+  private liveSessionsOf(userId: string) {
+    return and(
+      eq(authSessions.userId, userId),
+      isNull(authSessions.revokedAt),
+      gt(authSessions.expiresAt, this.clock.now()),
+    );
   }
 
   /** Change one's own password; every other session of the user is revoked. */
@@ -291,7 +371,7 @@ export class AuthService {
     await this.db.transaction(async (tx) => {
       await tx
         .update(users)
-        .set({ passwordHash, passwordChangedAt: now, updatedAt: now })
+        .set({ passwordHash, passwordChangedAt: now, mustChangePassword: false, updatedAt: now })
         .where(eq(users.id, user.id));
       await tx
         .update(authSessions)
@@ -313,6 +393,12 @@ export class AuthService {
   }
 }
 
+/**
+ * A session's id as its owner sees it: a hash of the stored hash, cut short. Neither the
+ * cookie secret nor the stored id can be derived from it, so listing it leaks nothing.
+ */
+export const publicSessionId = (storedId: string): string => sha256(storedId).slice(0, 32);
+
 /** The live session with this hash and its user: built once, the hottest query of all. */
 function sessionByHashStatement(db: Db) {
   return preparedStatement(db, (d) =>
@@ -324,6 +410,7 @@ function sessionByHashStatement(db: Db) {
         email: users.email,
         role: users.role,
         disabled: users.disabled,
+        mustChangePassword: users.mustChangePassword,
       })
       .from(authSessions)
       .innerJoin(users, eq(users.id, authSessions.userId))

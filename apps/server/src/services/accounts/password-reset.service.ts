@@ -136,6 +136,8 @@ export class PasswordResetService {
         .set({
           passwordHash,
           passwordChangedAt: now,
+          // The user chose it: an admin-set password no longer needs changing.
+          mustChangePassword: false,
           updatedAt: now,
         })
         .where(and(eq(users.id, userId), eq(users.disabled, false)))

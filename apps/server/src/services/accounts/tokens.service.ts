@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { ApiToken, CreateTokenBody, CreatedToken, Role, TokenScope } from '@invigil/contracts';
+import {
+  SCOPES_BY_ROLE,
+  type ApiToken,
+  type CreateTokenBody,
+  type CreatedToken,
+  type TokenScope,
+} from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
 import { apiTokens } from '../../db/schema.js';
 import { errors } from '../../errors.js';
@@ -9,36 +15,20 @@ import type { Actor } from './actor.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { sha256 } from './auth.service.js';
 import { iso, isoOrNull } from '../sessions/time.js';
+import { DAY_MS, tokenExpiry } from './token-expiry.js';
 
-/** Which scopes each role may put on a token: never more than the role itself can do. */
-export const SCOPES_BY_ROLE: Record<Role, readonly TokenScope[]> = {
-  student: [],
-  proctor: ['exams:read', 'registrations:read', 'sessions:read', 'sessions:write'],
-  instructor: [
-    'exams:read',
-    'exams:write',
-    'registrations:read',
-    'sessions:read',
-    'sessions:write',
-  ],
-  admin: [
-    'exams:read',
-    'exams:write',
-    'registrations:read',
-    'registrations:write',
-    'sessions:read',
-    'sessions:write',
-    'users:read',
-    'users:write',
-  ],
-};
+/** How long API tokens work, in days: when the creator does not choose, and at most. */
+export interface TokenLifetime {
+  default: number;
+  max: number;
+}
 
-const toApiToken = (r: typeof apiTokens.$inferSelect): ApiToken => ({
+const toApiToken = (r: typeof apiTokens.$inferSelect, maxDays: number): ApiToken => ({
   id: r.id,
   name: r.name,
   scopes: r.scopes as TokenScope[],
   createdAt: iso(r.createdAt),
-  expiresAt: isoOrNull(r.expiresAt),
+  expiresAt: iso(tokenExpiry(r, maxDays)),
   lastUsedAt: isoOrNull(r.lastUsedAt),
   revokedAt: isoOrNull(r.revokedAt),
 });
@@ -48,6 +38,7 @@ export class TokenService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly lifetime: TokenLifetime,
   ) {}
 
   /** The caller's tokens, newest first (revoked ones included, for the record). */
@@ -57,7 +48,7 @@ export class TokenService {
       .from(apiTokens)
       .where(eq(apiTokens.userId, actor.userId))
       .orderBy(desc(apiTokens.createdAt));
-    return rows.map(toApiToken);
+    return rows.map((r) => toApiToken(r, this.lifetime.max));
   }
 
   /** Create a token; the secret is returned once and only its hash is kept. */
@@ -67,10 +58,15 @@ export class TokenService {
     if (excess.length > 0) {
       throw errors.forbidden(`Your role cannot grant: ${excess.join(', ')}`);
     }
+    const days = body.expiresInDays ?? this.lifetime.default;
+    if (days > this.lifetime.max) {
+      throw errors.validation(`A token may work at most ${this.lifetime.max} days`, {
+        maxDays: this.lifetime.max,
+      });
+    }
     const token = `inv_${randomBytes(32).toString('base64url')}`;
-    const expiresAt = body.expiresInDays
-      ? new Date(this.clock.now().getTime() + body.expiresInDays * 86_400_000)
-      : null;
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + days * DAY_MS);
     const row = await this.db.transaction(async (tx) => {
       const [created] = await tx
         .insert(apiTokens)
@@ -79,6 +75,7 @@ export class TokenService {
           name: body.name,
           tokenHash: sha256(token),
           scopes: [...new Set(body.scopes)],
+          createdAt: now,
           expiresAt,
         })
         .returning();
@@ -88,11 +85,11 @@ export class TokenService {
         action: 'token.create',
         entityType: 'api_token',
         entityId: created.id,
-        data: { name: body.name, scopes: created.scopes },
+        data: { name: body.name, scopes: created.scopes, expiresAt: expiresAt.toISOString() },
       });
       return created;
     });
-    return { token, apiToken: toApiToken(row) };
+    return { token, apiToken: toApiToken(row, this.lifetime.max) };
   }
 
   /** Revoke one of the caller's tokens (idempotent). */

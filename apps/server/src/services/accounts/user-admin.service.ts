@@ -43,6 +43,15 @@ export class UserAdminService {
     return row && toUser(row);
   }
 
+  /** Whether the user must change an admin-set password before anything else. */
+  async mustChangePassword(id: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ must: users.mustChangePassword })
+      .from(users)
+      .where(eq(users.id, id));
+    return row?.must ?? false;
+  }
+
   signupSettings(): Promise<SignupSettings> {
     return getSignupSettings(this.db);
   }

@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, isNull, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, isNull, ne, or, type SQL } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import {
   CreateUserBody,
@@ -8,7 +8,7 @@ import {
   type User,
 } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../../db/database.js';
-import { authSessions, users } from '../../db/schema.js';
+import { authSessions, examStaff, users } from '../../db/schema.js';
 import { AppError, errors } from '../../errors.js';
 import { clearSignInFailures } from './sign-in-throttle.js';
 import type { Actor } from './actor.js';
@@ -99,7 +99,8 @@ export async function listUsers(db: DbOrTx, q: { role?: Role; q?: string }): Pro
 }
 
 /**
- * Admin: rename, change role, disable or enable. Disabling also revokes the user's sessions,
+ * Admin: rename, change role, disable or enable. A role change removes the user from the staff
+ * of exams whose staff role no longer matches (listed in the audit entry). Disabling also revokes the user's sessions,
  * in the same transaction, so enabling the account later does not bring old sign-ins back
  * (API tokens stay: they are credentials the owner manages, and a disabled user's are refused).
  */
@@ -119,6 +120,16 @@ export async function updateUser(
       .where(eq(users.id, id))
       .returning();
     if (!updated) throw errors.notFound('User');
+    // Exam staff roles must match the account role (STAFF_ROLE_MISMATCH on assignment): a
+    // new role ends the assignments it no longer fits, e.g. a proctor made a student.
+    const staffRemovedFrom = body.role
+      ? (
+          await tx
+            .delete(examStaff)
+            .where(and(eq(examStaff.userId, id), ne(examStaff.role, body.role)))
+            .returning({ examId: examStaff.examId })
+        ).map((r) => r.examId)
+      : [];
     if (body.disabled === true) {
       await tx
         .update(authSessions)
@@ -130,7 +141,7 @@ export async function updateUser(
       action: 'user.update',
       entityType: 'user',
       entityId: id,
-      data: { ...body },
+      data: staffRemovedFrom.length > 0 ? { ...body, staffRemovedFrom } : { ...body },
     });
     return updated;
   });
@@ -139,7 +150,8 @@ export async function updateUser(
 
 /**
  * Admin: set a user's password (for a forgotten password, or an imported account). The
- * user's sessions are revoked and any lockout is lifted, in one transaction with the audit entry.
+ * user's sessions are revoked and any lockout is lifted, in one transaction with the audit
+ * entry; the user must change the password at the next sign-in.
  */
 export async function setUserPassword(
   db: Db,
@@ -158,6 +170,8 @@ export async function setUserPassword(
       .set({
         passwordHash,
         passwordChangedAt: now,
+        // Someone else knows it: the user must choose their own at the next sign-in.
+        mustChangePassword: true,
         updatedAt: now,
       })
       .where(eq(users.id, id))
