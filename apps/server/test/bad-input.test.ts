@@ -137,6 +137,8 @@ describe.each(engines())('bad input on %s', (engine) => {
       body: () => ({ name: 'baseline', scopes: ['exams:read'], expiresInDays: 30 }),
     },
     { op: 'DELETE /api/tokens/{id}', who: 'admin', params: () => ({ id: tokenId }) },
+    // A sign-in session's public id (not a UUID): an unknown one is 404, never a 5xx.
+    { op: 'DELETE /api/auth/sessions/{id}', who: 'admin', params: () => ({ id: 'a'.repeat(32) }) },
     { op: 'POST /api/exams', who: 'admin', body: () => ({ ...buildExam({}, now()) }) },
     { op: 'GET /api/exams/{id}', who: 'admin', params: () => ({ id: examId }) },
     {
