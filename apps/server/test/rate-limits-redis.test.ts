@@ -46,8 +46,14 @@ describe.skipIf(skip !== null)('rate limits in Redis', () => {
 
     it('counts sign-in attempts in Redis', async () => {
       const anon = server.anonymous();
+      // A different address each time: the address limit is what counts here, not the
+      // per-account waits (which would answer SIGN_IN_THROTTLED after a few).
+      let n = 0;
       const attempt = () =>
-        anon.post('/api/auth/login', { email: 'nobody@test.invigil.test', password: 'wrong one' });
+        anon.post('/api/auth/login', {
+          email: `nobody-${++n}@test.invigil.test`,
+          password: 'wrong one',
+        });
       for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
       expectError(await attempt(), 429, 'RATE_LIMITED');
       // The count lives in Redis: with its keys gone, the next attempt is let through.

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { openDatabase } from '../db/open-database.js';
 import { formatDemoCredentials, readDemoCredentials, seedDemoIfEmpty } from '../seed/demo.js';
-import { AUDIT, openKeys } from '../crypto/open-keyring.js';
+import { AUDIT, MASTER, openKeys } from '../crypto/open-keyring.js';
 import { useAuditKeys } from '../services/audit/audit-chain.js';
 import { isClusterWorker, runPrimary, runWorker, type SharedResources } from './cluster.js';
 
@@ -56,9 +56,10 @@ async function sharedDatabase(cfg: Config): Promise<SharedResources & { engine: 
     const database = await openDatabase({ kind: 'postgres', url });
     try {
       await database.migrate();
-      // The demo's creation is audited: signed with the deployment's audit key, generated here
-      // first if it must be (the workers then read the same file).
+      // Keys generated on a first start are generated here, before any worker exists, so the
+      // workers only ever read them. The demo's creation is audited: signed with the audit key.
       const log = { info: () => undefined, warn: (m: string) => console.warn(m) };
+      await openKeys(cfg.masterKeys, log, MASTER);
       useAuditKeys(await openKeys(cfg.auditKeys, log, AUDIT));
       if (cfg.seedDemo) await seedDemoIfEmpty(database.db, cfg.dataDir);
     } finally {
