@@ -19,6 +19,7 @@ export default defineConfig({
             'packages/*/src/**/*.test.ts',
             'apps/*/src/**/*.test.{ts,tsx}',
             'deploy/**/*.test.ts',
+            'bench/*.test.ts',
           ],
         },
       },

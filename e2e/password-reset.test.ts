@@ -99,6 +99,48 @@ describe.skipIf(browserUnavailable() !== undefined)('accounts in Chromium', () =
     await page.close();
   });
 
+  it('sign-up: the student confirms the address with the e-mailed link before registering', async () => {
+    const admin = await demoApiSession(server, 'admin');
+    await admin.call('PUT', '/api/settings/signup', { enabled: true, allowedDomains: [] });
+    const email = 'new.student@uni.invigil.test';
+    const page = await browser.context.newPage();
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/signup`);
+    await page.getByLabel('Full name').fill('Nova Newcomer');
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill('a passphrase of my own');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/student$/);
+    await page.getByText(`Check your inbox: we sent a link to ${email}.`).waitFor();
+    // Registering is refused, and the page says why.
+    await page.getByRole('button', { name: 'Register' }).first().click();
+    await page.getByRole('status').getByText('Confirm your e-mail address first').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'signup-verify-pending.png'), fullPage: true });
+
+    await expect
+      .poll(() => mailbox.received.filter((m) => m.to.includes(email)).length, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    const mail = mailbox.received.find((m) => m.to.includes(email));
+    const link = /(http\S+\/verify-email\?token=[A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
+    expect(link, mail?.text).toBeDefined();
+    const url = new URL(link as string);
+    // Opening the page changes nothing; the button confirms.
+    await page.goto(`${server.url}${url.pathname}${url.search}`);
+    await page.getByRole('button', { name: 'Confirm my e-mail address' }).click();
+    await page.getByRole('status').getByText('Your e-mail address is confirmed.').waitFor();
+    await page.getByRole('link', { name: 'Go to my exams' }).click();
+    await page.waitForURL(/\/student$/);
+    await page.getByRole('button', { name: 'Register' }).first().click();
+    await page
+      .getByRole('status')
+      .getByText(/^Registered for /)
+      .waitFor();
+    expect(await page.getByText('Check your inbox').count()).toBe(0);
+    await page.close();
+  });
+
   it('an administrator changing a role is told what changes and confirms first', async () => {
     const page = await browser.context.newPage();
     await signInAsDemo(server, page, 'admin');

@@ -10,6 +10,7 @@ import { descendantsOf } from './proc-stats.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(ROOT, 'apps/server/dist/cli.js');
+const SOURCE_CLI = path.join(ROOT, 'apps/server/src/cli.ts');
 
 /** A server the load runs against, started by the bench or already running. */
 export interface ServerUnderTest {
@@ -29,6 +30,8 @@ export interface StartOptions {
   env: Record<string, string>;
   /** A PostgreSQL server in which a fresh database is created for this run. */
   databaseUrl?: string;
+  /** Run the TypeScript sources through tsx instead of the built dist/cli.js. */
+  fromSource?: boolean;
 }
 
 /** A fresh database on the PostgreSQL server at `serverUrl`, and how to drop it. */
@@ -128,7 +131,9 @@ async function stopTree(child: ChildProcess, graceMs = 20_000): Promise<void> {
  * that only capacity limits the run.
  */
 export async function startInvigil(opts: StartOptions): Promise<ServerUnderTest> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: npm run build -w @invigil/server`);
+  if (!opts.fromSource && !existsSync(CLI)) {
+    throw new Error(`${CLI} is missing: npm run build -w @invigil/server`);
+  }
   const port = await freePort();
   const dataDir = path.join(os.tmpdir(), `invigil-load-${randomBytes(6).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true });
@@ -146,7 +151,8 @@ export async function startInvigil(opts: StartOptions): Promise<ServerUnderTest>
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...opts.env,
   };
-  const { child, output } = spawnLogged(process.execPath, [CLI, 'start'], env);
+  const args = opts.fromSource ? ['--import', 'tsx', SOURCE_CLI, 'start'] : [CLI, 'start'];
+  const { child, output } = spawnLogged(process.execPath, args, env);
   const cleanup = async () => {
     await stopTree(child);
     await db?.drop().catch(() => undefined);

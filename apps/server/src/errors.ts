@@ -39,6 +39,26 @@ export const errors = {
       'PASSWORD_CHANGE_REQUIRED',
       'An administrator set your password: choose a new one before continuing',
     ),
+  secondFactorRequired: () =>
+    new AppError(
+      403,
+      'SECOND_FACTOR_REQUIRED',
+      'Confirm your sign-in with your second factor (authenticator code, passkey or recovery code) first',
+    ),
+  secondFactorEnrolmentRequired: () =>
+    new AppError(
+      403,
+      'SECOND_FACTOR_ENROLMENT_REQUIRED',
+      'Your role requires two-step sign-in: set up an authenticator app or a passkey first',
+    ),
+  stepUpRequired: () =>
+    new AppError(
+      403,
+      'STEP_UP_REQUIRED',
+      'Confirm it is you with your second factor again before this change',
+    ),
+  secondFactorInvalid: (message = 'That code is wrong or was already used') =>
+    new AppError(400, 'SECOND_FACTOR_INVALID', message),
   csrf: () =>
     new AppError(403, 'CSRF_FAILED', 'Missing or wrong x-csrf-token header for this session'),
   forbidden: (message = 'You are not allowed to do this') =>

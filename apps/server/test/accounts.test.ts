@@ -311,6 +311,7 @@ describe.each(engines())('accounts on %s', (engine) => {
         // No e-mail on this server: "forgot password" is not offered.
         passwordReset: null,
         apiTokenDays: { default: 90, max: 365 },
+        sso: null,
       });
       expectError(await signup('early@uni.example'), 403, 'SIGNUP_DISABLED');
       expect((await admin.get('/api/settings/signup')).body).toEqual({
@@ -331,6 +332,7 @@ describe.each(engines())('accounts on %s', (engine) => {
         // No e-mail on this server: "forgot password" is not offered.
         passwordReset: null,
         apiTokenDays: { default: 90, max: 365 },
+        sso: null,
       });
       const settingsAudit = await audit('settings.signup.update');
       expect(settingsAudit[0]?.actorId).toBe(admin.userId);
@@ -389,7 +391,16 @@ describe.each(engines())('accounts on %s', (engine) => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body).toMatchObject({ email: address, role: 'instructor', disabled: false });
       expect(Object.keys(res.body).sort()).toEqual(
-        ['createdAt', 'disabled', 'email', 'id', 'lastLoginAt', 'name', 'role'].sort(),
+        [
+          'createdAt',
+          'disabled',
+          'email',
+          'id',
+          'lastLoginAt',
+          'name',
+          'role',
+          'signupPending',
+        ].sort(),
       );
       expect((await login(address, TEST_PASSWORD)).status).toBe(200);
       expect(await audit('user.create', res.body.id)).toHaveLength(1);

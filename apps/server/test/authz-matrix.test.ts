@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import { and, desc, eq, ne, notInArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenScope } from '@invigil/contracts';
-import { passwordResets } from '../src/db/schema.js';
+import { dataExports } from '../src/db/schema-exports.js';
+import { emailVerifications, passwordResets, users as usersTable } from '../src/db/schema.js';
 import { completeCheckIn } from './helpers/check-in.js';
+import { eventually } from './helpers/eventually.js';
 import { addDeadJob } from './helpers/dead-job.js';
 import { buildExam } from './helpers/factories.js';
 import { HttpClient, type TestResponse } from './helpers/http-client.js';
@@ -26,8 +29,11 @@ import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './help
  *   H  404 NOT_FOUND (exists, but the caller may not know it does)
  *   W  426 UPGRADE_REQUIRED (allowed, but the route is a WebSocket: a plain GET cannot use it)
  *   R  403 RTC_NOT_ALLOWED (sees the session or link, but may not open or end live links)
+ *   O  404 SSO_NOT_CONFIGURED (a public single sign-on route; this server has none set up)
  *   K  allowed (2xx), but without the answer key: questions without their right answers,
  *      answers without scoring (proctors; A on those rows means the key is included)
+ *   V  400 SECOND_FACTOR_INVALID (allowed; the code or passkey answer sent is not valid)
+ *   M  409 MFA_FACTOR_REQUIRED (allowed; the caller has no second factor to act on)
  *
  * Callers, in column order:
  *   an  anonymous                   st  student who owns the registration
@@ -51,7 +57,7 @@ const CALLERS = [
 ] as const;
 type Caller = (typeof CALLERS)[number];
 type UserCaller = Exclude<Caller, 'anonymous' | 'proctorToken' | 'adminToken'>;
-type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W' | 'K' | 'R';
+type Outcome = 'A' | 'U' | 'F' | 'S' | 'H' | 'W' | 'K' | 'R' | 'O' | 'V' | 'M';
 
 const COOKIE_CALLERS: readonly UserCaller[] = [
   'student',
@@ -126,8 +132,28 @@ function classify(res: TestResponse): string {
   if (res.status === 404 && code === 'NOT_FOUND') return 'H';
   if (res.status === 426 && code === 'UPGRADE_REQUIRED') return 'W';
   if (res.status === 403 && code === 'RTC_NOT_ALLOWED') return 'R';
+  if (res.status === 400 && code === 'SECOND_FACTOR_INVALID') return 'V';
+  if (res.status === 409 && code === 'MFA_FACTOR_REQUIRED') return 'M';
+  if (res.status === 404 && code === 'SSO_NOT_CONFIGURED') return 'O';
   return `${res.status} ${code ?? JSON.stringify(res.body)}`;
 }
+
+/** A passkey registration answer of the right shape that no challenge was issued for. */
+const MATRIX_REGISTRATION = {
+  id: 'AAAA',
+  rawId: 'AAAA',
+  type: 'public-key',
+  response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' },
+  clientExtensionResults: {},
+};
+/** A passkey sign-in answer of the right shape that no challenge was issued for. */
+const MATRIX_ASSERTION = {
+  id: 'AAAA',
+  rawId: 'AAAA',
+  type: 'public-key',
+  response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' },
+  clientExtensionResults: {},
+};
 
 /** Paths deliberately outside the matrix: the Swagger UI's static assets. */
 const isApiRoute = (path: string) =>
@@ -468,6 +494,60 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
     return secret;
   }
 
+  /** A live e-mail verification link for `userId`, stored as the service stores one. */
+  async function verificationLinkSecret(userId: string): Promise<string> {
+    const secret = `matrix-${crypto.randomUUID()}`;
+    const now = server.clock.now();
+    await server.instance.database.db.insert(emailVerifications).values({
+      userId,
+      tokenHash: createHash('sha256').update(secret).digest('hex'),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 60 * 60_000),
+    });
+    return secret;
+  }
+
+  /** A new student account in the given sign-up state; its own signed-in credentials. */
+  async function waitingStudent(pending: 'email' | 'approval') {
+    const student = await server.signedIn('student', 'Waiting Student');
+    await server.instance.database.db
+      .update(usersTable)
+      .set({ signupPending: pending })
+      .where(eq(usersTable.id, student.userId));
+    return { userId: student.userId, as: credsOf(student) };
+  }
+
+  /** Remove a student's finished data exports, so asking for a new one is not too soon. */
+  async function forgetFinishedExports(userId: string) {
+    await server.instance.database.db
+      .delete(dataExports)
+      .where(
+        and(eq(dataExports.userId, userId), notInArray(dataExports.status, ['queued', 'running'])),
+      );
+  }
+
+  /** A ready data export of the owner student (the newest one, or a new one). */
+  async function readyStudentExport(): Promise<string> {
+    const [latest] = await server.instance.database.db
+      .select({ id: dataExports.id })
+      .from(dataExports)
+      .where(and(eq(dataExports.userId, users.student.userId), ne(dataExports.status, 'failed')))
+      .orderBy(desc(dataExports.createdAt))
+      .limit(1);
+    let id = latest?.id;
+    if (!id) {
+      const res = await users.student.post('/api/me/exports');
+      expect([200, 202], JSON.stringify(res.body)).toContain(res.status);
+      id = res.body.id as string;
+    }
+    const exportId = id;
+    await eventually(async () => {
+      const res = await users.admin.get(`/api/exports/${exportId}`);
+      expect(res.body.status).toBe('ready');
+    });
+    return exportId;
+  }
+
   const fixed = (path: () => string, body?: () => unknown) => async (): Promise<Cell> => ({
     path: path(),
     body: body?.(),
@@ -507,6 +587,16 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       op: 'GET /api/settings/public',
       expect: 'A  A  A  A  A  A  A  A  A  A',
       prepare: fixed(() => '/api/settings/public'),
+    },
+    {
+      op: 'GET /api/auth/oidc/start',
+      expect: 'O  O  O  O  O  O  O  O  O  O',
+      prepare: fixed(() => '/api/auth/oidc/start'),
+    },
+    {
+      op: 'GET /api/auth/oidc/callback',
+      expect: 'O  O  O  O  O  O  O  O  O  O',
+      prepare: fixed(() => '/api/auth/oidc/callback?code=c&state=s'),
     },
     {
       op: 'POST /api/auth/login',
@@ -585,6 +675,45 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       }),
     },
     {
+      op: 'POST /api/auth/verify-email',
+      expect: 'A  A  A  A  A  A  A  A  A  A',
+      // A browser's own link (one signed in to another account is refused); others any link.
+      prepare: async (caller) => {
+        const own = COOKIE_CALLERS.includes(caller as UserCaller);
+        const userId = own ? users[caller as UserCaller].userId : patchTarget.userId;
+        return {
+          path: '/api/auth/verify-email',
+          body: { token: await verificationLinkSecret(userId) },
+        };
+      },
+    },
+    {
+      op: 'POST /api/auth/verify-email/resend',
+      expect: 'U  A  A  F  F  F  F  F  F  F',
+      // Students ask as an account of their own that waits for a link (no e-mail here: it
+      // joins the approval queue).
+      prepare: async (caller) => ({
+        path: '/api/auth/verify-email/resend',
+        ...(caller === 'student' || caller === 'otherStudent'
+          ? { as: (await waitingStudent('email')).as }
+          : {}),
+      }),
+    },
+    {
+      op: 'POST /api/users/{id}/approve',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: async (caller) => ({
+        path: `/api/users/${caller === 'admin' || caller === 'adminToken' ? (await waitingStudent('approval')).userId : patchTarget.userId}/approve`,
+      }),
+    },
+    {
+      op: 'POST /api/users/{id}/reject',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: async (caller) => ({
+        path: `/api/users/${caller === 'admin' || caller === 'adminToken' ? (await waitingStudent('approval')).userId : patchTarget.userId}/reject`,
+      }),
+    },
+    {
       op: 'GET /api/users',
       expect: 'U  F  F  F  F  F  F  A  S  A',
       prepare: fixed(() => '/api/users'),
@@ -628,6 +757,90 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
         },
       }),
     },
+    // Second factors: matrix callers have none, so proofs are refused after authorization.
+    {
+      op: 'GET /api/auth/mfa',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: fixed(() => '/api/auth/mfa'),
+    },
+    {
+      op: 'POST /api/auth/mfa/totp',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: fixed(() => '/api/auth/mfa/totp'),
+    },
+    {
+      op: 'POST /api/auth/mfa/totp/confirm',
+      expect: 'U  V  V  V  V  V  V  V  F  F',
+      // A fresh session: none started an app there, so the code has nothing to confirm.
+      prepare: async (caller) => ({
+        path: '/api/auth/mfa/totp/confirm',
+        body: { code: '000000', label: 'Phone' },
+        as: await newSessionOf(caller),
+      }),
+    },
+    {
+      op: 'POST /api/auth/mfa/webauthn/register/options',
+      expect: 'U  A  A  A  A  A  A  A  F  F',
+      prepare: fixed(() => '/api/auth/mfa/webauthn/register/options'),
+    },
+    {
+      op: 'POST /api/auth/mfa/webauthn/register',
+      expect: 'U  V  V  V  V  V  V  V  F  F',
+      prepare: async (caller) => ({
+        path: '/api/auth/mfa/webauthn/register',
+        body: { label: 'Key', response: MATRIX_REGISTRATION },
+        as: await newSessionOf(caller),
+      }),
+    },
+    {
+      op: 'DELETE /api/auth/mfa/factors/{id}',
+      expect: 'U  H  H  H  H  H  H  H  F  F',
+      prepare: fixed(() => `/api/auth/mfa/factors/${crypto.randomUUID()}`),
+    },
+    {
+      op: 'POST /api/auth/mfa/recovery-codes',
+      expect: 'U  M  M  M  M  M  M  M  F  F',
+      prepare: fixed(() => '/api/auth/mfa/recovery-codes'),
+    },
+    {
+      op: 'POST /api/auth/mfa/verify',
+      expect: 'U  V  V  V  V  V  V  V  F  F',
+      prepare: fixed(
+        () => '/api/auth/mfa/verify',
+        () => ({ method: 'recovery', code: 'aaaa-bbbb-cccc-dddd' }),
+      ),
+    },
+    {
+      op: 'POST /api/auth/mfa/webauthn/options',
+      expect: 'U  H  H  H  H  H  H  H  F  F',
+      prepare: fixed(() => '/api/auth/mfa/webauthn/options'),
+    },
+    {
+      op: 'POST /api/auth/mfa/webauthn/verify',
+      expect: 'U  V  V  V  V  V  V  V  F  F',
+      prepare: fixed(
+        () => '/api/auth/mfa/webauthn/verify',
+        () => ({ response: MATRIX_ASSERTION }),
+      ),
+    },
+    {
+      op: 'DELETE /api/users/{id}/mfa',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => `/api/users/${patchTarget.userId}/mfa`),
+    },
+    {
+      op: 'GET /api/settings/mfa',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      prepare: fixed(() => '/api/settings/mfa'),
+    },
+    {
+      op: 'PUT /api/settings/mfa',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(
+        () => '/api/settings/mfa',
+        () => ({ requireForStaff: false }),
+      ),
+    },
     {
       op: 'GET /api/settings/signup',
       expect: 'U  F  F  F  F  F  F  A  S  A',
@@ -640,6 +853,109 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
         () => '/api/settings/signup',
         () => ({ enabled: true, allowedDomains: [] }),
       ),
+    },
+    {
+      op: 'POST /api/me/exports',
+      expect: 'U  A  A  F  F  F  F  F  F  F',
+      prepare: async (caller) => {
+        if (caller === 'student' || caller === 'otherStudent') {
+          await forgetFinishedExports(users[caller].userId);
+        }
+        return { path: '/api/me/exports' };
+      },
+    },
+    {
+      op: 'GET /api/me/exports',
+      expect: 'U  A  A  F  F  F  F  F  F  F',
+      prepare: fixed(() => '/api/me/exports'),
+    },
+    {
+      op: 'POST /api/users/{id}/exports',
+      expect: 'U  F  F  F  F  F  F  A  S  A',
+      // A fresh student per cell: one export an hour per student.
+      prepare: async () => {
+        const target = await server.signedIn('student');
+        return { path: `/api/users/${target.userId}/exports` };
+      },
+    },
+    {
+      op: 'GET /api/exports/{id}',
+      expect: 'U  A  H  H  H  H  H  A  S  A',
+      prepare: async () => ({ path: `/api/exports/${await readyStudentExport()}` }),
+    },
+    {
+      op: 'GET /api/exports/{id}/download',
+      expect: 'U  A  H  H  H  H  H  A  S  A',
+      prepare: async () => ({ path: `/api/exports/${await readyStudentExport()}/download` }),
+    },
+    {
+      op: 'GET /api/settings/retention',
+      expect: 'U  F  F  F  F  A  A  A  F  A',
+      prepare: fixed(() => '/api/settings/retention'),
+    },
+    {
+      op: 'PUT /api/settings/retention',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(
+        () => '/api/settings/retention',
+        () => ({ mediaDaysAfterVerdict: 365, identityDays: 90, undecidedDays: 730 }),
+      ),
+    },
+    {
+      op: 'POST /api/retention/run',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/retention/run'),
+    },
+    {
+      op: 'GET /api/sessions/{id}/hold',
+      expect: 'U  F  F  A  H  A  H  A  S  A',
+      prepare: fixed(() => `/api/sessions/${sessionId}/hold`),
+    },
+    {
+      op: 'PUT /api/sessions/{id}/hold',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(
+        () => `/api/sessions/${sessionId}/hold`,
+        () => ({ reason: 'Matrix hold' }),
+      ),
+    },
+    {
+      op: 'DELETE /api/sessions/{id}/hold',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async (caller) => {
+        const path = `/api/sessions/${sessionId}/hold`;
+        if (caller === 'admin') await users.admin.put(path, { reason: 'To lift' });
+        return { path };
+      },
+    },
+    {
+      op: 'PUT /api/exams/{id}/hold',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(
+        () => `/api/exams/${examA}/hold`,
+        () => ({ reason: 'Matrix hold' }),
+      ),
+    },
+    {
+      op: 'DELETE /api/exams/{id}/hold',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async (caller) => {
+        const path = `/api/exams/${examA}/hold`;
+        if (caller === 'admin') await users.admin.put(path, { reason: 'To lift' });
+        return { path };
+      },
+    },
+    {
+      op: 'POST /api/users/{id}/erasure',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      // A fresh student per cell: the admin's erasure goes through.
+      prepare: async () => {
+        const target = await server.signedIn('student');
+        return {
+          path: `/api/users/${target.userId}/erasure`,
+          body: { confirmEmail: target.email },
+        };
+      },
     },
     {
       op: 'GET /api/tokens',

@@ -90,6 +90,13 @@ describe.each(engines())('bad input on %s', (engine) => {
       body: () => ({ token: 'not-a-live-link', password: 'a different passphrase' }),
     },
     {
+      op: 'POST /api/auth/verify-email',
+      who: 'anonymous',
+      body: () => ({ token: 'not-a-live-link' }),
+    },
+    { op: 'POST /api/users/{id}/approve', who: 'admin', params: () => ({ id: spareUserId }) },
+    { op: 'POST /api/users/{id}/reject', who: 'admin', params: () => ({ id: spareUserId }) },
+    {
       op: 'POST /api/auth/password',
       who: 'student',
       body: () => ({
@@ -119,6 +126,13 @@ describe.each(engines())('bad input on %s', (engine) => {
       params: () => ({ id: spareUserId }),
       body: () => ({ password: 'a brand new passphrase' }),
     },
+    { op: 'POST /api/users/{id}/exports', who: 'admin', params: () => ({ id: spareUserId }) },
+    { op: 'GET /api/exports/{id}', who: 'student', params: () => ({ id: crypto.randomUUID() }) },
+    {
+      op: 'GET /api/exports/{id}/download',
+      who: 'student',
+      params: () => ({ id: crypto.randomUUID() }),
+    },
     {
       op: 'POST /api/users/import',
       who: 'admin',
@@ -130,6 +144,78 @@ describe.each(engines())('bad input on %s', (engine) => {
       op: 'PUT /api/settings/signup',
       who: 'admin',
       body: () => ({ enabled: false, allowedDomains: ['uni.example'] }),
+    },
+    // Second factors (the student has none: valid input is refused after validation, 400/404).
+    {
+      op: 'POST /api/auth/mfa/totp/confirm',
+      who: 'student',
+      body: () => ({ code: '123456', label: 'Phone' }),
+    },
+    {
+      op: 'POST /api/auth/mfa/webauthn/register',
+      who: 'student',
+      body: () => ({
+        label: 'Key',
+        response: {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: { clientDataJSON: 'AAAA', attestationObject: 'AAAA' },
+          clientExtensionResults: {},
+        },
+      }),
+    },
+    {
+      op: 'DELETE /api/auth/mfa/factors/{id}',
+      who: 'student',
+      params: () => ({ id: crypto.randomUUID() }),
+    },
+    {
+      op: 'POST /api/auth/mfa/verify',
+      who: 'student',
+      body: () => ({ method: 'recovery', code: 'aaaa-bbbb-cccc-dddd' }),
+    },
+    {
+      op: 'POST /api/auth/mfa/webauthn/verify',
+      who: 'student',
+      body: () => ({
+        response: {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' },
+          clientExtensionResults: {},
+        },
+      }),
+    },
+    { op: 'PUT /api/settings/mfa', who: 'admin', body: () => ({ requireForStaff: false }) },
+    { op: 'DELETE /api/users/{id}/mfa', who: 'admin', params: () => ({ id: spareUserId }) },
+    {
+      op: 'PUT /api/settings/retention',
+      who: 'admin',
+      body: () => ({ mediaDaysAfterVerdict: 365, identityDays: 90, undecidedDays: 730 }),
+    },
+    { op: 'GET /api/sessions/{id}/hold', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'PUT /api/sessions/{id}/hold',
+      who: 'admin',
+      params: () => ({ id: sessionId }),
+      body: () => ({ reason: 'Baseline hold' }),
+    },
+    { op: 'DELETE /api/sessions/{id}/hold', who: 'admin', params: () => ({ id: sessionId }) },
+    {
+      op: 'PUT /api/exams/{id}/hold',
+      who: 'admin',
+      params: () => ({ id: examId }),
+      body: () => ({ reason: 'Baseline hold' }),
+    },
+    { op: 'DELETE /api/exams/{id}/hold', who: 'admin', params: () => ({ id: examId }) },
+    // The admin's own account: refused (409 ERASURE_NOT_ALLOWED) after validation, nothing erased.
+    {
+      op: 'POST /api/users/{id}/erasure',
+      who: 'admin',
+      params: () => ({ id: admin.userId }),
+      body: () => ({ confirmEmail: admin.email }),
     },
     {
       op: 'POST /api/tokens',
@@ -839,6 +925,27 @@ describe.each(engines())('bad input on %s', (engine) => {
       ],
       ['patch capacity 0', () => admin.patch(`/api/exams/${examId}`, { capacity: 0 })],
       ['patch nothing', () => admin.patch(`/api/exams/${examId}`, {})],
+      [
+        'retention 0 days',
+        () =>
+          admin.put('/api/settings/retention', {
+            mediaDaysAfterVerdict: 0,
+            identityDays: 90,
+            undecidedDays: 730,
+          }),
+      ],
+      [
+        'exam retention 1.5 days',
+        () =>
+          admin.patch(`/api/exams/${examId}`, {
+            retention: { mediaDaysAfterVerdict: 1.5, identityDays: null, undecidedDays: null },
+          }),
+      ],
+      ['hold without a reason', () => admin.put(`/api/exams/${examId}/hold`, { reason: '  ' })],
+      [
+        'erasure confirmation not an e-mail',
+        () => admin.post(`/api/users/${spareUserId}/erasure`, { confirmEmail: 'nobody' }),
+      ],
       [
         'token expires in 0 days',
         () => admin.post('/api/tokens', { name: 't', scopes: ['exams:read'], expiresInDays: 0 }),

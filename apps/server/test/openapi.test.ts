@@ -16,6 +16,8 @@ const EXPECTED_OPERATIONS = [
   'GET /api/openapi.json',
   'GET /api/settings/public',
   'POST /api/auth/login',
+  'GET /api/auth/oidc/start',
+  'GET /api/auth/oidc/callback',
   'POST /api/auth/signup',
   'GET /api/auth/me',
   'POST /api/auth/logout',
@@ -24,6 +26,10 @@ const EXPECTED_OPERATIONS = [
   'DELETE /api/auth/sessions/{id}',
   'POST /api/auth/password-reset',
   'POST /api/auth/password-reset/confirm',
+  'POST /api/auth/verify-email',
+  'POST /api/auth/verify-email/resend',
+  'POST /api/users/{id}/approve',
+  'POST /api/users/{id}/reject',
   'GET /api/users',
   'POST /api/users',
   'PATCH /api/users/{id}',
@@ -32,6 +38,33 @@ const EXPECTED_OPERATIONS = [
   'POST /api/users/import',
   'GET /api/settings/signup',
   'PUT /api/settings/signup',
+  'POST /api/me/exports',
+  'GET /api/me/exports',
+  'POST /api/users/{id}/exports',
+  'GET /api/exports/{id}',
+  'GET /api/exports/{id}/download',
+  'GET /api/auth/mfa',
+  'POST /api/auth/mfa/totp',
+  'POST /api/auth/mfa/totp/confirm',
+  'POST /api/auth/mfa/webauthn/register/options',
+  'POST /api/auth/mfa/webauthn/register',
+  'DELETE /api/auth/mfa/factors/{id}',
+  'POST /api/auth/mfa/recovery-codes',
+  'POST /api/auth/mfa/verify',
+  'POST /api/auth/mfa/webauthn/options',
+  'POST /api/auth/mfa/webauthn/verify',
+  'GET /api/settings/mfa',
+  'PUT /api/settings/mfa',
+  'DELETE /api/users/{id}/mfa',
+  'GET /api/settings/retention',
+  'PUT /api/settings/retention',
+  'POST /api/retention/run',
+  'GET /api/sessions/{id}/hold',
+  'PUT /api/sessions/{id}/hold',
+  'DELETE /api/sessions/{id}/hold',
+  'PUT /api/exams/{id}/hold',
+  'DELETE /api/exams/{id}/hold',
+  'POST /api/users/{id}/erasure',
   'GET /api/tokens',
   'POST /api/tokens',
   'DELETE /api/tokens/{id}',
@@ -138,6 +171,12 @@ const CANNOT_FAIL = new Set(['GET /healthz', 'GET /readyz', 'GET /api/openapi.js
 /** WebSocket routes: their success is the upgrade (101 Switching Protocols), not a 2xx. */
 const UPGRADES = new Set(['GET /api/live']);
 
+/** Browser navigations: their success is a redirect (single sign-on to the provider and back). */
+const REDIRECTS: Record<string, string> = {
+  'GET /api/auth/oidc/start': '302',
+  'GET /api/auth/oidc/callback': '303',
+};
+
 /** Upload routes whose body is raw bytes, with the media type each must document. */
 const RAW_BODY: Record<string, string> = {
   'PUT /api/sessions/{id}/media/{track}/{seq}': 'video/webm',
@@ -243,7 +282,11 @@ describe.each(engines())('OpenAPI document on %s', (engine) => {
         if (!p?.required) problems.push(`${op}: path parameter ${name} undocumented`);
       }
       const codes = Object.keys(o.responses ?? {});
-      const success = UPGRADES.has(op) ? ['101'] : codes.filter((c) => c.startsWith('2'));
+      const success = UPGRADES.has(op)
+        ? ['101']
+        : REDIRECTS[op]
+          ? [REDIRECTS[op]]
+          : codes.filter((c) => c.startsWith('2'));
       if (!success.some((c) => codes.includes(c))) problems.push(`${op}: no success response`);
       if (!CANNOT_FAIL.has(op) && !codes.includes('400')) problems.push(`${op}: no error response`);
       const hasBody = ['POST', 'PUT', 'PATCH'].includes(method) && o.requestBody !== undefined;

@@ -180,11 +180,18 @@ describe.each(engines())('recording manifest and playback on %s', (engine) => {
       entityId: f.sessionId,
       data: { part: 'media', studentId: f.student.userId, track: 'webcam', seq: 0 },
     });
+    // Another segment is another view: every object opened is on record, once.
+    await putSegment(f.student, f.sessionId, 'webcam', 1, bytesOf('y'));
+    await getRaw(f.proctor, `/api/sessions/${f.sessionId}/media/webcam/1`);
+    await getRaw(f.proctor, `/api/sessions/${f.sessionId}/media/webcam/1`);
+    const afterSecond = await views();
+    expect(afterSecond).toHaveLength(2);
+    expect(afterSecond[0]).toMatchObject({ data: { object: 'media:webcam:1', seq: 1 } });
 
     await f.proctor.get(`/api/sessions/${f.sessionId}/recording?fromMs=${T0}`);
     await f.instructor.get(`/api/sessions/${f.sessionId}/events`);
     const all = await views();
-    expect(all).toHaveLength(3);
+    expect(all).toHaveLength(4);
     expect(all[1]).toMatchObject({
       actorId: f.proctor.userId,
       data: { part: 'manifest', fromMs: T0, toMs: null },

@@ -64,6 +64,7 @@ describe.each(engines())('the System page’s API on %s', (engine) => {
       'queue analysis.snapshot',
       'queue identity.enrolment',
       'queue notification.delivery',
+      'queue privacy.export',
       'queue recording.check',
     ]);
     for (const q of seen.queues) expect(present(q.depth).length).toBeGreaterThan(0);

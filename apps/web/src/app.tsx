@@ -12,8 +12,10 @@ import { UsersPage } from './admin/users-page';
 import { WebhooksPage } from './admin/webhooks-page';
 import { HomeRedirect, PublicOnly, RequireRole, RequireSignedIn } from './auth/guards';
 import { SessionProvider } from './auth/session-provider';
+import { StepUpHost } from './auth/second-factor-step-up';
 import { ForgotPasswordPage } from './auth/forgot-password-page';
 import { ResetPasswordPage } from './auth/reset-password-page';
+import { VerifyEmailPage } from './auth/verify-email-page';
 import { SignInPage } from './auth/signin-page';
 import { SignUpPage } from './auth/signup-page';
 import { RecordingPage } from './player/recording-page';
@@ -48,7 +50,11 @@ export const router = createBrowserRouter([
   {
     // A reset link works whoever is signed in on this browser (success signs them out).
     element: <PublicShell />,
-    children: [{ path: '/reset-password', element: <ResetPasswordPage /> }],
+    children: [
+      { path: '/reset-password', element: <ResetPasswordPage /> },
+      // Likewise an e-mail verification link (signed in to another account, it is refused).
+      { path: '/verify-email', element: <VerifyEmailPage /> },
+    ],
   },
   {
     element: <RequireSignedIn />,
@@ -120,6 +126,7 @@ export function App() {
     <QueryClientProvider client={queryClient}>
       <SessionProvider>
         <RouterProvider router={router} />
+        <StepUpHost />
       </SessionProvider>
     </QueryClientProvider>
   );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { ProctoringPolicy } from './policy.js';
+import { LegalHold, RetentionRules } from './retention.js';
 
 /** draft: staff only; published: students can see and register; archived: read-only history. */
 export const ExamStatus = z.enum(['draft', 'published', 'archived']);
@@ -19,6 +20,10 @@ export const Exam = z.object({
   registrationDeadline: Timestamp,
   policy: ProctoringPolicy,
   externalUrl: z.string().nullable(),
+  /** How long its evidence is kept; null: the institution's defaults (GET /api/settings/retention). */
+  retention: RetentionRules.nullable(),
+  /** A legal hold on all of its sessions (admins place and lift it). */
+  legalHold: LegalHold.nullable(),
   registeredCount: z.number().int(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -43,6 +48,7 @@ const examFields = {
     .url({ protocol: /^https?$/, message: 'Must be an http(s) URL' })
     .max(2000)
     .nullable(),
+  retention: RetentionRules.nullable(),
 };
 
 /** POST /api/exams. Schedule rules (window order, duration fits, deadline) are checked on the server. */
@@ -52,6 +58,7 @@ export const CreateExamBody = z.strictObject({
   status: examFields.status.default('draft'),
   policy: examFields.policy.default(ProctoringPolicy.parse({})),
   externalUrl: examFields.externalUrl.default(null),
+  retention: examFields.retention.default(null),
 });
 export type CreateExamBody = z.input<typeof CreateExamBody>;
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
+import { SignupPending } from './signup-verification.js';
+import { SsoOffer } from './sso.js';
 
 /** The four roles. Staff roles (proctor, instructor) see only the exams they are assigned to. */
 export const Role = z.enum(['student', 'proctor', 'instructor', 'admin']);
@@ -26,6 +28,8 @@ export const User = z.object({
   disabled: z.boolean(),
   createdAt: Timestamp,
   lastLoginAt: Timestamp.nullable(),
+  /** What a self-signed-up account still waits for before it may take exams (null: nothing). */
+  signupPending: SignupPending.nullable(),
 });
 export type User = z.infer<typeof User>;
 
@@ -44,6 +48,11 @@ export const MeResponse = z.object({
   user: User,
   csrfToken: z.string(),
   mustChangePassword: z.boolean(),
+  /**
+   * What the session owes before other routes answer (SecondFactorState in mfa.ts): `verify`
+   * the second factor, or `enrol` one. Absent or null: nothing.
+   */
+  secondFactor: z.enum(['verify', 'enrol']).nullable().optional(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 
@@ -108,6 +117,8 @@ export type SetPasswordBody = z.infer<typeof SetPasswordBody>;
 export const ListUsersQuery = z.strictObject({
   role: Role.optional(),
   q: z.string().trim().max(254).optional(),
+  /** Only self-signed-up accounts that wait for this (enabled ones: a rejected one is disabled). */
+  pending: SignupPending.optional(),
 });
 
 /** POST /api/users/import (admin): CSV text with a header row `email,name,role[,password]`. */
@@ -155,5 +166,7 @@ export const PublicSettings = z.object({
   passwordReset: z.object({ linkMinutes: z.number().int() }).nullable(),
   /** How long API tokens work, in days: when not chosen, and at most. */
   apiTokenDays: z.object({ default: z.number().int(), max: z.number().int() }),
+  /** Single sign-on with the institution's provider: the button's label, or null when off. */
+  sso: SsoOffer,
 });
 export type PublicSettings = z.infer<typeof PublicSettings>;

@@ -1,5 +1,10 @@
 import type { Config, S3Config } from '../config/config.js';
 import type { BlobStore } from '../ports/blob-store.port.js';
+import type { Db } from '../db/database.js';
+import { openKeyring, type KeyringLog } from '../crypto/open-keyring.js';
+import type { Keyring } from '../crypto/master-keys.js';
+import { DatabaseDataKeyStore } from './database.data-key-store.js';
+import { EncryptedBlobStore } from './encrypted.blob-store.js';
 import { LocalDiskBlobStore } from './local-disk.blob-store.js';
 
 /**
@@ -24,4 +29,22 @@ export async function openS3(s3: S3Config) {
     ...(endpoint !== undefined && { endpoint }),
     ...(prefix !== undefined && { prefix }),
   });
+}
+
+/**
+ * The blob store as every process opens it: the configured store (`raw`, ciphertext only)
+ * under encryption at rest, with the keyring that wraps its data keys.
+ */
+export async function openEncryptedBlobStore(
+  config: Pick<Config, 'blobDir' | 'blobStore' | 's3' | 'masterKeys'>,
+  db: Db,
+  log: KeyringLog,
+): Promise<{ keyring: Keyring; raw: BlobStore; encrypted: EncryptedBlobStore }> {
+  const keyring = await openKeyring(config.masterKeys, log);
+  const raw = await openBlobStore(config);
+  return {
+    keyring,
+    raw,
+    encrypted: new EncryptedBlobStore(raw, new DatabaseDataKeyStore(db), keyring),
+  };
 }

@@ -6,17 +6,8 @@ import { cliLog, withDatabase } from './support.js';
 
 /** The blob store as the server opens it: encrypted above the configured store. */
 async function openStores(db: Db, cfg: Config) {
-  const { openKeyring } = await import('../crypto/open-keyring.js');
-  const { openBlobStore } = await import('../adapters/open-blob-store.js');
-  const { EncryptedBlobStore } = await import('../adapters/encrypted.blob-store.js');
-  const { DatabaseDataKeyStore } = await import('../adapters/database.data-key-store.js');
-  const keyring = await openKeyring(cfg.masterKeys, cliLog);
-  const raw = await openBlobStore(cfg);
-  return {
-    keyring,
-    raw,
-    encrypted: new EncryptedBlobStore(raw, new DatabaseDataKeyStore(db), keyring),
-  };
+  const { openEncryptedBlobStore } = await import('../adapters/open-blob-store.js');
+  return openEncryptedBlobStore(cfg, db, cliLog);
 }
 
 /** `keys new`, `keys rotate` and `keys encrypt-existing`: master keys of encryption at rest. */
@@ -49,12 +40,17 @@ export async function keysCommand(args: string[]): Promise<void> {
         action: 'keys.rotate.cli',
         entityType: 'master_key',
         entityId: report.kid,
-        data: { blobKeys: report.blobKeys, descriptors: report.descriptors },
+        data: {
+          blobKeys: report.blobKeys,
+          descriptors: report.descriptors,
+          totpSecrets: report.totpSecrets,
+        },
       }),
     );
     console.log(
       `Every data key is wrapped by master key ${report.kid}: ${report.blobKeys} blob keys and ` +
-        `${report.descriptors} face descriptors re-wrapped. Older keys may now be removed.`,
+        `${report.descriptors} face descriptors and ${report.totpSecrets} authenticator secrets ` +
+        're-wrapped. Older keys may now be removed.',
     );
   });
 }

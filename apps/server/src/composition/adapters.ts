@@ -3,10 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Database, Db } from '../db/database.js';
 import { openDatabase } from '../db/open-database.js';
-import { openBlobStore } from '../adapters/open-blob-store.js';
-import { DatabaseDataKeyStore } from '../adapters/database.data-key-store.js';
-import { EncryptedBlobStore } from '../adapters/encrypted.blob-store.js';
-import { AUDIT, openKeyring, openKeys } from '../crypto/open-keyring.js';
+import { openEncryptedBlobStore } from '../adapters/open-blob-store.js';
+import { AUDIT, openKeys } from '../crypto/open-keyring.js';
 import { useAuditKeys } from '../services/audit/audit-chain.js';
 import type { Keyring } from '../crypto/master-keys.js';
 import { openJobQueue } from '../adapters/open-job-queue.js';
@@ -98,14 +96,9 @@ export async function openAdapters(
   const { db } = database;
   // Encryption at rest above whichever store: only ciphertext reaches the disk or bucket.
   const keyLog = { info: () => undefined, warn: log.warn };
-  const keyring = await openKeyring(config.masterKeys, keyLog);
+  const { keyring, encrypted: blobs } = await openEncryptedBlobStore(config, db, keyLog);
   // The audit trail is signed with its own keys (one set per process: see audit-chain.ts).
   useAuditKeys(await openKeys(config.auditKeys, keyLog, AUDIT));
-  const blobs = new EncryptedBlobStore(
-    await openBlobStore(config),
-    new DatabaseDataKeyStore(db),
-    keyring,
-  );
   const reportBusError = (err: unknown, topic: string) => log.error(err, `${topic} bus failure`);
   const bus =
     overrides.bus ??

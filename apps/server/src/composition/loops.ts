@@ -7,13 +7,18 @@ import { startEvidenceWatchdog } from '../jobs/evidence-watchdog.js';
 import { startFlagSweeper } from '../jobs/flag-sweeper.js';
 import { startHandSweep } from '../jobs/hand-sweep.js';
 import { startLivePrune } from '../jobs/live-prune.js';
+import { startRetentionSweep } from '../jobs/retention.js';
 import { startDeliveryWorker } from '../jobs/notification-delivery.js';
+import { startExportWorker } from '../jobs/privacy-export.js';
 import { startRtcSweep } from '../jobs/rtc-sweep.js';
 import { startSystemSampler } from '../jobs/system-sampler.js';
 import { AnalysisPace } from '../services/detection/analysis-pace.js';
 import { analysisJobType } from '../services/detection/analysis-queue.js';
 import type { Adapters } from './adapters.js';
 import type { Services } from './services.js';
+
+/** How often expired data exports are deleted and lost export jobs added again. */
+const EXPORT_SWEEP_MS = 60_000;
 
 /**
  * The background loops of the `worker` role, in the jobs process of a machine only: the
@@ -104,6 +109,20 @@ export async function startWorkerLoops(
       )
     : undefined;
 
+  // Data exports: one zip at a time; expired files deleted by the same worker's sweep.
+  const exporter = startExportWorker(
+    {
+      queue: a.jobQueue,
+      runs: s.exportRuns,
+      // Ids only: an export is about a person.
+      onFinished: (exportId, ok) => {
+        if (!ok) log.warn({ exportId }, 'data export given up');
+      },
+      onError: failed('data export sweep failed'),
+    },
+    EXPORT_SWEEP_MS,
+  );
+
   // Signed checkpoints of the audit trail, and its daily verification.
   const auditTrail = startAuditTrailJobs({
     db,
@@ -123,7 +142,20 @@ export async function startWorkerLoops(
     onError: (err, msg) => log.error({ err }, msg),
   });
 
+  // Deletes evidence whose retention has run out (services/retention/).
+  const retention = startRetentionSweep(
+    () => s.retention.sweep(),
+    (report) => {
+      const sessions = Object.values(report.sessions).reduce((a, b) => a + b, 0);
+      if (sessions > 0 || report.resumed > 0) {
+        log.info({ runId: report.runId, sessions, bytes: report.deleted.bytes }, 'retention sweep');
+      }
+    },
+    failed('retention sweep failed'),
+  );
+
   return async () => {
+    await retention.stop();
     await auditTrail.stop();
     await sweeper.stop();
     await livePrune.stop();
@@ -133,6 +165,7 @@ export async function startWorkerLoops(
     await evidenceSweeper.stop();
     await stopNotifier();
     await sender.stop();
+    await exporter.stop();
     await analyser?.stop();
     pace.stop();
   };

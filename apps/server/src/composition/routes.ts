@@ -9,6 +9,8 @@ import { registerAuthHook } from '../http/auth-hook.js';
 import { answerRoutes } from '../http/answers/routes.js';
 import { auditRoutes } from '../http/audit/routes.js';
 import { authRoutes } from '../http/auth/routes.js';
+import { oidcRoutes } from '../http/oidc/routes.js';
+import { signupVerificationRoutes } from '../http/auth/signup-verification.routes.js';
 import { chatRoutes } from '../http/chat/routes.js';
 import { detectionAssetRoutes } from '../http/detection-assets/routes.js';
 import { examRoutes } from '../http/exams/routes.js';
@@ -19,13 +21,16 @@ import { healthRoutes } from '../http/health/routes.js';
 import { interventionRoutes } from '../http/interventions/routes.js';
 import { staffToolRoutes } from '../http/interventions/staff-tools.routes.js';
 import { liveGateway } from '../http/live/gateway.js';
+import { mfaRoutes } from '../http/mfa/routes.js';
 import { liveRoutes } from '../http/live/routes.js';
+import { privacyRoutes } from '../http/privacy/routes.js';
 import { probeRoutes } from '../http/probe/routes.js';
 import { questionMarkRoutes } from '../http/question-marks/routes.js';
 import { questionRoutes } from '../http/questions/routes.js';
 import { faceCheckRoutes } from '../http/recording/face-check-routes.js';
 import { recordingRoutes } from '../http/recording/routes.js';
 import { registrationRoutes } from '../http/registrations/routes.js';
+import { retentionRoutes } from '../http/retention/routes.js';
 import { reviewRoutes } from '../http/review/routes.js';
 import { rtcRoutes } from '../http/rtc/routes.js';
 import { sessionRoutes } from '../http/sessions/routes.js';
@@ -103,11 +108,33 @@ async function registerApi(app: FastifyInstance, config: Config, a: Adapters, s:
     users: s.userAdmin,
     auth: s.auth,
     passwordResets: s.passwordResets,
+    signup: s.signup,
     cookieSecure: config.cookieSecure,
     loginRateLimitPerMinute: config.loginRateLimitPerMinute,
     apiTokenDays: config.apiTokenDays,
+    sso: config.oidc ? { label: config.oidc.buttonLabel } : null,
+  });
+  await app.register(oidcRoutes, {
+    oidc: s.oidc,
+    cookieSecure: config.cookieSecure,
+    loginRateLimitPerMinute: config.loginRateLimitPerMinute,
   });
   await app.register(userRoutes, { users: s.userAdmin });
+  await app.register(privacyRoutes, { exports: s.dataExports });
+  await app.register(mfaRoutes, {
+    db: a.db,
+    clock,
+    mfa: s.mfa,
+    webauthn: s.webauthn,
+    publicUrl: config.publicUrl,
+    production: config.env === 'production',
+    loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  });
+  await app.register(signupVerificationRoutes, {
+    signup: s.signup,
+    loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  });
+  await app.register(retentionRoutes, { retention: s.retention, holds: s.legalHolds });
   await app.register(tokenRoutes, { tokens: s.tokens });
   await app.register(examRoutes, { exams: s.exams });
   await app.register(registrationRoutes, {

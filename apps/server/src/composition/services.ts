@@ -2,6 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
 import { LiveHub } from '../http/live/live-hub.js';
 import { dispatchDeliveries } from '../jobs/notification-delivery.js';
+import { dispatchExport } from '../jobs/privacy-export.js';
+import { DataExportService } from '../services/privacy/data-export.service.js';
+import { ExportRuns } from '../services/privacy/export-runs.js';
 import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics.js';
 import { AccommodationService } from '../services/exams/accommodations.service.js';
 import { AlertService } from '../services/live/alerts.service.js';
@@ -11,11 +14,16 @@ import { AnalysisScheduler } from '../services/detection/analysis-scheduler.js';
 import { DEFAULT_QUEUE_BOUNDS } from '../services/detection/analysis-shedding.js';
 import { AnswerService } from '../services/exams/answers.service.js';
 import { AuthService } from '../services/accounts/auth.service.js';
+import { MfaService } from '../services/accounts/mfa.service.js';
+import { WebAuthnService } from '../services/accounts/mfa-webauthn.service.js';
+import { OidcService } from '../services/accounts/oidc.service.js';
 import { ChatRateLimiter } from '../services/live/chat-rate-limit.js';
 import { ChatService } from '../services/live/chat.service.js';
 import { rejudgingNeeds } from '../services/detection/detection-event-data.js';
 import { EvidenceWatchdog } from '../services/detection/evidence-watchdog.service.js';
 import { ExamService } from '../services/exams/exams.service.js';
+import { LegalHoldService } from '../services/retention/legal-hold.service.js';
+import { RetentionService } from '../services/retention/retention.service.js';
 import { FacePhotoChecker } from '../services/detection/face-photo-check.js';
 import { FlagService } from '../services/detection/flags.service.js';
 import { GradingService } from '../services/exams/grading.service.js';
@@ -30,6 +38,7 @@ import { Notifier } from '../services/notifications/notifier.js';
 import { NotificationOutbox } from '../services/notifications/outbox.js';
 import { WebhookService } from '../services/notifications/webhooks.service.js';
 import { PasswordResetService } from '../services/accounts/password-reset.service.js';
+import { SignupService } from '../services/accounts/signup.service.js';
 import { QuestionMarkService } from '../services/exams/question-marks.service.js';
 import { QuestionService } from '../services/exams/questions.service.js';
 import { RecordingPlaybackService } from '../services/recording/recording-playback.service.js';
@@ -73,6 +82,10 @@ export function buildServices(
     apiTokenMaxDays: config.apiTokenDays.max,
     throttle: config.signInThrottle,
   });
+  // Single sign-on with the institution's provider, when configured (beside passwords).
+  const oidc = config.oidc && new OidcService(db, clock, auth, config.oidc);
+  // Second factors: TOTP secrets sealed by the master keyring, wrong codes slowed like passwords.
+  const mfa = new MfaService(db, clock, a.keyring, config.signInThrottle);
   const exams = new ExamService(db, clock);
   const registrations = new RegistrationService(db, clock);
   const questions = new QuestionService(db);
@@ -200,6 +213,12 @@ export function buildServices(
     linkMinutes: config.passwordResetMinutes,
     onError: logError,
   });
+  // Self sign-up verifies addresses by mailed links with SMTP; without, an admin approves.
+  const signup = new SignupService(db, clock, auth, {
+    mailer,
+    publicUrl: config.publicUrl,
+    onError: logError,
+  });
   // Notifications: webhooks always, e-mail with SMTP. Deliveries are sent by jobs (any
   // process adds them; the worker role works them, see loops.ts).
   const notify = config.notifications;
@@ -223,11 +242,24 @@ export function buildServices(
     onError: logError,
   });
 
+  // Data exports (subject access): requested here, written by privacy.export jobs (loops.ts).
+  const dataExports = new DataExportService(db, clock, blobs, (id) =>
+    dispatchExport(jobQueue, id).catch((err: unknown) =>
+      logError(err, 'data export job not added; the export sweep adds it'),
+    ),
+  );
+
   return {
     metrics,
     liveHub,
+    dataExports,
+    exportRuns: new ExportRuns(db, clock, blobs),
     liveAccess: new LiveAccess(db),
     userAdmin: new UserAdminService(db),
+    retention: new RetentionService({ db, blobs, clock }, (rule, sessions, bytes) =>
+      metrics.recorder.retentionDeleted(rule, sessions, bytes),
+    ),
+    legalHolds: new LegalHoldService(db, clock),
     auditLog: new AuditLog(db, clock),
     systemStatus: new SystemStatusService(db, clock, {
       enabled: config.detection.enabled,
@@ -236,6 +268,9 @@ export function buildServices(
     }),
     systemJobs: new SystemJobsService(db, clock, jobQueue),
     auth,
+    mfa,
+    webauthn: new WebAuthnService(db, clock, mfa),
+    oidc,
     exams,
     registrations,
     accommodations,
@@ -273,6 +308,7 @@ export function buildServices(
     playback,
     sessionEvents,
     passwordResets,
+    signup,
     outbox,
     attempts,
     retries,

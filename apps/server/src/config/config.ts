@@ -15,9 +15,10 @@ import {
 import { SECURITY_ENV, securityProblems, type TrustProxy } from './env-security.js';
 import { s3Config, STORAGE_ENV, storageProblems, type S3Config } from './env-storage.js';
 import { KEYS_ENV, keySource, keysProblems, type KeySource } from './env-keys.js';
+import { OIDC_ENV, oidcConfig, oidcProblems, type OidcConfig } from './env-oidc.js';
 
 // The parts of the configuration live in env-*.ts by area; importers keep using this module.
-export type { DatabaseConfig, MetricsConfig, NotificationsConfig, RtcConfig, S3Config };
+export type { DatabaseConfig, MetricsConfig, NotificationsConfig, OidcConfig, RtcConfig, S3Config };
 
 /**
  * Every environment variable the server reads, with its default and meaning.
@@ -31,6 +32,7 @@ export const ENV_SCHEMA = {
   ...PROCESS_ENV,
   ...SECURITY_ENV,
   ...KEYS_ENV,
+  ...OIDC_ENV,
   ...APP_ENV,
   ...DETECTION_ENV,
   ...NOTIFICATIONS_ENV,
@@ -106,6 +108,8 @@ export interface Config {
   rtc: RtcConfig;
   /** Prometheus metrics: who may scrape them, and where. */
   metrics: MetricsConfig;
+  /** Single sign-on with an OpenID Connect provider; undefined = passwords only. */
+  oidc?: OidcConfig | undefined;
 }
 
 /** Raised when the environment is invalid; `problems` lists every problem, one per line. */
@@ -157,6 +161,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ...metricsProblems(e, e.PORT),
     ...keysProblems(e),
     ...securityProblems(e),
+    ...oidcProblems(e),
   );
   const dataDir = path.resolve(e.DATA_DIR);
   const database = databaseConfig(e, dataDir);
@@ -210,6 +215,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     notifications: notificationsConfig(e),
     rtc: rtcConfig(e),
     metrics: metricsConfig(e),
+    oidc: oidcConfig(e),
   };
 }
 

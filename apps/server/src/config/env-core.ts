@@ -21,7 +21,8 @@ export const SERVER_ENV = {
     .url({ message: 'Must be an absolute http(s) URL' })
     .optional()
     .describe(
-      'Address users reach the server at; https makes cookies Secure. Default http://localhost:PORT.',
+      'Address users reach the server at; https makes cookies Secure; in production passkeys are ' +
+        'bound to its host name. Default http://localhost:PORT.',
     ),
   DATA_DIR: z
     .string()

@@ -33,12 +33,18 @@ export const users = pgTable(
     passwordChangedAt: tz('password_changed_at').notNull().defaultNow(),
     /** An admin set the password: the user must choose their own before doing anything else. */
     mustChangePassword: boolean('must_change_password').notNull().default(false),
+    /**
+     * A self-signed-up account that may not take exams yet: 'email' until its address is
+     * verified by a link, 'approval' until an admin approves it. Null for every other account.
+     */
+    signupPending: text('signup_pending'),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('users_email_key').on(t.email),
     check('users_role_check', sql`${t.role} in ('student','proctor','instructor','admin')`),
+    check('users_signup_pending_check', sql`${t.signupPending} in ('email','approval')`),
   ],
 );
 
@@ -57,6 +63,8 @@ export const authSessions = pgTable(
     revokedAt: tz('revoked_at'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** When this session last proved a second factor (sign-in, step-up); null: never. */
+    secondFactorAt: tz('second_factor_at'),
   },
   (t) => [index('auth_sessions_user_idx').on(t.userId)],
 );
@@ -131,6 +139,12 @@ export const exams = pgTable(
     policy: jsonb('policy').notNull(),
     /** Optional external exam page opened beside the proctoring bar. */
     externalUrl: text('external_url'),
+    /** How long its evidence is kept (ExamRetention); null: the institution's defaults. */
+    retention: jsonb('retention'),
+    /** A legal hold on every session of the exam: nothing of it is deleted while set. */
+    legalHoldAt: tz('legal_hold_at'),
+    legalHoldBy: uuid('legal_hold_by').references(() => users.id, { onDelete: 'set null' }),
+    legalHoldReason: text('legal_hold_reason'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
@@ -233,6 +247,10 @@ export const examSessions = pgTable(
      * here rather than in an event because it is biometric data nobody needs to read.
      */
     enrolledEmbedding: jsonb('enrolled_embedding'),
+    /** A legal hold on this session: nothing of it is deleted (retention, erasure) while set. */
+    legalHoldAt: tz('legal_hold_at'),
+    legalHoldBy: uuid('legal_hold_by').references(() => users.id, { onDelete: 'set null' }),
+    legalHoldReason: text('legal_hold_reason'),
     createdAt: createdAt(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },

@@ -10,3 +10,8 @@ export * from './schema-jobs.js';
 export * from './schema-system.js';
 export * from './schema-keys.js';
 export * from './schema-security.js';
+export * from './schema-retention.js';
+export * from './schema-verification.js';
+export * from './schema-exports.js';
+export * from './schema-mfa.js';
+export * from './schema-oidc.js';

@@ -25,8 +25,8 @@ async function authenticate(req: FastifyRequest, auth: AuthService) {
 
 /**
  * Enforce each route's declared policy before its body is even parsed: authentication
- * (cookie or bearer token), a pending password change, role, token scope, and CSRF for
- * cookie-authenticated mutations.
+ * (cookie or bearer token), a pending second factor or password change, role, token scope,
+ * CSRF for cookie-authenticated mutations, and a recent second factor for step-up routes.
  */
 export function registerAuthHook(app: FastifyInstance, auth: AuthService): void {
   app.addHook('onRequest', async (req) => {
@@ -42,8 +42,15 @@ export function registerAuthHook(app: FastifyInstance, auth: AuthService): void 
       if (!actor.scopes?.includes(policy.scope)) throw errors.insufficientScope(policy.scope);
     }
     // Before the role check, so the answer says what to do rather than what is missing.
-    if (resolved.mustChangePassword && !policy.duringPasswordChange) {
-      throw errors.passwordChangeRequired();
+    // The second factor first: until it is proved, the password is all the caller has shown.
+    const before = policy.beforeSecondFactor;
+    if (resolved.secondFactor === 'verify' && before !== 'verify' && before !== 'both') {
+      throw errors.secondFactorRequired();
+    }
+    if (resolved.mustChangePassword) {
+      if (!policy.duringPasswordChange) throw errors.passwordChangeRequired();
+    } else if (resolved.secondFactor === 'enrol' && before !== 'enrol' && before !== 'both') {
+      throw errors.secondFactorEnrolmentRequired();
     }
     if (!policy.roles.includes(actor.role)) {
       throw errors.forbidden(`This needs one of the roles: ${policy.roles.join(', ')}`);
@@ -54,5 +61,6 @@ export function registerAuthHook(app: FastifyInstance, auth: AuthService): void 
         throw errors.csrf();
       }
     }
+    if (policy.stepUp && resolved.stepUpNeeded) throw errors.stepUpRequired();
   });
 }

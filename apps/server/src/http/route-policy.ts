@@ -17,6 +17,18 @@ export type RoutePolicy =
       csrf?: boolean;
       /** Callable while an admin-set password awaits changing (who-am-I, sign-out, the change). */
       duringPasswordChange?: true;
+      /**
+       * Callable before the session's second factor is settled (mfa-gate.ts): `verify` while
+       * it awaits proof (the verify routes), `enrol` while the role must set one up (the
+       * enrolment routes), `both` (who-am-I, sign-out). Other routes answer 403.
+       */
+      beforeSecondFactor?: 'verify' | 'enrol' | 'both';
+      /**
+       * A sensitive change: a cookie session whose account has a second factor must have
+       * proved it within the last 10 minutes (403 STEP_UP_REQUIRED otherwise). API tokens
+       * pass (a proved session made them).
+       */
+      stepUp?: true;
     };
 
 declare module 'fastify' {

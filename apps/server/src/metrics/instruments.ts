@@ -104,6 +104,17 @@ function defineInstruments(registry: Registry) {
       labelNames: ['type'] as const,
       registers,
     }),
+    retentionDeleted: new Counter({
+      name: 'invigil_retention_sessions_deleted_total',
+      help: 'Sessions whose evidence was deleted, by rule (media_after_verdict, identity, undecided, erasure).',
+      labelNames: ['rule'] as const,
+      registers,
+    }),
+    retentionBytes: new Counter({
+      name: 'invigil_retention_deleted_bytes_total',
+      help: 'Bytes of evidence blobs deleted by retention and erasure.',
+      registers,
+    }),
     auditVerifications: new Counter({
       name: 'invigil_audit_verifications_total',
       help: 'Verifications of the whole audit trail (daily, in the jobs process), by result: ok or failed.',

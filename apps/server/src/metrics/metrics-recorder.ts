@@ -80,6 +80,12 @@ export class MetricsRecorder {
     this.m.analysesShed.inc(count);
   }
 
+  /** Evidence of `sessions` sessions (`bytes` in blobs) was deleted under `rule`. */
+  retentionDeleted(rule: string, sessions: number, bytes: number): void {
+    if (sessions > 0) this.m.retentionDeleted.inc({ rule }, sessions);
+    if (bytes > 0) this.m.retentionBytes.inc(bytes);
+  }
+
   /** The whole audit trail was verified (ok, or a failure the administrators are told of). */
   auditVerified(ok: boolean): void {
     this.m.auditVerifications.inc({ result: ok ? 'ok' : 'failed' });

@@ -13,6 +13,8 @@ export interface JobCatalogue {
   'recording.check': { sessionId: string };
   /** Deliver one notification (a row of `notification_deliveries`). */
   'notification.delivery': { deliveryId: number };
+  /** Write one data export's zip (a row of `data_exports`). */
+  'privacy.export': { exportId: string };
 }
 
 /** A job type of the catalogue. */
@@ -24,6 +26,7 @@ export const JOB_TYPES = [
   'identity.enrolment',
   'recording.check',
   'notification.delivery',
+  'privacy.export',
 ] as const satisfies readonly JobType[];
 
 /** How one job is added. */

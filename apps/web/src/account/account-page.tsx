@@ -5,7 +5,10 @@ import { ROLE_LABELS } from '../auth/role-labels';
 import { Page, Section } from '../ui/page';
 import { ApiTokens } from './api-tokens';
 import { ChangePasswordForm } from './change-password-form';
+import { DataExportSection } from './data-export';
+import { MfaSection } from './mfa-section';
 import { SignInSessions } from './sign-in-sessions';
+import { SignupPendingNotice } from './signup-pending-notice';
 
 /** /account: profile summary, password change, signed-in browsers and (for staff) API tokens. */
 export function AccountPage() {
@@ -27,17 +30,36 @@ export function AccountPage() {
             <dd>{ROLE_LABELS[user.role]}</dd>
           </div>
           <div>
+            <dt>E-mail address</dt>
+            <dd>
+              {user.signupPending === 'email'
+                ? 'Not confirmed yet'
+                : user.signupPending === 'approval'
+                  ? 'Waiting for approval'
+                  : 'Confirmed'}
+            </dd>
+          </div>
+          <div>
             <dt>Member since</dt>
             <dd>{formatDateTime(user.createdAt)}</dd>
           </div>
         </dl>
+        <SignupPendingNotice user={user} />
       </Section>
       <Section title="Change password" id="password">
         <ChangePasswordForm />
       </Section>
+      <Section title="Two-step sign-in" id="two-step">
+        <MfaSection />
+      </Section>
       <Section title="Signed-in browsers" id="sessions">
         <SignInSessions />
       </Section>
+      {user.role === 'student' ? (
+        <Section title="Your data" id="your-data">
+          <DataExportSection />
+        </Section>
+      ) : null}
       {isStaff(user.role) ? (
         <Section title="API tokens" id="tokens">
           <ApiTokens role={user.role} />

@@ -3,6 +3,7 @@ import type { AuthSession } from '@invigil/contracts';
 import { authApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
 import { useSession } from '../auth/session';
+import { browserLabel } from './browser-label';
 import { formatDateTime } from '../lib/datetime';
 import { ConfirmButton } from '../ui/confirm-button';
 import { ResourceView } from '../ui/states';
@@ -10,9 +11,9 @@ import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import { useResource } from '../ui/use-resource';
 
-/** A session's browser as the list names it: "This browser", or its user agent. */
+/** A session's browser as the list names it: "This browser", or "Chrome on Linux". */
 const browserOf = (s: AuthSession): string =>
-  s.current ? 'This browser' : (s.userAgent?.slice(0, 120) ?? 'Unknown browser');
+  s.current ? 'This browser' : browserLabel(s.userAgent);
 
 /**
  * The user's signed-in browsers, each with a way to sign it out. Signing out this browser
@@ -47,9 +48,18 @@ export function SignInSessions() {
     {
       header: 'Browser',
       cell: (s) => (
-        <span id={`session-${s.id}`} className={s.current ? undefined : 'small'}>
-          {s.current ? <strong>{browserOf(s)}</strong> : browserOf(s)}
-        </span>
+        <>
+          <span id={`session-${s.id}`} title={s.userAgent ?? undefined}>
+            {s.current ? <strong>{browserOf(s)}</strong> : browserOf(s)}
+          </span>
+          {/* The exact string, for whoever needs more than the label (it may be forged). */}
+          {s.userAgent && (
+            <details className="small">
+              <summary>User agent</summary>
+              <code className="user-agent">{s.userAgent}</code>
+            </details>
+          )}
+        </>
       ),
     },
     { header: 'Address', cell: (s) => s.ip ?? 'Unknown' },

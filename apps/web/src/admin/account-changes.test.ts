@@ -17,6 +17,7 @@ function buildUser(overrides: Partial<User> = {}): User {
     disabled: false,
     createdAt: '2030-01-01T00:00:00.000Z',
     lastLoginAt: null,
+    signupPending: null,
     ...overrides,
   };
 }

@@ -22,6 +22,8 @@ const exam: Exam = {
   capacity: 40,
   policy: DEFAULT_POLICY,
   externalUrl: null,
+  retention: null,
+  legalHold: null,
   registeredCount: 3,
   createdAt: '2025-05-01T00:00:00.000Z',
   updatedAt: '2025-05-01T00:00:00.000Z',
@@ -53,6 +55,23 @@ describe('exam form model', () => {
     if (!result.ok) throw new Error('invalid');
     const patch = changedFields(exam, result.body);
     expect(Object.keys(patch).sort()).toEqual(['capacity', 'policy']);
+  });
+
+  it('sends the exam’s own retention only when chosen, and only when changed', () => {
+    const form = examToForm(exam);
+    expect(form.retention.custom).toBe(false);
+    form.retention = {
+      custom: true,
+      days: { mediaDaysAfterVerdict: '30', identityDays: '', undecidedDays: '60' },
+    };
+    const result = formToBody(form);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(changedFields(exam, result.body)).toEqual({
+      retention: { mediaDaysAfterVerdict: 30, identityDays: null, undecidedDays: 60 },
+    });
+    form.retention.days.identityDays = '0';
+    const bad = formToBody(form);
+    expect(bad.ok ? {} : bad.errors).toHaveProperty(['retention.identityDays']);
   });
 
   it('finds field errors before sending', () => {

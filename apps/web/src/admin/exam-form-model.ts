@@ -1,5 +1,6 @@
 import {
   DEFAULT_POLICY,
+  DEFAULT_RETENTION,
   type CreateExamBody,
   type Exam,
   type ProctoringPolicy,
@@ -11,6 +12,7 @@ import {
   policyToDetectionForm,
   type DetectionForm,
 } from './detection-rules-model';
+import { examRetentionToForm, formToRules, type ExamRetentionForm } from './retention-model';
 
 /** Boolean policy switches, in display order, with their labels. */
 export const POLICY_SWITCHES = [
@@ -62,6 +64,8 @@ export interface ExamFormState {
   externalUrl: string;
   /** Detection rules, faces allowed and the server re-check interval. */
   detection: DetectionForm;
+  /** How long the exam's evidence is kept: its own periods or the institution's defaults. */
+  retention: ExamRetentionForm;
 }
 
 function policyToForm(
@@ -95,6 +99,7 @@ export function emptyExamForm(now: Date): ExamFormState {
     capacity: '30',
     externalUrl: '',
     ...policyToForm(DEFAULT_POLICY),
+    retention: examRetentionToForm(null, DEFAULT_RETENTION),
   };
 }
 
@@ -111,6 +116,7 @@ export function examToForm(exam: Exam): ExamFormState {
     capacity: String(exam.capacity),
     externalUrl: exam.externalUrl ?? '',
     ...policyToForm(exam.policy),
+    retention: examRetentionToForm(exam.retention, DEFAULT_RETENTION),
   };
 }
 
@@ -194,7 +200,15 @@ export function formToBody(form: ExamFormState): FormResult {
   const detection = detectionFormToPolicy(form.detection);
   if (!detection.ok) Object.assign(errors, detection.errors);
 
-  if (Object.keys(errors).length > 0 || !detection.ok) return { ok: false, errors };
+  const retention = form.retention.custom ? formToRules(form.retention.days) : null;
+  if (retention && !retention.ok) {
+    for (const [key, message] of Object.entries(retention.errors))
+      errors[`retention.${key}`] = message;
+  }
+
+  if (Object.keys(errors).length > 0 || !detection.ok || (retention && !retention.ok)) {
+    return { ok: false, errors };
+  }
   return {
     ok: true,
     body: {
@@ -213,6 +227,7 @@ export function formToBody(form: ExamFormState): FormResult {
         allowedUrls,
       },
       externalUrl: externalUrl || null,
+      retention: retention?.ok ? retention.rules : null,
     },
   };
 }
@@ -234,5 +249,6 @@ export function changedFields(exam: Exam, next: Required<CreateExamBody>): Updat
   const policy = { ...exam.policy, ...(next.policy as ProctoringPolicy) };
   if (!same(policy, exam.policy)) patch.policy = policy;
   if ((next.externalUrl ?? null) !== exam.externalUrl) patch.externalUrl = next.externalUrl;
+  if (!same(next.retention, exam.retention)) patch.retention = next.retention;
   return patch as UpdateExamBody;
 }

@@ -3,6 +3,7 @@ import type { CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
 import { Checkbox, Field, NumberField } from '../ui/field';
 import { DetectionRulesSection } from './detection-rules-section';
+import { RetentionFieldset } from './retention-fieldset';
 import {
   POLICY_NUMBERS,
   POLICY_SWITCHES,
@@ -25,7 +26,7 @@ export interface ExamFormProps {
   onInvalid: (errors: Record<string, string>) => void;
 }
 
-/** The exam editor: details, schedule (local time), proctoring policy and detection rules. */
+/** The exam editor: details, schedule (local time), proctoring policy, detection rules and retention. */
 export function ExamForm({
   initial,
   submitLabel,
@@ -241,6 +242,13 @@ export function ExamForm({
         errors={errors}
         disabled={readOnly || pending}
         onChange={(detection) => set('detection', detection)}
+      />
+
+      <RetentionFieldset
+        value={form.retention}
+        errors={errors}
+        disabled={readOnly || pending}
+        onChange={(retention) => set('retention', retention)}
       />
 
       {readOnly ? null : (

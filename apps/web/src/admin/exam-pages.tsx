@@ -15,6 +15,7 @@ import { useResource } from '../ui/use-resource';
 import { splitExamErrors } from './exam-errors';
 import { ExamForm } from './exam-form';
 import { changedFields, emptyExamForm, examToForm } from './exam-form-model';
+import { LegalHoldBadge, LegalHoldPanel } from './legal-hold-panel';
 import { QuestionsSection } from './questions-section';
 import { ScoresReleaseSection } from './scores-release-section';
 import { StaffSection } from './staff-section';
@@ -142,8 +143,14 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
       title={exam.title}
       intro={
         <>
-          <ExamStatusBadge status={exam.status} /> · {exam.registeredCount} of {exam.capacity} seats
-          taken
+          <ExamStatusBadge status={exam.status} />
+          {exam.legalHold ? (
+            <>
+              {' '}
+              <LegalHoldBadge />
+            </>
+          ) : null}{' '}
+          · {exam.registeredCount} of {exam.capacity} seats taken
         </>
       }
       actions={actions}
@@ -173,6 +180,15 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
         />
       </Section>
       <ScoresReleaseSection examId={exam.id} />
+      <Section title="Legal hold" id="legal-hold">
+        <LegalHoldPanel
+          target="exam"
+          id={exam.id}
+          hold={exam.legalHold}
+          canManage={user.role === 'admin'}
+          onChange={(legalHold) => onSaved({ ...exam, legalHold })}
+        />
+      </Section>
     </Page>
   );
 }

@@ -47,6 +47,7 @@ const JOB_LABELS: Record<string, string> = {
   'identity.enrolment': 'Identity enrolment',
   'recording.check': 'Recording check',
   'notification.delivery': 'Notification delivery',
+  'privacy.export': 'Data export',
 };
 
 /** A job type in words (unknown types as they are). */

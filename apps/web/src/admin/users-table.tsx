@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import type { Role, User } from '@invigil/contracts';
+import type { ErasureReceipt, Role, User } from '@invigil/contracts';
 import { usersApi } from '../api/endpoints';
+import { signupVerificationApi } from '../api/signup-verification-api';
 import { describeError } from '../api/errors';
 import { useUser } from '../auth/session';
 import { formatDateTime } from '../lib/datetime';
@@ -10,8 +11,12 @@ import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import type { Resource } from '../ui/use-resource';
 import { disableQuestion, enableQuestion, roleChangedText } from './account-changes';
+import { ErasureAction, ErasureReceiptView } from './erasure-action';
 import { RoleChange } from './role-change';
+import { MfaResetAction } from './mfa-reset-action';
 import { SetPassword } from './set-password';
+import { SignupPendingBadge, SignupReviewActions } from './signup-review';
+import { UserDataExport } from './user-data-export';
 
 /**
  * The user list with role changes and enable/disable per row; each asks first and says what
@@ -20,7 +25,31 @@ import { SetPassword } from './set-password';
 export function UsersTable({ users }: { users: Resource<User[]> }) {
   const me = useUser();
   const [pending, setPending] = useState<string | null>(null);
+  const [reviewing, setReviewing] = useState<'approve' | 'reject' | null>(null);
   const [feedback, setFeedback] = useState<Feedback | null>(null);
+  const [receipt, setReceipt] = useState<ErasureReceipt | null>(null);
+
+  const review = async (user: User, decision: 'approve' | 'reject') => {
+    setPending(user.id);
+    setReviewing(decision);
+    setFeedback(null);
+    try {
+      const saved = await signupVerificationApi[decision](user.id);
+      users.mutate((list) => list?.map((u) => (u.id === saved.id ? saved : u)));
+      setFeedback({
+        tone: 'success',
+        text:
+          decision === 'approve'
+            ? `${user.name} is approved and may register for exams.`
+            : `${user.name} is rejected: the account is disabled.`,
+      });
+    } catch (error) {
+      setFeedback({ tone: 'error', text: `${user.name} not changed: ${describeError(error)}` });
+    } finally {
+      setPending(null);
+      setReviewing(null);
+    }
+  };
 
   const update = async (user: User, change: { role?: Role; disabled?: boolean }, done: string) => {
     setPending(user.id);
@@ -59,12 +88,16 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
     },
     {
       header: 'Account',
-      cell: (u) =>
-        u.disabled ? (
-          <span className="badge badge-archived">Disabled</span>
-        ) : (
-          <span className="badge badge-published">Active</span>
-        ),
+      cell: (u) => (
+        <>
+          {u.disabled ? (
+            <span className="badge badge-archived">Disabled</span>
+          ) : (
+            <span className="badge badge-published">Active</span>
+          )}{' '}
+          <SignupPendingBadge user={u} />
+        </>
+      ),
     },
     { header: 'Last sign-in', cell: (u) => formatDateTime(u.lastLoginAt) },
     {
@@ -74,12 +107,34 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
       cell: (u) =>
         u.id === me.id ? null : (
           <div className="row-actions">
+            <SignupReviewActions
+              user={u}
+              pending={pending === u.id ? reviewing : null}
+              disabled={pending !== null}
+              onApprove={() => void review(u, 'approve')}
+              onReject={() => void review(u, 'reject')}
+            />
             <SetPassword
               user={u}
               disabled={pending !== null}
               onDone={(text) => setFeedback({ tone: 'success', text })}
             />
-            {u.disabled ? (
+            <MfaResetAction
+              user={u}
+              disabled={pending !== null}
+              onDone={(tone, text) => setFeedback({ tone, text })}
+            />
+            <UserDataExport user={u} disabled={pending !== null} />
+            <ErasureAction
+              user={u}
+              disabled={pending !== null}
+              onErased={(done) => {
+                setReceipt(done);
+                users.reload();
+              }}
+            />
+            {/* A waiting account is refused with Reject (which disables it) instead. */}
+            {u.signupPending && !u.disabled ? null : u.disabled ? (
               <ConfirmButton
                 label="Enable"
                 question={enableQuestion(u)}
@@ -116,6 +171,7 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
   return (
     <>
       <StatusMessage feedback={feedback} />
+      {receipt ? <ErasureReceiptView receipt={receipt} onClose={() => setReceipt(null)} /> : null}
       <ResourceView resource={users} empty="No users match.">
         {(list) => <Table caption="Users" columns={columns} rows={list} rowKey={(u) => u.id} />}
       </ResourceView>

@@ -12,6 +12,7 @@ export { ApiError } from './errors';
 
 let csrfToken: string | null = null;
 let onUnauthenticated: (() => void) | null = null;
+let onStepUpRequired: (() => Promise<boolean>) | null = null;
 
 /** Remembers the CSRF token from a login, signup or /me response (null when signed out). */
 export function setCsrfToken(token: string | null): void {
@@ -21,6 +22,15 @@ export function setCsrfToken(token: string | null): void {
 /** Registers what to do when a call reports that the session has ended. */
 export function setUnauthenticatedHandler(handler: (() => void) | null): void {
   onUnauthenticated = handler;
+}
+
+/**
+ * Registers how to prove the second factor again when a sensitive change answers 403
+ * STEP_UP_REQUIRED (resolves true once proved, false if the user cancels); the call is then
+ * sent once more.
+ */
+export function setStepUpHandler(handler: (() => Promise<boolean>) | null): void {
+  onStepUpRequired = handler;
 }
 
 /** Options for one API call. */
@@ -124,6 +134,10 @@ export async function api(path: string, options: RequestOptions = {}): Promise<u
   let response = await send(path, options);
   if (response.status === 403 && (options.method ?? 'GET') !== 'GET') {
     const error = await toError(response);
+    if (error.code === 'STEP_UP_REQUIRED' && onStepUpRequired) {
+      if (!(await onStepUpRequired())) throw error;
+      return api(path, options);
+    }
     if (error.code !== 'CSRF_FAILED') throw error;
     const refreshed = await refreshCsrf();
     if (refreshed === 'signed-out') {

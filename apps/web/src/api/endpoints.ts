@@ -6,6 +6,7 @@ import {
   type AuditFilters,
   AuditPage,
   type ChangePasswordBody,
+  type SignupPending,
   CreatedToken,
   CreatedWebhook,
   type CreateExamBody,
@@ -105,8 +106,11 @@ export const tokensApi = {
 
 /** User administration and settings (admin). */
 export const usersApi = {
-  list: (filter: { role?: Role | ''; q?: string }, signal?: AbortSignal) =>
-    api(`/api/users${query({ role: filter.role, q: filter.q?.trim() })}`, {
+  list: (
+    filter: { role?: Role | ''; q?: string; pending?: SignupPending | '' },
+    signal?: AbortSignal,
+  ) =>
+    api(`/api/users${query({ role: filter.role, q: filter.q?.trim(), pending: filter.pending })}`, {
       schema: User.array(),
       signal,
     }),

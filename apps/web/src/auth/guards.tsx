@@ -3,6 +3,8 @@ import type { Role } from '@invigil/contracts';
 import { ErrorState, Loading } from '../ui/states';
 import { Page } from '../ui/page';
 import { PasswordChangeRequired } from './password-change-required';
+import { SecondFactorEnrolment } from './second-factor-enrolment';
+import { SecondFactorStep } from './second-factor-step';
 import { afterSignInPath, homePath } from './roles';
 import { useSession, useUser } from './session';
 
@@ -44,7 +46,10 @@ export function RequireSignedIn() {
     };
     return <Navigate to="/signin" replace state={signInState} />;
   }
+  // The order the server checks them in: the second factor, the password, then enrolment.
+  if (state.secondFactor === 'verify') return <SecondFactorStep />;
   if (state.mustChangePassword) return <PasswordChangeRequired />;
+  if (state.secondFactor === 'enrol') return <SecondFactorEnrolment />;
   return <Outlet />;
 }
 

@@ -5,6 +5,14 @@ import { ApiError, setCsrfToken, setUnauthenticatedHandler } from '../api/client
 import { authApi } from '../api/endpoints';
 import { SessionContext, type SessionState, type SessionValue } from './session';
 
+/** The signed-in state a who-am-I answer describes. */
+const signedIn = (me: MeResponse): SessionState => ({
+  status: 'signed-in',
+  user: me.user,
+  mustChangePassword: me.mustChangePassword,
+  secondFactor: me.secondFactor ?? null,
+});
+
 /** Loads the session from /api/auth/me at start and provides login, sign-up and sign-out. */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
@@ -17,7 +25,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .me(controller.signal)
       .then((me) => {
         setCsrfToken(me.csrfToken);
-        setState({ status: 'signed-in', user: me.user, mustChangePassword: me.mustChangePassword });
+        setState(signedIn(me));
       })
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;
@@ -43,7 +51,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const accept = useCallback((me: MeResponse): User => {
     setCsrfToken(me.csrfToken);
-    setState({ status: 'signed-in', user: me.user, mustChangePassword: me.mustChangePassword });
+    setState(signedIn(me));
     return me.user;
   }, []);
 
@@ -68,6 +76,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       ),
     [],
   );
+  const secondFactorDone = useCallback(
+    () =>
+      setState((prev) => (prev.status === 'signed-in' ? { ...prev, secondFactor: null } : prev)),
+    [],
+  );
   const reload = useCallback(() => {
     setState({ status: 'loading' });
     setAttempt((n) => n + 1);
@@ -82,8 +95,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       logout,
       reload,
       passwordChanged,
+      secondFactorDone,
     }),
-    [state, login, signup, logout, reload, passwordChanged],
+    [state, login, signup, logout, reload, passwordChanged, secondFactorDone],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

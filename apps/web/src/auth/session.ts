@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { LoginBody, SignupBody, User } from '@invigil/contracts';
+import type { LoginBody, SecondFactorState, SignupBody, User } from '@invigil/contracts';
 
 /** Where the session stands. */
 export type SessionState =
@@ -10,6 +10,8 @@ export type SessionState =
       user: User;
       /** An admin set the password: the user must choose their own before anything else. */
       mustChangePassword: boolean;
+      /** The session must prove (`verify`) or set up (`enrol`) a second factor first. */
+      secondFactor: SecondFactorState | null;
     }
   | { status: 'error'; error: unknown };
 
@@ -25,6 +27,8 @@ export interface SessionValue {
   reload(): void;
   /** The user chose a new password: an admin-set one no longer blocks the app. */
   passwordChanged(): void;
+  /** The second factor was proved or set up: the session owes nothing more. */
+  secondFactorDone(): void;
 }
 
 /** React context carrying the session; provided by SessionProvider. */

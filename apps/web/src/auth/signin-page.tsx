@@ -8,6 +8,7 @@ import type { ForgotPasswordState } from './forgot-password-page';
 import type { SignInState } from './guards';
 import { afterSignInPath } from './roles';
 import { useSession } from './session';
+import { SsoButton } from './sso-button';
 import { usePublicSettings } from './use-public-settings';
 
 /**
@@ -53,6 +54,7 @@ export function SignInPage() {
 
   return (
     <Page title="Sign in">
+      <SsoButton sso={settings?.sso} />
       <form className="card form" onSubmit={(event) => void submit(event)}>
         <StatusMessage feedback={feedback} />
         <Field label="E-mail" error={errors.email}>

@@ -138,6 +138,8 @@ export function buildSnapshot(
       registrationDeadline: at(-3_600_000),
       policy: DEFAULT_POLICY,
       externalUrl: null,
+      retention: null,
+      legalHold: null,
       registeredCount: sessions.length,
       createdAt: at(-86_400_000),
       updatedAt: at(-86_400_000),

@@ -18,6 +18,7 @@ import {
   reopenedByResponse,
   verdictStatus,
 } from './review-model';
+import { SessionLegalHoldSection } from '../admin/legal-hold-session';
 import { ReviewTimeline } from './review-timeline';
 import { StaffActions } from './staff-actions';
 import { VerdictForm } from './verdict-form';
@@ -249,6 +250,7 @@ export function SessionReviewPage() {
                 setFeedback({ tone: 'success', text });
               }}
             />
+            <SessionLegalHoldSection sessionId={data.session.id} />
             <p>
               <Link to={`/review/exams/${data.exam.id}`}>Back to the review queue</Link>
             </p>

@@ -7,11 +7,14 @@ import { Page, Section } from '../ui/page';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { useResource } from '../ui/use-resource';
 import { localTimeZone } from '../lib/datetime';
+import { SignupPendingNotice } from '../account/signup-pending-notice';
+import { useUser } from '../auth/session';
 import { MyExams } from './my-exams';
 import { OpenExams } from './open-exams';
 
 /** /student: the student's registrations and the catalogue of exams open for registration. */
 export function StudentHome() {
+  const user = useUser();
   const loadMine = useCallback((signal: AbortSignal) => studentApi.myRegistrations(signal), []);
   const loadOpen = useCallback((signal: AbortSignal) => studentApi.openExams(signal), []);
   const mine = useResource(loadMine, { key: queryKeys.myRegistrations });
@@ -64,6 +67,7 @@ export function StudentHome() {
 
   return (
     <Page title="My exams" intro={`Times are shown in your time zone (${localTimeZone()}).`}>
+      <SignupPendingNotice user={user} />
       <StatusMessage feedback={feedback} className="sticky-status" />
       <Section title="My registrations" id="my-registrations">
         <MyExams

@@ -10,10 +10,12 @@ import {
   PasswordResetConfirmBody,
   PasswordResetRequestBody,
   PublicSettings,
+  type SecondFactorState,
   SignupBody,
 } from '@invigil/contracts';
 import type { AuthService, SignedIn } from '../../services/accounts/auth.service.js';
 import type { PasswordResetService } from '../../services/accounts/password-reset.service.js';
+import type { SignupService } from '../../services/accounts/signup.service.js';
 import type { UserAdminService } from '../../services/accounts/user-admin.service.js';
 import { errors } from '../../errors.js';
 import { SESSION_COOKIE } from '../auth-hook.js';
@@ -25,15 +27,27 @@ export const DEVICE_COOKIE = 'invigil_device';
 /** How long a browser stays known after the sign-in that made it known. */
 const DEVICE_COOKIE_SECONDS = 365 * 24 * 60 * 60;
 
+/** Who-am-I and sign-out answer a session whatever it still owes (password change, second factor). */
+const BEFORE_ANYTHING_ELSE = {
+  roles: ANY_ROLE,
+  scope: null,
+  duringPasswordChange: true,
+  beforeSecondFactor: 'both',
+} as const;
+
 /** Options for the auth routes. */
 export interface AuthRoutesOptions {
   users: UserAdminService;
   auth: AuthService;
   passwordResets: PasswordResetService;
+  /** Self sign-up (signup.service.ts). */
+  signup: SignupService;
   cookieSecure: boolean;
   loginRateLimitPerMinute: number;
   /** API token lifetimes in days, for the token form. */
   apiTokenDays: { default: number; max: number };
+  /** Single sign-on as the sign-in page offers it (null: not configured). */
+  sso: PublicSettings['sso'];
 }
 
 /** Sign-in, sign-up, sign-out, who-am-I, own sessions, password change and "forgot password". */
@@ -52,10 +66,15 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
       maxAge: DEVICE_COOKIE_SECONDS,
     });
 
-  const me = async (userId: string, csrfToken: string): Promise<MeResponse> => {
+  const me = async (
+    userId: string,
+    csrfToken: string,
+    secondFactor: SecondFactorState | null = null,
+  ): Promise<MeResponse> => {
     const user = await opts.users.byId(userId);
     if (!user) throw errors.unauthenticated();
-    return { user, csrfToken, mustChangePassword: await opts.users.mustChangePassword(userId) };
+    const mustChangePassword = await opts.users.mustChangePassword(userId);
+    return { user, csrfToken, mustChangePassword, secondFactor };
   };
   const setCookie = (reply: FastifyReply, s: SignedIn) =>
     reply.setCookie(SESSION_COOKIE, s.secret, {
@@ -80,6 +99,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
       signupEnabled: (await opts.users.signupSettings()).enabled,
       passwordReset: opts.passwordResets.offer,
       apiTokenDays: opts.apiTokenDays,
+      sso: opts.sso,
     }),
   );
 
@@ -101,7 +121,9 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
       });
       setCookie(reply, signedIn);
       if (signedIn.deviceToken) setDeviceCookie(reply, signedIn.deviceToken);
-      return me(signedIn.userId, signedIn.csrfToken);
+      // What the new session owes (a second factor to prove or set up), as every request sees it.
+      const opened = await opts.auth.resolveSession(signedIn.secret);
+      return me(signedIn.userId, signedIn.csrfToken, opened?.secondFactor ?? null);
     },
   );
 
@@ -111,13 +133,14 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
       config: { auth: 'public', rateLimit },
       schema: {
         tags,
-        summary: 'Create a student account (when self sign-up is enabled)',
+        summary:
+          'Create a student account (when self sign-up is enabled); it verifies its e-mail address, or waits for an admin, before it may take exams',
         body: SignupBody,
         response: responses({ 201: MeResponse }),
       },
     },
     async (req, reply) => {
-      const signedIn = await opts.auth.signup(req.body, meta(req));
+      const signedIn = await opts.signup.signup(req.body, meta(req));
       setCookie(reply, signedIn);
       return reply.status(201).send(await me(signedIn.userId, signedIn.csrfToken));
     },
@@ -126,20 +149,21 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
   r.get(
     '/api/auth/me',
     {
-      config: { auth: { roles: ANY_ROLE, scope: null, duringPasswordChange: true } },
+      config: { auth: BEFORE_ANYTHING_ELSE },
       schema: {
         tags,
         summary: 'The signed-in user and CSRF token',
         response: responses({ 200: MeResponse }),
       },
     },
-    async (req) => me(actorOf(req).userId, req.authn?.csrfToken ?? ''),
+    async (req) =>
+      me(actorOf(req).userId, req.authn?.csrfToken ?? '', req.authn?.secondFactor ?? null),
   );
 
   r.post(
     '/api/auth/logout',
     {
-      config: { auth: { roles: ANY_ROLE, scope: null, duringPasswordChange: true } },
+      config: { auth: BEFORE_ANYTHING_ELSE },
       schema: {
         tags,
         summary: 'Sign out (revokes this session)',

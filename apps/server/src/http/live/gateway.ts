@@ -266,6 +266,8 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
         c.socket.close(CLOSE_SIGNED_OUT, 'Signed out');
         return;
       }
+      // A second factor now owed (one added elsewhere, or required by an admin) ends the socket.
+      if (resolved.secondFactor) throw errors.secondFactorRequired();
       await deps.access.authorize(resolved.actor, c.access.scope);
     } catch (err) {
       if (err instanceof AppError) {

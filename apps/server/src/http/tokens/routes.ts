@@ -23,7 +23,8 @@ export async function tokenRoutes(app: FastifyInstance, opts: { tokens: TokenSer
   r.post(
     '/api/tokens',
     {
-      config,
+      // A token skips step-up later, so making one is a step-up itself.
+      config: { auth: { ...config.auth, stepUp: true as const } },
       schema: {
         tags,
         summary: 'Create an API token (the secret is shown once)',

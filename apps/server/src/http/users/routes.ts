@@ -12,6 +12,7 @@ import {
   User,
 } from '@invigil/contracts';
 import type { UserAdminService } from '../../services/accounts/user-admin.service.js';
+import { requireStepUp } from '../mfa/step-up.js';
 import { actorOf } from '../route-policy.js';
 import { responses, zod } from '../responses.js';
 
@@ -49,7 +50,11 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserAdminS
         response: responses({ 201: User }),
       },
     },
-    async (req, reply) => reply.status(201).send(await opts.users.create(actorOf(req), req.body)),
+    async (req, reply) => {
+      // Making a staff account hands out a role, like a role change.
+      if (req.body.role !== 'student') requireStepUp(req);
+      return reply.status(201).send(await opts.users.create(actorOf(req), req.body));
+    },
   );
 
   r.patch(
@@ -64,7 +69,11 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserAdminS
         response: responses({ 200: User }),
       },
     },
-    async (req) => opts.users.update(actorOf(req), req.params.id, req.body),
+    async (req) => {
+      // A role change or (dis)abling wants a recent second factor; a rename does not.
+      if (req.body.role !== undefined || req.body.disabled !== undefined) requireStepUp(req);
+      return opts.users.update(actorOf(req), req.params.id, req.body);
+    },
   );
 
   r.post(
@@ -80,7 +89,10 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserAdminS
         response: responses({ 200: User }),
       },
     },
-    async (req) => opts.users.setPassword(actorOf(req), req.params.id, req.body.password),
+    async (req) => {
+      requireStepUp(req);
+      return opts.users.setPassword(actorOf(req), req.params.id, req.body.password);
+    },
   );
 
   r.post(
@@ -95,7 +107,11 @@ export async function userRoutes(app: FastifyInstance, opts: { users: UserAdminS
         response: responses({ 200: ImportUsersReport }),
       },
     },
-    async (req) => opts.users.importCsv(actorOf(req), req.body.csv),
+    async (req) => {
+      // An import may hand out any role.
+      requireStepUp(req);
+      return opts.users.importCsv(actorOf(req), req.body.csv);
+    },
   );
 
   r.get(

@@ -27,6 +27,8 @@ export async function webhookRoutes(
   const r = zod(app);
   const tags = ['webhooks'];
   const config: { auth: RoutePolicy } = { auth: { roles: ['admin'], scope: null } };
+  // Adding or changing a receiver of every flag wants a recent second factor.
+  const write: { auth: RoutePolicy } = { auth: { roles: ['admin'], scope: null, stepUp: true } };
 
   r.get(
     '/api/notifications/settings',
@@ -53,7 +55,7 @@ export async function webhookRoutes(
   r.post(
     '/api/webhooks',
     {
-      config,
+      config: write,
       schema: {
         tags,
         summary: 'Create a webhook (its signing secret is in this answer only)',
@@ -71,7 +73,7 @@ export async function webhookRoutes(
   r.patch(
     '/api/webhooks/:id',
     {
-      config,
+      config: write,
       schema: {
         tags,
         summary: 'Change a webhook’s URL, events or description, or enable/disable it',
@@ -86,7 +88,7 @@ export async function webhookRoutes(
   r.delete(
     '/api/webhooks/:id',
     {
-      config,
+      config: write,
       schema: {
         tags,
         summary: 'Delete a webhook and its delivery log',

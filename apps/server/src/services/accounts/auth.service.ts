@@ -4,21 +4,22 @@ import {
   scopesAllowed,
   type AuthSession,
   type Role,
-  type SignupBody,
+  type SecondFactorState,
   type TokenScope,
 } from '@invigil/contracts';
 import type { Db } from '../../db/database.js';
 import { preparedStatement } from '../../db/prepared-statement.js';
 import { apiTokens, authSessions, users } from '../../db/schema.js';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { Actor } from './actor.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { hashPassword, verifyPassword } from './password.js';
-import { emailDomainAllowed, getSignupSettings } from './settings.service.js';
-import { assertPasswordPolicy, findUserByEmail, insertUser } from './users.service.js';
+import { assertPasswordPolicy, findUserByEmail } from './users.service.js';
 import { tokenExpiry } from './token-expiry.js';
 import { KnownDevices, SignInThrottle, type ThrottlePolicy } from './sign-in-throttle.js';
+import { secondFactorGate } from './mfa-gate.js';
+import { sessionMfaColumns } from './mfa-session-columns.js';
 
 /** SHA-256 hex of a secret: what we store for session cookies and API tokens. */
 export const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex');
@@ -67,6 +68,10 @@ export interface ResolvedAuth {
   csrfToken?: string;
   /** A cookie session whose password an admin set: only a few routes answer it. */
   mustChangePassword?: boolean;
+  /** What a cookie session owes before other routes answer it (mfa-gate.ts). */
+  secondFactor?: SecondFactorState;
+  /** Step-up routes must see the second factor again first (mfa-gate.ts). */
+  stepUpNeeded?: boolean;
 }
 
 // Compared against when the e-mail is unknown, so a miss costs as long as a hit.
@@ -204,39 +209,6 @@ export class AuthService {
     return { secret, csrfToken, expiresAt, userId };
   }
 
-  /** Student self sign-up, when an admin has enabled it (and the e-mail domain is allowed). */
-  async signup(body: SignupBody, meta: { ip?: string; userAgent?: string }): Promise<SignedIn> {
-    const signup = await getSignupSettings(this.db);
-    if (!signup.enabled) {
-      throw new AppError(
-        403,
-        'SIGNUP_DISABLED',
-        'Self sign-up is turned off; ask your exam office',
-      );
-    }
-    if (!emailDomainAllowed(body.email, signup.allowedDomains)) {
-      throw new AppError(
-        403,
-        'SIGNUP_DOMAIN_NOT_ALLOWED',
-        `Sign up with an address at ${signup.allowedDomains.join(', ')}`,
-        { allowedDomains: signup.allowedDomains },
-      );
-    }
-    const user = await this.db.transaction(async (tx) => {
-      const row = await insertUser(tx, { ...body, role: 'student' });
-      await tx.update(users).set({ lastLoginAt: this.clock.now() }).where(eq(users.id, row.id));
-      await appendAudit(tx, {
-        actorId: row.id,
-        action: 'user.signup',
-        entityType: 'user',
-        entityId: row.id,
-        data: { email: row.email },
-      });
-      return row;
-    });
-    return this.openSession(user.id, meta);
-  }
-
   /**
    * Resolve a session cookie secret to its actor; expired, revoked or disabled → undefined.
    * Asked on every request, so never answered from memory: a revoked session or a disabled
@@ -256,6 +228,13 @@ export class AuthService {
       sessionId: id,
       csrfToken: row.csrfToken,
       mustChangePassword: row.mustChangePassword,
+      ...secondFactorGate({
+        role: row.role as Role,
+        hasFactor: row.hasFactor,
+        verifiedAt: row.secondFactorAt,
+        requireForStaff: row.requireForStaff,
+        now,
+      }),
     };
   }
 
@@ -411,6 +390,7 @@ function sessionByHashStatement(db: Db) {
         role: users.role,
         disabled: users.disabled,
         mustChangePassword: users.mustChangePassword,
+        ...sessionMfaColumns,
       })
       .from(authSessions)
       .innerJoin(users, eq(users.id, authSessions.userId))

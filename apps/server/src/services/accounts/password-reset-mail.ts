@@ -1,12 +1,12 @@
 import type { MailMessage } from '../../ports/mailer.port.js';
-import { escapeHtml } from '../notifications/email-templates.js';
+import { appLink, linkMail } from './mailed-link.js';
 
 /** Where the web app lets a person choose a new password with a reset link. */
 export const RESET_PASSWORD_PATH = '/reset-password';
 
 /** The link a reset e-mail carries: the web app's page with the secret in the query. */
 export function resetLink(publicUrl: string, token: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}${RESET_PASSWORD_PATH}?token=${encodeURIComponent(token)}`;
+  return appLink(publicUrl, RESET_PASSWORD_PATH, token);
 }
 
 /**
@@ -18,18 +18,14 @@ export function passwordResetMail(
   link: string,
   linkMinutes: number,
 ): MailMessage {
-  const lines = [
-    `Hello ${to.name},`,
-    `someone asked to reset the password of the Invigil account for ${to.email}. If it was you, choose a new password with the link below. It works once, within ${linkMinutes} minutes.`,
-    'If you did not ask for this, ignore this e-mail: your password stays as it is.',
-  ];
-  const label = 'Choose a new password';
-  const text = [...lines, '', `${label}: ${link}`, ''].join('\n');
-  const html = [
-    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">',
-    ...lines.map((l) => `<p>${escapeHtml(l)}</p>`),
-    `<p><a href="${escapeHtml(link)}">${escapeHtml(label)}</a></p>`,
-    '</body></html>',
-  ].join('\n');
-  return { to: to.email, subject: 'Reset your Invigil password', text, html };
+  return linkMail(to.email, {
+    subject: 'Reset your Invigil password',
+    lines: [
+      `Hello ${to.name},`,
+      `someone asked to reset the password of the Invigil account for ${to.email}. If it was you, choose a new password with the link below. It works once, within ${linkMinutes} minutes.`,
+      'If you did not ask for this, ignore this e-mail: your password stays as it is.',
+    ],
+    label: 'Choose a new password',
+    link,
+  });
 }

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { and, count, eq, gt, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { authSessions, passwordResets, users } from '../../db/schema.js';
 import { errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
 import type { MailMessage, Mailer } from '../../ports/mailer.port.js';
+import { LinkMailer, newLinkSecret } from './mailed-link.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { clearSignInFailures } from './sign-in-throttle.js';
 import { sha256 } from './auth.service.js';
@@ -50,13 +50,16 @@ const invalidToken = () =>
 export class PasswordResetService {
   private chain: Promise<void> = Promise.resolve();
   private waiting = 0;
-  private readonly sending = new Set<Promise<void>>();
+  private readonly links: LinkMailer | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly options: PasswordResetOptions,
-  ) {}
+  ) {
+    this.links =
+      options.mailer && new LinkMailer(options.mailer, options.onError, 'password reset');
+  }
 
   /** What the sign-in page offers: links and how long they work, or null without e-mail. */
   get offer(): { linkMinutes: number } | null {
@@ -70,8 +73,8 @@ export class PasswordResetService {
    * for an unknown or disabled account, or beyond the hourly allowance of the account.
    */
   request(email: string, meta: { ip?: string }): void {
-    const { mailer } = this.options;
-    if (!mailer) return;
+    const { links } = this;
+    if (!links) return;
     if (this.waiting >= MAX_WAITING) {
       this.options.onError(new Error('too many waiting'), 'password reset request dropped');
       return;
@@ -81,7 +84,7 @@ export class PasswordResetService {
       .then(afterTheAnswer)
       .then(() => this.issue(email, meta))
       .then((mail) => {
-        if (mail) this.send(mailer, mail);
+        if (mail) links.send(mail);
       })
       .catch((err: unknown) => this.options.onError(err, 'password reset request failed'))
       .finally(() => {
@@ -91,9 +94,9 @@ export class PasswordResetService {
 
   /** Resolves once every request accepted so far is handled and its e-mail sent or failed. */
   async settled(): Promise<void> {
-    while (this.waiting > 0 || this.sending.size > 0) {
+    while (this.waiting > 0 || this.links?.busy) {
       await this.chain;
-      await Promise.all([...this.sending]);
+      await this.links?.settled();
     }
   }
 
@@ -174,7 +177,7 @@ export class PasswordResetService {
     const user = await findUserByEmail(this.db, email);
     if (!user || user.disabled) return undefined;
     const now = this.clock.now();
-    const token = randomBytes(32).toString('base64url');
+    const token = newLinkSecret();
     const made = await this.db.transaction(async (tx) => {
       // One account's requests are judged one at a time, also across server processes.
       await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
@@ -229,17 +232,5 @@ export class PasswordResetService {
       resetLink(this.options.publicUrl, token),
       this.options.linkMinutes,
     );
-  }
-
-  /**
-   * One attempt, not the notification outbox: the outbox would store the link (a live secret)
-   * in the clear, and a link retried much later would have expired. A failure is logged.
-   */
-  private send(mailer: Mailer, mail: MailMessage): void {
-    const sent: Promise<void> = mailer
-      .send(mail)
-      .catch((err: unknown) => this.options.onError(err, 'password reset e-mail not sent'))
-      .finally(() => this.sending.delete(sent));
-    this.sending.add(sent);
   }
 }

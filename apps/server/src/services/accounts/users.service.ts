@@ -4,6 +4,7 @@ import {
   CreateUserBody,
   type ImportUsersReport,
   type Role,
+  type SignupPending,
   type UpdateUserBody,
   type User,
 } from '@invigil/contracts';
@@ -28,6 +29,7 @@ export function toUser(row: UserRow): User {
     disabled: row.disabled,
     createdAt: iso(row.createdAt),
     lastLoginAt: isoOrNull(row.lastLoginAt),
+    signupPending: (row.signupPending as SignupPending | null) ?? null,
   };
 }
 
@@ -81,9 +83,14 @@ export async function createUser(db: Db, actor: Actor, body: CreateUserBody): Pr
 }
 
 /** Admin: list users, optionally by role and a search on e-mail or name. */
-export async function listUsers(db: DbOrTx, q: { role?: Role; q?: string }): Promise<User[]> {
+export async function listUsers(
+  db: DbOrTx,
+  q: { role?: Role; q?: string; pending?: SignupPending },
+): Promise<User[]> {
   const where: SQL[] = [];
   if (q.role) where.push(eq(users.role, q.role));
+  // A rejected account is disabled: it no longer waits.
+  if (q.pending) where.push(eq(users.signupPending, q.pending), eq(users.disabled, false));
   if (q.q) {
     const pattern = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const match = or(ilike(users.email, pattern), ilike(users.name, pattern));

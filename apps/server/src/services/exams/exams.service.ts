@@ -16,6 +16,7 @@ import { type Actor, requireRole } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { type ExamRow, loadExamFor } from './exam-access.js';
 import { iso } from '../sessions/time.js';
+import { examLegalHold, examRetention } from '../retention/retention-view.js';
 
 /** Active registrations per exam. */
 export async function registeredCounts(
@@ -46,6 +47,8 @@ export function toExam(row: ExamRow, registeredCount: number): Exam {
     // Stored policies are re-parsed so fields added later get their defaults.
     policy: ProctoringPolicy.parse(row.policy ?? {}),
     externalUrl: row.externalUrl,
+    retention: examRetention(row),
+    legalHold: examLegalHold(row),
     registeredCount,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
@@ -152,6 +155,7 @@ export class ExamService {
       registrationDeadline: new Date(body.registrationDeadline),
       policy: ProctoringPolicy.parse(body.policy ?? {}),
       externalUrl: body.externalUrl ?? null,
+      retention: body.retention ?? null,
       createdBy: actor.userId,
     };
     assertSchedule(values);
@@ -216,6 +220,7 @@ export class ExamService {
         }),
         ...(body.policy !== undefined && { policy: ProctoringPolicy.parse(body.policy) }),
         ...(body.externalUrl !== undefined && { externalUrl: body.externalUrl }),
+        ...(body.retention !== undefined && { retention: body.retention }),
       };
       assertSchedule({ ...current, ...next });
       const [updated] = await tx
@@ -230,7 +235,17 @@ export class ExamService {
         entityType: 'exam',
         entityId: id,
         examId: id,
-        data: { fields: Object.keys(next) },
+        // The proctoring policy decides what gets flagged: its before and after are on record.
+        data: {
+          fields: Object.keys(next),
+          ...(next.policy && {
+            policy: { before: ProctoringPolicy.parse(current.policy ?? {}), after: next.policy },
+          }),
+          // Retention decides when evidence is deleted: on record as well.
+          ...(next.retention !== undefined && {
+            retention: { before: current.retention ?? null, after: next.retention },
+          }),
+        },
       });
       return updated;
     });

@@ -18,6 +18,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import { loadExamFor } from './exam-access.js';
 import { registeredCounts } from './exams.service.js';
 import { iso, isoOrNull } from '../sessions/time.js';
+import { assertMayTakeExams } from '../accounts/signup-approval.js';
 
 type RegistrationRow = typeof registrations.$inferSelect;
 type SessionRow = typeof examSessions.$inferSelect;
@@ -108,6 +109,7 @@ export class RegistrationService {
     examId: string,
   ): Promise<{ registration: Registration; created: boolean }> {
     requireRole(actor, ['student']);
+    await assertMayTakeExams(this.db, actor.userId);
     return this.db.transaction(async (tx) => {
       const [exam] = await tx.select().from(exams).where(eq(exams.id, examId)).for('update');
       if (!exam || exam.status === 'draft') throw errors.notFound('Exam');

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { SessionState } from '@invigil/contracts';
 import type { DbOrTx } from '../../db/database.js';
 import { auditLog, examSessions, sessionEvents } from '../../db/schema.js';
@@ -150,14 +150,22 @@ export async function sessionForRead(db: DbOrTx, actor: Actor, id: string): Prom
 /** What part of a recording was opened, for the audit entry. */
 export type RecordingPart = 'manifest' | 'events' | 'media' | 'snapshot' | 'flags';
 
-/** Repeated blob reads by the same staff member within this window are audited once. */
+/** Repeated reads of the same blob by the same staff member within this window are audited once. */
 export const VIEW_AUDIT_WINDOW_MS = 15 * 60_000;
+
+/** Which stored object a blob read opened, e.g. `media:webcam:3`; what repeated reads are keyed by. */
+function objectOf(part: RecordingPart, data: Record<string, unknown>): string | undefined {
+  if (part === 'media') return `media:${String(data.track)}:${String(data.seq)}`;
+  if (part === 'snapshot') return `snapshot:${String(data.kind)}:${String(data.seq)}`;
+  return undefined;
+}
 
 /**
  * Write `recording.view` to the audit log when staff open a student's recording. Students
- * reading their own are not audited. Manifest and event views are always written; blob
- * reads (a video player fetches many ranges) only when this staff member has no
- * `recording.view` of this session within VIEW_AUDIT_WINDOW_MS.
+ * reading their own are not audited. Manifest and event views are always written; every
+ * recording segment, snapshot and identity photo opened is written too, once per object: a
+ * video player fetches many byte ranges of one segment, so reads of an object this staff
+ * member already opened within VIEW_AUDIT_WINDOW_MS are the same view.
  */
 export async function auditRecordingView(
   db: DbOrTx,
@@ -168,8 +176,9 @@ export async function auditRecordingView(
   data: Record<string, unknown> = {},
 ): Promise<void> {
   if (actor.role === 'student') return;
+  const object = objectOf(part, data);
   await db.transaction(async (tx) => {
-    if (part === 'media' || part === 'snapshot') {
+    if (object) {
       const [recent] = await tx
         .select({ id: auditLog.id })
         .from(auditLog)
@@ -180,6 +189,7 @@ export async function auditRecordingView(
             eq(auditLog.action, 'recording.view'),
             eq(auditLog.actorId, actor.userId),
             gt(auditLog.at, new Date(now.getTime() - VIEW_AUDIT_WINDOW_MS)),
+            sql`${auditLog.data}->>'object' = ${object}`,
           ),
         )
         .limit(1);
@@ -193,7 +203,7 @@ export async function auditRecordingView(
         entityType: 'session',
         entityId: row.id,
         examId: row.examId,
-        data: { part, studentId: row.studentId, ...data },
+        data: { part, studentId: row.studentId, ...data, ...(object && { object }) },
       },
       now,
     );

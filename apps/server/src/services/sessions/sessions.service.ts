@@ -14,6 +14,7 @@ import { examSessions, exams, registrations } from '../../db/schema.js';
 import { errors } from '../../errors.js';
 import type { Clock } from '../../ports/clock.port.js';
 import { type Actor, requireRole } from '../accounts/actor.js';
+import { assertMayTakeExams } from '../accounts/signup-approval.js';
 import { scoreSession } from '../exams/attempt-score.js';
 import { requireCheckIn } from './check-in.js';
 import { appendAudit } from '../audit/audit.service.js';
@@ -208,6 +209,7 @@ export class SessionService {
     return this.db.transaction(async (tx) => {
       const { row } = await this.loadFor(tx, actor, id);
       if (row.consentedAt) return toSession(row);
+      await assertMayTakeExams(tx, actor.userId);
       if (row.state !== 'registered' && row.state !== 'checking_in') {
         throw errors.conflict('CONFLICT', 'Consent is given before the attempt starts', {
           state: row.state,
@@ -259,6 +261,7 @@ export class SessionService {
       const now = this.clock.now();
       const changes: Partial<SessionRow> = {};
       if (to === 'checking_in' || (to === 'in_progress' && from === 'checking_in')) {
+        if (as === 'student') await assertMayTakeExams(tx, row.studentId);
         const [ctx] = await tx
           .select({ e: exams, r: registrations })
           .from(exams)

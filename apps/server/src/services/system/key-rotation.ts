@@ -7,6 +7,7 @@ import {
   rewrapValue,
   type Keyring,
 } from '../../crypto/master-keys.js';
+import { rewrapTotpSecrets } from '../accounts/mfa-key-rotation.js';
 
 /** What a rotation did. */
 export interface RotationReport {
@@ -16,6 +17,8 @@ export interface RotationReport {
   blobKeys: number;
   /** Face descriptors re-wrapped, or sealed for the first time (stored before sealing). */
   descriptors: number;
+  /** Authenticator-app secrets (second factors) re-wrapped. */
+  totpSecrets: number;
 }
 
 const BATCH = 500;
@@ -78,5 +81,6 @@ export async function rotateKeys(
       descriptors += 1;
     }
   }
-  return { kid, blobKeys: blobs, descriptors };
+  const totpSecrets = await rewrapTotpSecrets(db, keyring);
+  return { kid, blobKeys: blobs, descriptors, totpSecrets };
 }
