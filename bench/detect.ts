@@ -84,7 +84,23 @@ export async function main(argv: string[]): Promise<number> {
     ],
     ['objects (centernet)', await time(n, raw({ ...none, objects: true }))],
     [
+      'objects, padded frame + 2x2 tiles',
+      await time(n, (i) =>
+        detector.analyze(frame(i), {
+          parts: { ...none, faces: false, objects: true },
+          tiles: false,
+          objectTiles: true,
+        }),
+      ),
+    ],
+    [
       'full pipeline (all detectors)',
+      await time(n, (i) =>
+        detector.analyze(frame(i), { parts: ALL_PARTS, tiles: false, objectTiles: false }),
+      ),
+    ],
+    [
+      'full pipeline + object tiles (server)',
       await time(n, (i) => detector.analyze(frame(i), { parts: ALL_PARTS, tiles: false })),
     ],
   ];

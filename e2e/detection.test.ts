@@ -170,21 +170,12 @@ describe.skipIf(browserUnavailable() !== undefined)('detection in the browser', 
       await expectDetectionProgress(page);
       await shot(page, 'exam-room');
 
-      // The tone is heard as sound (voice activity) above the rule's level, and so is its end.
-      const voice = async () =>
-        (await events()).filter((e) => e.type === 'detect.state' && e.data?.detector === 'voice');
-      await expect
-        .poll(async () => (await voice()).some((e) => e.data?.active === false), {
-          timeout: 20_000,
-        })
-        .toBe(true);
-      const heard = await voice();
-      console.log(`[detection] voice ${JSON.stringify(heard.map((e) => e.data))}`);
-      const loud = heard.find((e) => e.data?.active === true);
-      expect(loud?.data).toMatchObject({ model: expect.stringContaining('energy') });
-      expect(Number(loud?.data?.value)).toBeGreaterThan(
-        DEFAULT_DETECTOR_RULES.voice.threshold ?? 0,
+      // The voice detector is a speech model: what it makes of a tone is printed, not judged
+      // here (speech and keyboard noise are tested in voice-detection.test.ts).
+      const voice = (await events()).filter(
+        (e) => e.type === 'detect.state' && e.data?.detector === 'voice',
       );
+      console.log(`[detection] voice on a tone: ${JSON.stringify(voice.map((e) => e.data))}`);
 
       // Submitting stops detection; the open condition is reported as ended.
       await submitExam(page);

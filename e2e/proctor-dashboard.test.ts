@@ -18,7 +18,7 @@ const NO_FACE_RULE = DEFAULT_POLICY.detectors.no_face ?? DEFAULT_DETECTOR_RULES.
  * Time allowed, beyond the rule's minimum duration, for the flag to be judged on the server,
  * pushed over the live connection and rendered on a loaded machine. Only a wait's timeout.
  */
-const ALERT_MARGIN_MS = 60_000;
+const ALERT_MARGIN_MS = 120_000;
 
 type Browser = { context: BrowserContext; close(): Promise<void> };
 

@@ -29,6 +29,8 @@ Commands:
                                  (only new blobs are copied): run it while serving, stop,
                                  run it once more, then switch
   analyze [--enroll FACE] IMAGE… run the detectors on JPEG/PNG files; one JSON line each
+  analyze-audio FILE.wav…        run the voice detector (Silero VAD) on WAV files; one JSON
+                                 line each with the stretches of speech found
   audit verify                   verify the whole audit trail (signatures, checkpoints, the
                                  blob store's copy); exit status 1 when it does not hold
   keys new [--id ID]             print a new master key line (id:base64) to add to MASTER_KEY
@@ -184,6 +186,15 @@ async function main(argv: string[]): Promise<void> {
       // Loaded on demand: the detection models are not needed by any other command.
       const { runAnalyze } = await import('@invigil/detection/node');
       process.exitCode = await runAnalyze(
+        rest,
+        (line) => console.log(line),
+        (line) => console.error(line),
+      );
+      return;
+    }
+    case 'analyze-audio': {
+      const { runAnalyzeAudio } = await import('@invigil/detection/node');
+      process.exitCode = await runAnalyzeAudio(
         rest,
         (line) => console.log(line),
         (line) => console.error(line),

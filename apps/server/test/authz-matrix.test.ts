@@ -1613,6 +1613,12 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       prepare: fixed(() => '/api/audit/export.csv'),
     },
     {
+      // Staff who set detection rules: instructors (any) and admins.
+      op: 'GET /api/detection/quality',
+      expect: 'U  F  F  F  F  A  A  A  F  A',
+      prepare: fixed(() => '/api/detection/quality'),
+    },
+    {
       op: 'GET /api/system/analysis',
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: fixed(() => '/api/system/analysis'),

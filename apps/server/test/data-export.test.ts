@@ -166,7 +166,11 @@ describe.each(engines())('data export on %s', (engine) => {
     expect(json('profile.json')).toMatchObject({ id: f.student.userId, email: f.student.email });
     expect(files.get('profile.json')!.toString()).not.toContain('passwordHash');
     expect(json('registrations.json')).toHaveLength(1);
-    expect(json(`${dir}/session.json`)).toMatchObject({ id: f.sessionId, state: 'submitted' });
+    expect(json(`${dir}/session.json`)).toMatchObject({
+      id: f.sessionId,
+      state: 'submitted',
+      deleted: [],
+    });
     expect(json(`${dir}/notes.json`)).toEqual([
       expect.objectContaining({ body: 'Looked away twice', by: 'staff' }),
     ]);

@@ -353,7 +353,11 @@ describe.each(engines())('detection on %s', (engine) => {
       expect(list).toHaveLength(1);
       return list;
     }).finally(() => server.clock.advance(-moved));
-    expect(analysis.data.identity).toMatchObject({ match: true });
+    expect(analysis.data.identity).toMatchObject({
+      match: true,
+      status: 'match',
+      quality: { ok: true, failed: null },
+    });
     // The main face's anti-spoof and liveness scores are kept; spoof is off by default.
     expect(analysis.data).toMatchObject({ real: expect.any(Number), live: expect.any(Number) });
     expect(await types(sessionId)).toEqual([]);

@@ -325,9 +325,14 @@ describe.each(engines())('two-step sign-in on %s', (engine) => {
     const admin = await server.signedIn('admin');
     const student = await server.signedIn('student');
     await enrolTotp(student);
+    // The admin's list says who has a second factor (the reset is offered to them only).
+    const listed = async () =>
+      (await admin.get(`/api/users?q=${encodeURIComponent(student.email)}`)).body[0]?.secondFactor;
+    expect(await listed()).toBe(true);
     expectError(await admin.delete(`/api/users/${admin.userId}/mfa`), 403, 'FORBIDDEN');
     const reset = await admin.delete(`/api/users/${student.userId}/mfa`);
     expect(reset.body).toEqual({ removed: 1 });
+    expect(await listed()).toBe(false);
     expect(await audits('mfa.reset', student.userId)).toHaveLength(1);
     const { secondFactor } = await signIn(student.email);
     expect(secondFactor).toBeNull();

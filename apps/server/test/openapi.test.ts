@@ -156,6 +156,7 @@ const EXPECTED_OPERATIONS = [
   'GET /api/system/overview',
   'GET /api/system/jobs',
   'POST /api/system/jobs/{id}/retry',
+  'GET /api/detection/quality',
   'GET /api/notifications/settings',
   'GET /api/webhooks',
   'POST /api/webhooks',

@@ -279,7 +279,7 @@ describe.each(engines())('nothing that helps a cheater leaks to the student on %
       expect(Object.keys(rules).sort()).toEqual([...BROWSER_DETECTORS].sort());
       // The exam's rules with the student's accommodations, as the browser applies them.
       expect(rules.head_turned).toEqual({ enabled: true, threshold: 35 });
-      expect(rules.voice).toEqual({ enabled: false, threshold: -45 });
+      expect(rules.voice).toEqual({ enabled: false, threshold: 0.5 });
       expect(rules.phone).toEqual({ enabled: true, threshold: 0.3 });
       expect(rules.multiple_faces).toEqual({ enabled: true, threshold: 2 });
       // Their own accommodations: the browser's part only.

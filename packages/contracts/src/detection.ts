@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
+import { FaceQualityData, IdentityStatus } from './face-quality.js';
 
 /**
  * Flag types the server raises about the evidence itself (missing, late, inconsistent),
@@ -30,6 +31,11 @@ export const DetectorName = z.enum([
   'multiple_faces',
   'head_turned',
   'identity_mismatch',
+  /**
+   * The face was too poor (small, dark, noisy, blurred, turned) to compare with the identity
+   * photo for a sustained stretch: a low-severity note on the conditions, never a mismatch.
+   */
+  'poor_camera',
   'spoof',
   'phone',
   'book',
@@ -53,6 +59,7 @@ export const CAMERA_DETECTORS = [
   'multiple_faces',
   'head_turned',
   'identity_mismatch',
+  'poor_camera',
   'phone',
   'book',
   'extra_person',
@@ -69,8 +76,9 @@ export type Severity = z.infer<typeof Severity>;
  * it becomes a flag, how serious it is, and (where the detector has one) its decision
  * threshold: degrees of yaw for head_turned, embedding similarity for identity_mismatch,
  * the anti-spoof score below which a face counts as a photo or screen for spoof, object
- * score for phone/book/extra_person, RMS level in dBFS for voice, and the most faces
- * allowed for multiple_faces (default: the policy's `maxFaces`).
+ * score for phone/book/extra_person, the speech probability (0–1) of the voice-activity model
+ * for voice (see voiceSpeechThreshold), and the most faces allowed for multiple_faces
+ * (default: the policy's `maxFaces`).
  */
 export const DetectorRule = z.strictObject({
   enabled: z.boolean(),
@@ -86,13 +94,15 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   multiple_faces: { enabled: true, minSeconds: 2, severity: 'high' },
   head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 18 },
   identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.555 },
+  // A minute of faces too poor to compare: a hint to fix the light, not an accusation.
+  poor_camera: { enabled: true, minSeconds: 60, severity: 'low' },
   // Off by default: only its false positives on real faces are measured, not how many real
   // attacks it catches (docs/detection-quality.md), so staff opt in.
   spoof: { enabled: false, minSeconds: 10, severity: 'high', threshold: 0.3 },
   phone: { enabled: true, minSeconds: 1, severity: 'high', threshold: 0.25 },
   book: { enabled: false, minSeconds: 3, severity: 'medium', threshold: 0.3 },
   extra_person: { enabled: true, minSeconds: 2, severity: 'high', threshold: 0.4 },
-  voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 },
+  voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: 0.5 },
   tab_switch: { enabled: true, minSeconds: 2, severity: 'medium' },
   // Judged only when the exam requires full screen (see effectiveRules).
   fullscreen_exit: { enabled: true, minSeconds: 2, severity: 'medium' },
@@ -109,11 +119,24 @@ export const DEFAULT_DETECTOR_RULES: Record<DetectorName, DetectorRule> = {
   upload_backlog: { enabled: true, minSeconds: 0, severity: 'low' },
 };
 
+/** The voice rule's default speech probability: the Silero model's usual cut-off. */
+export const DEFAULT_VOICE_SPEECH_THRESHOLD = 0.5;
+
+/**
+ * The voice rule's threshold as the speech probability the detector uses. Exams set before
+ * the voice detector was a speech model hold an RMS level in dBFS there (a negative number):
+ * a level says nothing about a speech probability, so those read as the default.
+ */
+export function voiceSpeechThreshold(threshold: number | undefined): number {
+  return threshold !== undefined && threshold > 0 && threshold < 1
+    ? threshold
+    : DEFAULT_VOICE_SPEECH_THRESHOLD;
+}
+
 /**
  * Which way a detector's threshold makes it flag less: more faces allowed, a wider turn,
- * a more confident object, a louder sound — but a lower identity similarity or anti-spoof
- * score. Accommodations
- * may only move a threshold this way.
+ * a more confident object, more certain speech — but a lower identity similarity or
+ * anti-spoof score. Accommodations may only move a threshold this way.
  */
 export const LENIENT_THRESHOLD: Partial<Record<DetectorName, 'higher' | 'lower'>> = {
   multiple_faces: 'higher',
@@ -207,8 +230,19 @@ export const DetectAnalysisData = z.object({
   objects: z.array(
     z.object({ label: z.enum(['cell phone', 'book', 'person']), score: z.number().min(0).max(1) }),
   ),
-  /** The main face against the identity photo; null before an identity photo is enrolled. */
-  identity: z.object({ similarity: z.number(), match: z.boolean() }).nullable(),
+  /**
+   * The main face against the identity photo; null before an identity photo is enrolled.
+   * `status` insufficient_quality: the face was too poor to compare (`quality` says why), so
+   * `match` is false but means nothing; analyses made before the quality gate lack both.
+   */
+  identity: z
+    .object({
+      similarity: z.number(),
+      match: z.boolean(),
+      status: IdentityStatus.optional(),
+      quality: FaceQualityData.optional(),
+    })
+    .nullable(),
   /**
    * The main face's anti-spoof score (0..1, 1 = a real face rather than a photo or screen)
    * and liveness score (0..1); absent without a face or from analyses made before them.

@@ -25,6 +25,8 @@ export * from './notifications.js';
 export * from './review.js';
 export * from './image-header.js';
 export * from './face-photo.js';
+export * from './face-quality.js';
+export * from './detector-quality.js';
 export * from './system.js';
 export * from './system-overview.js';
 export * from './sso.js';

@@ -30,6 +30,8 @@ export const User = z.object({
   lastLoginAt: Timestamp.nullable(),
   /** What a self-signed-up account still waits for before it may take exams (null: nothing). */
   signupPending: SignupPending.nullable(),
+  /** In the admin's user list: the account has a second factor (what a reset would remove). */
+  secondFactor: z.boolean().optional(),
 });
 export type User = z.infer<typeof User>;
 

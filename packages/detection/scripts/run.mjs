@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 
 const entries = {
   eval: '../src/eval/main.ts',
+  'eval-audio': '../src/eval-audio/main.ts',
   bench: '../../../bench/detect.ts',
 };
 const [name, ...args] = process.argv.slice(2);
@@ -26,7 +27,17 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  // npm packages load from node_modules; the workspace's own (TypeScript) are bundled.
+  plugins: [
+    {
+      name: 'external-npm',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path.startsWith('@invigil/') ? undefined : { path: args.path, external: true },
+        );
+      },
+    },
+  ],
   logLevel: 'warning',
 });
 const { main } = await import(pathToFileURL(outfile).href);

@@ -1,3 +1,5 @@
+import type { FaceQualityData, IdentityStatus } from '@invigil/contracts';
+
 /** A face box in pixels of the analysed image: x, y, width, height. */
 export type Box = [number, number, number, number];
 
@@ -30,10 +32,16 @@ export interface ObjectFinding {
   box: Box;
 }
 
-/** Identity of the main face against the enrolled one. */
+/**
+ * Identity of the main face against the enrolled one. With `status` insufficient_quality the
+ * face was too poor to compare (`quality.failed` says why): `match` is then false but is no
+ * finding of a different person, and `similarity` is not judged.
+ */
 export interface IdentityFinding {
   similarity: number;
   match: boolean;
+  status: IdentityStatus;
+  quality?: FaceQualityData;
 }
 
 /** Model names and versions behind a result, for the evidence trail. */
@@ -57,6 +65,8 @@ export interface FrameAnalysis {
   objects: ObjectFinding[];
   /** Present only when an enrolled face was given. */
   identity?: IdentityFinding;
+  /** The main face's quality for identity; present when identity was described. */
+  faceQuality?: FaceQualityData;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
   models: ModelInfo;

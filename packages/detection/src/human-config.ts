@@ -13,6 +13,11 @@ export interface DetectorParts {
    * only: the browser never turns it on (absent = off).
    */
   liveness?: boolean;
+  /**
+   * Faces off (absent = on): an objects-only pass, as on the tiles of multi-scale object
+   * detection, where faces are not wanted (the whole frame's pass finds them).
+   */
+  faces?: boolean;
 }
 
 /** All parts on. */
@@ -56,7 +61,7 @@ export function humanConfig(
     filter: { enabled: true, equalization: false, flip: false },
     gesture: { enabled: false },
     face: {
-      enabled: true,
+      enabled: parts.faces !== false,
       detector: {
         modelPath: MODEL_FILES.face,
         rotation: false,

@@ -8,3 +8,4 @@ export * from './pipeline.js';
 export * from './human-pass.js';
 export * from './face-recognition.js';
 export * from './face-photo.js';
+export * from './face-quality.js';

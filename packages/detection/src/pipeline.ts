@@ -1,5 +1,7 @@
 import type { Result } from '@vladmandic/human';
-import type { FaceFinding, FrameAnalysis, ObjectFinding } from './analysis.js';
+import type { FaceQualityData } from '@invigil/contracts';
+import type { FaceFinding, FrameAnalysis, IdentityFinding, ObjectFinding } from './analysis.js';
+import { assessFaceQuality, measureFaceQuality } from './face-quality.js';
 import type { DetectorParts } from './human-config.js';
 import {
   crop,
@@ -11,6 +13,7 @@ import {
 } from './image-ops.js';
 import { descriptorSimilarity } from './face-recognition.js';
 import { byArea, faceConfidence, faceFinding, objectsOf } from './interpret.js';
+import { withTiledObjects } from './object-tiles.js';
 import type { DetectionThresholds } from './thresholds.js';
 
 /** One pass of the detection library over an image with the given parts switched on. */
@@ -28,6 +31,11 @@ export interface FrameOptions {
   enrolled?: readonly number[] | undefined;
   /** Search large frames tile by tile as well (more faces found, ~4× the face cost). */
   tiles?: boolean;
+  /**
+   * Also look for objects on overlapping tiles (multi-scale: small phones and books are
+   * found; four more object passes, see object-tiles.ts).
+   */
+  objectTiles?: boolean;
   /**
    * Describes a face for identity (the face recognition network): given the frame and the
    * face's mesh in it, its descriptor. Needed when `parts.embedding` is on.
@@ -146,7 +154,11 @@ export async function analyseFrame(
     }
   }
   const faces = mergeFaces(candidates);
-  const objects: ObjectFinding[] = options.parts.objects ? objectsOf(main, t, back) : [];
+  let objects: ObjectFinding[] = options.parts.objects ? objectsOf(main, t, back) : [];
+  if (options.parts.objects && options.objectTiles) {
+    const found = objects;
+    objects = await time('objectTiles', () => withTiledObjects(detect, image, found, t));
+  }
   const result: PipelineResult = {
     width: original.width,
     height: original.height,
@@ -159,11 +171,44 @@ export async function analyseFrame(
     const embedding = await time('identity', () => options.describe!(padded.image, mesh));
     if (embedding) result.embedding = embedding;
   }
-  if (options.enrolled) {
-    const similarity = result.embedding
-      ? descriptorSimilarity(result.embedding, options.enrolled)
-      : 0;
-    result.identity = { similarity, match: similarity >= t.identityMatch };
+  if (options.parts.embedding && faces[0]) {
+    result.faceQuality = identityQuality(original, image, faces[0], !!result.embedding);
   }
+  if (options.enrolled) result.identity = judgeIdentity(result, options.enrolled, t);
   return result;
+}
+
+/** The main face's quality for identity; a face the network could not describe fails on pose. */
+function identityQuality(
+  original: RgbImage,
+  prepared: RgbImage,
+  face: FaceFinding,
+  described: boolean,
+): FaceQualityData {
+  if (!described) return { score: 0, ok: false, failed: 'pose' };
+  const { score, ok, failed } = assessFaceQuality(measureFaceQuality(original, prepared, face));
+  return { score, ok, failed };
+}
+
+/**
+ * The identity decision: compared only when the main face passed the quality gate; a poor
+ * face, or none, is "insufficient quality", never a different person.
+ */
+function judgeIdentity(
+  result: PipelineResult,
+  enrolled: readonly number[],
+  t: DetectionThresholds,
+): IdentityFinding {
+  const quality = result.faceQuality;
+  const similarity = result.embedding ? descriptorSimilarity(result.embedding, enrolled) : 0;
+  if (!result.embedding || !quality?.ok) {
+    return {
+      similarity,
+      match: false,
+      status: 'insufficient_quality',
+      ...(quality && { quality }),
+    };
+  }
+  const match = similarity >= t.identityMatch;
+  return { similarity, match, status: match ? 'match' : 'mismatch', quality };
 }

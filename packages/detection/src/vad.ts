@@ -1,16 +1,12 @@
 /**
- * Voice activity detection by signal energy: the RMS level of short audio frames in dBFS,
- * compared with a threshold, with hysteresis and a hangover.
+ * Signal energy: the RMS level of short audio frames in dBFS, and a detector comparing it
+ * with a threshold, with hysteresis and a hangover.
  *
- * Why energy and not a neural VAD such as Silero: Silero in the browser needs
- * onnxruntime-web (about 10 MB of wasm) plus an AudioWorklet to feed it, and its decisions
- * depend on a model we would have to ship and calibrate. An energy detector is a few lines,
- * costs nothing next to video detection, runs identically in the browser, the server and the
- * tests (deterministic, so replaying the same samples gives the same events), and its one
- * number — the level in dBFS — is something staff can understand and set per exam (the voice
- * rule's `threshold`). Its weakness is that it hears any loud sound, not only speech; the
- * rule's minimum duration (seconds of sustained sound) and human review absorb that, and the
- * flag says "sound", never "cheating".
+ * The energy detector was the voice detector before the speech model (voice/silero.ts): it
+ * hears any loud sound — typing, a door, a fan — not only speech, which is why it was
+ * replaced. It stays as the baseline the audio evaluation measures the model against
+ * (`npm run eval:audio`), and the level is reported with each stretch of speech for
+ * reviewers. (The system check's microphone meter is student/flow/level-meter.tsx.)
  */
 
 /** The quietest level reported, dBFS (digital silence would be −∞). */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { assetDirs } from '@invigil/detection/node';
+import { assetDirs, voiceAssetDirs } from '@invigil/detection/node';
 import { NotificationEvent, type ErrorBody } from '@invigil/contracts';
 import type { Config } from '../config/config.js';
 import { registerAuthHook } from '../http/auth-hook.js';
@@ -13,6 +13,8 @@ import { oidcRoutes } from '../http/oidc/routes.js';
 import { signupVerificationRoutes } from '../http/auth/signup-verification.routes.js';
 import { chatRoutes } from '../http/chat/routes.js';
 import { detectionAssetRoutes } from '../http/detection-assets/routes.js';
+import { detectionQualityRoutes } from '../http/detection-quality/routes.js';
+import { voiceAssetRoutes } from '../http/detection-assets/voice-routes.js';
 import { examRoutes } from '../http/exams/routes.js';
 import { flagRoutes } from '../http/flags/routes.js';
 import { gradingRoutes } from '../http/grading/routes.js';
@@ -39,6 +41,7 @@ import { tokenRoutes } from '../http/tokens/routes.js';
 import { userRoutes } from '../http/users/routes.js';
 import { webhookRoutes } from '../http/webhooks/routes.js';
 import { registerWriteRateLimit } from '../http/write-rate-limit.js';
+import { loadDetectorQualities } from '../services/detection/detector-quality.js';
 import type { Adapters } from './adapters.js';
 import type { Services } from './services.js';
 
@@ -162,6 +165,12 @@ async function registerApi(app: FastifyInstance, config: Config, a: Adapters, s:
   await app.register(auditRoutes, { audit: s.auditLog });
   await app.register(systemRoutes, { status: s.systemStatus, jobs: s.systemJobs });
   await app.register(detectionAssetRoutes, { dirs: assetDirs() });
+  await app.register(detectionQualityRoutes, {
+    qualities: await loadDetectorQualities(undefined, (m) =>
+      app.log.warn(`detector quality: ${m}`),
+    ),
+  });
+  await app.register(voiceAssetRoutes, { dirs: voiceAssetDirs() });
   await app.register(webhookRoutes, {
     webhooks: s.webhooks,
     settings: () => ({

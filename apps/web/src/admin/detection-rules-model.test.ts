@@ -53,17 +53,25 @@ describe('detection rules: policy to form', () => {
       'identity_mismatch',
       { threshold: '50' },
     ],
-    ['dBFS as is', policy(), 'voice', { threshold: '-45' }],
+    ['a speech likelihood as a percentage', policy(), 'voice', { threshold: '50' }],
+    [
+      'a level in dBFS from an older exam as the default likelihood',
+      policy({
+        detectors: { voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 } },
+      }),
+      'voice',
+      { threshold: '50' },
+    ],
     ['book is off by default', policy(), 'book', { enabled: false }],
     [
       'a stored rule',
       policy({
         detectors: {
-          voice: { enabled: false, minSeconds: 30, severity: 'medium', threshold: -30 },
+          voice: { enabled: false, minSeconds: 30, severity: 'medium', threshold: 0.7 },
         },
       }),
       'voice',
-      { enabled: false, minSeconds: '30', severity: 'medium', threshold: '-30' },
+      { enabled: false, minSeconds: '30', severity: 'medium', threshold: '70' },
     ],
     [
       'a stored rule without threshold takes the default one',
@@ -123,7 +131,12 @@ describe('detection rules: form to policy', () => {
       { threshold: '55' },
       { ...D.extra_person, threshold: 0.55 },
     ],
-    ['a typed minus sign', 'voice', { threshold: '−30' }, { ...D.voice, threshold: -30 }],
+    [
+      'a likelihood back to a probability',
+      'voice',
+      { threshold: '65' },
+      { ...D.voice, threshold: 0.65 },
+    ],
     ['switching book on', 'book', { enabled: true }, { ...D.book, enabled: true }],
   ] as const)('writes %s', (_, name, patch, rule) => {
     const result = detectionFormToPolicy(withRule(name, patch));
@@ -188,9 +201,9 @@ describe('detection rules: form to policy', () => {
     ],
     [
       'voice',
-      { threshold: '0' },
+      { threshold: '-45' },
       'policy.detectors.voice.threshold',
-      'Enter a level from −90 dBFS to −10 dBFS.',
+      'Enter a likelihood from 10 % to 95 %.',
     ],
   ] as const)('refuses %s %o', (name, patch, key, message) => {
     const result = detectionFormToPolicy(withRule(name, patch));
@@ -239,7 +252,7 @@ describe('detection rules: form to policy', () => {
       detectors: {
         head_turned: { enabled: true, minSeconds: 12, severity: 'medium', threshold: 40 },
         identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.45 },
-        voice: { enabled: false, minSeconds: 10, severity: 'low', threshold: -45 },
+        voice: { enabled: false, minSeconds: 10, severity: 'low', threshold: 0.6 },
       },
     });
     const result = detectionFormToPolicy(policyToDetectionForm(stored));

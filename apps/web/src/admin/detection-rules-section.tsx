@@ -11,6 +11,11 @@ import {
   type DetectorRuleForm,
 } from './detection-rules-model';
 import { DetectorRuleRow } from './detector-rule-row';
+import type { QualityState } from './detector-quality-note';
+import { detectionQualityApi } from '../api/detection-quality';
+import { useResource } from '../ui/use-resource';
+
+const loadQuality = (signal: AbortSignal) => detectionQualityApi.list(signal);
 import './detection-rules.css';
 
 /**
@@ -31,6 +36,13 @@ export function DetectionRulesSection({
   onChange: (next: DetectionForm) => void;
 }) {
   const introId = useId();
+  const quality = useResource(loadQuality);
+  const qualityOf = (name: DetectorName): QualityState =>
+    quality.data
+      ? (quality.data.detectors.find((q) => q.detector === name) ?? null)
+      : quality.error
+        ? 'unavailable'
+        : 'loading';
   const allDefault = DETECTOR_ORDER.every((name) => isDefaultRule(name, value.rules[name]));
   const setRule = (name: DetectorName, rule: DetectorRuleForm) =>
     onChange({ ...value, rules: { ...value.rules, [name]: rule } });
@@ -77,6 +89,14 @@ export function DetectionRulesSection({
           onChange={(serverAnalysisSeconds) => onChange({ ...value, serverAnalysisSeconds })}
         />
       </div>
+      {quality.error && !quality.data ? (
+        <p className="muted small" role="status">
+          The detectors’ measured accuracy could not be loaded.{' '}
+          <button type="button" className="link-button" onClick={quality.reload}>
+            Retry
+          </button>
+        </p>
+      ) : null}
       {DETECTOR_GROUPS.map((group) => (
         <div
           key={group.id}
@@ -98,6 +118,7 @@ export function DetectionRulesSection({
                 name={name}
                 value={value.rules[name]}
                 errors={errors}
+                quality={qualityOf(name)}
                 onChange={(rule) => setRule(name, rule)}
               />
             ))}

@@ -7,6 +7,7 @@ import {
   isEvidenceCheck,
 } from '../exams/detectors';
 import { Field, NumberField } from '../ui/field';
+import { DetectorQualityNote, type QualityState } from './detector-quality-note';
 import {
   MAX_MIN_SECONDS,
   defaultRuleForm,
@@ -26,11 +27,14 @@ export function DetectorRuleRow({
   name,
   value,
   errors,
+  quality = 'loading',
   onChange,
 }: {
   name: DetectorName;
   value: DetectorRuleForm;
   errors: Record<string, string>;
+  /** The detector's measured quality; evidence checks have none to show. */
+  quality?: QualityState;
   onChange: (next: DetectorRuleForm) => void;
 }) {
   const id = useId();
@@ -53,6 +57,7 @@ export function DetectorRuleRow({
         <span id={`${id}-about`} className="hint">
           {info.explanation}
         </span>
+        {isEvidenceCheck(name) ? null : <DetectorQualityNote quality={quality} />}
       </div>
       <div className="detector-switch">
         <input

@@ -119,11 +119,16 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
               disabled={pending !== null}
               onDone={(text) => setFeedback({ tone: 'success', text })}
             />
-            <MfaResetAction
-              user={u}
-              disabled={pending !== null}
-              onDone={(tone, text) => setFeedback({ tone, text })}
-            />
+            {u.secondFactor && (
+              <MfaResetAction
+                user={u}
+                disabled={pending !== null}
+                onDone={(tone, text) => {
+                  setFeedback({ tone, text });
+                  users.reload();
+                }}
+              />
+            )}
             <UserDataExport user={u} disabled={pending !== null} />
             <ErasureAction
               user={u}

@@ -1,24 +1,20 @@
-import type { EnergyVad, VadChange } from '@invigil/detection/browser';
+import type { BrowserVoiceDetector } from '@invigil/detection/browser';
 
-/** How often the microphone level is measured, ms (each sample covers the last ~43 ms). */
-const SAMPLE_MS = 100;
+/** Samples per hand-over to the voice worker (about 85 ms at 48 kHz). */
+const BUFFER_SIZE = 4096;
 
 /**
- * Measures the microphone's level with a Web Audio AnalyserNode and feeds it to the energy
- * voice detector. The analyser runs on the audio thread; this side only reads 2048 samples
- * ten times a second. In a background tab the browser slows the timer to about once a
- * second; the detector decides by time, so it still works, more coarsely.
+ * Hands the microphone's samples to the voice worker, all of them and in order (the model
+ * needs continuous audio, unlike a level meter). A ScriptProcessorNode does this with no
+ * module file to serve: it runs on the page's thread, but only copies a buffer ten times a
+ * second — the model itself runs in the worker. Web Audio keeps running in a background tab.
  */
 export class VoiceMonitor {
   private context: AudioContext | null = null;
-  private timer: ReturnType<typeof setInterval> | null = null;
   private source: MediaStreamAudioSourceNode | null = null;
+  private processor: ScriptProcessorNode | null = null;
 
-  constructor(
-    private readonly vad: EnergyVad,
-    private readonly levelOf: (samples: Float32Array) => number,
-    private readonly onChange: (change: VadChange) => void,
-  ) {}
+  constructor(private readonly detector: BrowserVoiceDetector) {}
 
   /** Starts listening to the stream's audio; false when there is none or no Web Audio. */
   start(stream: MediaStream): boolean {
@@ -27,29 +23,30 @@ export class VoiceMonitor {
     const context = new AudioContext();
     void context.resume().catch(() => undefined);
     const source = context.createMediaStreamSource(stream);
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 2048;
-    source.connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
+    const processor = context.createScriptProcessor(BUFFER_SIZE, 1, 1);
+    processor.onaudioprocess = (event) => {
+      const samples = event.inputBuffer.getChannelData(0).slice();
+      const startMs = Date.now() - (samples.length * 1000) / context.sampleRate;
+      this.detector.feed(samples, context.sampleRate, startMs);
+    };
+    source.connect(processor);
+    // A processor only runs when connected onwards; its output is silence (nothing written).
+    processor.connect(context.destination);
     this.context = context;
     this.source = source;
-    this.timer = setInterval(() => {
-      analyser.getFloatTimeDomainData(samples);
-      const change = this.vad.push(Date.now(), this.levelOf(samples));
-      if (change) this.onChange(change);
-    }, SAMPLE_MS);
+    this.processor = processor;
     return true;
   }
 
-  /** Stops listening; an open stretch of sound is ended now. */
+  /** Stops listening; an open stretch of speech is ended now. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.processor) this.processor.onaudioprocess = null;
+    this.processor?.disconnect();
     this.source?.disconnect();
+    this.processor = null;
     this.source = null;
     void this.context?.close().catch(() => undefined);
+    if (this.context) this.detector.end(Date.now());
     this.context = null;
-    const change = this.vad.end(Date.now());
-    if (change) this.onChange(change);
   }
 }

@@ -1,16 +1,20 @@
-import type { BrowserRules, RecordingManifest, StudentPolicy } from '@invigil/contracts';
+import type {
+  BrowserRules,
+  FaceQualityFactor,
+  RecordingManifest,
+  StudentPolicy,
+} from '@invigil/contracts';
 import {
   BrowserDetector,
-  EnergyVad,
-  rmsDbfs,
+  BrowserVoiceDetector,
+  type SpeechChange,
   type TimedAnalysis,
-  type VadChange,
 } from '@invigil/detection/browser';
 import type { DetectorParts } from '@invigil/detection';
 import { recordingApi } from './api';
 import type { CaptureSession, StoredSnapshot } from './capture-session';
 import { VoiceMonitor } from './detection-audio';
-import { thresholdsFor, videoPartsFor, voiceEnabled, voiceThresholdDb } from './detection-rules';
+import { thresholdsFor, videoPartsFor, voiceEnabled, voiceThreshold } from './detection-rules';
 import { DetectorStates, observe, snapshotData, type StateChange } from './detection-state';
 import { frameSource } from './snapshots';
 
@@ -23,9 +27,12 @@ export interface DetectionStatus {
   frames: number;
   /** Mean worker time per frame, ms (for the benchmark). */
   analysisMs: number;
+  /**
+   * While the face has been too poor to compare for a while (poor_camera on): what to
+   * improve, for a gentle hint to the student. Absent or null otherwise.
+   */
+  cameraHint?: FaceQualityFactor | null;
 }
-
-const VOICE_MODEL = 'energy VAD (RMS dBFS)';
 
 /**
  * Runs the detectors during an attempt and reports through the capture's event collector
@@ -41,6 +48,7 @@ export class DetectionController {
   private readonly states = new DetectorStates(() => this.model);
   private detector: BrowserDetector | null = null;
   private voice: VoiceMonitor | null = null;
+  private voiceDetector: BrowserVoiceDetector | null = null;
   /** The streams the voice and video detectors are on. */
   private voiceCamera: MediaStream | null = null;
   private videoCamera: MediaStream | null = null;
@@ -67,7 +75,8 @@ export class DetectionController {
     const hasVideo = !!camera && camera.getVideoTracks().length > 0;
     if (!(this.parts && hasVideo) && !wantsVoice) return;
     this.set({ state: 'starting' });
-    if (wantsVoice && camera) this.startVoice(camera);
+    // The voice model loads beside the video models; its failure only loses voice.
+    const voiceReady = wantsVoice && camera ? this.startVoice(camera) : Promise.resolve();
     // A lost camera ends what was seen through it; a reconnected one replaces the stream.
     this.cleanups.push(
       this.capture.subscribe((status) => {
@@ -78,7 +87,8 @@ export class DetectionController {
       }),
     );
     if (!this.parts || !hasVideo) {
-      this.set({ state: 'active' });
+      await voiceReady;
+      if (!this.stopped) this.set({ state: this.voice ? 'active' : 'unavailable' });
       return;
     }
     try {
@@ -115,6 +125,7 @@ export class DetectionController {
     this.stopped = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.voice?.stop();
+    this.voiceDetector?.stop();
     this.detector?.stop();
     if (this.video) this.video.srcObject = null;
     this.report(this.states.endAll(Date.now()));
@@ -132,25 +143,38 @@ export class DetectionController {
     return () => this.listeners.delete(listener);
   }
 
-  private startVoice(stream: MediaStream): void {
-    const vad = new EnergyVad({ thresholdDb: voiceThresholdDb(this.rules) });
-    this.voice = new VoiceMonitor(vad, rmsDbfs, (change) => this.onVoice(change));
-    this.voiceCamera = stream;
-    if (!this.voice.start(stream)) this.voice = null;
+  private async startVoice(stream: MediaStream): Promise<void> {
+    try {
+      this.voiceDetector = await BrowserVoiceDetector.load({
+        threshold: voiceThreshold(this.rules),
+      });
+    } catch (error) {
+      console.warn('Voice detection could not start:', error);
+      return;
+    }
+    if (this.stopped) {
+      this.voiceDetector.stop();
+      return;
+    }
+    this.voiceDetector.onChange((change) => this.onVoice(change));
+    this.voice = new VoiceMonitor(this.voiceDetector);
+    // Follow the camera stream current now (it may have been replaced while loading).
+    const current = this.capture.getSources().camera ?? stream;
+    this.voiceCamera = current;
+    if (!this.voice.start(current)) this.voice = null;
   }
 
-  private onVoice(change: VadChange): void {
+  private onVoice(change: SpeechChange): void {
     if (this.stopped && change.active) return;
-    const loudness = Math.min(1, Math.max(0, (change.peakDb + 60) / 60));
     const result = this.states.set(change.atMs, {
       detector: 'voice',
       active: change.active,
-      confidence: loudness,
+      confidence: change.score,
       value: change.peakDb,
     });
-    if (result) {
+    if (result && this.voiceDetector) {
       // The voice event names its own model, not the video one.
-      result.data.model = VOICE_MODEL;
+      result.data.model = this.voiceDetector.model;
       this.report([result]);
     }
   }
@@ -184,6 +208,7 @@ export class DetectionController {
       if (change) changes.push(change);
     }
     this.report(changes);
+    this.updateCameraHint(analysis);
   }
 
   /** Analyses the stored webcam snapshot itself and reports what was seen in it. */
@@ -222,6 +247,15 @@ export class DetectionController {
     } catch {
       return null;
     }
+  }
+
+  /** Keeps the student's camera hint in step with the poor_camera state (judged with identity). */
+  private updateCameraHint(analysis: TimedAnalysis): void {
+    if (!analysis.identity) return;
+    const hint = this.states.isActive('poor_camera')
+      ? (analysis.identity.quality?.failed ?? this.status.cameraHint ?? 'brightness')
+      : null;
+    if (hint !== (this.status.cameraHint ?? null)) this.set({ cameraHint: hint });
   }
 
   private report(changes: StateChange[]): void {

@@ -7,7 +7,7 @@ import {
   thresholdsFor,
   videoPartsFor,
   voiceEnabled,
-  voiceThresholdDb,
+  voiceThreshold,
 } from './detection-rules';
 
 describe('effectiveRules, as the web app uses it', () => {
@@ -22,19 +22,26 @@ describe('effectiveRules, as the web app uses it', () => {
     const rules = effectiveRules(
       {
         detectors: {
-          voice: { enabled: true, minSeconds: 20, severity: 'medium', threshold: -40 },
+          voice: { enabled: true, minSeconds: 20, severity: 'medium', threshold: 0.5 },
         },
       },
-      { voice: { threshold: -30 }, head_turned: { enabled: false } },
+      { voice: { threshold: 0.7 }, head_turned: { enabled: false } },
     );
     expect(rules.voice).toEqual({
       enabled: true,
       minSeconds: 20,
       severity: 'medium',
-      threshold: -30,
+      threshold: 0.7,
     });
     expect(rules.head_turned.enabled).toBe(false);
-    expect(voiceThresholdDb(rules)).toBe(-30);
+    expect(voiceThreshold(rules)).toBe(0.7);
+  });
+
+  it('reads a voice level in dBFS from an older exam as the default speech probability', () => {
+    const rules = effectiveRules({
+      detectors: { voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 } },
+    });
+    expect(voiceThreshold(rules)).toBe(0.5);
   });
 });
 

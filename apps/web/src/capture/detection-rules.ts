@@ -1,4 +1,4 @@
-import { CAMERA_DETECTORS, DEFAULT_DETECTOR_RULES } from '@invigil/contracts';
+import { CAMERA_DETECTORS, voiceSpeechThreshold } from '@invigil/contracts';
 import {
   DEFAULT_THRESHOLDS,
   type DetectionThresholds,
@@ -28,9 +28,9 @@ export function voiceEnabled(rules: BrowserRules, microphone: boolean): boolean 
   return microphone && rules.voice.enabled;
 }
 
-/** The voice rule's level, dBFS. */
-export function voiceThresholdDb(rules: BrowserRules): number {
-  return rules.voice.threshold ?? DEFAULT_DETECTOR_RULES.voice.threshold ?? -45;
+/** The voice rule's speech probability (a level in dBFS from older exams reads as the default). */
+export function voiceThreshold(rules: BrowserRules): number {
+  return voiceSpeechThreshold(rules.voice.threshold);
 }
 
 /** Decision thresholds with the rules' own values where they set one. */

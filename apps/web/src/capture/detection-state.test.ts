@@ -78,13 +78,32 @@ describe('observe', () => {
   });
 
   it('compares identity only with a face present', () => {
-    const identity = { similarity: 0.3, match: false };
+    const identity = { similarity: 0.3, match: false, status: 'mismatch' as const };
     expect(byDetector(analysis({ identity })).identity_mismatch).toMatchObject({
       active: true,
       value: 0.3,
       confidence: 0.7,
     });
     expect(byDetector(analysis({ faces: [], identity })).identity_mismatch).toBeUndefined();
+  });
+
+  it('never reports a face too poor to compare as a different person', () => {
+    const quality = { score: 0.3, ok: false, failed: 'brightness' as const };
+    const seen = byDetector(
+      analysis({
+        identity: { similarity: 0.2, match: false, status: 'insufficient_quality', quality },
+      }),
+    );
+    expect(seen.identity_mismatch).toBeUndefined();
+    expect(seen.poor_camera).toMatchObject({ active: true, value: 0.3, confidence: 0.7 });
+    const good = { score: 0.9, ok: true, failed: null };
+    expect(
+      byDetector(
+        analysis({
+          identity: { similarity: 0.8, match: true, status: 'match', quality: good },
+        }),
+      ).poor_camera,
+    ).toMatchObject({ active: false });
   });
 
   it('skips detectors the rules switch off', () => {

@@ -54,12 +54,28 @@ export function observe(analysis: PartialAnalysis, rules: BrowserRules): Observa
       value: main.headPose.yaw,
     });
   }
-  if (rules.identity_mismatch.enabled && main && analysis.identity) {
+  const identity = analysis.identity;
+  // A face too poor to compare says nothing about who it is: no identity observation at all
+  // (an open mismatch neither ends nor goes on), only one about the camera's conditions.
+  if (
+    rules.identity_mismatch.enabled &&
+    main &&
+    identity &&
+    identity.status !== 'insufficient_quality'
+  ) {
     out.push({
       detector: 'identity_mismatch',
-      active: !analysis.identity.match,
-      confidence: round(1 - analysis.identity.similarity),
-      value: analysis.identity.similarity,
+      active: !identity.match,
+      confidence: round(1 - identity.similarity),
+      value: identity.similarity,
+    });
+  }
+  if (rules.poor_camera.enabled && main && identity?.quality) {
+    out.push({
+      detector: 'poor_camera',
+      active: !identity.quality.ok,
+      confidence: round(1 - identity.quality.score),
+      value: identity.quality.score,
     });
   }
   if (parts.objects) {
@@ -96,6 +112,8 @@ export const CONFIRM_OBSERVATIONS: Record<DetectorName, number> = {
   multiple_faces: 3,
   head_turned: 3,
   identity_mismatch: 2,
+  // Judged with identity, every few seconds: two poor faces in a row already span seconds.
+  poor_camera: 2,
   // Server only (the browser never runs it): listed for completeness.
   spoof: 1,
   phone: 2,

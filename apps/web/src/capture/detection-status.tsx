@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { StudentPolicy } from '@invigil/contracts';
+import type { FaceQualityFactor, StudentPolicy } from '@invigil/contracts';
 import type { CaptureSession } from './capture-session';
 import type { DetectionController, DetectionStatus } from './detection-controller';
 
@@ -61,6 +61,15 @@ const TEXT: Record<DetectionStatus['state'], string> = {
 export function DetectionIndicator({ status }: { status: DetectionStatus }) {
   if (status.state === 'off') return null;
   return (
+    <>
+      <MonitoringState status={status} />
+      <CameraHint factor={status.state === 'active' ? (status.cameraHint ?? null) : null} />
+    </>
+  );
+}
+
+function MonitoringState({ status }: { status: DetectionStatus }) {
+  return (
     <span
       className={`monitor-indicator monitor-${status.state}`}
       data-detection-fps={status.fps}
@@ -71,6 +80,28 @@ export function DetectionIndicator({ status }: { status: DetectionStatus }) {
       <span role="status" aria-live="polite">
         {TEXT[status.state]}
       </span>
+    </span>
+  );
+}
+
+/** What the student can do about each reason a face is too poor to compare. */
+export const CAMERA_HINT_TEXT: Record<FaceQualityFactor, string> = {
+  brightness: 'Your face is hard to see. More light in front of you would help, e.g. a lamp.',
+  noise: 'The camera picture is grainy. More light in front of you would help, e.g. a lamp.',
+  size: 'You appear small in the picture. Sitting a little closer to the camera would help.',
+  blur: 'The camera picture is blurred. Check that the lens is clean and the camera is steady.',
+  pose: 'Your face is hard to see. Facing the camera would help.',
+};
+
+/**
+ * A gentle hint while the camera picture has been too poor to check the student's face for
+ * a while: what would help, never an accusation. Announced politely; the live region stays
+ * mounted so that the hint is announced when it appears.
+ */
+export function CameraHint({ factor }: { factor: FaceQualityFactor | null }) {
+  return (
+    <span className="camera-hint" role="status" aria-live="polite">
+      {factor ? CAMERA_HINT_TEXT[factor] : null}
     </span>
   );
 }

@@ -16,7 +16,7 @@ const rules = effectiveRules({
     head_turned: { enabled: true, minSeconds: 5, severity: 'low', threshold: 30 },
     identity_mismatch: { enabled: true, minSeconds: 10, severity: 'high', threshold: 0.5 },
     phone: { enabled: true, minSeconds: 1, severity: 'high', threshold: 0.3 },
-    voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 },
+    voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: 0.5 },
     tab_switch: { enabled: true, minSeconds: 2, severity: 'medium' },
     book: { enabled: false, minSeconds: 3, severity: 'medium', threshold: 0.3 },
   },
@@ -36,7 +36,7 @@ describe('accommodations: stored to form', () => {
       'relaxed duration',
       { voice: { minSeconds: 30 } },
       'voice',
-      { mode: 'relaxed', minSeconds: '30', threshold: '-45' },
+      { mode: 'relaxed', minSeconds: '30', threshold: '50' },
     ],
     [
       'relaxed score as a percentage',
@@ -63,8 +63,7 @@ describe('accommodations: form to stored', () => {
     ['off', 'head_turned', { mode: 'off' }, { enabled: false }],
     ['a longer duration', 'voice', { mode: 'relaxed', minSeconds: '30' }, { minSeconds: 30 }],
     ['a wider angle', 'head_turned', { mode: 'relaxed', threshold: '60' }, { threshold: 60 }],
-    ['a louder level', 'voice', { mode: 'relaxed', threshold: '-30' }, { threshold: -30 }],
-    ['a typed minus sign', 'voice', { mode: 'relaxed', threshold: '−30' }, { threshold: -30 }],
+    ['surer speech', 'voice', { mode: 'relaxed', threshold: '70' }, { threshold: 0.7 }],
     [
       'a lower similarity',
       'identity_mismatch',
@@ -114,11 +113,11 @@ describe('accommodations: form to stored', () => {
       'Enter a similarity from 1 % to 50 % (the exam’s rule).',
     ],
     [
-      'a quieter level',
+      'less certain speech',
       'voice',
-      { mode: 'relaxed', threshold: '-60' },
+      { mode: 'relaxed', threshold: '30' },
       'voice.threshold',
-      'Enter a level from −45 dBFS (the exam’s rule) to −10 dBFS.',
+      'Enter a likelihood from 50 % (the exam’s rule) to 95 %.',
     ],
     [
       'relaxed without a change',
@@ -144,20 +143,34 @@ describe('accommodations: form to stored', () => {
   it('measures relaxing against the exam’s own rule', () => {
     const strict = effectiveRules({
       ...DEFAULT_POLICY,
-      detectors: { voice: { enabled: true, minSeconds: 20, severity: 'low', threshold: -50 } },
+      detectors: { voice: { enabled: true, minSeconds: 20, severity: 'low', threshold: 0.4 } },
     });
     const form = accommodationsToForm({}, strict);
-    form.voice = { mode: 'relaxed', minSeconds: '15', threshold: '-48' };
+    form.voice = { mode: 'relaxed', minSeconds: '15', threshold: '45' };
     expect(formToAccommodations(form, strict)).toEqual({
       ok: false,
       errors: { 'voice.minSeconds': 'Enter seconds from 20 s (the exam’s rule) to 600 s.' },
     });
   });
 
+  it('reads an exam’s voice level in dBFS (older exams) as the default likelihood', () => {
+    const legacy = effectiveRules({
+      ...DEFAULT_POLICY,
+      detectors: { voice: { enabled: true, minSeconds: 10, severity: 'low', threshold: -45 } },
+    });
+    const form = accommodationsToForm({}, legacy);
+    expect(form.voice).toMatchObject({ threshold: '50' });
+    form.voice = { mode: 'relaxed', minSeconds: '10', threshold: '60' };
+    expect(formToAccommodations(form, legacy)).toEqual({
+      ok: true,
+      detectors: { voice: { threshold: 0.6 } },
+    });
+  });
+
   it('round-trips stored accommodations', () => {
     const stored: DetectorAccommodations = {
       head_turned: { enabled: false },
-      voice: { minSeconds: 30, threshold: -30 },
+      voice: { minSeconds: 30, threshold: 0.7 },
       phone: { threshold: 0.55 },
     };
     expect(formToAccommodations(accommodationsToForm(stored, rules), rules)).toEqual({
@@ -180,9 +193,9 @@ describe('accommodations: listing and summary', () => {
     [{ phone: { enabled: true } }, 'Standard rules', []],
     [{ head_turned: { enabled: false } }, '1 detector relaxed', ['Head turned away: off']],
     [
-      { voice: { minSeconds: 30, threshold: -30 }, identity_mismatch: { threshold: 0.35 } },
+      { voice: { minSeconds: 30, threshold: 0.7 }, identity_mismatch: { threshold: 0.35 } },
       '2 detectors relaxed',
-      ['Different person: at 35 %', 'Speaking: after 30 s, at −30 dBFS'],
+      ['Different person: at 35 %', 'Speaking: after 30 s, at 70 %'],
     ],
   ] as const)('summarises %j', (stored, label, items) => {
     expect(summarizeAccommodations(stored)).toMatchObject({ label, items });

@@ -111,7 +111,8 @@ export function formToAccommodations(
     const info = DETECTOR_INFO[name].threshold;
     if (info && rule.threshold !== undefined) {
       const shown = parseNumber(row.threshold);
-      const exam = rule.threshold * info.scale;
+      const examValue = info.read?.(rule.threshold) ?? rule.threshold;
+      const exam = examValue * info.scale;
       const lenient = LENIENT_THRESHOLD[name] ?? 'higher';
       const [low, high] = lenient === 'higher' ? [exam, info.max] : [info.min, exam];
       if (shown === null || shown < low - 1e-9 || shown > high + 1e-9) {
@@ -122,7 +123,7 @@ export function formToAccommodations(
             : `Enter ${info.noun} from ${at(low)} to ${at(high)} (the exam’s rule).`;
       } else {
         const value = inputToThreshold(info, row.threshold);
-        if (value !== null && value !== rule.threshold) change.threshold = value;
+        if (value !== null && value !== examValue) change.threshold = value;
       }
     }
 
@@ -145,7 +146,7 @@ export interface AccommodationSummary {
   count: number;
   /** "Standard rules", "1 detector relaxed", "3 detectors relaxed". */
   label: string;
-  /** One line per detector: "Head turned away: off", "Speaking: after 30 s, from −30 dBFS". */
+  /** One line per detector: "Head turned away: off", "Speaking: after 30 s, from 70 %". */
   items: string[];
 }
 

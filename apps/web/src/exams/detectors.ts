@@ -1,4 +1,9 @@
-import { DetectorName, EVIDENCE_FLAG_TYPES, type Severity } from '@invigil/contracts';
+import {
+  DetectorName,
+  EVIDENCE_FLAG_TYPES,
+  voiceSpeechThreshold,
+  type Severity,
+} from '@invigil/contracts';
 
 /**
  * Every detector, in the order staff see them (person, objects, sound, computer), then the
@@ -57,6 +62,8 @@ export interface ThresholdInfo {
   hint: string;
   /** Noun for error messages: "Enter an angle from 5° to 90°." */
   noun: string;
+  /** How a stored value reads, where older exams stored another unit (voice: dBFS). */
+  read?: (stored: number) => number;
 }
 
 /** A detector's human name, one-line explanation and threshold (if it has one). */
@@ -115,6 +122,13 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
       noun: 'a similarity',
     },
   },
+  poor_camera: {
+    label: 'Poor camera conditions',
+    explanation:
+      'The face is too dark, small, grainy, blurred or turned away to compare with the ' +
+      'check-in photo. The identity check then makes no decision, and the student is asked ' +
+      'to improve the lighting; a long stretch becomes a low-severity note.',
+  },
   spoof: {
     label: 'Photo or screen instead of a live face',
     explanation:
@@ -147,15 +161,17 @@ export const DETECTOR_INFO: Record<DetectorName, DetectorInfo> = {
   },
   voice: {
     label: 'Speaking',
-    explanation: 'Sustained sound such as talking is picked up by the microphone.',
+    explanation:
+      'Sustained speech is picked up by the microphone (a speech model: typing, fans and music do not count).',
     threshold: {
-      label: 'Loudness from',
-      unit: 'dBFS',
-      min: -90,
-      max: -10,
-      scale: 1,
-      hint: '−45 is quiet speech, −30 normal speech close by; higher flags less.',
-      noun: 'a level',
+      label: 'Speech likelihood from',
+      unit: '%',
+      min: 10,
+      max: 95,
+      scale: 100,
+      hint: '50 % is the model’s usual cut-off; higher flags less.',
+      noun: 'a likelihood',
+      read: voiceSpeechThreshold,
     },
   },
   tab_switch: {
@@ -244,7 +260,7 @@ export function formatNumber(value: number): string {
 
 /** A stored threshold in display units, as an input value ("30" for 0.3 as a percentage). */
 export function thresholdToInput(info: ThresholdInfo, value: number): string {
-  return String(Math.round(value * info.scale * 100) / 100);
+  return String(Math.round((info.read?.(value) ?? value) * info.scale * 100) / 100);
 }
 
 /** A number as typed into an input (a typed minus sign "−" too), or null if it is not one. */
@@ -261,7 +277,7 @@ export function inputToThreshold(info: ThresholdInfo, input: string): number | n
 
 /** "30 %", "30°", "−45 dBFS". */
 export function formatThreshold(info: ThresholdInfo, value: number): string {
-  const shown = formatNumber(value * info.scale);
+  const shown = formatNumber((info.read?.(value) ?? value) * info.scale);
   return info.unit === '°' ? `${shown}°` : `${shown} ${info.unit}`;
 }
 

@@ -24,6 +24,7 @@ export const FLAG_TYPE_LABEL: Record<DetectorName, string> = {
   multiple_faces: 'Several faces',
   head_turned: 'Looking away',
   identity_mismatch: 'Different person',
+  poor_camera: 'Poor camera conditions',
   spoof: 'Photo or screen',
   phone: 'Phone',
   book: 'Book',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameAnalysis } from '../analysis.js';
-import { BrowserDetector } from './browser-detector.js';
+import { BrowserDetector, objectTilesDue } from './browser-detector.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const ANALYSIS: FrameAnalysis = {
@@ -91,5 +91,18 @@ describe('BrowserDetector', () => {
     });
     const detector = await load(worker);
     await expect(detector.analyzeImage(new Blob([]), parts)).rejects.toThrow();
+  });
+});
+
+describe('objectTilesDue', () => {
+  it('searches the tiles on the first objects frame, then at most every 15 s', () => {
+    expect(objectTilesDue(1000, -Infinity, 15_000)).toBe(true);
+    expect(objectTilesDue(6000, 1000, 15_000)).toBe(false);
+    expect(objectTilesDue(16_000, 1000, 15_000)).toBe(true);
+  });
+
+  it('never searches the tiles when switched off, as by default', () => {
+    expect(objectTilesDue(1000, -Infinity, 0)).toBe(false);
+    expect(objectTilesDue(1000, -Infinity)).toBe(false);
   });
 });

@@ -15,6 +15,12 @@ export interface BrowserDetectorOptions {
    * 5–10 face frames, so it runs every few seconds rather than on every frame.
    */
   objectsEveryMs?: number;
+  /**
+   * How often an objects frame also searches overlapping tiles for small objects, ms
+   * (multi-scale: four more object passes, so it runs on every few objects frames only;
+   * 0 = never).
+   */
+  objectTilesEveryMs?: number;
   /** How often the face is compared with the enrolled one, ms. */
   identityEveryMs?: number;
   /** Frames are scaled down to at most this wide before analysis, px. */
@@ -44,6 +50,26 @@ export interface DetectorStats {
 
 type Pending = { resolve: (reply: WorkerReply) => void };
 
+/**
+ * Objects frames search the tiles at most this often by default, ms (0 = never). Off: on the
+ * development set the tiles found no more phones on normal frames and added false ones on
+ * dark and noisy frames (docs/detection-quality.md). With e.g. 15 000 and objects every 5 s,
+ * every third objects frame would search them; the tiles cost four more object passes.
+ */
+export const DEFAULT_OBJECT_TILES_EVERY_MS = 0;
+
+/**
+ * Whether an objects frame at `atMs` also searches the tiles, the last one having done so
+ * at `lastMs`, at most once per `everyMs` (0 = never).
+ */
+export function objectTilesDue(
+  atMs: number,
+  lastMs: number,
+  everyMs = DEFAULT_OBJECT_TILES_EVERY_MS,
+): boolean {
+  return everyMs > 0 && atMs - lastMs >= everyMs;
+}
+
 /** Frames in a row the worker may fail on before the detector gives up. */
 const MAX_FAILURES = 10;
 
@@ -69,6 +95,7 @@ export class BrowserDetector {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private lastObjects = -Infinity;
+  private lastObjectTiles = -Infinity;
   private lastIdentity = -Infinity;
   private enrolled = false;
   /** Completion time and worker time of recent frames. */
@@ -260,12 +287,14 @@ export class BrowserDetector {
       }
       const atMs = Date.now();
       const parts = this.partsFor(atMs);
+      const objectTiles = parts.objects && this.objectTilesDue(atMs);
       const reply = await this.request({
         type: 'frame',
         id: this.nextId++,
         image: bitmap,
         parts,
         urgent: false,
+        objectTiles,
       });
       this.release();
       if (!this.running) return;
@@ -285,9 +314,15 @@ export class BrowserDetector {
       this.frames += 1;
       this.done.push({ at: performance.now(), ms: reply.analysis.timings.total ?? 0 });
       if (parts.objects) this.lastObjects = atMs;
+      if (objectTiles) this.lastObjectTiles = atMs;
       if (parts.embedding) this.lastIdentity = atMs;
       onAnalysis({ ...reply.analysis, atMs, parts });
     }
+  }
+
+  /** Whether an objects frame at `atMs` also searches the tiles (multi-scale). */
+  private objectTilesDue(atMs: number): boolean {
+    return objectTilesDue(atMs, this.lastObjectTiles, this.options.objectTilesEveryMs);
   }
 
   /** The costly parts run only every few seconds; faces (and pose) every frame. */

@@ -30,6 +30,8 @@ export interface FrameRequest {
   parts: DetectorParts;
   /** Immediate: skip the frame-rate cap (a snapshot, or enrolment). */
   urgent: boolean;
+  /** Also look for objects on overlapping tiles (multi-scale; absent = no). */
+  objectTiles?: boolean;
 }
 
 /** Main thread → worker: remember the main face of this photo as the enrolled identity. */

@@ -99,6 +99,7 @@ async function frame(
   image: ImageBitmap | Blob,
   parts: DetectorParts,
   urgent: boolean,
+  objectTiles: boolean,
 ): Promise<void> {
   const arrived = performance.now();
   if (!human || !init || !models) {
@@ -117,6 +118,7 @@ async function frame(
         parts: { ...parts, embedding: withIdentity },
         enrolled: withIdentity ? (enrolled ?? undefined) : undefined,
         tiles: false,
+        objectTiles,
         describe,
       },
       init.thresholds,
@@ -167,7 +169,13 @@ scope.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
       case 'init':
         return load(request);
       case 'frame':
-        return frame(request.id, request.image, request.parts, request.urgent);
+        return frame(
+          request.id,
+          request.image,
+          request.parts,
+          request.urgent,
+          request.objectTiles === true,
+        );
       case 'enroll':
         return enroll(request.id, request.image);
     }

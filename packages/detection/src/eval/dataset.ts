@@ -11,6 +11,10 @@ export const LabelledFrame = z.object({
   phone: z.boolean(),
   book: z.boolean(),
   lighting: z.string().optional(),
+  /** Where the picture comes from; frames derived from one picture share it. */
+  source: z
+    .object({ repo: z.string().nullable().optional(), path: z.string().nullable().optional() })
+    .optional(),
 });
 export type LabelledFrame = z.infer<typeof LabelledFrame>;
 

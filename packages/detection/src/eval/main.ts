@@ -10,12 +10,14 @@ export async function main(argv: string[]): Promise<number> {
       data: { type: 'string' },
       variants: { type: 'string', default: ['normal', ...DEGRADATIONS].join(',') },
       json: { type: 'string' },
+      /** Leave docs/detection-quality.md and packages/detection/quality/ as they are. */
+      'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.data) {
     console.error(
-      'usage: npm run eval -- --data DIR [--variants normal,dark,noisy,lowres,backlit] [--json FILE]',
+      'usage: npm run eval -- --data DIR [--variants normal,dark,noisy,lowres,backlit] [--json FILE] [--no-write]',
     );
     return values.help ? 0 : 2;
   }
@@ -32,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     data: values.data,
     variants: variants as never,
     json: values.json,
+    write: !values['no-write'],
     log: (l) => console.log(l),
   });
   return 0;

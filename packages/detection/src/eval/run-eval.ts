@@ -1,22 +1,34 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faceCountClass } from '../analysis.js';
-import { descriptorSimilarity } from '../face-recognition.js';
-import type { RgbImage } from '../image-ops.js';
+import { measureFaceQuality } from '../face-quality.js';
+import { normaliseLighting, reduceNoise, type RgbImage } from '../image-ops.js';
 import { decodeImage } from '../node/decode.js';
 import { NodeDetector, type NodeAnalysis } from '../node/node-detector.js';
 import { DEFAULT_THRESHOLDS } from '../thresholds.js';
-import { loadDataset, type Dataset, type LabelledFrame } from './dataset.js';
-import { degrade, type Degradation } from './degrade.js';
+import { loadDataset, type LabelledFrame } from './dataset.js';
+import { degrade, DEGRADATIONS, type Degradation } from './degrade.js';
+import {
+  identityReport,
+  summarise,
+  type IdentityReport,
+  type ProbeOutcome,
+} from './identity-eval.js';
+import { writeQualityOutputs } from './quality-outputs.js';
+import {
+  EVAL_THRESHOLDS,
+  objectOutcome,
+  objectsSection,
+  writeObjectOutputs,
+  type ObjectOutcome,
+} from './object-eval.js';
 import {
   accuracy,
   confusion,
   precision,
-  ratesAt,
   recall,
   spoofFalsePositiveRate,
   spoofThresholdFor,
-  verificationRoc,
 } from './metrics.js';
 
 /** A condition the detectors are measured under: the frames as they are, or degraded. */
@@ -36,14 +48,8 @@ export interface DecisionReport {
   headTurned: { accuracy: number; n: number };
   phone: { accuracy: number; precision: number; recall: number; positives: number };
   book: { accuracy: number; precision: number; recall: number; positives: number };
-  identity?: {
-    eer: number;
-    eerThreshold: number;
-    atProductThreshold: { threshold: number; far: number; frr: number };
-    genuine: number;
-    impostor: number;
-    noFaceProbes: number;
-  };
+  /** Identity under the quality gate (see identity-eval.ts). */
+  identity?: IdentityReport;
   /**
    * Anti-spoof on real faces (the frames are all live people): of the frames with exactly
    * one face, the share whose `real` score is below the product threshold.
@@ -88,8 +94,14 @@ function decisions(outcomes: FrameOutcome[]): Omit<DecisionReport, 'identity'> {
       predicted: o.analysis?.faces[0]?.headTurned ?? false,
     })),
   );
+  // The eval's detector reports objects from a low floor (object-eval.ts): decide at the
+  // product's thresholds here.
+  const min: Record<string, number> = {
+    'cell phone': DEFAULT_THRESHOLDS.phoneMinScore,
+    book: DEFAULT_THRESHOLDS.bookMinScore,
+  };
   const has = (o: FrameOutcome, label: string) =>
-    o.analysis?.objects.some((x) => x.label === label) ?? false;
+    o.analysis?.objects.some((x) => x.label === label && x.score >= (min[label] ?? 0)) ?? false;
   const phone = confusion(
     outcomes.map((o) => ({ label: o.frame.phone, predicted: has(o, 'cell phone') })),
   );
@@ -117,45 +129,14 @@ function decisions(outcomes: FrameOutcome[]): Omit<DecisionReport, 'identity'> {
   };
 }
 
-function identityReport(
-  data: Dataset,
-  enrolled: Map<string, number[] | undefined>,
-  probes: Map<string, number[] | undefined>,
-): DecisionReport['identity'] {
-  if (data.pairs.length === 0) return undefined;
-  const genuine: number[] = [];
-  const impostor: number[] = [];
-  let noFace = 0;
-  for (const p of data.pairs) {
-    // A probe in which no face is found is a failed match (score 0), never a skipped pair.
-    const probe = probes.get(p.b);
-    if (!probe) noFace++;
-    const a = enrolled.get(p.a);
-    const s = a && probe ? descriptorSimilarity(a, probe) : 0;
-    (p.same ? genuine : impostor).push(s);
-  }
-  const { eer, eerThreshold } = verificationRoc(genuine, impostor);
-  const threshold = DEFAULT_THRESHOLDS.identityMatch;
-  return {
-    eer,
-    eerThreshold,
-    atProductThreshold: { threshold, ...ratesAt(genuine, impostor, threshold) },
-    genuine: genuine.length,
-    impostor: impostor.length,
-    noFaceProbes: noFace,
-  };
-}
-
 const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(100 * x).toFixed(1).padStart(5)}%`);
 
 /** The report as aligned text, one row per variant or lighting group. */
 export function formatReport(rows: Array<[string, DecisionReport]>): string {
   const head =
-    'condition        frames  faces(0/1/2+)  head-turned  phone P / R        book P / R         identity EER (thr)   spoof FPR (n)   ms/frame';
+    'condition        frames  faces(0/1/2+)  head-turned  phone P / R        book P / R         identity EER / abst. spoof FPR (n)   ms/frame';
   const lines = rows.map(([name, r]) => {
-    const id = r.identity
-      ? `${pct(r.identity.eer)} (${r.identity.eerThreshold.toFixed(3)})`
-      : '        -';
+    const id = r.identity ? `${pct(r.identity.eer)} / ${pct(r.identity.abstention)}` : '        -';
     return [
       name.padEnd(16),
       String(r.frames).padStart(6),
@@ -176,6 +157,11 @@ export interface EvalOptions {
   data: string;
   variants: Variant[];
   json?: string | undefined;
+  /**
+   * Rewrite the report's generated sections and the detectors' quality files (only when
+   * every condition was measured, so a partial run never overwrites full figures).
+   */
+  write?: boolean;
   log: (line: string) => void;
 }
 
@@ -185,7 +171,7 @@ export interface EvalOptions {
  */
 export async function runEval(options: EvalOptions): Promise<Record<string, DecisionReport>> {
   const data = await loadDataset(options.data);
-  const detector = await NodeDetector.create();
+  const detector = await NodeDetector.create(EVAL_THRESHOLDS);
   options.log(
     `models: ${detector.models.library}; ${data.frames.length} frames, ${data.pairs.length} pairs`,
   );
@@ -199,9 +185,12 @@ export async function runEval(options: EvalOptions): Promise<Record<string, Deci
   const report: Record<string, DecisionReport> = {};
   const rows: Array<[string, DecisionReport]> = [];
   let enrolled = new Map<string, number[] | undefined>();
+  const objectsBy: Record<string, ObjectOutcome[]> = {};
   for (const variant of options.variants) {
     const outcomes: FrameOutcome[] = [];
+    const objectOutcomes: ObjectOutcome[] = (objectsBy[variant] = []);
     const embeddings = new Map<string, number[] | undefined>();
+    const probes = new Map<string, ProbeOutcome>();
     const frames = new Map(data.frames.map((f) => [f.file, f]));
     const files = new Set([...frames.keys(), ...data.pairs.map((p) => p.b)]);
     for (const file of files) {
@@ -209,8 +198,16 @@ export async function runEval(options: EvalOptions): Promise<Record<string, Deci
       const image = variant === 'normal' ? original : degrade(original, variant);
       const analysis = await detector.analyze(image);
       embeddings.set(file, analysis.embedding);
+      const main = analysis.faces[0];
+      probes.set(file, {
+        faces: analysis.faces.length,
+        embedding: analysis.embedding,
+        quality: analysis.faceQuality,
+        facts: main ? measureFaceQuality(image, normaliseLighting(reduceNoise(image)), main) : null,
+      });
       const frame = frames.get(file);
       if (frame) outcomes.push({ frame, analysis });
+      if (frame) objectOutcomes.push(await objectOutcome(detector, frame, image, analysis));
     }
     if (variant === 'normal') enrolled = embeddings;
     else if (enrolled.size === 0) {
@@ -219,14 +216,19 @@ export async function runEval(options: EvalOptions): Promise<Record<string, Deci
           enrolled.set(p.a, (await detector.analyze(originals.get(p.a)!)).embedding);
     }
     const r: DecisionReport = { ...decisions(outcomes) };
-    const identity = identityReport(data, enrolled, embeddings);
+    const identity = identityReport(data.pairs, enrolled, probes);
     if (identity) r.identity = identity;
     report[variant] = r;
     rows.push([variant, r]);
     if (variant === 'normal') {
       const groups = [...new Set(data.frames.map((f) => f.lighting ?? 'normal'))];
       for (const g of groups) {
-        const sub = decisions(outcomes.filter((o) => (o.frame.lighting ?? 'normal') === g));
+        const sub: DecisionReport = decisions(
+          outcomes.filter((o) => (o.frame.lighting ?? 'normal') === g),
+        );
+        // Identity by the probe's lighting label.
+        const lit = identity?.scored.filter((x) => (frames.get(x.b)?.lighting ?? 'normal') === g);
+        if (lit?.length) sub.identity = summarise(lit);
         report[`lighting:${g}`] = sub;
         rows.push([`  lighting ${g}`, sub]);
       }
@@ -235,20 +237,31 @@ export async function runEval(options: EvalOptions): Promise<Record<string, Deci
   }
   options.log('');
   options.log(formatReport(rows));
-  const normal = report.normal?.identity;
-  if (normal) {
-    options.log('');
+  for (const [name, id] of Object.entries(report).flatMap(([n, r]) =>
+    r.identity ? [[n, r.identity] as const] : [],
+  )) {
     options.log(
-      `identity: EER ${pct(normal.eer)} at similarity ${normal.eerThreshold.toFixed(3)}; product threshold ${normal.atProductThreshold.threshold}: FAR ${pct(normal.atProductThreshold.far)}, FRR ${pct(normal.atProductThreshold.frr)}; probes without a face: ${normal.noFaceProbes}`,
+      `identity ${name}: decided ${id.decided}/${id.pairs} (abstained ${pct(id.abstention)}: ${JSON.stringify(id.abstainedBy)}); EER ${pct(id.eer)} at ${id.eerThreshold.toFixed(3)}; at ${id.atProductThreshold.threshold}: FAR ${pct(id.atProductThreshold.far)}, FRR ${pct(id.atProductThreshold.frr)}; ungated EER ${pct(id.ungated.eer)}`,
     );
   }
   options.log('');
   options.log(spoofSummary(report));
+  if (objectsBy.normal) options.log(`\nphones and books:\n${objectsSection(objectsBy)}`);
   if (options.json)
     await writeFile(
       options.json,
       JSON.stringify({ models: detector.models, thresholds: DEFAULT_THRESHOLDS, report }, null, 2),
     );
+  const complete = ['normal', ...DEGRADATIONS].every((v) => report[v]);
+  if (options.write && complete) {
+    const written = await writeQualityOutputs(report, data, detector.models);
+    written.push(...(await writeObjectOutputs(objectsBy, data, detector.models)));
+    options.log(`wrote ${written.join(', ')}`);
+  } else if (options.write) {
+    options.log(
+      'report and quality files not written: only a full run (every condition) writes them',
+    );
+  }
   return report;
 }
 

@@ -18,6 +18,13 @@ export interface AnalyzeOptions {
   enrolled?: readonly number[];
   /** Also search large frames tile by tile for small faces (default true). */
   tiles?: boolean;
+  /**
+   * Also look for objects on overlapping tiles, so that a phone small in the frame is found
+   * (four more object passes). Off by default: on the development set the tiles found no
+   * more phones on normal frames and added false ones on dark and noisy frames
+   * (docs/detection-quality.md), at three to four times the object pass's cost.
+   */
+  objectTiles?: boolean;
   /** Also measure brightness and sharpness of the frame and its only face (check-in photo). */
   quality?: boolean;
 }
@@ -75,6 +82,7 @@ export class NodeDetector {
         parts: { ...ALL_PARTS, ...options.parts },
         enrolled: options.enrolled,
         tiles: options.tiles ?? true,
+        objectTiles: options.objectTiles ?? false,
         describe: (img, mesh) => this.recognizer.describe(img, mesh),
       },
       this.thresholds,

@@ -28,6 +28,7 @@ function detailOf(type: DetectorName, value: number | undefined): string | undef
   if (type === 'multiple_faces') return `${value} faces`;
   if (type === 'head_turned') return `yaw ${Math.round(value)}°`;
   if (type === 'identity_mismatch') return `similarity ${value.toFixed(2)}`;
+  if (type === 'poor_camera') return `face quality ${value.toFixed(2)}`;
   if (type === 'voice') return `${Math.round(value)} dBFS`;
   return undefined;
 }

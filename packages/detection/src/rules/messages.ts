@@ -8,6 +8,7 @@ export const FLAG_LABELS: Record<DetectorName, string> = {
   multiple_faces: 'More than one face in view',
   head_turned: 'Head turned away from the screen',
   identity_mismatch: 'The face did not match the identity photo',
+  poor_camera: 'Poor camera conditions: the face was too poor to compare with the identity photo',
   spoof: 'Photo or screen instead of a live face',
   phone: 'A phone in view',
   book: 'A book or notes in view',

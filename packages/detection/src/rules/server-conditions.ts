@@ -3,6 +3,7 @@ import {
   DEFAULT_DETECTOR_RULES,
   SERVER_ONLY_CAMERA_DETECTORS,
   DetectAnalysisData,
+  FACE_QUALITY_FACTOR_LABELS,
   SERVER_DETECT_EVENTS,
   type DetectorName,
 } from '@invigil/contracts';
@@ -62,7 +63,22 @@ export function observe(
     const detail = a.headYaw === null ? undefined : `yaw ${Math.round(a.headYaw)}°`;
     found.head_turned = { confidence: a.faceScore, ...(detail && { detail }) };
   }
-  if (a.identity && a.faces > 0 && a.identity.similarity < th(rules, 'identity_mismatch')) {
+  // A face too poor to compare is no finding of a different person (status insufficient_quality);
+  // analyses from before the quality gate carry no status and are judged as they were.
+  const compared = a.identity && a.identity.status !== 'insufficient_quality';
+  if (a.identity?.quality && !a.identity.quality.ok && a.faces > 0) {
+    const failed = a.identity.quality.failed;
+    found.poor_camera = {
+      confidence: Math.min(1, Math.max(0, 1 - a.identity.quality.score)),
+      detail: failed ? FACE_QUALITY_FACTOR_LABELS[failed] : 'face quality',
+    };
+  }
+  if (
+    compared &&
+    a.identity &&
+    a.faces > 0 &&
+    a.identity.similarity < th(rules, 'identity_mismatch')
+  ) {
     found.identity_mismatch = {
       confidence: Math.min(1, Math.max(0, 1 - a.identity.similarity)),
       detail: `similarity ${a.identity.similarity.toFixed(2)}`,

@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, isNull, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, isNull, ne, or, type SQL } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import {
   CreateUserBody,
@@ -9,7 +9,7 @@ import {
   type User,
 } from '@invigil/contracts';
 import type { Db, DbOrTx } from '../../db/database.js';
-import { authSessions, examStaff, users } from '../../db/schema.js';
+import { authSessions, examStaff, mfaFactors, users } from '../../db/schema.js';
 import { AppError, errors } from '../../errors.js';
 import { clearSignInFailures } from './sign-in-throttle.js';
 import type { Actor } from './actor.js';
@@ -102,7 +102,19 @@ export async function listUsers(
     .where(where.length ? and(...where) : undefined)
     .orderBy(asc(users.email))
     .limit(1000);
-  return rows.map(toUser);
+  // Which of them have a second factor: the list offers a reset only to those.
+  const ids = rows.map((r) => r.id);
+  const withFactor = new Set(
+    ids.length === 0
+      ? []
+      : (
+          await db
+            .selectDistinct({ userId: mfaFactors.userId })
+            .from(mfaFactors)
+            .where(inArray(mfaFactors.userId, ids))
+        ).map((r) => r.userId),
+  );
+  return rows.map((r) => ({ ...toUser(r), secondFactor: withFactor.has(r.id) }));
 }
 
 /**

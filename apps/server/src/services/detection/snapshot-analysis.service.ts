@@ -52,7 +52,12 @@ function toAnalysisData(
     headYaw: main?.headPose ? round(main.headPose.yaw) : null,
     objects: a.objects.map((o) => ({ label: o.label, score: round(o.score) })),
     identity: a.identity
-      ? { similarity: round(a.identity.similarity), match: a.identity.match }
+      ? {
+          similarity: round(a.identity.similarity),
+          match: a.identity.match,
+          status: a.identity.status,
+          ...(a.identity.quality && { quality: a.identity.quality }),
+        }
       : null,
     ...(main?.real !== undefined && { real: round(main.real) }),
     ...(main?.live !== undefined && { live: round(main.live) }),

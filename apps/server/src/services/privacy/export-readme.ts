@@ -30,7 +30,8 @@ export function exportReadme(f: ReadmeFacts): string {
     'sessions/<id>/          one folder per exam attempt:',
     '  session.json          the attempt: times, state, score (once released), risk score with',
     '                        its explanation, warnings and other staff actions, raised hands,',
-    '                        live views and calls.',
+    '                        live views and calls, and what retention or an erasure already',
+    '                        deleted (which rule, how many files, when).',
     '  events.ndjson         every event recorded during the attempt, one JSON object per line',
     '                        (what your browser reported and, once the attempt ended, what the',
     "                        server's analysis found).",
@@ -63,7 +64,7 @@ export function exportReadme(f: ReadmeFacts): string {
       '',
       'Files no longer stored',
       '----------------------',
-      'These were deleted under the retention policy before this export was made:',
+      'These were deleted while this export was being made (retention or erasure):',
       ...f.missing.map((p) => `- ${p}`),
     );
   }

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/database.js';
 import {
   answers,
   chatMessages,
+  deletionRecords,
   flags,
   helpRequests,
   interventions,
@@ -46,6 +47,12 @@ export async function sessionDocument(db: DbOrTx, s: SubjectSession) {
     .from(rtcLinks)
     .where(eq(rtcLinks.sessionId, session.id))
     .orderBy(asc(rtcLinks.startedAt));
+  // What retention or an erasure already deleted: the files are gone, the record of it is not.
+  const deletions = await db
+    .select()
+    .from(deletionRecords)
+    .where(eq(deletionRecords.sessionId, session.id))
+    .orderBy(asc(deletionRecords.createdAt));
   const released = session.scoreReleasedAt !== null;
   return {
     id: session.id,
@@ -91,6 +98,13 @@ export async function sessionDocument(db: DbOrTx, s: SubjectSession) {
       connectedAt: iso(l.connectedAt),
       endedAt: iso(l.endedAt),
       endReason: l.endReason,
+    })),
+    deleted: deletions.map((d) => ({
+      rule: d.rule,
+      what: d.kinds,
+      items: d.items,
+      bytes: d.bytes,
+      at: iso(d.createdAt),
     })),
   };
 }
