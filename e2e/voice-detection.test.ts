@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,27 @@ interface SessionEvent {
  * voice model loading; this leaves room for a loaded machine without being a speed check.
  */
 const QUIET_WINDOW_MS = 15_000;
+
+/** One of the page's two ways of taking the microphone's samples. */
+type Without = 'script-processor' | 'audio-worklet';
+
+/**
+ * Takes one way of capturing the microphone away from the page (an init script), so that the
+ * other must deliver the samples: without the ScriptProcessorNode the audio worklet must work;
+ * without `audioWorklet` (as on an insecure origin) the fallback must.
+ */
+function removeCapture(without: Without): void {
+  if (without === 'script-processor') {
+    Object.defineProperty(BaseAudioContext.prototype, 'createScriptProcessor', {
+      value: undefined,
+    });
+  } else {
+    Object.defineProperty(BaseAudioContext.prototype, 'audioWorklet', { get: () => undefined });
+  }
+}
+
+/** A demo student by number, or an account made by the test. */
+type Student = number | { email: string; password: string };
 
 /** Sentences by espeak-ng with short pauses, at 48 kHz for Chromium's fake microphone. */
 function writeSpeechWav(dir: string): string {
@@ -48,8 +69,9 @@ function writeSpeechWav(dir: string): string {
 /**
  * The voice detector in the student's browser (Silero VAD in its worker, the model and
  * runtime from our own origin): a fake microphone that talks raises a `voice` detection;
- * one that hears only keyboard typing does not. The sounds are made at test time with
- * espeak-ng and sox.
+ * one that hears only keyboard typing does not. Speech is heard through the audio worklet
+ * and, where there is none, through the ScriptProcessorNode. The sounds are made at test
+ * time with espeak-ng and sox.
  */
 const unavailable =
   browserUnavailable() ?? ((await missingTools()).length ? 'espeak-ng or sox missing' : undefined);
@@ -69,10 +91,11 @@ describe.skipIf(unavailable !== undefined)('voice detection in the browser', () 
   });
 
   /** Runs an attempt with the fake microphone playing `audio`; returns its voice events. */
-  async function attempt(audio: string, student: number) {
+  async function attempt(audio: string, student: Student, without?: Without) {
     const browser = await launchBrowser([`--use-file-for-fake-audio-capture=${audio}`]);
     try {
       const page = await browser.context.newPage();
+      if (without) await page.addInitScript(removeCapture, without);
       const requests: string[] = [];
       browser.context.on('request', (r) => requests.push(r.url()));
       await signInStudent(server, page, student);
@@ -97,8 +120,9 @@ describe.skipIf(unavailable !== undefined)('voice detection in the browser', () 
     }
   }
 
-  it('speech raises a voice detection by the speech model', { timeout: 180_000 }, async () => {
-    const run = await attempt(writeSpeechWav(dir), 0);
+  /** Plays speech to an attempt; a voice detection by the speech model must follow. */
+  async function expectSpeechHeard(student: Student, without: Without) {
+    const run = await attempt(writeSpeechWav(dir), student, without);
     try {
       await expect
         .poll(async () => (await run.voice()).some((e) => e.data?.active === true), {
@@ -112,7 +136,40 @@ describe.skipIf(unavailable !== undefined)('voice detection in the browser', () 
     } finally {
       await run.close();
     }
+  }
+
+  it('speech raises a voice detection by the speech model', { timeout: 180_000 }, async () => {
+    // Through the audio worklet: the page has no ScriptProcessorNode to fall back on.
+    await expectSpeechHeard(0, 'script-processor');
   });
+
+  it('the capture worklet is served as JavaScript under the app’s policy', async () => {
+    const [file] = readdirSync('apps/web/dist/assets').filter((f) =>
+      f.startsWith('voice-capture.worklet'),
+    );
+    expect(file).toBeDefined();
+    const response = await fetch(new URL(`/assets/${file}`, server.url));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^(text|application)\/javascript/);
+    // Worklet modules are scripts: the page's policy must let them load from our origin.
+    const page = await fetch(new URL('/', server.url));
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+  });
+
+  it(
+    'without audio worklets, the ScriptProcessorNode hears the speech',
+    { timeout: 180_000 },
+    async () => {
+      // The two demo students have had their attempts: a third student.
+      const student = {
+        email: 'fallback@demo.invigil.test',
+        password: 'a long enough passphrase v',
+      };
+      const admin = await demoApiSession(server, 'admin');
+      await admin.call('POST', '/api/users', { ...student, name: 'Sam Student', role: 'student' });
+      await expectSpeechHeard(student, 'audio-worklet');
+    },
+  );
 
   it('keyboard typing raises none', { timeout: 180_000 }, async () => {
     const keyboard = path.join(dir, 'keyboard.wav');

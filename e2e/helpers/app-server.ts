@@ -29,8 +29,9 @@ export async function startDemoServer(
    * `facePhotoCheck`: keep the demo exams' face photo check (on in the product). Off unless
    * asked, because Chromium's default fake camera shows a test pattern, never a face, and the
    * suites that take identity photos with it test other things; e2e/check-in-checks turns it on.
+   * `port`: listen on this port instead of any free one (a PUBLIC_URL in `env` must name it).
    */
-  opts: { facePhotoCheck?: boolean } = {},
+  opts: { facePhotoCheck?: boolean; port?: number } = {},
 ): Promise<DemoServer> {
   const dataDir = path.join(os.tmpdir(), `invigil-e2e-${randomBytes(6).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true });
@@ -62,7 +63,7 @@ export async function startDemoServer(
         .update(exams)
         .set({ policy: sql`${exams.policy} || '{"facePhotoCheck": false}'::jsonb` });
     }
-    url = await instance.app.listen({ host: '127.0.0.1', port: 0 });
+    url = await instance.app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   } catch (err) {
     await close();
     throw err;

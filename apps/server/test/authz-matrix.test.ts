@@ -3,7 +3,13 @@ import { and, desc, eq, ne, notInArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenScope } from '@invigil/contracts';
 import { dataExports } from '../src/db/schema-exports.js';
-import { emailVerifications, passwordResets, users as usersTable } from '../src/db/schema.js';
+import {
+  emailVerifications,
+  ltiPlatforms,
+  ltiResourceLinks,
+  passwordResets,
+  users as usersTable,
+} from '../src/db/schema.js';
 import { completeCheckIn } from './helpers/check-in.js';
 import { eventually } from './helpers/eventually.js';
 import { addDeadJob } from './helpers/dead-job.js';
@@ -564,6 +570,55 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
   }
   let sharedWebhookId: string | undefined;
   const sharedWebhook = async () => (sharedWebhookId ??= await matrixWebhook());
+
+  /** A learning platform registration of its own (issuer and client id are unique). */
+  let platformCount = 0;
+  const platformInput = () => {
+    platformCount += 1;
+    return {
+      name: `Matrix LMS ${platformCount}`,
+      issuer: 'https://lms.matrix.example',
+      clientId: `matrix-client-${platformCount}-${Math.random().toString(36).slice(2)}`,
+      authLoginUrl: 'https://lms.matrix.example/auth',
+      authTokenUrl: 'https://lms.matrix.example/token',
+      jwksUrl: 'https://lms.matrix.example/jwks',
+      deploymentIds: ['1'],
+    };
+  };
+  async function matrixPlatform(): Promise<string> {
+    const res = await users.admin.post('/api/lti/platforms', platformInput());
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id as string;
+  }
+  let sharedPlatformId: string | undefined;
+  const sharedPlatform = async () => (sharedPlatformId ??= await matrixPlatform());
+  /**
+   * Exam A placed in a course whose roster service cannot be reached (a closed local port):
+   * a roster sync then runs and reports its failure, quickly, with a 200.
+   */
+  let rosterLinked: Promise<void> | undefined;
+  const rosterLink = () =>
+    (rosterLinked ??= (async () => {
+      const db = server.instance.database.db;
+      const [platform] = await db
+        .insert(ltiPlatforms)
+        .values({
+          name: 'Matrix roster LMS',
+          issuer: 'http://127.0.0.1:9',
+          clientId: 'matrix-roster',
+          authLoginUrl: 'http://127.0.0.1:9/auth',
+          authTokenUrl: 'http://127.0.0.1:9/token',
+          jwksUrl: 'http://127.0.0.1:9/jwks',
+        })
+        .returning();
+      await db.insert(ltiResourceLinks).values({
+        platformId: platform!.id,
+        deploymentId: '1',
+        resourceLinkId: 'matrix-link',
+        examId: examA,
+        membershipsUrl: 'http://127.0.0.1:9/nrps',
+      });
+    })());
 
   // One row per operation (plus a few variants); see the legend at the top for the letters.
   const rows: Row[] = [
@@ -1596,6 +1651,69 @@ describe.each(engines())('authorization matrix on %s', (engine) => {
       op: 'POST /api/webhooks/{id}/test',
       expect: 'U  F  F  F  F  F  F  A  F  F',
       prepare: async () => ({ path: `/api/webhooks/${await sharedWebhook()}/test` }),
+    },
+    // LTI platform registrations and the tool's keys: admins, browser sessions only.
+    {
+      op: 'GET /api/lti/platforms',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/lti/platforms'),
+    },
+    {
+      op: 'POST /api/lti/platforms',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/lti/platforms', platformInput),
+    },
+    {
+      op: 'GET /api/lti/platforms/{id}',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({ path: `/api/lti/platforms/${await sharedPlatform()}` }),
+    },
+    {
+      op: 'PUT /api/lti/platforms/{id}',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({
+        path: `/api/lti/platforms/${await sharedPlatform()}`,
+        body: { ...platformInput(), name: 'Renamed by the matrix' },
+      }),
+    },
+    {
+      op: 'DELETE /api/lti/platforms/{id}',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: async () => ({ path: `/api/lti/platforms/${await matrixPlatform()}` }),
+    },
+    {
+      op: 'GET /api/lti/tool',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/lti/tool'),
+    },
+    {
+      op: 'POST /api/lti/keys/rotate',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/lti/keys/rotate'),
+    },
+    {
+      op: 'POST /api/lti/registration-invites',
+      expect: 'U  F  F  F  F  F  F  A  F  F',
+      prepare: fixed(() => '/api/lti/registration-invites'),
+    },
+    // An exam in learning platforms: its staff read; its instructors and admins act.
+    {
+      op: 'GET /api/exams/{id}/lti',
+      expect: 'U  F  F  A  H  A  H  A  A  A',
+      prepare: fixed(() => `/api/exams/${examA}/lti`),
+    },
+    {
+      op: 'POST /api/exams/{id}/lti/roster-sync',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: async () => {
+        await rosterLink();
+        return { path: `/api/exams/${examA}/lti/roster-sync` };
+      },
+    },
+    {
+      op: 'POST /api/exams/{id}/lti/grades/retry',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${examA}/lti/grades/retry`),
     },
     {
       op: 'GET /api/audit',

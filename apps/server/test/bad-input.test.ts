@@ -59,6 +59,19 @@ describe.each(engines())('bad input on %s', (engine) => {
   let spareUserId: string;
   let webhookId: string;
   let spareWebhookId: string;
+  let platformId: string;
+  let sparePlatformId: string;
+
+  /** A valid learning platform registration (LTI 1.3); `clientId` tells registrations apart. */
+  const ltiPlatform = (clientId = 'bad-input-client'): Record<string, unknown> => ({
+    name: 'Bad input LMS',
+    issuer: 'https://lms.bad-input.example',
+    clientId,
+    authLoginUrl: 'https://lms.bad-input.example/auth',
+    authTokenUrl: 'https://lms.bad-input.example/token',
+    jwksUrl: 'https://lms.bad-input.example/jwks',
+    deploymentIds: ['1'],
+  });
 
   const clients = (): Record<Who, HttpClient> => ({
     anonymous: server.anonymous(),
@@ -380,6 +393,20 @@ describe.each(engines())('bad input on %s', (engine) => {
     { op: 'DELETE /api/webhooks/{id}', who: 'admin', params: () => ({ id: spareWebhookId }) },
     { op: 'GET /api/webhooks/{id}/deliveries', who: 'admin', params: () => ({ id: webhookId }) },
     { op: 'POST /api/webhooks/{id}/test', who: 'admin', params: () => ({ id: webhookId }) },
+    // LTI platform registrations (a repeated baseline create is 409 LTI_PLATFORM_EXISTS).
+    { op: 'POST /api/lti/platforms', who: 'admin', body: () => ltiPlatform('baseline') },
+    { op: 'GET /api/lti/platforms/{id}', who: 'admin', params: () => ({ id: platformId }) },
+    {
+      op: 'PUT /api/lti/platforms/{id}',
+      who: 'admin',
+      params: () => ({ id: platformId }),
+      body: () => ltiPlatform(),
+    },
+    { op: 'DELETE /api/lti/platforms/{id}', who: 'admin', params: () => ({ id: sparePlatformId }) },
+    // An exam in learning platforms (no placement: a roster sync is 409 LTI_NO_ROSTER).
+    { op: 'GET /api/exams/{id}/lti', who: 'admin', params: () => ({ id: examId }) },
+    { op: 'POST /api/exams/{id}/lti/roster-sync', who: 'admin', params: () => ({ id: examId }) },
+    { op: 'POST /api/exams/{id}/lti/grades/retry', who: 'admin', params: () => ({ id: examId }) },
     // A dead job's id is the queue's own (not a UUID): no such job is a 404, not a 400.
     { op: 'POST /api/system/jobs/{id}/retry', who: 'admin', params: () => ({ id: '1' }) },
     // Live dashboard (any flag id: the parameter is what is checked here).
@@ -721,6 +748,32 @@ describe.each(engines())('bad input on %s', (engine) => {
     ];
   }
 
+  /** Learning platform registrations out of contract. */
+  function ltiPlatformCases(): [string, () => Promise<TestResponse>][] {
+    const create = (o: Record<string, unknown>) =>
+      admin.post('/api/lti/platforms', { ...ltiPlatform('case'), ...o });
+    return [
+      ['lti platform blank name', () => create({ name: '  ' })],
+      ['lti platform blank issuer', () => create({ issuer: '' })],
+      ['lti platform login URL not a URL', () => create({ authLoginUrl: 'lms/auth' })],
+      ['lti platform JWKS URL javascript', () => create({ jwksUrl: 'javascript:alert(1)' })],
+      ['lti platform no deployments', () => create({ deploymentIds: [] })],
+      ['lti platform blank deployment', () => create({ deploymentIds: [' '] })],
+      [
+        'lti platform 101 deployments',
+        () => create({ deploymentIds: Array.from({ length: 101 }, (_, i) => `d${i}`) }),
+      ],
+      ['lti platform instructor role admin', () => create({ instructorRole: 'admin' })],
+      ['lti platform admin role root', () => create({ adminRole: 'root' })],
+      ['lti platform client id 501', () => create({ clientId: 'x'.repeat(501) })],
+      [
+        'lti platform update without deployments',
+        () =>
+          admin.put(`/api/lti/platforms/${platformId}`, { ...ltiPlatform(), deploymentIds: [] }),
+      ],
+    ];
+  }
+
   /** Malformed recording queries and upload parameters. */
   function recordingCases(): [string, () => Promise<TestResponse>][] {
     const base = `/api/sessions/${sessionId}`;
@@ -765,6 +818,8 @@ describe.each(engines())('bad input on %s', (engine) => {
     );
     webhookId = hooks[0]?.body.webhook.id;
     spareWebhookId = hooks[1]?.body.webhook.id;
+    platformId = (await admin.post('/api/lti/platforms', ltiPlatform())).body.id;
+    sparePlatformId = (await admin.post('/api/lti/platforms', ltiPlatform('spare'))).body.id;
   });
   afterAll(async () => server?.close());
 
@@ -968,6 +1023,7 @@ describe.each(engines())('bad input on %s', (engine) => {
         () => admin.post('/api/tokens', { name: 'x'.repeat(101), scopes: ['exams:read'] }),
       ],
       ...webhookCases(),
+      ...ltiPlatformCases(),
       [
         'user unknown role',
         () =>

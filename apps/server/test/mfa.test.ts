@@ -191,6 +191,7 @@ describe.each(engines())('two-step sign-in on %s', (engine) => {
       403,
       'STEP_UP_REQUIRED',
     );
+    expectError(await admin.post('/api/lti/keys/rotate'), 403, 'STEP_UP_REQUIRED');
     // A rename is not sensitive; reads never are.
     expect((await admin.patch(`/api/users/${target.userId}`, { name: 'Renamed' })).status).toBe(
       200,

@@ -164,6 +164,17 @@ const EXPECTED_OPERATIONS = [
   'DELETE /api/webhooks/{id}',
   'GET /api/webhooks/{id}/deliveries',
   'POST /api/webhooks/{id}/test',
+  'GET /api/lti/platforms',
+  'POST /api/lti/platforms',
+  'GET /api/lti/platforms/{id}',
+  'PUT /api/lti/platforms/{id}',
+  'DELETE /api/lti/platforms/{id}',
+  'GET /api/lti/tool',
+  'POST /api/lti/keys/rotate',
+  'POST /api/lti/registration-invites',
+  'GET /api/exams/{id}/lti',
+  'POST /api/exams/{id}/lti/roster-sync',
+  'POST /api/exams/{id}/lti/grades/retry',
 ];
 
 /** Operations that cannot fail on input or authorization, so document no error response. */

@@ -63,6 +63,7 @@ describe.each(engines())('the System page’s API on %s', (engine) => {
     expect(seen.queues.map((q) => `${q.source} ${q.type}`)).toEqual([
       'queue analysis.snapshot',
       'queue identity.enrolment',
+      'queue lti.grade',
       'queue notification.delivery',
       'queue privacy.export',
       'queue recording.check',

@@ -6,6 +6,7 @@ import { AccountPage } from './account/account-page';
 import { AuditPage } from './admin/audit-page';
 import { EditExamPage, NewExamPage } from './admin/exam-pages';
 import { ExamsListPage } from './admin/exams-list-page';
+import { LtiPage } from './admin/lti-page';
 import { SessionAnswersPage } from './admin/session-answers-page';
 import { SystemPage } from './admin/system-page';
 import { UsersPage } from './admin/users-page';
@@ -109,6 +110,7 @@ export const router = createBrowserRouter([
               { path: '/admin/users', element: <UsersPage /> },
               { path: '/admin/audit', element: <AuditPage /> },
               { path: '/admin/webhooks', element: <WebhooksPage /> },
+              { path: '/admin/lti', element: <LtiPage /> },
               { path: '/admin/system', element: <SystemPage /> },
             ],
           },

@@ -31,3 +31,5 @@ export * from './system.js';
 export * from './system-overview.js';
 export * from './sso.js';
 export * from './data-exports.js';
+export * from './lti-platforms.js';
+export * from './lti-exam.js';

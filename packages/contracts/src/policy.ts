@@ -5,6 +5,7 @@ import {
   DetectorRule,
   DetectorRules,
 } from './detection.js';
+import { LtiViolationGrade } from './lti-exam.js';
 
 /**
  * How an exam is proctored. Every field has a default so that `{}` is a sensible policy;
@@ -64,6 +65,12 @@ export const ProctoringPolicy = z.strictObject({
   raiseHand: z.boolean().default(true),
   /** A student may decline (and hang up) a proctor's call; otherwise a call must be accepted. */
   studentMayDeclineCalls: z.boolean().default(false),
+  /**
+   * What a review verdict of "violation" sends to a learning platform's gradebook (LTI):
+   * nothing (`withhold`), a score of 0 (`zero`), or the score with a comment saying the review
+   * found a violation (`score_with_comment`).
+   */
+  ltiViolationGrade: LtiViolationGrade.default('withhold'),
 });
 export type ProctoringPolicy = z.infer<typeof ProctoringPolicy>;
 /** What a client may send: every field optional. */

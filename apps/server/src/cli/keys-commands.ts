@@ -44,6 +44,7 @@ export async function keysCommand(args: string[]): Promise<void> {
           blobKeys: report.blobKeys,
           descriptors: report.descriptors,
           totpSecrets: report.totpSecrets,
+          ltiToolKeys: report.ltiToolKeys,
         },
       }),
     );

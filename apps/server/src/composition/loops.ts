@@ -9,6 +9,8 @@ import { startHandSweep } from '../jobs/hand-sweep.js';
 import { startLivePrune } from '../jobs/live-prune.js';
 import { startRetentionSweep } from '../jobs/retention.js';
 import { startDeliveryWorker } from '../jobs/notification-delivery.js';
+import { startGradeWorker } from '../jobs/lti-grades.js';
+import { startRosterSchedule } from '../jobs/lti-roster.js';
 import { startExportWorker } from '../jobs/privacy-export.js';
 import { startRtcSweep } from '../jobs/rtc-sweep.js';
 import { startSystemSampler } from '../jobs/system-sampler.js';
@@ -47,6 +49,17 @@ export async function startWorkerLoops(
     failed('pruning live messages failed'),
   );
   const stopNotifier = await s.notifier.start(a.bus);
+  // LTI: verdicts queue grades for gradebooks, sent by jobs; course rosters synced on a schedule.
+  const stopGradeListener = await s.ltiServices.grades.start(
+    a.bus,
+    failed('queueing an LMS grade failed'),
+  );
+  const gradeSender = startGradeWorker(a.jobQueue, s.ltiServices.grades);
+  const rosterSchedule = startRosterSchedule(
+    () => s.ltiServices.roster.syncDue(config.ltiServices.rosterSyncMs),
+    config.ltiServices.rosterCheckMs,
+    failed('scheduled LMS roster sync failed'),
+  );
   const rtcSweep = startRtcSweep(s.rtcLinks, failed('live link sweep failed'));
   const handSweep = startHandSweep(
     s.hands,
@@ -164,6 +177,9 @@ export async function startWorkerLoops(
     await flagSweeper.stop();
     await evidenceSweeper.stop();
     await stopNotifier();
+    await stopGradeListener();
+    await gradeSender.stop();
+    await rosterSchedule.stop();
     await sender.stop();
     await exporter.stop();
     await analyser?.stop();

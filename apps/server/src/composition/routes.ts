@@ -10,6 +10,11 @@ import { answerRoutes } from '../http/answers/routes.js';
 import { auditRoutes } from '../http/audit/routes.js';
 import { authRoutes } from '../http/auth/routes.js';
 import { oidcRoutes } from '../http/oidc/routes.js';
+import { ltiDeepLinkRoutes } from '../http/lti/deep-link.routes.js';
+import { ltiLaunchRoutes } from '../http/lti/launch.routes.js';
+import { ltiPlatformRoutes } from '../http/lti/platforms.routes.js';
+import { examLtiRoutes } from '../http/lti/exam-lti.routes.js';
+import { ltiRegistrationRoutes } from '../http/lti/registration.routes.js';
 import { signupVerificationRoutes } from '../http/auth/signup-verification.routes.js';
 import { chatRoutes } from '../http/chat/routes.js';
 import { detectionAssetRoutes } from '../http/detection-assets/routes.js';
@@ -121,6 +126,31 @@ async function registerApi(app: FastifyInstance, config: Config, a: Adapters, s:
     oidc: s.oidc,
     cookieSecure: config.cookieSecure,
     loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  });
+  // LTI 1.3: admin registrations (API) and the launch pages learning platforms open.
+  await app.register(ltiPlatformRoutes, {
+    platforms: s.lti.platforms,
+    toolKeys: s.lti.toolKeys,
+    publicUrl: config.publicUrl,
+  });
+  await app.register(ltiLaunchRoutes, {
+    launch: s.lti.launch,
+    toolKeys: s.lti.toolKeys,
+    cookieSecure: config.cookieSecure,
+    // A whole class behind one campus address launches at the start of an exam; each launch
+    // is a signed, single-use token, so far more than password sign-ins are allowed.
+    launchRateLimitPerMinute: config.loginRateLimitPerMinute * 30,
+  });
+  await app.register(ltiDeepLinkRoutes, { deepLinking: s.lti.deepLinking });
+  await app.register(ltiRegistrationRoutes, {
+    registration: s.ltiServices.registration,
+    publicUrl: config.publicUrl,
+    loginRateLimitPerMinute: config.loginRateLimitPerMinute,
+  });
+  await app.register(examLtiRoutes, {
+    db: a.db,
+    roster: s.ltiServices.roster,
+    grades: s.ltiServices.grades,
   });
   await app.register(userRoutes, { users: s.userAdmin });
   await app.register(privacyRoutes, { exports: s.dataExports });

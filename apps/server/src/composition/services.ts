@@ -23,6 +23,8 @@ import { rejudgingNeeds } from '../services/detection/detection-event-data.js';
 import { EvidenceWatchdog } from '../services/detection/evidence-watchdog.service.js';
 import { ExamService } from '../services/exams/exams.service.js';
 import { LegalHoldService } from '../services/retention/legal-hold.service.js';
+import { buildLtiCore } from '../services/lti/lti-core.js';
+import { buildLtiAdvantage } from '../services/lti/lti-advantage.js';
 import { RetentionService } from '../services/retention/retention.service.js';
 import { FacePhotoChecker } from '../services/detection/face-photo-check.js';
 import { FlagService } from '../services/detection/flags.service.js';
@@ -90,6 +92,23 @@ export function buildServices(
   const registrations = new RegistrationService(db, clock);
   const questions = new QuestionService(db);
   const tokens = new TokenService(db, clock, config.apiTokenDays);
+  // LTI 1.3: learning platforms launch into exams; the tool signs with keys sealed by the keyring.
+  const lti = buildLtiCore({
+    db,
+    clock,
+    keyring: a.keyring,
+    auth,
+    exams,
+    publicUrl: config.publicUrl,
+  });
+  // LTI Advantage: rosters (NRPS), grades to gradebooks (AGS, as jobs), Dynamic Registration.
+  const ltiServices = buildLtiAdvantage({
+    db,
+    clock,
+    core: lti,
+    jobQueue,
+    settings: config.ltiServices,
+  });
 
   // The replayable live feed (dashboards, the student's page); emits never fail a committed change.
   const liveFeed = new LiveFeed(db, clock, bus);
@@ -271,6 +290,8 @@ export function buildServices(
     mfa,
     webauthn: new WebAuthnService(db, clock, mfa),
     oidc,
+    lti,
+    ltiServices,
     exams,
     registrations,
     accommodations,
@@ -284,7 +305,12 @@ export function buildServices(
     rtcLinks,
     rtcSignalling: new RtcSignalling(db, clock, bus, rtcLinks),
     answers,
-    grading: new GradingService(db, clock),
+    grading: new GradingService(db, clock, (sessionId) =>
+      ltiServices.grades.scoreChanged(sessionId).then(
+        () => undefined,
+        (err: unknown) => logError(err, 'LMS grade not re-queued after grading'),
+      ),
+    ),
     questionMarks: new QuestionMarkService(db, clock, emitLive),
     flagService,
     liveDashboard: new LiveDashboardService(db, clock, liveFeed, health),

@@ -110,6 +110,20 @@ export interface Config {
   metrics: MetricsConfig;
   /** Single sign-on with an OpenID Connect provider; undefined = passwords only. */
   oidc?: OidcConfig | undefined;
+  /** LTI Advantage services: retries of grades sent to platforms, roster sync schedule (not settings). */
+  ltiServices: LtiServicesConfig;
+}
+
+/** Fixed schedules of the LTI Advantage services; tests build their own with shorter ones. */
+export interface LtiServicesConfig {
+  /** Delay after a grade's first failed send, doubled after each further one. */
+  gradeRetryBaseMs: number;
+  /** Sends of a grade before it is shown as failed. */
+  gradeMaxAttempts: number;
+  /** Courses' rosters are synchronised again after this long. */
+  rosterSyncMs: number;
+  /** How often the schedule looks for rosters due (the first look comes after one interval). */
+  rosterCheckMs: number;
 }
 
 /** Raised when the environment is invalid; `problems` lists every problem, one per line. */
@@ -216,6 +230,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rtc: rtcConfig(e),
     metrics: metricsConfig(e),
     oidc: oidcConfig(e),
+    ltiServices: {
+      gradeRetryBaseMs: 60_000,
+      gradeMaxAttempts: 6,
+      rosterSyncMs: 6 * 3_600_000,
+      rosterCheckMs: 15 * 60_000,
+    },
   };
 }
 

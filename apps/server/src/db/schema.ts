@@ -15,3 +15,4 @@ export * from './schema-verification.js';
 export * from './schema-exports.js';
 export * from './schema-mfa.js';
 export * from './schema-oidc.js';
+export * from './schema-lti.js';

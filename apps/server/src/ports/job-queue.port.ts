@@ -15,6 +15,8 @@ export interface JobCatalogue {
   'notification.delivery': { deliveryId: number };
   /** Write one data export's zip (a row of `data_exports`). */
   'privacy.export': { exportId: string };
+  /** Send one attempt's score to its learning platform's gradebook (a row of `lti_grade_submissions`). */
+  'lti.grade': { sessionId: string };
 }
 
 /** A job type of the catalogue. */
@@ -27,6 +29,7 @@ export const JOB_TYPES = [
   'recording.check',
   'notification.delivery',
   'privacy.export',
+  'lti.grade',
 ] as const satisfies readonly JobType[];
 
 /** How one job is added. */

@@ -119,7 +119,8 @@ export async function startTestServer(
     ...overrides,
   };
   const instance = await createApp(config, { clock, ...app });
-  const address = await instance.app.listen({ host: '127.0.0.1', port: 0 });
+  // Port 0 (any free port) unless a test fixed one (its PUBLIC_URL must name the port).
+  const address = await instance.app.listen({ host: '127.0.0.1', port: config.port });
   let counter = 0;
   return {
     url: address,

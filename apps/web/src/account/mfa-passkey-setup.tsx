@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { MfaEnrolled } from '@invigil/contracts';
 import { browserSupportsWebAuthn } from '@simplewebauthn/browser';
 import { describeError } from '../api/errors';
-import { Field } from '../ui/field';
+import { FactorNameField } from './factor-name-field';
 import { Notice, StatusMessage, type Feedback } from '../ui/status-message';
 import { describePasskeyError, mfaApi } from './mfa-api';
 
@@ -45,11 +45,7 @@ export function MfaPasskeySetup({
       onSubmit={(e) => void submit(e)}
       aria-label="Add a passkey or security key"
     >
-      <Field label="Name" hint="To tell your keys apart, e.g. “Laptop” or “YubiKey”.">
-        {(c) => (
-          <input {...c} maxLength={60} value={label} onChange={(e) => setLabel(e.target.value)} />
-        )}
-      </Field>
+      <FactorNameField value={label} onChange={setLabel} example="“Laptop” or “YubiKey”" />
       <div className="form-actions">
         <button type="submit" className="button primary" disabled={pending}>
           {pending ? 'Waiting for the key…' : 'Create passkey'}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { MfaEnrolled, TotpEnrolment } from '@invigil/contracts';
 import { describeError } from '../api/errors';
 import { Field } from '../ui/field';
+import { FactorNameField } from './factor-name-field';
 import { ErrorState, Loading } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { mfaApi } from './mfa-api';
@@ -106,11 +107,7 @@ export function MfaTotpSetup({
             />
           )}
         </Field>
-        <Field label="Name" hint="To tell your devices apart, e.g. “Work phone”.">
-          {(c) => (
-            <input {...c} maxLength={60} value={label} onChange={(e) => setLabel(e.target.value)} />
-          )}
-        </Field>
+        <FactorNameField value={label} onChange={setLabel} example="“Work phone”" />
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={pending}>
             {pending ? 'Checking…' : 'Turn on'}

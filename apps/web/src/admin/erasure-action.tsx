@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef } from 'react';
 import type { ErasureReceipt, User } from '@invigil/contracts';
-import { describeError } from '../api/errors';
 import { retentionApi } from '../api/retention-api';
 import { formatDateTime } from '../lib/datetime';
 import { Field } from '../ui/field';
+import { useInlineForm } from '../ui/use-inline-form';
 import './retention.css';
 
 const KEPT_REASON = {
@@ -81,39 +81,21 @@ export function ErasureAction({
   disabled: boolean;
   onErased: (receipt: ErasureReceipt) => void;
 }) {
-  const [open, setOpen] = useState(false);
-  const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [pending, setPending] = useState(false);
-  const inputRef = useRef<HTMLInputElement>(null);
-  const openRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (open) inputRef.current?.focus();
-  }, [open]);
-
-  const close = () => {
-    setOpen(false);
-    setConfirm('');
-    setError(undefined);
-    setTimeout(() => openRef.current?.focus(), 0);
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setPending(true);
-    setError(undefined);
-    try {
-      const done = await retentionApi.erase(user.id, { confirmEmail: confirm.trim() });
-      setOpen(false);
-      setConfirm('');
-      onErased(done);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setPending(false);
-    }
-  };
+  const {
+    open,
+    setOpen,
+    value: confirm,
+    setValue,
+    error,
+    pending,
+    inputRef,
+    openRef,
+    close,
+    submit,
+    onKeyDown,
+  } = useInlineForm(async (typed) => {
+    onErased(await retentionApi.erase(user.id, { confirmEmail: typed.trim() }));
+  });
 
   if (user.role !== 'student' || isErased(user)) return null;
   if (!open) {
@@ -150,10 +132,8 @@ export function ErasureAction({
             autoComplete="off"
             required
             value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') close();
-            }}
+            onChange={(e) => setValue(e.target.value)}
+            onKeyDown={onKeyDown}
           />
         )}
       </Field>

@@ -57,6 +57,14 @@ describe('exam form model', () => {
     expect(Object.keys(patch).sort()).toEqual(['capacity', 'policy']);
   });
 
+  it('edits what the LMS gradebook receives after a violation verdict', () => {
+    expect(examToForm(exam).ltiViolationGrade).toBe('withhold');
+    const result = formToBody({ ...examToForm(exam), ltiViolationGrade: 'score_with_comment' });
+    if (!result.ok) throw new Error('invalid');
+    expect(result.body.policy.ltiViolationGrade).toBe('score_with_comment');
+    expect(changedFields(exam, result.body).policy?.ltiViolationGrade).toBe('score_with_comment');
+  });
+
   it('sends the exam’s own retention only when chosen, and only when changed', () => {
     const form = examToForm(exam);
     expect(form.retention.custom).toBe(false);

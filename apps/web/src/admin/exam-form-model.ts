@@ -3,6 +3,7 @@ import {
   DEFAULT_RETENTION,
   type CreateExamBody,
   type Exam,
+  type LtiViolationGrade,
   type ProctoringPolicy,
   type UpdateExamBody,
 } from '@invigil/contracts';
@@ -60,6 +61,8 @@ export interface ExamFormState {
   numbers: Record<NumberKey, string>;
   /** One URL per line. */
   allowedUrls: string;
+  /** What a learning platform's gradebook receives after a "violation" verdict (LTI). */
+  ltiViolationGrade: LtiViolationGrade;
   /** External exam page opened beside the proctoring bar; empty for none. */
   externalUrl: string;
   /** Detection rules, faces allowed and the server re-check interval. */
@@ -70,7 +73,7 @@ export interface ExamFormState {
 
 function policyToForm(
   policy: ProctoringPolicy,
-): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls' | 'detection'> {
+): Pick<ExamFormState, 'switches' | 'numbers' | 'allowedUrls' | 'ltiViolationGrade' | 'detection'> {
   return {
     switches: Object.fromEntries(
       [...POLICY_SWITCHES, ...RESTRICTION_SWITCHES].map(([key]) => [key, policy[key]]),
@@ -79,6 +82,7 @@ function policyToForm(
       POLICY_NUMBERS.map(([key]) => [key, String(policy[key])]),
     ) as Record<NumberKey, string>,
     allowedUrls: policy.allowedUrls.join('\n'),
+    ltiViolationGrade: policy.ltiViolationGrade,
     detection: policyToDetectionForm(policy),
   };
 }
@@ -225,6 +229,7 @@ export function formToBody(form: ExamFormState): FormResult {
         ...(numbers as Record<NumberKey, number>),
         ...detection.policy,
         allowedUrls,
+        ltiViolationGrade: form.ltiViolationGrade,
       },
       externalUrl: externalUrl || null,
       retention: retention?.ok ? retention.rules : null,

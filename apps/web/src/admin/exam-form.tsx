@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import type { CreateExamBody } from '@invigil/contracts';
+import { LtiViolationGrade, type CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
 import { Checkbox, Field, NumberField } from '../ui/field';
 import { DetectionRulesSection } from './detection-rules-section';
+import { VIOLATION_GRADE_LABELS } from './lti-exam-model';
 import { RetentionFieldset } from './retention-fieldset';
 import {
   POLICY_NUMBERS,
@@ -233,6 +234,25 @@ export function ExamForm({
               value={form.allowedUrls}
               onChange={(e) => set('allowedUrls', e.target.value)}
             />
+          )}
+        </Field>
+        <Field
+          label="What the gradebook receives after a violation verdict"
+          hint="For students who reach this exam from a course in an LMS (LTI). Other verdicts send the score."
+          error={errors['policy.ltiViolationGrade']}
+        >
+          {(c) => (
+            <select
+              {...c}
+              value={form.ltiViolationGrade}
+              onChange={(e) => set('ltiViolationGrade', e.target.value as LtiViolationGrade)}
+            >
+              {LtiViolationGrade.options.map((value) => (
+                <option key={value} value={value}>
+                  {VIOLATION_GRADE_LABELS[value]}
+                </option>
+              ))}
+            </select>
           )}
         </Field>
       </fieldset>

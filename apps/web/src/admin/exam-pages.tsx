@@ -16,6 +16,7 @@ import { splitExamErrors } from './exam-errors';
 import { ExamForm } from './exam-form';
 import { changedFields, emptyExamForm, examToForm } from './exam-form-model';
 import { LegalHoldBadge, LegalHoldPanel } from './legal-hold-panel';
+import { LtiExamPanel } from './lti-exam-panel';
 import { QuestionsSection } from './questions-section';
 import { ScoresReleaseSection } from './scores-release-section';
 import { StaffSection } from './staff-section';
@@ -180,6 +181,7 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
         />
       </Section>
       <ScoresReleaseSection examId={exam.id} />
+      <LtiExamPanel examId={exam.id} canManage={!archived} />
       <Section title="Legal hold" id="legal-hold">
         <LegalHoldPanel
           target="exam"

@@ -1,8 +1,7 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { User } from '@invigil/contracts';
 import { usersApi } from '../api/endpoints';
-import { describeError } from '../api/errors';
 import { Field } from '../ui/field';
+import { useInlineForm } from '../ui/use-inline-form';
 
 /**
  * "Set password" for one user: opens a small inline form. Saving signs the user out
@@ -17,41 +16,27 @@ export function SetPassword({
   disabled: boolean;
   onDone: (message: string) => void;
 }) {
-  const [open, setOpen] = useState(false);
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [pending, setPending] = useState(false);
-  const inputRef = useRef<HTMLInputElement>(null);
-  const openRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (open) inputRef.current?.focus();
-  }, [open]);
-
-  const close = () => {
-    setOpen(false);
-    setPassword('');
-    setError(undefined);
-    // Return focus to the button that opened the form.
-    setTimeout(() => openRef.current?.focus(), 0);
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setPending(true);
-    setError(undefined);
-    try {
+  const {
+    open,
+    setOpen,
+    value: password,
+    setValue,
+    error,
+    pending,
+    inputRef,
+    openRef,
+    close,
+    submit,
+    onKeyDown,
+  } = useInlineForm(
+    async (password) => {
       await usersApi.setPassword(user.id, password);
-      close();
       onDone(
         `New password set for ${user.name}; they were signed out everywhere and must choose their own at the next sign-in.`,
       );
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setPending(false);
-    }
-  };
+    },
+    { refocusAfterSave: true },
+  );
 
   if (!open) {
     return (
@@ -82,10 +67,8 @@ export function SetPassword({
             autoComplete="new-password"
             required
             value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') close();
-            }}
+            onChange={(e) => setValue(e.target.value)}
+            onKeyDown={onKeyDown}
           />
         )}
       </Field>

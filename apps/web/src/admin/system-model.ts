@@ -48,6 +48,7 @@ const JOB_LABELS: Record<string, string> = {
   'recording.check': 'Recording check',
   'notification.delivery': 'Notification delivery',
   'privacy.export': 'Data export',
+  'lti.grade': 'LMS grade',
 };
 
 /** A job type in words (unknown types as they are). */

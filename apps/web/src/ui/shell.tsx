@@ -26,6 +26,7 @@ export function navFor(role: Role): NavItem[] {
         { to: '/admin/users', label: 'Users' },
         { to: '/admin/audit', label: 'Audit log' },
         { to: '/admin/webhooks', label: 'Webhooks' },
+        { to: '/admin/lti', label: 'LMS (LTI)' },
         { to: '/admin/system', label: 'System' },
       ];
   }

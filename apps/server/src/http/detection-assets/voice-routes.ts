@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { serveAssetFolder } from './static-assets.js';
 
 /** URL prefixes of the voice detector's files; the browser's voice worker loads from these. */
 export const VOICE_ASSET_PREFIXES = {
@@ -13,9 +13,6 @@ export interface VoiceAssetDirs {
   runtime: string;
 }
 
-/** A week, as for the other detection assets (names carry no version, so not immutable). */
-const MAX_AGE_MS = 7 * 24 * 3_600_000;
-
 /** Content types by extension: the ONNX model is opaque bytes, wasm must say so to stream. */
 const TYPES: Record<string, string> = {
   onnx: 'application/octet-stream',
@@ -28,29 +25,16 @@ const TYPES: Record<string, string> = {
  * files the voice worker loads are served, not whatever else the packages contain.
  */
 export async function voiceAssetRoutes(app: FastifyInstance, opts: { dirs: VoiceAssetDirs }) {
-  const common = {
-    decorateReply: false,
-    index: false,
-    list: false,
-    dotfiles: 'deny',
-    etag: true,
-    lastModified: true,
-    maxAge: MAX_AGE_MS,
-    setHeaders: (reply: FastifyReply, path: string) => {
-      const type = TYPES[path.slice(path.lastIndexOf('.') + 1)];
-      if (type) reply.header('content-type', type);
-    },
-  } as const;
-  await app.register(fastifyStatic, {
-    ...common,
+  await serveAssetFolder(app, {
     root: opts.dirs.model,
     prefix: VOICE_ASSET_PREFIXES.model,
-    allowedPath: (pathName) => pathName === '/silero_vad_v5.onnx',
+    allowed: /^\/silero_vad_v5\.onnx$/,
+    types: TYPES,
   });
-  await app.register(fastifyStatic, {
-    ...common,
+  await serveAssetFolder(app, {
     root: opts.dirs.runtime,
     prefix: VOICE_ASSET_PREFIXES.runtime,
-    allowedPath: (pathName) => /^\/ort-wasm-simd-threaded\.(wasm|mjs)$/.test(pathName),
+    allowed: /^\/ort-wasm-simd-threaded\.(wasm|mjs)$/,
+    types: TYPES,
   });
 }

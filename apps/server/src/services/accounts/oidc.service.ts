@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { DbOrTx, Db } from '../../db/database.js';
-import { authSessions, examStaff, userIdentities, users } from '../../db/schema.js';
+import { userIdentities, users } from '../../db/schema.js';
 import type { OidcConfig } from '../../config/config.js';
 import type { Clock } from '../../ports/clock.port.js';
 import { appendAudit } from '../audit/audit.service.js';
@@ -9,7 +8,13 @@ import type { AuthService, SignedIn } from './auth.service.js';
 import { personFromClaims, type ProviderPerson } from './oidc-claims.js';
 import { OidcClient, type OidcFlow } from './oidc-client.js';
 import { ssoCodeOf, ssoError } from './oidc-errors.js';
-import { hashPassword } from './password.js';
+import {
+  changeRoleFromProvider,
+  claimUnverified,
+  linkedUser,
+  unusablePasswordHash,
+  type ExternalSource,
+} from './external-accounts.js';
 import { findUserByEmail } from './users.service.js';
 
 type UserRow = typeof users.$inferSelect;
@@ -35,6 +40,11 @@ export class OidcService {
     readonly settings: OidcConfig,
   ) {
     this.client = new OidcClient(settings);
+  }
+
+  /** This provider, as audit entries name it. */
+  private get source(): ExternalSource {
+    return { method: 'oidc', issuer: this.settings.issuer };
   }
 
   /** The provider's URL to send the browser to, and what its return must match. */
@@ -119,7 +129,8 @@ export class OidcService {
             .from(userIdentities)
             .where(and(eq(userIdentities.userId, user.id), eq(userIdentities.issuer, issuer)));
           if (other) throw ssoError('SSO_ACCOUNT_CONFLICT');
-          if (user.signupPending === 'email') user = await this.claimUnverified(tx, user, now);
+          if (user.signupPending === 'email')
+            user = await claimUnverified(tx, user, now, this.source);
         } else {
           user = await this.createUser(tx, person, now);
         }
@@ -140,7 +151,7 @@ export class OidcService {
       }
       if (user.disabled) throw ssoError('ACCOUNT_DISABLED');
       if (person.role && person.role !== user.role) {
-        user = await this.changeRole(tx, user, person.role, now);
+        user = await changeRoleFromProvider(tx, user, person.role, now, this.source);
       }
       await tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id));
       await appendAudit(
@@ -181,84 +192,4 @@ export class OidcService {
     );
     return row;
   }
-
-  /**
-   * A self-signed-up account whose address was never proven, now proven by the provider: it
-   * becomes the provider's person's alone. Whoever signed it up may not have owned the address
-   * (an account made in advance to be taken over), so its password is replaced by one nobody
-   * knows and its sessions end.
-   */
-  private async claimUnverified(tx: DbOrTx, user: UserRow, now: Date): Promise<UserRow> {
-    const [claimed] = await tx
-      .update(users)
-      .set({ signupPending: null, passwordHash: await unusablePasswordHash(), updatedAt: now })
-      .where(eq(users.id, user.id))
-      .returning();
-    await tx
-      .update(authSessions)
-      .set({ revokedAt: now })
-      .where(and(eq(authSessions.userId, user.id), isNull(authSessions.revokedAt)));
-    await appendAudit(
-      tx,
-      {
-        actorId: null,
-        action: 'user.update',
-        entityType: 'user',
-        entityId: user.id,
-        data: {
-          emailVerified: true,
-          passwordReset: true,
-          method: 'oidc',
-          issuer: this.settings.issuer,
-        },
-      },
-      now,
-    );
-    return claimed ?? user;
-  }
-
-  private async changeRole(tx: DbOrTx, user: UserRow, role: UserRow['role'], now: Date) {
-    const [updated] = await tx
-      .update(users)
-      .set({ role, updatedAt: now })
-      .where(eq(users.id, user.id))
-      .returning();
-    const staffRemovedFrom = (
-      await tx
-        .delete(examStaff)
-        .where(and(eq(examStaff.userId, user.id), ne(examStaff.role, role)))
-        .returning({ examId: examStaff.examId })
-    ).map((r) => r.examId);
-    await appendAudit(
-      tx,
-      {
-        actorId: null,
-        action: 'user.update',
-        entityType: 'user',
-        entityId: user.id,
-        data: {
-          role,
-          previousRole: user.role,
-          method: 'oidc',
-          issuer: this.settings.issuer,
-          ...(staffRemovedFrom.length > 0 && { staffRemovedFrom }),
-        },
-      },
-      now,
-    );
-    return updated ?? user;
-  }
-}
-
-/** The hash of a random password nobody is told: the account signs in by its provider. */
-const unusablePasswordHash = () => hashPassword(randomBytes(32).toString('base64url'));
-
-/** The account linked to this provider identity, if any. */
-async function linkedUser(tx: DbOrTx, issuer: string, subject: string) {
-  const [row] = await tx
-    .select({ user: users })
-    .from(userIdentities)
-    .innerJoin(users, eq(users.id, userIdentities.userId))
-    .where(and(eq(userIdentities.issuer, issuer), eq(userIdentities.subject, subject)));
-  return row?.user;
 }

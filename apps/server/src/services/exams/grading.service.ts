@@ -63,6 +63,12 @@ export class GradingService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /**
+     * Told (after the commit) that an attempt's score changed by hand grading, so that a score
+     * already sent elsewhere (a learning platform's gradebook) follows. It must not throw: the
+     * grade is committed by then.
+     */
+    private readonly onScoreChanged: (sessionId: string) => Promise<void> = async () => {},
   ) {}
 
   /** The session row, locked, after checking the caller may manage its exam. */
@@ -84,7 +90,7 @@ export class GradingService {
     questionId: string,
     body: { points: number; comment: string | null },
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    const changed = await this.db.transaction(async (tx) => {
       const row = await this.lockedSession(tx, actor, sessionId);
       if (!ENDED_STATES.includes(row.state)) throw notEnded(row.state);
       const [question] = await tx
@@ -117,7 +123,7 @@ export class GradingService {
         );
       }
       const comment = body.comment || null;
-      if (answer.gradePoints === body.points && answer.gradeComment === comment) return;
+      if (answer.gradePoints === body.points && answer.gradeComment === comment) return false;
       const now = this.clock.now();
       await tx
         .update(answers)
@@ -148,7 +154,9 @@ export class GradingService {
           released: row.scoreReleasedAt !== null,
         },
       });
+      return true;
     });
+    if (changed) await this.onScoreChanged(sessionId);
   }
 
   /** Release one attempt's score to its student (409 GRADING_INCOMPLETE while any is ungraded). */

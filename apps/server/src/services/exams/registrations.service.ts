@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type {
   MyRegistration,
   OpenExam,
@@ -19,18 +19,13 @@ import { loadExamFor } from './exam-access.js';
 import { registeredCounts } from './exams.service.js';
 import { iso, isoOrNull } from '../sessions/time.js';
 import { assertMayTakeExams } from '../accounts/signup-approval.js';
+import { admitToExam, currentAttempt } from './admission.js';
 
 type RegistrationRow = typeof registrations.$inferSelect;
 type SessionRow = typeof examSessions.$inferSelect;
 
-/**
- * Join condition of a registration with its current attempt: staff may have granted new
- * attempts, and the superseded ones stay beside it (`superseded_at` set).
- */
-export const currentAttempt = and(
-  eq(examSessions.registrationId, registrations.id),
-  isNull(examSessions.supersededAt),
-);
+/** Join condition of a registration with its current attempt (see admission.ts). */
+export { currentAttempt };
 
 /** Stored detector accommodations (a jsonb column); anything unreadable counts as none. */
 export const detectorAccommodationsOf = (stored: unknown): DetectorAccommodations =>
@@ -100,9 +95,9 @@ export class RegistrationService {
   }
 
   /**
-   * Register the student for an exam. Idempotent: an active registration is returned as is
-   * (`created: false`). The exam row is locked for the transaction, so concurrent requests
-   * are counted one after another and capacity is never exceeded.
+   * Register the student for an exam by the catalogue's rules (admitToExam). Idempotent: an
+   * active registration is returned as is (`created: false`). Whether the account may take
+   * exams is checked first, before the exam is even looked up.
    */
   async register(
     actor: Actor,
@@ -111,62 +106,15 @@ export class RegistrationService {
     requireRole(actor, ['student']);
     await assertMayTakeExams(this.db, actor.userId);
     return this.db.transaction(async (tx) => {
-      const [exam] = await tx.select().from(exams).where(eq(exams.id, examId)).for('update');
-      if (!exam || exam.status === 'draft') throw errors.notFound('Exam');
-      const [existing] = await tx
-        .select({ r: registrations, s: examSessions })
-        .from(registrations)
-        .innerJoin(examSessions, currentAttempt)
-        .where(and(eq(registrations.examId, examId), eq(registrations.studentId, actor.userId)));
-      if (existing?.r.status === 'active') {
-        return { registration: toOwnRegistration(existing.r, existing.s), created: false };
-      }
-      if ((exam.status as ExamStatus) === 'archived') {
-        throw errors.conflict('EXAM_ARCHIVED', 'This exam is archived');
-      }
-      const now = this.clock.now();
-      if (now >= exam.registrationDeadline || now >= exam.closesAt) {
-        throw errors.conflict('REGISTRATION_CLOSED', 'Registration for this exam has closed', {
-          registrationDeadline: iso(exam.registrationDeadline),
-        });
-      }
-      const [taken] = await tx
-        .select({ n: count() })
-        .from(registrations)
-        .where(and(eq(registrations.examId, examId), eq(registrations.status, 'active')));
-      if (Number(taken?.n ?? 0) >= exam.capacity) {
-        throw errors.conflict('EXAM_FULL', 'This exam is full', { capacity: exam.capacity });
-      }
-      let reg: RegistrationRow | undefined;
-      let session: SessionRow | undefined;
-      if (existing) {
-        [reg] = await tx
-          .update(registrations)
-          .set({ status: 'active', cancelledAt: null })
-          .where(eq(registrations.id, existing.r.id))
-          .returning();
-        session = existing.s;
-      } else {
-        [reg] = await tx
-          .insert(registrations)
-          .values({ examId, studentId: actor.userId })
-          .returning();
-        if (reg) {
-          [session] = await tx
-            .insert(examSessions)
-            .values({ registrationId: reg.id, examId, studentId: actor.userId })
-            .returning();
-        }
-      }
-      if (!reg || !session) throw new Error('registration write returned nothing');
-      await appendAudit(tx, {
-        actorId: actor.userId,
-        action: 'registration.create',
-        entityType: 'registration',
-        entityId: reg.id,
-        examId,
+      const admitted = await admitToExam(tx, examId, actor.userId, {
+        now: this.clock.now(),
+        checkAccount: false,
+        audit: { actorId: actor.userId },
       });
-      return { registration: toOwnRegistration(reg, session), created: true };
+      return {
+        registration: toOwnRegistration(admitted.registration, admitted.session),
+        created: admitted.outcome === 'added',
+      };
     });
   }
 

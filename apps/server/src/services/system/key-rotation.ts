@@ -8,6 +8,7 @@ import {
   type Keyring,
 } from '../../crypto/master-keys.js';
 import { rewrapTotpSecrets } from '../accounts/mfa-key-rotation.js';
+import { rewrapLtiToolKeys } from '../lti/tool-keys.js';
 
 /** What a rotation did. */
 export interface RotationReport {
@@ -19,6 +20,8 @@ export interface RotationReport {
   descriptors: number;
   /** Authenticator-app secrets (second factors) re-wrapped. */
   totpSecrets: number;
+  /** LTI tool signing keys re-sealed. */
+  ltiToolKeys: number;
 }
 
 const BATCH = 500;
@@ -82,5 +85,6 @@ export async function rotateKeys(
     }
   }
   const totpSecrets = await rewrapTotpSecrets(db, keyring);
-  return { kid, blobKeys: blobs, descriptors, totpSecrets };
+  const ltiToolKeys = await rewrapLtiToolKeys(db, keyring);
+  return { kid, blobKeys: blobs, descriptors, totpSecrets, ltiToolKeys };
 }
