@@ -87,10 +87,12 @@ describe.skipIf(browserUnavailable() !== undefined)('proctor dashboard with a st
 
       // The session appears in the grid, and the no_face flag in the alert feed, live.
       await proctor.getByRole('link', { name: STUDENT_NAME }).waitFor({ timeout: 20_000 });
-      // The browser's own flag (the server's analysis of snapshots may add a second one).
+      // The browser's own flag or the server's from its snapshots, whichever is first: on a
+      // busy machine the browser's models may load after the server has analysed a snapshot.
       const alert = feed
         .getByRole('article', { name: `${STUDENT_NAME}: No face` })
-        .filter({ hasText: 'No face in view (ongoing)' });
+        .filter({ hasText: 'No face in view' })
+        .first();
       const limitMs = NO_FACE_RULE.minSeconds * 1000 + ALERT_MARGIN_MS;
       await alert.waitFor({ timeout: Math.max(1000, limitMs - (Date.now() - activeAt)) });
       console.log(
@@ -102,7 +104,8 @@ describe.skipIf(browserUnavailable() !== undefined)('proctor dashboard with a st
       await feed
         .getByRole('list', { name: new RegExp(`^${NO_FACE_RULE.severity} severity alerts$`, 'i') })
         .getByRole('article', { name: `${STUDENT_NAME}: No face` })
-        .filter({ hasText: 'No face in view (ongoing)' })
+        .filter({ hasText: 'No face in view' })
+        .first()
         .waitFor();
       expect(await alert.getByRole('button', { name: 'Acknowledge' }).isVisible()).toBe(true);
       await shot(proctor, 'proctor-alert');

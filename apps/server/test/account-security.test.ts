@@ -5,7 +5,12 @@ import { apiTokens } from '../src/db/schema.js';
 import { buildExam } from './helpers/factories.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 const DAY = 86_400_000;
 const NEW_PASSWORD = 'my very own new passphrase';
@@ -17,7 +22,7 @@ interface AuditRow {
   data: Record<string, unknown>;
 }
 
-describe.each(engines())('account security on %s', (engine) => {
+describe.each(requestEngines())('account security on %s', (engine) => {
   let server: TestServer;
   let admin: Awaited<ReturnType<TestServer['signedIn']>>;
 

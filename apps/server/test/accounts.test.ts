@@ -6,7 +6,12 @@ import { throttleKeys } from '../src/services/accounts/sign-in-throttle.js';
 import { insertUser } from '../src/services/accounts/users.service.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 const LOCK_MINUTES = 15;
 const NEW_PASSWORD = 'a brand new long passphrase';
@@ -19,7 +24,7 @@ interface AuditRow {
   data: Record<string, unknown>;
 }
 
-describe.each(engines())('accounts on %s', (engine) => {
+describe.each(requestEngines())('accounts on %s', (engine) => {
   let server: TestServer;
   let admin: Awaited<ReturnType<TestServer['signedIn']>>;
   let n = 0;
@@ -682,7 +687,7 @@ describe.each(engines())('accounts on %s', (engine) => {
   });
 });
 
-describe.each(engines())('sign-in rate limit on %s', (engine) => {
+describe.each(requestEngines())('sign-in rate limit on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { loginRateLimitPerMinute: 3 });

@@ -5,7 +5,12 @@ import { auditConditions } from '../src/services/audit/audit-query.js';
 import { exportAudit } from '../src/services/audit/audit.service.js';
 import { buildExam } from './helpers/factories.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 type Client = Awaited<ReturnType<TestServer['signedIn']>>;
 
@@ -42,7 +47,7 @@ function parseCsv(text: string): string[][] {
 
 const HEADER = 'id,at,actor_id,actor_email,action,entity_type,entity_id,exam_id,data';
 
-describe.each(engines())('the audit viewer’s API on %s', (engine) => {
+describe.each(requestEngines())('the audit viewer’s API on %s', (engine) => {
   let server: TestServer;
   let admin: Client;
   /** An admin whose e-mail starts with `-`, which a spreadsheet would read as a formula. */

@@ -22,7 +22,12 @@ import {
   registeredOperations,
   splitOperation,
 } from './helpers/matrix-routes.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 /**
  * The authorization matrix: every route × every kind of caller → the expected outcome.
@@ -166,7 +171,7 @@ const isApiRoute = (path: string) =>
   (path.startsWith('/api/') || path === '/healthz' || path === '/readyz') &&
   !path.startsWith('/api/docs');
 
-describe.each(engines())('authorization matrix on %s', (engine) => {
+describe.each(requestEngines())('authorization matrix on %s', (engine) => {
   let server: TestServer;
   type SignedIn = Awaited<ReturnType<TestServer['signedIn']>>;
   const users = {} as Record<UserCaller, SignedIn>;

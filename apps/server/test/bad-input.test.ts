@@ -3,7 +3,12 @@ import { buildExam } from './helpers/factories.js';
 import type { HttpClient, TestResponse } from './helpers/http-client.js';
 import { errorBodyProblem, expectError, expectValidationDetails } from './helpers/matrix-errors.js';
 import { documentedOperations, fillPath, splitOperation } from './helpers/matrix-routes.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 type Who = 'anonymous' | 'student' | 'admin' | 'proctor';
 
@@ -47,7 +52,7 @@ function wrongType(v: unknown): unknown {
   return { unexpected: true };
 }
 
-describe.each(engines())('bad input on %s', (engine) => {
+describe.each(requestEngines())('bad input on %s', (engine) => {
   let server: TestServer;
   let admin: HttpClient & { userId: string; email: string };
   let student: HttpClient & { userId: string; email: string };

@@ -15,12 +15,12 @@ import { expectError } from './helpers/matrix-errors.js';
 import { recordingFixture } from './helpers/recording.js';
 import { buildExam } from './helpers/factories.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** Messages per user per window in these tests (the default is 10 per 30 s). */
 const LIMIT = 5;
 
-describe.each(engines())('chat and announcements on %s', (engine) => {
+describe.each(requestEngines())('chat and announcements on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { chatRateLimit: { max: LIMIT, windowMs: 30_000 } });

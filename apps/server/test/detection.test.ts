@@ -11,7 +11,7 @@ import { expectValidationDetails } from './helpers/matrix-errors.js';
 import { jpegBytes } from './helpers/media-bytes.js';
 import { getRaw, putSnapshot } from './helpers/recording.js';
 import { toSamplePoint } from './helpers/sampling.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 import { eventually as within } from './helpers/eventually.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
 
@@ -24,7 +24,7 @@ const eventually = <T>(check: () => Promise<T>, ms = 45_000) => within(check, ms
 
 type Client = HttpClient & { userId: string };
 
-describe.each(engines())('detection on %s', (engine) => {
+describe.each(requestEngines())('detection on %s', (engine) => {
   let server: TestServer;
   let admin: Client;
   let proctor: Client;

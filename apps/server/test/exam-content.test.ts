@@ -5,7 +5,7 @@ import { completeCheckIn } from './helpers/check-in.js';
 import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MIN = 60_000;
 
@@ -23,7 +23,7 @@ const QUESTIONS: QuestionInput[] = [
 
 type Client = HttpClient & { userId: string; email: string };
 
-describe.each(engines())('exam content, timing and answers on %s', (engine) => {
+describe.each(requestEngines())('exam content, timing and answers on %s', (engine) => {
   let server: TestServer;
   let admin: Client;
   let proctor: Client;

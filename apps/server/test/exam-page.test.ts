@@ -11,14 +11,14 @@ import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
 import { recordingFixture } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
  * The student's exam page, server side: the restrictions an exam sets reach the student's
  * browser, a full-screen exit becomes evidence (an event always, a flag when the exam requires
  * full screen), and "marked for review" is stored with the attempt for the student and staff.
  */
-describe.each(engines())('exam page on %s', (engine) => {
+describe.each(requestEngines())('exam page on %s', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

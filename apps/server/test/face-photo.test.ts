@@ -7,7 +7,7 @@ import { buildExam } from './helpers/factories.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { jpegBytes } from './helpers/media-bytes.js';
 import { blobFiles, putSnapshot, recordingFixture } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 // One detector worker for the whole file (both engines): the models cost ~1 s and ~300 MB.
 const detector = new WorkerPoolDetector({ size: 1 });
@@ -52,7 +52,7 @@ async function checkPhoto(client: HttpClient, sessionId: string, bytes: Buffer) 
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
-describe.each(engines())('check-in face photo on %s', (engine) => {
+describe.each(requestEngines())('check-in face photo on %s', (engine) => {
   let server: TestServer;
   const images = photos();
 

@@ -15,11 +15,11 @@ import type { TestResponse } from './helpers/http-client.js';
 import { connectLive } from './helpers/live-socket.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { recordingFixture } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MINUTE = 60_000;
 
-describe.each(engines())('raised hands and the session record on %s', (engine) => {
+describe.each(requestEngines())('raised hands and the session record on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);
@@ -282,7 +282,7 @@ describe.each(engines())('raised hands and the session record on %s', (engine) =
   });
 });
 
-describe.each(engines())('the raised-hand sweep on %s', (engine) => {
+describe.each(requestEngines())('the raised-hand sweep on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     // The sweep runs at the deadline sweeper's interval.

@@ -5,7 +5,7 @@ import { eventually } from './helpers/eventually.js';
 import { buildExam } from './helpers/factories.js';
 import { jpegBytes, webmBytes } from './helpers/media-bytes.js';
 import { putSegment, putSnapshot, recordingFixture } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MIN = 60_000;
 /** The policy's segment length (the default), one browser step. */
@@ -20,7 +20,7 @@ const EVIDENCE_FLAGS = ['recording_gap', 'detection_silent', 'snapshots_missing'
  * sends dated by its own clock, uploads on time or as a backlog after a cut — and check that
  * the server raises none of the flags meant for a tampered client.
  */
-describe.each(engines())('an honest student on %s', (engine) => {
+describe.each(requestEngines())('an honest student on %s', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { buildExam } from './helpers/factories.js';
 import { eventually } from './helpers/eventually.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { putSnapshot, recordingFixture } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /**
  * A Detector whose background lane is stuck (every background call waits until the test
@@ -61,7 +61,7 @@ async function checkPhoto(client: HttpClient, sessionId: string, bytes: Buffer) 
 }
 
 // One engine is enough: the lane is chosen by the service, whatever the database.
-describe.each(engines().slice(0, 1))(
+describe.each(requestEngines().slice(0, 1))(
   'face photo checks while analysis is behind, on %s',
   (engine) => {
     let server: TestServer;

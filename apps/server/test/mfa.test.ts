@@ -6,7 +6,12 @@ import { auditLog, mfaFactors } from '../src/db/schema.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { documentedOperations, splitOperation } from './helpers/matrix-routes.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 /** The code an authenticator app shows for `secret` at `at`. */
 const codeAt = (secret: string, at: Date) =>
@@ -17,7 +22,7 @@ const codeAt = (secret: string, at: Date) =>
     algorithm: 'SHA1',
   }).generate({ timestamp: at.getTime() });
 
-describe.each(engines())('two-step sign-in on %s', (engine) => {
+describe.each(requestEngines())('two-step sign-in on %s', (engine) => {
   let server: TestServer;
 
   /** The next 30-second step's code: every code works once, so each use moves the clock on. */

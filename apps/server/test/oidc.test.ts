@@ -11,7 +11,12 @@ import {
   type ProviderClaims,
   type TestOidcProvider,
 } from './helpers/oidc-provider.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 const CLIENT = { clientId: 'invigil', clientSecret: 'a client secret of the test provider' };
 
@@ -50,7 +55,7 @@ const settings = (issuer: string): OidcConfig => ({
  * over HTTP as a browser would: Invigil's start route, the provider's login and consent pages,
  * the callback, then Invigil's own API with the session cookie it set.
  */
-describe.each(engines())('single sign-on (OpenID Connect) on %s', (engine) => {
+describe.each(requestEngines())('single sign-on (OpenID Connect) on %s', (engine) => {
   let idp: TestOidcProvider;
   let server: TestServer;
 

@@ -7,7 +7,7 @@ import {
   splitOperation,
   toFastifyPath,
 } from './helpers/matrix-routes.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** Every API operation declared in src/http/**\/routes.ts. Adding a route means adding it here. */
 const EXPECTED_OPERATIONS = [
@@ -212,7 +212,7 @@ interface OpenApiDoc {
   security?: unknown[];
 }
 
-describe.each(engines())('OpenAPI document on %s', (engine) => {
+describe.each(requestEngines())('OpenAPI document on %s', (engine) => {
   let server: TestServer;
   let doc: OpenApiDoc;
   let documented: string[];

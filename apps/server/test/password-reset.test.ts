@@ -8,7 +8,12 @@ import { insertUser } from '../src/services/accounts/users.service.js';
 import { eventually } from './helpers/eventually.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 const PUBLIC_URL = 'http://exams.test.invigil.test';
 const LINK_MINUTES = 30;
@@ -29,7 +34,7 @@ function tokenOf(mail: ReceivedMail): string {
   return match[1];
 }
 
-describe.each(engines())('forgot password on %s', (engine) => {
+describe.each(requestEngines())('forgot password on %s', (engine) => {
   let server: TestServer;
   let mailbox: Awaited<ReturnType<typeof startTestMailbox>>;
   let admin: Awaited<ReturnType<TestServer['signedIn']>>;
@@ -312,7 +317,7 @@ describe.each(engines())('forgot password on %s', (engine) => {
   });
 });
 
-describe.each(engines())('forgot password without e-mail on %s', (engine) => {
+describe.each(requestEngines())('forgot password without e-mail on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);
@@ -336,7 +341,7 @@ describe.each(engines())('forgot password without e-mail on %s', (engine) => {
   });
 });
 
-describe.each(engines())('forgot password rate limit on %s', (engine) => {
+describe.each(requestEngines())('forgot password rate limit on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { loginRateLimitPerMinute: 3 });

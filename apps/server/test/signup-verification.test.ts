@@ -11,7 +11,12 @@ import { eventually } from './helpers/eventually.js';
 import { buildExam } from './helpers/factories.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
-import { engines, startTestServer, TEST_PASSWORD, type TestServer } from './helpers/test-server.js';
+import {
+  requestEngines,
+  startTestServer,
+  TEST_PASSWORD,
+  type TestServer,
+} from './helpers/test-server.js';
 
 const PUBLIC_URL = 'http://exams.test.invigil.test';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -59,7 +64,7 @@ function tokenOf(mail: ReceivedMail): string {
   return match[1];
 }
 
-describe.each(engines())('sign-up e-mail verification on %s', (engine) => {
+describe.each(requestEngines())('sign-up e-mail verification on %s', (engine) => {
   let server: TestServer;
   let mailbox: Awaited<ReturnType<typeof startTestMailbox>>;
   let world: Awaited<ReturnType<typeof signupWorld>>;
@@ -179,7 +184,7 @@ describe.each(engines())('sign-up e-mail verification on %s', (engine) => {
   });
 });
 
-describe.each(engines())('sign-up approval without e-mail on %s', (engine) => {
+describe.each(requestEngines())('sign-up approval without e-mail on %s', (engine) => {
   let server: TestServer;
   let world: Awaited<ReturnType<typeof signupWorld>>;
   beforeAll(async () => {

@@ -7,11 +7,11 @@ import type { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { webmBytes } from './helpers/media-bytes.js';
 import { putSegment, recordingFixture } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MINUTE = 60_000;
 
-describe.each(engines())('staff tools for a stuck attempt on %s', (engine) => {
+describe.each(requestEngines())('staff tools for a stuck attempt on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);

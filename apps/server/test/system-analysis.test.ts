@@ -15,7 +15,7 @@ import { expectError } from './helpers/matrix-errors.js';
 import { jpegBytes } from './helpers/media-bytes.js';
 import { putSnapshot } from './helpers/recording.js';
 import { toSamplePoint } from './helpers/sampling.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** A Detector answering "one face"; while `held`, each call waits until the test opens it. */
 class HeldDetector implements Detector {
@@ -44,7 +44,7 @@ class HeldDetector implements Detector {
 const INTERVAL_S = 10;
 const policy = { serverAnalysisSeconds: INTERVAL_S, facePhotoCheck: false };
 
-describe.each(engines())('GET /api/system/analysis on %s', (engine) => {
+describe.each(requestEngines())('GET /api/system/analysis on %s', (engine) => {
   let server: TestServer;
   const detector = new HeldDetector();
   const db = () => server.instance.database.db;

@@ -17,7 +17,7 @@ import { eventually } from './helpers/eventually.js';
 import { oneFaceAnalysis } from './helpers/fake-analysis.js';
 import { jpegBytes } from './helpers/media-bytes.js';
 import { putSnapshot } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -61,7 +61,7 @@ class HeldDetector implements Detector {
 const INTERVAL_S = 10;
 const PER_SESSION = 3;
 
-describe.each(engines())('analysis a tampered client cannot steer, on %s', (engine) => {
+describe.each(requestEngines())('analysis a tampered client cannot steer, on %s', (engine) => {
   let server: TestServer;
   const detector = new HeldDetector();
   const db = () => server.instance.database.db;

@@ -9,7 +9,7 @@ import { eventually } from './helpers/eventually.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { jpegBytes, webmBytes } from './helpers/media-bytes.js';
 import { putSegment, putSnapshot } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MIN = 60_000;
 
@@ -18,7 +18,7 @@ const MIN = 60_000;
  * back-dated "condition ended", a clock set forward or back — and check that the server keeps
  * what it already judged, says what it noticed as a flag with evidence, and never deletes one.
  */
-describe.each(engines())('tampered client times on %s', (engine) => {
+describe.each(requestEngines())('tampered client times on %s', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

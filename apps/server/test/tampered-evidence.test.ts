@@ -8,7 +8,7 @@ import { eventually } from './helpers/eventually.js';
 import { oneFaceAnalysis } from './helpers/fake-analysis.js';
 import { jpegBytes, webmBytes } from './helpers/media-bytes.js';
 import { putSegment, putSnapshot } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** The flag types raised when evidence goes missing or cannot be used. */
 const MISSING = ['recording_gap', 'detection_silent', 'snapshots_missing', 'snapshot_unreadable'];
@@ -34,7 +34,7 @@ class DecodingDetector implements Detector {
 
 type Attempt = Awaited<ReturnType<typeof inProgress>>;
 
-describe.each(engines())('evidence a tampered client cannot hide, on %s', (engine) => {
+describe.each(requestEngines())('evidence a tampered client cannot hide, on %s', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

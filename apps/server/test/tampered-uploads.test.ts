@@ -28,7 +28,7 @@ import {
   recordingFixture,
   sha256,
 } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MIN = 60_000;
 const HTML = '<html><body><script>window.__pwned = 1</script></body></html>';
@@ -52,7 +52,7 @@ function expectFixedHeaders(headers: Headers, type: string, what: string): void 
  * close after the end, identity photos are fixed once the attempt starts, and every write
  * route is rate limited per user. Refusals for content are recorded as evidence.
  */
-describe.each(engines())('tampered uploads on %s', (engine) => {
+describe.each(requestEngines())('tampered uploads on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);
