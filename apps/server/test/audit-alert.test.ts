@@ -17,7 +17,7 @@ import { NotificationOutbox } from '../src/services/notifications/outbox.js';
 import { eventually } from './helpers/eventually.js';
 import type { HttpClient } from './helpers/http-client.js';
 import { expectValidationDetails } from './helpers/matrix-errors.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 import {
   expectedSignature,
   startWebhookReceiver as startReceiver,
@@ -25,7 +25,7 @@ import {
 
 type Client = HttpClient & { userId: string; email: string };
 
-describe.each(engines())('the audit trail alert on %s', (engine) => {
+describe.each(requestEngines())('the audit trail alert on %s', (engine) => {
   let server: TestServer;
   let mailbox: Awaited<ReturnType<typeof startTestMailbox>>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -7,13 +7,13 @@ import { type DemoCredential, seedDemoIfEmpty } from '../src/seed/demo.js';
 import { buildExam } from './helpers/factories.js';
 import { HttpClient } from './helpers/http-client.js';
 import { expectError } from './helpers/matrix-errors.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const MC = { kind: 'multiple_choice', prompt: 'Pick', options: ['a', 'b'], correctOption: 0 };
 const PAGE = 'https://quiz.example/midterm';
 
 /** A published exam always has something to answer: questions or an external exam page. */
-describe.each(engines())('publishing an exam on %s', (engine) => {
+describe.each(requestEngines())('publishing an exam on %s', (engine) => {
   let server: TestServer;
   let dataDir: string;
   let demo: DemoCredential[];

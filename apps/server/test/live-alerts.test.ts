@@ -14,7 +14,7 @@ import { connectLive, type LiveSocket } from './helpers/live-socket.js';
 import { jpegBytes } from './helpers/media-bytes.js';
 import { putSnapshot } from './helpers/recording.js';
 import { registerAndCheckIn } from './helpers/sessions.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** The threshold the server is started with (CONNECTION_LOST_SECONDS = 20). */
 const LOST_MS = 20_000;
@@ -30,7 +30,7 @@ const alertOf = (m: LiveMessage): Alert | null =>
  * are never judged; the browser's and the server's detections of one condition are one alert
  * that lists both flags, in the live messages and in the dashboard snapshot alike.
  */
-describe.each(engines())('live alerts on %s', (engine) => {
+describe.each(requestEngines())('live alerts on %s', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

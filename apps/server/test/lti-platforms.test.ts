@@ -2,7 +2,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, ltiDeployments } from '../src/db/schema.js';
 import type { HttpClient } from './helpers/http-client.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const PUBLIC_URL = 'https://invigil.uni.example';
 
@@ -19,7 +19,7 @@ const input = (o: Record<string, unknown> = {}) => ({
 });
 
 /** Learning platform registrations and the tool's keys, through the admin API. */
-describe.each(engines())('LTI platform registrations on %s', (engine) => {
+describe.each(requestEngines())('LTI platform registrations on %s', (engine) => {
   let server: TestServer;
   let admin: HttpClient & { userId: string };
 

@@ -15,7 +15,7 @@ import type { HttpClient } from './helpers/http-client.js';
 import { connectLive, type LiveSocket } from './helpers/live-socket.js';
 import { expectError } from './helpers/matrix-errors.js';
 import { checkedIn } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 type Client = HttpClient & { userId: string; email: string };
 
@@ -36,7 +36,7 @@ const errorOf = (code: string) => (m: LiveMessage) =>
 const linkState = (linkId: string, state: string) => (m: LiveMessage) =>
   m.topic === 'rtc.link' && m.data.id === linkId && m.data.state === state;
 
-describe.each(engines())('live views and calls (WebRTC) on %s', (engine) => {
+describe.each(requestEngines())('live views and calls (WebRTC) on %s', (engine) => {
   let server: TestServer;
   const sockets: LiveSocket[] = [];
 
@@ -535,7 +535,7 @@ describe.each(engines())('live views and calls (WebRTC) on %s', (engine) => {
   });
 });
 
-describe.each(engines())('live link timeouts on %s', (engine) => {
+describe.each(requestEngines())('live link timeouts on %s', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, {

@@ -8,14 +8,14 @@ import { eventually } from './helpers/eventually.js';
 import { expectError, expectValidationDetails } from './helpers/matrix-errors.js';
 import { webmBytes } from './helpers/media-bytes.js';
 import { putSegment } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** Samples every 100 ms instead of 15 s, so a test sees them without waiting. */
 const SAMPLE_MS = 100;
 
 const present = (series: (number | null)[]) => series.filter((v): v is number => v !== null);
 
-describe.each(engines())('the System page’s API on %s', (engine) => {
+describe.each(requestEngines())('the System page’s API on %s', (engine) => {
   let server: TestServer;
   let admin: Awaited<ReturnType<TestServer['signedIn']>>;
   const db = () => server.instance.database.db;

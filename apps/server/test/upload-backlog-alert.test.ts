@@ -6,7 +6,7 @@ import { inProgress } from './helpers/check-in.js';
 import { connectLive, type LiveSocket } from './helpers/live-socket.js';
 import { webmBytes } from './helpers/media-bytes.js';
 import { putSegment } from './helpers/recording.js';
-import { engines, startTestServer, type TestServer } from './helpers/test-server.js';
+import { requestEngines, startTestServer, type TestServer } from './helpers/test-server.js';
 
 /** The thresholds the server is started with (UPLOAD_BACKLOG_SECONDS = 30, lost = 20). */
 const BACKLOG_MS = 30_000;
@@ -26,7 +26,7 @@ const isBacklog = (m: LiveMessage) => alertOf(m)?.flag.type === 'upload_backlog'
  * ends only when the server sees the uploads caught up; a silent page is a lost connection
  * instead; an honest page uploading on time is never flagged; the exam's rule switches it off.
  */
-describe.each(engines())('upload backlog alerts on %s', (engine) => {
+describe.each(requestEngines())('upload backlog alerts on %s', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {

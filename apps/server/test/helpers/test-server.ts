@@ -23,10 +23,11 @@ export function engines(): Engine[] {
 /**
  * The engine of suites whose subject is request handling rather than the database:
  * authorization, validation, tampered or hostile input, detection, sign-in and mail flows,
- * chat and interventions. They run on PGlite only (a real PostgreSQL, embedded). The suites
- * about transactions, locks, queues, storage, retention and migrations run on both engines
- * (`engines()`), which is where the embedded and the server PostgreSQL could differ; running
- * the request suites twice doubled their time for no new evidence.
+ * chat, interventions, live views, alerts and grading. They run on PGlite only (a real
+ * PostgreSQL, embedded). The suites about transactions, locks, queues, storage, retention and
+ * migrations run on both engines (`engines()`), which is where the embedded and the server
+ * PostgreSQL could differ; running the request suites twice doubled their time for no new
+ * evidence.
  */
 export function requestEngines(): Engine[] {
   return ['pglite'];
