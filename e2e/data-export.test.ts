@@ -85,6 +85,7 @@ describe.skipIf(browserUnavailable() !== undefined)('data export in Chromium', (
     await page.goto(`${server.url}/admin/users`);
     const student = demoCreds(server, 'student', 1);
     const row = page.getByRole('row').filter({ hasText: student.email });
+    await row.getByRole('button', { name: /^More actions for / }).click();
     await row.getByRole('button', { name: 'Export data' }).click();
     await row.getByRole('link', { name: /Download zip/ }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(SHOTS, 'data-export-admin.png'), fullPage: true });

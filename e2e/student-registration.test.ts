@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
+import { seriousViolations } from './helpers/axe.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
 import { demoCreds, signInAsDemo } from './helpers/student-flow.js';
 
@@ -86,14 +87,27 @@ describe.skipIf(browserUnavailable() !== undefined)('web app in Chromium', () =>
     await page.getByText('student2@demo.invigil.test').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'admin-users.png'), fullPage: true });
 
+    // The rarer actions wait behind the row's "More actions", which opens with the keyboard.
+    const row = page.getByRole('row', { name: /Alex Student/ });
+    const more = row.getByRole('button', { name: 'More actions for Alex Student' });
+    const setPassword = row.getByRole('button', { name: 'Set password' });
+    expect(await setPassword.count()).toBe(0);
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => more.getAttribute('aria-expanded')).toBe('true');
+    await row.getByRole('group', { name: 'More actions for Alex Student' }).waitFor();
+    expect(await seriousViolations(page, 'users page, more actions open')).toEqual([]);
+
     // Set a password for a student with the keyboard-reachable inline form.
-    await page
-      .getByRole('row', { name: /Alex Student/ })
-      .getByRole('button', { name: 'Set password' })
-      .click();
+    await setPassword.click();
     await page.getByLabel('New password for Alex Student').fill('a fresh exam passphrase');
     await page.getByLabel('New password for Alex Student').press('Enter');
     await page.getByText('New password set for Alex Student').waitFor();
+    // Focus is back on "Set password"; Escape closes the panel and returns to its button.
+    await expect.poll(() => setPassword.evaluate((b) => b === document.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => more.getAttribute('aria-expanded')).toBe('false');
+    expect(await more.evaluate((b) => b === document.activeElement)).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'admin-set-password.png'), fullPage: true });
     const apiLogin = await fetch(`${server.url}/api/auth/login`, {
       method: 'POST',

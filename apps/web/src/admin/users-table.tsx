@@ -17,10 +17,12 @@ import { MfaResetAction } from './mfa-reset-action';
 import { SetPassword } from './set-password';
 import { SignupPendingBadge, SignupReviewActions } from './signup-review';
 import { UserDataExport } from './user-data-export';
+import { UserMoreActions } from './user-more-actions';
 
 /**
  * The user list with role changes and enable/disable per row; each asks first and says what
- * will change.
+ * will change. Sign-up review and enable/disable stay in view; the rarer actions (password,
+ * two-step sign-in reset, data export, erasure) sit behind each row's "More actions".
  */
 export function UsersTable({ users }: { users: Resource<User[]> }) {
   const me = useUser();
@@ -106,14 +108,50 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
       className: 'actions',
       cell: (u) =>
         u.id === me.id ? null : (
-          <div className="row-actions">
-            <SignupReviewActions
-              user={u}
-              pending={pending === u.id ? reviewing : null}
-              disabled={pending !== null}
-              onApprove={() => void review(u, 'approve')}
-              onReject={() => void review(u, 'reject')}
-            />
+          <UserMoreActions
+            user={u}
+            actions={
+              <>
+                <SignupReviewActions
+                  user={u}
+                  pending={pending === u.id ? reviewing : null}
+                  disabled={pending !== null}
+                  onApprove={() => void review(u, 'approve')}
+                  onReject={() => void review(u, 'reject')}
+                />
+                {/* A waiting account is refused with Reject (which disables it) instead. */}
+                {u.signupPending && !u.disabled ? null : u.disabled ? (
+                  <ConfirmButton
+                    label="Enable"
+                    question={enableQuestion(u)}
+                    confirmLabel="Enable"
+                    keepLabel="Cancel"
+                    className="button secondary small"
+                    pending={pending === u.id}
+                    pendingLabel="Enabling…"
+                    disabled={pending !== null}
+                    describedBy={`user-${u.id}`}
+                    onConfirm={() =>
+                      void update(u, { disabled: false }, `${u.name} can sign in again.`)
+                    }
+                  />
+                ) : (
+                  <ConfirmButton
+                    label="Disable"
+                    question={disableQuestion(u)}
+                    keepLabel="Cancel"
+                    confirmLabel="Disable"
+                    className="button danger small"
+                    pending={pending === u.id}
+                    pendingLabel="Disabling…"
+                    disabled={pending !== null}
+                    describedBy={`user-${u.id}`}
+                    onConfirm={() => void update(u, { disabled: true }, `${u.name} is disabled.`)}
+                  />
+                )}
+              </>
+            }
+          >
             <SetPassword
               user={u}
               disabled={pending !== null}
@@ -138,37 +176,7 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
                 users.reload();
               }}
             />
-            {/* A waiting account is refused with Reject (which disables it) instead. */}
-            {u.signupPending && !u.disabled ? null : u.disabled ? (
-              <ConfirmButton
-                label="Enable"
-                question={enableQuestion(u)}
-                confirmLabel="Enable"
-                keepLabel="Cancel"
-                className="button secondary small"
-                pending={pending === u.id}
-                pendingLabel="Enabling…"
-                disabled={pending !== null}
-                describedBy={`user-${u.id}`}
-                onConfirm={() =>
-                  void update(u, { disabled: false }, `${u.name} can sign in again.`)
-                }
-              />
-            ) : (
-              <ConfirmButton
-                label="Disable"
-                question={disableQuestion(u)}
-                keepLabel="Cancel"
-                confirmLabel="Disable"
-                className="button danger small"
-                pending={pending === u.id}
-                pendingLabel="Disabling…"
-                disabled={pending !== null}
-                describedBy={`user-${u.id}`}
-                onConfirm={() => void update(u, { disabled: true }, `${u.name} is disabled.`)}
-              />
-            )}
-          </div>
+          </UserMoreActions>
         ),
     },
   ];
