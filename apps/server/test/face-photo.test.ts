@@ -24,6 +24,17 @@ function edit(bytes: Buffer, change: (rgb: Uint8Array, w: number, h: number) => 
   return Buffer.from(jpeg.encode({ width: d.width, height: d.height, data: rgba }, 90).data);
 }
 
+const byte = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+
+/** Uniform noise of ±`amplitude`, the same on every run (a fixed-seed generator). */
+function grain(amplitude: number): () => number {
+  let seed = 7;
+  return () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed / 2 ** 32) * 2 * amplitude - amplitude;
+  };
+}
+
 /** The test photos: a good face photo and one of each kind of refusal. */
 const photos = () => {
   const good = facePhoto(3);
@@ -35,6 +46,13 @@ const photos = () => {
     dark: edit(good, (rgb) => rgb.map((v) => Math.round(v * 0.2))),
     // Box blur radius 4: the face is still found, its detail is gone.
     blurred: edit(good, (data, width, height) => boxBlur({ width, height, data }, 4).data),
+    // Washed out: the face reads about 210, bright enough for the photo, past the gate's 190.
+    washedOut: edit(good, (rgb) => rgb.map((v) => byte(v * 1.5 + 60))),
+    // Dim and grainy: noise about half the face's brightness (the gate allows 40 %).
+    grainy: edit(good, (rgb) => {
+      const noise = grain(70);
+      return rgb.map((v) => byte(v * 0.6 + noise()));
+    }),
   };
 };
 
@@ -80,6 +98,8 @@ describe.each(requestEngines())('check-in face photo on %s', (engine) => {
     ['twoFaces', 'several_faces', 2],
     ['dark', 'too_dark', 1],
     ['blurred', 'too_blurred', 1],
+    ['washedOut', 'too_bright', 1],
+    ['grainy', 'too_noisy', 1],
   ] as const)(
     'refuses a %s face photo with 422 FACE_PHOTO_REJECTED (%s) and stores nothing',
     async (name, problem, faces) => {

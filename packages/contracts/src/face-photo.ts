@@ -2,14 +2,19 @@ import { z } from 'zod';
 
 /**
  * Why a check-in face photo cannot be used (`422 FACE_PHOTO_REJECTED`, `details.problem`):
- * no face, several, too dark or too blurred, or a face the recognition network could not
- * describe (turned away, covered).
+ * no face, several, too dark or too blurred; a face the identity quality gate would not
+ * compare (too small, washed out by light, too grainy, turned away); or a face the
+ * recognition network could not describe (covered).
  */
 export const FacePhotoProblem = z.enum([
   'no_face',
   'several_faces',
   'too_dark',
   'too_blurred',
+  'too_small',
+  'too_bright',
+  'too_noisy',
+  'turned_away',
   'unclear',
 ]);
 export type FacePhotoProblem = z.infer<typeof FacePhotoProblem>;
@@ -22,6 +27,13 @@ export const FACE_PHOTO_PROBLEM_TEXT: Record<FacePhotoProblem, string> = {
   too_dark: 'The photo is too dark. Turn on a light or face a window, then retake it.',
   too_blurred:
     'The photo is too blurred. Hold still, wipe the camera lens if needed, and retake it.',
+  too_small:
+    'Your face is too small in the photo. Move closer to the camera, so that your face fills more of the picture, and retake it.',
+  too_bright:
+    'Your face is washed out by too much light. Move out of direct sunlight or away from a bright lamp, and retake it.',
+  too_noisy:
+    'The photo is too grainy, as cameras are in dim light. Turn on more light in front of you and retake it.',
+  turned_away: 'Your face is turned away. Look straight at the camera and retake it.',
   unclear:
     'Your face is not clear enough to be recognised. Look straight at the camera without anything covering your face, and retake it.',
 };

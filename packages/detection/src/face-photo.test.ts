@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FACE_PHOTO_LIMITS,
-  judgeFacePhoto,
-  regionQuality,
-  type RegionQuality,
-} from './face-photo.js';
+import { FACE_PHOTO_LIMITS, judgeFacePhoto, type FacePhotoFacts } from './face-photo.js';
+import { FACE_QUALITY_LIMITS, type FaceQualityFacts } from './face-quality.js';
 import { boxBlur, type RgbImage } from './image-ops.js';
+import { regionQuality, type RegionQuality } from './region-quality.js';
 
 /** A 200×200 checkerboard of 8 px squares (sharp edges everywhere), at the given brightness. */
 function checkerboard(light = 200, dark = 60): RgbImage {
@@ -20,6 +17,29 @@ function checkerboard(light = 200, dark = 60): RgbImage {
 }
 
 const good: RegionQuality = { luminance: 120, sharpness: 400 };
+
+/** A face the quality gate passes: a webcam face of ordinary size, light and pose. */
+function gateFacts(overrides: Partial<FaceQualityFacts> = {}): FaceQualityFacts {
+  return {
+    sizePx: 160,
+    brightness: 120,
+    noise: 4,
+    sharpness: 300,
+    yaw: 5,
+    pitch: -4,
+    ...overrides,
+  };
+}
+
+/** One face, bright and sharp by the photo's own limits, with the gate's measurements. */
+const withGate = (gate: Partial<FaceQualityFacts>, more: Partial<FacePhotoFacts> = {}) => ({
+  faces: 1,
+  frame: good,
+  face: good,
+  gate: gateFacts(gate),
+  described: true,
+  ...more,
+});
 
 describe('regionQuality', () => {
   it('reads the mean luminance and a high sharpness of a crisp pattern', () => {
@@ -85,5 +105,74 @@ describe('judgeFacePhoto', () => {
       sharpness: FACE_PHOTO_LIMITS.minSharpness,
     };
     expect(judgeFacePhoto({ faces: 1, frame: good, face: at })).toBeNull();
+  });
+});
+
+describe('judgeFacePhoto with the identity quality gate', () => {
+  it('accepts a face the gate passes, with or without pose (the browser runs no mesh)', () => {
+    expect(judgeFacePhoto(withGate({}))).toBeNull();
+    expect(
+      judgeFacePhoto(withGate({ yaw: null, pitch: null }, { described: undefined })),
+    ).toBeNull();
+    // Pose is not judged without the mesh, however the face is turned.
+    expect(judgeFacePhoto(withGate({ yaw: null, pitch: null }))).toBeNull();
+  });
+
+  it.each([
+    // 30 px wide: too small to describe reliably.
+    [{ sizePx: 30 }, 'too_small'],
+    // Washed out (luminance 220): bright enough by the photo's limit, over the gate's.
+    [{ brightness: 220 }, 'too_bright'],
+    // Noise 60 on a face of 120: half its brightness.
+    [{ noise: 60 }, 'too_noisy'],
+    // Sharp enough in the original (400), too soft once the noise is smoothed away.
+    [{ sharpness: 20 }, 'too_blurred'],
+    [{ yaw: 45 }, 'turned_away'],
+    [{ yaw: -40 }, 'turned_away'],
+    [{ pitch: 42 }, 'turned_away'],
+    // Nearly black: the gate's lower brightness limit names the photo too dark.
+    [{ brightness: 5, noise: 0 }, 'too_dark'],
+  ] as const)('gate %o → %s', (gate, problem) => {
+    expect(judgeFacePhoto(withGate(gate))).toBe(problem);
+  });
+
+  it('names the worst factor when several fail', () => {
+    expect(judgeFacePhoto(withGate({ sizePx: 35, yaw: 80 }))).toBe('turned_away');
+    expect(judgeFacePhoto(withGate({ sizePx: 10, yaw: 40 }))).toBe('too_small');
+  });
+
+  it("keeps the photo's own too dark and too blurred first, so their messages do not change", () => {
+    const dark = { luminance: 30, sharpness: 400 };
+    expect(judgeFacePhoto(withGate({ sizePx: 20, noise: 40 }, { face: dark }))).toBe('too_dark');
+    const soft = { luminance: 120, sharpness: 10 };
+    expect(judgeFacePhoto(withGate({ sizePx: 20 }, { face: soft }))).toBe('too_blurred');
+    // Several faces and no face come before any face's quality.
+    expect(judgeFacePhoto(withGate({ sizePx: 20 }, { faces: 2 }))).toBe('several_faces');
+  });
+
+  it('names what to change before "unclear" when the network could not describe the face', () => {
+    expect(judgeFacePhoto(withGate({ yaw: 50 }, { described: false }))).toBe('turned_away');
+    expect(judgeFacePhoto(withGate({}, { described: false }))).toBe('unclear');
+  });
+
+  it('judges at the limits: the limit itself passes', () => {
+    const L = FACE_QUALITY_LIMITS;
+    const at = gateFacts({
+      sizePx: L.minSizePx,
+      brightness: L.maxBrightness,
+      noise: (L.maxNoisePct * L.maxBrightness) / 100,
+      sharpness: L.minSharpness,
+      yaw: L.maxYawDeg,
+      pitch: -L.maxPitchDeg,
+    });
+    const face = { luminance: L.maxBrightness, sharpness: 400 };
+    expect(judgeFacePhoto({ faces: 1, frame: good, face, gate: at })).toBeNull();
+    expect(judgeFacePhoto({ faces: 1, frame: good, face, gate: { ...at, sizePx: 39 } })).toBe(
+      'too_small',
+    );
+  });
+
+  it('applies no gate when the face was not measured for it (an older worker)', () => {
+    expect(judgeFacePhoto({ faces: 1, frame: good, face: good, gate: null })).toBeNull();
   });
 });

@@ -1,13 +1,11 @@
-import type { FacePhotoProblem } from '@invigil/contracts';
-import type { Box } from './analysis.js';
-
-/** Brightness and sharpness of a region of a photo. */
-export interface RegionQuality {
-  /** Mean luminance, 0–255. */
-  luminance: number;
-  /** Variance of the Laplacian of the region scaled to QUALITY_SIDE px: low = blurred. */
-  sharpness: number;
-}
+import type { FacePhotoProblem, FaceQualityFactor } from '@invigil/contracts';
+import {
+  assessFaceQuality,
+  FACE_QUALITY_LIMITS,
+  type FaceQualityFacts,
+  type FaceQualityLimits,
+} from './face-quality.js';
+import type { RegionQuality } from './region-quality.js';
 
 /**
  * Limits of a usable face photo, chosen on the library's sample faces and their darkened and
@@ -22,69 +20,6 @@ export const FACE_PHOTO_LIMITS = {
   minSharpness: 30,
 } as const;
 
-/** Regions are scaled to this square before the Laplacian, so face size does not matter. */
-export const QUALITY_SIDE = 96;
-
-/** Pixels as packed RGB (3 channels) or RGBA (4, a canvas's ImageData). */
-export interface Pixels {
-  width: number;
-  height: number;
-  data: ArrayLike<number>;
-  channels?: 3 | 4;
-}
-
-/**
- * Brightness and sharpness of `box` (default: the whole image): the region is averaged down
- * (or sampled up) to QUALITY_SIDE × QUALITY_SIDE grey values, then the mean and the variance
- * of the 4-neighbour Laplacian are taken. The same numbers in the browser and on the server.
- */
-export function regionQuality(img: Pixels, box?: Box): RegionQuality {
-  const ch = img.channels ?? 3;
-  const [bx, by, bw, bh] = box ?? [0, 0, img.width, img.height];
-  const x0 = Math.max(0, Math.floor(bx));
-  const y0 = Math.max(0, Math.floor(by));
-  const x1 = Math.min(img.width, Math.ceil(bx + bw));
-  const y1 = Math.min(img.height, Math.ceil(by + bh));
-  const w = Math.max(1, x1 - x0);
-  const h = Math.max(1, y1 - y0);
-  const n = QUALITY_SIDE;
-  const grey = new Float32Array(n * n);
-  for (let gy = 0; gy < n; gy++) {
-    const sy0 = y0 + Math.floor((gy * h) / n);
-    const sy1 = Math.max(sy0 + 1, y0 + Math.floor(((gy + 1) * h) / n));
-    for (let gx = 0; gx < n; gx++) {
-      const sx0 = x0 + Math.floor((gx * w) / n);
-      const sx1 = Math.max(sx0 + 1, x0 + Math.floor(((gx + 1) * w) / n));
-      let sum = 0;
-      let count = 0;
-      for (let y = sy0; y < Math.min(sy1, img.height); y++) {
-        for (let x = sx0; x < Math.min(sx1, img.width); x++) {
-          const i = (y * img.width + x) * ch;
-          sum += 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!;
-          count++;
-        }
-      }
-      grey[gy * n + gx] = count ? sum / count : 0;
-    }
-  }
-  let total = 0;
-  for (const v of grey) total += v;
-  let lapSum = 0;
-  let lapSq = 0;
-  let m = 0;
-  for (let y = 1; y < n - 1; y++) {
-    for (let x = 1; x < n - 1; x++) {
-      const i = y * n + x;
-      const lap = grey[i - 1]! + grey[i + 1]! + grey[i - n]! + grey[i + n]! - 4 * grey[i]!;
-      lapSum += lap;
-      lapSq += lap * lap;
-      m++;
-    }
-  }
-  const mean = lapSum / m;
-  return { luminance: total / (n * n), sharpness: lapSq / m - mean * mean };
-}
-
 /** What the face photo rule needs to know about a photo. */
 export interface FacePhotoFacts {
   /** Faces found (after the detectors' own thresholds). */
@@ -93,18 +28,29 @@ export interface FacePhotoFacts {
   frame?: RegionQuality;
   /** Quality of the face's box when exactly one face was found; null or undefined: not measured. */
   face?: RegionQuality | null;
+  /**
+   * The face's measurements for the identity quality gate (`measureFaceQuality`) when exactly
+   * one face was found; null or undefined: not measured (then the gate is not applied). Pose
+   * is judged only when the mesh ran (`yaw`/`pitch` not null), as in the gate.
+   */
+  gate?: FaceQualityFacts | null;
   /** Whether the recognition network described the face; undefined when not asked (browser). */
   described?: boolean;
 }
 
 /**
  * The check-in rule: a face photo is usable with exactly one face that is bright and sharp
- * enough and (where the recognition network ran) could be described. Without a face, a dark
- * frame is named as the cause, since that is what the student can fix.
+ * enough, passes the quality gate every later comparison applies (`assessFaceQuality`: a
+ * reference the gate would refuse makes every comparison against it a poor one) and (where
+ * the recognition network ran) could be described. Without a face, a dark frame is named as
+ * the cause, since that is what the student can fix. The photo's own brightness and sharpness
+ * limits are judged first, so a dark or blurred photo is named as before; the gate's failing
+ * factor is named next, ahead of "unclear", since it says what to change.
  */
 export function judgeFacePhoto(
   f: FacePhotoFacts,
   limits: { minLuminance: number; minSharpness: number } = FACE_PHOTO_LIMITS,
+  gateLimits: FaceQualityLimits = FACE_QUALITY_LIMITS,
 ): FacePhotoProblem | null {
   if (f.faces > 1) return 'several_faces';
   if (f.faces === 0) {
@@ -113,6 +59,30 @@ export function judgeFacePhoto(
   }
   if (f.face && f.face.luminance < limits.minLuminance) return 'too_dark';
   if (f.face && f.face.sharpness < limits.minSharpness) return 'too_blurred';
+  if (f.gate) {
+    const { failed } = assessFaceQuality(f.gate, gateLimits);
+    if (failed) return gateProblem(failed, f.gate, gateLimits);
+  }
   if (f.described === false) return 'unclear';
   return null;
+}
+
+/** The problem the student is told for the gate's failing factor: what they can change. */
+function gateProblem(
+  failed: FaceQualityFactor,
+  facts: FaceQualityFacts,
+  limits: FaceQualityLimits,
+): FacePhotoProblem {
+  switch (failed) {
+    case 'size':
+      return 'too_small';
+    case 'brightness':
+      return facts.brightness > limits.maxBrightness ? 'too_bright' : 'too_dark';
+    case 'noise':
+      return 'too_noisy';
+    case 'blur':
+      return 'too_blurred';
+    case 'pose':
+      return 'turned_away';
+  }
 }

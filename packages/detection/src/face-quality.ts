@@ -1,6 +1,6 @@
 import type { FaceQualityData, FaceQualityFactor } from '@invigil/contracts';
 import type { FaceFinding } from './analysis.js';
-import { regionQuality } from './face-photo.js';
+import { regionQuality } from './region-quality.js';
 import { crop, noiseLevel, type RgbImage } from './image-ops.js';
 
 /** The measurements of one face that decide whether it can be compared for identity. */

@@ -5,7 +5,9 @@ import {
   noiseLevel,
   normaliseLighting,
   pad,
+  prepareFrame,
   reduceNoise,
+  rgbFromRgba,
   type RgbImage,
 } from './image-ops.js';
 
@@ -81,5 +83,25 @@ describe('reduceNoise', () => {
     // Independent noise of σ = 25 per channel differs by ~28 between two channels on average.
     expect(chroma / (out.data.length / 3) / 2).toBeLessThan(8);
     expect(Math.abs(luminanceStats(out).mean - 120)).toBeLessThan(3);
+  });
+});
+
+describe('prepareFrame', () => {
+  it('leaves a clean, well exposed frame untouched and lifts a dark one', () => {
+    const img = gradient(64, 8, 0, 255);
+    expect(prepareFrame(img)).toBe(img);
+    const dark = gradient(64, 8, 5, 60);
+    expect(luminanceStats(prepareFrame(dark)).mean).toBeGreaterThan(luminanceStats(dark).mean);
+  });
+});
+
+describe('rgbFromRgba', () => {
+  it('drops the alpha channel of canvas pixels', () => {
+    const rgba = new Uint8ClampedArray([1, 2, 3, 255, 4, 5, 6, 128]);
+    expect(rgbFromRgba(2, 1, rgba)).toEqual({
+      width: 2,
+      height: 1,
+      data: new Uint8Array([1, 2, 3, 4, 5, 6]),
+    });
   });
 });

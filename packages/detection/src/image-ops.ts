@@ -257,3 +257,22 @@ export function reduceNoise(img: RgbImage): RgbImage {
 }
 
 const clampByte = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+
+/**
+ * The frame as the detectors see it: sensor noise smoothed, then poor lighting normalised.
+ * The quality gate measures sharpness on it, so whoever measures a face prepares it alike.
+ */
+export function prepareFrame(img: RgbImage): RgbImage {
+  return normaliseLighting(reduceNoise(img));
+}
+
+/** Packed RGB from RGBA pixels (a canvas's ImageData), dropping alpha. */
+export function rgbFromRgba(width: number, height: number, rgba: ArrayLike<number>): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
+    data[i] = rgba[j] ?? 0;
+    data[i + 1] = rgba[j + 1] ?? 0;
+    data[i + 2] = rgba[j + 2] ?? 0;
+  }
+  return { width, height, data };
+}

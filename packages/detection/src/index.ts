@@ -7,5 +7,6 @@ export * from './image-ops.js';
 export * from './pipeline.js';
 export * from './human-pass.js';
 export * from './face-recognition.js';
+export * from './region-quality.js';
 export * from './face-photo.js';
 export * from './face-quality.js';

@@ -1,16 +1,9 @@
 import type { Result } from '@vladmandic/human';
 import type { FaceQualityData } from '@invigil/contracts';
 import type { FaceFinding, FrameAnalysis, IdentityFinding, ObjectFinding } from './analysis.js';
-import { assessFaceQuality, measureFaceQuality } from './face-quality.js';
+import { assessFaceQuality, measureFaceQuality, type FaceQualityFacts } from './face-quality.js';
 import type { DetectorParts } from './human-config.js';
-import {
-  crop,
-  normaliseLighting,
-  pad,
-  reduceNoise,
-  type Rect,
-  type RgbImage,
-} from './image-ops.js';
+import { crop, pad, prepareFrame, type Rect, type RgbImage } from './image-ops.js';
 import { descriptorSimilarity } from './face-recognition.js';
 import { byArea, faceConfidence, faceFinding, objectsOf } from './interpret.js';
 import { withTiledObjects } from './object-tiles.js';
@@ -41,11 +34,15 @@ export interface FrameOptions {
    * face's mesh in it, its descriptor. Needed when `parts.embedding` is on.
    */
   describe?: (image: RgbImage, mesh: Result['face'][number]['mesh']) => number[] | null;
+  /** Also return the main face's quality measurements (`faceFacts`: the check-in photo's rule). */
+  faceFacts?: boolean;
 }
 
 /** A frame analysis plus the main face's embedding (which never leaves the process). */
 export interface PipelineResult extends Omit<FrameAnalysis, 'models'> {
   embedding?: number[];
+  /** With `faceFacts`: the main face's measurements for the quality gate. */
+  faceFacts?: FaceQualityFacts;
 }
 
 function iou(a: Rect, b: Rect): number {
@@ -115,7 +112,7 @@ export async function analyseFrame(
       timings[name] = Math.round((timings[name] ?? 0) + performance.now() - started);
     }
   };
-  const image = await time('prepare', () => normaliseLighting(reduceNoise(original)));
+  const image = await time('prepare', () => prepareFrame(original));
   const padded = pad(image, FACE_PAD);
   const back: [number, number] = [-padded.offset[0], -padded.offset[1]];
   // One pass over the padded frame: the border helps close-up faces and objects held near
@@ -171,22 +168,22 @@ export async function analyseFrame(
     const embedding = await time('identity', () => options.describe!(padded.image, mesh));
     if (embedding) result.embedding = embedding;
   }
-  if (options.parts.embedding && faces[0]) {
-    result.faceQuality = identityQuality(original, image, faces[0], !!result.embedding);
+  const facts =
+    faces[0] && (options.parts.embedding || options.faceFacts)
+      ? measureFaceQuality(original, image, faces[0])
+      : undefined;
+  if (facts && options.faceFacts) result.faceFacts = facts;
+  if (facts && options.parts.embedding) {
+    result.faceQuality = identityQuality(facts, !!result.embedding);
   }
   if (options.enrolled) result.identity = judgeIdentity(result, options.enrolled, t);
   return result;
 }
 
 /** The main face's quality for identity; a face the network could not describe fails on pose. */
-function identityQuality(
-  original: RgbImage,
-  prepared: RgbImage,
-  face: FaceFinding,
-  described: boolean,
-): FaceQualityData {
+function identityQuality(facts: FaceQualityFacts, described: boolean): FaceQualityData {
   if (!described) return { score: 0, ok: false, failed: 'pose' };
-  const { score, ok, failed } = assessFaceQuality(measureFaceQuality(original, prepared, face));
+  const { score, ok, failed } = assessFaceQuality(facts);
   return { score, ok, failed };
 }
 

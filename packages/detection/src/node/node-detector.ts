@@ -3,9 +3,10 @@ import type { FrameAnalysis, ModelInfo } from '../analysis.js';
 import { ALL_PARTS, humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
 import { modelInfo, runPass } from '../human-pass.js';
 import { FaceRecognizer } from '../face-recognition.js';
-import { regionQuality, type RegionQuality } from '../face-photo.js';
+import type { FaceQualityFacts } from '../face-quality.js';
 import type { RgbImage } from '../image-ops.js';
 import { analyseFrame } from '../pipeline.js';
+import { regionQuality, type RegionQuality } from '../region-quality.js';
 import { DEFAULT_THRESHOLDS, type DetectionThresholds } from '../thresholds.js';
 import { decodeImage } from './decode.js';
 import { assetUrls, loadHumanModule } from './load-human.js';
@@ -25,15 +26,21 @@ export interface AnalyzeOptions {
    * (docs/detection-quality.md), at three to four times the object pass's cost.
    */
   objectTiles?: boolean;
-  /** Also measure brightness and sharpness of the frame and its only face (check-in photo). */
+  /**
+   * Also measure brightness and sharpness of the frame and its only face, and that face for
+   * the quality gate (check-in photo).
+   */
   quality?: boolean;
 }
 
 /** Analysis plus the main face's embedding (kept out of results that leave the process). */
 export interface NodeAnalysis extends FrameAnalysis {
   embedding?: number[];
-  /** With `quality`: the frame's, and its face's when exactly one was found (original pixels). */
-  quality?: { frame: RegionQuality; face: RegionQuality | null };
+  /**
+   * With `quality`: the frame's, and its face's when exactly one was found (original pixels);
+   * `gate`: that face's measurements for the quality gate (absent from older workers).
+   */
+  quality?: { frame: RegionQuality; face: RegionQuality | null; gate?: FaceQualityFacts | null };
 }
 
 /**
@@ -75,7 +82,7 @@ export class NodeDetector {
     const started = performance.now();
     const image = input instanceof Uint8Array ? decodeImage(input) : input;
     const decodeMs = Math.round(performance.now() - started);
-    const result = await analyseFrame(
+    const { faceFacts, ...result } = await analyseFrame(
       (img, parts) => this.detect(img, parts),
       image,
       {
@@ -84,12 +91,17 @@ export class NodeDetector {
         tiles: options.tiles ?? true,
         objectTiles: options.objectTiles ?? false,
         describe: (img, mesh) => this.recognizer.describe(img, mesh),
+        faceFacts: options.quality === true,
       },
       this.thresholds,
     );
     const face = result.faces.length === 1 ? result.faces[0] : undefined;
     const quality = options.quality
-      ? { frame: regionQuality(image), face: face ? regionQuality(image, face.box) : null }
+      ? {
+          frame: regionQuality(image),
+          face: face ? regionQuality(image, face.box) : null,
+          gate: face ? (faceFacts ?? null) : null,
+        }
       : undefined;
     result.timings = {
       decode: decodeMs,

@@ -27,9 +27,10 @@ export async function faceCheckRoutes(app: FastifyInstance, opts: { faces: FaceP
         tags: ['recording'],
         summary: 'Check a face photo without storing it (raw JPEG or PNG bytes)',
         description:
-          '200 when the photo shows exactly one face, bright and sharp enough to be described ' +
-          '(`checked: false` when the server runs no detectors). 422 FACE_PHOTO_REJECTED with ' +
-          '`details.problem` (no_face, several_faces, too_dark, too_blurred, unclear) otherwise. ' +
+          '200 when the photo shows exactly one face, bright and sharp enough, passing the ' +
+          'identity quality gate and described (`checked: false` when the server runs no ' +
+          'detectors). 422 FACE_PHOTO_REJECTED with `details.problem` (no_face, several_faces, ' +
+          'too_dark, too_blurred, too_small, too_bright, too_noisy, turned_away, unclear) otherwise. ' +
           'Allowed from check-in to the end of the attempt, and before check-in when the exam ' +
           'offers a practice run (else 409 PRACTICE_NOT_OFFERED); 409 SESSION_NOT_RECORDING ' +
           'once the attempt ended; 415 CONTENT_MISMATCH for bytes that are not the declared image.',

@@ -22,7 +22,10 @@ const PASSED_TTL_MS = 10 * 60_000;
 /** Photos remembered at most (oldest forgotten first). */
 const PASSED_MAX = 1000;
 
-/** Faces, the face's box measured, and the recognition network's descriptor: nothing else. */
+/**
+ * Faces, the face's box measured (with the mesh, so the quality gate judges pose), and the
+ * recognition network's descriptor: nothing else.
+ */
 const PARTS = { pose: true, embedding: true, objects: false, liveness: false };
 
 const round = (v: number) => Math.round(v * 10) / 10;
@@ -33,7 +36,8 @@ export const checksFacePhoto = (policy: ProctoringPolicy): boolean =>
 
 /**
  * The server's check of a check-in face photo (the browser checks first, but can be
- * bypassed): exactly one face, bright and sharp enough, described by the recognition network
+ * bypassed): exactly one face, bright and sharp enough, passing the identity quality gate
+ * (size, brightness, noise, blur, pose) and described by the recognition network
  * (`judgeFacePhoto`, the rule the browser uses). Runs on the Detector port (worker threads),
  * synchronously in the request, in its interactive lane (a student is waiting). A photo
  * found usable is remembered by session and SHA-256 for a few minutes in this process, so the
@@ -110,12 +114,13 @@ export class FacePhotoChecker {
       throw err;
     }
     // An adapter that does not measure quality (a remote worker of an older version) is
-    // judged on faces alone.
+    // judged on faces alone, one without the gate's measurements without the gate.
     const { quality } = analysis;
     const problem = judgeFacePhoto({
       faces: analysis.faces.length,
       frame: quality?.frame,
       face: quality?.face,
+      gate: quality?.gate,
       described: (analysis.embedding?.length ?? 0) > 0,
     });
     const measured = quality?.face ?? quality?.frame;

@@ -1,7 +1,16 @@
 import { useEffect, useState, type RefObject } from 'react';
 import type { FacePhotoProblem } from '@invigil/contracts';
 import { FACE_PHOTO_PROBLEM_TEXT } from '@invigil/contracts';
-import { judgeFacePhoto, regionQuality } from '@invigil/detection';
+import {
+  judgeFacePhoto,
+  measureFaceQuality,
+  prepareFrame,
+  regionQuality,
+  rgbFromRgba,
+  type FaceFinding,
+  type FaceQualityFacts,
+  type RgbImage,
+} from '@invigil/detection';
 import { BrowserDetector } from '@invigil/detection/browser';
 import { checkFacePhotoOnServer } from '../../api/face-photo';
 
@@ -22,8 +31,10 @@ export type FaceVerdict = { problem: FacePhotoProblem | null; checked: boolean }
 
 /**
  * The browser's check of a taken face photo, at once: the faces the shared pipeline finds in
- * it and the brightness and sharpness of the face (`judgeFacePhoto`, the server's rule). The
- * server checks again, with the recognition network too; it is the authority.
+ * it, the brightness and sharpness of the face, and the identity quality gate on the face
+ * (`judgeFacePhoto`, the server's rule; size, brightness, noise and blur, measured as the
+ * server does — pose needs the mesh, which the faces-only detector does not run). The server
+ * checks again, with the mesh and the recognition network too; it is the authority.
  */
 export async function checkPhotoInBrowser(
   detector: BrowserDetector | null,
@@ -42,11 +53,20 @@ export async function checkPhotoInBrowser(
       faces: analysis.faces.length,
       frame: regionQuality(pixels),
       face: face ? regionQuality(pixels, face.box) : null,
+      gate: face ? gateFacts(rgbFromRgba(width, height, data), face) : null,
     });
     return { problem, checked: true };
   } catch {
     return { problem: null, checked: false };
   }
+}
+
+/**
+ * The face's measurements for the identity quality gate, as the server takes them: brightness
+ * and noise from the photo, sharpness from the photo as the detectors see it.
+ */
+function gateFacts(rgb: RgbImage, face: FaceFinding): FaceQualityFacts {
+  return measureFaceQuality(rgb, prepareFrame(rgb), face);
 }
 
 /** The browser's part of `checkFacePhoto`: its detector and the frame the photo was taken of. */
