@@ -10,7 +10,7 @@ import type { FrameAnalysis, ModelInfo } from '../analysis.js';
 import { humanConfig, MODEL_FILES, type DetectorParts } from '../human-config.js';
 import { modelInfo, runPass } from '../human-pass.js';
 import { FaceRecognizer } from '../face-recognition.js';
-import type { RgbImage } from '../image-ops.js';
+import { rgbFromRgba, type RgbImage } from '../image-ops.js';
 import { analyseFrame } from '../pipeline.js';
 import type { InitRequest, WorkerReply, WorkerRequest } from './protocol.js';
 
@@ -71,14 +71,7 @@ async function pixelsOf(image: ImageBitmap | Blob): Promise<RgbImage> {
     const context = canvas.getContext('2d', { willReadFrequently: true });
     if (!context) throw new Error('no 2d canvas in the worker');
     context.drawImage(bitmap, 0, 0);
-    const rgba = context.getImageData(0, 0, width, height).data;
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0, j = 0; i < data.length; i += 3, j += 4) {
-      data[i] = rgba[j] ?? 0;
-      data[i + 1] = rgba[j + 1] ?? 0;
-      data[i + 2] = rgba[j + 2] ?? 0;
-    }
-    return { width, height, data };
+    return rgbFromRgba(width, height, context.getImageData(0, 0, width, height).data);
   } finally {
     bitmap.close();
   }
