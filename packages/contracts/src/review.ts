@@ -134,6 +134,19 @@ export const FlagDetail = z.object({
 });
 export type FlagDetail = z.infer<typeof FlagDetail>;
 
+/**
+ * A call with a proctor that was connected (media flowing) while a `voice` flag was raised:
+ * the voice heard may be the student talking to the proctor. It is said beside the flag,
+ * never instead of it: the flag, its severity and its decision stay as they are.
+ */
+export const FlagDuringCall = z.object({
+  /** The call: one of the review's `rtcLinks`, of kind `call`. */
+  linkId: Id,
+  /** The proctor on the call, as the student saw them named during it. */
+  proctorName: z.string(),
+});
+export type FlagDuringCall = z.infer<typeof FlagDuringCall>;
+
 /** A flag as the review shows it: what was seen, the evidence and the reviewer's decision. */
 export const ReviewFlag = z.object({
   id: Id,
@@ -151,6 +164,12 @@ export const ReviewFlag = z.object({
   decision: FlagReviewStatus,
   comment: z.string().nullable(),
   decidedAt: Timestamp.nullable(),
+  /**
+   * `voice` flags only: the first call with a proctor that overlapped it, on the server's
+   * clock (the flag's times mapped by the student's estimated clock offset); null when none
+   * did, and for every other type. Absent from older servers.
+   */
+  duringCall: FlagDuringCall.nullable().optional(),
   /** Staff only. */
   detail: FlagDetail.optional(),
 });

@@ -2,7 +2,7 @@ import type { EvidenceSnapshot, ReviewFlag } from '@invigil/contracts';
 import { reviewApi } from '../api/endpoints';
 import { DETECTOR_INFO, SEVERITY_LABEL } from '../exams/detectors';
 import { formatClock, spokenClock } from '../player/timeline';
-import { DECISION_LABEL, flagSpan } from './review-model';
+import { DECISION_LABEL, duringCallText, flagSpan } from './review-model';
 
 const KIND_LABEL: Record<EvidenceSnapshot['kind'], string> = {
   webcam: 'Webcam',
@@ -44,9 +44,13 @@ export function SnapshotStrip({
   );
 }
 
-/** What a flag says: its kind, severity, time in the attempt, message and decision. */
+/**
+ * What a flag says: its kind, severity, time in the attempt, message and decision, and for a
+ * voice flag, the call with a proctor it overlapped.
+ */
 export function FlagSummary({ flag, headingId }: { flag: ReviewFlag; headingId: string }) {
   const span = flagSpan(flag, formatClock);
+  const call = duringCallText(flag);
   return (
     <div className="flag-summary">
       <h3 id={headingId} className="flag-title">
@@ -73,6 +77,11 @@ export function FlagSummary({ flag, headingId }: { flag: ReviewFlag; headingId: 
         )}
       </p>
       <p>{flag.message}</p>
+      {call ? (
+        <p className="flag-during-call">
+          <strong>{call}.</strong> The voice heard may be the student talking to the proctor.
+        </p>
+      ) : null}
       {flag.comment ? (
         <p className="flag-comment">
           <strong>Reviewer’s comment:</strong> {flag.comment}

@@ -109,6 +109,15 @@ export function flagSpan(f: ReviewFlag, clock: (ms: number) => string): string {
 }
 
 /**
+ * "During a call with NAME (proctor)" for a voice flag the server found overlapping a call
+ * with a proctor (the voice may be the student answering them); null for every other flag.
+ * Said beside the flag: it changes nothing about it.
+ */
+export function duringCallText(f: Pick<ReviewFlag, 'duringCall'>): string | null {
+  return f.duringCall ? `During a call with ${f.duringCall.proctorName} (proctor)` : null;
+}
+
+/**
  * The student's response reopened the review and no final verdict is given yet: every flag
  * may be re-decided before the final verdict.
  */

@@ -7,6 +7,7 @@ import {
   buildSession,
   FIXTURE_T0,
 } from '../proctor/fixtures';
+import { duringCallText } from './review-model';
 import { categoryCounts, reviewTimeline, visibleItems } from './review-timeline-model';
 
 const at = (offsetMs: number) => new Date(FIXTURE_T0 + offsetMs).toISOString();
@@ -104,6 +105,27 @@ describe('review timeline', () => {
       'flag',
       'live',
     ]);
+  });
+
+  it('says beside a voice flag that it overlapped a call, keeping its decision', () => {
+    const voice: ReviewFlag = {
+      ...flag('f2', 70_000),
+      type: 'voice',
+      severity: 'low',
+      decision: 'open',
+      duringCall: { linkId: 'l1', proctorName: 'Pat Proctor' },
+    };
+    const quiet: ReviewFlag = { ...flag('f3', 100_000), type: 'voice', duringCall: null };
+    const items = reviewTimeline(buildReview({ flags: [voice, quiet] }));
+    expect(items.find((i) => i.flagId === 'f2')).toMatchObject({
+      category: 'flag',
+      severity: 'low',
+      details: 'Not decided · During a call with Pat Proctor (proctor)',
+    });
+    expect(items.find((i) => i.flagId === 'f3')?.details).toBe('Confirmed');
+    expect(duringCallText(voice)).toBe('During a call with Pat Proctor (proctor)');
+    // An older server sends no such field: nothing is said.
+    expect(duringCallText(flag('f4', 0))).toBeNull();
   });
 
   it('lists nothing for a review without staff parts (the student’s own view)', () => {

@@ -5,7 +5,7 @@ import {
   communicationItems,
   type CommCategory,
 } from '../proctor/communication-timeline';
-import { DECISION_LABEL } from './review-model';
+import { DECISION_LABEL, duringCallText } from './review-model';
 
 /** What a review timeline line is, for its filters. */
 export type ReviewCategory = 'flag' | 'note' | CommCategory;
@@ -48,7 +48,7 @@ export function reviewTimeline(review: SessionReview): ReviewTimelineItem[] {
     atMs: f.startMs,
     label: `${FLAG_TYPE_LABEL[f.type]}: ${f.message}`,
     quote: null,
-    details: DECISION_LABEL[f.decision],
+    details: [DECISION_LABEL[f.decision], duringCallText(f)].filter(Boolean).join(' · '),
     severity: f.severity,
     flagId: f.id,
   }));

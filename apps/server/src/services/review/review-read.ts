@@ -10,10 +10,12 @@ import {
   type ReviewFlag,
   type ReviewResponse,
   type ReviewVerdict,
+  type RtcLink,
   type SessionNote,
   type StudentRef,
   type Verdict,
 } from '@invigil/contracts';
+import { estimateClockOffset } from '@invigil/detection/rules';
 import type { DbOrTx } from '../../db/database.js';
 import type { examSessions } from '../../db/schema.js';
 import {
@@ -27,7 +29,10 @@ import {
   users,
 } from '../../db/schema.js';
 import { errors } from '../../errors.js';
+import { loadClockSamples } from '../detection/flag-inputs.js';
+import { sessionLinks } from '../live/rtc-record.js';
 import { iso, isoOrNull } from '../sessions/time.js';
+import { callDuringFlag } from './flag-during-call.js';
 
 /** A session_reviews row. */
 export type ReviewRow = typeof sessionReviews.$inferSelect;
@@ -110,6 +115,8 @@ export interface ReviewData {
   flags: ReviewFlag[];
   identity: IdentityEvidence;
   risk: number;
+  /** Every live view and call of the session, oldest first (staff views show them). */
+  rtcLinks: RtcLink[];
 }
 
 /** A flag decision from the audit log, with its place in the log. */
@@ -183,11 +190,15 @@ async function loadVerdictEntry(
   return { auditId: row.id, overrideComment: typeof comment === 'string' ? comment : null };
 }
 
-/** Load a session's review data; `audience` decides what detector and reviewer detail is kept. */
+/**
+ * Load a session's review data; `audience` decides what detector and reviewer detail is kept.
+ * `now` (the server's clock) is where a call still open reaches, for `duringCall`.
+ */
 export async function loadReviewData(
   db: DbOrTx,
   session: SessionRow,
   audience: Audience,
+  now: Date,
 ): Promise<ReviewData> {
   const [head] = await db
     .select({ exam: exams, student: users })
@@ -232,6 +243,16 @@ export async function loadReviewData(
     flagRows.map(({ f }) => f.id),
   );
   const verdictEntry = hasVerdict(review?.r) ? await loadVerdictEntry(db, session.id) : null;
+  const links = await sessionLinks(db, session.id);
+  // Flags are on the student's clock, calls on the server's: the same estimate of the offset
+  // the server corrects every client time with (recording coverage, event trust).
+  const callClock = {
+    clockOffsetMs:
+      flagRows.some(({ f }) => f.type === 'voice') && links.some((l) => l.kind === 'call')
+        ? estimateClockOffset(await loadClockSamples(db, session.id))
+        : 0,
+    nowMs: now.getTime(),
+  };
 
   const started = session.startedAt?.getTime();
   const offset = (ms: number | null) =>
@@ -269,6 +290,7 @@ export async function loadReviewData(
       snapshots: (evidence.snapshotIds ?? []).flatMap((id) => byId.get(id) ?? []),
       recording: evidence.recording ?? null,
       ...decision,
+      duringCall: callDuringFlag(f, links, callClock),
       ...(audience === 'staff' && {
         detail: {
           source: f.source as NonNullable<ReviewFlag['detail']>['source'],
@@ -303,6 +325,7 @@ export async function loadReviewData(
       ...(audience === 'staff' && { faceEnrolled: session.enrolledEmbedding !== null }),
     },
     risk: risk?.score ?? 0,
+    rtcLinks: links,
   };
 }
 

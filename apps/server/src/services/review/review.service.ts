@@ -17,7 +17,6 @@ import type { Actor } from '../accounts/actor.js';
 import { loadSessionChat } from '../live/chat-read.js';
 import { handsOfSession } from '../live/hands-read.js';
 import type { EmitLive } from '../live/live-feed.service.js';
-import { sessionLinks } from '../live/rtc-record.js';
 import { auditRecordingView, sessionForRead } from '../sessions/session-access.js';
 import { sessionStateMessage, toSession } from '../sessions/sessions.service.js';
 import { recordFlagDecision } from './review-decisions.js';
@@ -113,11 +112,11 @@ export class ReviewService {
   ): Promise<SessionReview> {
     const session = await sessionForRead(this.db, actor, sessionId);
     const audience = actor.role === 'student' ? 'student' : 'staff';
-    const data = await loadReviewData(this.db, session, audience);
+    const now = this.clock.now();
+    const data = await loadReviewData(this.db, session, audience, now);
     if (audience === 'student' && !hasVerdict(data.review)) {
       throw errors.notFound('Review result');
     }
-    const now = this.clock.now();
     if (audience === 'staff' && opts.audit !== false) {
       await auditRecordingView(this.db, actor, session, 'flags', now, { via: 'review' });
     }
@@ -138,7 +137,7 @@ export class ReviewService {
         notes: await loadNotes(this.db, sessionId),
         chat: await loadSessionChat(this.db, session, { duringAttempt: true }),
         helpRequests: await handsOfSession(this.db, session.id),
-        rtcLinks: await sessionLinks(this.db, session.id),
+        rtcLinks: data.rtcLinks,
       }),
     };
   }

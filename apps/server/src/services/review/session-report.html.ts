@@ -84,6 +84,12 @@ function replacedDecisions(history: readonly FlagDecisionRecord[] | undefined): 
   return `<div class="muted history">Replaced decisions:<ul>${items}</ul></div>`;
 }
 
+/** A voice flag raised while the student was in a call with a proctor: said, never hidden. */
+function duringCall(f: ReviewFlag): string {
+  if (!f.duringCall) return '';
+  return `<div class="muted">During a call with ${escapeHtml(f.duringCall.proctorName)} (proctor): the voice may be the student talking to the proctor.</div>`;
+}
+
 function flagRows(flags: readonly ReviewFlag[]): string {
   if (flags.length === 0) return '<p>No flags were raised.</p>';
   const rows = flags
@@ -94,7 +100,7 @@ function flagRows(flags: readonly ReviewFlag[]): string {
   <td>${escapeHtml(offset(f.startOffsetMs))}–${escapeHtml(offset(f.endOffsetMs))}</td>
   <td>${escapeHtml(f.type)}</td>
   <td class="sev-${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</td>
-  <td class="pre">${escapeHtml(f.message)}</td>
+  <td><span class="pre">${escapeHtml(f.message)}</span>${duringCall(f)}</td>
   <td>${escapeHtml(evidence)}</td>
   <td>${escapeHtml(f.detail ? `${f.detail.source}, ${Math.round(f.detail.confidence * 100)} %` : '—')}</td>
   <td><strong>${escapeHtml(DECISION_LABEL[f.decision])}</strong>${

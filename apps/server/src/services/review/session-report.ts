@@ -6,7 +6,6 @@ import type { Actor } from '../accounts/actor.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { loadSessionChat } from '../live/chat-read.js';
 import { handsOfSession } from '../live/hands-read.js';
-import { sessionLinks } from '../live/rtc-record.js';
 import { sessionForRead } from '../sessions/session-access.js';
 import { hasVerdict, loadReviewData, toResponse, toVerdict } from './review-read.js';
 import { renderSessionReportHtml } from './session-report.html.js';
@@ -44,8 +43,8 @@ export class SessionReportService {
     // Students see their result on the review page; the report carries staff detail.
     if (actor.role === 'student') throw errors.notFound('Session');
     const session = await sessionForRead(this.db, actor, sessionId);
-    const data = await loadReviewData(this.db, session, 'staff');
     const now = this.clock.now();
+    const data = await loadReviewData(this.db, session, 'staff', now);
     await this.db.transaction((tx) =>
       appendAudit(
         tx,
@@ -79,7 +78,7 @@ export class SessionReportService {
       response: toResponse(data.review),
       chat: await loadSessionChat(this.db, session, { duringAttempt: true }),
       helpRequests: await handsOfSession(this.db, session.id),
-      rtcLinks: await sessionLinks(this.db, session.id),
+      rtcLinks: data.rtcLinks,
     };
   }
 }
