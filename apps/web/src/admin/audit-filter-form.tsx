@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { Field } from '../ui/field';
+import { DateTimeField, Field } from '../ui/field';
 import {
   appliedCount,
   emptyFilterForm,
@@ -112,26 +112,20 @@ export function AuditFilterFormView({
               )}
             </Field>
           ))}
-          <Field label="From" hint="On or after, your time" error={errors.from}>
-            {(c) => (
-              <input
-                {...c}
-                type="datetime-local"
-                value={form.from}
-                onChange={(e) => set('from', e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="To" hint="Before, your time" error={errors.to}>
-            {(c) => (
-              <input
-                {...c}
-                type="datetime-local"
-                value={form.to}
-                onChange={(e) => set('to', e.target.value)}
-              />
-            )}
-          </Field>
+          <DateTimeField
+            label="From"
+            hint="On or after, your time"
+            error={errors.from}
+            value={form.from}
+            onChange={(v) => set('from', v)}
+          />
+          <DateTimeField
+            label="To"
+            hint="Before, your time"
+            error={errors.to}
+            value={form.to}
+            onChange={(v) => set('to', v)}
+          />
         </div>
         <div className="form-actions">
           <button type="submit" className="button primary">

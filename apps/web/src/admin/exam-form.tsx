@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { LtiViolationGrade, type CreateExamBody } from '@invigil/contracts';
 import { localTimeZone } from '../lib/datetime';
-import { Checkbox, Field, NumberField } from '../ui/field';
+import { Checkbox, DateTimeField, Field, NumberField } from '../ui/field';
 import { DetectionRulesSection } from './detection-rules-section';
 import { VIOLATION_GRADE_LABELS } from './lti-exam-model';
 import { RetentionFieldset } from './retention-fieldset';
@@ -108,39 +108,30 @@ export function ExamForm({
       <fieldset disabled={readOnly || pending} className="card">
         <legend>Schedule</legend>
         <div className="grid-3">
-          <Field label="Opens at" hint={timeHint} error={errors.opensAt}>
-            {(c) => (
-              <input
-                {...c}
-                type="datetime-local"
-                required
-                value={form.opensAt}
-                onChange={(e) => set('opensAt', e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Closes at" hint={timeHint} error={errors.closesAt}>
-            {(c) => (
-              <input
-                {...c}
-                type="datetime-local"
-                required
-                value={form.closesAt}
-                onChange={(e) => set('closesAt', e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Registration deadline" hint={timeHint} error={errors.registrationDeadline}>
-            {(c) => (
-              <input
-                {...c}
-                type="datetime-local"
-                required
-                value={form.registrationDeadline}
-                onChange={(e) => set('registrationDeadline', e.target.value)}
-              />
-            )}
-          </Field>
+          <DateTimeField
+            label="Opens at"
+            hint={timeHint}
+            error={errors.opensAt}
+            required
+            value={form.opensAt}
+            onChange={(v) => set('opensAt', v)}
+          />
+          <DateTimeField
+            label="Closes at"
+            hint={timeHint}
+            error={errors.closesAt}
+            required
+            value={form.closesAt}
+            onChange={(v) => set('closesAt', v)}
+          />
+          <DateTimeField
+            label="Registration deadline"
+            hint={timeHint}
+            error={errors.registrationDeadline}
+            required
+            value={form.registrationDeadline}
+            onChange={(v) => set('registrationDeadline', v)}
+          />
         </div>
         <div className="grid-3">
           <NumberField

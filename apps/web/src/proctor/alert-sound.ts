@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { Severity } from '@invigil/contracts';
+import { useStoredFlag } from '../lib/use-stored-flag';
 
 /**
  * The alert feed's sound: a short beep made with WebAudio (no audio file), two for high
@@ -65,28 +66,9 @@ export function playChatSound(kind: 'hand' | 'message'): void {
   }
 }
 
-const MUTE_KEY = 'invigil.alerts.muted';
-
-function readMuted(): boolean {
-  try {
-    return window.localStorage.getItem(MUTE_KEY) === 'true';
-  } catch {
-    return false;
-  }
-}
-
 /** Whether alert sounds are muted, remembered in localStorage across visits. */
 export function useAlertMute(): [boolean, (muted: boolean) => void] {
-  const [muted, setMutedState] = useState(readMuted);
-  const setMuted = useCallback((value: boolean) => {
-    setMutedState(value);
-    try {
-      window.localStorage.setItem(MUTE_KEY, String(value));
-    } catch {
-      // Private mode or storage full: the choice lasts for this page only.
-    }
-  }, []);
-  return [muted, setMuted];
+  return useStoredFlag('invigil.alerts.muted');
 }
 
 /** Unlocks the alert sound on the first pointer or key press anywhere on the page. */

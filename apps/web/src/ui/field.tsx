@@ -49,11 +49,22 @@ export function Field({
   );
 }
 
+/** What InputField, NumberField and DateTimeField take besides the input's own attributes. */
+type ValueFieldProps = {
+  label: ReactNode;
+  hint?: ReactNode;
+  error?: string | undefined;
+  className?: string;
+  value: string;
+  onChange: (value: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'type' | 'value' | 'onChange' | 'className'>;
+
 /**
- * A Field with a number input: the value is the input's text. Other props (min, max, step,
- * inputMode, required, disabled) go to the input.
+ * A Field with one input of `type` whose value is the input's text. Other props (min, max,
+ * step, inputMode, required, disabled) go to the input.
  */
-export function NumberField({
+export function InputField({
+  type,
   label,
   hint,
   error,
@@ -61,20 +72,13 @@ export function NumberField({
   value,
   onChange,
   ...input
-}: {
-  label: ReactNode;
-  hint?: ReactNode;
-  error?: string | undefined;
-  className?: string;
-  value: string;
-  onChange: (value: string) => void;
-} & Omit<InputHTMLAttributes<HTMLInputElement>, 'type' | 'value' | 'onChange' | 'className'>) {
+}: ValueFieldProps & { type: string }) {
   return (
     <Field label={label} hint={hint} error={error} className={className}>
       {(c) => (
         <input
           {...c}
-          type="number"
+          type={type}
           {...input}
           value={value}
           onChange={(e) => onChange(e.target.value)}
@@ -82,6 +86,16 @@ export function NumberField({
       )}
     </Field>
   );
+}
+
+/** An InputField with a number input: the value is the input's text. */
+export function NumberField(props: ValueFieldProps) {
+  return <InputField type="number" {...props} />;
+}
+
+/** An InputField with a date and time input, in the browser's local time ("YYYY-MM-DDTHH:mm"). */
+export function DateTimeField(props: ValueFieldProps) {
+  return <InputField type="datetime-local" {...props} />;
 }
 
 /** A checkbox with its label to the right. */
