@@ -69,10 +69,9 @@ async function start(args: string[], roles?: ReadonlySet<ServerRole>): Promise<v
   const doing = cfg.roles === ALL_ROLES ? '' : `, roles: ${formatRoles(cfg.roles)}`;
   // A process without the api role serves no pages: say where its health is, not the site.
   const where = cfg.roles.has('api') ? `at ${cfg.publicUrl} ` : '';
-  console.log(
-    `\nInvigil is running ${where}(listening on ${address}, database: ${server.database.label}${doing})`,
-  );
-  if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
+  // One write: whoever watches the output for the ready line finds the credentials with it.
+  const ready = `\nInvigil is running ${where}(listening on ${address}, database: ${server.database.label}${doing})`;
+  console.log(creds ? `${ready}\n${formatDemoCredentials(creds)}\n` : ready);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

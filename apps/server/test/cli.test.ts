@@ -218,7 +218,12 @@ describe('invigil CLI', () => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor(() => /2 server processes/.test(out), 90_000);
+      // The ready line and the demo's passwords may arrive in separate chunks: wait for both.
+      await waitFor(
+        () =>
+          /2 server processes/.test(out) && /proctor@demo\.invigil\.test\s+demo-\S+\n/.test(out),
+        90_000,
+      );
       const url = `http://127.0.0.1:${port}`;
       const workers = () => childPids(child.pid!).filter((pid) => isNodeProcess(pid));
       expect(workers()).toHaveLength(2);

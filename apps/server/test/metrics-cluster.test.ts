@@ -58,7 +58,12 @@ describe('metrics of a cluster', () => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor(() => /2 server processes/.test(out), 90_000);
+      // The ready line and the demo's passwords may arrive in separate chunks: wait for both.
+      await waitFor(
+        () =>
+          /2 server processes/.test(out) && /proctor@demo\.invigil\.test\s+demo-\S+\n/.test(out),
+        90_000,
+      );
       expect(out).toMatch(/2 server processes/);
       const url = `http://127.0.0.1:${port}`;
       const password = /proctor@demo\.invigil\.test\s+(demo-\S+)/.exec(out)?.[1] ?? '';

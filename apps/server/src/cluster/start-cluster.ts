@@ -24,10 +24,9 @@ export async function startCluster(cfg: Config): Promise<void> {
     log,
   );
   const creds = cfg.seedDemo ? readDemoCredentials(cfg.dataDir) : null;
-  console.log(
-    `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, ${cfg.workers} server processes, database: ${engine})`,
-  );
-  if (creds) console.log(`${formatDemoCredentials(creds)}\n`);
+  // One write: whoever watches the output for the ready line finds the credentials with it.
+  const ready = `\nInvigil is running at ${cfg.publicUrl} (listening on ${address}, ${cfg.workers} server processes, database: ${engine})`;
+  console.log(creds ? `${ready}\n${formatDemoCredentials(creds)}\n` : ready);
 }
 
 /**
