@@ -179,8 +179,27 @@ describe.skipIf(browserUnavailable() !== undefined)('accounts in Chromium', () =
       .getByText('Disable Alex Student? They are signed out at once and cannot sign in')
       .waitFor();
     await row.getByRole('button', { name: 'Cancel' }).click();
-    const users = (await admin.call('GET', '/api/users')) as { name: string; disabled: boolean }[];
-    expect(users.find((u) => u.name === 'Alex Student')?.disabled).toBe(false);
+    const disabledOnServer = async () => {
+      const users = (await admin.call('GET', '/api/users')) as {
+        name: string;
+        disabled: boolean;
+      }[];
+      return users.find((u) => u.name === 'Alex Student')?.disabled;
+    };
+    expect(await disabledOnServer()).toBe(false);
+
+    // Confirmed, the same place then offers the way back, which asks in its own words.
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await page.getByText('Alex Student is disabled.').waitFor();
+    expect(await disabledOnServer()).toBe(true);
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row
+      .getByText('Enable Alex Student? They can sign in again with their current password.')
+      .waitFor();
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await page.getByText('Alex Student can sign in again.').waitFor();
+    expect(await disabledOnServer()).toBe(false);
     await page.close();
   });
 

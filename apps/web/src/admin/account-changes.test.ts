@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Role, User } from '@invigil/contracts';
 import {
-  disableQuestion,
-  enableQuestion,
+  accessToggle,
   roleChangedText,
   roleChangeLabel,
   roleChangeQuestion,
@@ -76,12 +75,26 @@ describe('role change confirmation', () => {
 });
 
 describe('enable and disable confirmation', () => {
-  it('says what disabling and enabling do', () => {
-    expect(disableQuestion(buildUser())).toBe(
-      'Disable Sam Student? They are signed out at once and cannot sign in until the account is enabled again.',
-    );
-    expect(enableQuestion(buildUser())).toBe(
-      'Enable Sam Student? They can sign in again with their current password.',
-    );
+  it('disabling an active account signs them out, as a danger', () => {
+    expect(accessToggle(buildUser({ disabled: false }))).toEqual({
+      label: 'Disable',
+      pendingLabel: 'Disabling…',
+      question:
+        'Disable Sam Student? They are signed out at once and cannot sign in until the account is enabled again.',
+      disabled: true,
+      done: 'Sam Student is disabled.',
+      danger: true,
+    });
+  });
+
+  it('enabling a disabled account keeps their password', () => {
+    expect(accessToggle(buildUser({ disabled: true }))).toEqual({
+      label: 'Enable',
+      pendingLabel: 'Enabling…',
+      question: 'Enable Sam Student? They can sign in again with their current password.',
+      disabled: false,
+      done: 'Sam Student can sign in again.',
+      danger: false,
+    });
   });
 });

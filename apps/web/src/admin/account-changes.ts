@@ -64,10 +64,34 @@ export const roleChangeLabel = (role: Role): string => `Make ${ROLE_LABELS[role]
 export const roleChangedText = (user: Pick<User, 'name'>, role: Role): string =>
   `${user.name} is now ${withArticle(ROLE_LABELS[role])}.`;
 
-/** The question asked before disabling an account. */
-export const disableQuestion = (user: Pick<User, 'name'>): string =>
-  `Disable ${user.name}? They are signed out at once and cannot sign in until the account is enabled again.`;
+/** The words and the change of the one button that disables an account, or enables it again. */
+export interface AccessToggle {
+  label: string;
+  pendingLabel: string;
+  question: string;
+  /** A disabled account is enabled again, and the other way round. */
+  disabled: boolean;
+  done: string;
+  danger: boolean;
+}
 
-/** The question asked before enabling an account again. */
-export const enableQuestion = (user: Pick<User, 'name'>): string =>
-  `Enable ${user.name}? They can sign in again with their current password.`;
+/** What the access button does for this account: enabling is undoable, disabling signs them out. */
+export function accessToggle(user: Pick<User, 'name' | 'disabled'>): AccessToggle {
+  return user.disabled
+    ? {
+        label: 'Enable',
+        pendingLabel: 'Enabling…',
+        question: `Enable ${user.name}? They can sign in again with their current password.`,
+        disabled: false,
+        done: `${user.name} can sign in again.`,
+        danger: false,
+      }
+    : {
+        label: 'Disable',
+        pendingLabel: 'Disabling…',
+        question: `Disable ${user.name}? They are signed out at once and cannot sign in until the account is enabled again.`,
+        disabled: true,
+        done: `${user.name} is disabled.`,
+        danger: true,
+      };
+}

@@ -10,7 +10,7 @@ import { ResourceView } from '../ui/states';
 import { StatusMessage, type Feedback } from '../ui/status-message';
 import { Table, type Column } from '../ui/table';
 import type { Resource } from '../ui/use-resource';
-import { disableQuestion, enableQuestion, roleChangedText } from './account-changes';
+import { accessToggle, roleChangedText, type AccessToggle } from './account-changes';
 import { ErasureAction, ErasureReceiptView } from './erasure-action';
 import { RoleChange } from './role-change';
 import { MfaResetAction } from './mfa-reset-action';
@@ -120,33 +120,13 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
                   onReject={() => void review(u, 'reject')}
                 />
                 {/* A waiting account is refused with Reject (which disables it) instead. */}
-                {u.signupPending && !u.disabled ? null : u.disabled ? (
-                  <ConfirmButton
-                    label="Enable"
-                    question={enableQuestion(u)}
-                    confirmLabel="Enable"
-                    keepLabel="Cancel"
-                    className="button secondary small"
+                {u.signupPending && !u.disabled ? null : (
+                  <AccessButton
+                    toggle={accessToggle(u)}
                     pending={pending === u.id}
-                    pendingLabel="Enabling…"
                     disabled={pending !== null}
                     describedBy={`user-${u.id}`}
-                    onConfirm={() =>
-                      void update(u, { disabled: false }, `${u.name} can sign in again.`)
-                    }
-                  />
-                ) : (
-                  <ConfirmButton
-                    label="Disable"
-                    question={disableQuestion(u)}
-                    keepLabel="Cancel"
-                    confirmLabel="Disable"
-                    className="button danger small"
-                    pending={pending === u.id}
-                    pendingLabel="Disabling…"
-                    disabled={pending !== null}
-                    describedBy={`user-${u.id}`}
-                    onConfirm={() => void update(u, { disabled: true }, `${u.name} is disabled.`)}
+                    onConfirm={(t) => void update(u, { disabled: t.disabled }, t.done)}
                   />
                 )}
               </>
@@ -189,5 +169,30 @@ export function UsersTable({ users }: { users: Resource<User[]> }) {
         {(list) => <Table caption="Users" columns={columns} rows={list} rowKey={(u) => u.id} />}
       </ResourceView>
     </>
+  );
+}
+
+/** Disable an account, or enable it again, after a question that says what that does. */
+function AccessButton(props: {
+  toggle: AccessToggle;
+  pending: boolean;
+  disabled: boolean;
+  describedBy: string;
+  onConfirm: (toggle: AccessToggle) => void;
+}) {
+  const { toggle } = props;
+  return (
+    <ConfirmButton
+      label={toggle.label}
+      question={toggle.question}
+      confirmLabel={toggle.label}
+      keepLabel="Cancel"
+      className={`button ${toggle.danger ? 'danger' : 'secondary'} small`}
+      pending={props.pending}
+      pendingLabel={toggle.pendingLabel}
+      disabled={props.disabled}
+      describedBy={props.describedBy}
+      onConfirm={() => props.onConfirm(toggle)}
+    />
   );
 }
