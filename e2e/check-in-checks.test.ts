@@ -1,25 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crop } from '@invigil/detection';
-import { decodeImage } from '@invigil/detection/node';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+import { writeSampleFaceY4m } from './helpers/sample-face.js';
 import { checkInAndStartExam, demoApiSession, signInStudent } from './helpers/student-flow.js';
-import { writeImageY4m } from './helpers/y4m.js';
 import { seriousViolations } from './helpers/axe.js';
 
 const SHOTS = path.resolve('e2e/screenshots');
-/** One face of the detection library's sample picture (MIT), resolved through the package. */
-const FACE_SOURCE = path.join(
-  path.dirname(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human'))),
-  'assets',
-  'screenshot-facedetect.jpg',
-);
-const FACE_RECT: [number, number, number, number] = [152, 300, 178, 220];
 
 type Browser = { context: BrowserContext; close(): Promise<void> };
 
@@ -39,7 +29,7 @@ describe.skipIf(browserUnavailable() !== undefined)('check-in that checks, in Ch
     server = await startDemoServer({}, { facePhotoCheck: true });
     videoDir = mkdtempSync(path.join(os.tmpdir(), 'invigil-y4m-'));
     const video = path.join(videoDir, 'face.y4m');
-    writeImageY4m(video, crop(decodeImage(readFileSync(FACE_SOURCE)), FACE_RECT));
+    writeSampleFaceY4m(video);
     faceless = await launchBrowser();
     withFace = await launchBrowser([`--use-file-for-fake-video-capture=${video}`]);
     // The demo exam offers a practice run.

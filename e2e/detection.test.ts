@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_RULES } from '@invigil/contracts';
-import { crop } from '@invigil/detection';
-import { decodeImage } from '@invigil/detection/node';
 import { type DemoServer, startDemoServer } from './helpers/app-server.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
+import { writeSampleFaceY4m } from './helpers/sample-face.js';
 import {
   checkInAndStartExam,
   demoApiSession,
@@ -15,15 +14,9 @@ import {
   submitExam,
 } from './helpers/student-flow.js';
 import { writeToneWav } from './helpers/wav.js';
-import { writeGreyY4m, writeImageY4m } from './helpers/y4m.js';
+import { writeGreyY4m } from './helpers/y4m.js';
 
 const SHOTS = path.resolve('e2e/screenshots');
-/**
- * A webcam-style frame of one person looking at the camera: one face cropped from a sample
- * picture that ships in the detection library's npm package (MIT), read at test time.
- */
-const FACE_SOURCE = path.resolve('node_modules/@vladmandic/human/assets/screenshot-facedetect.jpg');
-const FACE_RECT: [number, number, number, number] = [152, 300, 178, 220];
 /**
  * How long detection may take to analyse one more frame while recording. The tests check
  * that detection keeps running, never how fast: the machines are shared and a rate check
@@ -245,12 +238,12 @@ describe.skipIf(browserUnavailable() !== undefined)('detection in the browser', 
     },
   );
 
-  it.skipIf(!existsSync(FACE_SOURCE))(
+  it(
     'with a face in view: no detection, identity matches the check-in photo; detection keeps running',
     { timeout: 150_000 },
     async () => {
       const video = path.join(videoDir, 'face.y4m');
-      writeImageY4m(video, crop(decodeImage(readFileSync(FACE_SOURCE)), FACE_RECT));
+      writeSampleFaceY4m(video);
       const faceBrowser = await launchBrowser([`--use-file-for-fake-video-capture=${video}`]);
       try {
         const admin = await demoApiSession(server, 'admin');
