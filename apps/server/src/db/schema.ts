@@ -1,8 +1,11 @@
 /**
  * The database schema, one module for drizzle-kit and the services: the core tables
- * (accounts, exams, sessions, recordings, detection) and those of live proctoring.
+ * (accounts, exams, sessions), questions and answers, the evidence (recordings, events,
+ * detection), and those of live proctoring and the other subjects below.
  */
 export * from './schema-core.js';
+export * from './schema-questions.js';
+export * from './schema-evidence.js';
 export * from './schema-proctoring.js';
 export * from './schema-rtc.js';
 export * from './schema-communication.js';
