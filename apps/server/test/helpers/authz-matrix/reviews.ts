@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { completeCheckIn } from '../check-in.js';
 import type { MatrixFixture } from './fixture.js';
 
-// review.test.ts has the review workflow; these only set up what the matrix's callers act on.
+// review-*.test.ts have the review workflow; these only set up what the matrix's callers act on.
 
 /** A fresh attempt of the owner student, terminated by the admin; with one closed flag if asked. */
 export async function finishedSession(
