@@ -9,9 +9,9 @@ import { signWebhook } from './signature.js';
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** Why a request failed, without the URL (it may carry a token) or any secret. */
-function describeFailure(error: unknown): string {
+function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `No answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
+    return `No answer within ${timeoutMs / 1000} s`;
   }
   const cause =
     error instanceof Error
@@ -31,6 +31,7 @@ export class DeliveryAttempts {
     private readonly db: Db,
     private readonly mailer: Mailer | undefined,
     private readonly now: () => Date,
+    private readonly timeoutMs = WEBHOOK_TIMEOUT_MS,
   ) {}
 
   /** Attempt the delivery once. */
@@ -63,14 +64,14 @@ export class DeliveryAttempts {
         body,
         // A redirect is a failure: following it would send signed events somewhere unreviewed.
         redirect: 'manual',
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       await res.body?.cancel();
       if (res.status >= 200 && res.status < 300)
         return { ok: true, statusCode: res.status, target };
       return { ok: false, statusCode: res.status, error: `HTTP ${res.status}`, target };
     } catch (error) {
-      return { ok: false, error: describeFailure(error), target };
+      return { ok: false, error: describeFailure(error, this.timeoutMs), target };
     }
   }
 
