@@ -26,7 +26,7 @@ export const NOTIFICATIONS_ENV = {
   NOTIFICATION_POLL_SECONDS: int(1, 600)
     .default(5)
     .describe(
-      'How often due webhook calls and e-mails (retries) are looked for (new ones go at once).',
+      'How often a sweep looks for webhook calls and e-mails whose job was lost (a process died) and queues them again. New ones and retries are run by the job queue.',
     ),
 } as const;
 

@@ -36,12 +36,12 @@ export const SECURITY_ENV = {
   WRITE_RATE_LIMIT_PER_MINUTE: int(10, 1_000_000)
     .default(1200)
     .describe(
-      'Writes (POST, PUT, PATCH, DELETE under /api) allowed per signed-in user per minute, per server process. A browser uploads about one item a second, faster while catching up after an outage.',
+      'Writes (POST, PUT, PATCH, DELETE under /api) allowed per signed-in user per minute: across every server process with REDIS_URL, else in each process. A browser uploads about one item a second, faster while catching up after an outage.',
     ),
   CHAT_MESSAGES_PER_30_SECONDS: int(1, 10_000)
     .default(10)
     .describe(
-      'Chat messages and announcements one user may send per 30 seconds (per server process); more are refused with 429 CHAT_RATE_LIMITED. The same number of raise/lower hand actions, counted apart (429 HAND_RATE_LIMITED).',
+      'Chat messages and announcements one user may send per 30 seconds (across every server process with REDIS_URL, else in each process); more are refused with 429 CHAT_RATE_LIMITED. The same number of raise/lower hand actions, counted apart (429 HAND_RATE_LIMITED).',
     ),
   INGEST_GRACE_MINUTES: int(0, 24 * 60)
     .default(15)
