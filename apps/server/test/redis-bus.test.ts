@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisEventBus } from '../src/adapters/redis.event-bus.js';
-import { eventBusContract } from '../src/ports/event-bus.contract.js';
+import { busMessage, eventBusContract } from '../src/ports/event-bus.contract.js';
 import { redisSkipReason, startRedis, type RedisServer } from './helpers/redis.js';
 
 const skip = redisSkipReason();
@@ -30,8 +30,8 @@ describe.skipIf(skip !== null)('Redis event bus', () => {
     const a = await RedisEventBus.connect(redis.url, undefined, 'a:');
     const b = await RedisEventBus.connect(redis.url, undefined, 'b:');
     const got: unknown[] = [];
-    await b.subscribe('flag.removed', (m) => void got.push(m));
-    await a.publish('flag.removed', { id: 'x', sessionId: 'y', examId: 'z' });
+    await b.subscribe('review.verdict', (m) => void got.push(m));
+    await a.publish('review.verdict', busMessage(1));
     await new Promise((r) => setTimeout(r, 100));
     expect(got).toEqual([]);
     await Promise.all([a.close(), b.close()]);

@@ -190,7 +190,6 @@ export const LiveTopic = z.enum([
   'session.health',
   'flag.created',
   'flag.updated',
-  'flag.removed',
   'alert.updated',
   'intervention',
   'chat.message',
@@ -229,11 +228,6 @@ export const LiveMessage = z.discriminatedUnion('topic', [
   z.object({ ...envelope, topic: z.literal('session.health'), data: SessionHealth }),
   z.object({ ...envelope, topic: z.literal('flag.created'), data: Alert }),
   z.object({ ...envelope, topic: z.literal('flag.updated'), data: Alert }),
-  z.object({
-    ...envelope,
-    topic: z.literal('flag.removed'),
-    data: z.object({ id: Id, sessionId: Id }),
-  }),
   z.object({ ...envelope, topic: z.literal('alert.updated'), data: AlertState }),
   z.object({ ...envelope, topic: z.literal('intervention'), data: Intervention }),
   /** A chat message or announcement (stored; students get their session's and announcements). */

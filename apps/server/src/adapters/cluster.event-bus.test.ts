@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { eventBusContract } from '../ports/event-bus.contract.js';
+import { busMessage, eventBusContract } from '../ports/event-bus.contract.js';
 import {
   type BusFrame,
   type BusLink,
@@ -50,7 +50,7 @@ eventBusContract('cluster (IPC relay)', async () => {
 
 describe('cluster event bus', () => {
   it('tells bus frames from other IPC messages', () => {
-    expect(isBusFrame({ kind: 'invigil.bus', topic: 'flag.removed', json: '{}' })).toBe(true);
+    expect(isBusFrame({ kind: 'invigil.bus', topic: 'review.verdict', json: '{}' })).toBe(true);
     expect(isBusFrame({ cmd: 'NODE_CLUSTER' })).toBe(false);
     expect(isBusFrame(null)).toBe(false);
     expect(isBusFrame({ kind: 'invigil.bus', topic: 1, json: '{}' })).toBe(false);
@@ -63,18 +63,18 @@ describe('cluster event bus', () => {
       errors.push(`${topic}: ${String(e)}`),
     );
     const got: unknown[] = [];
-    await bus.subscribe('flag.removed', (m) => void got.push(m));
-    await bus.subscribe('flag.removed', () => {
+    await bus.subscribe('review.verdict', (m) => void got.push(m));
+    await bus.subscribe('review.verdict', () => {
       throw new Error('boom');
     });
-    await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
+    await bus.publish('review.verdict', busMessage(1));
     // Delivered on a later tick: wait for it (a busy machine takes longer than 20 ms).
     await vi.waitFor(() => expect(got).toHaveLength(1), { timeout: 5000 });
-    expect(got).toEqual([{ id: 'a', sessionId: 'b', examId: 'c' }]);
-    await vi.waitFor(() => expect(errors).toEqual(['flag.removed: Error: boom']));
+    expect(got).toEqual([busMessage(1)]);
+    await vi.waitFor(() => expect(errors).toEqual(['review.verdict: Error: boom']));
     await bus.close();
     expect(hub.workers.size).toBe(0);
-    await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
+    await bus.publish('review.verdict', busMessage(1));
     await new Promise((r) => setTimeout(r, 20));
     expect(got).toHaveLength(1);
   });
@@ -90,9 +90,7 @@ describe('cluster event bus', () => {
       },
       (e, topic) => errors.push(`${topic}: ${String(e)}`),
     );
-    await expect(
-      bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' }),
-    ).resolves.toBeUndefined();
-    expect(errors).toEqual(['flag.removed: Error: channel closed']);
+    await expect(bus.publish('review.verdict', busMessage(1))).resolves.toBeUndefined();
+    expect(errors).toEqual(['review.verdict: Error: channel closed']);
   });
 });

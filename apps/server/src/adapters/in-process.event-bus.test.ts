@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { eventBusContract } from '../ports/event-bus.contract.js';
+import { busMessage, eventBusContract } from '../ports/event-bus.contract.js';
 import { InProcessEventBus } from './in-process.event-bus.js';
 
 eventBusContract('in-process', async () => {
@@ -12,17 +12,17 @@ describe('in-process event bus', () => {
     const errors: string[] = [];
     const bus = new InProcessEventBus((e, topic) => errors.push(`${topic}: ${String(e)}`));
     const got: unknown[] = [];
-    await bus.subscribe('flag.removed', () => {
+    await bus.subscribe('review.verdict', () => {
       throw new Error('boom');
     });
-    await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
+    await bus.publish('review.verdict', busMessage(1));
     // Delivered on a later tick: wait for it rather than for a fixed time.
-    await vi.waitFor(() => expect(errors).toEqual(['flag.removed: Error: boom']), {
+    await vi.waitFor(() => expect(errors).toEqual(['review.verdict: Error: boom']), {
       timeout: 5000,
     });
-    await bus.subscribe('flag.removed', (m) => void got.push(m));
+    await bus.subscribe('review.verdict', (m) => void got.push(m));
     await bus.close();
-    await bus.publish('flag.removed', { id: 'a', sessionId: 'b', examId: 'c' });
+    await bus.publish('review.verdict', busMessage(1));
     await new Promise((r) => setTimeout(r, 20));
     expect(got).toEqual([]);
   });

@@ -10,10 +10,15 @@ export interface EventBusFixture {
   cleanup(): Promise<void>;
 }
 
-const removed = (n: number): BusTopics['flag.removed'] => ({
-  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  sessionId: '00000000-0000-4000-8000-000000000001',
+/** A small message of a real topic, numbered so that tests can tell copies and order apart. */
+export const busMessage = (n: number): BusTopics['review.verdict'] => ({
+  sessionId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
   examId: '00000000-0000-4000-8000-000000000002',
+  verdict: 'clean',
+  reason: `message ${n}`,
+  final: false,
+  reviewerId: null,
+  decidedAt: '2026-12-06T10:00:00.000Z',
 });
 
 /** Resolve after `ms`, so late (wrong) deliveries would have arrived. */
@@ -56,17 +61,17 @@ export function eventBusContract(name: string, factory: () => Promise<EventBusFi
     afterAll(async () => f?.cleanup());
 
     it('delivers a copy of each message to every subscriber of the topic, in order', async () => {
-      const a = collector<BusTopics['flag.removed']>();
-      const b = collector<BusTopics['flag.removed']>();
-      const offA = await f.subscriber.subscribe('flag.removed', a.handler);
-      const offB = await f.subscriber.subscribe('flag.removed', b.handler);
-      const first = removed(1);
-      await f.publisher.publish('flag.removed', first);
-      await f.publisher.publish('flag.removed', removed(2));
+      const a = collector<BusTopics['review.verdict']>();
+      const b = collector<BusTopics['review.verdict']>();
+      const offA = await f.subscriber.subscribe('review.verdict', a.handler);
+      const offB = await f.subscriber.subscribe('review.verdict', b.handler);
+      const first = busMessage(1);
+      await f.publisher.publish('review.verdict', first);
+      await f.publisher.publish('review.verdict', busMessage(2));
       await a.waitFor(2);
       await b.waitFor(2);
-      expect(a.got).toEqual([removed(1), removed(2)]);
-      expect(b.got).toEqual([removed(1), removed(2)]);
+      expect(a.got).toEqual([busMessage(1), busMessage(2)]);
+      expect(b.got).toEqual([busMessage(1), busMessage(2)]);
       expect(a.got[0]).not.toBe(first);
       await offA();
       await offB();
@@ -75,7 +80,7 @@ export function eventBusContract(name: string, factory: () => Promise<EventBusFi
     it('does not deliver other topics', async () => {
       const c = collector<unknown>();
       const off = await f.subscriber.subscribe('session.risk', c.handler);
-      await f.publisher.publish('flag.removed', removed(3));
+      await f.publisher.publish('review.verdict', busMessage(3));
       await settle();
       expect(c.got).toEqual([]);
       await off();
@@ -83,9 +88,9 @@ export function eventBusContract(name: string, factory: () => Promise<EventBusFi
 
     it('never delivers inside publish', async () => {
       const c = collector<unknown>();
-      const off = await f.subscriber.subscribe('flag.removed', c.handler);
+      const off = await f.subscriber.subscribe('review.verdict', c.handler);
       // Not during the call itself; a networked bus may deliver before the promise settles.
-      const publishing = f.publisher.publish('flag.removed', removed(4));
+      const publishing = f.publisher.publish('review.verdict', busMessage(4));
       expect(c.got).toEqual([]);
       await publishing;
       await c.waitFor(1);
@@ -94,29 +99,29 @@ export function eventBusContract(name: string, factory: () => Promise<EventBusFi
 
     it('stops delivering after unsubscribe', async () => {
       const c = collector<unknown>();
-      const off = await f.subscriber.subscribe('flag.removed', c.handler);
+      const off = await f.subscriber.subscribe('review.verdict', c.handler);
       await off();
-      await f.publisher.publish('flag.removed', removed(5));
+      await f.publisher.publish('review.verdict', busMessage(5));
       await settle();
       expect(c.got).toEqual([]);
     });
 
     it('a failing subscriber affects neither the publisher nor other subscribers', async () => {
       const c = collector<unknown>();
-      const offBad = await f.subscriber.subscribe('flag.removed', () => {
+      const offBad = await f.subscriber.subscribe('review.verdict', () => {
         throw new Error('subscriber bug');
       });
-      const offAsync = await f.subscriber.subscribe('flag.removed', async () => {
+      const offAsync = await f.subscriber.subscribe('review.verdict', async () => {
         throw new Error('async subscriber bug');
       });
-      const off = await f.subscriber.subscribe('flag.removed', c.handler);
-      await expect(f.publisher.publish('flag.removed', removed(6))).resolves.toBeUndefined();
+      const off = await f.subscriber.subscribe('review.verdict', c.handler);
+      await expect(f.publisher.publish('review.verdict', busMessage(6))).resolves.toBeUndefined();
       await c.waitFor(1);
       await Promise.all([offBad(), offAsync(), off()]);
     });
 
     it('publishing with no subscriber is fine', async () => {
-      await expect(f.publisher.publish('flag.removed', removed(7))).resolves.toBeUndefined();
+      await expect(f.publisher.publish('review.verdict', busMessage(7))).resolves.toBeUndefined();
     });
   });
 }

@@ -12,8 +12,6 @@ export interface BusTopics {
   'flag.created': Flag & { examId: string };
   /** A flag changed (it ended, grew more certain, or was re-derived differently). */
   'flag.updated': Flag & { examId: string };
-  /** A flag no longer follows from the events (e.g. a late event closed the gap) and was removed. */
-  'flag.removed': { id: string; sessionId: string; examId: string };
   /**
    * A stored live message (see LiveFeed), for every process's real-time gateway to fan out
    * to the sockets allowed to see it. `studentSeq` is its position in the session's student

@@ -34,11 +34,11 @@ class FakeSocket implements SocketLike {
 
 const envelope = { examId: EXAM, sessionId: SESSION, at: AT };
 const ready = (cursor: number) => ({ ...envelope, id: 0, topic: 'ready', data: { cursor } });
-const removed = (id: number) => ({
+const unread = (id: number) => ({
   ...envelope,
   id,
-  topic: 'flag.removed',
-  data: { id: SESSION, sessionId: SESSION },
+  topic: 'chat.unread',
+  data: { sessionId: SESSION, unread: 1, lastAt: null },
 });
 const heartbeat = () => ({ ...envelope, id: 0, topic: 'heartbeat', data: { serverTime: AT } });
 
@@ -113,15 +113,15 @@ describe('LiveClient', () => {
 
   it('passes valid messages on, drops invalid ones and repeated ids', () => {
     const c = client();
-    last().send(removed(42));
+    last().send(unread(42));
     last().send('not json');
-    last().send({ ...removed(43), topic: 'made.up' });
-    last().send({ ...removed(44), data: { id: 'not a uuid' } });
-    last().send(removed(42));
+    last().send({ ...unread(43), topic: 'made.up' });
+    last().send({ ...unread(44), data: { sessionId: 'not a uuid', unread: 1, lastAt: null } });
+    last().send(unread(42));
     last().send(ready(42));
     last().send(heartbeat());
     expect(received.map((m) => [m.topic, m.id])).toEqual([
-      ['flag.removed', 42],
+      ['chat.unread', 42],
       ['ready', 0],
       ['heartbeat', 0],
     ]);
@@ -132,7 +132,7 @@ describe('LiveClient', () => {
   it('reconnects with backoff and jitter, resuming after the last id, without repeats', () => {
     const c = client();
     last().send(ready(41));
-    last().send(removed(42));
+    last().send(unread(42));
     last().drop();
     expect(c.status).toBe('offline');
     // First retry: 1 s ceiling × (0.5 + 0.5/2) = 750 ms.
@@ -155,8 +155,8 @@ describe('LiveClient', () => {
     }
     expect(waits).toEqual([1500, 3000, 6000, 12000, 22500, 22500, 22500]);
     // The replay repeats 42 (already delivered), then brings 43; after ready the backoff resets.
-    last().send(removed(42));
-    last().send(removed(43));
+    last().send(unread(42));
+    last().send(unread(43));
     last().send(ready(43));
     expect(received.filter((m) => m.id > 0).map((m) => m.id)).toEqual([42, 43]);
     last().drop();

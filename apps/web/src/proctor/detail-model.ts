@@ -90,10 +90,6 @@ export function applyDetailMessage(
         handling: { ...state.handling, [flag.id]: handling },
       };
     }
-    case 'flag.removed':
-      return message.data.sessionId === id
-        ? { ...state, flags: state.flags.filter((f) => f.id !== message.data.id) }
-        : state;
     case 'alert.updated':
       return message.data.sessionId === id
         ? { ...state, handling: { ...state.handling, [message.data.flagId]: message.data } }

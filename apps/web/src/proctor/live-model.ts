@@ -175,14 +175,6 @@ function upsertAlert(state: LiveExamState, alert: Alert): LiveExamState {
   return bumpOpenFlags({ ...state, alerts }, alert.flag.sessionId, delta);
 }
 
-function removeAlert(state: LiveExamState, flagId: string, sessionId: string): LiveExamState {
-  const previous = state.alerts.find((a) => a.flag.id === flagId);
-  const alerts = previous ? state.alerts.filter((a) => a.flag.id !== flagId) : state.alerts;
-  // A flag older than the feed's hour may go too: it was open unless we know otherwise.
-  const delta = previous && !isOpen(previous) ? 0 : -1;
-  return bumpOpenFlags({ ...state, alerts }, sessionId, delta);
-}
-
 function updateHandling(state: LiveExamState, handling: AlertState): LiveExamState {
   let changed = false;
   const alerts = state.alerts.map((a) => {
@@ -240,8 +232,6 @@ export function applyLiveMessage(state: LiveExamState, message: LiveMessage): Li
     case 'flag.created':
     case 'flag.updated':
       return upsertAlert(state, message.data);
-    case 'flag.removed':
-      return removeAlert(state, message.data.id, message.data.sessionId);
     case 'alert.updated':
       return updateHandling(state, message.data);
     case 'ready':

@@ -357,7 +357,7 @@ export async function liveGateway(app: FastifyInstance, deps: GatewayDeps): Prom
         'first the stored messages after `since`, oldest first, or `resync` if they cannot all ' +
         'be replayed (fetch GET /api/exams/{id}/live again and continue from its cursor); then ' +
         '`ready` with the cursor; then live `session.state`, `session.risk`, `session.health`, ' +
-        '`flag.created`, `flag.updated`, `flag.removed`, `alert.updated`, `intervention`, and a ' +
+        '`flag.created`, `flag.updated`, `alert.updated`, `intervention`, and a ' +
         '`heartbeat` every 15 s (plus ws pings). Students receive only their session’s ' +
         'student-audience messages (`session.state`, `intervention`, `rtc.link`, …), with ids ' +
         '(and `ready` cursors) that count those messages only: 1, 2, 3 … per session. ' +
