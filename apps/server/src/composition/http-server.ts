@@ -86,7 +86,7 @@ export async function createHttpServer(
   await app.register(fastifyRateLimit, {
     global: false,
     // While Redis is away requests are let through rather than refused: sign-in stays
-    // limited by the account lockout in the database, and an exam never stops for a counter.
+    // slowed by the sign-in throttle, kept in the database, and an exam never stops for a counter.
     ...(rateRedis && { redis: rateRedis, nameSpace: 'invigil:rl:', skipOnError: true }),
   });
   await app.register(fastifySwagger, {
