@@ -16,7 +16,7 @@ export function AccountPage() {
   return (
     <Page title="Account">
       <Section title="Profile" id="profile">
-        <dl className="facts">
+        <dl className="facts facts-natural">
           <div>
             <dt>Name</dt>
             <dd>{user.name}</dd>
@@ -30,13 +30,13 @@ export function AccountPage() {
             <dd>{ROLE_LABELS[user.role]}</dd>
           </div>
           <div>
-            <dt>E-mail address</dt>
+            <dt>Sign-up</dt>
             <dd>
               {user.signupPending === 'email'
-                ? 'Not confirmed yet'
+                ? 'E-mail not confirmed yet'
                 : user.signupPending === 'approval'
                   ? 'Waiting for approval'
-                  : 'Confirmed'}
+                  : 'Complete'}
             </dd>
           </div>
           <div>

@@ -48,7 +48,12 @@ export function DetectionRulesSection({
     onChange({ ...value, rules: { ...value.rules, [name]: rule } });
 
   return (
-    <fieldset disabled={disabled} className="card detection-rules" aria-describedby={introId}>
+    <fieldset
+      id="detection-rules"
+      disabled={disabled}
+      className="card detection-rules"
+      aria-describedby={introId}
+    >
       <legend>Detection rules</legend>
       <div className="detection-head">
         <p id={introId} className="hint">

@@ -59,7 +59,7 @@ export function ExamForm({
 
   return (
     <form className="form exam-form" onSubmit={submit} aria-label="Exam" noValidate>
-      <fieldset disabled={readOnly || pending} className="card">
+      <fieldset id="exam-details" disabled={readOnly || pending} className="card">
         <legend>Details</legend>
         <Field label="Title" error={errors.title}>
           {(c) => (
@@ -105,7 +105,7 @@ export function ExamForm({
         </Field>
       </fieldset>
 
-      <fieldset disabled={readOnly || pending} className="card">
+      <fieldset id="exam-schedule" disabled={readOnly || pending} className="card">
         <legend>Schedule</legend>
         <div className="grid-3">
           <DateTimeField
@@ -158,7 +158,7 @@ export function ExamForm({
         </div>
       </fieldset>
 
-      <fieldset disabled={readOnly || pending} className="card">
+      <fieldset id="exam-policy" disabled={readOnly || pending} className="card">
         <legend>Proctoring policy</legend>
         <div className="checkbox-grid">
           {POLICY_SWITCHES.map(([key, label]) => (

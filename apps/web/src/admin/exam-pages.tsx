@@ -9,6 +9,7 @@ import { Roster } from '../exams/roster';
 import { ConfirmButton } from '../ui/confirm-button';
 import { FormErrors } from '../ui/field';
 import { Page, Section } from '../ui/page';
+import { PageContents, type ContentsItem } from '../ui/page-contents';
 import { ErrorState, Loading } from '../ui/states';
 import { Notice, StatusMessage, type Feedback } from '../ui/status-message';
 import { useResource } from '../ui/use-resource';
@@ -72,6 +73,21 @@ export function NewExamPage() {
     </Page>
   );
 }
+
+/** The parts of an exam's page, in order (LMS only shows for an exam with a course link). */
+const EXAM_CONTENTS: readonly ContentsItem[] = [
+  { id: 'exam-details', label: 'Details' },
+  { id: 'exam-schedule', label: 'Schedule' },
+  { id: 'exam-policy', label: 'Proctoring policy' },
+  { id: 'detection-rules', label: 'Detection rules' },
+  { id: 'exam-retention', label: 'Data retention' },
+  { id: 'questions-heading', label: 'Questions' },
+  { id: 'staff-heading', label: 'Staff' },
+  { id: 'roster-heading', label: 'Roster' },
+  { id: 'scores-heading', label: 'Scores' },
+  { id: 'lms-heading', label: 'LMS' },
+  { id: 'legal-hold-heading', label: 'Legal hold' },
+];
 
 function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => void }) {
   const user = useUser();
@@ -156,6 +172,7 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
       }
       actions={actions}
     >
+      <PageContents items={EXAM_CONTENTS} />
       <StatusMessage feedback={feedback} />
       {archived ? <Notice>This exam is archived and can no longer be changed.</Notice> : null}
       <FormErrors messages={summary} />

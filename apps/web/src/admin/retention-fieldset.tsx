@@ -54,7 +54,12 @@ export function RetentionFieldset({
     });
 
   return (
-    <fieldset disabled={disabled} className="card" aria-describedby="retention-hint">
+    <fieldset
+      id="exam-retention"
+      disabled={disabled}
+      className="card"
+      aria-describedby="retention-hint"
+    >
       <legend>Data retention</legend>
       <p className="hint" id="retention-hint">
         Recordings, snapshots and identity evidence are deleted when their time runs out, unless a
