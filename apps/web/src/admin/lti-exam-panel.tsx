@@ -150,7 +150,7 @@ function LmsPanelBody({
         rows={data.links}
         rowKey={(l) => l.id}
       />
-      <div className="section-head">
+      <div className="section-head lti-subhead">
         <h3 className="lti-subheading">Course roster</h3>
         {canManage ? (
           <button
