@@ -133,7 +133,10 @@ describe.each(engines())('encryption at rest on %s', (engine) => {
     await writeFile(file, bytes);
     const before = await getRaw(proctor, url);
     expect(before.status).toBe(500);
-    expect(before.json).toMatchObject({ code: 'STORED_DATA_DAMAGED' });
+    expect(before.json).toMatchObject({
+      code: 'STORED_DATA_NOT_ENCRYPTED',
+      message: expect.stringContaining('invigil keys encrypt-existing'),
+    });
     const { blobDir } = server.instance.config;
     const raw = await LocalDiskBlobStore.open(blobDir);
     const keyFile = await readFile(path.join(server.instance.config.dataDir, 'master.key'), 'utf8');

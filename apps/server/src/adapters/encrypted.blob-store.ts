@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import {
   BlobDecryptError,
+  BlobNotEncryptedError,
   cipherRangeFor,
   createDecryptStream,
   decodeHeader,
@@ -112,7 +113,7 @@ export class EncryptedBlobStore implements BlobStore {
     if (!first) return undefined;
     const start = await buffer(first.stream);
     if (!isEncryptedBlob(start)) {
-      throw new BlobDecryptError(
+      throw new BlobNotEncryptedError(
         `Stored blob ${key} is not encrypted (stored before encryption at rest, or replaced by hand): run \`invigil keys encrypt-existing\``,
       );
     }

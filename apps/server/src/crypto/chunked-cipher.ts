@@ -31,6 +31,17 @@ export class BlobDecryptError extends Error {
   }
 }
 
+/**
+ * A stored blob in plaintext where an encrypted one was expected: stored before encryption at
+ * rest (the operator's `invigil keys encrypt-existing` fixes it), or replaced by hand.
+ */
+export class BlobNotEncryptedError extends BlobDecryptError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlobNotEncryptedError';
+  }
+}
+
 const chunkFailed = (index: number) =>
   new BlobDecryptError(
     `Stored blob failed its integrity check (chunk ${index}): it was modified or is damaged`,

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '@invigil/contracts';
 import { DataKeyMissingError } from '../adapters/encrypted.blob-store.js';
-import { BlobDecryptError } from '../crypto/chunked-cipher.js';
+import { BlobDecryptError, BlobNotEncryptedError } from '../crypto/chunked-cipher.js';
 import { KeyUnavailableError } from '../crypto/master-keys.js';
 import { AppError } from '../errors.js';
 
@@ -12,6 +12,14 @@ import { AppError } from '../errors.js';
  * never the client's), and never as the damaged bytes themselves.
  */
 function fromStorage(err: unknown): AppError | undefined {
+  // Before the damaged case: it is a kind of it, with its own remedy.
+  if (err instanceof BlobNotEncryptedError) {
+    return new AppError(
+      500,
+      'STORED_DATA_NOT_ENCRYPTED',
+      'This stored file dates from before encryption at rest and is not served until it is encrypted: an operator runs `invigil keys encrypt-existing`.',
+    );
+  }
   if (err instanceof BlobDecryptError) {
     return new AppError(
       500,
