@@ -28,5 +28,11 @@ describe('role routing', () => {
     expect(afterSignInPath('student', '/admin/users')).toBe('/student');
     expect(afterSignInPath('student', '//evil.example')).toBe('/student');
     expect(afterSignInPath('proctor', null)).toBe('/proctor');
+    // A link to a review, opened signed out, leads back to it.
+    for (const role of ['proctor', 'instructor', 'admin'] as const) {
+      expect(afterSignInPath(role, '/review/sessions/abc')).toBe('/review/sessions/abc');
+      expect(afterSignInPath(role, '/review/exams/abc')).toBe('/review/exams/abc');
+    }
+    expect(afterSignInPath('student', '/review/sessions/abc')).toBe('/student');
   });
 });

@@ -21,12 +21,12 @@ export function homePath(role: Role): string {
   }
 }
 
-/** Path prefixes each role may open. */
+/** Path prefixes each role may open (the router's RequireRole groups in app.tsx, by prefix). */
 const AREAS: Record<Role, readonly string[]> = {
   student: ['/student', '/account'],
-  proctor: ['/proctor', '/admin/sessions', '/account'],
-  instructor: ['/admin/exams', '/admin/sessions', '/proctor', '/account'],
-  admin: ['/admin', '/proctor', '/account'],
+  proctor: ['/proctor', '/review', '/admin/sessions', '/account'],
+  instructor: ['/admin/exams', '/admin/sessions', '/proctor', '/review', '/account'],
+  admin: ['/admin', '/proctor', '/review', '/account'],
 };
 
 /** True when `path` lies in an area the role may open. */
