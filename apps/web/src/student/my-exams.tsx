@@ -27,7 +27,7 @@ const ENDED: readonly SessionState[] = ['submitted', 'terminated', 'under_review
 
 /**
  * The exam action for a registration: start (or resume) while the window is open and the
- * attempt is not over; review once it is. Null when there is nothing to open.
+ * attempt is not over; its upload status once it is. Null when there is nothing to open.
  */
 export function attemptAction(
   registration: MyRegistration,
@@ -45,7 +45,9 @@ export function attemptAction(
         ? { label: 'Continue check-in', primary: true }
         : { label: 'Resume exam', primary: true };
   }
-  return { label: state === 'terminated' ? 'View' : 'Review', primary: false };
+  // After the attempt, its own page is where recordings left on this computer finish
+  // uploading; the verdict and score are on the result page, linked beside it.
+  return { label: 'Upload status', primary: false };
 }
 
 /** Orders registrations: active first, then by the exam's opening time. */

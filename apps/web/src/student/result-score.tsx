@@ -58,28 +58,31 @@ export function ResultScore({ sessionId }: { sessionId: string }) {
                   <time dateTime={r.itemsHiddenUntil}>{formatDateTime(r.itemsHiddenUntil)}</time>.
                 </p>
               ) : null}
-              <ol className="answer-list result-items">
-                {r.items.map((item, i) => (
-                  <li key={item.questionId} className="answer-card">
-                    <h3>
-                      Question {i + 1}{' '}
-                      <span className="muted">
-                        · {item.earned} of {pts(item.maxPoints)}
-                      </span>
-                    </h3>
-                    <p className="answer-prompt">{item.prompt}</p>
-                    <p className="answer-text">
-                      <span className="muted small">Your answer: </span>
-                      {answerText(item)}
-                    </p>
-                    {item.comment ? (
-                      <p className="pre">
-                        <strong>Grader’s comment:</strong> {item.comment}
+              {/* No empty list while the marks are still hidden. */}
+              {r.items.length === 0 ? null : (
+                <ol className="answer-list result-items">
+                  {r.items.map((item, i) => (
+                    <li key={item.questionId} className="answer-card">
+                      <h3>
+                        Question {i + 1}{' '}
+                        <span className="muted">
+                          · {item.earned} of {pts(item.maxPoints)}
+                        </span>
+                      </h3>
+                      <p className="answer-prompt">{item.prompt}</p>
+                      <p className="answer-text">
+                        <span className="muted small">Your answer: </span>
+                        {answerText(item)}
                       </p>
-                    ) : null}
-                  </li>
-                ))}
-              </ol>
+                      {item.comment ? (
+                        <p className="pre">
+                          <strong>Grader’s comment:</strong> {item.comment}
+                        </p>
+                      ) : null}
+                    </li>
+                  ))}
+                </ol>
+              )}
             </>
           )
         }

@@ -76,8 +76,9 @@ describe('My exams action', () => {
     expect(attemptAction(reg('registered', false), now)).toBeNull();
   });
 
-  it('offers Review once the attempt is over', () => {
-    expect(attemptAction(reg('submitted', false), now)?.label).toBe('Review');
+  it('offers the upload status once the attempt is over (the result has its own link)', () => {
+    expect(attemptAction(reg('submitted', false), now)?.label).toBe('Upload status');
+    expect(attemptAction(reg('terminated', false), now)?.label).toBe('Upload status');
     expect(attemptAction({ ...reg('registered'), status: 'cancelled' }, now)).toBeNull();
   });
 });
