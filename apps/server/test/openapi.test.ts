@@ -74,6 +74,7 @@ const EXPECTED_OPERATIONS = [
   'PATCH /api/exams/{id}',
   'POST /api/exams/{id}/archive',
   'GET /api/exams/{id}/staff',
+  'GET /api/exams/{id}/staff/candidates',
   'PUT /api/exams/{id}/staff/{userId}',
   'DELETE /api/exams/{id}/staff/{userId}',
   'GET /api/exams/open',

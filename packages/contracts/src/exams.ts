@@ -92,6 +92,16 @@ export type StaffAssignment = z.infer<typeof StaffAssignment>;
 export const AssignStaffBody = z.strictObject({ role: StaffRole });
 export const ExamStaffParams = z.strictObject({ id: Id, userId: Id });
 
+/** GET /api/exams/:id/staff/candidates query: whose account role to list. */
+export const StaffCandidatesQuery = z.strictObject({ role: StaffRole });
+
+/**
+ * An active account that may be assigned to an exam in a staff role. Only what the assign
+ * form needs: instructors may call this, and they cannot list users.
+ */
+export const StaffCandidate = z.strictObject({ id: Id, name: z.string(), email: z.string() });
+export type StaffCandidate = z.infer<typeof StaffCandidate>;
+
 /** An exam as the student catalogue shows it, with whether they can still register. */
 export const OpenExam = Exam.pick({
   id: true,

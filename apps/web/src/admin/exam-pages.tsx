@@ -187,7 +187,11 @@ function ExamEditor({ exam, onSaved }: { exam: Exam; onSaved: (exam: Exam) => vo
         onSubmit={(body) => void save(body)}
       />
       <QuestionsSection examId={exam.id} readOnly={archived} />
-      <StaffSection examId={exam.id} canManage={user.role === 'admin' && !archived} />
+      {/* Instructors see only the exams they manage; the server checks each change again. */}
+      <StaffSection
+        examId={exam.id}
+        canManage={(user.role === 'admin' || user.role === 'instructor') && !archived}
+      />
       <Section title="Roster" id="roster">
         <Roster
           examId={exam.id}

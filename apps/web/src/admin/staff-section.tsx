@@ -1,6 +1,6 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import type { StaffAssignment, StaffRole } from '@invigil/contracts';
-import { examsApi, usersApi } from '../api/endpoints';
+import { examsApi } from '../api/endpoints';
 import { describeError } from '../api/errors';
 import { formatDateTime } from '../lib/datetime';
 import { ConfirmButton } from '../ui/confirm-button';
@@ -27,11 +27,15 @@ function AssignForm({
   const [role, setRole] = useState<StaffRole>('proctor');
   const [userId, setUserId] = useState('');
   const [pending, setPending] = useState(false);
-  const load = useCallback((signal: AbortSignal) => usersApi.list({ role }, signal), [role]);
+  // The server lists only active accounts of the role, and only to those who may manage the exam.
+  const load = useCallback(
+    (signal: AbortSignal) => examsApi.staffCandidates(examId, role, signal),
+    [examId, role],
+  );
   const candidates = useResource(load);
   const taken = new Set(assigned.map((a) => a.userId));
   const options = (candidates.loading ? [] : (candidates.data ?? [])).filter(
-    (u) => !u.disabled && !taken.has(u.id),
+    (u) => !taken.has(u.id),
   );
 
   const submit = async (event: FormEvent) => {
@@ -102,7 +106,10 @@ function AssignForm({
   );
 }
 
-/** The staff assigned to an exam; admins can assign and remove proctors and instructors. */
+/**
+ * The staff assigned to an exam; those who may manage it (its instructors, admins) can assign
+ * and remove proctors and instructors.
+ */
 export function StaffSection({ examId, canManage }: { examId: string; canManage: boolean }) {
   const load = useCallback((signal: AbortSignal) => examsApi.staff(examId, signal), [examId]);
   const staff = useResource(load);

@@ -51,6 +51,7 @@ import {
   type SignupBody,
   SignupSettings,
   StaffAssignment,
+  StaffCandidate,
   type StaffRole,
   type UpdateExamBody,
   type UpdateUserBody,
@@ -142,6 +143,12 @@ export const examsApi = {
   archive: (id: string) => api(`/api/exams/${enc(id)}/archive`, { schema: Exam, method: 'POST' }),
   staff: (id: string, signal?: AbortSignal) =>
     api(`/api/exams/${enc(id)}/staff`, { schema: StaffAssignment.array(), signal }),
+  /** Active accounts of that role, for those who may manage the exam (its instructors, admins). */
+  staffCandidates: (id: string, role: StaffRole, signal?: AbortSignal) =>
+    api(`/api/exams/${enc(id)}/staff/candidates${query({ role })}`, {
+      schema: StaffCandidate.array(),
+      signal,
+    }),
   assignStaff: (id: string, userId: string, role: StaffRole) =>
     api(`/api/exams/${enc(id)}/staff/${enc(userId)}`, {
       schema: StaffAssignment,

@@ -9,6 +9,8 @@ import {
   ListExamsQuery,
   Ok,
   StaffAssignment,
+  StaffCandidate,
+  StaffCandidatesQuery,
 } from '@invigil/contracts';
 import type { ExamService } from '../../services/exams/exams.service.js';
 import { STAFF, actorOf } from '../route-policy.js';
@@ -109,6 +111,25 @@ export async function examRoutes(app: FastifyInstance, opts: { exams: ExamServic
       },
     },
     async (req) => opts.exams.listStaff(actorOf(req), req.params.id),
+  );
+
+  r.get(
+    '/api/exams/:id/staff/candidates',
+    {
+      // Only for assigning: the institution's staff list is no business of a read-only token.
+      config: write,
+      schema: {
+        tags,
+        summary: 'Accounts that may be assigned to an exam in a staff role',
+        description:
+          'For those who may manage the exam (its instructors, admins): the active accounts ' +
+          'whose account role is `role`, sorted by name, with only their id, name and email.',
+        params: IdParams,
+        querystring: StaffCandidatesQuery,
+        response: responses({ 200: z.array(StaffCandidate) }),
+      },
+    },
+    async (req) => opts.exams.staffCandidates(actorOf(req), req.params.id, req.query.role),
   );
 
   r.put(

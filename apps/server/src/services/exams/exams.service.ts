@@ -5,6 +5,7 @@ import {
   type ExamStatus,
   ProctoringPolicy,
   type StaffAssignment,
+  type StaffCandidate,
   type StaffRole,
   type UpdateExamBody,
 } from '@invigil/contracts';
@@ -17,6 +18,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import { type ExamRow, loadExamFor } from './exam-access.js';
 import { iso } from '../sessions/time.js';
 import { examLegalHold, examRetention } from '../retention/retention-view.js';
+import { listStaffCandidates } from './staff-candidates.js';
 
 /** Active registrations per exam. */
 export async function registeredCounts(
@@ -294,6 +296,11 @@ export class ExamService {
       role: s.role as StaffRole,
       assignedAt: iso(s.assignedAt),
     }));
+  }
+
+  /** Active accounts that may be assigned in `role`, for those who may manage the exam. */
+  async staffCandidates(actor: Actor, examId: string, role: StaffRole): Promise<StaffCandidate[]> {
+    return listStaffCandidates(this.db, actor, examId, role);
   }
 
   /** Assign (or re-role) a staff member; their account role must match. Returns whether it was new. */

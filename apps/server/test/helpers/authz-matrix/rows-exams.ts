@@ -57,6 +57,18 @@ export function examRows(f: MatrixFixture): Row[] {
       prepare: fixed(() => `/api/exams/${f.examB}/staff`),
     },
     {
+      // Only those who may manage the exam (so not its proctors, nor pA's token).
+      op: 'GET /api/exams/{id}/staff/candidates',
+      expect: 'U  F  F  F  F  A  H  A  S  A',
+      prepare: fixed(() => `/api/exams/${f.examA}/staff/candidates?role=proctor`),
+    },
+    {
+      op: 'GET /api/exams/{id}/staff/candidates',
+      variant: 'exam B',
+      expect: 'U  F  F  F  F  H  A  A  S  A',
+      prepare: fixed(() => `/api/exams/${f.examB}/staff/candidates?role=instructor`),
+    },
+    {
       op: 'PUT /api/exams/{id}/staff/{userId}',
       expect: 'U  F  F  F  F  A  H  A  S  A',
       prepare: fixed(

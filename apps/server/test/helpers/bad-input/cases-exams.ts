@@ -78,6 +78,10 @@ export function examValueCases(f: BadInputFixture): ValueCase[] {
     ['exams ?status=bogus', () => f.admin.get('/api/exams?status=bogus')],
     ['exams ?unknown=1', () => f.admin.get('/api/exams?unknown=1')],
     ['exams ?status twice', () => f.admin.get('/api/exams?status=draft&status=published')],
+    ...(['', '?role=admin', '?role=student', '?role=proctor&x=1'] as const).map((q): ValueCase => [
+      `staff candidates ${q || 'without ?role'}`,
+      () => f.admin.get(`/api/exams/${f.examId}/staff/candidates${q}`),
+    ]),
     ...examContentCases(f),
   ];
 }

@@ -20,6 +20,11 @@ export function examTargets(f: BadInputFixture): Target[] {
     { op: 'POST /api/exams/{id}/archive', who: 'admin', params: () => ({ id: f.examId }) },
     { op: 'GET /api/exams/{id}/staff', who: 'admin', params: () => ({ id: f.examId }) },
     {
+      op: 'GET /api/exams/{id}/staff/candidates',
+      who: 'admin',
+      params: () => ({ id: f.examId }),
+    },
+    {
       op: 'PUT /api/exams/{id}/staff/{userId}',
       who: 'admin',
       params: () => ({ id: f.examId, userId: f.proctor.userId }),
