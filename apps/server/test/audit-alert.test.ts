@@ -22,6 +22,7 @@ import {
   expectedSignature,
   startWebhookReceiver as startReceiver,
 } from './helpers/webhook-receiver.js';
+import { mailboxNotifications } from './helpers/mailbox-notifications.js';
 
 type Client = HttpClient & { userId: string; email: string };
 
@@ -42,14 +43,7 @@ describe.each(requestEngines())('the audit trail alert on %s', (engine) => {
     // The checkpoint copies of this file's verifications: a blob store of its own.
     blobDir = await mkdtemp(path.join(os.tmpdir(), 'invigil-audit-alert-'));
     server = await startTestServer(engine, {
-      notifications: {
-        smtpUrl: `smtp://127.0.0.1:${mailbox.port}`,
-        smtpFrom: 'Invigil <invigil@test.invigil.test>',
-        allowHttpWebhooks: false,
-        pollMs: 100,
-        retryBaseMs: 50,
-        maxAttempts: 3,
-      },
+      notifications: mailboxNotifications(mailbox.port),
     });
     admin = await server.signedIn('admin', 'Ada Admin');
     otherAdmin = await server.signedIn('admin', 'Otto Admin');

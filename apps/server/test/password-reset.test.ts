@@ -14,6 +14,7 @@ import {
   TEST_PASSWORD,
   type TestServer,
 } from './helpers/test-server.js';
+import { mailboxNotifications } from './helpers/mailbox-notifications.js';
 
 const PUBLIC_URL = 'http://exams.test.invigil.test';
 const LINK_MINUTES = 30;
@@ -46,14 +47,7 @@ describe.each(requestEngines())('forgot password on %s', (engine) => {
       publicUrl: PUBLIC_URL,
       passwordResetMinutes: LINK_MINUTES,
       signInThrottle: { freeFailures: 3, maxDelayMs: 15 * 60_000 },
-      notifications: {
-        smtpUrl: `smtp://127.0.0.1:${mailbox.port}`,
-        smtpFrom: 'Invigil <invigil@test.invigil.test>',
-        allowHttpWebhooks: false,
-        pollMs: 100,
-        retryBaseMs: 50,
-        maxAttempts: 3,
-      },
+      notifications: mailboxNotifications(mailbox.port),
     });
     admin = await server.signedIn('admin', 'Reset Admin');
   });

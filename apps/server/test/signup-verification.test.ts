@@ -17,6 +17,7 @@ import {
   TEST_PASSWORD,
   type TestServer,
 } from './helpers/test-server.js';
+import { mailboxNotifications } from './helpers/mailbox-notifications.js';
 
 const PUBLIC_URL = 'http://exams.test.invigil.test';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -73,14 +74,7 @@ describe.each(requestEngines())('sign-up e-mail verification on %s', (engine) =>
     mailbox = await startTestMailbox();
     server = await startTestServer(engine, {
       publicUrl: PUBLIC_URL,
-      notifications: {
-        smtpUrl: `smtp://127.0.0.1:${mailbox.port}`,
-        smtpFrom: 'Invigil <invigil@test.invigil.test>',
-        allowHttpWebhooks: false,
-        pollMs: 100,
-        retryBaseMs: 50,
-        maxAttempts: 3,
-      },
+      notifications: mailboxNotifications(mailbox.port),
     });
     world = await signupWorld(server);
   });

@@ -5,6 +5,7 @@ import type { HttpClient } from './http-client.js';
 import { registerAndCheckIn } from './sessions.js';
 import { startTestServer, type Engine, type TestServer } from './test-server.js';
 import { startWebhookReceiver } from './webhook-receiver.js';
+import { mailboxNotifications } from './mailbox-notifications.js';
 
 /** A signed-in user of a notifications test. */
 export type Client = HttpClient & { userId: string; email: string };
@@ -74,15 +75,7 @@ export function useNotificationsServer(engine: Engine): NotificationsServer {
     receiver = await startReceiver();
     server = await startTestServer(engine, {
       flagSweepMs: 300,
-      notifications: {
-        smtpUrl: `smtp://127.0.0.1:${mailbox.port}`,
-        smtpFrom: 'Invigil <invigil@test.invigil.test>',
-        allowHttpWebhooks: false,
-        pollMs: 100,
-        // Fast retries; the schedule itself has a unit test.
-        retryBaseMs: 50,
-        maxAttempts: 3,
-      },
+      notifications: mailboxNotifications(mailbox.port),
     });
     admin = await server.signedIn('admin');
     proctor = await server.signedIn('proctor', 'Pat Proctor');
