@@ -7,16 +7,14 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { tz } from './schema-columns.js';
 import { examSessions, exams, users } from './schema-core.js';
 
 // Live communication between a session's student and the exam's staff: chat, announcements,
 // read marks and raised hands. Re-exported by schema.ts, which drizzle-kit reads.
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
  * Chat messages (`session_id` set) and announcements to every student of an exam

@@ -10,17 +10,14 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { createdAt, tz } from './schema-columns.js';
 
 // The core tables the other schema files refer to: accounts and their sign-in, settings,
 // exams with their staff and registrations, exam attempts, and the audit log. Re-exported by
 // schema.ts, which drizzle-kit reads.
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const createdAt = () => tz('created_at').notNull().defaultNow();
 
 /** People who use the system; role decides what they may do. */
 export const users = pgTable(

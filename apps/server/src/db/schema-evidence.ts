@@ -9,18 +9,15 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { createdAt, tz } from './schema-columns.js';
 import { examSessions, users } from './schema-core.js';
 
 // The evidence of an attempt and what is judged from it: recording segments, snapshots,
 // session events, the snapshot analysis queue, flags and the risk score. Re-exported by
 // schema.ts, which drizzle-kit reads.
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const createdAt = () => tz('created_at').notNull().defaultNow();
 
 /** One independently playable recording segment of one track, stored in the blob store. */
 export const mediaSegments = pgTable(

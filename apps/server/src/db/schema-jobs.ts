@@ -7,11 +7,9 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+import { tz } from './schema-columns.js';
 
 /**
  * Background jobs of the embedded job queue (`adapters/database.job-queue.ts`). A completed

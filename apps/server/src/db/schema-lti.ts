@@ -9,13 +9,11 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { tz } from './schema-columns.js';
 import { examSessions, exams, users } from './schema-core.js';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
  * Learning platforms (Moodle, Canvas, Brightspace, Blackboard) registered with Invigil as an

@@ -7,13 +7,11 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { tz } from './schema-columns.js';
 import { authSessions, users } from './schema-core.js';
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
  * Second factors of an account (services/accounts/mfa-*.ts): authenticator apps (TOTP, the

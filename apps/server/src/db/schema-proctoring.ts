@@ -9,17 +9,14 @@ import {
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { createdAt, tz } from './schema-columns.js';
 import { examSessions, exams, users } from './schema-core.js';
 
 // The tables of live proctoring and what follows it: the live feed, interventions, notes,
 // reviews and notifications. Re-exported by schema.ts, which drizzle-kit reads.
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const createdAt = () => tz('created_at').notNull().defaultNow();
 
 /**
  * The replayable feed behind the real-time gateway: every message a dashboard or a

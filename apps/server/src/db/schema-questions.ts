@@ -7,17 +7,15 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { tz } from './schema-columns.js';
 import { examSessions, exams, users } from './schema-core.js';
 
 // The built-in question set of an exam and what students answer in each attempt: questions,
 // answers (with their grades) and marks for review. Re-exported by schema.ts, which
 // drizzle-kit reads.
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** Questions of an exam's built-in question set. */
 export const questions = pgTable(

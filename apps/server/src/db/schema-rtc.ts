@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { tz } from './schema-columns.js';
 import { examSessions, exams, users } from './schema-core.js';
 
 // Live views and calls between a proctor's browser and a student's (WebRTC). Only the
 // link's life is stored; the media and the signalling never touch the database.
-
-const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
  * One live view or call. Open while `ended_at` is null. `owner_socket` is the proctor socket
